@@ -1,0 +1,243 @@
+// The commands of `pq`. Each one reads its arguments, calls the library, and prints.
+import { performance } from "node:perf_hooks";
+import { printGraph } from "../compiler/print.js";
+import type { Graph } from "../compiler/ir.js";
+import type { Interval } from "../compiler/ops.js";
+import { elemName, formatType, numel, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
+import { loadProgram } from "../compiler/modules.js";
+import { diag, PqError } from "../grammar/diagnostics.js";
+import { loadInput } from "../interpreter/inputs.js";
+import { runPlain } from "../interpreter/plain/run.js";
+import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
+import { compileOrReport, printDiagnostics, UsageError, type Io } from "./common.js";
+import { table } from "./table.js";
+
+export interface OptionSpec {
+  type: "string" | "boolean";
+  help: string;
+  valueName?: string;
+  default?: string;
+  multiple?: boolean;
+}
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  description?: string;
+  options: Record<string, OptionSpec>;
+  run(positionals: string[], values: Values, io: Io): Promise<number>;
+}
+
+function oneFile(cmd: string, positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError(cmd, positionals.length === 0 ? "expected FILE.pq" : `expected one FILE.pq, got ${positionals.length} arguments`);
+  return positionals[0]!;
+}
+
+function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+function choice(cmd: string, values: Values, name: string, allowed: string[], dflt: string): string {
+  const v = str(values, name) ?? dflt;
+  if (!allowed.includes(v)) throw new UsageError(cmd, `--${name} must be one of ${allowed.join(", ")}, got '${v}'`);
+  return v;
+}
+
+const modelOption: OptionSpec = { type: "string", valueName: "NAME", help: "the model to use when the file declares several" };
+
+function fmtRange(r: Interval): string {
+  return `[${r.lo}, ${r.hi}]`;
+}
+
+/** Minimal width of an interval: signed when it holds negatives. */
+function minimalWidth(r: Interval): string {
+  return r.lo < 0n ? `i${signedWidthFor(r.lo, r.hi)}` : `u${unsignedWidthFor(r.hi)}`;
+}
+
+/** The per-layer range report of `pq check` (Concrete ML's habit: read it before trusting a model). */
+export function rangeReport(g: Graph, ranges: Interval[]): string {
+  const rows = g.nodes
+    .filter((n) => n.op !== "param" && n.op !== "const")
+    .map((n) => [n.origin.path, n.op, formatType(n.type), fmtRange(ranges[n.id]!), minimalWidth(ranges[n.id]!)]);
+  return table(["layer", "op", "type", "values", "min width"], rows) +
+    "\nvalues: the interval every element lies in (range analysis); min width: the narrowest type holding it.";
+}
+
+const check: Command = {
+  name: "check",
+  usage: "FILE.pq [--model NAME]",
+  summary: "parse, type-check and range-check a program; print the per-layer range report",
+  options: { model: modelOption, quiet: { type: "boolean", help: "print diagnostics only, no report" } },
+  async run(pos, values, io) {
+    const file = oneFile("check", pos);
+    const { program } = compileOrReport(io, file, str(values, "model"));
+    if (!program) return 1;
+    if (!values.quiet) io.out(rangeReport(program.graph, program.ranges));
+    io.out(`${file}: ok (${program.graph.nodes.length} nodes)`);
+    return 0;
+  },
+};
+
+function jsonReplacer(_k: string, v: unknown): unknown {
+  return typeof v === "bigint" ? v.toString() : v;
+}
+
+const compile: Command = {
+  name: "compile",
+  usage: "FILE.pq [--emit ast|ir] [--model NAME]",
+  summary: "print the program after lowering: its AST (JSON) or its IR (as .pq)",
+  options: { emit: { type: "string", valueName: "ast|ir", help: "what to print", default: "ir" }, model: modelOption },
+  async run(pos, values, io) {
+    const file = oneFile("compile", pos);
+    const emit = choice("compile", values, "emit", ["ast", "ir"], "ir");
+    if (emit === "ast") {
+      const loaded = loadProgram(file);
+      printDiagnostics(io, loaded.diagnostics, loaded.sources);
+      if (loaded.diagnostics.some((d) => d.severity === "error")) return 1;
+      io.out(JSON.stringify(loaded.entry, jsonReplacer, 2));
+      return 0;
+    }
+    const { program } = compileOrReport(io, file, str(values, "model"));
+    if (!program) return 1;
+    io.out(printGraph(program.graph));
+    return 0;
+  },
+};
+
+/** `--input FILE` for a one-input model, `--input NAME=FILE` for each input otherwise. */
+function readInputs(g: Graph, specs: string[]): Map<string, Tensor> {
+  const inputs = g.nodes.filter((n) => n.op === "input");
+  const byName = new Map<string, string>();
+  for (const s of specs) {
+    const eq = s.indexOf("=");
+    if (eq > 0 && inputs.some((n) => n.attrs.name === s.slice(0, eq))) byName.set(s.slice(0, eq), s.slice(eq + 1));
+    else if (inputs.length === 1) byName.set(inputs[0]!.attrs.name as string, s);
+    else throw new PqError(diag("PQ4014", { count: inputs.length }));
+  }
+  const out = new Map<string, Tensor>();
+  for (const n of inputs) {
+    const name = n.attrs.name as string;
+    const path = byName.get(name);
+    if (path === undefined) throw new PqError(diag("PQ4014", { count: inputs.length }));
+    out.set(name, loadInput(path, name, n.type));
+  }
+  return out;
+}
+
+function tensorText(t: Tensor): string {
+  const v = toBigints(t);
+  return t.shape.length === 0 ? String(v[0]) : `[${v.join(", ")}]`;
+}
+
+const run: Command = {
+  name: "run",
+  usage: "FILE.pq --input IN [--backend plain] [--json]",
+  summary: "run a model on an input; print the output and a per-layer table",
+  description: "IN is a JSON tensor ({\"shape\", \"data\"} or nested arrays of integers) or a PNG image; give NAME=IN per input for models with several inputs.",
+  options: {
+    input: { type: "string", valueName: "IN", help: "input file (repeat as NAME=FILE for several inputs)", multiple: true },
+    backend: { type: "string", valueName: "plain", help: "execution backend", default: "plain" },
+    json: { type: "boolean", help: "print a machine-readable report instead of tables" },
+    model: modelOption,
+  },
+  async run(pos, values, io) {
+    const file = oneFile("run", pos);
+    const backend = choice("run", values, "backend", ["plain", "2pc"], "plain");
+    if (backend === "2pc") throw new UsageError("run", "the two-party backend is not built yet (issue: two-party backend); use --backend plain");
+    const specs = (values.input as string[] | undefined) ?? [];
+    if (specs.length === 0) throw new UsageError("run", "--input IN is required");
+    const { program } = compileOrReport(io, file, str(values, "model"));
+    if (!program) return 1;
+    const g = program.graph;
+    const inputs = readInputs(g, specs);
+    const times = new Map<string, { ops: string[]; ms: number; type: string; elems: number }>();
+    let last = performance.now();
+    const tty = !values.json && process.stderr.isTTY === true;
+    const t0 = last;
+    const { outputs } = runPlain(g, inputs, {
+      onNode: (n) => {
+        const now = performance.now();
+        if (n.op === "param" || n.op === "const" || n.op === "input") {
+          last = now;
+          return;
+        }
+        const layer = n.origin.path;
+        const row = times.get(layer) ?? { ops: [], ms: 0, type: "", elems: 0 };
+        if (!row.ops.includes(n.op)) row.ops.push(n.op);
+        row.ms += now - last;
+        row.type = formatType(n.type);
+        row.elems = numel(n.type.shape);
+        times.set(layer, row);
+        if (tty) process.stderr.write(`\r\x1b[K${layer} (${n.op})`);
+        last = now;
+      },
+    });
+    const total = performance.now() - t0;
+    if (tty) process.stderr.write("\r\x1b[K");
+    if (values.json) {
+      io.out(JSON.stringify({
+        model: g.name, backend,
+        outputs: outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
+        layers: [...times].map(([layer, r]) => ({ layer, ops: r.ops, type: r.type, ms: +r.ms.toFixed(3) })),
+        totalMs: +total.toFixed(3),
+      }, null, 2));
+      return 0;
+    }
+    outputs.forEach((t, i) => io.out(`output ${i}: ${tensorText(t)}`));
+    io.out(table(["layer", "ops", "output type", "time ms"], [...times].map(([layer, r]) => [layer, r.ops.join(" "), r.type, r.ms.toFixed(2)]), [`total`, "", "", total.toFixed(2)]));
+    io.out("time ms: wall-clock time of the plaintext backend for the layer's nodes, in this process.");
+    return 0;
+  },
+};
+
+const evalCmd: Command = {
+  name: "eval",
+  usage: "FILE.pq [--limit N] [--json]",
+  summary: "accuracy of a model over its example's test split (MNIST: examples/mnist/README.md)",
+  options: {
+    limit: { type: "string", valueName: "N", help: "evaluate only the first N test images" },
+    json: { type: "boolean", help: "print a machine-readable result" },
+    model: modelOption,
+  },
+  async run(pos, values, io) {
+    const file = oneFile("eval", pos);
+    const limitText = str(values, "limit");
+    const limit = limitText === undefined ? Infinity : Number(limitText);
+    if (!(Number.isInteger(limit) && limit > 0) && limit !== Infinity) throw new UsageError("eval", `--limit must be a positive integer, got '${limitText}'`);
+    const { program } = compileOrReport(io, file, str(values, "model"));
+    if (!program) return 1;
+    const g = program.graph;
+    const inputs = g.nodes.filter((n) => n.op === "input");
+    const input = inputs[0];
+    if (inputs.length !== 1 || numel(input!.type.shape) !== 784 || input!.type.bits < 8) {
+      throw new UsageError("eval", "pq eval knows the MNIST test split: the model needs one input of 784 pixels (e.g. u8[1, 28, 28])");
+    }
+    if (g.outputs.length !== 1 || numel(g.nodes[g.outputs[0]!.node]!.type.shape) !== 1) {
+      throw new UsageError("eval", "the model's output must be one class index (argmax)");
+    }
+    // Loaded on demand: the digits are 20 MB of JSON that no other command needs.
+    const { loadMnist } = await import("../examples/mnist/dataset.js");
+    const test = loadMnist().test.slice(0, limit);
+    let correct = 0;
+    const t0 = performance.now();
+    const tty = !values.json && process.stderr.isTTY === true;
+    for (const [i, s] of test.entries()) {
+      const x = tensorFromBigints([...input!.type.shape], input!.type.bits, input!.type.signed, Array.from(s.pixels, (p) => BigInt(p)));
+      const { outputs } = runPlain(g, new Map([[input!.attrs.name as string, x]]));
+      if (Number(toBigints(outputs[0]!)[0]) === s.label) correct++;
+      if (tty && i % 50 === 0) process.stderr.write(`\r\x1b[K${i}/${test.length}`);
+    }
+    if (tty) process.stderr.write("\r\x1b[K");
+    const ms = performance.now() - t0;
+    const acc = correct / test.length;
+    if (values.json) io.out(JSON.stringify({ model: g.name, file, images: test.length, correct, accuracy: acc, ms: +ms.toFixed(1) }));
+    else io.out(`${file}: ${correct}/${test.length} correct, accuracy ${(100 * acc).toFixed(2)}% (${(ms / test.length).toFixed(2)} ms per image, plaintext)`);
+    return 0;
+  },
+};
+
+export const COMMANDS: Command[] = [check, compile, run, evalCmd];

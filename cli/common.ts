@@ -1,0 +1,39 @@
+// What every command shares: compiling a file and printing diagnostics the one way
+// (file:line:col, code, excerpt with caret, hint), and the exit-code convention:
+// 0 ok, 1 user error (with diagnostics), 2 usage error.
+import { compileFile, type CompileResult, type Program } from "../compiler/lower.js";
+import { diag, formatDiagnostic, PqError, type Diagnostic } from "../grammar/diagnostics.js";
+
+export class UsageError extends Error {
+  constructor(readonly command: string, detail: string) {
+    super(detail);
+  }
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export const stdio: Io = {
+  out: (s) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`),
+};
+
+export function printDiagnostics(io: Io, ds: readonly Diagnostic[], sources: ReadonlyMap<string, string>): void {
+  for (const d of ds) io.err(formatDiagnostic(d, sources));
+}
+
+/** Compile or report: returns the program, or undefined after printing the diagnostics. */
+export function compileOrReport(io: Io, file: string, model?: string): { program?: Program; result: CompileResult } {
+  const result = compileFile(file, model !== undefined ? { model } : {});
+  printDiagnostics(io, result.diagnostics, result.sources);
+  return result.program ? { program: result.program, result } : { result };
+}
+
+/** Turn anything thrown below a command into diagnostics: never a stack trace. */
+export function asDiagnostics(e: unknown): Diagnostic[] {
+  if (e instanceof PqError) return e.diagnostics;
+  const msg = e instanceof Error ? e.message : String(e);
+  return [diag("PQ5001", { where: "pq", detail: msg })];
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The `pq` command: parses the command line and calls the library. Thin by design.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { asDiagnostics, printDiagnostics, stdio, UsageError, type Io } from "./common.js";
+import { COMMANDS, type Command } from "./commands.js";
+import { diag } from "../grammar/diagnostics.js";
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "pq — private inference of quantized neural networks with two-party computation",
+    "",
+    "usage: pq COMMAND [ARGS] [OPTIONS]",
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "`pq COMMAND --help` documents each command's options.",
+    "exit codes: 0 ok, 1 error in the program or its inputs, 2 usage error.",
+  ].join("\n");
+}
+
+export function commandHelp(c: Command): string {
+  const lines = [`usage: pq ${c.name} ${c.usage}`, "", c.summary, ""];
+  if (c.description) lines.push(c.description, "");
+  const opts = Object.entries(c.options);
+  if (opts.length > 0) {
+    lines.push("options:");
+    for (const [name, o] of opts) {
+      const flag = `--${name}${o.type === "string" ? ` ${o.valueName ?? "VALUE"}` : ""}`;
+      lines.push(`  ${flag.padEnd(24)} ${o.help}${o.default !== undefined ? ` (default: ${o.default})` : ""}`);
+    }
+  }
+  lines.push(`  ${"--help".padEnd(24)} show this help`);
+  return lines.join("\n");
+}
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") {
+    io.out("pq 0.1.0");
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`pq: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const options: ParseArgsConfig["options"] = { help: { type: "boolean", short: "h" } };
+  for (const [k, o] of Object.entries(cmd.options)) options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
+  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    io.err(`pq ${name}: ${(e as Error).message}\nrun \`pq ${name} --help\``);
+    return 2;
+  }
+  if (parsed.values.help) {
+    io.out(commandHelp(cmd));
+    return 0;
+  }
+  try {
+    return await cmd.run(parsed.positionals, parsed.values, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      printDiagnostics(io, [diag("PQ9001", { detail: `pq ${e.command}: ${e.message}`, command: e.command })], new Map());
+      return 2;
+    }
+    printDiagnostics(io, asDiagnostics(e), new Map());
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.js|pq)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`pq: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,599 @@
+// One descriptor per op (MP-SPDZ's habit): its kind, arity, attributes with their
+// defaults, and its type rule — shape, scale, visibility and value interval from its
+// operands. Lowering, the verifier, the printer and the range analysis all read this
+// table; the backends implement the semantics of docs/LANGUAGE.md.
+import { type Attrs, type AttrValue, type ElemSpec, type Op } from "./ir.js";
+import {
+  divScale, joinVis, mulScale, normScale, numel, scaleShift, typeRange,
+  type Scale, type TensorType, type Visibility,
+} from "./types.js";
+import type { Code } from "../grammar/diagnostics.js";
+
+export interface Interval {
+  lo: bigint;
+  hi: bigint;
+}
+
+/** Compile-time known integer values (params and literals), row-major. */
+export interface Known {
+  shape: number[];
+  at(i: number): bigint;
+  /** Fast read when the value is a safe integer (all pq parameters up to 52 bits). */
+  num(i: number): number;
+  size: number;
+}
+
+export interface Operand {
+  type: TensorType;
+  range: Interval;
+  known?: Known;
+}
+
+export type AttrKind = "int" | "ints" | "int-or-ints" | "matrix" | "elem" | "bigint";
+
+export interface AttrSpec {
+  kind: AttrKind;
+  default?: AttrValue;
+  required?: boolean;
+}
+
+/** The result of a type rule. `bits`/`signed` absent: an accumulator (*acc*) whose width comes from the range. */
+export interface Inferred {
+  shape: number[];
+  scale: Scale;
+  range: Interval;
+  bits?: number;
+  signed?: boolean;
+  vis?: Visibility;
+}
+
+export type Fail = (code: Code, args: Record<string, string | number | bigint>) => never;
+
+export type OpKind = "source" | "layer" | "local" | "interactive";
+
+export interface OpDescriptor {
+  op: Op;
+  kind: OpKind;
+  /** Minimum and maximum operand count (Infinity for variadic). */
+  arity: [number, number];
+  attrs: Record<string, AttrSpec>;
+  /** Operand positions that must be compile-time known (weights, biases). */
+  known?: number[];
+  summary: string;
+  infer(xs: Operand[], attrs: Attrs, fail: Fail): Inferred;
+}
+
+// ---------------------------------------------------------------- interval helpers
+
+const minB = (...v: bigint[]) => v.reduce((a, b) => (b < a ? b : a));
+const maxB = (...v: bigint[]) => v.reduce((a, b) => (b > a ? b : a));
+const union = (a: Interval, b: Interval): Interval => ({ lo: minB(a.lo, b.lo), hi: maxB(a.hi, b.hi) });
+const scaleI = (r: Interval, c: bigint): Interval => ({ lo: minB(r.lo * c, r.hi * c), hi: maxB(r.lo * c, r.hi * c) });
+const addI = (a: Interval, b: Interval): Interval => ({ lo: a.lo + b.lo, hi: a.hi + b.hi });
+const floorDiv2 = (v: bigint, s: number) => v >> BigInt(s);
+/** With zero padding the window may read zeros, so 0 joins the interval. */
+const withZero = (r: Interval): Interval => ({ lo: minB(r.lo, 0n), hi: maxB(r.hi, 0n) });
+
+/**
+ * Σ_k w_k·x_k over x_k ∈ [lo, hi] for the `count` weights starting at `start` (stride
+ * `step`), plus `bias`. Sums in doubles while provably exact (|partial| < 2^52), else BigInt.
+ */
+function dotRange(w: Known, start: number, count: number, step: number, x: Interval, bias: bigint): Interval {
+  const xl = Number(x.lo);
+  const xh = Number(x.hi);
+  let lo = 0;
+  let hi = 0;
+  let exact = Number.isSafeInteger(xl) && Number.isSafeInteger(xh);
+  for (let k = 0, i = start; exact && k < count; k++, i += step) {
+    const wv = w.num(i);
+    const a = wv * xl;
+    const b = wv * xh;
+    lo += a < b ? a : b;
+    hi += a < b ? b : a;
+    if (Math.abs(lo) > 2 ** 52 || Math.abs(hi) > 2 ** 52) exact = false;
+  }
+  if (exact) return { lo: BigInt(lo) + bias, hi: BigInt(hi) + bias };
+  let blo = bias;
+  let bhi = bias;
+  for (let k = 0, i = start; k < count; k++, i += step) {
+    const wv = w.at(i);
+    const a = wv * x.lo;
+    const b = wv * x.hi;
+    blo += a < b ? a : b;
+    bhi += a < b ? b : a;
+  }
+  return { lo: blo, hi: bhi };
+}
+
+function knownRange(k: Known): Interval {
+  let lo = k.size > 0 ? k.at(0) : 0n;
+  let hi = lo;
+  for (let i = 1; i < k.size; i++) {
+    const v = k.at(i);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { lo, hi };
+}
+
+// ---------------------------------------------------------------- attribute readers
+
+export function intAttr(a: Attrs, name: string): number {
+  const v = a[name];
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  throw new Error(`attribute ${name} is not an int`);
+}
+
+export function elemAttr(a: Attrs, name: string): ElemSpec {
+  const v = a[name];
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && v.kind === "elem") return v;
+  throw new Error(`attribute ${name} is not an element type`);
+}
+
+export function bigAttr(a: Attrs, name: string): bigint {
+  const v = a[name];
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number") return BigInt(v);
+  throw new Error(`attribute ${name} is not an integer`);
+}
+
+function shapeStr(s: readonly number[]): string {
+  return `[${s.join(", ")}]`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function vis(xs: Operand[]): Visibility {
+  return joinVis(xs.map((x) => x.type.vis));
+}
+
+function need(cond: boolean, fail: Fail, op: string, detail: string): void {
+  if (!cond) fail("PQ2008", { op, detail });
+}
+
+/** Window geometry shared by the pooling ops. */
+function poolShape(x: Operand, k: number, stride: number, op: string, fail: Fail): number[] {
+  need(x.type.shape.length === 3, fail, op, `expects [C, H, W], got ${shapeStr(x.type.shape)}`);
+  const [c, h, w] = x.type.shape as [number, number, number];
+  need(k >= 1 && stride >= 1 && h >= k && w >= k, fail, op, `window ${k} with stride ${stride} does not fit ${h}×${w}`);
+  return [c, Math.floor((h - k) / stride) + 1, Math.floor((w - k) / stride) + 1];
+}
+
+/** Per-tensor requantization constants (docs/LANGUAGE.md, `as`). */
+export function requantConstants(from: Scale, to: Scale): { mult: number; shift: number } {
+  // r = from/to = 2^-k exactly: a pure shift (k < 0 shifts left).
+  const k = scaleShift(to, from);
+  if (k !== undefined) return { mult: 1, shift: k };
+  const r = (from.kind === "pow2" ? 2 ** from.exp : from.value) / (to.kind === "pow2" ? 2 ** to.exp : to.value);
+  let shift = 0;
+  while (r * 2 ** shift >= 2 ** 16) shift--;
+  while (r * 2 ** shift < 2 ** 15) shift++;
+  return { mult: Math.round(r * 2 ** shift), shift };
+}
+
+/** y = ⌊(x·M + 2^(s−1)) / 2^s⌋ for s > 0, x·M·2^(−s) otherwise (before clamping). */
+export function requantValue(x: bigint, mult: number, shift: number): bigint {
+  const m = BigInt(mult);
+  if (shift > 0) return (x * m + (1n << BigInt(shift - 1))) >> BigInt(shift);
+  return (x * m) << BigInt(-shift);
+}
+
+// ---------------------------------------------------------------- the table
+
+const conv2d: OpDescriptor = {
+  op: "conv2d", kind: "layer", arity: [2, 3], known: [1, 2],
+  attrs: { stride: { kind: "int", default: 1 }, pad: { kind: "int", default: 0 }, groups: { kind: "int", default: 1 } },
+  summary: "2-D convolution with server weights (and bias)",
+  infer([x, w, b], a, fail) {
+    const stride = intAttr(a, "stride");
+    const pad = intAttr(a, "pad");
+    const groups = intAttr(a, "groups");
+    need(x!.type.shape.length === 3, fail, "conv2d", `input must be [C, H, W], got ${shapeStr(x!.type.shape)}`);
+    need(w!.type.shape.length === 4, fail, "conv2d", `weights must be [O, C/groups, kh, kw], got ${shapeStr(w!.type.shape)}`);
+    const [c, h, wd] = x!.type.shape as [number, number, number];
+    const [o, ci, kh, kw] = w!.type.shape as [number, number, number, number];
+    need(groups >= 1 && c % groups === 0 && o % groups === 0, fail, "conv2d", `groups = ${groups} must divide ${c} input and ${o} output channels`);
+    need(ci === c / groups, fail, "conv2d", `weights expect ${ci} channels per group, input has ${c / groups}`);
+    need(stride >= 1 && pad >= 0, fail, "conv2d", `stride must be ≥ 1 and pad ≥ 0`);
+    const ho = Math.floor((h + 2 * pad - kh) / stride) + 1;
+    const wo = Math.floor((wd + 2 * pad - kw) / stride) + 1;
+    need(ho >= 1 && wo >= 1, fail, "conv2d", `a ${kh}×${kw} kernel does not fit a ${h}×${wd} input with pad ${pad}`);
+    if (b) need(sameShape(b.type.shape, [o]), fail, "conv2d", `bias must be [${o}], got ${shapeStr(b.type.shape)}`);
+    const xr = pad > 0 ? withZero(x!.range) : x!.range;
+    const per = ci * kh * kw;
+    let range: Interval | undefined;
+    for (let oc = 0; oc < o; oc++) {
+      const r = dotRange(w!.known!, oc * per, per, 1, xr, b ? b.known!.at(oc) : 0n);
+      range = range ? union(range, r) : r;
+    }
+    return { shape: [o, ho, wo], scale: mulScale(x!.type.scale, w!.type.scale), range: range!, vis: vis([x!, w!]) };
+  },
+};
+
+const linear: OpDescriptor = {
+  op: "linear", kind: "layer", arity: [2, 3], known: [1, 2], attrs: {},
+  summary: "fully connected layer with server weights (and bias)",
+  infer([x, w, b], _a, fail) {
+    need(x!.type.shape.length === 1, fail, "linear", `input must be 1-D [K], got ${shapeStr(x!.type.shape)}; flatten it first`);
+    need(w!.type.shape.length === 2 && w!.type.shape[1] === x!.type.shape[0], fail, "linear",
+      `weights ${shapeStr(w!.type.shape)} do not match input ${shapeStr(x!.type.shape)} (expected [O, ${x!.type.shape[0]}])`);
+    const [o, k] = w!.type.shape as [number, number];
+    if (b) need(sameShape(b.type.shape, [o]), fail, "linear", `bias must be [${o}], got ${shapeStr(b.type.shape)}`);
+    let range: Interval | undefined;
+    for (let oc = 0; oc < o; oc++) {
+      const r = dotRange(w!.known!, oc * k, k, 1, x!.range, b ? b.known!.at(oc) : 0n);
+      range = range ? union(range, r) : r;
+    }
+    return { shape: [o], scale: mulScale(x!.type.scale, w!.type.scale), range: range!, vis: vis([x!, w!]) };
+  },
+};
+
+const batchnorm: OpDescriptor = {
+  op: "batchnorm", kind: "layer", arity: [3, 3], known: [1, 2], attrs: {},
+  summary: "per-channel integer affine map (folded into the previous layer when possible)",
+  infer([x, m, add], _a, fail) {
+    const c = x!.type.shape[0] ?? 1;
+    need(x!.type.shape.length >= 1, fail, "batchnorm", "input must have a channel axis");
+    need(m!.known!.size === c && add!.known!.size === c, fail, "batchnorm", `multiplier and offset must have ${c} entries`);
+    let range: Interval | undefined;
+    for (let i = 0; i < c; i++) {
+      const r = addI(scaleI(x!.range, m!.known!.at(i)), { lo: add!.known!.at(i), hi: add!.known!.at(i) });
+      range = range ? union(range, r) : r;
+    }
+    return { shape: [...x!.type.shape], scale: mulScale(x!.type.scale, m!.type.scale), range: range!, vis: vis([x!]) };
+  },
+};
+
+const same = (x: Operand, range: Interval, extra: Partial<Inferred> = {}): Inferred => ({
+  shape: [...x.type.shape], scale: x.type.scale, range, bits: x.type.bits, signed: x.type.signed, vis: x.type.vis, ...extra,
+});
+
+const relu: OpDescriptor = {
+  op: "relu", kind: "layer", arity: [1, 1], attrs: {}, summary: "max(x, 0)",
+  infer([x]) {
+    return same(x!, { lo: maxB(x!.range.lo, 0n), hi: maxB(x!.range.hi, 0n) });
+  },
+};
+
+const sqplus: OpDescriptor = {
+  op: "sqplus", kind: "layer", arity: [1, 1], attrs: {}, summary: "x² + x (Flash's ReLU replacement), exact",
+  infer([x], _a, fail) {
+    const s = normScale(x!.type.scale);
+    if (s.kind !== "pow2") fail("PQ2014", { op: "sqplus", detail: "the input scale must be a power of two", hint: "requantize to a power-of-two scale first" });
+    const e = (s as { exp: number }).exp;
+    // f(q) = a·q² + c·q with a, c > 0: convex, minimum near q = −c/(2a).
+    const [a, c] = e <= 0 ? [1n, 1n << BigInt(-e)] : [1n << BigInt(e), 1n];
+    const f = (q: bigint) => a * q * q + c * q;
+    const { lo, hi } = x!.range;
+    const cands = [f(lo), f(hi)];
+    const v = -c / (2n * a);
+    for (const q of [v - 1n, v, v + 1n]) if (q >= lo && q <= hi) cands.push(f(q));
+    const scale: Scale = e <= 0 ? { kind: "pow2", exp: 2 * e } : { kind: "pow2", exp: e };
+    return { shape: [...x!.type.shape], scale, range: { lo: minB(...cands), hi: maxB(...cands) }, vis: x!.type.vis };
+  },
+};
+
+const pool = (op: "avgpool" | "maxpool"): OpDescriptor => ({
+  op, kind: "layer", arity: [1, 1], attrs: { k: { kind: "int", required: true }, stride: { kind: "int" } },
+  summary: op === "avgpool" ? "k×k window sum; the divisor k² goes into the scale" : "k×k window maximum",
+  infer([x], a, fail) {
+    const k = intAttr(a, "k");
+    const stride = a.stride === undefined ? k : intAttr(a, "stride");
+    const shape = poolShape(x!, k, stride, op, fail);
+    if (op === "maxpool") return same(x!, x!.range, { shape });
+    return { shape, scale: divScale(x!.type.scale, k * k), range: scaleI(x!.range, BigInt(k * k)), vis: x!.type.vis };
+  },
+});
+
+const gavgpool: OpDescriptor = {
+  op: "gavgpool", kind: "layer", arity: [1, 1], attrs: {}, summary: "global sum over H and W; the divisor goes into the scale",
+  infer([x], _a, fail) {
+    need(x!.type.shape.length === 3, fail, "gavgpool", `expects [C, H, W], got ${shapeStr(x!.type.shape)}`);
+    const [c, h, w] = x!.type.shape as [number, number, number];
+    return { shape: [c], scale: divScale(x!.type.scale, h * w), range: scaleI(x!.range, BigInt(h * w)), vis: x!.type.vis };
+  },
+};
+
+/** add/sub: align power-of-two scale ratios by shifting the coarser operand. */
+function alignShifts(x: Operand, y: Operand, op: string, fail: Fail): { dx: number; dy: number; scale: Scale } {
+  const d = scaleShift(x.type.scale, y.type.scale);
+  if (d === undefined) {
+    fail("PQ2014", { op, detail: "the operand scales differ by a factor that is not a power of two", hint: "requantize one operand to the other's scale with `as`" });
+  }
+  return d! >= 0 ? { dx: d!, dy: 0, scale: y.type.scale } : { dx: 0, dy: -d!, scale: x.type.scale };
+}
+
+const addsub = (op: "add" | "sub"): OpDescriptor => ({
+  op, kind: "local", arity: [2, 2], attrs: {},
+  summary: op === "add" ? "x + y (residual add; power-of-two scales aligned by a shift)" : "x − y (scales aligned as add)",
+  infer([x, y], _a, fail) {
+    need(sameShape(x!.type.shape, y!.type.shape), fail, op, `operands have shapes ${shapeStr(x!.type.shape)} and ${shapeStr(y!.type.shape)}`);
+    const { dx, dy, scale } = alignShifts(x!, y!, op, fail);
+    const rx = scaleI(x!.range, 1n << BigInt(dx));
+    const ry0 = scaleI(y!.range, 1n << BigInt(dy));
+    const ry = op === "add" ? ry0 : { lo: -ry0.hi, hi: -ry0.lo };
+    return { shape: [...x!.type.shape], scale, range: addI(rx, ry), vis: vis([x!, y!]) };
+  },
+});
+
+const neg: OpDescriptor = {
+  op: "neg", kind: "local", arity: [1, 1], attrs: {}, summary: "−x",
+  infer([x]) {
+    return { shape: [...x!.type.shape], scale: x!.type.scale, range: { lo: -x!.range.hi, hi: -x!.range.lo }, vis: x!.type.vis };
+  },
+};
+
+export function mulcConstants(a: Attrs): number[] {
+  const c = a.c;
+  if (typeof c === "number") return [c];
+  if (Array.isArray(c) && c.every((v) => typeof v === "number")) return c as number[];
+  throw new Error("mulc needs c = INT or c = [INT, ...]");
+}
+
+const mulc: OpDescriptor = {
+  op: "mulc", kind: "local", arity: [1, 1], attrs: { c: { kind: "int-or-ints", required: true } },
+  summary: "multiply by a public integer (per channel along axis 0 with a list)",
+  infer([x], a, fail) {
+    const cs = mulcConstants(a);
+    if (cs.length > 1) need(x!.type.shape[0] === cs.length, fail, "mulc", `${cs.length} constants for ${x!.type.shape[0] ?? 1} channels`);
+    let range: Interval | undefined;
+    for (const c of cs) range = range ? union(range, scaleI(x!.range, BigInt(c))) : scaleI(x!.range, BigInt(c));
+    return { shape: [...x!.type.shape], scale: x!.type.scale, range: range!, vis: x!.type.vis };
+  },
+};
+
+const shl: OpDescriptor = {
+  op: "shl", kind: "local", arity: [1, 1], attrs: { by: { kind: "int", required: true } },
+  summary: "x·2^k (same real value: the scale shrinks by 2^k)",
+  infer([x], a, fail) {
+    const k = intAttr(a, "by");
+    need(k >= 0 && k < 64, fail, "shl", `shift ${k} must be in 0..63`);
+    return { shape: [...x!.type.shape], scale: mulScale(x!.type.scale, { kind: "pow2", exp: -k }), range: scaleI(x!.range, 1n << BigInt(k)), vis: x!.type.vis };
+  },
+};
+
+const sum: OpDescriptor = {
+  op: "sum", kind: "local", arity: [1, 1], attrs: { axis: { kind: "int" } },
+  summary: "sum of all elements, or along one axis",
+  infer([x], a, fail) {
+    if (a.axis === undefined) {
+      return { shape: [], scale: x!.type.scale, range: scaleI(x!.range, BigInt(numel(x!.type.shape))), vis: x!.type.vis };
+    }
+    const ax = intAttr(a, "axis");
+    need(ax >= 0 && ax < x!.type.shape.length, fail, "sum", `axis ${ax} out of range for ${shapeStr(x!.type.shape)}`);
+    const n = x!.type.shape[ax]!;
+    return { shape: x!.type.shape.filter((_, i) => i !== ax), scale: x!.type.scale, range: scaleI(x!.range, BigInt(n)), vis: x!.type.vis };
+  },
+};
+
+export function matrixAttr(a: Attrs, name: string): number[][] {
+  const m = a[name];
+  if (Array.isArray(m) && m.every((r) => Array.isArray(r))) return m as number[][];
+  throw new Error(`attribute ${name} is not a matrix`);
+}
+
+const linmap: OpDescriptor = {
+  op: "linmap", kind: "local", arity: [1, 1], attrs: { m: { kind: "matrix", required: true }, axis: { kind: "int", default: 0 } },
+  summary: "a public integer matrix applied along one axis (Winograd transforms)",
+  infer([x], a, fail) {
+    const m = matrixAttr(a, "m");
+    const ax = intAttr(a, "axis");
+    need(ax >= 0 && ax < x!.type.shape.length, fail, "linmap", `axis ${ax} out of range for ${shapeStr(x!.type.shape)}`);
+    const k = x!.type.shape[ax]!;
+    need(m.length > 0 && m.every((r) => r.length === k), fail, "linmap", `matrix rows must have ${k} entries (the length of axis ${ax})`);
+    let range: Interval | undefined;
+    for (const row of m) {
+      let r: Interval = { lo: 0n, hi: 0n };
+      for (const c of row) r = addI(r, scaleI(x!.range, BigInt(c)));
+      range = range ? union(range, r) : r;
+    }
+    const shape = [...x!.type.shape];
+    shape[ax] = m.length;
+    return { shape, scale: x!.type.scale, range: range!, vis: x!.type.vis };
+  },
+};
+
+const flatten: OpDescriptor = {
+  op: "flatten", kind: "layer", arity: [1, 1], attrs: {}, summary: "reshape to one dimension",
+  infer([x]) {
+    return same(x!, x!.range, { shape: [numel(x!.type.shape)] });
+  },
+};
+
+const reshape: OpDescriptor = {
+  op: "reshape", kind: "layer", arity: [1, 1], attrs: { shape: { kind: "ints", required: true } },
+  summary: "row-major reshape",
+  infer([x], a, fail) {
+    const s = a.shape as number[];
+    need(numel(s) === numel(x!.type.shape) && s.every((d) => d >= 1), fail, "reshape", `cannot reshape ${shapeStr(x!.type.shape)} to ${shapeStr(s)}`);
+    return same(x!, x!.range, { shape: [...s] });
+  },
+};
+
+const concat: OpDescriptor = {
+  op: "concat", kind: "layer", arity: [2, Infinity], attrs: { axis: { kind: "int", default: 0 } },
+  summary: "concatenate along an axis",
+  infer(xs, a, fail) {
+    const ax = intAttr(a, "axis");
+    const first = xs[0]!;
+    need(ax >= 0 && ax < first.type.shape.length, fail, "concat", `axis ${ax} out of range for ${shapeStr(first.type.shape)}`);
+    let len = 0;
+    let range = first.range;
+    for (const x of xs) {
+      need(x.type.shape.length === first.type.shape.length && x.type.shape.every((d, i) => i === ax || d === first.type.shape[i]),
+        fail, "concat", `shapes ${shapeStr(first.type.shape)} and ${shapeStr(x.type.shape)} differ off axis ${ax}`);
+      if (x.type.signed !== first.type.signed) fail("PQ2013", { op: "concat", detail: "operands differ in signedness" });
+      if (scaleShift(x.type.scale, first.type.scale) !== 0) fail("PQ2014", { op: "concat", detail: "operands have different scales", hint: "requantize them to one scale" });
+      len += x.type.shape[ax]!;
+      range = union(range, x.range);
+    }
+    const shape = [...first.type.shape];
+    shape[ax] = len;
+    return {
+      shape, scale: first.type.scale, range, bits: Math.max(...xs.map((x) => x.type.bits)), signed: first.type.signed,
+      vis: vis(xs),
+    };
+  },
+};
+
+const requant: OpDescriptor = {
+  op: "requant", kind: "layer", arity: [1, 1], attrs: { mult: { kind: "int", required: true }, shift: { kind: "int", required: true }, to: { kind: "elem", required: true } },
+  summary: "integer-only requantization: multiply, round, shift, saturate",
+  infer([x], a, fail) {
+    const mult = intAttr(a, "mult");
+    const shift = intAttr(a, "shift");
+    const to = elemAttr(a, "to");
+    need(mult >= 1 && mult < 2 ** 16 && shift > -64 && shift < 64, fail, "requant", `multiplier ${mult} / shift ${shift} out of range`);
+    const [tlo, thi] = typeRange(to);
+    const clampB = (v: bigint) => (v < tlo ? tlo : v > thi ? thi : v);
+    const range = { lo: clampB(requantValue(x!.range.lo, mult, shift)), hi: clampB(requantValue(x!.range.hi, mult, shift)) };
+    const s = x!.type.scale;
+    const scale: Scale = mult === 1 ? mulScale(s, { kind: "pow2", exp: shift }) : normScale({ kind: "real", value: ((s.kind === "pow2" ? 2 ** s.exp : s.value) * 2 ** shift) / mult });
+    return { shape: [...x!.type.shape], scale, range, bits: to.bits, signed: to.signed, vis: x!.type.vis };
+  },
+};
+
+const argmax: OpDescriptor = {
+  op: "argmax", kind: "layer", arity: [1, 1], attrs: {}, summary: "index of the largest element (ties: smallest index)",
+  infer([x]) {
+    const n = numel(x!.type.shape);
+    const bits = Math.max(1, Math.ceil(Math.log2(n)));
+    return { shape: [], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: BigInt(n - 1) }, bits, signed: false, vis: x!.type.vis };
+  },
+};
+
+const mul: OpDescriptor = {
+  op: "mul", kind: "interactive", arity: [2, 2], attrs: {}, summary: "element-wise product (Beaver triple)",
+  infer([x, y], _a, fail) {
+    need(sameShape(x!.type.shape, y!.type.shape), fail, "mul", `operands have shapes ${shapeStr(x!.type.shape)} and ${shapeStr(y!.type.shape)}`);
+    const p = [x!.range.lo * y!.range.lo, x!.range.lo * y!.range.hi, x!.range.hi * y!.range.lo, x!.range.hi * y!.range.hi];
+    return { shape: [...x!.type.shape], scale: mulScale(x!.type.scale, y!.type.scale), range: { lo: minB(...p), hi: maxB(...p) }, vis: vis([x!, y!]) };
+  },
+};
+
+const bit = (op: "msb" | "drelu"): OpDescriptor => ({
+  op, kind: "interactive", arity: [1, 1], attrs: {},
+  summary: op === "msb" ? "most significant bit" : "1 if x ≥ 0 else 0",
+  infer([x]) {
+    return { shape: [...x!.type.shape], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: 1n }, bits: 1, signed: false, vis: x!.type.vis };
+  },
+});
+
+const wrap: OpDescriptor = {
+  op: "wrap", kind: "interactive", arity: [2, 2], attrs: {}, summary: "carry out of the N-bit addition x + y",
+  infer([x, y], _a, fail) {
+    need(sameShape(x!.type.shape, y!.type.shape) && x!.type.bits === y!.type.bits, fail, "wrap", "operands must have the same shape and width");
+    return { shape: [...x!.type.shape], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: 1n }, bits: 1, signed: false, vis: vis([x!, y!]) };
+  },
+};
+
+const b2a: OpDescriptor = {
+  op: "b2a", kind: "interactive", arity: [1, 1], attrs: { to: { kind: "elem", required: true } },
+  summary: "a bit as the integer 0 or 1 in a wider ring",
+  infer([b], a, fail) {
+    need(b!.type.bits === 1, fail, "b2a", "the operand must be a u1 bit");
+    const to = elemAttr(a, "to");
+    return { shape: [...b!.type.shape], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: 1n }, bits: to.bits, signed: to.signed, vis: b!.type.vis };
+  },
+};
+
+const select: OpDescriptor = {
+  op: "select", kind: "interactive", arity: [3, 3], attrs: {}, summary: "b ? x : y",
+  infer([b, x, y], _a, fail) {
+    need(b!.type.bits === 1, fail, "select", "the condition must be a u1 bit");
+    need(numel(b!.type.shape) === 1 || sameShape(b!.type.shape, x!.type.shape), fail, "select", "the condition must be a scalar or have the shape of x");
+    need(numel(y!.type.shape) === 1 || sameShape(y!.type.shape, x!.type.shape), fail, "select", `x ${shapeStr(x!.type.shape)} and y ${shapeStr(y!.type.shape)} differ`);
+    if (!y!.known && scaleShift(x!.type.scale, y!.type.scale) !== 0) fail("PQ2014", { op: "select", detail: "x and y have different scales", hint: "requantize them to one scale" });
+    const signed = x!.type.signed || y!.type.signed;
+    const range = union(x!.range, y!.range);
+    return {
+      shape: [...x!.type.shape], scale: x!.type.scale, range, bits: Math.max(x!.type.bits, y!.type.bits), signed,
+      vis: vis([b!, x!, y!]),
+    };
+  },
+};
+
+const clamp: OpDescriptor = {
+  op: "clamp", kind: "interactive", arity: [1, 1], attrs: { lo: { kind: "bigint", required: true }, hi: { kind: "bigint", required: true } },
+  summary: "min(max(x, lo), hi)",
+  infer([x], a, fail) {
+    const lo = bigAttr(a, "lo");
+    const hi = bigAttr(a, "hi");
+    need(lo <= hi, fail, "clamp", `lo ${lo} exceeds hi ${hi}`);
+    const c = (v: bigint) => (v < lo ? lo : v > hi ? hi : v);
+    const range = { lo: c(x!.range.lo), hi: c(x!.range.hi) };
+    return same(x!, range);
+  },
+};
+
+const truncOp = (op: "trunc" | "truncreduce"): OpDescriptor => ({
+  op, kind: "interactive", arity: [1, 1], attrs: { by: { kind: "int", required: true } },
+  summary: op === "trunc" ? "exact ⌊x / 2^s⌋ in the same ring" : "exact ⌊x / 2^s⌋ in the ring of N − s bits",
+  infer([x], a, fail) {
+    const s = intAttr(a, "by");
+    need(s >= 1 && s < x!.type.bits, fail, op, `shift ${s} must be in 1..${x!.type.bits - 1}`);
+    const range = { lo: floorDiv2(x!.range.lo, s), hi: floorDiv2(x!.range.hi, s) };
+    const bits = op === "trunc" ? x!.type.bits : x!.type.bits - s;
+    return same(x!, range, { bits, scale: mulScale(x!.type.scale, { kind: "pow2", exp: s }) });
+  },
+});
+
+const ext = (op: "zext" | "sext"): OpDescriptor => ({
+  op, kind: "interactive", arity: [1, 1], attrs: { to: { kind: "elem", required: true } },
+  summary: op === "zext" ? "zero extension to a wider ring" : "sign extension to a wider ring",
+  infer([x], a, fail) {
+    const to = elemAttr(a, "to");
+    const n = x!.type.bits;
+    need(to.bits >= n, fail, op, `target width ${to.bits} is narrower than ${n}`);
+    // The value read from x: its own reading, reinterpreted when the signedness differs.
+    const half = 1n << BigInt(n - 1);
+    const full = 1n << BigInt(n);
+    let { lo, hi } = x!.range;
+    if (op === "zext" && x!.type.signed && lo < 0n) [lo, hi] = hi < 0n ? [lo + full, hi + full] : [0n, full - 1n];
+    if (op === "sext" && !x!.type.signed && hi >= half) [lo, hi] = lo >= half ? [lo - full, hi - full] : [-half, half - 1n];
+    return { shape: [...x!.type.shape], scale: x!.type.scale, range: { lo, hi }, bits: to.bits, signed: to.signed, vis: x!.type.vis };
+  },
+});
+
+const reveal: OpDescriptor = {
+  op: "reveal", kind: "interactive", arity: [1, 1], attrs: {}, summary: "open the value to the client",
+  infer([x]) {
+    return same(x!, x!.range, { vis: "client" });
+  },
+};
+
+/** Sources are typed by their declarations (lowering), never by this rule. */
+const source = (op: "input" | "param" | "const", summary: string): OpDescriptor => ({
+  op, kind: "source", arity: [0, 0], attrs: {}, summary,
+  infer() {
+    throw new Error(`${op} nodes are typed by their declaration`);
+  },
+});
+
+export const DESCRIPTORS: { readonly [K in Op]: OpDescriptor } = {
+  input: source("input", "a client input tensor"),
+  param: source("param", "a server parameter tensor from the params file"),
+  const: source("const", "a public literal"),
+  conv2d, linear, batchnorm, relu, sqplus,
+  avgpool: pool("avgpool"), gavgpool, maxpool: pool("maxpool"),
+  flatten, reshape, concat, requant, argmax,
+  add: addsub("add"), sub: addsub("sub"), neg, mulc, shl, sum, linmap,
+  mul, msb: bit("msb"), drelu: bit("drelu"), wrap, b2a, select, clamp,
+  trunc: truncOp("trunc"), truncreduce: truncOp("truncreduce"), zext: ext("zext"), sext: ext("sext"), reveal,
+};
+
+/** Known values from a plain bigint list (literals) or a params tensor. */
+export function knownFromBigints(shape: number[], values: readonly bigint[]): Known {
+  return { shape, size: values.length, at: (i) => values[i]!, num: (i) => Number(values[i]!) };
+}
+
+export function knownFromData(shape: number[], signed: boolean, data: Float64Array | BigInt64Array): Known {
+  if (data instanceof Float64Array) return { shape, size: data.length, at: (i) => BigInt(data[i]!), num: (i) => data[i]! };
+  const read = (i: number) => (signed ? data[i]! : BigInt.asUintN(64, data[i]!));
+  return { shape, size: data.length, at: read, num: (i) => Number(read(i)) };
+}
+
+export { knownRange };

@@ -1,0 +1,143 @@
+// Reading a model's parameter file (docs/LANGUAGE.md "Parameters file") and checking each
+// declared tensor against it. Errors name the file and the declaration's span.
+import { readFileSync } from "node:fs";
+import { createCipheriv, createHash } from "node:crypto";
+import type { Span } from "../grammar/ast.js";
+import { diag, PqError } from "../grammar/diagnostics.js";
+import type { ParamData } from "./ir.js";
+import { numel, typeRange } from "./types.js";
+
+interface RawTensor {
+  shape: number[];
+  scale?: number;
+  data: (number | string)[];
+}
+
+/** A parsed params file. `random` files generate every tensor from a seed (cost/speed specs). */
+export interface ParamsFile {
+  path: string;
+  tensors: Map<string, RawTensor>;
+  scales: Map<string, number>;
+  randomSeed?: number;
+}
+
+function invalid(path: string, reason: string, span?: Span): never {
+  throw new PqError(diag("PQ4002", { path, reason }, span));
+}
+
+export function readParamsFile(path: string, span?: Span): ParamsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new PqError(diag("PQ4001", { path, reason: (e as NodeJS.ErrnoException).code ?? String(e) }, span));
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return invalid(path, (e as Error).message, span);
+  }
+  if (typeof json !== "object" || json === null || (json as { format?: unknown }).format !== "pq-params/1") {
+    return invalid(path, 'expected an object with "format": "pq-params/1"', span);
+  }
+  const obj = json as { tensors?: unknown; scales?: unknown; random?: unknown };
+  const out: ParamsFile = { path, tensors: new Map(), scales: new Map() };
+  if (obj.tensors !== undefined) {
+    if (typeof obj.tensors !== "object" || obj.tensors === null) return invalid(path, '"tensors" must be an object', span);
+    for (const [name, t] of Object.entries(obj.tensors as Record<string, unknown>)) {
+      const r = t as Partial<RawTensor> | null;
+      if (!r || !Array.isArray(r.shape) || !r.shape.every((d) => Number.isInteger(d) && d >= 0) || !Array.isArray(r.data)) {
+        return invalid(path, `tensor "${name}" needs an integer "shape" list and a "data" list`, span);
+      }
+      if (r.scale !== undefined && !(typeof r.scale === "number" && r.scale > 0)) return invalid(path, `tensor "${name}" has a non-positive scale`, span);
+      out.tensors.set(name, r as RawTensor);
+    }
+  }
+  if (obj.scales !== undefined) {
+    for (const [name, v] of Object.entries(obj.scales as Record<string, unknown>)) {
+      if (typeof v !== "number" || !(v > 0)) return invalid(path, `scale "${name}" must be a positive number`, span);
+      out.scales.set(name, v);
+    }
+  }
+  if (obj.random !== undefined) {
+    const seed = (obj.random as { seed?: unknown }).seed;
+    if (!Number.isInteger(seed)) return invalid(path, '"random" needs an integer "seed"', span);
+    out.randomSeed = seed as number;
+  }
+  return out;
+}
+
+/**
+ * Deterministic uniform values in [lo, hi] for a named tensor: an AES-256-CTR stream keyed
+ * by SHA-256(seed, name), so a tensor does not change when others are added or reordered.
+ * (Modulo bias is irrelevant here: these are stand-in weights for cost and speed work.)
+ */
+function randomTensor(seed: number, name: string, n: number, lo: bigint, hi: bigint, bits: number, signed: boolean): ParamData {
+  const key = createHash("sha256").update(`pq-random/${seed}/${name}`).digest();
+  const stream = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(n * 8));
+  const span = hi - lo + 1n;
+  if (bits <= 32) {
+    const data = new Float64Array(n);
+    const s = Number(span);
+    const l = Number(lo);
+    for (let i = 0; i < n; i++) data[i] = l + (stream.readUInt32LE(i * 8) % s);
+    return { shape: [], bits, signed, data };
+  }
+  const values: bigint[] = new Array(n);
+  for (let i = 0; i < n; i++) values[i] = lo + (stream.readBigUInt64LE(i * 8) % span);
+  return toParamData([], bits, signed, values);
+}
+
+export interface ParamDecl {
+  /** The key in the file (block instances prefix it: `l1.conv.w`). */
+  key: string;
+  shape: number[];
+  bits: number;
+  signed: boolean;
+  span: Span;
+}
+
+/** Look a declared tensor up, check shape and values, and return it in IR form with its scale. */
+export function bindParam(file: ParamsFile, decl: ParamDecl): { data: ParamData; scale?: number } {
+  const [lo, hi] = typeRange(decl);
+  const type = `${decl.signed ? "i" : "u"}${decl.bits}`;
+  const raw = file.tensors.get(decl.key);
+  if (raw === undefined) {
+    if (file.randomSeed === undefined) throw new PqError(diag("PQ4003", { name: decl.key, path: file.path }, decl.span));
+    const data = randomTensor(file.randomSeed, decl.key, numel(decl.shape), lo, hi, decl.bits, decl.signed);
+    return { data: { ...data, shape: decl.shape } };
+  }
+  if (raw.shape.length !== decl.shape.length || raw.shape.some((d, i) => d !== decl.shape[i])) {
+    throw new PqError(diag("PQ4004", { name: decl.key, path: file.path, got: raw.shape.join(", "), expected: decl.shape.join(", ") }, decl.span));
+  }
+  if (raw.data.length !== numel(decl.shape)) {
+    return invalid(file.path, `tensor "${decl.key}" has ${raw.data.length} values for shape [${decl.shape.join(", ")}]`, decl.span);
+  }
+  const values: bigint[] = new Array(raw.data.length);
+  for (let i = 0; i < raw.data.length; i++) {
+    const v = raw.data[i];
+    let b: bigint;
+    if (typeof v === "number" && Number.isSafeInteger(v)) b = BigInt(v);
+    else if (typeof v === "string" && /^-?\d+$/.test(v)) b = BigInt(v);
+    else return invalid(file.path, `tensor "${decl.key}" holds ${JSON.stringify(v)} at index ${i}, not an integer`, decl.span);
+    if (b < lo || b > hi) {
+      throw new PqError(diag("PQ4005", { name: decl.key, path: file.path, value: b, index: i, type, lo, hi }, decl.span));
+    }
+    values[i] = b;
+  }
+  const data = toParamData(decl.shape, decl.bits, decl.signed, values);
+  return raw.scale !== undefined ? { data, scale: raw.scale } : { data };
+}
+
+
+export function toParamData(shape: number[], bits: number, signed: boolean, values: readonly bigint[]): ParamData {
+  if (bits <= 52) {
+    const data = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) data[i] = Number(values[i]!);
+    return { shape, bits, signed, data };
+  }
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt.asIntN(64, values[i]!);
+  return { shape, bits, signed, data };
+}

@@ -1,0 +1,131 @@
+// Tensor types of the IR: element width and signedness, shape, visibility, scale and
+// the known-MSB fact. See docs/LANGUAGE.md "Types".
+import type { Visibility } from "../grammar/ast.js";
+
+export type { Visibility };
+
+/**
+ * The real value of an integer q is q·scale. Power-of-two scales are kept symbolic so
+ * that alignment and requantization by shifts stay exact; other scales are doubles.
+ */
+export type Scale = { kind: "pow2"; exp: number } | { kind: "real"; value: number };
+
+export interface TensorType {
+  /** Ring width N: values live in Z_{2^N}. 1..64. */
+  bits: number;
+  signed: boolean;
+  shape: number[];
+  vis: Visibility;
+  scale: Scale;
+  /** Known-MSB fact: every value is in [0, 2^(N-1)), so the MSB is 0 (e.g. after ReLU). */
+  nonneg: boolean;
+}
+
+export const ONE: Scale = { kind: "pow2", exp: 0 };
+
+export function scaleValue(s: Scale): number {
+  return s.kind === "pow2" ? 2 ** s.exp : s.value;
+}
+
+/** A canonical form: a real scale that is exactly a power of two becomes pow2. */
+export function normScale(s: Scale): Scale {
+  if (s.kind === "pow2") return s;
+  const e = Math.log2(s.value);
+  if (Number.isInteger(e) && 2 ** e === s.value) return { kind: "pow2", exp: e };
+  return s;
+}
+
+export function mulScale(a: Scale, b: Scale): Scale {
+  if (a.kind === "pow2" && b.kind === "pow2") return { kind: "pow2", exp: a.exp + b.exp };
+  return normScale({ kind: "real", value: scaleValue(a) * scaleValue(b) });
+}
+
+/** Scale divided by a positive integer (average-pool divisors). */
+export function divScale(a: Scale, d: number): Scale {
+  if (a.kind === "pow2" && Number.isInteger(Math.log2(d))) return { kind: "pow2", exp: a.exp - Math.log2(d) };
+  return normScale({ kind: "real", value: scaleValue(a) / d });
+}
+
+/** Relative tolerance for comparing real scales written in decimal in a file. */
+export function sameScale(a: Scale, b: Scale): boolean {
+  const x = normScale(a);
+  const y = normScale(b);
+  if (x.kind === "pow2" && y.kind === "pow2") return x.exp === y.exp;
+  const u = scaleValue(x);
+  const v = scaleValue(y);
+  return Math.abs(u - v) <= 1e-9 * Math.max(Math.abs(u), Math.abs(v));
+}
+
+/** log2(a/b) when it is an integer (scales align by shifts), else undefined. */
+export function scaleShift(a: Scale, b: Scale): number | undefined {
+  if (a.kind === "pow2" && b.kind === "pow2") return a.exp - b.exp;
+  const r = Math.log2(scaleValue(a) / scaleValue(b));
+  const k = Math.round(r);
+  return Math.abs(r - k) < 1e-9 ? k : undefined;
+}
+
+export function formatScale(s: Scale): string {
+  return s.kind === "pow2" ? `2^${s.exp}` : String(s.value);
+}
+
+export function elemName(t: { bits: number; signed: boolean }): string {
+  return `${t.signed ? "i" : "u"}${t.bits}`;
+}
+
+/** `shared i16[6,28,28] scale 2^-8 nonneg` — the same text the parser accepts. */
+export function formatType(t: TensorType, withVis = true): string {
+  let s = withVis ? `${t.vis} ` : "";
+  s += elemName(t);
+  if (t.shape.length > 0) s += `[${t.shape.join(", ")}]`;
+  if (!(t.scale.kind === "pow2" && t.scale.exp === 0)) s += ` scale ${formatScale(t.scale)}`;
+  if (t.nonneg) s += " nonneg";
+  return s;
+}
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** The smallest and largest value of an element type. */
+export function typeRange(t: { bits: number; signed: boolean }): [bigint, bigint] {
+  const n = BigInt(t.bits);
+  return t.signed ? [-(1n << (n - 1n)), (1n << (n - 1n)) - 1n] : [0n, (1n << n) - 1n];
+}
+
+/** Minimal signed width holding [lo, hi]. */
+export function signedWidthFor(lo: bigint, hi: bigint): number {
+  let n = 1;
+  while (lo < -(1n << BigInt(n - 1)) || hi > (1n << BigInt(n - 1)) - 1n) n++;
+  return n;
+}
+
+/** Minimal unsigned width holding [0, hi]. */
+export function unsignedWidthFor(hi: bigint): number {
+  let n = 1;
+  while (hi > (1n << BigInt(n)) - 1n) n++;
+  return n;
+}
+
+/** Visibility of a value computed from operands of these visibilities. */
+export function joinVis(vs: readonly Visibility[]): Visibility {
+  let out: Visibility = "public";
+  for (const v of vs) {
+    if (v === "public" || v === out) continue;
+    out = out === "public" ? v : "shared";
+  }
+  return out;
+}
+
+export function sameType(a: TensorType, b: TensorType): boolean {
+  return (
+    a.bits === b.bits &&
+    a.signed === b.signed &&
+    a.vis === b.vis &&
+    a.nonneg === b.nonneg &&
+    a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i]) &&
+    sameScale(a.scale, b.scale)
+  );
+}

@@ -1,0 +1,140 @@
+// The catalogue of every user-facing diagnostic (TypeScript's diagnosticMessages.json
+// habit): a stable code, a message template with {placeholders}, and an optional hint.
+// Codes never change meaning once released. Ranges:
+//   PQ1xxx lexing and syntax        PQ2xxx names, types and shapes
+//   PQ3xxx range analysis/overflow  PQ4xxx parameter and input files
+//   PQ5xxx runtime and protocol     PQ9xxx command line
+import type { Span } from "./ast.js";
+
+export interface CatalogueEntry {
+  message: string;
+  hint?: string;
+}
+
+export const CATALOGUE = {
+  PQ1001: { message: "unexpected character '{char}'", hint: "identifiers are letters, digits and '_'; comments start with //" },
+  PQ1002: { message: "unterminated string literal", hint: "close the string with '\"' on the same line" },
+  PQ1003: { message: "expected {expected} but found {found}" },
+  PQ1004: { message: "unexpected end of file: expected {expected}" },
+  PQ1005: { message: "'{found}' cannot start a declaration", hint: "a file holds `import`, `model`, `block` and `protocol` declarations" },
+  PQ1006: { message: "bit width {width} is out of range", hint: "element types are i1..i64 and u1..u64" },
+  PQ1007: { message: "integer literal {text} is too large", hint: "integers must fit in 64 bits" },
+  PQ1008: { message: "a {what} body must end with `return`" },
+  PQ1009: { message: "'{found}' is not allowed in a {where}" },
+  PQ1010: { message: "unterminated block comment", hint: "close the comment with */" },
+  PQ1011: { message: "a positional argument cannot follow a named argument", hint: "write positional arguments first" },
+  PQ1012: { message: "`return` must be the last statement of a {what} body" },
+  PQ1013: { message: "the program is nested too deeply to parse", hint: "name intermediate results with `let`" },
+
+  PQ2001: { message: "unknown name '{name}'", hint: "{hint}" },
+  PQ2002: { message: "'{name}' is already defined in this scope", hint: "the earlier definition is at {where}" },
+  PQ2003: { message: "unknown operation, block or protocol '{name}'", hint: "{hint}" },
+  PQ2004: { message: "{op} expects {expected} argument(s), got {got}" },
+  PQ2005: { message: "{op} has no attribute '{name}'", hint: "its attributes are: {known}" },
+  PQ2006: { message: "attribute '{name}' of {op} must be {expected}" },
+  PQ2007: { message: "missing attribute '{name}' of {op}" },
+  PQ2008: { message: "shape mismatch in {op}: {detail}" },
+  PQ2009: { message: "cannot import '{path}': {reason}" },
+  PQ2010: { message: "import cycle: {cycle}" },
+  PQ2011: { message: "no model in {file}", hint: "declare one with `model NAME { ... }`" },
+  PQ2012: { message: "model '{name}' has no output", hint: "add `output EXPR to client`" },
+  PQ2013: { message: "type mismatch in {op}: {detail}" },
+  PQ2014: { message: "scale mismatch in {op}: {detail}", hint: "{hint}" },
+  PQ2015: { message: "the declared type {declared} does not match the inferred type {inferred}" },
+  PQ2016: { message: "'{name}' is a builtin operation and cannot be redefined as a block" },
+  PQ2017: { message: "block '{name}' expands into itself: {cycle}" },
+  PQ2018: { message: "argument '{name}' of {callee} must be {expected}" },
+  PQ2019: { message: "'{name}' names a {what}, not a tensor" },
+  PQ2020: { message: "a model needs `params \"FILE\"` before its first `param`" },
+  PQ2021: { message: "several models in {file}: {names}", hint: "pick one with --model NAME" },
+  PQ2022: { message: "width variable '{name}' is not bound", hint: "a protocol's width variables are bound by its parameters' types" },
+  PQ2023: { message: "'{name}' is declared but never used" },
+  PQ2024: { message: "input '{name}' must come from the client" },
+  PQ2025: { message: "outputs are revealed to the client only", hint: "write `output EXPR to client`" },
+  PQ2026: { message: "cannot read '{path}': {reason}" },
+  PQ2027: { message: "'{name}' must be declared with a shape" },
+  PQ2028: { message: "block call '{name}' needs its own `let`: another block call in this `let` already uses the parameter prefix '{prefix}'" },
+
+  PQ3001: { message: "{layer} may overflow {type}: its values lie in [{lo}, {hi}]", hint: "it needs at least {need} bits; widen the declared type or requantize earlier" },
+  PQ3002: { message: "{layer} needs {need} bits, more than the 64-bit maximum", hint: "requantize its inputs to fewer bits" },
+  PQ3003: { message: "constant {value} does not fit in {type}" },
+
+  PQ4001: { message: "cannot read parameter file '{path}': {reason}" },
+  PQ4002: { message: "parameter file '{path}' is not valid: {reason}" },
+  PQ4003: { message: "parameter '{name}' is missing from '{path}'" },
+  PQ4004: { message: "parameter '{name}' in '{path}' has shape [{got}], declared [{expected}]" },
+  PQ4005: { message: "parameter '{name}' in '{path}' holds {value} at index {index}, outside {type}", hint: "the declared type admits [{lo}, {hi}]" },
+  PQ4006: { message: "scale '{name}' is missing from '{path}'" },
+  PQ4007: { message: "parameter '{name}' in '{path}' has scale {got}, declared {expected}" },
+  PQ4010: { message: "cannot read input '{path}': {reason}" },
+  PQ4011: { message: "input '{path}' has shape [{got}], model input '{name}' is [{expected}]" },
+  PQ4012: { message: "input '{path}' holds {value} at index {index}, outside {type}" },
+  PQ4013: { message: "input '{path}' is not a valid tensor: {reason}", hint: "a tensor is JSON {\"shape\": [..], \"data\": [..]} or nested arrays, or a PNG image" },
+  PQ4014: { message: "model has {count} inputs; give one per input as NAME=FILE" },
+
+  PQ5001: { message: "internal error in {where}: {detail}", hint: "this is a bug in pq; please report it with the program" },
+
+  PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type Code = keyof typeof CATALOGUE;
+
+export interface Diagnostic {
+  code: Code;
+  severity: "error" | "warning";
+  message: string;
+  hint?: string;
+  span?: Span;
+}
+
+function fill(template: string, args: Record<string, string | number | bigint>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in args ? String(args[k]) : m));
+}
+
+/** Build a diagnostic from the catalogue. Placeholders missing from `args` stay visible. */
+export function diag(
+  code: Code,
+  args: Record<string, string | number | bigint> = {},
+  span?: Span,
+  severity: "error" | "warning" = "error",
+): Diagnostic {
+  const entry: CatalogueEntry = CATALOGUE[code];
+  const d: Diagnostic = { code, severity, message: fill(entry.message, args) };
+  if (entry.hint !== undefined) {
+    const h = fill(entry.hint, args);
+    if (h.trim() !== "") d.hint = h;
+  }
+  if (span) d.span = span;
+  return d;
+}
+
+/** Thrown to abandon a stage; carries every diagnostic gathered so far. */
+export class PqError extends Error {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[] | Diagnostic) {
+    const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
+    super(list.map((d) => `${d.code}: ${d.message}`).join("\n"));
+    this.diagnostics = list;
+  }
+}
+
+/**
+ * `file:line:col: error PQnnnn: message`, the source line, a caret under the span,
+ * and the hint. `sources` maps a file path to its text (for the excerpt).
+ */
+export function formatDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, string> = new Map()): string {
+  const head = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
+  const lines = [`${head}${d.severity} ${d.code}: ${d.message}`];
+  const text = d.span ? sources.get(d.span.file) : undefined;
+  if (d.span && text !== undefined) {
+    const srcLine = text.split(/\r?\n/)[d.span.line - 1];
+    if (srcLine !== undefined) {
+      const width = d.span.endLine === d.span.line ? Math.max(1, d.span.endCol - d.span.col) : Math.max(1, srcLine.length - d.span.col + 1);
+      const gutter = String(d.span.line).padStart(4);
+      lines.push(`${gutter} | ${srcLine}`);
+      lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(d.span.col - 1)}${"^".repeat(width)}`);
+    }
+  }
+  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,92 @@
+// Reading a client input: a JSON tensor ({"shape", "data"} or nested arrays) or a PNG
+// image (8-bit pixels, grey as one channel, colour as three, [C, H, W]). Checked against
+// the model input's declared type: a wrong shape or an out-of-range value is an error.
+import { readFileSync } from "node:fs";
+import { PNG } from "pngjs";
+import { diag, PqError } from "../grammar/diagnostics.js";
+import type { TensorType } from "../compiler/types.js";
+import { elemName, numel, typeRange } from "../compiler/types.js";
+import { tensorFromBigints, type Tensor } from "./plain/tensor.js";
+
+function bad(path: string, reason: string): never {
+  throw new PqError(diag("PQ4013", { path, reason }));
+}
+
+/** Nested arrays → shape and row-major values. */
+function flattenNested(v: unknown, path: string): { shape: number[]; data: unknown[] } {
+  if (!Array.isArray(v)) return { shape: [], data: [v] };
+  if (v.length === 0) return bad(path, "an empty array");
+  const parts = v.map((x) => flattenNested(x, path));
+  const inner = parts[0]!.shape;
+  if (parts.some((p) => p.shape.join() !== inner.join())) bad(path, "ragged nested arrays");
+  return { shape: [v.length, ...inner], data: parts.flatMap((p) => p.data) };
+}
+
+function toBig(v: unknown, path: string, i: number): bigint {
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
+  return bad(path, `element ${i} is ${JSON.stringify(v)}, not an integer`);
+}
+
+export function pngPixels(bytes: Buffer, path: string): { shape: number[]; data: number[] } {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(bytes);
+  } catch (e) {
+    return bad(path, `not a readable PNG (${(e as Error).message})`);
+  }
+  const { width, height, data } = png;
+  // pngjs always decodes to RGBA; a grey image has R = G = B everywhere.
+  let grey = true;
+  for (let i = 0; i < width * height && grey; i++) grey = data[4 * i] === data[4 * i + 1] && data[4 * i] === data[4 * i + 2];
+  const channels = grey ? 1 : 3;
+  const out: number[] = new Array(channels * width * height);
+  for (let c = 0; c < channels; c++) {
+    for (let p = 0; p < width * height; p++) out[c * width * height + p] = data[4 * p + c]!;
+  }
+  return { shape: [channels, height, width], data: out };
+}
+
+/** Load `path` as the value of the model input `name` of type `type`. */
+export function loadInput(path: string, name: string, type: TensorType): Tensor {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new PqError(diag("PQ4010", { path, reason: (e as NodeJS.ErrnoException).code ?? String(e) }));
+  }
+  let shape: number[];
+  let raw: unknown[];
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    if (type.bits < 8 || (type.signed && type.bits < 9)) bad(path, `a PNG holds 8-bit pixels, but input '${name}' is ${elemName(type)}`);
+    ({ shape, data: raw } = pngPixels(bytes, path));
+  } else {
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString("utf8"));
+    } catch (e) {
+      return bad(path, `neither PNG nor JSON (${(e as Error).message})`);
+    }
+    if (json !== null && typeof json === "object" && !Array.isArray(json)) {
+      const o = json as { shape?: unknown; data?: unknown };
+      if (!Array.isArray(o.shape) || !o.shape.every((d) => Number.isInteger(d) && d >= 0) || !Array.isArray(o.data)) {
+        bad(path, 'an object needs an integer "shape" list and a "data" list');
+      }
+      shape = o.shape as number[];
+      raw = o.data as unknown[];
+      if (raw.length !== numel(shape)) bad(path, `${raw.length} values for shape [${shape.join(", ")}]`);
+    } else {
+      ({ shape, data: raw } = flattenNested(json, path));
+    }
+  }
+  if (shape.join() !== type.shape.join()) {
+    throw new PqError(diag("PQ4011", { path, got: shape.join(", "), name, expected: type.shape.join(", ") }));
+  }
+  const [lo, hi] = typeRange(type);
+  const values = raw.map((v, i) => {
+    const b = toBig(v, path, i);
+    if (b < lo || b > hi) throw new PqError(diag("PQ4012", { path, value: b, index: i, type: elemName(type) }));
+    return b;
+  });
+  return tensorFromBigints(shape, type.bits, type.signed, values);
+}
