@@ -454,6 +454,9 @@ class Lowerer {
     this.letPrefixes.add(prefix);
     const inner: Scope = { names: new Map(), widths: new Map(), path: scope.path, prefix };
     this.bindArgs(b.name, b.params.map((p) => ({ name: p.name, isInt: p.isInt, ...(p.default ? { default: p.default } : {}), span: p.span })), e, scope, inner);
+    // An int parameter named by one capital letter is also a width variable (`param w: iW[..]`),
+    // so one block serves every mixed-precision setting.
+    for (const [name, bnd] of inner.names) if (bnd.kind === "int" && /^[A-Z]$/.test(name)) inner.widths.set(name, bnd.value);
     this.expanding.push(b.name);
     try {
       const saved = this.letPrefixes;
