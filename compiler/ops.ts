@@ -507,10 +507,13 @@ const select: OpDescriptor = {
     need(numel(b!.type.shape) === 1 || sameShape(b!.type.shape, x!.type.shape), fail, "select", "the condition must be a scalar or have the shape of x");
     need(numel(y!.type.shape) === 1 || sameShape(y!.type.shape, x!.type.shape), fail, "select", `x ${shapeStr(x!.type.shape)} and y ${shapeStr(y!.type.shape)} differ`);
     if (!y!.known && scaleShift(x!.type.scale, y!.type.scale) !== 0) fail("PQ2014", { op: "select", detail: "x and y have different scales", hint: "requantize them to one scale" });
-    const signed = x!.type.signed || y!.type.signed;
+    // A literal y takes x's element type (as it takes x's scale); otherwise the wider wins.
+    const lit = y!.known !== undefined && x!.known === undefined;
+    const signed = lit ? x!.type.signed : x!.type.signed || y!.type.signed;
+    const bits = lit ? x!.type.bits : Math.max(x!.type.bits, y!.type.bits);
     const range = union(x!.range, y!.range);
     return {
-      shape: [...x!.type.shape], scale: x!.type.scale, range, bits: Math.max(x!.type.bits, y!.type.bits), signed,
+      shape: [...x!.type.shape], scale: x!.type.scale, range, bits, signed,
       vis: vis([b!, x!, y!]),
     };
   },
