@@ -78,6 +78,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
 
 const invokedDirectly = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.js|pq)$/.test(process.argv[1]);
 if (invokedDirectly) {
+  // `pq run … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -4,7 +4,7 @@
 // table; the backends implement the semantics of docs/LANGUAGE.md.
 import { type Attrs, type AttrValue, type ElemSpec, type Op } from "./ir.js";
 import {
-  divScale, joinVis, mulScale, normScale, numel, scaleShift, typeRange,
+  divScale, formatScale, joinVis, sameScale, mulScale, normScale, numel, scaleShift, typeRange,
   type Scale, type TensorType, type Visibility,
 } from "./types.js";
 import type { Code } from "../grammar/diagnostics.js";
@@ -21,6 +21,8 @@ export interface Known {
   /** Fast read when the value is a safe integer (all pq parameters up to 52 bits). */
   num(i: number): number;
   size: number;
+  /** The values as doubles when they are all exact (≤ 52-bit parameters): the fast path. */
+  f64?: Float64Array;
 }
 
 export interface Operand {
@@ -76,36 +78,54 @@ const withZero = (r: Interval): Interval => ({ lo: minB(r.lo, 0n), hi: maxB(r.hi
 
 /**
  * Σ_k w_k·x_k over x_k ∈ [lo, hi] for the `count` weights starting at `start` (stride
- * `step`), plus `bias`. Sums in doubles while provably exact (|partial| < 2^52), else BigInt.
+ * `step`), plus `bias`. A positive weight takes its minimum at lo, a negative one at hi, so
+ * the interval is (P·lo + N·hi, P·hi + N·lo) with P, N the sums of the positive and negative
+ * weights: one pass, summed in doubles while exact (|P|, |N| < 2^53), else in BigInt.
  */
 function dotRange(w: Known, start: number, count: number, step: number, x: Interval, bias: bigint): Interval {
-  const xl = Number(x.lo);
-  const xh = Number(x.hi);
-  let lo = 0;
-  let hi = 0;
-  let exact = Number.isSafeInteger(xl) && Number.isSafeInteger(xh);
-  for (let k = 0, i = start; exact && k < count; k++, i += step) {
-    const wv = w.num(i);
-    const a = wv * xl;
-    const b = wv * xh;
-    lo += a < b ? a : b;
-    hi += a < b ? b : a;
-    if (Math.abs(lo) > 2 ** 52 || Math.abs(hi) > 2 ** 52) exact = false;
+  let pos = 0n;
+  let neg = 0n;
+  const wd = w.f64;
+  if (wd) {
+    // Σw and Σ|w| avoid a data-dependent branch per weight: P = (Σw + Σ|w|)/2, N = (Σw − Σ|w|)/2.
+    let sum = 0;
+    let abs = 0;
+    for (let k = 0, i = start; k < count; k++, i += step) {
+      const v = wd[i]!;
+      sum += v;
+      abs += Math.abs(v);
+    }
+    if (abs < 2 ** 53) [pos, neg] = [BigInt((sum + abs) / 2), BigInt((sum - abs) / 2)];
+    else [pos, neg] = bigSums(w, start, count, step);
+  } else {
+    [pos, neg] = bigSums(w, start, count, step);
   }
-  if (exact) return { lo: BigInt(lo) + bias, hi: BigInt(hi) + bias };
-  let blo = bias;
-  let bhi = bias;
+  return { lo: pos * x.lo + neg * x.hi + bias, hi: pos * x.hi + neg * x.lo + bias };
+}
+
+function bigSums(w: Known, start: number, count: number, step: number): [bigint, bigint] {
+  let pos = 0n;
+  let neg = 0n;
   for (let k = 0, i = start; k < count; k++, i += step) {
-    const wv = w.at(i);
-    const a = wv * x.lo;
-    const b = wv * x.hi;
-    blo += a < b ? a : b;
-    bhi += a < b ? b : a;
+    const v = w.at(i);
+    if (v > 0n) pos += v;
+    else neg += v;
   }
-  return { lo: blo, hi: bhi };
+  return [pos, neg];
 }
 
 function knownRange(k: Known): Interval {
+  if (k.f64) {
+    let lo = k.size > 0 ? k.f64[0]! : 0;
+    let hi = lo;
+    const d = k.f64;
+    for (let i = 1; i < d.length; i++) {
+      const v = d[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return { lo: BigInt(lo), hi: BigInt(hi) };
+  }
   let lo = k.size > 0 ? k.at(0) : 0n;
   let hi = lo;
   for (let i = 1; i < k.size; i++) {
@@ -148,6 +168,12 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 function vis(xs: Operand[]): Visibility {
   return joinVis(xs.map((x) => x.type.vis));
+}
+
+/** A bias is added at the accumulator scale; one written with another scale is a mistake (scale 1 = unscaled integer). */
+function checkBiasScale(b: Operand | undefined, acc: Scale, op: string, fail: Fail): void {
+  if (!b || (b.type.scale.kind === "pow2" && b.type.scale.exp === 0) || sameScale(b.type.scale, acc)) return;
+  fail("PQ2014", { op, detail: `the bias/offset has scale ${formatScale(b.type.scale)}, the accumulator ${formatScale(acc)}`, hint: "declare the bias at the product of the input and weight scales" });
 }
 
 function need(cond: boolean, fail: Fail, op: string, detail: string): void {
@@ -209,7 +235,9 @@ const conv2d: OpDescriptor = {
       const r = dotRange(w!.known!, oc * per, per, 1, xr, b ? b.known!.at(oc) : 0n);
       range = range ? union(range, r) : r;
     }
-    return { shape: [o, ho, wo], scale: mulScale(x!.type.scale, w!.type.scale), range: range!, vis: vis([x!, w!]) };
+    const scale = mulScale(x!.type.scale, w!.type.scale);
+    checkBiasScale(b, scale, "conv2d", fail);
+    return { shape: [o, ho, wo], scale, range: range!, vis: vis([x!, w!]) };
   },
 };
 
@@ -227,7 +255,9 @@ const linear: OpDescriptor = {
       const r = dotRange(w!.known!, oc * k, k, 1, x!.range, b ? b.known!.at(oc) : 0n);
       range = range ? union(range, r) : r;
     }
-    return { shape: [o], scale: mulScale(x!.type.scale, w!.type.scale), range: range!, vis: vis([x!, w!]) };
+    const scale = mulScale(x!.type.scale, w!.type.scale);
+    checkBiasScale(b, scale, "linear", fail);
+    return { shape: [o], scale, range: range!, vis: vis([x!, w!]) };
   },
 };
 
@@ -243,7 +273,9 @@ const batchnorm: OpDescriptor = {
       const r = addI(scaleI(x!.range, m!.known!.at(i)), { lo: add!.known!.at(i), hi: add!.known!.at(i) });
       range = range ? union(range, r) : r;
     }
-    return { shape: [...x!.type.shape], scale: mulScale(x!.type.scale, m!.type.scale), range: range!, vis: vis([x!]) };
+    const scale = mulScale(x!.type.scale, m!.type.scale);
+    checkBiasScale(add, scale, "batchnorm", fail);
+    return { shape: [...x!.type.shape], scale, range: range!, vis: vis([x!]) };
   },
 };
 
@@ -594,7 +626,7 @@ export function knownFromBigints(shape: number[], values: readonly bigint[]): Kn
 }
 
 export function knownFromData(shape: number[], signed: boolean, data: Float64Array | BigInt64Array): Known {
-  if (data instanceof Float64Array) return { shape, size: data.length, at: (i) => BigInt(data[i]!), num: (i) => data[i]! };
+  if (data instanceof Float64Array) return { shape, size: data.length, at: (i) => BigInt(data[i]!), num: (i) => data[i]!, f64: data };
   const read = (i: number) => (signed ? data[i]! : BigInt.asUintN(64, data[i]!));
   return { shape, size: data.length, at: read, num: (i) => Number(read(i)) };
 }

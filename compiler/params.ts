@@ -71,19 +71,21 @@ export function readParamsFile(path: string, span?: Span): ParamsFile {
 /**
  * Deterministic uniform values in [lo, hi] for a named tensor: an AES-256-CTR stream keyed
  * by SHA-256(seed, name), so a tensor does not change when others are added or reordered.
- * (Modulo bias is irrelevant here: these are stand-in weights for cost and speed work.)
  */
 function randomTensor(seed: number, name: string, n: number, lo: bigint, hi: bigint, bits: number, signed: boolean): ParamData {
   const key = createHash("sha256").update(`pq-random/${seed}/${name}`).digest();
-  const stream = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(n * 8));
   const span = hi - lo + 1n;
   if (bits <= 32) {
+    const bytes = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(n * 4));
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n);
     const data = new Float64Array(n);
-    const s = Number(span);
     const l = Number(lo);
-    for (let i = 0; i < n; i++) data[i] = l + (stream.readUInt32LE(i * 8) % s);
+    // span = 2^bits: keep the low bits (unbiased); >>> 0 keeps bit 31 unsigned
+    const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+    for (let i = 0; i < n; i++) data[i] = l + ((words[i]! & mask) >>> 0);
     return { shape: [], bits, signed, data };
   }
+  const stream = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(n * 8));
   const values: bigint[] = new Array(n);
   for (let i = 0; i < n; i++) values[i] = lo + (stream.readBigUInt64LE(i * 8) % span);
   return toParamData([], bits, signed, values);

@@ -58,6 +58,7 @@ const cases: [string, string, string[]][] = [
   ["sqplus needs a power-of-two scale", `${head}  let a = x as u8 scale a1\n  let y = sqplus(a)\n  output y to client\n}`, ["PQ2014@5:11"]],
   ["one error per failing statement (poisoned names)", `${head}  let a = relu(q)\n  let b = relu(a)\n  let c = relu(b)\n  output c to client\n}`, ["PQ2001@4:16"]],
   ["errors in two statements are both reported", `${head}  let a = relu(q)\n  let b = foo(x)\n  output x to client\n}`, ["PQ2001@4:16", "PQ2003@5:11"]],
+  ["bias at the wrong scale", `${head}  param w: i4[2, 1, 3, 3]\n  param b: i8[2] scale 2^-1\n  let y = conv2d(x, w, b)\n  output y to client\n}`, ["PQ2014@6:11"]],
   ["block imported and misused", `import "./lib"\n${head}  let y = twice(x, 3)\n  output y to client\n}`, ["PQ2004@5:11"]],
 ];
 
