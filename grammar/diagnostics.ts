@@ -73,6 +73,11 @@ export const CATALOGUE = {
   PQ4014: { message: "model has {count} inputs; give one per input as NAME=FILE" },
 
   PQ5001: { message: "internal error in {where}: {detail}", hint: "this is a bug in pq; please report it with the program" },
+  PQ5002: { message: "{party}: the peer closed the connection during {where}", hint: "the other party stopped or crashed; its own error says why" },
+  PQ5003: { message: "{party}: no message from the peer within {ms} ms during {where}", hint: "the other party stalled; raise --timeout if the network is slow" },
+  PQ5004: { message: "{party}: malformed or unexpected message during {where}: {detail}", hint: "both parties must run the same program with the same options" },
+  PQ5005: { message: "{party}: the parties run different programs: {detail}", hint: "both sides must compile the same .pq file with the same parameters' shapes" },
+  PQ5006: { message: "{party}: cannot connect to {address}: {reason}" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
 } as const satisfies Record<string, CatalogueEntry>;

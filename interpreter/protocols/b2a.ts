@@ -1,0 +1,25 @@
+// Bit to arithmetic: XOR shares of b → additive shares of b in Z_{2^N}, with a dealer bit
+// pair (r as XOR shares and as additive shares): open c = b ⊕ r, then b = c + r − 2cr,
+// i.e. r when c = 0 and 1 − r when c = 1 (the client adds the public 1).
+// Cost (dealer): online each party sends n bits, 1 round; offline the dealer sends n·N
+// bits to the server. Proof: proofs/b2a.md.
+import { exchange, step, type Party } from "../twopc/party.js";
+import { packBits, unpackBits, getRing, setBig, zeroShare, type Share } from "../twopc/ring.js";
+
+export function b2a(p: Party, b: Uint8Array, bits: number, shape: number[]): Promise<Share> {
+  return step(p, "b2a", async () => {
+    const n = b.length;
+    const { bool, arith } = p.corr.bitPairs(bits, n);
+    const mine = new Uint8Array(n);
+    for (let i = 0; i < n; i++) mine[i] = b[i]! ^ bool[i]!;
+    const theirs = unpackBits(await exchange(p, packBits(mine)), n);
+    const out = zeroShare(bits, shape);
+    const one = p.role === "client" ? 1n : 0n;
+    for (let i = 0; i < n; i++) {
+      const r = getRing(arith, i);
+      const v = (mine[i]! ^ theirs[i]!) === 0 ? r : one - r;
+      setBig(out, i, BigInt.asIntN(bits, v));
+    }
+    return out;
+  });
+}

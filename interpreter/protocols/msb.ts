@@ -1,0 +1,48 @@
+// MSB of an additively shared x ∈ Z_{2^N}: with x = x0 + x1 and L(·) the low N−1 bits,
+// msb(x) = msb(x0) ⊕ msb(x1) ⊕ [L(x0) + L(x1) ≥ 2^(N−1)], and the carry is the
+// millionaires' comparison L(x0) > 2^(N−1) − 1 − L(x1) (CrypTFlow2, Rathee et al. 2020,
+// §4.1). Result: XOR shares of one bit per element. Proof: proofs/msb.md.
+// Cost: one comparison on N − 1 bits (millionaire.ts); no other communication.
+import { step, type Party } from "../twopc/party.js";
+import type { Share } from "../twopc/ring.js";
+import { millionaire } from "./millionaire.js";
+
+/** The unsigned reading of each share element split as (msb, low N−1 bits). */
+export function splitTop(x: Share): { top: Uint8Array; low: Float64Array | BigUint64Array } {
+  const n = x.data.length;
+  const N = x.bits;
+  const top = new Uint8Array(n);
+  if (x.data instanceof Float64Array) {
+    const low = new Float64Array(n);
+    const half = 2 ** (N - 1);
+    for (let i = 0; i < n; i++) {
+      const u = x.data[i]! < 0 ? x.data[i]! + 2 ** N : x.data[i]!;
+      top[i] = u >= half ? 1 : 0;
+      low[i] = u >= half ? u - half : u;
+    }
+    return { top, low };
+  }
+  const low = new BigUint64Array(n);
+  const mask = (1n << BigInt(N - 1)) - 1n;
+  for (let i = 0; i < n; i++) {
+    const u = BigInt.asUintN(N, x.data[i]!);
+    top[i] = Number(u >> BigInt(N - 1));
+    low[i] = u & mask;
+  }
+  return { top, low };
+}
+
+export function msb(p: Party, x: Share): Promise<Uint8Array> {
+  return step(p, "msb", async () => {
+    const { top, low } = splitTop(x);
+    const N = x.bits;
+    // The server compares against 2^(N−1) − 1 − L(x1): the client's L(x0) is larger iff the sum carries.
+    if (p.role === "server") {
+      if (low instanceof Float64Array) for (let i = 0; i < low.length; i++) low[i] = 2 ** (N - 1) - 1 - low[i]!;
+      else for (let i = 0; i < low.length; i++) low[i] = (1n << BigInt(N - 1)) - 1n - low[i]!;
+    }
+    const carry = await millionaire(p, low, N - 1);
+    for (let i = 0; i < top.length; i++) top[i]! ^= carry[i]!;
+    return top;
+  });
+}

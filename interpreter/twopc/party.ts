@@ -1,0 +1,24 @@
+// One party's view of a two-party run: its role, its channel (with the meter), its
+// correlated randomness. Protocols take a Party and are run by both parties with the same
+// arguments' shapes, in the same order; only the data differ.
+import type { Channel, Role } from "./channel.js";
+import type { Correlations } from "./dealer.js";
+import type { Meter } from "./meter.js";
+
+export interface Party {
+  readonly role: Role;
+  readonly ch: Channel;
+  readonly corr: Correlations;
+  readonly meter: Meter;
+}
+
+/** Send ours, receive theirs (both parties call it at the same step): one round. */
+export async function exchange(p: Party, payload: Uint8Array): Promise<Uint8Array> {
+  p.ch.send(payload);
+  return p.ch.recv(payload.length);
+}
+
+/** Run a protocol step with its name on the meter's primitive path. */
+export function step<T>(p: Party, name: string, f: () => Promise<T>): Promise<T> {
+  return p.meter.scope(name, f);
+}

@@ -1,0 +1,204 @@
+// Additive shares in Z_{2^N}. A party's share is a plaintext Tensor of type iN (signed
+// canonical form), so the exact local kernels of the plaintext backend (conv2d, linear,
+// sums, linmap, …) apply to shares unchanged: computing the exact integer and reducing it
+// mod 2^N is a ring homomorphism, whatever representative each share uses. Narrow rings
+// live in Float64Array, wide ones (N > 52) in BigInt64Array — typed arrays throughout.
+import { convert } from "../plain/kernels/common.js";
+import { isWide, numWrapper, numelOf, zeros, type Tensor } from "../plain/tensor.js";
+
+export type Share = Tensor;
+
+/** The same values as elements of Z_{2^bits} in signed canonical form (a local reduction or reinterpretation). */
+export function inRing(t: Tensor, bits: number, shape: number[] = t.shape): Share {
+  return convert(t, { bits, signed: true }, shape);
+}
+
+export function zeroShare(bits: number, shape: number[]): Share {
+  return zeros(shape, bits, true);
+}
+
+type NumOp = (a: number, b: number) => number;
+type BigOp = (a: bigint, b: bigint) => bigint;
+
+function zip(a: Share, b: Share, num: NumOp, big: BigOp): Share {
+  if (a.bits !== b.bits || a.data.length !== b.data.length) throw new Error(`ring op on Z_2^${a.bits}×${a.data.length} and Z_2^${b.bits}×${b.data.length}`);
+  const out = zeros(a.shape, a.bits, true);
+  if (out.data instanceof Float64Array) {
+    const wrap = numWrapper(out);
+    const x = a.data as Float64Array;
+    const y = b.data as Float64Array;
+    const o = out.data;
+    for (let i = 0; i < o.length; i++) o[i] = wrap(num(x[i]!, y[i]!));
+  } else {
+    const x = a.data as BigInt64Array;
+    const y = b.data as BigInt64Array;
+    const o = out.data;
+    for (let i = 0; i < o.length; i++) o[i] = BigInt.asIntN(a.bits, big(x[i]!, y[i]!));
+  }
+  return out;
+}
+
+export const add = (a: Share, b: Share): Share => zip(a, b, (x, y) => x + y, (x, y) => x + y);
+export const sub = (a: Share, b: Share): Share => zip(a, b, (x, y) => x - y, (x, y) => x - y);
+
+/**
+ * Element-wise product in the ring. Doubles are exact while |x·y| ≤ 2^53 (N ≤ 26 in signed
+ * form); up to N = 32 Math.imul gives the product mod 2^32 exactly, and 2^N divides 2^32.
+ */
+export function mulElem(a: Share, b: Share): Share {
+  if (a.bits <= 26) return zip(a, b, (x, y) => x * y, (x, y) => x * y);
+  if (a.bits <= 32) return zip(a, b, (x, y) => Math.imul(x, y), (x, y) => x * y);
+  return zip(a, b, (x, y) => Number(BigInt.asIntN(a.bits, BigInt(x) * BigInt(y))), (x, y) => x * y);
+}
+
+/** Multiply every element by one public integer. */
+export function mulScalar(a: Share, c: bigint): Share {
+  const out = zeros(a.shape, a.bits, true);
+  if (out.data instanceof Float64Array && a.bits <= 26 && c >= -(1n << 26n) && c < 1n << 26n) {
+    const wrap = numWrapper(out);
+    const k = Number(c);
+    const x = a.data as Float64Array;
+    for (let i = 0; i < x.length; i++) out.data[i] = wrap(x[i]! * k);
+    return out;
+  }
+  for (let i = 0; i < out.data.length; i++) setBig(out, i, BigInt.asIntN(a.bits, getRing(a, i) * c));
+  return out;
+}
+
+/** Element i as a bigint in signed canonical form. */
+export function getRing(a: Share, i: number): bigint {
+  const d = a.data;
+  return d instanceof Float64Array ? BigInt(d[i]!) : d[i]!;
+}
+
+/** Store a bigint already in signed canonical form. */
+export function setBig(a: Share, i: number, v: bigint): void {
+  if (a.data instanceof Float64Array) a.data[i] = Number(v);
+  else a.data[i] = v;
+}
+
+/** A public constant as the share of one party (the other holds zeros). */
+export function constShare(bits: number, shape: number[], values: (i: number) => bigint): Share {
+  const out = zeroShare(bits, shape);
+  for (let i = 0; i < out.data.length; i++) setBig(out, i, BigInt.asIntN(bits, values(i)));
+  return out;
+}
+
+// ---------------------------------------------------------------- wire encoding
+
+/** Pack the low `bits` bits of every element, densely (n·bits bits, rounded up to bytes). */
+export function packRing(a: Share): Uint8Array {
+  const n = a.data.length;
+  const bits = a.bits;
+  const out = new Uint8Array(Math.ceil((n * bits) / 8));
+  if (!isWide(bits) && bits <= 32) {
+    const d = a.data as Float64Array;
+    let acc = 0;
+    let accBits = 0;
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      let v = d[i]!;
+      if (v < 0) v += 2 ** bits;
+      // feed the value in chunks of at most 16 bits to keep acc below 2^32
+      let left = bits;
+      while (left > 0) {
+        const take = Math.min(16, left);
+        acc += (v % 2 ** take) * 2 ** accBits;
+        v = Math.floor(v / 2 ** take);
+        accBits += take;
+        left -= take;
+        while (accBits >= 8) {
+          out[o++] = acc & 0xff;
+          acc = Math.floor(acc / 256);
+          accBits -= 8;
+        }
+      }
+    }
+    if (accBits > 0) out[o] = acc & 0xff;
+    return out;
+  }
+  let acc = 0n;
+  let accBits = 0;
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    acc |= BigInt.asUintN(bits, getRing(a, i)) << BigInt(accBits);
+    accBits += bits;
+    while (accBits >= 8) {
+      out[o++] = Number(acc & 0xffn);
+      acc >>= 8n;
+      accBits -= 8;
+    }
+  }
+  if (accBits > 0) out[o] = Number(acc & 0xffn);
+  return out;
+}
+
+export function unpackRing(bytes: Uint8Array, bits: number, shape: number[]): Share {
+  const n = numelOf(shape);
+  if (bytes.length !== Math.ceil((n * bits) / 8)) throw new Error(`expected ${Math.ceil((n * bits) / 8)} bytes for ${n} × ${bits} bits, got ${bytes.length}`);
+  const out = zeroShare(bits, shape);
+  if (out.data instanceof Float64Array && bits <= 32) {
+    const wrap = numWrapper(out);
+    let bit = 0;
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      let got = 0;
+      while (got < bits) {
+        const byte = bytes[bit >> 3]!;
+        const off = bit & 7;
+        const take = Math.min(8 - off, bits - got);
+        v += ((byte >> off) & ((1 << take) - 1)) * 2 ** got;
+        got += take;
+        bit += take;
+      }
+      out.data[i] = wrap(v);
+    }
+    return out;
+  }
+  let acc = 0n;
+  let accBits = 0;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    while (accBits < bits) {
+      acc |= BigInt(bytes[p++]!) << BigInt(accBits);
+      accBits += 8;
+    }
+    setBig(out, i, BigInt.asIntN(bits, acc));
+    acc >>= BigInt(bits);
+    accBits -= bits;
+  }
+  return out;
+}
+
+/** Bits (one per byte, 0/1) packed eight to a byte. */
+export function packBits(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.ceil(b.length / 8));
+  for (let i = 0; i < b.length; i++) out[i >> 3]! |= (b[i]! & 1) << (i & 7);
+  return out;
+}
+
+export function unpackBits(bytes: Uint8Array, n: number): Uint8Array {
+  if (bytes.length !== Math.ceil(n / 8)) throw new Error(`expected ${Math.ceil(n / 8)} bytes for ${n} bits, got ${bytes.length}`);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (bytes[i >> 3]! >> (i & 7)) & 1;
+  return out;
+}
+
+/** Uniform ring elements from a byte stream (8 bytes per element). */
+export function ringFromBytes(bytes: Uint8Array, bits: number, shape: number[]): Share {
+  const n = numelOf(shape);
+  const out = zeroShare(bits, shape);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (out.data instanceof Float64Array) {
+    const wrap = numWrapper(out);
+    for (let i = 0; i < n; i++) {
+      // 26 + 26 random bits give an exact double below 2^52
+      const lo = view.getUint32(8 * i, true) & 0x3ffffff;
+      const hi = view.getUint32(8 * i + 4, true) & 0x3ffffff;
+      out.data[i] = wrap(bits <= 26 ? lo : hi * 2 ** 26 + lo);
+    }
+  } else {
+    for (let i = 0; i < n; i++) out.data[i] = BigInt.asIntN(bits, view.getBigUint64(8 * i, true));
+  }
+  return out;
+}
