@@ -10,6 +10,8 @@ import { loadInput } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { compileOrReport, printDiagnostics, UsageError, type Io } from "./common.js";
+import type { Program } from "../compiler/lower.js";
+import { buildReport, reportTable } from "./report.js";
 import { table } from "./table.js";
 
 export interface OptionSpec {
@@ -135,25 +137,28 @@ function tensorText(t: Tensor): string {
 
 const run: Command = {
   name: "run",
-  usage: "FILE.pq --input IN [--backend plain] [--json]",
+  usage: "FILE.pq --input IN [--backend plain|2pc] [--correlations dealer] [--json]",
   summary: "run a model on an input; print the output and a per-layer table",
   description: "IN is a JSON tensor ({\"shape\", \"data\"} or nested arrays of integers) or a PNG image; give NAME=IN per input for models with several inputs.",
   options: {
     input: { type: "string", valueName: "IN", help: "input file (repeat as NAME=FILE for several inputs)", multiple: true },
-    backend: { type: "string", valueName: "plain", help: "execution backend", default: "plain" },
+    backend: { type: "string", valueName: "plain|2pc", help: "plaintext reference, or client and server over secret shares (both in this process)", default: "plain" },
+    correlations: { type: "string", valueName: "dealer", help: "correlated randomness for 2pc: a trusted dealer (tests and benchmarks; not secure against a real adversary)", default: "dealer" },
+    seed: { type: "string", valueName: "S", help: "seed of the dealer's randomness (2pc)" },
     json: { type: "boolean", help: "print a machine-readable report instead of tables" },
     model: modelOption,
   },
   async run(pos, values, io) {
     const file = oneFile("run", pos);
     const backend = choice("run", values, "backend", ["plain", "2pc"], "plain");
-    if (backend === "2pc") throw new UsageError("run", "the two-party backend is not built yet (issue: two-party backend); use --backend plain");
+    choice("run", values, "correlations", ["dealer"], "dealer");
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const { program } = compileOrReport(io, file, str(values, "model"));
     if (!program) return 1;
     const g = program.graph;
     const inputs = readInputs(g, specs);
+    if (backend === "2pc") return runTwoPartyCommand(program, inputs, values, io);
     const times = new Map<string, { ops: string[]; ms: number; type: string; elems: number }>();
     let last = performance.now();
     const tty = !values.json && process.stderr.isTTY === true;
@@ -193,6 +198,31 @@ const run: Command = {
     return 0;
   },
 };
+
+async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>, values: Values, io: Io): Promise<number> {
+  const g = program.graph;
+  const tty = !values.json && process.stderr.isTTY === true;
+  const layers = new Set(g.nodes.map((n) => n.origin.path)).size;
+  let done = 0;
+  // Loaded on demand: plaintext commands do not pay for the protocol modules.
+  const { runTwoParty } = await import("../interpreter/twopc/session.js");
+  const r = await runTwoParty(g, program.ranges, inputs, {
+    ...(str(values, "seed") !== undefined ? { seed: str(values, "seed")! } : {}),
+    onLayer: (path) => {
+      done++;
+      if (tty) process.stderr.write(`\r\x1b[K[${done}/${layers}] ${path}`);
+    },
+  });
+  if (tty) process.stderr.write("\r\x1b[K");
+  const rep = buildReport(g, r);
+  if (values.json) {
+    io.out(JSON.stringify(rep, null, 2));
+    return 0;
+  }
+  r.outputs.forEach((t, i) => io.out(`output ${i}: ${tensorText(t)}`));
+  io.out(reportTable(rep));
+  return 0;
+}
 
 const evalCmd: Command = {
   name: "eval",

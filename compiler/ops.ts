@@ -237,7 +237,7 @@ const conv2d: OpDescriptor = {
     }
     const scale = mulScale(x!.type.scale, w!.type.scale);
     checkBiasScale(b, scale, "conv2d", fail);
-    return { shape: [o, ho, wo], scale, range: range!, vis: vis([x!, w!]) };
+    return { shape: [o, ho, wo], scale, range: range!, vis: vis(b ? [x!, w!, b] : [x!, w!]) };
   },
 };
 
@@ -257,7 +257,7 @@ const linear: OpDescriptor = {
     }
     const scale = mulScale(x!.type.scale, w!.type.scale);
     checkBiasScale(b, scale, "linear", fail);
-    return { shape: [o], scale, range: range!, vis: vis([x!, w!]) };
+    return { shape: [o], scale, range: range!, vis: vis(b ? [x!, w!, b] : [x!, w!]) };
   },
 };
 
@@ -275,7 +275,7 @@ const batchnorm: OpDescriptor = {
     }
     const scale = mulScale(x!.type.scale, m!.type.scale);
     checkBiasScale(add, scale, "batchnorm", fail);
-    return { shape: [...x!.type.shape], scale, range: range!, vis: vis([x!]) };
+    return { shape: [...x!.type.shape], scale, range: range!, vis: vis([x!, m!, add!]) };
   },
 };
 

@@ -64,7 +64,8 @@ function where(node: Node): string {
   return `node ${node.id} (${node.op} at ${node.origin.path})`;
 }
 
-function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, inputs: Map<string, Tensor>): Tensor {
+/** One node on plaintext operands: the reference semantics of its op (also the local step of the two-party backend). */
+export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, inputs: Map<string, Tensor>): Tensor {
   const t = node.type;
   const inType = (j: number): TensorType => g.nodes[node.inputs[j]!]!.type;
   const optArg = (j: number): Tensor | undefined => (node.inputs.length > j ? arg(j) : undefined);

@@ -10,9 +10,10 @@
 // recompute the other's randomness. It is for tests and benchmarks of the online phase,
 // not secure against a real adversary. The `ot` and `he` providers remove the third party.
 import { createCipheriv, createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { Role } from "./channel.js";
 import type { Meter } from "./meter.js";
-import { add, constShare, mulElem, ringFromBytes, sub, zeroShare, type Share } from "./ring.js";
+import { add, constShare, mulElem, ringFromBytes, sub, type Share } from "./ring.js";
 
 export interface Correlations {
   readonly kind: "dealer";
@@ -23,7 +24,7 @@ export interface Correlations {
    * (shape aShape) in the clear, the client B (shape bShape), and both shares of C = f(A, B).
    * `mine` is A at the server and B at the client.
    */
-  bilinear(bits: number, aShape: number[], bShape: number[], f: (A: Share, B: Share) => Share): { mine: Share; c: Share };
+  bilinear(bits: number, aShape: number[], bShape: number[], cShape: number[], f: (A: Share, B: Share) => Share): { mine: Share; c: Share };
   /** XOR shares of AND triples (a, b, c = a ∧ b), one bit per byte. */
   andTriples(n: number): { a: Uint8Array; b: Uint8Array; c: Uint8Array };
   /** A random bit r shared twice: XOR shares and additive shares in Z_{2^bits} (for B2A). */
@@ -43,6 +44,33 @@ function ringBytes(bits: number, n: number): number {
 export class Dealer implements Correlations {
   readonly kind = "dealer" as const;
   private counter = 0;
+  /** Milliseconds spent generating correlations: the offline work, interleaved in this simulation. */
+  ms = 0;
+
+  private timed<T>(f: () => T): T {
+    const t = performance.now();
+    try {
+      return f();
+    } finally {
+      this.ms += performance.now() - t;
+    }
+  }
+
+  triples(bits: number, shape: number[]) {
+    return this.timed(() => this.makeTriples(bits, shape));
+  }
+
+  bilinear(bits: number, aShape: number[], bShape: number[], cShape: number[], f: (A: Share, B: Share) => Share) {
+    return this.timed(() => this.makeBilinear(bits, aShape, bShape, cShape, f));
+  }
+
+  andTriples(n: number) {
+    return this.timed(() => this.makeAndTriples(n));
+  }
+
+  bitPairs(bits: number, n: number) {
+    return this.timed(() => this.makeBitPairs(bits, n));
+  }
 
   constructor(private readonly seed: string, private readonly role: Role, private readonly meter: Meter) {}
 
@@ -57,7 +85,7 @@ export class Dealer implements Correlations {
     return s;
   }
 
-  triples(bits: number, shape: number[]) {
+  private makeTriples(bits: number, shape: number[]) {
     const k = this.counter++;
     const r = (p: string) => this.rand(p, bits, shape, k);
     if (this.role === "client") return { a: r("a0"), b: r("b0"), c: r("c0") };
@@ -68,21 +96,18 @@ export class Dealer implements Correlations {
     return { a: r("a1"), b: r("b1"), c: c1 };
   }
 
-  bilinear(bits: number, aShape: number[], bShape: number[], f: (A: Share, B: Share) => Share) {
+  private makeBilinear(bits: number, aShape: number[], bShape: number[], cShape: number[], f: (A: Share, B: Share) => Share) {
     const k = this.counter++;
     const B = this.rand("B", bits, bShape, k);
-    if (this.role === "client") {
-      const C = f(zeroShare(bits, aShape), B);
-      return { mine: B, c: this.rand("c0", bits, C.shape, k) };
-    }
+    if (this.role === "client") return { mine: B, c: this.rand("c0", bits, cShape, k) };
     const A = this.rand("A", bits, aShape, k);
     const C = f(A, B);
-    const c1 = sub(C, this.rand("c0", bits, C.shape, k));
+    const c1 = sub(C, this.rand("c0", bits, cShape, k));
     this.meter.onDealer(ringBytes(bits, c1.data.length));
     return { mine: A, c: c1 };
   }
 
-  andTriples(n: number) {
+  private makeAndTriples(n: number) {
     const k = this.counter++;
     const b = (p: string) => this.bitsOf(p, n, k);
     if (this.role === "client") return { a: b("a0"), b: b("b0"), c: b("c0") };
@@ -93,7 +118,7 @@ export class Dealer implements Correlations {
     return { a: a1, b: b1, c: c1 };
   }
 
-  bitPairs(bits: number, n: number) {
+  private makeBitPairs(bits: number, n: number) {
     const k = this.counter++;
     const r0 = this.bitsOf("r0", n, k);
     const s0 = this.rand("s0", bits, [n], k);

@@ -202,3 +202,57 @@ export function ringFromBytes(bytes: Uint8Array, bits: number, shape: number[]):
   }
   return out;
 }
+
+// ---------------------------------------------------------------- bits
+
+/** A `u1` value's share in Z_2 as XOR-share bits (0/1 per byte): Z_2 addition is XOR. */
+export function bitsOfShare(s: Share): Uint8Array {
+  const out = new Uint8Array(s.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = getRing(s, i) === 0n ? 0 : 1;
+  return out;
+}
+
+/** XOR-share bits as a share of a `u1` value (signed canonical form of Z_2: 0 and −1). */
+export function shareOfBits(b: Uint8Array, shape: number[]): Share {
+  const out = zeroShare(1, shape);
+  for (let i = 0; i < b.length; i++) setBig(out, i, b[i] ? -1n : 0n);
+  return out;
+}
+
+// ---------------------------------------------------------------- bilinear maps mod 2^N
+
+/** The unsigned N-bit reading of a share split into 16-bit limbs (least significant first), each a u16 tensor. */
+function limbs(a: Share, count: number): Tensor[] {
+  const out: Tensor[] = [];
+  for (let k = 0; k < count; k++) out.push(zeros(a.shape, 16, false));
+  for (let i = 0; i < a.data.length; i++) {
+    let u = BigInt.asUintN(a.bits, getRing(a, i));
+    for (let k = 0; k < count; k++) {
+      (out[k]!.data as Float64Array)[i] = Number(u & 0xffffn);
+      u >>= 16n;
+    }
+  }
+  return out;
+}
+
+/**
+ * f(A, B) mod 2^N for a bilinear f given as an exact plaintext kernel. Masked operands are
+ * uniform over the whole ring, so their products overflow doubles; splitting both into
+ * 16-bit limbs keeps every kernel call on its exact double path (16 + 16 + log₂ fan-in
+ * ≤ 53 bits) and f(A, B) = Σ_{i+j < ⌈N/16⌉} 2^(16(i+j))·f(A_i, B_j) mod 2^N.
+ */
+export function bilinearMod(f: (a: Tensor, b: Tensor, out: { bits: number; signed: boolean }) => Tensor, A: Share, B: Share, bits: number): Share {
+  const n = Math.ceil(bits / 16);
+  const out = { bits, signed: true };
+  if (n === 1) return f(A, B, out);
+  const al = limbs(A, n);
+  const bl = limbs(B, n);
+  let acc: Share | undefined;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; i + j < n; j++) {
+      const term = mulScalar(f(al[i]!, bl[j]!, out), 1n << BigInt(16 * (i + j)));
+      acc = acc ? add(acc, term) : term;
+    }
+  }
+  return acc!;
+}

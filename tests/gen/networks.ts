@@ -21,7 +21,10 @@ type Layer =
   | { kind: "sqplus" }
   | { kind: "residual" }
   | { kind: "batchnorm"; m: number[]; a: number[] }
-  | { kind: "neg" };
+  | { kind: "neg" }
+  | { kind: "bnParam" }
+  | { kind: "concat" }
+  | { kind: "gavgpool" };
 
 const layerArb: fc.Arbitrary<Layer> = fc.oneof(
   fc.record({
@@ -41,6 +44,9 @@ const layerArb: fc.Arbitrary<Layer> = fc.oneof(
     a: fc.array(fc.integer({ min: -300, max: 300 }), { minLength: 4, maxLength: 4 }),
   }),
   fc.constant({ kind: "neg" as const }),
+  fc.constant({ kind: "bnParam" as const }),
+  fc.constant({ kind: "concat" as const }),
+  fc.constant({ kind: "gavgpool" as const }),
 );
 
 /** Render a layer stack as a model, skipping layers that do not fit the current shape. */
@@ -53,6 +59,7 @@ function render(c0: number, h0: number, inBits: number, inSigned: boolean, inExp
   const shapeOf = new Map<string, string>([["x", `${c},${h}`]]);
   let n = 0;
   let sinceRequant = 0;
+  let gap = false;
   for (const l of layers) {
     const name = `l${n++}`;
     let expr: string | undefined;
@@ -70,6 +77,14 @@ function render(c0: number, h0: number, inBits: number, inSigned: boolean, inExp
       }
       case "relu": expr = `relu(${cur})`; break;
       case "neg": expr = `neg(${cur})`; sinceRequant++; break;
+      case "bnParam":
+        if (sinceRequant > 0) break;
+        params.push(`  param ${name}_m: i6[${c}]`, `  param ${name}_a: i12[${c}]`);
+        expr = `batchnorm(${cur}, ${name}_m, ${name}_a)`;
+        sinceRequant += 2;
+        break;
+      case "concat": if (c <= 4) { expr = `concat(${cur}, ${cur}, axis = 0)`; c *= 2; } break;
+      case "gavgpool": if (!gap && (h & (h - 1)) === 0) { expr = `reshape(gavgpool(${cur}), shape = [${c}, 1, 1])`; h = 1; gap = true; sinceRequant++; } break;
       case "requant": expr = `${cur} as ${l.signed ? "i" : "u"}${l.bits} scale 2^${l.exp}`; sinceRequant = 0; break;
       case "avgpool": if (h >= 2) { expr = `avgpool(${cur}, 2)`; h = Math.floor(h / 2); } break;
       case "maxpool": if (h >= 2) { expr = `maxpool(${cur}, 2)`; h = Math.floor(h / 2); } break;
@@ -94,8 +109,8 @@ function render(c0: number, h0: number, inBits: number, inSigned: boolean, inExp
   }
   let out = cur;
   if (head !== "tensor") {
-    params.push(`  param fc_w: i6[${classes}, ${c * h * h}] scale 2^-5`);
-    lines.push(`  let logits = linear(flatten(${cur}), fc_w)`);
+    params.push(`  param fc_w: i6[${classes}, ${c * h * h}] scale 2^-5`, `  param fc_b: i12[${classes}]`);
+    lines.push(`  let logits = linear(flatten(${cur}), fc_w, fc_b)`);
     out = head === "argmax" ? "argmax(logits)" : "logits";
   }
   return [

@@ -1,0 +1,89 @@
+// The per-layer communication report of a two-party run: the table under `pq run
+// --backend 2pc` and the JSON of `--json` (docs/REPORT.md defines every field).
+import type { Graph } from "../compiler/ir.js";
+import { elemName } from "../compiler/types.js";
+import { toBigints } from "../interpreter/plain/tensor.js";
+import { totals, type Counters, type MeterRow } from "../interpreter/twopc/meter.js";
+import type { TwoPartyResult } from "../interpreter/twopc/session.js";
+import { table } from "./table.js";
+
+interface PartyCounts {
+  online: Counters;
+  offline: Counters;
+}
+
+export interface LayerReport {
+  layer: string;
+  ops: string[];
+  ms: number;
+  client: PartyCounts;
+  server: PartyCounts;
+}
+
+export interface RunReport {
+  format: "pq-report/1";
+  model: string;
+  backend: "2pc";
+  correlations: "dealer";
+  outputs: { shape: number[]; type: string; data: string[] }[];
+  layers: LayerReport[];
+  primitives: (MeterRow & { party: "client" | "server" })[];
+  totals: { client: PartyCounts; server: PartyCounts; ms: number };
+}
+
+function counts(rows: MeterRow[]): PartyCounts {
+  return { online: totals(rows, "online"), offline: totals(rows, "offline") };
+}
+
+export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
+  const order: string[] = [];
+  const ops = new Map<string, string[]>();
+  for (const n of g.nodes) {
+    if (n.op === "param" || n.op === "const") continue;
+    if (!ops.has(n.origin.path)) {
+      ops.set(n.origin.path, []);
+      order.push(n.origin.path);
+    }
+    const l = ops.get(n.origin.path)!;
+    if (!l.includes(n.op)) l.push(n.op);
+  }
+  const outLayer = `${g.name}/output`;
+  if (!ops.has(outLayer)) {
+    ops.set(outLayer, ["reveal"]);
+    order.push(outLayer);
+  } else ops.get(outLayer)!.push("reveal");
+  const layers = order.map((layer) => ({
+    layer, ops: ops.get(layer)!, ms: +(r.layerMs.get(layer) ?? 0).toFixed(3),
+    client: counts(r.client.filter((x) => x.layer === layer)),
+    server: counts(r.server.filter((x) => x.layer === layer)),
+  }));
+  return {
+    format: "pq-report/1", model: g.name, backend: "2pc", correlations: "dealer",
+    outputs: r.outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
+    layers,
+    primitives: [...r.client.map((x) => ({ ...x, party: "client" as const })), ...r.server.map((x) => ({ ...x, party: "server" as const }))],
+    totals: { client: counts(r.client), server: counts(r.server), ms: +r.totalMs.toFixed(3) },
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(2)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+export const LEGEND =
+  "client→/server→: online bytes each party wrote on the channel (10-byte frame headers included); msgs: messages both sent; " +
+  "rounds: client's / server's maximal runs of sends between waits; offline: correlated randomness the dealer sent; ms: client wall clock.";
+
+export function reportTable(rep: RunReport): string {
+  const row = (l: { client: PartyCounts; server: PartyCounts }) => [
+    formatBytes(l.client.online.sent), formatBytes(l.server.online.sent),
+    String(l.client.online.messages + l.server.online.messages),
+    `${l.client.online.rounds}/${l.server.online.rounds}`,
+    formatBytes(l.client.offline.recv + l.server.offline.recv),
+  ];
+  const rows = rep.layers.map((l) => [l.layer, l.ops.join(" "), ...row(l), l.ms.toFixed(1)]);
+  return table(["layer", "ops", "client→", "server→", "msgs", "rounds", "offline", "ms"], rows, ["total", "", ...row(rep.totals), rep.totals.ms.toFixed(1)]) + `\n${LEGEND}`;
+}

@@ -1,0 +1,55 @@
+// Zero / sign extension N → n bits, choosing the protocol from the IR's known-MSB fact.
+// MSB unknown: lift.ts (a comparison on N bits). MSB known to be 0 (`nonneg`, u < 2^(N−1),
+// e.g. right after ReLU): the carry w = [u0 + u1 ≥ 2^N] is msb(u0) ∨ msb(u1) (SiRNN,
+// Rathee et al. 2021, §4): both msbs set ⇒ carry; neither ⇒ u0 + u1 < 2^N; exactly one,
+// say u0 ≥ 2^(N−1) > u1: no carry would mean u = u0 + u1 ≥ 2^(N−1), contradicting the fact.
+// The OR of two privately held bits is a ⊕ b ⊕ (a ∧ b): one AND where the client inputs
+// (a, 0) and the server (0, b). Then B2A of w into n − N bits and the same correction
+// u_i − 2^N·W_i as lift.ts. A non-negative value reads the same signed or unsigned, so
+// zext and sext coincide.
+// Cost (dealer), known MSB: online per party 2 bits (AND) + 1 bit (B2A), 2 rounds;
+// offline 1 bit (AND triple) + (n − N) bits (B2A). Unknown MSB: as lift.ts.
+// Proof: proofs/extend.md.
+import { step, type Party } from "../twopc/party.js";
+import type { Share } from "../twopc/ring.js";
+import { and } from "./and.js";
+import { b2a } from "./b2a.js";
+import { combine, copyShare, lift, unsignedShares } from "./lift.js";
+
+/**
+ * XOR shares of the carry [u0 + u1 ≥ 2^N] of N-bit unsigned shares u_i whose sum is known to
+ * be below 2^(N−1): msb(u0) ∨ msb(u1), with one AND.
+ */
+export async function knownMsbCarry(p: Party, u: readonly bigint[], N: number): Promise<Uint8Array> {
+  const n = u.length;
+  const top = new Uint8Array(n);
+  for (let i = 0; i < n; i++) top[i] = Number(u[i]! >> BigInt(N - 1));
+  // The other party's bit enters as its own XOR share; our share of it is 0.
+  const none = new Uint8Array(n);
+  const ab = p.role === "client" ? await and(p, top, none) : await and(p, none, top);
+  for (let i = 0; i < n; i++) ab[i]! ^= top[i]!;
+  return ab;
+}
+
+export function extend(p: Party, x: Share, signed: boolean, nonneg: boolean, toBits: number): Promise<Share> {
+  if (!nonneg) return lift(p, x, signed, toBits);
+  return step(p, "extend", async () => {
+    const N = x.bits;
+    if (!Number.isInteger(toBits) || toBits < N || toBits > 64) throw new Error(`extend: cannot extend Z_2^${N} to Z_2^${toBits}`);
+    if (toBits === N) return copyShare(x);
+    const u = unsignedShares(p, x, 0n);
+    const w = await knownMsbCarry(p, u, N);
+    const W = await b2a(p, w, toBits - N, x.shape);
+    return combine(p, toBits, x.shape, u, N, W, 0n);
+  });
+}
+
+/** `zext(x, to = T)`: x's N bits read as unsigned, represented in Z_2^toBits. */
+export function zext(p: Party, x: Share, nonneg: boolean, toBits: number): Promise<Share> {
+  return extend(p, x, false, nonneg, toBits);
+}
+
+/** `sext(x, to = T)`: x's N bits read as two's complement, represented in Z_2^toBits. */
+export function sext(p: Party, x: Share, nonneg: boolean, toBits: number): Promise<Share> {
+  return extend(p, x, true, nonneg, toBits);
+}

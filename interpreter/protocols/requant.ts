@@ -1,0 +1,168 @@
+// Requantization `x as T` (LANGUAGE.md, the `as` row), exactly:
+//   s > 0: y = clamp(⌊(x·M + 2^(s−1)) / 2^s⌋),   s ≤ 0: y = clamp(x·M·2^(−s)),
+// clamp saturating to T's range. The range analysis' interval [lo, hi] of x fixes every
+// ring width, so nothing wraps and each step is exact:
+//  1. x is reduced (free) to the narrowest ring K holding its interval — a non-negative
+//     interval in K = bitlen(hi) + 1 bits, so its MSB is known — and extended to the
+//     working ring W (extend.ts: known-MSB when lo ≥ 0, else lift.ts on K bits). The
+//     general extension costs a comparison on K bits, so the narrowing is what makes a
+//     wide accumulator with a small interval cheap.
+//  2. z = x·M (+ 2^(s−1), added by the client) is local; W is the smallest width holding z
+//     (read signed) and the comparisons of step 4.
+//  3. truncReduce by s (trunc.ts): ⌊z / 2^s⌋ in R = W − s bits, a comparison on s bits.
+//  4. clamp: a side is skipped when the interval proves it cannot bind (so when x is
+//     non-negative and M > 0 the lower clamp is free — the ReLU fusion); a bound
+//     side costs msb of the difference (d = y − lo_T or e = hi_T − y, both sides batched into
+//     one comparison on R − 1 bits) and one select (select.ts, one round):
+//     y + [d<0]·(lo_T − y) + [e<0]·(hi_T − y).
+//     R is chosen so d and e do not wrap in Z_2^R. If the interval lies wholly beyond a
+//     bound, the result is that public bound and nothing is sent.
+//  5. the clamped value lies in T's range: reduce to T's ring (free) or, when R is narrower
+//     than T, extend (known MSB when the result is non-negative).
+// Cost (dealer), per element and party, online: extension of step 1 (3 bits with known MSB,
+// else ≈ 6K bits) + truncReduce (≈ 6s + 1 bits) + per bound side ≈ 6(R − 1) + 2R + 1 bits.
+// Proof: proofs/requant.md.
+import { step, type Party } from "../twopc/party.js";
+import { constShare, getRing, inRing, mulScalar, setBig, zeroShare, type Share } from "../twopc/ring.js";
+import { bitLength } from "../plain/tensor.js";
+import { extend } from "./extend.js";
+import { msb } from "./msb.js";
+import { select } from "./select.js";
+import { truncReduce } from "./trunc.js";
+
+export interface Interval {
+  lo: bigint;
+  hi: bigint;
+}
+
+/** The narrowest width N ≥ 1 whose signed reading holds [a, b]. */
+export function signedWidth(a: bigint, b: bigint): number {
+  let n = 1;
+  if (a < 0n) n = Math.max(n, bitLength(-a - 1n) + 1);
+  if (b >= 0n) n = Math.max(n, bitLength(b) + 1);
+  return n;
+}
+
+function typeRange(bits: number, signed: boolean): Interval {
+  return signed ? { lo: -(1n << BigInt(bits - 1)), hi: (1n << BigInt(bits - 1)) - 1n } : { lo: 0n, hi: (1n << BigInt(bits)) - 1n };
+}
+
+const floorDiv = (a: bigint, s: number): bigint => a >> BigInt(s); // >> on bigint rounds toward −∞
+
+export function requant(
+  p: Party, x: Share, signed: boolean, nonneg: boolean, mult: number, shift: number,
+  to: { bits: number; signed: boolean }, range: Interval,
+): Promise<Share> {
+  return step(p, "requant", async () => {
+    const N = x.bits;
+    if (!Number.isSafeInteger(mult) || mult < 1) throw new Error(`requant: multiplier ${mult} is not a positive integer`);
+    if (!Number.isInteger(shift)) throw new Error(`requant: shift ${shift} is not an integer`);
+    if (!Number.isInteger(to.bits) || to.bits < 1 || to.bits > 64) throw new Error(`requant: target width ${to.bits} outside 1..64`);
+    // x's interval: the analysis' one, within x's type and (when nonneg) below 2^(N−1).
+    const tx = typeRange(N, signed);
+    let lo = range.lo > tx.lo ? range.lo : tx.lo;
+    let hi = range.hi < tx.hi ? range.hi : tx.hi;
+    if (nonneg) {
+      if (lo < 0n) lo = 0n;
+      const top = (1n << BigInt(N - 1)) - 1n;
+      if (hi > top) hi = top;
+    }
+    if (lo > hi) throw new Error(`requant: empty interval [${range.lo}, ${range.hi}] for a ${signed ? "i" : "u"}${N} value`);
+
+    const M = BigInt(mult);
+    const s = Math.max(shift, 0);
+    // z = x·K + add, then ⌊z / 2^s⌋; K and add fold both cases of the definition.
+    const K = shift > 0 ? M : M << BigInt(-shift);
+    const add = shift > 0 ? 1n << BigInt(shift - 1) : 0n;
+    const zlo = lo * K + add;
+    const zhi = hi * K + add;
+    const ylo = floorDiv(zlo, s);
+    const yhi = floorDiv(zhi, s);
+    const T = typeRange(to.bits, to.signed);
+
+    // Wholly beyond a bound: the result is public.
+    if (yhi <= T.lo || ylo >= T.hi) {
+      const v = yhi <= T.lo ? T.lo : T.hi;
+      return constShare(to.bits, x.shape, () => (p.role === "client" ? v : 0n));
+    }
+    const needLo = ylo < T.lo;
+    const needHi = yhi > T.hi;
+    let R = signedWidth(ylo, yhi);
+    if (needLo) R = Math.max(R, signedWidth(ylo - T.lo, yhi - T.lo));
+    if (needHi) R = Math.max(R, signedWidth(T.hi - yhi, T.hi - ylo));
+    // Without a clamp, working in T's width (when the budget allows) saves a final extension.
+    if (!needLo && !needHi) R = Math.max(R, Math.min(to.bits, 64 - s));
+    const W = Math.max(signedWidth(zlo, zhi), signedWidth(lo, hi), R + s);
+    if (W > 64) {
+      throw new Error(`requant: x in [${lo}, ${hi}] times ${mult} with shift ${shift} needs a ${W}-bit ring; the two-party backend supports at most 64 bits`);
+    }
+    R = W - s;
+
+    // 1. x into Z_2^W via its narrowest ring.
+    let xw: Share;
+    if (lo >= 0n && bitLength(hi) + 1 <= N) {
+      const k = bitLength(hi) + 1;
+      xw = k === W ? inRing(x, W) : await extend(p, inRing(x, k), true, true, W);
+    } else {
+      // lo < 0 (x signed) or an unsigned x using its top bit: a general extension.
+      const k = lo < 0n ? signedWidth(lo, hi) : N;
+      xw = k === W ? inRing(x, W) : await extend(p, inRing(x, k), lo < 0n, false, W);
+    }
+
+    // 2. z = x·K + add (local).
+    let z = mulScalar(xw, K);
+    if (add !== 0n && p.role === "client") {
+      for (let i = 0; i < z.data.length; i++) setBig(z, i, BigInt.asIntN(W, getRing(z, i) + add));
+    }
+
+    // 3. ⌊z / 2^s⌋ in Z_2^R.
+    let y = s > 0 ? await truncReduce(p, z, s, true, zlo >= 0n) : z;
+
+    // 4. clamp.
+    if (needLo || needHi) y = await clampSides(p, y, needLo ? T.lo : undefined, needHi ? T.hi : undefined);
+    const flo = ylo < T.lo ? T.lo : ylo;
+
+    // 5. into T's ring.
+    if (R >= to.bits) return inRing(y, to.bits);
+    return extend(p, y, true, flo >= 0n, to.bits);
+  });
+}
+
+/**
+ * min(max(y, lo), hi) for the given sides, y read signed in its ring; the caller guarantees
+ * y − lo and hi − y do not wrap, so each comparison is the msb of a difference (one batched
+ * comparison on R − 1 bits for both sides). lo ≤ hi makes the two conditions exclusive:
+ * y + [y < lo]·(lo − y) + [y > hi]·(hi − y), both products in one select (one round).
+ */
+async function clampSides(p: Party, y: Share, lo: bigint | undefined, hi: bigint | undefined): Promise<Share> {
+  return step(p, "clamp", async () => {
+    const R = y.bits;
+    const n = y.data.length;
+    const client = p.role === "client";
+    // Each side: the difference whose sign tests it, and the amount to move y by when it binds.
+    // The client's share carries the public constant; the server's holds ±y1 alone.
+    const sides: { test: (v: bigint) => bigint; move: (v: bigint) => bigint }[] = [];
+    if (lo !== undefined) sides.push({ test: (v) => v - (client ? lo : 0n), move: (v) => (client ? lo : 0n) - v });
+    if (hi !== undefined) sides.push({ test: (v) => (client ? hi : 0n) - v, move: (v) => (client ? hi : 0n) - v });
+    const k = sides.length;
+    const D = zeroShare(R, [k * n]);
+    const G = zeroShare(R, [k * n]);
+    sides.forEach((side, j) => {
+      for (let i = 0; i < n; i++) {
+        const v = getRing(y, i);
+        setBig(D, j * n + i, BigInt.asIntN(R, side.test(v)));
+        setBig(G, j * n + i, BigInt.asIntN(R, side.move(v)));
+      }
+    });
+    // [y < lo] = msb(y − lo), [y > hi] = msb(hi − y).
+    const binds = await msb(p, D);
+    const moved = await select(p, binds, G, zeroShare(R, [1]));
+    const out = zeroShare(R, y.shape);
+    for (let i = 0; i < n; i++) {
+      let v = getRing(y, i);
+      for (let j = 0; j < k; j++) v += getRing(moved, j * n + i);
+      setBig(out, i, BigInt.asIntN(R, v));
+    }
+    return out;
+  });
+}

@@ -1,0 +1,98 @@
+// select(b, x, y) = b ? x : y = y + b·(x − y), b XOR-shared, x and y additively shared in
+// Z_2^N, in ONE round. The dealer gives a random bit r twice (XOR shares and additive shares:
+// bitPairs) and a Beaver triple (a, β, γ = a·β). None of the three openings depends on
+// another, so they travel in one message:
+//   c = b ⊕ r (1 bit),  e = r − a,  f = d − β (N bits each),  with d = x − y.
+// Beaver gives r·d = γ + e·β + f·a + e·f; and b = c ⊕ r is r when c = 0 and 1 − r when c = 1,
+// so b·d = c ? d − r·d : r·d, all local once c, e, f are public. c is masked by the
+// uniform bit r, e and f by the uniform a and β, so the openings reveal nothing.
+// (B2A followed by mul computes the same with the same bits but in two rounds.)
+// A scalar condition (b of length 1) opens one bit and broadcasts c and r.
+// selectMany applies one condition to several (x, y) pairs — argmax's value and index, in
+// different rings — sharing c and r: r is drawn in the widest ring and reduced into each
+// (reduction mod 2^N is a ring homomorphism, so the reduced shares still add up to r).
+// Cost (dealer): online 2N + 1 bits per element per party (Σ 2N_j + 1 for several pairs),
+// 1 round; offline 2N bits per element to the server (the bit pair and the triple).
+// A dealer correlation (r, β, r·β) would make e unnecessary: N + 1 bits per element.
+// Proof: proofs/select.md.
+import { exchange, step, type Party } from "../twopc/party.js";
+import { add, constShare, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
+import { concatBytes } from "./mul.js";
+
+export type Choice = readonly [x: Share, y: Share];
+
+/** s (n elements, or one broadcast to n) in Z_2^bits with the given shape. */
+function expand(s: Share, bits: number, shape: number[], n: number): Share {
+  if (s.data.length === n) return inRing(s, bits, shape);
+  return constShare(bits, shape, () => getRing(s, 0));
+}
+
+/** Element-wise c ? ifOne : ifZero for a public bit vector c (or one bit for all). */
+function pick(c: Uint8Array, ifOne: Share, ifZero: Share): Share {
+  const out = zeroShare(ifOne.bits, ifOne.shape);
+  const at = c.length === 1 ? () => c[0]! : (i: number) => c[i]!;
+  if (out.data instanceof Float64Array) {
+    const a = ifOne.data as Float64Array;
+    const b = ifZero.data as Float64Array;
+    for (let i = 0; i < out.data.length; i++) out.data[i] = at(i) ? a[i]! : b[i]!;
+  } else {
+    const a = ifOne.data as BigInt64Array;
+    const b = ifZero.data as BigInt64Array;
+    for (let i = 0; i < out.data.length; i++) out.data[i] = at(i) ? a[i]! : b[i]!;
+  }
+  return out;
+}
+
+/**
+ * b ? x : y for every pair, one condition for all pairs. Each pair's x and y share a ring;
+ * y may be one element (broadcast); b has the pairs' element count or one element.
+ */
+export function selectMany(p: Party, b: Uint8Array, pairs: readonly Choice[]): Promise<Share[]> {
+  return step(p, "select", async () => {
+    const first = pairs[0];
+    if (!first) return [];
+    const n = first[0].data.length;
+    for (const [x, y] of pairs) {
+      if (x.data.length !== n) throw new Error(`select: pairs of ${n} and ${x.data.length} elements`);
+      if (y.bits !== x.bits || (y.data.length !== n && y.data.length !== 1)) throw new Error(`select: y in Z_2^${y.bits}×${y.data.length} against x in Z_2^${x.bits}×${n}`);
+    }
+    const m = b.length;
+    if (m !== n && m !== 1) throw new Error(`select: ${m} condition bits for ${n} elements`);
+    const wide = Math.max(...pairs.map(([x]) => x.bits));
+    const { bool, arith } = p.corr.bitPairs(wide, m);
+    const c = new Uint8Array(m);
+    for (let i = 0; i < m; i++) c[i] = b[i]! ^ bool[i]!;
+    const prep = pairs.map(([x, y0]) => {
+      const N = x.bits;
+      const y = expand(y0, N, x.shape, n);
+      const d = sub(x, y);
+      const { a, b: beta, c: gamma } = p.corr.triples(N, x.shape);
+      return { y, d, a, beta, gamma, e: sub(expand(arith, N, x.shape, n), a), f: sub(d, beta) };
+    });
+    const mine = concatBytes(packBits(c), ...prep.flatMap((q) => [packRing(q.e), packRing(q.f)]));
+    const theirs = await exchange(p, mine);
+    const cb = Math.ceil(m / 8);
+    const open = unpackBits(theirs.subarray(0, cb), m);
+    for (let i = 0; i < m; i++) open[i]! ^= c[i]!;
+    let o = cb;
+    const next = (like: Share): Share => {
+      const len = Math.ceil((n * like.bits) / 8);
+      const s = add(like, unpackRing(theirs.subarray(o, o + len), like.bits, like.shape));
+      o += len;
+      return s;
+    };
+    return prep.map((q) => {
+      const e = next(q.e);
+      const f = next(q.f);
+      let rd = add(add(q.gamma, mulElem(e, q.beta)), mulElem(f, q.a));
+      if (p.role === "client") rd = add(rd, mulElem(e, f));
+      return add(q.y, pick(open, sub(q.d, rd), rd));
+    });
+  });
+}
+
+/** b ? x : y element-wise (b of x's length, or one bit for all). */
+export async function select(p: Party, b: Uint8Array, x: Share, y: Share): Promise<Share> {
+  const [out] = await selectMany(p, b, [[x, y]]);
+  return out!;
+}

@@ -1,0 +1,294 @@
+// The two-party backend: each party runs the same graph with its own role and meets the
+// other only through its channel. A node whose visibility is public, client or server is
+// computed locally, in the clear, by the party that knows it (the plaintext kernels);
+// a shared node runs its protocol. A value known to one party enters a protocol as that
+// party's share (the other holds zeros): nothing is sent to share what one party knows.
+// Outputs are revealed to the client only.
+import type { Graph, Node } from "../../compiler/ir.js";
+import { assertNever } from "../../compiler/ir.js";
+import type { Interval } from "../../compiler/ops.js";
+import { intAttr, matrixAttr, mulcConstants } from "../../compiler/ops.js";
+import { scaleShift } from "../../compiler/types.js";
+import { evalNode } from "../plain/run.js";
+import { conv2d, linear, batchnorm, avgpool, gavgpool } from "../plain/kernels/layers.js";
+import { concat } from "../plain/kernels/shape.js";
+import { linmap, mulc, sum } from "../plain/kernels/arith.js";
+import { convert } from "../plain/kernels/common.js";
+import { toBigints, type Tensor } from "../plain/tensor.js";
+import type { Party } from "./party.js";
+import { add, bilinearMod, bitsOfShare, inRing, mulScalar, shareOfBits, sub, zeroShare, type Share } from "./ring.js";
+import { reveal } from "../protocols/open.js";
+import { mul } from "../protocols/mul.js";
+import { msb } from "../protocols/msb.js";
+import { b2a } from "../protocols/b2a.js";
+import { serverLinear } from "../protocols/linear.js";
+import { drelu } from "../protocols/drelu.js";
+import { relu } from "../protocols/relu.js";
+import { select } from "../protocols/select.js";
+import { clamp } from "../protocols/clamp.js";
+import { maxpool } from "../protocols/maxpool.js";
+import { argmax } from "../protocols/argmax.js";
+import { wrapBit } from "../protocols/wrap.js";
+import { extend, zext, sext } from "../protocols/extend.js";
+import { trunc, truncReduce } from "../protocols/trunc.js";
+import { requant } from "../protocols/requant.js";
+
+/** What one party holds of a node's value. */
+type Val = { kind: "plain"; t: Tensor } | { kind: "hidden" } | { kind: "shared"; s: Share };
+
+export interface PartyRunOptions {
+  /** Called when a party starts a node (for progress display). */
+  onNode?: (node: Node) => void;
+}
+
+export async function runParty(
+  p: Party, g: Graph, ranges: readonly Interval[], inputs: Map<string, Tensor> | undefined, opts: PartyRunOptions = {},
+): Promise<Tensor[] | undefined> {
+  if (p.role === "client" && !inputs) throw new Error("the client runs with its inputs");
+  const lastUse = new Array<number>(g.nodes.length).fill(-1);
+  for (const n of g.nodes) for (const i of n.inputs) lastUse[i] = Math.max(lastUse[i]!, n.id);
+  for (const o of g.outputs) lastUse[o.node] = g.nodes.length;
+  const vals: (Val | undefined)[] = new Array(g.nodes.length);
+  const ctx = new Ctx(p, g, ranges, vals);
+
+  for (const node of g.nodes) {
+    p.meter.setLayer(node.origin.path);
+    p.ch.where = `${node.origin.path} (${node.op})`;
+    opts.onNode?.(node);
+    vals[node.id] = await ctx.node(node, inputs ?? new Map());
+    for (const i of node.inputs) if (lastUse[i] === node.id) vals[i] = undefined;
+  }
+
+  const outputs: Tensor[] = [];
+  for (const o of g.outputs) {
+    const node = g.nodes[o.node]!;
+    p.meter.setLayer(`${g.name}/output`);
+    p.ch.where = `${g.name}/output (reveal)`;
+    const v = vals[o.node]!;
+    if (v.kind === "plain" && (node.type.vis === "client" || node.type.vis === "public")) {
+      if (p.role === "client") outputs.push(v.t);
+      continue;
+    }
+    const opened = await reveal(p, ctx.share(o.node));
+    if (opened) outputs.push(convert(opened, node.type));
+  }
+  return p.role === "client" ? outputs : undefined;
+}
+
+class Ctx {
+  constructor(private readonly p: Party, private readonly g: Graph, private readonly ranges: readonly Interval[], private readonly vals: (Val | undefined)[]) {}
+
+  private type(i: number) {
+    return this.g.nodes[i]!.type;
+  }
+
+  /** Who holds a one-party value's share: the party that knows it (the client for public values). */
+  private owns(i: number): boolean {
+    const vis = this.type(i).vis;
+    return vis === "public" ? this.p.role === "client" : vis === this.p.role;
+  }
+
+  /** This party's share of node i in its own ring. */
+  share(i: number): Share {
+    const v = this.vals[i]!;
+    const t = this.type(i);
+    if (v.kind === "shared") return v.s;
+    if (v.kind === "plain" && this.owns(i)) return inRing(v.t, t.bits);
+    return zeroShare(t.bits, t.shape);
+  }
+
+  /** This party's share of node i's value in Z_2^bits (bits ≥ its width): local when one party knows it. */
+  async lifted(i: number, bits: number): Promise<Share> {
+    const v = this.vals[i]!;
+    const t = this.type(i);
+    if (v.kind !== "shared") {
+      // The owner knows the value: its exact reading, reduced into the wider ring.
+      if (v.kind === "plain" && this.owns(i)) return inRing(v.t, bits);
+      return zeroShare(bits, t.shape);
+    }
+    // A narrower ring is a local reduction (Z_2^N → Z_2^M is a ring homomorphism for M ≤ N):
+    // an accumulator can be narrower than its input when the weights make its range small.
+    if (bits <= t.bits) return inRing(v.s, bits);
+    return extend(this.p, v.s, t.signed, t.nonneg, bits);
+  }
+
+  private plain(i: number): Tensor | undefined {
+    const v = this.vals[i]!;
+    return v.kind === "plain" ? v.t : undefined;
+  }
+
+  async node(node: Node, inputs: Map<string, Tensor>): Promise<Val> {
+    const vis = node.type.vis;
+    if (node.op === "reveal" && this.type(node.inputs[0]!).vis !== "client" && this.type(node.inputs[0]!).vis !== "public") {
+      const opened = await reveal(this.p, this.share(node.inputs[0]!));
+      return opened ? { kind: "plain", t: convert(opened, node.type) } : { kind: "hidden" };
+    }
+    if (vis !== "shared") {
+      const knows = vis === "public" || vis === this.p.role;
+      if (!knows) return { kind: "hidden" };
+      const arg = (j: number): Tensor => {
+        const t = this.plain(node.inputs[j]!);
+        if (!t) throw new Error(`internal: ${node.op} at ${node.origin.path} is ${vis} but operand ${j} is not known to the ${this.p.role}`);
+        return t;
+      };
+      return { kind: "plain", t: evalNode(this.g, node, arg, inputs) };
+    }
+    return { kind: "shared", s: await this.shared(node) };
+  }
+
+  private async shared(node: Node): Promise<Share> {
+    const p = this.p;
+    const t = node.type;
+    const N = t.bits;
+    const x = node.inputs[0]!;
+    const xt = x === undefined ? undefined : this.type(x);
+    const out = { bits: N, signed: true };
+    switch (node.op) {
+      case "input":
+      case "param":
+      case "const":
+        throw new Error(`internal: a ${node.op} is never shared`);
+      case "conv2d":
+      case "linear": {
+        const f = node.op === "conv2d"
+          ? ((a) => (W: Tensor, X: Tensor, o: { bits: number; signed: boolean }) => conv2d(X, W, undefined, a, o))(
+            { stride: intAttr(node.attrs, "stride"), pad: intAttr(node.attrs, "pad"), groups: intAttr(node.attrs, "groups") })
+          : (W: Tensor, X: Tensor, o: { bits: number; signed: boolean }) => linear(X, W, undefined, o);
+        const y = await this.weighted(node, (W, X) => bilinearMod(f, W, X, N));
+        return this.addBias(node, y, 2);
+      }
+      case "batchnorm": {
+        const c = this.type(x).shape[0] ?? 1;
+        const zeroA = zeroShare(N, [c]);
+        const f = (M: Tensor, X: Tensor, o: { bits: number; signed: boolean }) => batchnorm(X, M, zeroA, o);
+        const y = await this.weighted(node, (M, X) => bilinearMod(f, M, X, N));
+        return this.addBias(node, y, 2);
+      }
+      case "relu":
+        return relu(p, this.share(x), xt!.signed);
+      case "sqplus": {
+        const e = scaleShift(xt!.scale, { kind: "pow2", exp: 0 })!;
+        const xs = await this.lifted(x, N);
+        const sq = await mul(p, xs, xs);
+        return e <= 0 ? add(sq, mulScalar(xs, 1n << BigInt(-e))) : add(mulScalar(sq, 1n << BigInt(e)), xs);
+      }
+      case "avgpool": {
+        const k = intAttr(node.attrs, "k");
+        return avgpool(await this.lifted(x, N), k, intAttr(node.attrs, "stride"), out);
+      }
+      case "gavgpool":
+        return gavgpool(await this.lifted(x, N), out);
+      case "sum":
+        return sum(await this.lifted(x, N), node.attrs.axis === undefined ? undefined : intAttr(node.attrs, "axis"), out);
+      case "maxpool": {
+        const k = intAttr(node.attrs, "k");
+        return maxpool(p, this.share(x), xt!.signed, k, intAttr(node.attrs, "stride"));
+      }
+      case "flatten":
+      case "reshape":
+        return inRing(this.share(x), N, t.shape);
+      case "concat": {
+        const parts: Share[] = [];
+        for (const i of node.inputs) parts.push(await this.lifted(i, N));
+        return concat(parts, intAttr(node.attrs, "axis"));
+      }
+      case "requant": {
+        const to = { bits: N, signed: t.signed };
+        return requant(p, this.share(x), xt!.signed, xt!.nonneg, intAttr(node.attrs, "mult"), intAttr(node.attrs, "shift"), to, this.ranges[x]!);
+      }
+      case "argmax":
+        return argmax(p, this.share(x), xt!.signed, N);
+      case "add":
+      case "sub": {
+        const y = node.inputs[1]!;
+        const d = scaleShift(xt!.scale, this.type(y).scale)!;
+        const a = mulScalar(await this.lifted(x, N), 1n << BigInt(Math.max(d, 0)));
+        const b = mulScalar(await this.lifted(y, N), 1n << BigInt(Math.max(-d, 0)));
+        return node.op === "add" ? add(a, b) : sub(a, b);
+      }
+      case "neg":
+        return mulScalar(await this.lifted(x, N), -1n);
+      case "mulc": {
+        const cs = mulcConstants(node.attrs).map(BigInt);
+        return mulc(await this.lifted(x, N), cs.length === 1 && !Array.isArray(node.attrs.c) ? cs[0]! : cs, out);
+      }
+      case "shl":
+        return mulScalar(await this.lifted(x, N), 1n << BigInt(intAttr(node.attrs, "by")));
+      case "linmap":
+        return linmap(await this.lifted(x, N), matrixAttr(node.attrs, "m").map((r) => r.map(BigInt)), intAttr(node.attrs, "axis"), out);
+      case "mul": {
+        const y = node.inputs[1]!;
+        return mul(p, await this.lifted(x, N), await this.lifted(y, N));
+      }
+      case "msb":
+        return shareOfBits(await msb(p, this.share(x)), t.shape);
+      case "drelu":
+        return shareOfBits(await drelu(p, this.share(x)), t.shape);
+      case "wrap":
+        return shareOfBits(await wrapBit(p, this.share(x), this.share(node.inputs[1]!)), t.shape);
+      case "b2a":
+        return b2a(p, bitsOfShare(this.share(x)), N, t.shape);
+      case "select": {
+        const b = bitsOfShare(this.share(x));
+        const xv = await this.lifted(node.inputs[1]!, N);
+        let yv = await this.lifted(node.inputs[2]!, N);
+        if (yv.data.length !== xv.data.length) yv = this.broadcast(yv, xv.shape);
+        return select(p, b, xv, yv);
+      }
+      case "clamp":
+        return clamp(p, this.share(x), xt!.signed, BigInt(node.attrs.lo as number | bigint), BigInt(node.attrs.hi as number | bigint));
+      case "trunc":
+        return trunc(p, this.share(x), intAttr(node.attrs, "by"), xt!.signed, xt!.nonneg);
+      case "truncreduce":
+        return truncReduce(p, this.share(x), intAttr(node.attrs, "by"), xt!.signed, xt!.nonneg);
+      case "zext":
+        return zext(p, this.share(x), xt!.nonneg, N);
+      case "sext":
+        return sext(p, this.share(x), xt!.nonneg, N);
+      case "reveal":
+        throw new Error("internal: reveal is handled before dispatch");
+      default:
+        return assertNever(node.op, "op");
+    }
+  }
+
+  /** A scalar share repeated to a shape (a literal `0` in select). */
+  private broadcast(s: Share, shape: number[]): Share {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const v = toBigints(s)[0] ?? 0n;
+    return inRing({ shape, bits: s.bits, signed: true, data: s.data instanceof Float64Array ? new Float64Array(n).fill(Number(v)) : new BigInt64Array(n).fill(v) }, s.bits);
+  }
+
+  /** A layer whose operand 1 is a known weight: local if public, the linear protocol if the server's. */
+  private async weighted(node: Node, f: (W: Share, X: Share) => Share): Promise<Share> {
+    const N = node.type.bits;
+    const x = node.inputs[0]!;
+    const w = node.inputs[1]!;
+    const wt = this.type(w);
+    const X = await this.lifted(x, N);
+    if (wt.vis === "public") {
+      return f(inRing(this.plain(w)!, N), X);
+    }
+    const W = this.p.role === "server" ? inRing(this.plain(w)!, N) : undefined;
+    const clientOnly = this.vals[x]!.kind !== "shared" && this.type(x).vis === "client";
+    return serverLinear(this.p, f, W, wt.shape, X, node.type.shape, clientOnly);
+  }
+
+  /** Add operand `j` (a bias or offset known to one party) to the owner's share. */
+  private async addBias(node: Node, y: Share, j: number): Promise<Share> {
+    const b = node.inputs[j];
+    if (b === undefined) return y;
+    const bs = await this.lifted(b, node.type.bits);
+    // per output channel: broadcast over the spatial positions
+    const per = y.data.length / bs.data.length;
+    if (per === 1) return add(y, bs);
+    const expanded = zeroShare(y.bits, y.shape);
+    const vals = toBigints(bs);
+    for (let i = 0; i < expanded.data.length; i++) {
+      const v = vals[Math.floor(i / per)]!;
+      if (expanded.data instanceof Float64Array) expanded.data[i] = Number(v);
+      else expanded.data[i] = v;
+    }
+    return add(y, expanded);
+  }
+}

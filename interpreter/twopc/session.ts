@@ -1,0 +1,47 @@
+// A whole two-party run with both parties in this process (in-memory channel, dealer
+// correlations): what `pq run --backend 2pc`, the REPL, tests and benchmarks use.
+import { performance } from "node:perf_hooks";
+import type { Graph, Node } from "../../compiler/ir.js";
+import type { Interval } from "../../compiler/ops.js";
+import type { Tensor } from "../plain/tensor.js";
+import { runBoth } from "./local.js";
+import type { MeterRow } from "./meter.js";
+import { runParty } from "./run.js";
+
+export interface TwoPartyResult {
+  outputs: Tensor[];
+  client: MeterRow[];
+  server: MeterRow[];
+  /** Wall-clock ms per layer path, as seen by the client, in execution order. */
+  layerMs: Map<string, number>;
+  totalMs: number;
+}
+
+export interface TwoPartyOptions {
+  seed?: string;
+  timeoutMs?: number;
+  onLayer?: (path: string, node: Node) => void;
+}
+
+export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs: Map<string, Tensor>, opts: TwoPartyOptions = {}): Promise<TwoPartyResult> {
+  const layerMs = new Map<string, number>();
+  let current = "";
+  let since = performance.now();
+  const t0 = since;
+  const onNode = (n: Node) => {
+    const now = performance.now();
+    if (current !== "") layerMs.set(current, (layerMs.get(current) ?? 0) + now - since);
+    since = now;
+    if (n.origin.path !== current) opts.onLayer?.(n.origin.path, n);
+    current = n.origin.path;
+  };
+  const r = await runBoth(
+    (p) => runParty(p, g, ranges, inputs, { onNode }),
+    (p) => runParty(p, g, ranges, undefined),
+    opts.seed ?? "pq-default-seed",
+    opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {},
+  );
+  const end = performance.now();
+  if (current !== "") layerMs.set(current, (layerMs.get(current) ?? 0) + end - since);
+  return { outputs: r.client!, client: r.parties[0].meter.report(), server: r.parties[1].meter.report(), layerMs, totalMs: end - t0 };
+}
