@@ -316,7 +316,7 @@ await tf.setBackend('wasm');
 const { train, test } = loadMnist();
 console.log(`MNIST: ${train.length} train / ${test.length} test images`);
 writeDigits(test);
-const trainData = toTensors(train);
+const trainImages = toTensors(train).x;
 const testData = toTensors(test);
 
 const floatResults: Record<string, number> = {};
@@ -332,7 +332,7 @@ for (const net of [MLP, LENET]) {
   floatResults[net.id] = floatAcc;
   console.log(`${net.title}: float test accuracy ${pct(floatAcc)} (trained in ${trainSeconds.toFixed(0)}s)`);
 
-  const [range8, range4] = await calibrate(model, trainData.x, [CALIBRATION_PERCENTILE.w8a8, CALIBRATION_PERCENTILE.w4a4]);
+  const [range8, range4] = await calibrate(model, trainImages, [CALIBRATION_PERCENTILE.w8a8, CALIBRATION_PERCENTILE.w4a4]);
   const floatParams = await exportParams(model);
   const q8 = quantizeNet(net, floatParams, range8!, W8A8);
   writeModel(q8);

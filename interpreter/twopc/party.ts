@@ -1,9 +1,9 @@
 // One party's view of a two-party run: its role, its channel (with the meter), its
 // correlated randomness. Protocols take a Party and are run by both parties with the same
 // arguments' shapes, in the same order; only the data differ.
-import type { Channel, Role } from "./channel.js";
-import type { Correlations } from "./dealer.js";
-import type { Meter } from "./meter.js";
+import { Channel, type ChannelOptions, type Role, type Transport } from "./channel.js";
+import { Dealer, type Correlations } from "./dealer.js";
+import { Meter } from "./meter.js";
 
 export interface Party {
   readonly role: Role;
@@ -21,4 +21,10 @@ export async function exchange(p: Party, payload: Uint8Array): Promise<Uint8Arra
 /** Run a protocol step with its name on the meter's primitive path. */
 export function step<T>(p: Party, name: string, f: () => Promise<T>): Promise<T> {
   return p.meter.scope(name, f);
+}
+
+/** A party with a fresh meter, a channel over `transport`, and the dealer's correlations from `seed`. */
+export function makeParty(role: Role, transport: Transport, seed: string, opts: ChannelOptions = {}): Party {
+  const meter = new Meter();
+  return { role, meter, ch: new Channel(transport, meter, role, opts), corr: new Dealer(seed, role, meter) };
 }

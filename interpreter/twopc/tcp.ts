@@ -12,8 +12,7 @@ import { createHash } from "node:crypto";
 import net from "node:net";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import { TransportClosed, type Channel, type ChannelOptions, type Role, type Transport } from "./channel.js";
-import { makeParty } from "./local.js";
-import type { Party } from "./party.js";
+import { makeParty, type Party } from "./party.js";
 
 /** Frames above this are refused: no pq message comes near it, so the stream is corrupt. */
 export const MAX_FRAME_BYTES = 1 << 30;
