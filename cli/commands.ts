@@ -90,12 +90,12 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 
 const compile: Command = {
   name: "compile",
-  usage: "FILE.pq [--emit ast|ir] [--model NAME]",
-  summary: "print the program after lowering: its AST (JSON) or its IR (as .pq)",
-  options: { emit: { type: "string", valueName: "ast|ir", help: "what to print", default: "ir" }, model: modelOption },
+  usage: "FILE.pq [--emit ast|ir|lowered] [--model NAME]",
+  summary: "print the program: its AST (JSON), its IR with layer ops, or lowered with std/protocols (as .pq)",
+  options: { emit: { type: "string", valueName: "ast|ir|lowered", help: "what to print: the AST, the IR of layers, or the IR both backends run (layers replaced by their std/protocols implementations)", default: "lowered" }, model: modelOption },
   async run(pos, values, io) {
     const file = oneFile("compile", pos);
-    const emit = choice("compile", values, "emit", ["ast", "ir"], "ir");
+    const emit = choice("compile", values, "emit", ["ast", "ir", "lowered"], "lowered");
     if (emit === "ast") {
       const loaded = loadProgram(file);
       printDiagnostics(io, loaded.diagnostics, loaded.sources);
@@ -103,7 +103,7 @@ const compile: Command = {
       io.out(JSON.stringify(loaded.entry, jsonReplacer, 2));
       return 0;
     }
-    const { program } = compileOrReport(io, file, str(values, "model"));
+    const { program } = compileOrReport(io, file, str(values, "model"), emit === "lowered");
     if (!program) return 1;
     io.out(printGraph(program.graph));
     return 0;

@@ -25,8 +25,8 @@ export function printDiagnostics(io: Io, ds: readonly Diagnostic[], sources: Rea
 }
 
 /** Compile or report: returns the program, or undefined after printing the diagnostics. */
-export function compileOrReport(io: Io, file: string, model?: string): { program?: Program; result: CompileResult } {
-  const result = compileFile(file, model !== undefined ? { model } : {});
+export function compileOrReport(io: Io, file: string, model?: string, protocols = true): { program?: Program; result: CompileResult } {
+  const result = compileFile(file, model !== undefined ? { model, protocols } : { protocols });
   printDiagnostics(io, result.diagnostics, result.sources);
   return result.program ? { program: result.program, result } : { result };
 }

@@ -38,6 +38,8 @@ export interface Origin {
   span?: Span;
   /** Layer path used for diagnostics and cost attribution, e.g. `lenet/conv1`. */
   path: string;
+  /** The stdlib protocol this node was inlined from (`relu`), for cost attribution. */
+  via?: string;
 }
 
 export interface Node {

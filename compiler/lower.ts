@@ -11,7 +11,7 @@ import { diag, PqError, type Code, type Diagnostic } from "../grammar/diagnostic
 import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op } from "./ir.js";
 import { loadProgram, type Loaded } from "./modules.js";
 import {
-  DESCRIPTORS, knownFromBigints, knownFromData, knownRange, requantConstants,
+  DESCRIPTORS, knownFromBigints, knownFromData, knownRange, operand, requantConstants,
   type AttrSpec, type Interval, type Known, type Operand,
 } from "./ops.js";
 import { bindParam, readParamsFile, type ParamsFile } from "./params.js";
@@ -36,6 +36,12 @@ export interface CompileOptions {
   model?: string;
   /** Source text of the entry file (else it is read from disk). */
   text?: string;
+  /**
+   * Inline layers that have a two-party implementation in std/protocols (relu = drelu then
+   * select), giving the program both backends run (the default); `false` keeps the layer
+   * ops, as `pq compile --emit ir` shows them.
+   */
+  protocols?: boolean;
 }
 
 type Binding =
@@ -55,6 +61,8 @@ interface Scope {
   path: string;
   /** Parameter key prefix, e.g. `l1_` (keys stay identifiers, so a lowered program prints them as they are). */
   prefix: string;
+  /** Inside an inlined protocol: its name, recorded on the nodes it produces. */
+  via?: string;
 }
 
 function fail(code: Code, args: Record<string, string | number | bigint>, span?: Span): never {
@@ -62,7 +70,7 @@ function fail(code: Code, args: Record<string, string | number | bigint>, span?:
 }
 
 export function compileFile(path: string, opts: CompileOptions = {}): CompileResult {
-  const loaded = loadProgram(path, opts.text);
+  const loaded = loadProgram(path, opts.text, opts.protocols ?? true ? ["std/protocols"] : []);
   const result: CompileResult = { diagnostics: [...loaded.diagnostics], sources: loaded.sources, loaded };
   if (result.diagnostics.some((d) => d.severity === "error")) return result;
   const models = loaded.entry.decls.filter((d): d is ModelDecl => d.kind === "model");
@@ -78,7 +86,7 @@ export function compileFile(path: string, opts: CompileOptions = {}): CompileRes
     model = models[0];
   }
   if (!model) return result;
-  const lowerer = new Lowerer(loaded);
+  const lowerer = new Lowerer(loaded, opts.protocols ?? true);
   const program = lowerer.model(model);
   result.diagnostics.push(...lowerer.diagnostics);
   if (!result.diagnostics.some((d) => d.severity === "error")) result.program = program;
@@ -98,7 +106,7 @@ class Lowerer {
   /** Block prefixes used by the `let` being lowered. */
   private letPrefixes = new Set<string>();
 
-  constructor(private readonly loaded: Loaded) {
+  constructor(private readonly loaded: Loaded, private readonly lowerProtocols: boolean) {
     this.graph = { name: "", nodes: this.nodes, params: new Map(), outputs: [] };
   }
 
@@ -237,9 +245,9 @@ class Lowerer {
 
   // ------------------------------------------------------------ expressions
 
-  private push(op: Op, inputs: number[], attrs: Attrs, type: TensorType, range: Interval, known: Known | undefined, path: string, span: Span): number {
+  private push(op: Op, inputs: number[], attrs: Attrs, type: TensorType, range: Interval, known: Known | undefined, path: string, span: Span, via?: string): number {
     const id = this.nodes.length;
-    this.nodes.push({ id, op, type, inputs, attrs, origin: { span, path } });
+    this.nodes.push({ id, op, type, inputs, attrs, origin: via ? { span, path, via } : { span, path } });
     this.ranges.push(range);
     this.known.push(known);
     return id;
@@ -253,12 +261,9 @@ class Lowerer {
         fail("PQ2018", { name: `#${pos + 1}`, callee: op, expected: "a server parameter or a literal (its values must be known to one party)" }, span);
       }
     }
-    const xs: Operand[] = inputs.map((i) => {
-      const k = this.known[i];
-      return k ? { type: this.nodes[i]!.type, range: this.ranges[i]!, known: k } : { type: this.nodes[i]!.type, range: this.ranges[i]! };
-    });
+    const xs: Operand[] = inputs.map((i) => operand(this.nodes, this.ranges, this.known, i));
     const { type, range } = typeNode(op, xs, attrs, declared, scope.path, (code, args) => fail(code, args, span));
-    return this.push(op, inputs, attrs, type, range, undefined, scope.path, span);
+    return this.push(op, inputs, attrs, type, range, undefined, scope.path, span, scope.via);
   }
 
   /** Lower an expression; `declared` is the type on the enclosing `let`, applied to the outermost op. */
@@ -358,7 +363,7 @@ class Lowerer {
     const bits = signedWidthFor(lo, hi);
     if (bits > 64) fail("PQ3003", { value: hi > 0n ? hi : lo, type: "i64" }, e.span);
     const type: TensorType = { bits, signed: true, shape, vis: "public", scale: { kind: "pow2", exp: 0 }, nonneg: lo >= 0n };
-    return this.push("const", [], { value: values }, type, { lo, hi }, knownFromBigints(shape, values), scope.path, e.span);
+    return this.push("const", [], { value: values }, type, { lo, hi }, knownFromBigints(shape, values), scope.path, e.span, scope.via);
   }
 
   private suggest(name: string, candidates: string[]): string {
@@ -372,6 +377,25 @@ class Lowerer {
   }
 
   private call(e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined, letName?: string): number {
+    // A layer with a two-party implementation written in .pq (std/protocols) is inlined as
+    // that protocol, unless we are inside it already (its body calls the primitives).
+    const impl = this.lowerProtocols ? this.loaded.implementations.get(e.callee) : undefined;
+    if (impl && !this.expanding.includes(impl.name) && isOp(e.callee)) {
+      // Lower the arguments once and pass them by (unspellable) name, then choose: the
+      // protocol when the argument types fit its parameters, else the layer itself.
+      const names = new Map(scope.names);
+      const args: Expr[] = e.args.map((a, i) => {
+        names.set(`%${i}`, { kind: "tensor", id: this.expr(a, scope) });
+        return { kind: "name", name: `%${i}`, span: a.span };
+      });
+      const call = { ...e, args };
+      const inner = { ...scope, names };
+      const fits = impl.params.length === args.length && impl.params.every((q, i) => {
+        const b = names.get(`%${i}`);
+        return b?.kind === "tensor" && this.nodes[b.id]!.type.signed === q.type.signed;
+      });
+      return fits ? this.protocol(impl, call, inner, declared) : this.builtin(e.callee, call, inner, declared);
+    }
     if (isOp(e.callee) && DESCRIPTORS[e.callee].kind !== "source") return this.builtin(e.callee, e, scope, declared);
     const block = this.loaded.blocks.get(e.callee);
     if (block) return this.block(block, e, scope, declared, letName);
@@ -480,7 +504,7 @@ class Lowerer {
   /** Inline a protocol: bind width variables from the arguments' types, check the result type. */
   private protocol(p: ProtocolDecl, e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined): number {
     if (this.expanding.includes(p.name)) fail("PQ2017", { name: p.name, cycle: [...this.expanding, p.name].join(" → ") }, e.calleeSpan);
-    const inner: Scope = { names: new Map(), widths: new Map(), path: `${scope.path}/${p.name}`, prefix: scope.prefix };
+    const inner: Scope = { names: new Map(), widths: new Map(), path: scope.path, prefix: scope.prefix, via: scope.via ?? p.name };
     this.bindArgs(p.name, p.params.map((q) => ({ name: q.name, isInt: false, span: q.span })), e, scope, inner);
     p.params.forEach((q) => {
       const b = inner.names.get(q.name);

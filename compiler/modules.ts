@@ -41,8 +41,8 @@ export function resolveImport(path: string, fromFile: string): string {
   return resolve(dirname(fromFile), withExt);
 }
 
-/** Parse `entryPath` (with `text` if given, else read from disk) and its imports. */
-export function loadProgram(entryPath: string, text?: string): Loaded {
+/** Parse `entryPath` (with `text` if given, else read from disk), its imports and any `extra` imports. */
+export function loadProgram(entryPath: string, text?: string, extra: readonly string[] = []): Loaded {
   const out: Loaded = {
     entry: { kind: "file", path: entryPath, decls: [] },
     files: new Map(), sources: new Map(), blocks: new Map(), protocols: new Map(), implementations: new Map(), diagnostics: [],
@@ -99,5 +99,6 @@ export function loadProgram(entryPath: string, text?: string): Loaded {
 
   const entry = visit(entryPath, text, undefined);
   if (entry) out.entry = entry;
+  for (const imp of extra) visit(resolveImport(imp, entryPath), undefined, undefined);
   return out;
 }

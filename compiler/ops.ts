@@ -2,7 +2,7 @@
 // defaults, and its type rule — shape, scale, visibility and value interval from its
 // operands. Lowering, the verifier, the printer and the range analysis all read this
 // table; the backends implement the semantics of docs/LANGUAGE.md.
-import { type Attrs, type AttrValue, type ElemSpec, type Op } from "./ir.js";
+import { type Attrs, type AttrValue, type ElemSpec, type Node, type Op } from "./ir.js";
 import {
   divScale, formatScale, joinVis, sameScale, mulScale, normScale, numel, scaleShift, typeRange,
   type Scale, type TensorType, type Visibility,
@@ -29,6 +29,9 @@ export interface Operand {
   type: TensorType;
   range: Interval;
   known?: Known;
+  /** The operand's node id and defining op, for rules that recognise a pattern (select on its own sign). */
+  id?: number;
+  def?: { op: Op; inputs: readonly number[] };
 }
 
 export type AttrKind = "int" | "ints" | "int-or-ints" | "matrix" | "elem" | "bigint";
@@ -543,7 +546,10 @@ const select: OpDescriptor = {
     const lit = y!.known !== undefined && x!.known === undefined;
     const signed = lit ? x!.type.signed : x!.type.signed || y!.type.signed;
     const bits = lit ? x!.type.bits : Math.max(x!.type.bits, y!.type.bits);
-    const range = union(x!.range, y!.range);
+    // select(drelu(x), x, 0) is relu(x): its values are x's non-negative part.
+    const zero = y!.known !== undefined && y!.known.size === 1 && y!.known.at(0) === 0n;
+    const signSelect = zero && b!.def?.op === "drelu" && b!.def.inputs[0] === x!.id && x!.id !== undefined;
+    const range = signSelect ? { lo: maxB(x!.range.lo, 0n), hi: maxB(x!.range.hi, 0n) } : union(x!.range, y!.range);
     return {
       shape: [...x!.type.shape], scale: x!.type.scale, range, bits, signed,
       vis: vis([b!, x!, y!]),
@@ -632,3 +638,12 @@ export function knownFromData(shape: number[], signed: boolean, data: Float64Arr
 }
 
 export { knownRange };
+
+/** An operand as the type rules see it: its type, interval, known values and defining op. */
+export function operand(nodes: readonly Node[], ranges: readonly Interval[], known: readonly (Known | undefined)[], i: number): Operand {
+  const n = nodes[i]!;
+  const o: Operand = { type: n.type, range: ranges[i]!, id: i, def: { op: n.op, inputs: n.inputs } };
+  const k = known[i];
+  if (k) o.known = k;
+  return o;
+}

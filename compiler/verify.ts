@@ -2,7 +2,7 @@
 // type and interval from its operands (the same rule lowering used). Passes run it after
 // every rewrite in tests; a failure is a bug in pq, reported as PQ5001 with the node.
 import { diag, PqError } from "../grammar/diagnostics.js";
-import { DESCRIPTORS, knownFromBigints, knownFromData, knownRange, type Interval, type Known, type Operand } from "./ops.js";
+import { DESCRIPTORS, knownFromBigints, knownFromData, knownRange, operand, type Interval, type Known } from "./ops.js";
 import { type Graph, type Node } from "./ir.js";
 import { typeNode } from "./typing.js";
 import { formatType, numel, sameType, typeRange } from "./types.js";
@@ -48,7 +48,7 @@ export function verifyGraph(g: Graph): Interval[] {
         return;
       }
       default: {
-        const xs: Operand[] = n.inputs.map((j) => (known[j] ? { type: g.nodes[j]!.type, range: ranges[j]!, known: known[j] } : { type: g.nodes[j]!.type, range: ranges[j]! }));
+        const xs = n.inputs.map((j) => operand(g.nodes, ranges, known, j));
         for (const pos of desc.known ?? []) if (n.inputs[pos] !== undefined && !known[n.inputs[pos]!]) broken(n, `operand ${pos} must be known`);
         const declared = { bits: n.type.bits, signed: n.type.signed, shape: n.type.shape, scale: n.type.scale, vis: n.type.vis, nonneg: false };
         const { type, range } = typeNode(n.op, xs, n.attrs, declared, n.origin.path, (code, args) => {

@@ -23,7 +23,6 @@ import { msb } from "../protocols/msb.js";
 import { b2a } from "../protocols/b2a.js";
 import { serverLinear } from "../protocols/linear.js";
 import { drelu } from "../protocols/drelu.js";
-import { relu } from "../protocols/relu.js";
 import { select } from "../protocols/select.js";
 import { clamp } from "../protocols/clamp.js";
 import { maxpool } from "../protocols/maxpool.js";
@@ -133,6 +132,8 @@ class Ctx {
       };
       return { kind: "plain", t: evalNode(this.g, node, arg, inputs) };
     }
+    // Nodes inlined from a std/protocols composite are attributed to it: `relu/drelu/…`.
+    if (node.origin.via) return { kind: "shared", s: await this.p.meter.scope(node.origin.via, () => this.shared(node)) };
     return { kind: "shared", s: await this.shared(node) };
   }
 
@@ -165,7 +166,10 @@ class Ctx {
         return this.addBias(node, y, 2);
       }
       case "relu":
-        return relu(p, this.share(x), xt!.signed);
+        // Signed ReLU is written in .pq (std/protocols: drelu then select) and inlined by the
+        // compiler; what reaches the backend is the identity on unsigned values.
+        if (xt!.signed) throw new Error(`internal: signed relu at ${node.origin.path} was not lowered with std/protocols`);
+        return this.share(x);
       case "sqplus": {
         const e = scaleShift(xt!.scale, { kind: "pow2", exp: 0 })!;
         const xs = await this.lifted(x, N);

@@ -11,7 +11,6 @@ import type { Share } from "../../interpreter/twopc/ring.js";
 import { tensorFromBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { drelu } from "../../interpreter/protocols/drelu.js";
 import { select, selectMany } from "../../interpreter/protocols/select.js";
-import { relu } from "../../interpreter/protocols/relu.js";
 import { lessThan } from "../../interpreter/protocols/lessThan.js";
 import { clamp } from "../../interpreter/protocols/clamp.js";
 import { maxpool } from "../../interpreter/protocols/maxpool.js";
@@ -77,14 +76,6 @@ describe("comparison protocols reproduce LANGUAGE.md", () => {
       const r = await runBoth(run(0, b0), run(1, b1));
       expect(join(r.client[0]!, r.server[0]!, s.signed)).toEqual(xs.map((x, i) => (b[i] ? x : ys[i]!)));
       expect(join(r.client[1]!, r.server[1]!, t.signed)).toEqual(us.map((u, i) => (b[i] ? u : v)));
-    }), runs);
-  });
-
-  it("relu is max(x, 0) in the reading, the identity without communication when unsigned", async () => {
-    await fc.assert(fc.asyncProperty(typeArb().chain((t) => fc.tuple(fc.constant(t), fc.integer({ min: 1, max: 12 }).chain((n) => vec(t.bits, t.signed, n)))), async ([{ bits, signed }, xs]) => {
-      const r = await onShares([tensor(bits, signed, xs)], (p, [x]) => relu(p, x!, signed));
-      expect(join(r.client, r.server, signed)).toEqual(xs.map((v) => (v > 0n ? v : 0n)));
-      if (!signed) expect(totals(r.parties[0].meter.report()).sent).toBe(0);
     }), runs);
   });
 
