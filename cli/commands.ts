@@ -9,9 +9,9 @@ import { diag, PqError } from "../grammar/diagnostics.js";
 import { loadInput } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
-import { compileOrReport, printDiagnostics, UsageError, type Io } from "./common.js";
+import { asDiagnostics, compileOrReport, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/lower.js";
-import { buildReport, reportTable } from "./report.js";
+import { buildReport, partyTable, reportTable } from "./report.js";
 import { table } from "./table.js";
 
 export interface OptionSpec {
@@ -224,6 +224,71 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   return 0;
 }
 
+const serve: Command = {
+  name: "serve",
+  usage: "FILE.pq [--port P] [--host H] [--once]",
+  summary: "be the server of two-party runs over TCP: hold the parameters, answer clients (`pq connect`)",
+  description: "The server compiles the model with its parameters, sends each client the program without parameter values, and runs its role. Correlated randomness comes from the dealer (a fresh seed per client; not secure against a real adversary).",
+  options: {
+    port: { type: "string", valueName: "P", help: "TCP port (0 = any free port)", default: "7460" },
+    host: { type: "string", valueName: "H", help: "address to listen on", default: "127.0.0.1" },
+    once: { type: "boolean", help: "serve one client, then exit" },
+    model: modelOption,
+  },
+  async run(pos, values, io) {
+    const file = oneFile("serve", pos);
+    const port = Number(str(values, "port") ?? "7460");
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("serve", `--port must be 0..65535, got '${str(values, "port")}'`);
+    const { program } = compileOrReport(io, file, str(values, "model"));
+    if (!program) return 1;
+    const { listen } = await import("../interpreter/twopc/tcp.js");
+    const { serveOne } = await import("../interpreter/twopc/remote.js");
+    const listener = await listen(port, str(values, "host") ?? "127.0.0.1");
+    io.out(`pq serve: ${program.graph.name} listening on ${str(values, "host") ?? "127.0.0.1"}:${listener.port}`);
+    try {
+      do {
+        try {
+          const r = await serveOne(listener, program.graph, program.ranges);
+          io.out(partyTable(r.meter));
+        } catch (e) {
+          // One client's failure ends its run, not the server (unless --once).
+          printDiagnostics(io, asDiagnostics(e), new Map());
+          if (values.once) return 1;
+        }
+      } while (!values.once);
+    } finally {
+      listener.close();
+    }
+    return 0;
+  },
+};
+
+const connectCmd: Command = {
+  name: "connect",
+  usage: "HOST:PORT --input IN [--json]",
+  summary: "be the client of a two-party run over TCP: hold the input, learn the output",
+  options: {
+    input: { type: "string", valueName: "IN", help: "input file (JSON tensor or PNG), or NAME=FILE per input", multiple: true },
+    json: { type: "boolean", help: "print a machine-readable result" },
+  },
+  async run(pos, values, io) {
+    if (pos.length !== 1) throw new UsageError("connect", "expected HOST:PORT");
+    const m = /^(.+):(\d+)$/.exec(pos[0]!);
+    if (!m) throw new UsageError("connect", `expected HOST:PORT, got '${pos[0]}'`);
+    const specs = (values.input as string[] | undefined) ?? [];
+    if (specs.length === 0) throw new UsageError("connect", "--input IN is required");
+    const { connectAndRun } = await import("../interpreter/twopc/remote.js");
+    const r = await connectAndRun(m[1]!, Number(m[2]), (g) => readInputs(g, specs));
+    if (values.json) {
+      io.out(JSON.stringify({ model: r.graph.name, outputs: r.outputs!.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })), meter: r.meter }, null, 2));
+      return 0;
+    }
+    r.outputs!.forEach((t, i) => io.out(`output ${i}: ${tensorText(t)}`));
+    io.out(partyTable(r.meter));
+    return 0;
+  },
+};
+
 const evalCmd: Command = {
   name: "eval",
   usage: "FILE.pq [--limit N] [--json]",
@@ -270,4 +335,4 @@ const evalCmd: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [check, compile, run, evalCmd];
+export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connectCmd];

@@ -87,3 +87,16 @@ export function reportTable(rep: RunReport): string {
   const rows = rep.layers.map((l) => [l.layer, l.ops.join(" "), ...row(l), l.ms.toFixed(1)]);
   return table(["layer", "ops", "client→", "server→", "msgs", "rounds", "offline", "ms"], rows, ["total", "", ...row(rep.totals), rep.totals.ms.toFixed(1)]) + `\n${LEGEND}`;
 }
+
+/** One party's view of a run over TCP (`pq serve` / `pq connect`): what it sent and received per layer. */
+export function partyTable(rows: readonly MeterRow[]): string {
+  const order: string[] = [];
+  for (const r of rows) if (!order.includes(r.layer)) order.push(r.layer);
+  const line = (rs: readonly MeterRow[]) => {
+    const on = totals(rs, "online");
+    return [formatBytes(on.sent), formatBytes(on.recv), String(on.messages), String(on.rounds), formatBytes(totals(rs, "offline").recv)];
+  };
+  const body = order.map((l) => [l, ...line(rows.filter((r) => r.layer === l))]);
+  return table(["layer", "sent", "received", "msgs", "rounds", "offline"], body, ["total", ...line(rows)]) +
+    "\nsent/received: online bytes on this party's channel (frame headers included); rounds: maximal runs of sends between waits; offline: dealer correlations received.";
+}
