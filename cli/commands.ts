@@ -9,7 +9,7 @@ import { diag, PqError } from "../grammar/diagnostics.js";
 import { loadInput } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
-import { asDiagnostics, compileOrReport, printDiagnostics, UsageError, type Io } from "./common.js";
+import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/lower.js";
 import { buildReport, partyTable, reportTable } from "./report.js";
 import { table } from "./table.js";
@@ -50,6 +50,14 @@ function choice(cmd: string, values: Values, name: string, allowed: string[], df
 }
 
 const modelOption: OptionSpec = { type: "string", valueName: "NAME", help: "the model to use when the file declares several" };
+const pipelineOptions: Record<string, OptionSpec> = {
+  pipeline: { type: "string", valueName: "NAME", help: "pass pipeline: pq (all optimisations), sirnn (the baseline), none", default: "pq" },
+  disable: { type: "string", valueName: "PASS", help: "skip a pass of the pipeline (repeatable)", multiple: true },
+};
+
+function pipelineArgs(values: Values): { pipeline: string; disable: string[] } {
+  return { pipeline: str(values, "pipeline") ?? "pq", disable: (values.disable as string[] | undefined) ?? [] };
+}
 
 function fmtRange(r: Interval): string {
   return `[${r.lo}, ${r.hi}]`;
@@ -90,9 +98,14 @@ function jsonReplacer(_k: string, v: unknown): unknown {
 
 const compile: Command = {
   name: "compile",
-  usage: "FILE.pq [--emit ast|ir|lowered] [--model NAME]",
+  usage: "FILE.pq [--emit ast|ir|lowered] [--pipeline NAME] [--disable PASS] [--emit-after PASS] [--model NAME]",
   summary: "print the program: its AST (JSON), its IR with layer ops, or lowered with std/protocols (as .pq)",
-  options: { emit: { type: "string", valueName: "ast|ir|lowered", help: "what to print: the AST, the IR of layers, or the IR both backends run (layers replaced by their std/protocols implementations)", default: "lowered" }, model: modelOption },
+  options: {
+    emit: { type: "string", valueName: "ast|ir|lowered", help: "what to print: the AST, the IR of layers, or the IR both backends run (layers replaced by their std/protocols implementations, then the pipeline's passes)", default: "lowered" },
+    "emit-after": { type: "string", valueName: "PASS", help: "print the program right after this pass of the pipeline" },
+    ...pipelineOptions,
+    model: modelOption,
+  },
   async run(pos, values, io) {
     const file = oneFile("compile", pos);
     const emit = choice("compile", values, "emit", ["ast", "ir", "lowered"], "lowered");
@@ -103,7 +116,13 @@ const compile: Command = {
       io.out(JSON.stringify(loaded.entry, jsonReplacer, 2));
       return 0;
     }
-    const { program } = compileOrReport(io, file, str(values, "model"), emit === "lowered");
+    const model = str(values, "model");
+    const stopAfter = str(values, "emit-after");
+    const program = compileWithPipeline(io, file, {
+      ...pipelineArgs(values), ...(model !== undefined ? { model } : {}), ...(stopAfter !== undefined ? { stopAfter } : {}),
+      // The layer-level IR is shown before any pass; passes work on the lowered program.
+      ...(emit === "ir" ? { pipeline: "none", protocols: false } : {}),
+    });
     if (!program) return 1;
     io.out(printGraph(program.graph));
     return 0;
@@ -145,6 +164,7 @@ const run: Command = {
     backend: { type: "string", valueName: "plain|2pc", help: "plaintext reference, or client and server over secret shares (both in this process)", default: "plain" },
     correlations: { type: "string", valueName: "dealer", help: "correlated randomness for 2pc: a trusted dealer (tests and benchmarks; not secure against a real adversary)", default: "dealer" },
     seed: { type: "string", valueName: "S", help: "seed of the dealer's randomness (2pc)" },
+    ...pipelineOptions,
     json: { type: "boolean", help: "print a machine-readable report instead of tables" },
     model: modelOption,
   },
@@ -154,7 +174,8 @@ const run: Command = {
     choice("run", values, "correlations", ["dealer"], "dealer");
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
-    const { program } = compileOrReport(io, file, str(values, "model"));
+    const model = str(values, "model");
+    const program = compileWithPipeline(io, file, { ...pipelineArgs(values), ...(model !== undefined ? { model } : {}) });
     if (!program) return 1;
     const g = program.graph;
     const inputs = readInputs(g, specs);

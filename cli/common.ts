@@ -3,6 +3,7 @@
 // 0 ok, 1 user error (with diagnostics), 2 usage error.
 import { compileFile, type CompileResult, type Program } from "../compiler/lower.js";
 import { diag, formatDiagnostic, PqError, type Diagnostic } from "../grammar/diagnostics.js";
+import { checkPipelineArgs, runPipeline } from "../compiler/passes/pipeline.js";
 
 export class UsageError extends Error {
   constructor(readonly command: string, detail: string) {
@@ -29,6 +30,24 @@ export function compileOrReport(io: Io, file: string, model?: string, protocols 
   const result = compileFile(file, model !== undefined ? { model, protocols } : { protocols });
   printDiagnostics(io, result.diagnostics, result.sources);
   return result.program ? { program: result.program, result } : { result };
+}
+
+/**
+ * Compile, then run a pass pipeline (`--pipeline`, `--disable`, `--emit-after`); the notes of
+ * passes that did not apply go to stderr so nothing is silently skipped.
+ */
+export function compileWithPipeline(
+  io: Io, file: string, opts: { model?: string; pipeline?: string; disable?: string[]; stopAfter?: string; protocols?: boolean },
+): Program | undefined {
+  checkPipelineArgs(opts.pipeline ?? "pq", opts.disable ?? [], opts.stopAfter);
+  const { program } = compileOrReport(io, file, opts.model, opts.protocols ?? true);
+  if (!program) return undefined;
+  const { program: out, log } = runPipeline(program, opts.pipeline ?? "pq", {
+    disable: opts.disable ?? [],
+    ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter } : {}),
+  });
+  for (const l of log) if (!l.applied && l.note !== "disabled") io.err(`pq: pass ${l.pass} did not apply: ${l.note}`);
+  return out;
 }
 
 /** Turn anything thrown below a command into diagnostics: never a stack trace. */

@@ -71,8 +71,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       printDiagnostics(io, [diag("PQ9001", { detail: `pq ${e.command}: ${e.message}`, command: e.command })], new Map());
       return 2;
     }
-    printDiagnostics(io, asDiagnostics(e), new Map());
-    return 1;
+    const ds = asDiagnostics(e);
+    printDiagnostics(io, ds, new Map());
+    // PQ9xxx are about the command line itself (an unknown pipeline or pass name).
+    return ds.every((d) => d.code.startsWith("PQ9")) ? 2 : 1;
   }
 }
 

@@ -80,6 +80,7 @@ export const CATALOGUE = {
   PQ5006: { message: "{party}: cannot connect to {address}: {reason}" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
+  PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof CATALOGUE;

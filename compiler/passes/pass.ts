@@ -1,0 +1,20 @@
+// A pass: a named, switchable rewrite of a program (SPU's pipeline habit). It returns the
+// rewritten program, or says why it did not apply — never a silent no-op.
+import type { Program } from "../lower.js";
+
+export interface PassResult {
+  program: Program;
+  /** What the pass did ("folded 3 batch norms"), or why it could not apply. */
+  note: string;
+  applied: boolean;
+}
+
+export interface Pass {
+  name: string;
+  summary: string;
+  run(p: Program): PassResult;
+}
+
+export function unchanged(p: Program, why: string): PassResult {
+  return { program: p, note: why, applied: false };
+}
