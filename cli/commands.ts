@@ -5,8 +5,7 @@ import type { Graph } from "../compiler/ir.js";
 import type { Interval } from "../compiler/ops.js";
 import { elemName, formatType, numel, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
 import { loadProgram } from "../compiler/modules.js";
-import { diag, PqError } from "../grammar/diagnostics.js";
-import { loadInput } from "../interpreter/inputs.js";
+import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
@@ -128,26 +127,6 @@ const compile: Command = {
     return 0;
   },
 };
-
-/** `--input FILE` for a one-input model, `--input NAME=FILE` for each input otherwise. */
-function readInputs(g: Graph, specs: string[]): Map<string, Tensor> {
-  const inputs = g.nodes.filter((n) => n.op === "input");
-  const byName = new Map<string, string>();
-  for (const s of specs) {
-    const eq = s.indexOf("=");
-    if (eq > 0 && inputs.some((n) => n.attrs.name === s.slice(0, eq))) byName.set(s.slice(0, eq), s.slice(eq + 1));
-    else if (inputs.length === 1) byName.set(inputs[0]!.attrs.name as string, s);
-    else throw new PqError(diag("PQ4014", { count: inputs.length }));
-  }
-  const out = new Map<string, Tensor>();
-  for (const n of inputs) {
-    const name = n.attrs.name as string;
-    const path = byName.get(name);
-    if (path === undefined) throw new PqError(diag("PQ4014", { count: inputs.length }));
-    out.set(name, loadInput(path, name, n.type));
-  }
-  return out;
-}
 
 function tensorText(t: Tensor): string {
   const v = toBigints(t);

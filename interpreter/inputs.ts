@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
 import { diag, PqError } from "../grammar/diagnostics.js";
+import type { Graph } from "../compiler/ir.js";
 import type { TensorType } from "../compiler/types.js";
 import { elemName, numel, typeRange } from "../compiler/types.js";
 import { tensorFromBigints, type Tensor } from "./plain/tensor.js";
@@ -89,4 +90,24 @@ export function loadInput(path: string, name: string, type: TensorType): Tensor 
     return b;
   });
   return tensorFromBigints(shape, type.bits, type.signed, values);
+}
+
+/** `--input FILE` for a one-input model, `--input NAME=FILE` for each input otherwise. */
+export function readInputs(g: Graph, specs: readonly string[]): Map<string, Tensor> {
+  const inputs = g.nodes.filter((n) => n.op === "input");
+  const byName = new Map<string, string>();
+  for (const s of specs) {
+    const eq = s.indexOf("=");
+    if (eq > 0 && inputs.some((n) => n.attrs.name === s.slice(0, eq))) byName.set(s.slice(0, eq), s.slice(eq + 1));
+    else if (inputs.length === 1) byName.set(inputs[0]!.attrs.name as string, s);
+    else throw new PqError(diag("PQ4014", { count: inputs.length }));
+  }
+  const out = new Map<string, Tensor>();
+  for (const n of inputs) {
+    const name = n.attrs.name as string;
+    const path = byName.get(name);
+    if (path === undefined) throw new PqError(diag("PQ4014", { count: inputs.length }));
+    out.set(name, loadInput(path, name, n.type));
+  }
+  return out;
 }
