@@ -10,7 +10,7 @@ import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/lower.js";
-import { buildReport, partyTable, reportTable } from "./report.js";
+import { buildReport, partyTable, reportTable, tensorText } from "./report.js";
 import { table } from "./table.js";
 
 export interface OptionSpec {
@@ -128,10 +128,6 @@ const compile: Command = {
   },
 };
 
-function tensorText(t: Tensor): string {
-  const v = toBigints(t);
-  return t.shape.length === 0 ? String(v[0]) : `[${v.join(", ")}]`;
-}
 
 const run: Command = {
   name: "run",
@@ -215,6 +211,8 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   });
   if (tty) process.stderr.write("\r\x1b[K");
   const rep = buildReport(g, r);
+  // The forecast and the measurement use the same units: say where they differ by more than 5%.
+  for (const w of (await import("../compiler/cost/compare.js")).forecastWarnings(program, rep)) io.err(w);
   if (values.json) {
     io.out(JSON.stringify(rep, null, 2));
     return 0;
@@ -335,4 +333,35 @@ const evalCmd: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connectCmd];
+export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connectCmd, {
+  name: "repl",
+  usage: "[FILE.pq] [--model NAME]",
+  summary: "interactive session: statements, :load, :ir, :cost, :run, :diff, :trace … (line mode when stdin is not a terminal)",
+  description: "Type :help in the session for its commands. With stdin from a file or pipe (`pq repl < script.txt`) each line is echoed and answered in order; the exit code is 1 if any line failed.",
+  options: { model: modelOption },
+  async run(pos, values, io) {
+    // Loaded on demand: the other commands do not pay for Ink and React.
+    const { repl } = await import("./repl/index.js");
+    return repl(pos, str(values, "model"), io);
+  },
+}, {
+  name: "cost",
+  usage: "FILE.pq [--pipeline NAME] [--disable PASS] [--correlations dealer|ot-iknp|ot-silent] [--json] [--formulas] [--model NAME]",
+  summary: "forecast the communication of a two-party run per layer and primitive (bytes, messages, rounds), without running it",
+  description: "The dealer forecast is what `pq run --backend 2pc` measures, to the byte; ot-iknp and ot-silent price the same protocol sequence with CrypTFlow2/SiRNN and Cheetah costs (docs/COST.md).",
+  options: {
+    correlations: { type: "string", valueName: "KIND", help: "correlated randomness to price: dealer, ot-iknp or ot-silent", default: "dealer" },
+    ...pipelineOptions,
+    json: { type: "boolean", help: "print the forecast as JSON (format pq-cost/1)" },
+    formulas: { type: "boolean", help: "also print the cost formula of every building block" },
+    model: modelOption,
+  },
+  async run(pos, values, io) {
+    const file = oneFile("cost", pos);
+    const correlations = choice("cost", values, "correlations", ["dealer", "ot-iknp", "ot-silent"], "dealer") as "dealer" | "ot-iknp" | "ot-silent";
+    // Loaded on demand, like the other heavy commands.
+    const { costCommand } = await import("../compiler/cost/cli.js");
+    const model = str(values, "model");
+    return costCommand(file, { ...pipelineArgs(values), correlations, json: values.json === true, formulas: values.formulas === true, ...(model !== undefined ? { model } : {}) }, io);
+  },
+}];

@@ -2,7 +2,7 @@
 // --backend 2pc` and the JSON of `--json` (docs/REPORT.md defines every field).
 import type { Graph } from "../compiler/ir.js";
 import { elemName } from "../compiler/types.js";
-import { toBigints } from "../interpreter/plain/tensor.js";
+import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { totals, type Counters, type MeterRow } from "../interpreter/twopc/meter.js";
 import type { TwoPartyResult } from "../interpreter/twopc/session.js";
 import { table } from "./table.js";
@@ -99,4 +99,12 @@ export function partyTable(rows: readonly MeterRow[]): string {
   const body = order.map((l) => [l, ...line(rows.filter((r) => r.layer === l))]);
   return table(["layer", "sent", "received", "msgs", "rounds", "offline"], body, ["total", ...line(rows)]) +
     "\nsent/received: online bytes on this party's channel (frame headers included); rounds: maximal runs of sends between waits; offline: dealer correlations received.";
+}
+
+/** A tensor's values for display: a scalar bare, else a list, cut after `limit` values. */
+export function tensorText(t: Tensor, limit = Infinity): string {
+  const v = toBigints(t);
+  if (t.shape.length === 0) return String(v[0]);
+  const shown = v.slice(0, limit).join(", ");
+  return v.length > limit ? `[${shown}, … (${v.length - limit} more)]` : `[${shown}]`;
 }

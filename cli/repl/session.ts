@@ -1,0 +1,634 @@
+// The REPL's state and commands, free of any terminal: `execute(line)` returns text blocks
+// that the Ink UI (App.tsx) and the line mode (plain.ts) print the same way.
+//
+// The session holds a model's source text: the loaded file's, or a scratch `model repl { }`.
+// A typed statement (`input`, `params`, `param`, `let`, `output`) is appended inside the
+// model and the whole text recompiled with compileFile; if that fails the statement is
+// dropped and its diagnostics shown, so the session is always a program that compiles
+// (except for having no output yet). Types are read from the compiled graph: the statement
+// is compiled with a temporary `output NAME to client`, whose node is NAME's value.
+import { compileFile, editDistance, type CompileResult, type Program } from "../../compiler/lower.js";
+import { loadProgram } from "../../compiler/modules.js";
+import type { Graph, Node } from "../../compiler/ir.js";
+import type { Interval } from "../../compiler/ops.js";
+import { printGraph } from "../../compiler/print.js";
+import { formatType, numel } from "../../compiler/types.js";
+import type { ModelDecl } from "../../grammar/ast.js";
+import { formatDiagnostic, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
+import { readInputs } from "../../interpreter/inputs.js";
+import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
+import { asDiagnostics } from "../common.js";
+import { buildReport, formatBytes, reportTable, tensorText, type RunReport } from "../report.js";
+import { table } from "../table.js";
+import { Cancelled, inProcess, type Backends } from "./backends.js";
+import { findCommand, helpText, REPL_COMMANDS } from "./commands.js";
+import { NO_PASSES, PASSES, type Pass } from "./passes.js";
+import { protocolsText } from "./protocols.js";
+
+export type Style = "out" | "error" | "notice" | "info";
+
+export interface Block {
+  style: Style;
+  text: string;
+}
+
+export interface Output {
+  blocks: Block[];
+  quit?: boolean;
+}
+
+export interface ExecOptions {
+  /** Progress of a running job, e.g. `[3/5] mlp/h2`. */
+  onProgress?: (text: string) => void;
+}
+
+export interface SessionOptions {
+  backends?: Backends;
+  /** The optimisation pipeline (tests register their own). */
+  passes?: readonly Pass[];
+}
+
+const SCRATCH_PATH = "<repl>";
+const SCRATCH = "model repl {\n}\n";
+const DEFAULT_SEED = "pq-default-seed";
+/** Values shown per traced tensor. */
+const TRACE_LIMIT = 64;
+const BAR_WIDTH = 32;
+
+const out = (text: string): Block => ({ style: "out", text });
+const err = (text: string): Block => ({ style: "error", text });
+const info = (text: string): Block => ({ style: "info", text });
+const notice = (text: string): Block => ({ style: "notice", text });
+
+/** A command's error, shown as an error block (not a diagnostic of the program). */
+class CommandError extends Error {}
+
+function isError(d: Diagnostic): boolean {
+  return d.severity === "error";
+}
+
+/** The nearest of `names` to `word`, if near enough to be a plausible typo. */
+export function nearest(word: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const n of names) {
+    const d = n.startsWith(word) && word.length > 0 ? 0.5 : editDistance(word, n);
+    if (d < bestD) {
+      best = n;
+      bestD = d;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** Horizontal bar of `value / max` of BAR_WIDTH cells, in eighths so small layers still show. */
+export function bar(value: number, max: number, width = BAR_WIDTH): string {
+  if (max <= 0 || value <= 0) return "";
+  const eighths = Math.max(1, Math.round((value / max) * width * 8));
+  return "█".repeat(Math.floor(eighths / 8)) + (eighths % 8 ? " ▏▎▍▌▋▊▉"[eighths % 8]! : "");
+}
+
+/** Drop source positions from an AST and make bigints printable. */
+function astJson(x: unknown): string {
+  return JSON.stringify(x, (k, v: unknown) => (k === "span" || k.endsWith("Span") ? undefined : typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/** The words of a command line; "double quotes" group a path with spaces. */
+function words(s: string): string[] {
+  return [...s.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+/** Layers in execution order: each non-source layer path with its nodes. */
+export function layersOf(g: Graph): { path: string; nodes: Node[] }[] {
+  const byPath = new Map<string, Node[]>();
+  for (const n of g.nodes) {
+    if (n.op === "input" || n.op === "param" || n.op === "const") continue;
+    const l = byPath.get(n.origin.path) ?? [];
+    l.push(n);
+    byPath.set(n.origin.path, l);
+  }
+  return [...byPath].map(([path, nodes]) => ({ path, nodes }));
+}
+
+export class Session {
+  private readonly backends: Backends;
+  readonly passes: readonly Pass[];
+  private readonly enabled = new Set<string>();
+
+  /** The loaded file (resolved), or undefined for the scratch model. */
+  file: string | undefined;
+  private modelName: string | undefined;
+  /** The file's text (or the scratch model) and where its model's closing `}` is. */
+  private base = SCRATCH;
+  private insertAt = SCRATCH.indexOf("}");
+  /** Statements typed since the load, in order. */
+  readonly added: string[] = [];
+  /** The lowered program and the program after the enabled passes (none until the model has an output). */
+  private lowered: Program | undefined;
+  program: Program | undefined;
+  seed = DEFAULT_SEED;
+  private lastInputs: string[] | undefined;
+  private costCache: { program: Program; report: RunReport } | undefined;
+  private job: AbortController | undefined;
+
+  constructor(opts: SessionOptions = {}) {
+    this.backends = opts.backends ?? inProcess;
+    this.passes = opts.passes ?? PASSES;
+    for (const p of this.passes) this.enabled.add(p.name);
+  }
+
+  get busy(): boolean {
+    return this.job !== undefined;
+  }
+
+  /** Cancel the running job, if any; it ends with "cancelled". */
+  cancel(): boolean {
+    if (!this.job) return false;
+    this.job.abort();
+    return true;
+  }
+
+  /** The path diagnostics name and relative imports resolve from. */
+  private get path(): string {
+    return this.file ?? SCRATCH_PATH;
+  }
+
+  /** The session's model text with `extra` statements appended inside the model. */
+  text(extra: readonly string[] = []): string {
+    const stmts = [...this.added, ...extra];
+    if (stmts.length === 0) return this.base;
+    let head = this.base.slice(0, this.insertAt);
+    if (!head.endsWith("\n")) head += "\n";
+    return head + stmts.map((s) => `  ${s}\n`).join("") + this.base.slice(this.insertAt);
+  }
+
+  private compile(extra: readonly string[] = []): CompileResult {
+    return compileFile(this.path, { text: this.text(extra), ...(this.modelName !== undefined ? { model: this.modelName } : {}) });
+  }
+
+  /** Errors that make `r` unusable: all of them, except "no output" when `noOutputOk`. */
+  private static errors(r: CompileResult, noOutputOk: boolean): Diagnostic[] {
+    return r.diagnostics.filter((d) => isError(d) && !(noOutputOk && d.code === "PQ2012"));
+  }
+
+  private diagnostics(r: { diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }): Block[] {
+    return r.diagnostics.map((d) => (isError(d) ? err : notice)(formatDiagnostic(d, r.sources)));
+  }
+
+  /** Recompile the session's text and apply the enabled passes. */
+  private refresh(r: CompileResult = this.compile()): void {
+    this.lowered = r.program;
+    this.program = r.program ? this.pipeline(r.program, this.passes.length) : undefined;
+  }
+
+  /** The program after the enabled passes among the first `upTo`. */
+  private pipeline(p: Program, upTo: number): Program {
+    let q = p;
+    for (const pass of this.passes.slice(0, upTo)) if (this.enabled.has(pass.name)) q = pass.run(q);
+    return q;
+  }
+
+  // ------------------------------------------------------------ entry point
+
+  async execute(line: string, opts: ExecOptions = {}): Promise<Output> {
+    const s = line.trim();
+    if (s === "" || s.startsWith("//")) return { blocks: [] };
+    try {
+      if (s.startsWith(":")) return await this.command(s.slice(1), opts);
+      return { blocks: this.statement(s) };
+    } catch (e) {
+      if (e instanceof Cancelled) return { blocks: [notice("cancelled")] };
+      if (e instanceof CommandError) return { blocks: [err(e.message)] };
+      const ds = e instanceof PqError ? e.diagnostics : asDiagnostics(e);
+      return { blocks: ds.map((d) => err(formatDiagnostic(d, new Map()))) };
+    }
+  }
+
+  private async command(rest: string, opts: ExecOptions): Promise<Output> {
+    const [name = "", ...args] = words(rest);
+    const cmd = findCommand(name) ?? (name === "q" || name === "exit" ? findCommand("quit") : undefined);
+    if (!cmd) {
+      const near = nearest(name, REPL_COMMANDS.map((c) => c.name));
+      return { blocks: [err(`unknown command ':${name}'${near ? `; did you mean :${near}?` : ""} (:help lists the commands)`)] };
+    }
+    switch (cmd.name) {
+      case "load": return { blocks: this.load(args) };
+      case "reload": return { blocks: this.reload() };
+      case "ast": return { blocks: this.ast(args) };
+      case "ir": return { blocks: this.ir(args) };
+      case "passes": return { blocks: this.passesCmd(args) };
+      case "cost": return { blocks: await this.cost(args, opts) };
+      case "run": return { blocks: await this.run(args, opts) };
+      case "diff": return { blocks: await this.diff(args, opts) };
+      case "trace": return { blocks: await this.trace(args, opts) };
+      case "seed": return { blocks: this.seedCmd(args) };
+      case "protocols": return { blocks: [out(protocolsText())] };
+      case "help": return { blocks: this.help(args) };
+      case "quit": return { blocks: [], quit: true };
+      default: throw new CommandError(`:${cmd.name} is not implemented`);
+    }
+  }
+
+  // ------------------------------------------------------------ statements
+
+  private statement(s: string): Block[] {
+    const m = /^(let|input|param|params|output)\b/.exec(s);
+    if (/^(import|block|protocol|model)\b/.test(s)) {
+      return [err(`'${s.split(/\s/)[0]}' declarations belong in a file: write them there and :load it`)];
+    }
+    if (!m) return this.typeOf(`let _ = ${s}`, "_", undefined);
+    const kw = m[1]!;
+    if (kw === "let" || kw === "input" || kw === "param") {
+      const name = new RegExp(`^${kw}\\s+([A-Za-z_][A-Za-z0-9_]*)`).exec(s)?.[1];
+      // Without a name the parser reports the error (with its caret) when the statement is compiled.
+      return this.typeOf(s, name, s);
+    }
+    const r = this.compile([s]);
+    const errors = Session.errors(r, kw !== "output");
+    if (errors.length > 0) return this.diagnostics({ diagnostics: errors, sources: r.sources });
+    this.added.push(s);
+    this.refresh(r);
+    this.costCache = undefined;
+    if (kw === "output") {
+      const g = r.program!.graph;
+      const k = g.outputs.length - 1;
+      return [out(`output ${k}: ${formatType(g.nodes[g.outputs[k]!.node]!.type)}`)];
+    }
+    return [info(`params: ${r.program?.graph.paramsFile ?? s.slice("params".length).trim()}`)];
+  }
+
+  /**
+   * Compile `stmt` with a temporary `output NAME to client` and show NAME's type and value
+   * interval; keep `stmt` if `keep` is given and it compiled.
+   */
+  private typeOf(stmt: string, name: string | undefined, keep: string | undefined): Block[] {
+    const probe = name !== undefined ? [`output ${name} to client`] : [];
+    const r = this.compile([stmt, ...probe]);
+    const errors = Session.errors(r, name === undefined);
+    if (errors.length > 0 || !r.program) return this.diagnostics({ diagnostics: errors.length > 0 ? errors : r.diagnostics, sources: r.sources });
+    const g = r.program.graph;
+    const id = g.outputs[g.outputs.length - 1]!.node;
+    const range = r.program.ranges[id]!;
+    const blocks = [out(`${keep !== undefined ? `${name}: ` : ""}${formatType(g.nodes[id]!.type)}   values in [${range.lo}, ${range.hi}]`)];
+    if (keep !== undefined) {
+      this.added.push(keep);
+      this.refresh();
+      this.costCache = undefined;
+    }
+    return [...this.diagnostics({ diagnostics: r.diagnostics.filter((d) => !isError(d)), sources: r.sources }), ...blocks];
+  }
+
+  // ------------------------------------------------------------ loading
+
+  /** Where the statements go: just before the closing `}` of the session's model. */
+  private static modelEnd(text: string, model: ModelDecl): number {
+    const end = model.span.endOffset - 1;
+    return text[end] === "}" ? end : text.lastIndexOf("}", model.span.endOffset);
+  }
+
+  private pickModel(r: CompileResult, model: string | undefined): ModelDecl | undefined {
+    const models = r.loaded.entry.decls.filter((d): d is ModelDecl => d.kind === "model");
+    return model !== undefined ? models.find((m) => m.name === model) : models.length === 1 ? models[0] : undefined;
+  }
+
+  load(args: string[]): Block[] {
+    const [file, model] = args;
+    if (file === undefined) throw new CommandError("usage: :load FILE.pq [MODEL]");
+    // Kept as typed, so diagnostics name the file as the CLI does (the working directory never changes).
+    const path = file;
+    const r = compileFile(path, model !== undefined ? { model } : {});
+    const errors = Session.errors(r, true);
+    const m = this.pickModel(r, model);
+    if (errors.length > 0 || !m) {
+      return [...this.diagnostics({ diagnostics: errors.length > 0 ? errors : r.diagnostics, sources: r.sources }), info(this.stillLoaded())];
+    }
+    this.file = path;
+    this.modelName = model;
+    this.base = r.sources.get(path)!;
+    this.insertAt = Session.modelEnd(this.base, m);
+    this.added.length = 0;
+    this.costCache = undefined;
+    this.refresh(r);
+    return [...this.diagnostics({ diagnostics: r.diagnostics.filter((d) => !isError(d)), sources: r.sources }), info(`loaded ${file}: ${this.summary(m.name)}`)];
+  }
+
+  private stillLoaded(): string {
+    return this.file === undefined ? `unchanged: the scratch model (${this.added.length} statements)` : `unchanged: ${this.file} is still loaded`;
+  }
+
+  private summary(name: string): string {
+    const p = this.program;
+    if (!p) return `model ${name}, no output yet`;
+    const g = p.graph;
+    const inputs = g.nodes.filter((n) => n.op === "input").map((n) => `${n.attrs.name as string}: ${formatType(n.type)}`);
+    return `model ${name}, ${g.nodes.length} nodes in ${layersOf(g).length} layers; input ${inputs.join(", ") || "none"}; ${g.outputs.length} output(s)`;
+  }
+
+  reload(): Block[] {
+    if (this.file === undefined) throw new CommandError("nothing to reload: :load FILE.pq first");
+    const typed = [...this.added];
+    const r = compileFile(this.file, this.modelName !== undefined ? { model: this.modelName } : {});
+    const errors = Session.errors(r, true);
+    const m = this.pickModel(r, this.modelName);
+    if (errors.length > 0 || !m) return [...this.diagnostics({ diagnostics: errors.length > 0 ? errors : r.diagnostics, sources: r.sources }), info(this.stillLoaded())];
+    this.base = r.sources.get(this.file)!;
+    this.insertAt = Session.modelEnd(this.base, m);
+    this.added.length = 0;
+    const blocks: Block[] = [];
+    // Typed statements are re-applied one by one: the edited file may have made some invalid.
+    for (const s of typed) {
+      const t = this.compile([s]);
+      if (Session.errors(t, true).length > 0) blocks.push(notice(`dropped \`${s}\`: it no longer compiles`));
+      else this.added.push(s);
+    }
+    this.refresh();
+    this.costCache = undefined;
+    blocks.push(info(`reloaded ${this.file}: ${this.summary(m.name)}${this.added.length > 0 ? `; ${this.added.length} typed statement(s) re-applied` : ""}`));
+    return blocks;
+  }
+
+  // ------------------------------------------------------------ views
+
+  private need(): Program {
+    if (!this.program) throw new CommandError("the model has no output yet: add one with `output EXPR to client` (or :load FILE.pq)");
+    return this.program;
+  }
+
+  private ast(args: string[]): Block[] {
+    const loaded = loadProgram(this.path, this.text());
+    const models = loaded.entry.decls.filter((d): d is ModelDecl => d.kind === "model");
+    const m = (this.modelName !== undefined ? models.find((x) => x.name === this.modelName) : undefined) ?? models[0];
+    if (!m) throw new CommandError("no model");
+    const [name] = args;
+    if (name === undefined) return [out(astJson(m))];
+    const item = m.items.find((i) => "name" in i && i.name === name);
+    if (!item) {
+      const names = m.items.flatMap((i) => ("name" in i ? [i.name] : []));
+      const near = nearest(name, names);
+      throw new CommandError(`no statement binds '${name}'${near ? `; did you mean ${near}?` : ""}`);
+    }
+    return [out(astJson(item))];
+  }
+
+  /** Full layer path from a path or its last part; unknown names suggest the nearest. */
+  resolveLayer(g: Graph, name: string): string {
+    const paths = layersOf(g).map((l) => l.path);
+    if (paths.includes(name)) return name;
+    const full = `${g.name}/${name}`;
+    if (paths.includes(full)) return full;
+    const bySuffix = paths.filter((p) => p.endsWith(`/${name}`));
+    if (bySuffix.length === 1) return bySuffix[0]!;
+    const shorts = paths.map((p) => p.slice(g.name.length + 1));
+    const near = nearest(name, shorts);
+    throw new CommandError(`unknown layer '${name}'${near ? `; did you mean ${near}?` : ""} (layers: ${shorts.join(", ")})`);
+  }
+
+  private ir(args: string[]): Block[] {
+    const p = this.need();
+    const text = printGraph(p.graph);
+    const [layer] = args;
+    if (layer === undefined) return [out(text.trimEnd())];
+    const path = this.resolveLayer(p.graph, layer);
+    // printGraph writes one line per node, after `model …` and the optional `params` line.
+    const lines = text.split("\n");
+    const head = p.graph.paramsFile !== undefined ? 2 : 1;
+    const mine = p.graph.nodes.filter((n) => n.origin.path === path).map((n) => lines[head + n.id]!.trim());
+    return [out(`${path}:\n${mine.map((l) => `  ${l}`).join("\n")}`)];
+  }
+
+  private passesCmd(args: string[]): Block[] {
+    const [sub = "list", name] = args;
+    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME]";
+    if (!["list", "enable", "disable", "show"].includes(sub)) throw new CommandError(`unknown :passes subcommand '${sub}'; ${usage}`);
+    if (sub === "list") {
+      if (this.passes.length === 0) return [info(NO_PASSES)];
+      return [out(table(["#", "pass", "state", "what it does"], this.passes.map((p, i) => [String(i + 1), p.name, this.enabled.has(p.name) ? "on" : "off", p.summary])))];
+    }
+    if (name === undefined) throw new CommandError(usage);
+    const i = this.passes.findIndex((p) => p.name === name);
+    if (i < 0) {
+      const near = nearest(name, this.passes.map((p) => p.name));
+      throw new CommandError(`unknown pass '${name}'${near ? `; did you mean ${near}?` : this.passes.length === 0 ? ` (${NO_PASSES})` : ` (passes: ${this.passes.map((p) => p.name).join(", ")})`}`);
+    }
+    const pass = this.passes[i]!;
+    if (sub === "show") {
+      if (!this.lowered) this.need();
+      const before = this.pipeline(this.lowered!, i);
+      const after = pass.run(before);
+      return [out(`before ${pass.name}:\n${printGraph(before.graph).trimEnd()}\n\nafter ${pass.name}:\n${printGraph(after.graph).trimEnd()}`)];
+    }
+    if (sub === "enable") this.enabled.add(name);
+    else this.enabled.delete(name);
+    if (this.lowered) this.program = this.pipeline(this.lowered, this.passes.length);
+    this.costCache = undefined;
+    return [info(`pass ${name} ${sub}d`)];
+  }
+
+  private help(args: string[]): Block[] {
+    const [name] = args;
+    if (name === undefined) return [out(helpText())];
+    const c = findCommand(name.replace(/^:/, ""));
+    if (!c) {
+      const near = nearest(name.replace(/^:/, ""), REPL_COMMANDS.map((x) => x.name));
+      throw new CommandError(`unknown command ':${name.replace(/^:/, "")}'${near ? `; did you mean :${near}?` : ""}`);
+    }
+    return [out(`:${c.name} ${c.args}\n  ${c.summary}`)];
+  }
+
+  private seedCmd(args: string[]): Block[] {
+    const [s] = args;
+    if (s === undefined) return [info(`seed: ${this.seed}`)];
+    if (!/^[\w.-]+$/.test(s)) throw new CommandError("usage: :seed N (letters, digits, '.', '-', '_')");
+    this.seed = s;
+    return [info(`seed: ${s} (the dealer's randomness of :run … 2pc, :diff and :cost; the same seed gives the same run)`)];
+  }
+
+  // ------------------------------------------------------------ jobs
+
+  /** Run `f` as the session's one cancellable job. */
+  private async runJob<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.job) throw new CommandError("a job is already running");
+    const c = new AbortController();
+    this.job = c;
+    try {
+      return await f(c.signal);
+    } finally {
+      this.job = undefined;
+    }
+  }
+
+  /** `FILE` for a one-input model, `NAME=FILE` per input otherwise; default: the last inputs used. */
+  private inputs(g: Graph, specs: string[]): Map<string, Tensor> {
+    if (specs.length === 0) {
+      if (!this.lastInputs) throw new CommandError("no input: give INPUT (a PNG or a JSON tensor; NAME=FILE per input for several)");
+      specs = this.lastInputs;
+    }
+    const inputs = readInputs(g, specs);
+    this.lastInputs = specs;
+    return inputs;
+  }
+
+  private progress(g: Graph, opts: ExecOptions, label = ""): (path: string) => void {
+    const order = layersOf(g).map((l) => l.path);
+    return (path) => {
+      // Sources (inputs, parameters) are not layers: the count is over computing layers.
+      const k = order.indexOf(path);
+      if (k >= 0) opts.onProgress?.(`${label}[${k + 1}/${order.length}] ${path}`);
+    };
+  }
+
+  private async run(args: string[], opts: ExecOptions): Promise<Block[]> {
+    const p = this.need();
+    const g = p.graph;
+    let backend = "plain";
+    const last = args[args.length - 1];
+    if (last === "plain" || last === "2pc") {
+      backend = last;
+      args = args.slice(0, -1);
+    }
+    const inputs = this.inputs(g, args);
+    if (backend === "2pc") {
+      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, inputs, { seed: this.seed, signal, onLayer: this.progress(g, opts) }));
+      return [out(r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n")), out(reportTable(buildReport(g, r)))];
+    }
+    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, onLayer: this.progress(g, opts) }));
+    const rows = layersOf(g).map((l) => [
+      l.path, [...new Set(l.nodes.map((n) => n.op))].join(" "), formatType(l.nodes[l.nodes.length - 1]!.type), (r.layerMs.get(l.path) ?? 0).toFixed(2),
+    ]);
+    return [
+      out(r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n")),
+      out(table(["layer", "ops", "output type", "time ms"], rows, ["total", "", "", r.totalMs.toFixed(2)]) +
+        "\ntime ms: wall-clock time of the plaintext backend for the layer's nodes."),
+    ];
+  }
+
+  private async cost(args: string[], opts: ExecOptions): Promise<Block[]> {
+    const p = this.need();
+    const g = p.graph;
+    let rep = this.costCache?.program === p ? this.costCache.report : undefined;
+    if (!rep) {
+      // Communication depends on shapes and widths, never on the values: zeros measure it.
+      const zeros = new Map<string, Tensor>();
+      for (const n of g.nodes.filter((x) => x.op === "input")) {
+        zeros.set(n.attrs.name as string, tensorFromBigints([...n.type.shape], n.type.bits, n.type.signed, new Array<bigint>(numel(n.type.shape)).fill(0n)));
+      }
+      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, zeros, { seed: this.seed, signal, onLayer: this.progress(g, opts, "measuring ") }));
+      rep = buildReport(g, r);
+      this.costCache = { program: p, report: rep };
+    }
+    const headerText = "cost: measured (dealer), no forecast model yet — bytes of a dealer 2PC run on an all-zero input (communication does not depend on the values)";
+    const [layer] = args;
+    if (layer === undefined) {
+      const online = (l: RunReport["layers"][number]) => l.client.online.sent + l.server.online.sent;
+      const max = Math.max(0, ...rep.layers.map(online));
+      const rows = rep.layers.map((l) => [
+        l.layer, l.ops.join(" "), formatBytes(online(l)), formatBytes(l.client.offline.recv + l.server.offline.recv),
+        `${l.client.online.rounds}/${l.server.online.rounds}`, bar(online(l), max),
+      ]);
+      const t = rep.totals;
+      return [
+        info(headerText),
+        out(table(["layer", "ops", "online", "offline", "rounds", "online bytes"], rows,
+          ["total", "", formatBytes(t.client.online.sent + t.server.online.sent), formatBytes(t.client.offline.recv + t.server.offline.recv), `${t.client.online.rounds}/${t.server.online.rounds}`, ""]) +
+          "\nonline: bytes both parties sent during the run; offline: correlations from the dealer; rounds: client/server."),
+      ];
+    }
+    const path = layer === "output" || layer === `${g.name}/output` ? `${g.name}/output` : this.resolveLayer(g, layer);
+    const rows = rep.primitives.filter((x) => x.layer === path && x.sent > 0);
+    const max = Math.max(0, ...rows.map((x) => x.sent));
+    return [
+      info(headerText),
+      out(`${path}:\n` + table(["primitive", "party", "phase", "sent", "msgs", "rounds", "sent bytes"],
+        rows.map((x) => [x.primitive, x.party, x.phase, formatBytes(x.sent), String(x.messages), String(x.rounds), bar(x.sent, max)]))),
+    ];
+  }
+
+  private async diff(args: string[], opts: ExecOptions): Promise<Block[]> {
+    const p = this.need();
+    const g = p.graph;
+    const inputs = this.inputs(g, args);
+    const layers = layersOf(g);
+    const lastNode = layers.map((l) => l.nodes[l.nodes.length - 1]!.id);
+    return this.runJob(async (signal) => {
+      const plain = await this.backends.plain(g, inputs, { signal, keep: lastNode, onLayer: this.progress(g, opts, "plain ") });
+      const two = await this.backends.twoParty(g, p.ranges, inputs, { seed: this.seed, signal, onLayer: this.progress(g, opts, "2pc ") });
+      const outDiff = plain.outputs.findIndex((t, i) => !sameValues(t, two.outputs[i]!));
+      if (outDiff < 0) {
+        return [out(`no difference: plain and 2pc give the same ${plain.outputs.length} output(s) (${plain.outputs.map((t) => tensorText(t, 16)).join("; ")})`)];
+      }
+      // The 2PC backend reveals only outputs: bisect over prefix graphs that end at a layer
+      // and output that layer's value, to find the first layer whose value differs.
+      const differs = async (i: number): Promise<boolean> => {
+        const id = lastNode[i]!;
+        const prefix: Graph = { ...g, nodes: g.nodes.slice(0, id + 1), outputs: [{ node: id, to: "client" }] };
+        opts.onProgress?.(`bisecting: ${layers[i]!.path}`);
+        const r = await this.backends.twoParty(prefix, p.ranges.slice(0, id + 1), inputs, { seed: this.seed, signal });
+        return !sameValues(plain.kept.get(id)!, r.outputs[0]!);
+      };
+      let lo = 0;
+      let hi = layers.length - 1;
+      if (!(await differs(hi))) {
+        return [err(`output ${outDiff} differs (plain ${tensorText(plain.outputs[outDiff]!, 16)}, 2pc ${tensorText(two.outputs[outDiff]!, 16)}), but no layer's value does: the difference is in revealing the output`)];
+      }
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (await differs(mid)) hi = mid;
+        else lo = mid + 1;
+      }
+      const id = lastNode[lo]!;
+      const prefix: Graph = { ...g, nodes: g.nodes.slice(0, id + 1), outputs: [{ node: id, to: "client" }] };
+      const r = await this.backends.twoParty(prefix, p.ranges.slice(0, id + 1), inputs, { seed: this.seed, signal });
+      const a = toBigints(plain.kept.get(id)!);
+      const b = toBigints(r.outputs[0]!);
+      const bad = a.flatMap((v, j) => (v !== b[j] ? [j] : []));
+      const j = bad[0]!;
+      return [err(
+        `first differing layer: ${layers[lo]!.path} (${[...new Set(layers[lo]!.nodes.map((n) => n.op))].join(" ")}): ` +
+        `${bad.length} of ${a.length} values differ; first at index ${j}: plain ${a[j]}, 2pc ${b[j]}\n` +
+        `output ${outDiff}: plain ${tensorText(plain.outputs[outDiff]!, 16)}, 2pc ${tensorText(two.outputs[outDiff]!, 16)}`,
+      )];
+    });
+  }
+
+  private async trace(args: string[], opts: ExecOptions): Promise<Block[]> {
+    const p = this.need();
+    const g = p.graph;
+    const [layer, ...specs] = args;
+    if (layer === undefined) throw new CommandError("usage: :trace LAYER [INPUT...]");
+    const path = this.resolveLayer(g, layer);
+    const inputs = this.inputs(g, specs);
+    const nodes = g.nodes.filter((n) => n.origin.path === path);
+    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, keep: nodes.map((n) => n.id), onLayer: this.progress(g, opts) }));
+    const lines = nodes.map((n) => {
+      const v = r.kept.get(n.id)!;
+      const vals = toBigints(v);
+      const lo = vals.reduce((a, b) => (b < a ? b : a));
+      const hi = vals.reduce((a, b) => (b > a ? b : a));
+      const range: Interval = p.ranges[n.id]!;
+      return `node ${n.id} ${n.op}: ${formatType(n.type)}\n  values ${tensorText(v, TRACE_LIMIT)}\n  observed [${lo}, ${hi}] within the analysed [${range.lo}, ${range.hi}]`;
+    });
+    return [notice(TRACE_BANNER), out(`${path}:\n${lines.join("\n")}`)];
+  }
+
+  // ------------------------------------------------------------ for completion
+
+  /** Layer names (without the model prefix) of the current program. */
+  layerNames(): string[] {
+    if (!this.program) return [];
+    const g = this.program.graph;
+    return layersOf(g).map((l) => l.path.slice(g.name.length + 1));
+  }
+}
+
+export const TRACE_BANNER = [
+  "!!! PRIVACY WARNING — DEBUG ONLY !!!",
+  "!!! :trace reveals an intermediate tensor in the clear (a plaintext debug run).",
+  "!!! In a two-party run no party ever sees this value; showing it breaks the privacy pq provides.",
+  "!!! Never trace a model on data that must stay private.",
+].join("\n");
+
+function sameValues(a: Tensor, b: Tensor): boolean {
+  const x = toBigints(a);
+  const y = toBigints(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
