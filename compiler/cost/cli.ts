@@ -1,0 +1,67 @@
+// `pq cost FILE.pq [--pipeline NAME] [--correlations dealer|ot-iknp|ot-silent] [--json]`:
+// the forecast per layer and per building block, totals and rounds, in the units and
+// legend style of the run report (cli/report.ts), so a forecast and a `pq run --backend
+// 2pc` table read side by side. Loaded on demand by cli/commands.ts.
+import { compileWithPipeline, type Io } from "../../cli/common.js";
+import { formatBytes } from "../../cli/report.js";
+import { table } from "../../cli/table.js";
+import { formulasText } from "./formulas.js";
+import { forecast, type Backend, type Forecast } from "./model.js";
+import type { OfflineCost, OnlineCost } from "./rows.js";
+
+export interface CostOptions {
+  pipeline: string;
+  disable: string[];
+  model?: string;
+  correlations: Backend;
+  json: boolean;
+  /** Print the formula table after the forecast. */
+  formulas?: boolean;
+}
+
+const BACKEND_NOTE: Record<Backend, string> = {
+  dealer: "dealer: the runtime's protocols to the byte (trusted dealer; offline = its corrections to the server)",
+  "ot-iknp": "ot-iknp: CrypTFlow2/SiRNN accounting with IKNP OT extension, λ = 128 (no offline phase)",
+  "ot-silent": "ot-silent: Cheetah accounting with silent (VOLE) OT (no offline phase)",
+};
+
+export const COST_LEGEND =
+  "client→/server→: forecast online bytes each party writes on the channel (10-byte frame headers included); msgs: messages both send; " +
+  "rounds: client's / server's maximal runs of sends between waits; offline: correlated randomness delivered before the run.";
+
+function cells(c: { online: OnlineCost; offline: OfflineCost }): string[] {
+  return [
+    formatBytes(c.online.clientBytes), formatBytes(c.online.serverBytes),
+    String(c.online.clientMessages + c.online.serverMessages),
+    `${c.online.clientRounds}/${c.online.serverRounds}`,
+    formatBytes(c.offline.bytes),
+  ];
+}
+
+/** The two tables (per layer, per building block) and the legend. */
+export function costTable(f: Forecast): string {
+  const layers = table(
+    ["layer", "ops", "client→", "server→", "msgs", "rounds", "offline"],
+    f.layers.map((l) => [l.layer, l.ops.join(" "), ...cells(l)]),
+    ["total", "", ...cells(f.totals)],
+  );
+  const prims = table(
+    ["primitive", "client→", "server→", "msgs", "rounds", "offline"],
+    f.primitives.map((p) => [p.primitive, ...cells(p)]),
+    ["total", ...cells(f.totals)],
+  );
+  return [`${f.model}: communication forecast, ${BACKEND_NOTE[f.backend]}`, layers, "", prims, COST_LEGEND].join("\n");
+}
+
+export async function costCommand(file: string, opts: CostOptions, io: Io): Promise<number> {
+  const program = compileWithPipeline(io, file, { pipeline: opts.pipeline, disable: opts.disable, ...(opts.model !== undefined ? { model: opts.model } : {}) });
+  if (!program) return 1;
+  const f = forecast(program, opts.correlations);
+  if (opts.json) {
+    io.out(JSON.stringify(f, null, 2));
+    return 0;
+  }
+  io.out(costTable(f));
+  if (opts.formulas) io.out(`\n${formulasText()}`);
+  return 0;
+}

@@ -1,0 +1,102 @@
+// The communication cost model: `forecast(program, backend)` predicts, per IR node and
+// primitive, what a two-party run sends — online bytes per party, messages and rounds,
+// and the offline correlations — in the units of the runtime's report (docs/REPORT.md).
+// One trace of the building blocks the backend runs (trace.ts), priced per backend:
+// `dealer` exactly as the runtime does it (dealer.ts), `ot-iknp` and `ot-silent` with the
+// PROTOCOLS.md formulas (formulas.ts, ot.ts). docs/COST.md describes the model.
+import type { Program } from "../lower.js";
+import { priceDealer } from "./dealer.js";
+import type { Backend } from "./formulas.js";
+import { priceOt } from "./ot.js";
+import { addOffline, addOnline, zeroOffline, zeroOnline, type CostRow, type OfflineCost, type OnlineCost } from "./rows.js";
+import { trace } from "./trace.js";
+
+export type { Backend } from "./formulas.js";
+export { BACKENDS } from "./formulas.js";
+export type { CostRow, OfflineCost, OnlineCost } from "./rows.js";
+
+export interface LayerCost {
+  layer: string;
+  /** The layer's ops in node order (as the run report lists them). */
+  ops: string[];
+  online: OnlineCost;
+  offline: OfflineCost;
+}
+
+export interface PrimitiveCost {
+  /** The last step of the primitive path (`and`, `b2a`, `select`, `linear` …). */
+  primitive: string;
+  online: OnlineCost;
+  offline: OfflineCost;
+}
+
+export interface Forecast {
+  format: "pq-cost/1";
+  model: string;
+  backend: Backend;
+  rows: CostRow[];
+  layers: LayerCost[];
+  /** Totals per building block (the leaf of the primitive path), largest online bytes first. */
+  primitives: PrimitiveCost[];
+  totals: { online: OnlineCost; offline: OfflineCost };
+}
+
+/** Layers in execution order with their ops, exactly as cli/report.ts buildReport orders them. */
+export function layerOrder(program: Program): { layer: string; ops: string[] }[] {
+  const g = program.graph;
+  const order: { layer: string; ops: string[] }[] = [];
+  const byName = new Map<string, string[]>();
+  for (const n of g.nodes) {
+    if (n.op === "param" || n.op === "const") continue;
+    let ops = byName.get(n.origin.path);
+    if (!ops) {
+      ops = [];
+      byName.set(n.origin.path, ops);
+      order.push({ layer: n.origin.path, ops });
+    }
+    if (!ops.includes(n.op)) ops.push(n.op);
+  }
+  const out = `${g.name}/output`;
+  const o = byName.get(out);
+  if (o) o.push("reveal");
+  else order.push({ layer: out, ops: ["reveal"] });
+  return order;
+}
+
+/** Sum rows per layer (every layer listed, in order, even those that send nothing). */
+export function layersOf(program: Program, rows: readonly CostRow[]): LayerCost[] {
+  const layers = layerOrder(program).map((l) => ({ ...l, online: zeroOnline(), offline: zeroOffline() }));
+  const byName = new Map(layers.map((l) => [l.layer, l]));
+  for (const r of rows) {
+    let l = byName.get(r.layer);
+    if (!l) {
+      l = { layer: r.layer, ops: [r.op], online: zeroOnline(), offline: zeroOffline() };
+      byName.set(r.layer, l);
+      layers.push(l);
+    }
+    addOnline(l.online, r.online);
+    addOffline(l.offline, r.offline);
+  }
+  return layers;
+}
+
+export function forecast(program: Program, backend: Backend): Forecast {
+  const calls = trace(program);
+  const rows = backend === "dealer" ? priceDealer(calls) : priceOt(calls, backend);
+  const totals = { online: zeroOnline(), offline: zeroOffline() };
+  const prims = new Map<string, PrimitiveCost>();
+  for (const r of rows) {
+    addOnline(totals.online, r.online);
+    addOffline(totals.offline, r.offline);
+    const leaf = r.primitive.slice(r.primitive.lastIndexOf("/") + 1);
+    let p = prims.get(leaf);
+    if (!p) {
+      p = { primitive: leaf, online: zeroOnline(), offline: zeroOffline() };
+      prims.set(leaf, p);
+    }
+    addOnline(p.online, r.online);
+    addOffline(p.offline, r.offline);
+  }
+  const primitives = [...prims.values()].sort((a, b) => (b.online.clientBytes + b.online.serverBytes) - (a.online.clientBytes + a.online.serverBytes));
+  return { format: "pq-cost/1", model: program.graph.name, backend, rows, layers: layersOf(program, rows), primitives, totals };
+}

@@ -1,0 +1,434 @@
+// The primitive sequence of a program under the two-party backend, without running it.
+// `trace` walks the graph exactly as interpreter/twopc/run.ts does and records every
+// interactive building block it would call (a *unit*: one comparison batch, one B2A, one
+// select …) with its sizes and the primitive path the runtime's meter would be in. Every
+// decision below is a copy of one in run.ts or interpreter/protocols/*.ts — which operands
+// are one party's plaintext (local), when `lifted()` inserts an extension, requant's ring
+// choices — because the dealer forecast must agree with the measurement to the byte. The
+// backends (dealer.ts, ot.ts) then price the same units. Communication never depends on the
+// data, only on types, shapes, attributes and the range analysis, so this is exact.
+import type { Graph, Node } from "../ir.js";
+import { assertNever } from "../ir.js";
+import type { Interval } from "../ops.js";
+import { intAttr } from "../ops.js";
+import { numel, type TensorType } from "../types.js";
+import type { Program } from "../lower.js";
+
+/** One interactive building block call, with the sizes its cost depends on. */
+export type Unit =
+  /** Millionaires' comparison (interpreter/protocols/millionaire.ts): n pairs of m-bit values. */
+  | { kind: "compare"; n: number; m: number }
+  /** The carry msb(u0) ∨ msb(u1) of a known-MSB value (extend.ts knownMsbCarry): one AND per element. */
+  | { kind: "carryKnown"; n: number }
+  /** XOR-shared bits to additive shares in Z_2^bits (b2a.ts). */
+  | { kind: "b2a"; n: number; bits: number }
+  /** Beaver multiplication of two shared n-element tensors in Z_2^bits (mul.ts); `square` when both are one value. */
+  | { kind: "mul"; n: number; bits: number; square: boolean }
+  /** selectMany (select.ts): `conds` opened bits, n elements per pair, one pair per ring width in `rings`. */
+  | { kind: "select"; n: number; conds: number; rings: number[] }
+  /**
+   * serverLinear (linear.ts): x, w, y element counts in Z_2^bits; for the OT formulas also the
+   * activation's own width `xBits` and the matrix-product view: `receivers` = elements of the
+   * activation operand as OT receiver (im2col for convolutions), `d3` = products per receiver element.
+   */
+  | { kind: "linear"; x: number; w: number; y: number; bits: number; xBits: number; receivers: number; d3: number }
+  /**
+   * reveal to the client (open.ts): the server sends its n shares of Z_2^bits; `unread` when
+   * the client does not read them (see the outputs in `run`).
+   */
+  | { kind: "reveal"; n: number; bits: number; unread?: boolean };
+
+export interface Call {
+  nodeId: number;
+  op: string;
+  layer: string;
+  /** The meter's primitive path above the unit (the unit's own step names are added by the pricing). */
+  path: string[];
+  unit: Unit;
+}
+
+// ---------------------------------------------------------------- helpers copied from the protocols
+
+/** Bits of |v| (interpreter/plain/tensor.ts bitLength). */
+function bitLength(v: bigint): number {
+  let a = v < 0n ? -v : v;
+  let k = 0;
+  while (a > 0n) {
+    a >>= 1n;
+    k++;
+  }
+  return k;
+}
+
+/** The narrowest width whose signed reading holds [a, b] (requant.ts signedWidth). */
+function signedWidth(a: bigint, b: bigint): number {
+  let n = 1;
+  if (a < 0n) n = Math.max(n, bitLength(-a - 1n) + 1);
+  if (b >= 0n) n = Math.max(n, bitLength(b) + 1);
+  return n;
+}
+
+function typeInterval(bits: number, signed: boolean): Interval {
+  return signed ? { lo: -(1n << BigInt(bits - 1)), hi: (1n << BigInt(bits - 1)) - 1n } : { lo: 0n, hi: (1n << BigInt(bits)) - 1n };
+}
+
+function bigOf(v: unknown, what: string): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number") return BigInt(v);
+  throw new Error(`cost: attribute ${what} is not an integer`);
+}
+
+// ---------------------------------------------------------------- the walk
+
+class Tracer {
+  readonly calls: Call[] = [];
+  private readonly stack: string[] = [];
+  private node: Node | undefined;
+  private layer = "";
+
+  constructor(private readonly g: Graph, private readonly ranges: readonly Interval[]) {}
+
+  private type(i: number): TensorType {
+    return this.g.nodes[i]!.type;
+  }
+
+  private shared(i: number): boolean {
+    return this.type(i).vis === "shared";
+  }
+
+  private emit(unit: Unit): void {
+    this.calls.push({ nodeId: this.node!.id, op: this.node!.op, layer: this.layer, path: [...this.stack], unit });
+  }
+
+  private scope(name: string, f: () => void): void {
+    this.stack.push(name);
+    try {
+      f();
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  run(): Call[] {
+    const g = this.g;
+    for (const node of g.nodes) {
+      this.node = node;
+      this.layer = node.origin.path;
+      this.visit(node);
+    }
+    // run.ts: outputs are revealed to the client under `MODEL/output`, except a value the
+    // client already knows. A client-only output is plain at the client but hidden at the
+    // server, and run.ts's test `v.kind === "plain"` fails at the server, which then sends its
+    // (zero) share anyway: mirrored, so the forecast matches what is measured.
+    for (const o of g.outputs) {
+      const node = g.nodes[o.node]!;
+      this.node = node;
+      this.layer = `${g.name}/output`;
+      const vis = node.type.vis;
+      if (vis === "public") continue;
+      // (the reveal step name is added by the pricing, like every unit's own step)
+      this.emit({ kind: "reveal", n: numel(node.type.shape), bits: node.type.bits, ...(vis === "client" ? { unread: true } : {}) });
+    }
+    return this.calls;
+  }
+
+  private visit(node: Node): void {
+    if (node.op === "reveal") {
+      const x = this.type(node.inputs[0]!);
+      if (x.vis !== "client" && x.vis !== "public") {
+        this.emit({ kind: "reveal", n: numel(x.shape), bits: x.bits });
+        return;
+      }
+    }
+    if (node.type.vis !== "shared") return; // computed in the clear by the party that knows it
+    if (node.origin.via) this.scope(node.origin.via, () => this.sharedNode(node));
+    else this.sharedNode(node);
+  }
+
+  // -------------------------------------------------------------- protocol mirrors
+
+  /** run.ts `lifted(i, bits)`: an extension only for a shared value into a wider ring. */
+  private lifted(i: number, bits: number): void {
+    const t = this.type(i);
+    if (!this.shared(i) || bits <= t.bits) return;
+    this.extend(numel(t.shape), t.bits, t.nonneg, bits);
+  }
+
+  /** extend.ts `extend`: known-MSB carry + B2A, or lift.ts (comparison on N bits + B2A). */
+  private extend(n: number, N: number, nonneg: boolean, toBits: number): void {
+    if (!nonneg) return this.lift(n, N, toBits);
+    this.scope("extend", () => {
+      if (toBits === N) return;
+      this.emit({ kind: "carryKnown", n });
+      this.emit({ kind: "b2a", n, bits: toBits - N });
+    });
+  }
+
+  /** lift.ts: carry of the N-bit shares (a millionaire on N bits), B2A into toBits − N bits. */
+  private lift(n: number, N: number, toBits: number): void {
+    this.scope("lift", () => {
+      if (toBits === N) return;
+      this.emit({ kind: "compare", n, m: N });
+      this.emit({ kind: "b2a", n, bits: toBits - N });
+    });
+  }
+
+  /** msb.ts: one comparison on N − 1 bits. */
+  private msb(n: number, N: number): void {
+    this.scope("msb", () => this.emit({ kind: "compare", n, m: N - 1 }));
+  }
+
+  /** trunc.ts truncReduce: carry of the low s bits, B2A into N − s bits. */
+  private truncReduce(n: number, N: number, s: number): void {
+    this.scope("truncreduce", () => {
+      this.emit({ kind: "compare", n, m: s });
+      this.emit({ kind: "b2a", n, bits: N - s });
+    });
+  }
+
+  /** trunc.ts trunc: known MSB — carry(s) + known carry + one B2A of 2n bits; else truncReduce then lift. */
+  private trunc(n: number, N: number, s: number, nonneg: boolean): void {
+    this.scope("trunc", () => {
+      if (!nonneg) {
+        this.truncReduce(n, N, s);
+        this.lift(n, N - s, N);
+        return;
+      }
+      this.emit({ kind: "compare", n, m: s });
+      this.emit({ kind: "carryKnown", n });
+      this.emit({ kind: "b2a", n: 2 * n, bits: N });
+    });
+  }
+
+  /** maxpool.ts `tournament`: per level one lessThan (wrap: 3 comparisons batched) and one selectMany. */
+  private tournament(groups: number, width: number, bits: number, payloadBits?: number): void {
+    while (width > 1) {
+      const pairs = Math.floor(width / 2);
+      const k = groups * pairs;
+      this.scope("lessThan", () => this.emit({ kind: "compare", n: 3 * k, m: bits }));
+      this.emit({ kind: "select", n: k, conds: k, rings: payloadBits === undefined ? [bits] : [bits, payloadBits] });
+      width = Math.ceil(width / 2);
+    }
+  }
+
+  private weighted(node: Node): void {
+    const N = node.type.bits;
+    const x = node.inputs[0]!;
+    const w = node.inputs[1]!;
+    this.lifted(x, N);
+    const wt = this.type(w);
+    if (wt.vis === "public") return;
+    const xt = this.type(x);
+    const xn = numel(xt.shape);
+    const wn = numel(wt.shape);
+    const yn = numel(node.type.shape);
+    // The matrix-product view for the OT formulas (PROTOCOLS.md, SiRNN cross_term_cost).
+    let receivers = xn;
+    let d3 = 1;
+    if (node.op === "linear") d3 = wt.shape[0] ?? 1;
+    else if (node.op === "conv2d") {
+      // im2col: each output position reads C/g·k·k inputs per group, for Cout/g outputs.
+      const groups = intAttr(node.attrs, "groups");
+      const cout = wt.shape[0] ?? 1;
+      const perPos = (wt.shape[1] ?? 1) * (wt.shape[2] ?? 1) * (wt.shape[3] ?? 1);
+      const positions = yn / cout;
+      receivers = positions * perPos * groups;
+      d3 = cout / groups;
+    }
+    this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(xt.bits, N), receivers, d3 });
+  }
+
+  private sharedNode(node: Node): void {
+    const t = node.type;
+    const N = t.bits;
+    const x = node.inputs[0]!;
+    const xt = x === undefined ? undefined : this.type(x);
+    const xn = xt ? numel(xt.shape) : 0;
+    switch (node.op) {
+      case "input":
+      case "param":
+      case "const":
+        throw new Error(`cost: a ${node.op} is never shared`);
+      case "conv2d":
+      case "linear":
+      case "batchnorm":
+        this.weighted(node);
+        if (node.inputs[2] !== undefined) this.lifted(node.inputs[2], N);
+        return;
+      case "relu":
+        if (xt!.signed) throw new Error(`cost: signed relu at ${node.origin.path} was not lowered with std/protocols`);
+        return;
+      case "sqplus":
+        this.lifted(x, N);
+        this.emit({ kind: "mul", n: xn, bits: N, square: true });
+        return;
+      case "avgpool":
+      case "gavgpool":
+      case "sum":
+      case "neg":
+      case "mulc":
+      case "shl":
+      case "linmap":
+        this.lifted(x, N);
+        return;
+      case "maxpool": {
+        const k = intAttr(node.attrs, "k");
+        const stride = intAttr(node.attrs, "stride");
+        const [C, H, W] = xt!.shape as [number, number, number];
+        const groups = C * (Math.floor((H - k) / stride) + 1) * (Math.floor((W - k) / stride) + 1);
+        this.scope("maxpool", () => this.tournament(groups, k * k, xt!.bits));
+        return;
+      }
+      case "flatten":
+      case "reshape":
+        return;
+      case "concat":
+        for (const i of node.inputs) this.lifted(i, N);
+        return;
+      case "requant":
+        this.requant(node);
+        return;
+      case "argmax":
+        this.scope("argmax", () => this.tournament(1, xn, xt!.bits, N));
+        return;
+      case "add":
+      case "sub":
+        this.lifted(x, N);
+        this.lifted(node.inputs[1]!, N);
+        return;
+      case "mul": {
+        const y = node.inputs[1]!;
+        this.lifted(x, N);
+        this.lifted(y, N);
+        this.emit({ kind: "mul", n: xn, bits: N, square: x === y });
+        return;
+      }
+      case "msb":
+        this.msb(xn, xt!.bits);
+        return;
+      case "drelu":
+        this.scope("drelu", () => this.msb(xn, xt!.bits));
+        return;
+      case "wrap":
+        // wrapReadings: carries c, wx, wy as one comparison of 3n pairs on N bits.
+        this.scope("wrap", () => this.emit({ kind: "compare", n: 3 * xn, m: xt!.bits }));
+        return;
+      case "b2a":
+        this.emit({ kind: "b2a", n: xn, bits: N });
+        return;
+      case "select": {
+        const conds = xn;
+        const a = node.inputs[1]!;
+        this.lifted(a, N);
+        this.lifted(node.inputs[2]!, N);
+        this.emit({ kind: "select", n: numel(this.type(a).shape), conds, rings: [N] });
+        return;
+      }
+      case "clamp":
+        this.clamp(node);
+        return;
+      case "trunc":
+        this.trunc(xn, xt!.bits, intAttr(node.attrs, "by"), xt!.nonneg);
+        return;
+      case "truncreduce":
+        this.truncReduce(xn, xt!.bits, intAttr(node.attrs, "by"));
+        return;
+      case "zext":
+      case "sext":
+        this.extend(xn, xt!.bits, xt!.nonneg, N);
+        return;
+      case "reveal":
+        throw new Error("cost: internal: reveal is handled before dispatch");
+      default:
+        return assertNever(node.op, "op");
+    }
+  }
+
+  /** clamp.ts: wrapPublic ((1 + k) comparisons on N bits batched) and one select of k·n elements. */
+  private clamp(node: Node): void {
+    const xt = this.type(node.inputs[0]!);
+    const N = xt.bits;
+    const n = numel(xt.shape);
+    const lo = bigOf(node.attrs.lo, "lo");
+    const hi = bigOf(node.attrs.hi, "hi");
+    this.scope("clamp", () => {
+      if (lo > hi) return;
+      const offset = xt.signed ? 1n << BigInt(N - 1) : 0n;
+      const top = 1n << BigInt(N);
+      let k = 0;
+      if (lo + offset > 0n) k++;
+      if (hi + offset < top - 1n) k++;
+      if (k === 0) return;
+      this.scope("wrap", () => this.emit({ kind: "compare", n: (1 + k) * n, m: N }));
+      this.emit({ kind: "select", n: k * n, conds: k * n, rings: [N] });
+    });
+  }
+
+  /** requant.ts, step by step: the same interval arithmetic fixes the same rings. */
+  private requant(node: Node): void {
+    const x = node.inputs[0]!;
+    const xt = this.type(x);
+    const N = xt.bits;
+    const n = numel(xt.shape);
+    const mult = intAttr(node.attrs, "mult");
+    const shift = intAttr(node.attrs, "shift");
+    const to = { bits: node.type.bits, signed: node.type.signed };
+    const range = this.ranges[x]!;
+    this.scope("requant", () => {
+      const tx = typeInterval(N, xt.signed);
+      let lo = range.lo > tx.lo ? range.lo : tx.lo;
+      let hi = range.hi < tx.hi ? range.hi : tx.hi;
+      if (xt.nonneg) {
+        if (lo < 0n) lo = 0n;
+        const top = (1n << BigInt(N - 1)) - 1n;
+        if (hi > top) hi = top;
+      }
+      if (lo > hi) throw new Error(`cost: requant at ${node.origin.path}: empty interval`);
+      const M = BigInt(mult);
+      const s = Math.max(shift, 0);
+      const K = shift > 0 ? M : M << BigInt(-shift);
+      const add = shift > 0 ? 1n << BigInt(shift - 1) : 0n;
+      const zlo = lo * K + add;
+      const zhi = hi * K + add;
+      const ylo = zlo >> BigInt(s);
+      const yhi = zhi >> BigInt(s);
+      const T = typeInterval(to.bits, to.signed);
+      if (yhi <= T.lo || ylo >= T.hi) return; // a public constant
+      const needLo = ylo < T.lo;
+      const needHi = yhi > T.hi;
+      let R = signedWidth(ylo, yhi);
+      if (needLo) R = Math.max(R, signedWidth(ylo - T.lo, yhi - T.lo));
+      if (needHi) R = Math.max(R, signedWidth(T.hi - yhi, T.hi - ylo));
+      if (!needLo && !needHi) R = Math.max(R, Math.min(to.bits, 64 - s));
+      const W = Math.max(signedWidth(zlo, zhi), signedWidth(lo, hi), R + s);
+      if (W > 64) throw new Error(`cost: requant at ${node.origin.path} needs a ${W}-bit ring`);
+      R = W - s;
+      // 1. into Z_2^W through the narrowest ring
+      if (lo >= 0n && bitLength(hi) + 1 <= N) {
+        const k = bitLength(hi) + 1;
+        if (k !== W) this.extend(n, k, true, W);
+      } else {
+        const k = lo < 0n ? signedWidth(lo, hi) : N;
+        if (k !== W) this.extend(n, k, false, W);
+      }
+      // 3. truncate-and-reduce by s into R bits
+      if (s > 0) this.truncReduce(n, W, s);
+      // 4. clampSides: one msb over both sides' differences, one select
+      const sides = (needLo ? 1 : 0) + (needHi ? 1 : 0);
+      if (sides > 0) {
+        this.scope("clamp", () => {
+          this.msb(sides * n, R);
+          this.emit({ kind: "select", n: sides * n, conds: sides * n, rings: [R] });
+        });
+      }
+      // 5. into T's ring
+      const flo = ylo < T.lo ? T.lo : ylo;
+      if (R < to.bits) this.extend(n, R, flo >= 0n, to.bits);
+    });
+  }
+}
+
+/** Every interactive unit the two-party backend runs for this program, in execution order. */
+export function trace(program: Program): Call[] {
+  return new Tracer(program.graph, program.ranges).run();
+}
