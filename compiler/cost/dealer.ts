@@ -122,7 +122,7 @@ class DealerPricer {
         // open.ts reveal: the server sends its shares; the client reads them (unless it skips the output).
         const row = this.sink.row(call, ["reveal"]);
         this.send(row, "server", bytesOf(u.n, u.bits));
-        if (!u.unread) this.recv("client");
+        this.recv("client");
         return;
       }
       default: {

@@ -32,11 +32,8 @@ export type Unit =
    * activation operand as OT receiver (im2col for convolutions), `d3` = products per receiver element.
    */
   | { kind: "linear"; x: number; w: number; y: number; bits: number; xBits: number; receivers: number; d3: number }
-  /**
-   * reveal to the client (open.ts): the server sends its n shares of Z_2^bits; `unread` when
-   * the client does not read them (see the outputs in `run`).
-   */
-  | { kind: "reveal"; n: number; bits: number; unread?: boolean };
+  /** reveal to the client (open.ts): the server sends its n shares of Z_2^bits. */
+  | { kind: "reveal"; n: number; bits: number };
 
 export interface Call {
   nodeId: number;
@@ -117,17 +114,15 @@ class Tracer {
       this.visit(node);
     }
     // run.ts: outputs are revealed to the client under `MODEL/output`, except a value the
-    // client already knows. A client-only output is plain at the client but hidden at the
-    // server, and run.ts's test `v.kind === "plain"` fails at the server, which then sends its
-    // (zero) share anyway: mirrored, so the forecast matches what is measured.
+    // client already knows (client or public visibility), which neither party sends.
     for (const o of g.outputs) {
       const node = g.nodes[o.node]!;
       this.node = node;
       this.layer = `${g.name}/output`;
       const vis = node.type.vis;
-      if (vis === "public") continue;
+      if (vis === "public" || vis === "client") continue;
       // (the reveal step name is added by the pricing, like every unit's own step)
-      this.emit({ kind: "reveal", n: numel(node.type.shape), bits: node.type.bits, ...(vis === "client" ? { unread: true } : {}) });
+      this.emit({ kind: "reveal", n: numel(node.type.shape), bits: node.type.bits });
     }
     return this.calls;
   }

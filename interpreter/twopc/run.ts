@@ -64,8 +64,10 @@ export async function runParty(
     p.meter.setLayer(`${g.name}/output`);
     p.ch.where = `${g.name}/output (reveal)`;
     const v = vals[o.node]!;
-    if (v.kind === "plain" && (node.type.vis === "client" || node.type.vis === "public")) {
-      if (p.role === "client") outputs.push(v.t);
+    // The client already knows a client or public value: nothing to reveal, by either party
+    // (decided by visibility, which both parties see alike, not by what each one holds).
+    if (node.type.vis === "client" || node.type.vis === "public") {
+      if (p.role === "client" && v.kind === "plain") outputs.push(v.t);
       continue;
     }
     const opened = await reveal(p, ctx.share(o.node));

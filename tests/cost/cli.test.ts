@@ -1,0 +1,115 @@
+// `pq cost` and the runtime's warning when measurement and forecast differ by more than 5%.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../cli/main.js";
+import { compileFile } from "../../compiler/lower.js";
+import { forecast, type Forecast } from "../../compiler/cost/model.js";
+import { compareForecast, forecastWarnings, formatWarning, type MeasuredReport } from "../../compiler/cost/compare.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const LENET = join(ROOT, "examples/mnist/lenet_w4a4.pq");
+
+const dir = mkdtempSync(join(tmpdir(), "pq-cost-cli-"));
+writeFileSync(join(dir, "m.params.json"), JSON.stringify({ format: "pq-params/1", tensors: { w: { shape: [2, 4], scale: 0.125, data: [1, 2, 3, 4, -1, -2, -3, -4] } } }));
+const small = join(dir, "m.pq");
+writeFileSync(small, 'model m {\n  input x: client u8[4]\n  params "m.params.json"\n  param w: i4[2, 4]\n  output argmax(relu(linear(x, w))) to client\n}\n');
+const input = join(dir, "in.json");
+writeFileSync(input, JSON.stringify({ shape: [4], data: [1, 0, 0, 9] }));
+
+async function pq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(args, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
+  return { code, out, err };
+}
+
+/** A measured report that says exactly what the forecast says (per layer, both parties). */
+function reportOf(f: Forecast): MeasuredReport {
+  const party = (bytes: number, msgs: number, rounds: number, off: number, offMsgs: number) => ({ online: { sent: bytes, messages: msgs, rounds }, offline: { recv: off, messages: offMsgs } });
+  const layers = f.layers.map((l) => ({
+    layer: l.layer,
+    client: party(l.online.clientBytes, l.online.clientMessages, l.online.clientRounds, 0, 0),
+    server: party(l.online.serverBytes, l.online.serverMessages, l.online.serverRounds, l.offline.bytes, l.offline.messages),
+  }));
+  const t = f.totals;
+  return {
+    layers,
+    totals: {
+      client: party(t.online.clientBytes, t.online.clientMessages, t.online.clientRounds, 0, 0),
+      server: party(t.online.serverBytes, t.online.serverMessages, t.online.serverRounds, t.offline.bytes, t.offline.messages),
+    },
+  };
+}
+
+describe("pq cost", () => {
+  it("prints the per-layer and per-primitive tables, totals and the legend for every backend", async () => {
+    for (const b of ["dealer", "ot-iknp", "ot-silent"]) {
+      const r = await pq("cost", LENET, "--correlations", b);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain("lenet/c1");
+      expect(r.out).toContain("lenet/output");
+      expect(r.out).toMatch(/^total /m);
+      expect(r.out).toContain("client→/server→: forecast online bytes");
+      expect(r.out).toContain(b);
+    }
+  });
+
+  it("--json is the forecast (format pq-cost/1), with --pipeline", async () => {
+    const r = await pq("cost", LENET, "--json", "--pipeline", "sirnn", "--correlations", "ot-silent");
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as Forecast;
+    expect(j.format).toBe("pq-cost/1");
+    expect(j.backend).toBe("ot-silent");
+    const want = forecast(compileFile(LENET).program!, "ot-silent");
+    expect(j.totals).toEqual(want.totals);
+    expect(j.layers.map((l) => l.layer)).toEqual(want.layers.map((l) => l.layer));
+  });
+
+  it("--formulas prints the formula table; bad arguments are usage errors", async () => {
+    const r = await pq("cost", small, "--formulas");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("cross_term_cost");
+    expect((await pq("cost", small, "--correlations", "he")).code).toBe(2);
+    expect((await pq("cost", small, "--pipeline", "nope")).code).toBe(2);
+    expect((await pq("cost")).code).toBe(2);
+  });
+});
+
+describe("forecast against measurement", () => {
+  const f = forecast(compileFile(LENET).program!, "dealer");
+
+  it("no warning when they agree; one line per layer (and the total) beyond 5%", () => {
+    const rep = reportOf(f);
+    expect(compareForecast(f.rows, rep)).toEqual([]);
+    // within 5%: still quiet
+    const c1 = rep.layers.find((l) => l.layer === "lenet/c1")!;
+    const c1Bytes = c1.client.online.sent + c1.server.online.sent;
+    c1.client.online.sent += Math.floor(0.04 * c1Bytes);
+    expect(compareForecast(f.rows, rep)).toEqual([]);
+    // beyond: the layer, and the total if it moves it enough
+    c1.client.online.sent += Math.floor(0.5 * c1Bytes);
+    const ws = compareForecast(f.rows, rep);
+    expect(ws.map((w) => w.layer)).toContain("lenet/c1");
+    const line = formatWarning(ws.find((w) => w.layer === "lenet/c1")!);
+    expect(line).toMatch(/^pq: warning: lenet\/c1: measured \d+ bytes, forecast \d+ \(\+5\d\.\d%\)$/);
+  });
+
+  it("forecastWarnings (what pq run prints) turns a mismatch into lines, the total included", () => {
+    const program = compileFile(LENET).program!;
+    const rep = reportOf(f);
+    expect(forecastWarnings(program, rep)).toEqual([]);
+    for (const l of rep.layers) l.server.online.sent *= 2;
+    rep.totals.server.online.sent *= 2;
+    const lines = forecastWarnings(program, rep);
+    expect(lines.some((l) => l.startsWith("pq: warning: lenet/h3: measured "))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^pq: warning: total: measured \d+ bytes, forecast \d+ \(\+\d+\.\d%\)$/);
+  });
+
+  it("pq run --backend 2pc prints no warning: the runtime's bytes are the forecast", async () => {
+    const r = await pq("run", small, "--input", input, "--backend", "2pc");
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).not.toContain("warning");
+  });
+});
