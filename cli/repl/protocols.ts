@@ -3,6 +3,7 @@
 // read at run time from interpreter/protocols/*.ts under the package root, so this list can
 // never drift from the implementation; a compiled run lives in dist/, which holds no .ts,
 // hence the package root and not this module's folder.
+import { formulasText } from "../../compiler/cost/formulas.js";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,6 +89,6 @@ export function protocolsText(): string {
       parts.push(`    ${p.cost}${p.proof ? `  [${p.proof}]` : ""}`);
     }
   }
-  parts.push("", THREAT_MODEL);
+  parts.push("", formulasText(), "", THREAT_MODEL);
   return parts.join("\n");
 }

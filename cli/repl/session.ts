@@ -12,13 +12,14 @@ import { loadProgram } from "../../compiler/modules.js";
 import type { Graph, Node } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { printGraph } from "../../compiler/print.js";
-import { formatType, numel } from "../../compiler/types.js";
+import { formatType } from "../../compiler/types.js";
 import type { ModelDecl } from "../../grammar/ast.js";
 import { formatDiagnostic, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import { readInputs } from "../../interpreter/inputs.js";
-import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
+import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { asDiagnostics } from "../common.js";
-import { buildReport, formatBytes, reportTable, tensorText, type RunReport } from "../report.js";
+import { BACKENDS, forecast, type Backend } from "../../compiler/cost/model.js";
+import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
 import { findCommand, helpText, REPL_COMMANDS } from "./commands.js";
@@ -128,7 +129,6 @@ export class Session {
   program: Program | undefined;
   seed = DEFAULT_SEED;
   private lastInputs: string[] | undefined;
-  private costCache: { program: Program; report: RunReport } | undefined;
   private job: AbortController | undefined;
 
   constructor(opts: SessionOptions = {}) {
@@ -248,7 +248,6 @@ export class Session {
     if (errors.length > 0) return this.diagnostics({ diagnostics: errors, sources: r.sources });
     this.added.push(s);
     this.refresh(r);
-    this.costCache = undefined;
     if (kw === "output") {
       const g = r.program!.graph;
       const k = g.outputs.length - 1;
@@ -273,7 +272,6 @@ export class Session {
     if (keep !== undefined) {
       this.added.push(keep);
       this.refresh();
-      this.costCache = undefined;
     }
     return [...this.diagnostics({ diagnostics: r.diagnostics.filter((d) => !isError(d)), sources: r.sources }), ...blocks];
   }
@@ -307,7 +305,6 @@ export class Session {
     this.base = r.sources.get(path)!;
     this.insertAt = Session.modelEnd(this.base, m);
     this.added.length = 0;
-    this.costCache = undefined;
     this.refresh(r);
     return [...this.diagnostics({ diagnostics: r.diagnostics.filter((d) => !isError(d)), sources: r.sources }), info(`loaded ${file}: ${this.summary(m.name)}`)];
   }
@@ -342,7 +339,6 @@ export class Session {
       else this.added.push(s);
     }
     this.refresh();
-    this.costCache = undefined;
     blocks.push(info(`reloaded ${this.file}: ${this.summary(m.name)}${this.added.length > 0 ? `; ${this.added.length} typed statement(s) re-applied` : ""}`));
     return blocks;
   }
@@ -420,7 +416,6 @@ export class Session {
     if (sub === "enable") this.enabled.add(name);
     else this.enabled.delete(name);
     if (this.lowered) this.program = this.pipeline(this.lowered, this.passes.length);
-    this.costCache = undefined;
     return [info(`pass ${name} ${sub}d`)];
   }
 
@@ -502,44 +497,36 @@ export class Session {
     ];
   }
 
-  private async cost(args: string[], opts: ExecOptions): Promise<Block[]> {
+  /** `:cost [LAYER] [dealer|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
+  private async cost(args: string[], _opts: ExecOptions): Promise<Block[]> {
     const p = this.need();
     const g = p.graph;
-    let rep = this.costCache?.program === p ? this.costCache.report : undefined;
-    if (!rep) {
-      // Communication depends on shapes and widths, never on the values: zeros measure it.
-      const zeros = new Map<string, Tensor>();
-      for (const n of g.nodes.filter((x) => x.op === "input")) {
-        zeros.set(n.attrs.name as string, tensorFromBigints([...n.type.shape], n.type.bits, n.type.signed, new Array<bigint>(numel(n.type.shape)).fill(0n)));
-      }
-      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, zeros, { seed: this.seed, signal, onLayer: this.progress(g, opts, "measuring ") }));
-      rep = buildReport(g, r);
-      this.costCache = { program: p, report: rep };
-    }
-    const headerText = "cost: measured (dealer), no forecast model yet — bytes of a dealer 2PC run on an all-zero input (communication does not depend on the values)";
-    const [layer] = args;
+    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? "dealer";
+    const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
+    const f = forecast(p, backend);
+    const headerText = `cost: forecast (${backend}) — compile-time, in the units of the run report (bytes with frame headers, rounds)`;
+    const online = (c: { clientBytes: number; serverBytes: number }) => c.clientBytes + c.serverBytes;
     if (layer === undefined) {
-      const online = (l: RunReport["layers"][number]) => l.client.online.sent + l.server.online.sent;
-      const max = Math.max(0, ...rep.layers.map(online));
-      const rows = rep.layers.map((l) => [
-        l.layer, l.ops.join(" "), formatBytes(online(l)), formatBytes(l.client.offline.recv + l.server.offline.recv),
-        `${l.client.online.rounds}/${l.server.online.rounds}`, bar(online(l), max),
+      const max = Math.max(0, ...f.layers.map((l) => online(l.online)));
+      const rows = f.layers.map((l) => [
+        l.layer, l.ops.join(" "), formatBytes(online(l.online)), formatBytes(l.offline.bytes),
+        `${l.online.clientRounds}/${l.online.serverRounds}`, bar(online(l.online), max),
       ]);
-      const t = rep.totals;
+      const t = f.totals;
       return [
         info(headerText),
         out(table(["layer", "ops", "online", "offline", "rounds", "online bytes"], rows,
-          ["total", "", formatBytes(t.client.online.sent + t.server.online.sent), formatBytes(t.client.offline.recv + t.server.offline.recv), `${t.client.online.rounds}/${t.server.online.rounds}`, ""]) +
-          "\nonline: bytes both parties sent during the run; offline: correlations from the dealer; rounds: client/server."),
+          ["total", "", formatBytes(online(t.online)), formatBytes(t.offline.bytes), `${t.online.clientRounds}/${t.online.serverRounds}`, ""]) +
+          "\nonline: bytes both parties send during the run; offline: correlated randomness before it; rounds: client/server."),
       ];
     }
     const path = layer === "output" || layer === `${g.name}/output` ? `${g.name}/output` : this.resolveLayer(g, layer);
-    const rows = rep.primitives.filter((x) => x.layer === path && x.sent > 0);
-    const max = Math.max(0, ...rows.map((x) => x.sent));
+    const rows = f.rows.filter((x) => x.layer === path && online(x.online) > 0);
+    const max = Math.max(0, ...rows.map((x) => online(x.online)));
     return [
       info(headerText),
-      out(`${path}:\n` + table(["primitive", "party", "phase", "sent", "msgs", "rounds", "sent bytes"],
-        rows.map((x) => [x.primitive, x.party, x.phase, formatBytes(x.sent), String(x.messages), String(x.rounds), bar(x.sent, max)]))),
+      out(`${path}:\n` + table(["primitive", "op", "client→", "server→", "rounds", "online bytes"],
+        rows.map((x) => [x.primitive, x.op, formatBytes(x.online.clientBytes), formatBytes(x.online.serverBytes), `${x.online.clientRounds}/${x.online.serverRounds}`, bar(online(x.online), max)]))),
     ];
   }
 

@@ -135,16 +135,15 @@ describe("REPL commands", () => {
     expect(text(await s.execute(":passes enable rename"))).toContain("enabled");
   });
 
-  it(":cost draws measured bytes per layer as bars, and one layer's primitives", async () => {
+  it(":cost draws the forecast per layer as bars, one layer's primitives, and other backends", async () => {
     const s = await loaded();
-    const progress: string[] = [];
-    const r = await s.execute(":cost", { onProgress: (p) => progress.push(p) });
-    expect(text(r)).toContain("measured (dealer), no forecast model yet");
+    const r = await s.execute(":cost");
+    expect(text(r)).toContain("cost: forecast (dealer)");
     expect(text(r)).toMatch(/m\/h\s+linear drelu select\s+\d+ B\s+\d+ B\s+\d+\/\d+\s+█+/);
-    expect(progress.some((p) => p.includes("m/h"))).toBe(true);
     const one = text(await s.execute(":cost h"));
     expect(one).toContain("m/h:");
-    expect(one).toMatch(/linear\s+server\s+online/);
+    expect(one).toMatch(/linear\s+linear\s+\d+ B/);
+    expect(text(await s.execute(":cost ot-iknp"))).toContain("cost: forecast (ot-iknp)");
     expect(errors(await s.execute(":cost nope"))).toContain("unknown layer");
   });
 
@@ -216,8 +215,7 @@ describe("REPL commands", () => {
     expect(text(await s.execute(":seed 42"))).toContain("seed: 42");
     const a = await s.execute(`:run ${f.input} 2pc`);
     await s.execute(`:diff ${f.input}`);
-    await s.execute(":cost");
-    expect(seeds).toEqual(["42", "42", "42"]);
+    expect(seeds).toEqual(["42", "42"]);
     // Same seed, same run: the same outputs and the same bytes per layer.
     const bytes = (o: Output) => text(o).split("\n").filter((l) => l.startsWith("m/")).map((l) => l.split(/\s{2,}/).slice(0, 7).join("|"));
     expect(bytes(await s.execute(`:run ${f.input} 2pc`))).toEqual(bytes(a));
