@@ -4,6 +4,7 @@
 import { compileFile, type CompileResult, type Program } from "../compiler/lower.js";
 import { diag, formatDiagnostic, PqError, type Diagnostic } from "../grammar/diagnostics.js";
 import { checkPipelineArgs, runPipeline } from "../compiler/passes/pipeline.js";
+import type { PassContext } from "../compiler/passes/pass.js";
 
 export class UsageError extends Error {
   constructor(readonly command: string, detail: string) {
@@ -37,7 +38,8 @@ export function compileOrReport(io: Io, file: string, model?: string, protocols 
  * passes that did not apply go to stderr so nothing is silently skipped.
  */
 export function compileWithPipeline(
-  io: Io, file: string, opts: { model?: string; pipeline?: string; disable?: string[]; stopAfter?: string; protocols?: boolean },
+  io: Io, file: string,
+  opts: { model?: string; pipeline?: string; disable?: string[]; stopAfter?: string; protocols?: boolean; target?: PassContext["target"] },
 ): Program | undefined {
   checkPipelineArgs(opts.pipeline ?? "pq", opts.disable ?? [], opts.stopAfter);
   const { program } = compileOrReport(io, file, opts.model, opts.protocols ?? true);
@@ -45,8 +47,10 @@ export function compileWithPipeline(
   const { program: out, log } = runPipeline(program, opts.pipeline ?? "pq", {
     disable: opts.disable ?? [],
     ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter } : {}),
+    ...(opts.target !== undefined ? { target: opts.target } : {}),
   });
-  for (const l of log) if (!l.applied && l.note !== "disabled") io.err(`pq: pass ${l.pass} did not apply: ${l.note}`);
+  // A note's first line says why; per-layer details stay for `pq compile --emit-after`.
+  for (const l of log) if (!l.applied && l.note !== "disabled") io.err(`pq: pass ${l.pass} did not apply: ${l.note.split("\n")[0]}`);
   return out;
 }
 

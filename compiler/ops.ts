@@ -40,7 +40,16 @@ export interface AttrSpec {
   kind: AttrKind;
   default?: AttrValue;
   required?: boolean;
+  /** The printer leaves the attribute out at its default (options most programs never set). */
+  quietDefault?: boolean;
 }
+
+/**
+ * Which operand of an OT-based product is the OT receiver: 0 the activations, 1 the
+ * weights (SiRNN's cost function, PROTOCOLS.md; chosen by the orientation pass). The dealer
+ * backend's protocol is symmetric and ignores it; the cost model of OT backends reads it.
+ */
+const receiverAttr: AttrSpec = { kind: "int", default: 0, quietDefault: true };
 
 /** The result of a type rule. `bits`/`signed` absent: an accumulator (*acc*) whose width comes from the range. */
 export interface Inferred {
@@ -179,6 +188,10 @@ function checkBiasScale(b: Operand | undefined, acc: Scale, op: string, fail: Fa
   fail("PQ2014", { op, detail: `the bias/offset has scale ${formatScale(b.type.scale)}, the accumulator ${formatScale(acc)}`, hint: "declare the bias at the product of the input and weight scales" });
 }
 
+function checkReceiver(a: Attrs, op: string, fail: Fail): void {
+  if (a.receiver !== undefined && a.receiver !== 0 && a.receiver !== 1) fail("PQ2006", { name: "receiver", op, expected: "0 (activations) or 1 (weights)" });
+}
+
 function need(cond: boolean, fail: Fail, op: string, detail: string): void {
   if (!cond) fail("PQ2008", { op, detail });
 }
@@ -214,12 +227,13 @@ export function requantValue(x: bigint, mult: number, shift: number): bigint {
 
 const conv2d: OpDescriptor = {
   op: "conv2d", kind: "layer", arity: [2, 3], known: [1, 2],
-  attrs: { stride: { kind: "int", default: 1 }, pad: { kind: "int", default: 0 }, groups: { kind: "int", default: 1 } },
+  attrs: { stride: { kind: "int", default: 1 }, pad: { kind: "int", default: 0 }, groups: { kind: "int", default: 1 }, receiver: receiverAttr },
   summary: "2-D convolution with server weights (and bias)",
   infer([x, w, b], a, fail) {
     const stride = intAttr(a, "stride");
     const pad = intAttr(a, "pad");
     const groups = intAttr(a, "groups");
+    checkReceiver(a, "conv2d", fail);
     need(x!.type.shape.length === 3, fail, "conv2d", `input must be [C, H, W], got ${shapeStr(x!.type.shape)}`);
     need(w!.type.shape.length === 4, fail, "conv2d", `weights must be [O, C/groups, kh, kw], got ${shapeStr(w!.type.shape)}`);
     const [c, h, wd] = x!.type.shape as [number, number, number];
@@ -245,9 +259,10 @@ const conv2d: OpDescriptor = {
 };
 
 const linear: OpDescriptor = {
-  op: "linear", kind: "layer", arity: [2, 3], known: [1, 2], attrs: {},
+  op: "linear", kind: "layer", arity: [2, 3], known: [1, 2], attrs: { receiver: receiverAttr },
   summary: "fully connected layer with server weights (and bias)",
-  infer([x, w, b], _a, fail) {
+  infer([x, w, b], a, fail) {
+    checkReceiver(a, "linear", fail);
     need(x!.type.shape.length === 1, fail, "linear", `input must be 1-D [K], got ${shapeStr(x!.type.shape)}; flatten it first`);
     need(w!.type.shape.length === 2 && w!.type.shape[1] === x!.type.shape[0], fail, "linear",
       `weights ${shapeStr(w!.type.shape)} do not match input ${shapeStr(x!.type.shape)} (expected [O, ${x!.type.shape[0]}])`);

@@ -2,6 +2,7 @@
 // type, so that lowering the printed text gives back the same graph (tested by the
 // print→parse round-trip property). Parameters keep their file keys as names.
 import { type AttrValue, type Graph, type Node } from "./ir.js";
+import { DESCRIPTORS } from "./ops.js";
 import { elemName, formatType } from "./types.js";
 
 function attrText(v: AttrValue): string {
@@ -64,7 +65,11 @@ export function printGraph(g: Graph): string {
         break;
       default: {
         const args = n.inputs.map((i) => names[i]!);
-        for (const [k, v] of Object.entries(n.attrs)) args.push(`${k} = ${attrText(v)}`);
+        const specs = DESCRIPTORS[n.op].attrs;
+        for (const [k, v] of Object.entries(n.attrs)) {
+          if (specs[k]?.quietDefault && v === specs[k]!.default) continue;
+          args.push(`${k} = ${attrText(v)}`);
+        }
         lines.push(`  let ${name}: ${formatType(n.type)} = ${n.op}(${args.join(", ")})`);
       }
     }

@@ -54,7 +54,7 @@ export function costTable(f: Forecast): string {
 }
 
 export async function costCommand(file: string, opts: CostOptions, io: Io): Promise<number> {
-  const program = compileWithPipeline(io, file, { pipeline: opts.pipeline, disable: opts.disable, ...(opts.model !== undefined ? { model: opts.model } : {}) });
+  const program = compileWithPipeline(io, file, { pipeline: opts.pipeline, disable: opts.disable, target: opts.correlations, ...(opts.model !== undefined ? { model: opts.model } : {}) });
   if (!program) return 1;
   const f = forecast(program, opts.correlations);
   if (opts.json) {

@@ -230,6 +230,12 @@ class Tracer {
       receivers = positions * perPos * groups;
       d3 = cout / groups;
     }
+    if (node.attrs.receiver === 1) {
+      // The weights as OT receiver (orientation pass): W's elements are the d1×d2 operand,
+      // the other dimension is the number of output positions per weight.
+      this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(wt.bits, N), receivers: wn, d3: receivers * d3 / wn });
+      return;
+    }
     this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(xt.bits, N), receivers, d3 });
   }
 

@@ -78,6 +78,16 @@ export class GraphBuilder {
   }
 }
 
+/**
+ * The declared type that copies a node unchanged: its element type, and for a requant its
+ * scale (authoritative there: the integer multiplier only approximates the ratio).
+ */
+export function copyDeclared(n: Node): Declared {
+  const d: Declared = { bits: n.type.bits, signed: n.type.signed, nonneg: false };
+  if (n.op === "requant") d.scale = n.type.scale;
+  return d;
+}
+
 /** Copy a graph through a per-node rewrite: `f` returns the new id of a node (or undefined to copy it). */
 export function rebuild(p: Program, f: (n: Node, map: (old: number) => number, b: GraphBuilder) => number | undefined): Program {
   const b = new GraphBuilder(p.graph);
@@ -87,7 +97,7 @@ export function rebuild(p: Program, f: (n: Node, map: (old: number) => number, b
     const r = f(n, map, b);
     if (r !== undefined) ids.push(r);
     else if (n.op === "input" || n.op === "param" || n.op === "const") ids.push(b.source(n, p.ranges[n.id]!));
-    else ids.push(b.add(n.op, n.inputs.map(map), n.attrs, n.origin, { bits: n.type.bits, signed: n.type.signed, nonneg: false }));
+    else ids.push(b.add(n.op, n.inputs.map(map), n.attrs, n.origin, copyDeclared(n)));
   }
   return b.finish(p.graph.outputs.map((o) => ({ ...o, node: map(o.node) })));
 }
@@ -110,7 +120,7 @@ export function prune(p: Program): Program {
       continue;
     }
     if (n.op === "input" || n.op === "param" || n.op === "const") ids.push(b.source(n, p.ranges[n.id]!));
-    else ids.push(b.add(n.op, n.inputs.map((i) => ids[i]!), n.attrs, n.origin, { bits: n.type.bits, signed: n.type.signed, nonneg: false }));
+    else ids.push(b.add(n.op, n.inputs.map((i) => ids[i]!), n.attrs, n.origin, copyDeclared(n)));
   }
   for (const n of p.graph.nodes) if (!live[n.id] && n.op === "param") b.params.delete(n.attrs.name as string);
   return b.finish(p.graph.outputs.map((o) => ({ ...o, node: ids[o.node]! })));

@@ -9,10 +9,15 @@ export interface PassResult {
   applied: boolean;
 }
 
+/** What a pass may optimise for: the correlations the program will run with (compiler/cost). */
+export interface PassContext {
+  target: "dealer" | "ot-iknp" | "ot-silent";
+}
+
 export interface Pass {
   name: string;
   summary: string;
-  run(p: Program): PassResult;
+  run(p: Program, ctx?: PassContext): PassResult;
 }
 
 export function unchanged(p: Program, why: string): PassResult {

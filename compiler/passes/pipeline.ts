@@ -5,16 +5,43 @@ import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Program } from "../lower.js";
 import { editDistance } from "../lower.js";
 import { verifyGraph } from "../verify.js";
-import type { Pass } from "./pass.js";
+import type { Pass, PassContext } from "./pass.js";
+import { elimination } from "./elimination.js";
+import { fuseBatchnorm } from "./fuse-batchnorm.js";
+import { fuseRequantRelu } from "./fuse-requant-relu.js";
+import { orientation } from "./orientation.js";
+import { placement } from "./placement.js";
+import { winograd, winogradPass } from "./winograd.js";
+
+/** Winograd pays where the interactive part of a convolution scales with its multiplications
+ * (OT-based products, SiRNN's cost); the dealer's bilinear triples cost |W| + |x| whatever the
+ * algorithm, so there the pass chooses by dealer accounting (and keeps direct convolutions). */
+const winogradByTarget: Pass = {
+  name: "winograd",
+  summary: winograd.summary,
+  run: (p, ctx) => winogradPass({ accounting: ctx?.target === "dealer" ? "dealer" : "iknp" }).run(p),
+};
 
 /** Every pass by name. Each lives in its own file in this folder. */
-export const PASSES: Record<string, Pass> = {};
+export const PASSES: Record<string, Pass> = {
+  "fuse-batchnorm": fuseBatchnorm,
+  winograd: winogradByTarget,
+  "fuse-requant-relu": fuseRequantRelu,
+  placement,
+  elimination,
+  orientation,
+};
 
 /** Pipelines by name: ordered pass names. */
 export const PIPELINES: Record<string, string[]> = {
   none: [],
-  sirnn: [],
-  pq: [],
+  // The baseline as SiRNN runs it: direct convolution, conversions where the protocols need
+  // them (made explicit, unknown-MSB where nothing proves otherwise), nothing fused.
+  sirnn: ["placement"],
+  // Fold batch norms first (Winograd then transforms the folded weights), then Winograd,
+  // the requantize/ReLU fusion, and conversion placement and elimination last, after every
+  // pass that creates operands to extend; orientation only reports its choice.
+  pq: ["fuse-batchnorm", "winograd", "fuse-requant-relu", "placement", "elimination", "orientation"],
 };
 
 export interface PipelineLog {
@@ -29,6 +56,8 @@ export interface PipelineOptions {
   verify?: boolean;
   /** Stop after this pass (`pq compile --emit-after PASS`). */
   stopAfter?: string;
+  /** The correlations the program will run with; passes that choose by cost use it. */
+  target?: PassContext["target"];
   onPass?: (name: string, program: Program) => void;
 }
 
@@ -60,7 +89,7 @@ export function runPipeline(program: Program, pipeline: string, opts: PipelineOp
       log.push({ pass: name, applied: false, note: "disabled" });
       continue;
     }
-    const r = PASSES[name]!.run(p);
+    const r = PASSES[name]!.run(p, { target: opts.target ?? "dealer" });
     if (opts.verify) verifyGraph(r.program.graph);
     p = r.program;
     log.push({ pass: name, applied: r.applied, note: r.note });

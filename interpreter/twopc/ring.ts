@@ -225,6 +225,19 @@ export function shareOfBits(b: Uint8Array, shape: number[]): Share {
 function limbs(a: Share, count: number): Tensor[] {
   const out: Tensor[] = [];
   for (let k = 0; k < count; k++) out.push(zeros(a.shape, 16, false));
+  if (a.data instanceof Float64Array) {
+    // Narrow rings: the unsigned reading is an exact double below 2^52, so % and / by 2^16 are exact.
+    const m = 2 ** a.bits;
+    const d = a.data;
+    for (let i = 0; i < d.length; i++) {
+      let u = d[i]! < 0 ? d[i]! + m : d[i]!;
+      for (let k = 0; k < count; k++) {
+        (out[k]!.data as Float64Array)[i] = u % 65536;
+        u = Math.floor(u / 65536);
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < a.data.length; i++) {
     let u = BigInt.asUintN(a.bits, getRing(a, i));
     for (let k = 0; k < count; k++) {

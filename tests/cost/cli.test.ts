@@ -1,4 +1,5 @@
 // `pq cost` and the runtime's warning when measurement and forecast differ by more than 5%.
+import { runPipeline } from "../../compiler/passes/pipeline.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,7 +63,7 @@ describe("pq cost", () => {
     const j = JSON.parse(r.out) as Forecast;
     expect(j.format).toBe("pq-cost/1");
     expect(j.backend).toBe("ot-silent");
-    const want = forecast(compileFile(LENET).program!, "ot-silent");
+    const want = forecast(runPipeline(compileFile(LENET).program!, "sirnn", { target: "ot-silent" }).program, "ot-silent");
     expect(j.totals).toEqual(want.totals);
     expect(j.layers.map((l) => l.layer)).toEqual(want.layers.map((l) => l.layer));
   });

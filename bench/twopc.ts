@@ -1,0 +1,232 @@
+// `npm run bench:2pc`: the two-party backend on whole networks (LeNet on MNIST, ResNet-20
+// and ResNet-18 on CIFAR), both parties in this machine over the in-memory channel, with
+// dealer correlations. Per network: plaintext time, two-party total time, the dealer's
+// (offline) share of it, online = total − offline, online / plaintext, online bytes and
+// rounds per party, offline bytes, peak RSS; and a check that the two-party output equals
+// the plaintext output. Targets: online ≤ 10× plaintext on ResNet-20; the ResNet-18
+// two-party run under 2 GB of peak RSS.
+//
+// Each network runs in a child process (this file with `--one NAME`): a process's peak RSS
+// can only grow, so one process per network is the only way each peak is that network's.
+// The children run one after the other (never two at once: they would share the cores and
+// distort each other's timings), and every ratio is computed from figures of one child's run.
+import { execFileSync } from "node:child_process";
+import { cpus, loadavg, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import type { Graph } from "../compiler/ir.js";
+import type { Interval } from "../compiler/ops.js";
+import { compileFile } from "../compiler/lower.js";
+import { STDLIB_DIR } from "../compiler/modules.js";
+import { formatDiagnostic } from "../grammar/diagnostics.js";
+import { loadInput } from "../interpreter/inputs.js";
+import { runPlain } from "../interpreter/plain/run.js";
+import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
+import { Dealer } from "../interpreter/twopc/dealer.js";
+import { runBoth } from "../interpreter/twopc/local.js";
+import { totals } from "../interpreter/twopc/meter.js";
+import type { Party } from "../interpreter/twopc/party.js";
+import { runParty } from "../interpreter/twopc/run.js";
+
+const ROOT = dirname(STDLIB_DIR);
+
+interface Net {
+  name: string;
+  file: string;
+  input: string;
+}
+
+// ResNet-18 last: it is the slowest, and a failure there should not hide the others.
+const NETS: Net[] = [
+  { name: "LeNet", file: join(ROOT, "examples", "mnist", "lenet_w8a8.pq"), input: join(ROOT, "examples", "mnist", "digits", "digit-7.png") },
+  { name: "ResNet-20", file: join(ROOT, "examples", "cifar", "resnet20.pq"), input: join(ROOT, "examples", "cifar", "input.json") },
+  { name: "ResNet-18", file: join(ROOT, "examples", "cifar", "resnet18.pq"), input: join(ROOT, "examples", "cifar", "input.json") },
+];
+
+/** What a child reports to the parent, as one JSON line on stdout. */
+interface Result {
+  name: string;
+  plainMs: number;
+  totalMs: number;
+  offlineMs: number;
+  onlineMs: number;
+  /** Online bytes each party wrote on the channel, 10-byte frame headers included. */
+  clientSent: number;
+  serverSent: number;
+  clientRounds: number;
+  serverRounds: number;
+  messages: number;
+  /** Correlated randomness the dealer delivered (to either party). */
+  offlineBytes: number;
+  /** Peak RSS after compiling and the plaintext runs, and at the end (after the 2PC run), MiB. */
+  rssBefore2pcMiB: number;
+  peakRssMiB: number;
+  plainOutput: string;
+  twopcOutput: string;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+// maxRSS is in kilobytes (libuv's getrusage).
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+const outputText = (ts: readonly Tensor[]): string => ts.map((t) => toBigints(t).join(",")).join(" ");
+
+function compileOrThrow(file: string): { graph: Graph; ranges: Interval[] } {
+  const r = compileFile(file);
+  if (!r.program) throw new Error(`${file} does not compile:\n${r.diagnostics.map((d) => formatDiagnostic(d, r.sources)).join("\n")}`);
+  return { graph: r.program.graph, ranges: r.program.ranges };
+}
+
+async function measure(net: Net): Promise<Result> {
+  const { graph: g, ranges } = compileOrThrow(net.file);
+  const ins = g.nodes.filter((n) => n.op === "input");
+  if (ins.length !== 1) throw new Error(`${net.name}: the benchmark expects one input, found ${ins.length}`);
+  const name = ins[0]!.attrs.name as string;
+  const inputs = new Map([[name, loadInput(net.input, name, ins[0]!.type)]]);
+
+  // Plaintext: one warm-up run (JIT), then the median of 3.
+  let plainOutput = outputText(runPlain(g, inputs).outputs);
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    plainOutput = outputText(runPlain(g, inputs).outputs);
+    times.push(performance.now() - t0);
+  }
+  const rssBefore2pcMiB = peakRssMiB();
+
+  // Two-party: runBoth + runParty rather than runTwoParty, to reach the parties' dealers.
+  // One run, no warm-up: the JIT's warm-up is small next to a two-party run, and a second
+  // ResNet-18 run would double the benchmark's time.
+  const layers = new Set(g.nodes.map((n) => n.origin.path)).size;
+  const tty = process.stderr.isTTY === true;
+  let current = "";
+  let done = 0;
+  const t0 = performance.now();
+  const r = await runBoth(
+    (p) => runParty(p, g, ranges, inputs, {
+      onNode: (n) => {
+        if (!tty || n.origin.path === current) return;
+        current = n.origin.path;
+        process.stderr.write(`\r\x1b[K${net.name} 2PC [${++done}/${layers}] ${current}`);
+      },
+    }),
+    (p) => runParty(p, g, ranges, undefined),
+    "pq-bench-seed",
+    // A ResNet-18 layer can keep one party busy well past the default 30 s per message.
+    { timeoutMs: 3_600_000 },
+  );
+  const totalMs = performance.now() - t0;
+  if (tty) process.stderr.write("\r\x1b[K");
+
+  const [client, server] = r.parties;
+  // Both dealers run in this one thread, interleaved with the protocols: their times add.
+  const dealerMs = (c: Party["corr"]): number => (c instanceof Dealer ? c.ms : 0);
+  const offlineMs = dealerMs(client.corr) + dealerMs(server.corr);
+  const cRows = client.meter.report();
+  const sRows = server.meter.report();
+  const cOn = totals(cRows, "online");
+  const sOn = totals(sRows, "online");
+  return {
+    name: net.name,
+    plainMs: median(times),
+    totalMs,
+    offlineMs,
+    onlineMs: totalMs - offlineMs,
+    clientSent: cOn.sent,
+    serverSent: sOn.sent,
+    clientRounds: cOn.rounds,
+    serverRounds: sOn.rounds,
+    messages: cOn.messages + sOn.messages,
+    offlineBytes: totals(cRows, "offline").recv + totals(sRows, "offline").recv,
+    rssBefore2pcMiB,
+    peakRssMiB: peakRssMiB(),
+    plainOutput,
+    twopcOutput: outputText(r.client ?? []),
+  };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
+  return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const one = process.argv.indexOf("--one");
+  if (one >= 0) {
+    const net = NETS.find((n) => n.name === process.argv[one + 1]);
+    if (!net) throw new Error(`unknown network ${process.argv[one + 1]}; one of ${NETS.map((n) => n.name).join(", ")}`);
+    process.stdout.write(`${JSON.stringify(await measure(net))}\n`);
+    return;
+  }
+
+  const cpu = cpus();
+  const la = loadavg();
+  console.log("pq two-party benchmarks (both parties in one process, in-memory channel, dealer correlations)");
+  console.log(`machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}`);
+  // Timings on a busy machine are not comparable: say how busy it was.
+  console.log(`load average at start (1/5/15 min): ${la.map((x) => x.toFixed(2)).join(" / ")}`);
+  console.log(`date: ${new Date().toISOString()}`);
+  console.log();
+
+  const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+  const self = fileURLToPath(import.meta.url);
+  const results: Result[] = [];
+  let failed = false;
+  for (const net of NETS) {
+    if (only.length > 0 && !only.includes(net.name)) continue;
+    console.log(`${net.name}: ${net.file.slice(ROOT.length + 1)} on ${net.input.slice(ROOT.length + 1)}`);
+    let r: Result;
+    try {
+      const out = execFileSync(process.execPath, [self, "--one", net.name], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+      r = JSON.parse(out.toString().trim().split("\n").pop()!) as Result;
+    } catch (e) {
+      console.log(`  FAILED: ${(e as Error).message.split("\n")[0]}`);
+      failed = true;
+      continue;
+    }
+    const same = r.plainOutput === r.twopcOutput;
+    if (!same) failed = true;
+    console.log(`  plaintext output ${r.plainOutput}, two-party output ${r.twopcOutput}: ${same ? "equal" : "DIFFERENT"}`);
+    console.log(`  plaintext ${r.plainMs.toFixed(1)} ms (median of 3 after a warm-up); two-party ${(r.totalMs / 1000).toFixed(2)} s = ` +
+      `${(r.offlineMs / 1000).toFixed(2)} s dealer (offline) + ${(r.onlineMs / 1000).toFixed(2)} s online; online / plaintext ${(r.onlineMs / r.plainMs).toFixed(1)}×`);
+    console.log(`  online: client sent ${mib(r.clientSent)}, server sent ${mib(r.serverSent)}, ${r.clientRounds}/${r.serverRounds} rounds (client/server), ${r.messages} messages; offline ${mib(r.offlineBytes)}`);
+    console.log(`  peak RSS ${r.peakRssMiB.toFixed(0)} MiB (${r.rssBefore2pcMiB.toFixed(0)} MiB after compiling and the plaintext runs)`);
+    results.push(r);
+  }
+
+  console.log();
+  console.log(table(
+    ["network", "plain ms", "2PC s", "offline s", "online s", "online/plain", "client→", "server→", "rounds c/s", "offline B", "peak RSS", "output"],
+    results.map((r) => [
+      r.name, r.plainMs.toFixed(1), (r.totalMs / 1000).toFixed(2), (r.offlineMs / 1000).toFixed(2), (r.onlineMs / 1000).toFixed(2),
+      `${(r.onlineMs / r.plainMs).toFixed(1)}×`, mib(r.clientSent), mib(r.serverSent), `${r.clientRounds}/${r.serverRounds}`,
+      mib(r.offlineBytes), `${r.peakRssMiB.toFixed(0)} MiB`, r.plainOutput === r.twopcOutput ? `${r.twopcOutput} = plain` : "MISMATCH",
+    ]),
+  ));
+  console.log("2PC s: wall clock of the two-party run; offline s: time both dealers spent making correlations (interleaved, same thread);");
+  console.log("online s = 2PC − offline; client→/server→: online bytes each party sent, 10-byte frame headers included; offline B: dealer → parties;");
+  console.log("peak RSS: the network's own process (compile + plaintext + 2PC). All figures of a row come from one run.");
+
+  console.log();
+  const r20 = results.find((r) => r.name === "ResNet-20");
+  if (r20) {
+    const x = r20.onlineMs / r20.plainMs;
+    console.log(`target: ResNet-20 online ≤ 10× plaintext: ${x.toFixed(1)}×  ${x <= 10 ? "ok" : "OVER TARGET"}`);
+  }
+  const r18 = results.find((r) => r.name === "ResNet-18");
+  if (r18) console.log(`target: ResNet-18 two-party run under 2 GB peak RSS: ${r18.peakRssMiB.toFixed(0)} MiB  ${r18.peakRssMiB < 2048 ? "ok" : "OVER TARGET"}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,293 @@
+// Pass `placement`: bit-width conversion placement (SiRNN, Rathee et al. 2021: mixed-width
+// inference needs zero/sign extensions and truncations between layers of different widths,
+// §4's building blocks, placed at the narrowest safe width and in the known-MSB variant
+// where the MSB is known).
+//
+// In pq the lowering already places every truncation inside `requant` (its protocol reduces
+// to the narrowest ring of the input's interval itself), and the two-party backend extends
+// an operand narrower than its consumer implicitly (`lifted()` in interpreter/twopc/run.ts).
+// This pass makes those implicit extensions explicit `zext`/`sext` nodes, at the point where
+// they are needed (just before the consumer that lifts) and at the width they are needed
+// (the consumer's ring, which is also the narrowest width the consumer can compute in), so
+// that the cost model and the elimination pass see them and can fold, share or move them.
+//
+// Rules, each with why it preserves results bit for bit:
+//  P1. Explicit extension. For a shared operand x (n bits) of a consumer that lifts it to
+//      its ring of N > n bits (conv2d, linear, batchnorm: the activation; add, sub, mul,
+//      concat, select: each operand; sqplus, avgpool, gavgpool, sum, neg, mulc, shl, linmap:
+//      the operand), insert E(x, to = xN) and feed it to the consumer, where
+//        E = zext  when x is `nonneg` (MSB known: both readings agree and the backend runs
+//                  the known-MSB protocol, SiRNN §4, ≈ 3 bits online instead of a comparison),
+//        E = sext  when x is signed, else zext (x unsigned),
+//      and the target keeps x's signedness. `lifted(x, N)` computes
+//      extend(x, x.signed, x.nonneg, N): x read by its own signedness, represented in N
+//      bits. `sext` reads x signed and `zext` unsigned (LANGUAGE.md), so E(x) is that same
+//      value in the same ring, and the consumer then lifts an N-bit operand to N bits,
+//      which is the identity. E's interval equals x's (the reading is x's own), so every
+//      type and interval downstream is unchanged. One E per (operand, width, signedness):
+//      consumers needing the same extension share it.
+//      Operands that are not shared (a client input, a server weight, a public literal)
+//      are lifted locally by the party that knows them: nothing to place, nothing placed.
+//      Narrower consumers reduce their operand locally (Z_2^n → Z_2^M, M ≤ n, is a ring
+//      homomorphism, so it is free and exact); the IR has no op for a reduction and none
+//      is needed.
+//  P2. Accumulator narrowing. An accumulator op (*acc* in LANGUAGE.md) whose declared
+//      width exceeds the minimal signed width of its interval is given the minimal width
+//      (but not less than the ring an accumulator using it lifts it to: that would only
+//      add an extension back), when every use of it is width-agnostic: another
+//      accumulator, requant, drelu, msb, argmax (they read the value, which fits both
+//      widths, as the acc is signed), or a
+//      same-type op (select with a literal, relu, maxpool, clamp, flatten, reshape) whose
+//      own uses are width-agnostic in turn; never a model output (its type is visible),
+//      never a zext (it would read a negative value as 2^N + x, which depends on N) or wrap.
+//      The lowering already gives every undeclared accumulator its minimal width
+//      (compiler/typing.ts), so this only fires for a `let` that declared a wider type, or
+//      after a rewrite that tightened an interval (the batch-norm fold). On the MNIST and
+//      CIFAR examples it finds nothing to narrow before fusion.
+//  P3. Compute in the consumer's ring rather than extend. An accumulator x whose MSB is not
+//      known, all of whose uses are accumulators lifting it (the widest to W bits), is
+//      computed directly in W bits when each of its own shared operands is already W bits
+//      wide, has its MSB known, or is extended for another accumulator anyway (a general
+//      extension costs a comparison on its source width; elimination E3 then lets the one
+//      widest extension serve both). Its value fits its interval's width, so in Z_2^W it is
+//      the same integer (no wrap), and consumers narrower than W reduce it locally. Trade:
+//      a general extension (a comparison on x's N bits per element, SiRNN §4) for at most
+//      a known-MSB extension (3 bits) of x's operands, or a wider target for an extension
+//      that runs anyway, and W − N more bits per element in x's own linear protocol. It fires on ResNet's projection shortcut, where the two
+//      branch accumulators of different widths meet in the residual add (EQO's "extend
+//      once, add"). P3 wins over P2 for the same node.
+import type { Attrs, ElemSpec, Graph, Node, Op } from "../ir.js";
+import { users } from "../ir.js";
+import type { Program } from "../lower.js";
+import { isNonneg, type Declared } from "../typing.js";
+import { signedWidthFor } from "../types.js";
+import { GraphBuilder } from "./builder.js";
+import type { Pass, PassResult } from "./pass.js";
+import { unchanged } from "./pass.js";
+
+// ------------------------------------------------------------------ shared helpers
+// Used by all the passes in this folder (placement, elimination, fusion). They differ from
+// builder.ts's `rebuild`/`prune` in one respect that matters: a copied `requant` keeps its
+// declared scale (its integer multiplier only approximates the ratio of scales, so
+// re-inferring the scale changes it by ~1e-5 and a later bias declared at the exact scale
+// fails PQ2014), and accumulators keep their declared width and scale, so a rewrite that
+// changed a scale is caught here.
+
+/** Ops whose result width comes from the interval (*acc* in LANGUAGE.md). */
+export const ACC_OPS: ReadonlySet<Op> = new Set<Op>([
+  "conv2d", "linear", "batchnorm", "sqplus", "avgpool", "gavgpool", "add", "sub", "neg", "mulc", "shl", "sum", "linmap", "mul",
+]);
+
+/** Operand positions the two-party backend extends to the consumer's ring (`lifted()` in twopc/run.ts). */
+export function liftedOperands(n: Node): number[] {
+  switch (n.op) {
+    case "conv2d": case "linear": case "batchnorm":
+    case "sqplus": case "avgpool": case "gavgpool": case "sum": case "neg": case "mulc": case "shl": case "linmap":
+      return [0];
+    case "add": case "sub": case "mul":
+      return [0, 1];
+    case "select":
+      return [1, 2];
+    case "concat":
+      return n.inputs.map((_, i) => i);
+    default:
+      return [];
+  }
+}
+
+/** The declared type a copy of `n` is built with: accumulators and requant keep width and scale; others re-infer. */
+export function declaredOf(n: Node, bits = n.type.bits): Declared | undefined {
+  if (ACC_OPS.has(n.op) || n.op === "requant") return { bits, signed: n.type.signed, scale: n.type.scale, nonneg: false };
+  return undefined;
+}
+
+export interface Rewrite {
+  p: Program;
+  b: GraphBuilder;
+  /** New id of an old node. */
+  map(old: number): number;
+  /** Users of each old node. */
+  users: number[][];
+  /** Old nodes that are model outputs. */
+  isOutput: boolean[];
+  /** Copy an old node onto new inputs (default: its mapped inputs) and attributes. */
+  copy(n: Node, inputs?: number[], attrs?: Attrs, bits?: number): number;
+}
+
+/**
+ * Copy a program through a per-node rewrite: `f` returns the new id of a node, or undefined
+ * to copy it. Dead nodes (and the parameters only they used) are dropped afterwards.
+ */
+export function rewrite(p: Program, f: (n: Node, r: Rewrite) => number | undefined): Program {
+  const b = new GraphBuilder(p.graph);
+  const ids: number[] = [];
+  const isOutput = new Array<boolean>(p.graph.nodes.length).fill(false);
+  for (const o of p.graph.outputs) isOutput[o.node] = true;
+  const r: Rewrite = {
+    p, b, users: users(p.graph), isOutput,
+    map: (old) => ids[old]!,
+    copy(n, inputs, attrs, bits) {
+      if (n.op === "input" || n.op === "param" || n.op === "const") return b.source(n, p.ranges[n.id]!);
+      return b.add(n.op, inputs ?? n.inputs.map(r.map), attrs ?? n.attrs, n.origin, declaredOf(n, bits));
+    },
+  };
+  for (const n of p.graph.nodes) ids.push(f(n, r) ?? r.copy(n));
+  return compact(b.finish(p.graph.outputs.map((o) => ({ ...o, node: r.map(o.node) }))));
+}
+
+/** Drop nodes no output depends on (model inputs stay) and parameters no node uses. */
+export function compact(p: Program): Program {
+  const g = p.graph;
+  const live = new Array<boolean>(g.nodes.length).fill(false);
+  for (const o of g.outputs) live[o.node] = true;
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (n.op === "input") live[i] = true;
+    if (live[i]) for (const j of n.inputs) live[j] = true;
+  }
+  const b = new GraphBuilder(g);
+  const ids: number[] = [];
+  for (const n of g.nodes) {
+    if (!live[n.id]) ids.push(-1);
+    else if (n.op === "input" || n.op === "param" || n.op === "const") ids.push(b.source(n, p.ranges[n.id]!));
+    else ids.push(b.add(n.op, n.inputs.map((i) => ids[i]!), n.attrs, n.origin, declaredOf(n)));
+  }
+  const used = new Set(g.nodes.filter((n) => live[n.id] && n.op === "param").map((n) => n.attrs.name as string));
+  for (const k of [...b.params.keys()]) if (!used.has(k)) b.params.delete(k);
+  return b.finish(g.outputs.map((o) => ({ ...o, node: ids[o.node]! })));
+}
+
+export function elem(bits: number, signed: boolean): ElemSpec {
+  return { kind: "elem", bits, signed };
+}
+
+// ------------------------------------------------------------------ P2: narrowing
+
+/** Ops that only read their operand's value (which fits both widths of a signed acc). */
+const VALUE_READERS: ReadonlySet<Op> = new Set<Op>([...ACC_OPS, "requant", "drelu", "msb", "argmax"]);
+/** Ops whose result takes the operand's element type: narrowing passes through to their uses. */
+const SAME_TYPE: ReadonlySet<Op> = new Set<Op>(["relu", "maxpool", "clamp", "flatten", "reshape"]);
+
+function widthAgnostic(g: Graph, us: number[][], isOutput: boolean[], id: number, seen = new Set<number>()): boolean {
+  if (isOutput[id]) return false;
+  if (seen.has(id)) return true;
+  seen.add(id);
+  return us[id]!.every((u) => {
+    const n = g.nodes[u]!;
+    if (VALUE_READERS.has(n.op)) return true;
+    if (SAME_TYPE.has(n.op)) return widthAgnostic(g, us, isOutput, u, seen);
+    // select(b, x, literal): x's type (relu lowered); the condition position reads a u1.
+    if (n.op === "select" && n.inputs[1] === id && n.inputs[2] !== id && g.nodes[n.inputs[2]!]!.op === "const") return widthAgnostic(g, us, isOutput, u, seen);
+    return false;
+  });
+}
+
+/**
+ * The ring each accumulator computes in: P2 narrows it to its interval's width, then P3
+ * widens it to its consumers' ring when that replaces a costly extension.
+ */
+export function placementWidths(p: Program): { widths: number[]; narrowed: number[]; widened: number[] } {
+  const g = p.graph;
+  const us = users(g);
+  const isOutput = new Array<boolean>(g.nodes.length).fill(false);
+  for (const o of g.outputs) isOutput[o.node] = true;
+  const widths = g.nodes.map((n) => {
+    if (!ACC_OPS.has(n.op) || !n.type.signed) return n.type.bits;
+    const r = p.ranges[n.id]!;
+    // Not below a ring some consumer lifts it to: narrowing would only add an extension back.
+    let need = signedWidthFor(r.lo, r.hi);
+    for (const u of us[n.id]!) if (ACC_OPS.has(g.nodes[u]!.op)) need = Math.max(need, Math.min(n.type.bits, g.nodes[u]!.type.bits));
+    return need < n.type.bits && widthAgnostic(g, us, isOutput, n.id) ? need : n.type.bits;
+  });
+  const narrowed = g.nodes.filter((n) => widths[n.id]! < n.type.bits).map((n) => n.id);
+  const widened: number[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const x = g.nodes[i]!;
+    if (!ACC_OPS.has(x.op) || x.type.vis !== "shared" || isOutput[i] || us[i]!.length === 0) continue;
+    if (isNonneg(p.ranges[i]!, widths[i]!)) continue; // its extension is the cheap known-MSB one
+    let W = 0;
+    for (const u of us[i]!) {
+      const c = g.nodes[u]!;
+      const lifts = liftedOperands(c);
+      if (!ACC_OPS.has(c.op) || c.inputs.some((j, pos) => j === i && !lifts.includes(pos))) {
+        W = 0;
+        break;
+      }
+      W = Math.max(W, widths[u]!);
+    }
+    if (W <= widths[i]!) continue;
+    // x's own shared operands must reach W cheaply: already that wide, with the MSB known,
+    // or extended anyway for another accumulator (a general extension's cost is set by its
+    // source width, and elimination's E3 lets the widest extension serve both).
+    const cheap = liftedOperands(x).every((pos) => {
+      const o = g.nodes[x.inputs[pos]!]!;
+      if (o.type.vis !== "shared") return true;
+      const bits = widths[o.id]!;
+      const extendedAnyway = us[o.id]!.some((u) => u !== i && ACC_OPS.has(g.nodes[u]!.op) && widths[u]! > bits
+        && g.nodes[u]!.inputs.every((j, pos2) => j !== o.id || liftedOperands(g.nodes[u]!).includes(pos2)));
+      return bits >= W || isNonneg(p.ranges[o.id]!, bits) || extendedAnyway;
+    });
+    if (!cheap) continue;
+    widths[i] = W;
+    widened.push(i);
+  }
+  return { widths, narrowed: narrowed.filter((i) => widths[i]! < g.nodes[i]!.type.bits), widened };
+}
+
+// ------------------------------------------------------------------ the pass
+
+export function placeConversions(p: Program): PassResult {
+  const { widths, narrowed, widened } = placementWidths(p);
+  let zexts = 0;
+  let sexts = 0;
+  let shared = 0;
+  let knownMsb = 0;
+  const cache = new Map<string, number>();
+  const program = rewrite(p, (n, r) => {
+    const lifts = liftedOperands(n);
+    if (lifts.length === 0 || n.type.vis !== "shared") return n.op === "input" || n.op === "param" || n.op === "const" ? undefined : r.copy(n, undefined, undefined, widths[n.id]);
+    const inputs = n.inputs.map(r.map);
+    // An accumulator computes in its (possibly narrowed) declared ring; select and concat
+    // in the widest of their operands' rings as typed now (a literal y takes x's type).
+    const N = ACC_OPS.has(n.op) ? widths[n.id]!
+      : n.op === "select" && r.p.graph.nodes[n.inputs[2]!]!.op === "const" ? r.b.type(inputs[1]!).bits
+      : Math.max(...lifts.map((pos) => r.b.type(inputs[pos]!).bits));
+    for (const pos of lifts) {
+      const x = inputs[pos]!;
+      const xt = r.b.type(x);
+      if (xt.vis !== "shared" || xt.bits >= N) continue;
+      const op: Op = xt.nonneg || !xt.signed ? "zext" : "sext";
+      const key = `${x}:${N}:${xt.signed}`;
+      let e = cache.get(key);
+      if (e === undefined) {
+        e = r.b.add(op, [x], { to: elem(N, xt.signed) }, n.origin);
+        cache.set(key, e);
+        if (op === "zext") zexts++;
+        else sexts++;
+        if (xt.nonneg) knownMsb++;
+      } else shared++;
+      inputs[pos] = e;
+    }
+    return r.copy(n, inputs, undefined, N);
+  });
+  const placed = zexts + sexts;
+  if (placed === 0 && narrowed.length === 0 && widened.length === 0) {
+    return unchanged(p, "no shared operand is narrower than its consumer and no accumulator is wider than its interval needs");
+  }
+  const parts: string[] = [];
+  if (placed > 0) {
+    parts.push(`placed ${placed} extension${placed === 1 ? "" : "s"} (${zexts} zext, ${sexts} sext; ${knownMsb} with the MSB known`
+      + `${shared > 0 ? `; ${shared} use${shared === 1 ? "" : "s"} share one` : ""})`);
+  }
+  const list = (ids: number[]) => ids.map((i) => `${p.graph.nodes[i]!.origin.path} i${p.graph.nodes[i]!.type.bits}→i${widths[i]}`).join(", ");
+  if (narrowed.length > 0) parts.push(`narrowed ${narrowed.length} accumulator${narrowed.length === 1 ? "" : "s"} to their intervals' width (${list(narrowed)})`);
+  else parts.push("no accumulator is wider than its interval needs");
+  if (widened.length > 0) parts.push(`computed ${widened.length} accumulator${widened.length === 1 ? "" : "s"} directly in their consumers' ring instead of extending them (${list(widened)})`);
+  return { program, note: parts.join("; "), applied: true };
+}
+
+export const placement: Pass = {
+  name: "placement",
+  summary: "make the backend's implicit extensions explicit zext/sext at the consumer's width (known-MSB form where the MSB is known); narrow over-wide accumulators; compute an accumulator in its consumers' ring rather than extend it",
+  run: placeConversions,
+};

@@ -1,0 +1,441 @@
+// Winograd convolution (Lavin & Gray, arXiv 1509.09308, §4): a 3×3 stride-1 conv2d with
+// server weights rewritten to F(2×2,3×3), tile by tile:  Y = Aᵀ [U ⊙ V] A  with
+// V = Bᵀ d B (input transform), U = G g Gᵀ (filter transform), summed over input channels
+// before the output transform. On additive shares the input and output transforms are
+// public integer maps, hence local; the filter transform is computed by the server on its
+// plaintext weights and becomes a new server parameter; only the α² per-position products
+// (contractions over the input channels) are interactive. In the OT accounting of SiRNN
+// that is α²·C·T = 4·C·H'W' receiver elements instead of 9·C·H'W' for im2col (EQO/UFO build
+// on exactly this, PROTOCOLS.md "Winograd").
+//
+// How it is written in pq's IR, with existing ops only (no transpose or slice exists):
+//   T  = linmap(x, axis 1)      rows (a, ti): tiling + zero padding + Bᵀ along H, one matrix
+//   Ta = linmap(T, axis 1)      selects the rows of tile position a           [C, th, W]
+//   Vab= linmap(Ta, axis 2)     tiling + padding + Bᵀ along W for position b  [C, th, tw]
+//   Mab= conv2d(Vab, Uab)       1×1 conv, server weights Uab [O, C, 1, 1]     [O, th, tw]
+//   Y' = Σ_a linmap(Σ_b linmap(Mab, axis 2), axis 1)   Aᵀ·A and the tile→pixel placement
+//   Y  = truncreduce(Y', by = 2)                        the exact division by K1² = 4
+// Each position is its own conv2d (α² = 16 server-weight products of one round each):
+// grouping them into one conv2d with groups = 16 needs the position axis before the
+// channel axis, i.e. a transpose the IR does not have (see the pass report).
+//
+// Exactness. G has halves; the server uses the integer U'' = (K1/D_a)(K1/D_b)·Gn g Gnᵀ =
+// 4·U (winograd-matrices.ts), declared at scale s_w/4 so its real value is U's. Every step
+// is then an integer identity: Y' = 4·Y exactly, in the accumulator of every node (no
+// wrap: the builder types each node by the range analysis and fails on overflow), and
+// Y' is a multiple of 4, so truncreduce's exact ⌊Y'/4⌋ is Y, at the conv's own scale.
+// A bias b enters once, as 4·b on the position (1, 1), whose output coefficient is 1 for
+// every pixel (column 1 of Aᵀ is all ones).
+// F(4×4,3×3) has G with denominators 4, 6 and 24: the factor is 576 = 2⁶·3², and no
+// exact op of the IR divides by 9 (trunc only shifts; multiplying shares by 9⁻¹ mod 2^N
+// is exact and local but the range analysis cannot type it). Its cost is computed and
+// reported; it is applied only once the IR has such a division (proposed in the report).
+//
+// Widths. Each chain is typed at one width Nw (its widest node, found by a dry run) so
+// that x is extended once (the first linmap lifts it, as conv2d would) and every later
+// read is a local ring reduction. Nw > 64 → not applied. The output's interval, computed
+// through the transforms, is wider than the direct conv's; consumers whose declared width
+// no longer holds it are retyped (values are unchanged: the rewrite is exact).
+//
+// Choice by cost (a function here; compiler/cost is separate): per layer, direct vs
+// F(2,3) (vs F(4,3), reported) in bits of the interactive part, in one of two accountings:
+//   dealer: the bilinear-triple protocol sends (|W| + |x|)·N bits (linear.ts), so direct
+//           costs (9·C·O + C·H·W)·N0 and Winograd 16·(C·O + C·T)·Nw + the truncreduce;
+//           with |x| = C·H·W for direct and 4·C·H'W' for F(2,3) it never wins here;
+//   iknp:   SiRNN's cross-term cost with the cheaper receiver (orientation.ts), plus the
+//           extension of x before the input transform and the truncreduce (PROTOCOLS.md).
+import { PqError } from "../../grammar/diagnostics.js";
+import type { Graph, Node, Origin, ParamData } from "../ir.js";
+import { intAttr, type Interval } from "../ops.js";
+import type { Program } from "../lower.js";
+import { divScale, mulScale, numel, signedWidthFor, type TensorType } from "../types.js";
+import type { Declared } from "../typing.js";
+import { GraphBuilder, prune } from "./builder.js";
+import { LAMBDA, layerCost, productCost } from "./orientation.js";
+import type { Pass, PassResult } from "./pass.js";
+import { F2, F4, filterAt, outputFactor, type WinogradTile } from "./winograd-matrices.js";
+
+export type Accounting = "dealer" | "iknp";
+
+export interface WinogradOptions {
+  /** Which cost decides (default iknp, the OT accounting the passes' targets use). */
+  accounting?: Accounting;
+  /** Tests and measurements: rewrite every eligible layer with F(2,3) regardless of cost. */
+  force?: boolean;
+}
+
+/** Why a conv2d is not a candidate, or undefined when it is one. */
+export function ineligible(g: Graph, n: Node): string | undefined {
+  if (n.op !== "conv2d") return "not a conv2d";
+  const w = g.nodes[n.inputs[1]!]!;
+  const x = g.nodes[n.inputs[0]!]!;
+  if (w.type.shape[2] !== 3 || w.type.shape[3] !== 3) return "kernel is not 3×3";
+  if (intAttr(n.attrs, "stride") !== 1) return "stride is not 1";
+  if (intAttr(n.attrs, "groups") !== 1) return "grouped";
+  if (w.op !== "param" || w.type.vis !== "server") return "weights are not a server parameter";
+  if (x.type.vis === "public" || n.type.vis !== "shared") return "not a two-party product";
+  const b = n.inputs[2];
+  if (b !== undefined && g.nodes[b]!.op !== "param" && g.nodes[b]!.op !== "const") return "bias is not a parameter or literal";
+  return undefined;
+}
+
+// ---------------------------------------------------------------- integer data helpers
+
+function readData(d: ParamData): bigint[] {
+  const out = new Array<bigint>(d.data.length);
+  if (d.data instanceof Float64Array) for (let i = 0; i < out.length; i++) out[i] = BigInt(d.data[i]!);
+  else for (let i = 0; i < out.length; i++) out[i] = d.signed ? d.data[i]! : BigInt.asUintN(64, d.data[i]!);
+  return out;
+}
+
+/** Parameter data by the IR's representation rule: doubles up to 52 bits, else BigInt64. */
+function paramData(shape: number[], values: readonly bigint[]): { data: ParamData; bits: number } {
+  let lo = 0n;
+  let hi = 0n;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const bits = signedWidthFor(lo, hi);
+  const data = bits <= 52 ? Float64Array.from(values, Number) : BigInt64Array.from(values, (v) => BigInt.asIntN(64, v));
+  return { data: { shape, bits, signed: true, data }, bits };
+}
+
+function freshName(params: Map<string, ParamData>, base: string): string {
+  let name = base;
+  for (let k = 2; params.has(name); k++) name = `${base}_${k}`;
+  return name;
+}
+
+// ---------------------------------------------------------------- the matrices of the chain
+
+interface Geometry {
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  pad: number;
+  Ho: number;
+  Wo: number;
+  th: number;
+  tw: number;
+}
+
+/** Tiling, zero padding and Bᵀ along one axis of length n: rows (a, t) for all a, or one a. */
+function inputRows(t: WinogradTile, n: number, tiles: number, pad: number, a: number): number[][] {
+  const rows: number[][] = [];
+  for (let ti = 0; ti < tiles; ti++) {
+    const row = new Array<number>(n).fill(0);
+    for (let h = 0; h < n; h++) {
+      const u = h + pad - ti * t.m;
+      if (u >= 0 && u < t.alpha) row[h] = t.BT[a]![u]!;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Rows a·tiles … a·tiles + tiles − 1 of an axis of length α·tiles. */
+function selectRows(t: WinogradTile, tiles: number, a: number): number[][] {
+  const rows: number[][] = [];
+  for (let ti = 0; ti < tiles; ti++) {
+    const row = new Array<number>(t.alpha * tiles).fill(0);
+    row[a * tiles + ti] = 1;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Output transform of position a along one axis, placing tile ti's m outputs at pixels ti·m … (cropped to n). */
+function outputRows(at: number[][], t: WinogradTile, n: number, tiles: number, a: number): number[][] {
+  const rows: number[][] = [];
+  for (let y = 0; y < n; y++) {
+    const row = new Array<number>(tiles).fill(0);
+    row[Math.floor(y / t.m)] = at[y % t.m]![a]!;
+    rows.push(row);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- emitting one layer
+
+interface Emitted {
+  out: number;
+  /** Widest node of the chain (the accumulator width it needs). */
+  width: number;
+  /** Widest transformed-input node (V) and transformed filter (U). */
+  vBits: number;
+  uBits: number;
+  /** Interactive products: positions, and per position |U| and |V|. */
+  positions: number;
+  uSize: number;
+  vSize: number;
+}
+
+/**
+ * Add the Winograd chain of conv2d `n` to `b`, reading its input from `x`. `width` pins every
+ * accumulator of the chain (undefined: minimal widths — the dry run). F(4,3) stops before
+ * the division it cannot express (dry runs only).
+ */
+function emit(b: GraphBuilder, g: Graph, n: Node, x: number, t: WinogradTile, pinned: number | undefined): Emitted {
+  const origin: Origin = n.origin;
+  const decl: Declared | undefined = pinned === undefined ? undefined : { bits: pinned, signed: true, nonneg: false };
+  const wNode = g.nodes[n.inputs[1]!]!;
+  const wName = wNode.attrs.name as string;
+  const w = readData(g.params.get(wName)!);
+  const xt = b.type(x);
+  const [C, H, W] = xt.shape as [number, number, number];
+  const O = wNode.type.shape[0]!;
+  const pad = intAttr(n.attrs, "pad");
+  const Ho = H + 2 * pad - 2;
+  const Wo = W + 2 * pad - 2;
+  const geo: Geometry = { C, H, W, O, pad, Ho, Wo, th: Math.ceil(Ho / t.m), tw: Math.ceil(Wo / t.m) };
+  const K = outputFactor(t);
+  const at = t.AT;
+  const wScale = divScale(wNode.type.scale, K);
+  let width = 0;
+  let vBits = 0;
+  let uBits = 0;
+  const track = (id: number) => {
+    width = Math.max(width, b.type(id).bits);
+    return id;
+  };
+
+  // The bias, K·b at the accumulator scale of the products, added on position (1, 1).
+  let bias: number | undefined;
+  const bId = n.inputs[2];
+  if (bId !== undefined) {
+    const bn = g.nodes[bId]!;
+    const vals = bn.op === "param" ? readData(g.params.get(bn.attrs.name as string)!) : (bn.attrs.value as bigint[]);
+    const scaled = vals.map((v) => v * BigInt(K));
+    const accScale = mulScale(xt.scale, wScale);
+    const { data, bits } = paramData([O], scaled);
+    const type: TensorType = { bits, signed: true, shape: [O], vis: bn.type.vis, scale: accScale, nonneg: false };
+    bias = bn.op === "param"
+      ? b.param(freshName(b.params, `${bn.attrs.name as string}_wg${t.m}`), data, type, bn.origin)
+      : b.literal(scaled, type, bn.origin);
+  }
+
+  // Tiling + padding + Bᵀ along H for every position a at once: x is lifted once.
+  const rowsH: number[][] = [];
+  for (let a = 0; a < t.alpha; a++) rowsH.push(...inputRows(t, H, geo.th, pad, a));
+  const T = track(b.add("linmap", [x], { m: rowsH, axis: 1 }, origin, decl));
+
+  let Y: number | undefined;
+  for (let a = 0; a < t.alpha; a++) {
+    const Ta = track(b.add("linmap", [T], { m: selectRows(t, geo.th, a), axis: 1 }, origin, decl));
+    let Z: number | undefined;
+    for (let c = 0; c < t.alpha; c++) {
+      const V = track(b.add("linmap", [Ta], { m: inputRows(t, W, geo.tw, pad, c), axis: 2 }, origin, decl));
+      vBits = Math.max(vBits, signedWidthFor(b.ranges[V]!.lo, b.ranges[V]!.hi));
+      // U''[o, ci] = (K1/D_a)(K1/D_c)·Σ Gn[a][u] w[o,ci,u,v] Gn[c][v]: the server's plaintext filter transform.
+      const f = BigInt((t.K1 / t.D[a]!) * (t.K1 / t.D[c]!));
+      const u: bigint[] = new Array<bigint>(O * C);
+      for (let o = 0; o < O; o++) {
+        for (let ci = 0; ci < C; ci++) {
+          const base = (o * C + ci) * 9;
+          u[o * C + ci] = f * filterAt(t, a, c, (i, j) => w[base + i * 3 + j]!);
+        }
+      }
+      const { data, bits } = paramData([O, C, 1, 1], u);
+      uBits = Math.max(uBits, bits);
+      const uType: TensorType = { bits, signed: true, shape: [O, C, 1, 1], vis: "server", scale: wScale, nonneg: false };
+      const U = b.param(freshName(b.params, `${wName}_wg${t.m}_${a}${c}`), data, uType, wNode.origin);
+      const ins = bias !== undefined && a === 1 && c === 1 ? [V, U, bias] : [V, U];
+      const M = track(b.add("conv2d", ins, { stride: 1, pad: 0, groups: 1 }, origin, decl));
+      const Zc = track(b.add("linmap", [M], { m: outputRows(at, t, Wo, geo.tw, c), axis: 2 }, origin, decl));
+      Z = Z === undefined ? Zc : track(b.add("add", [Z, Zc], {}, origin, decl));
+    }
+    const Ya = track(b.add("linmap", [Z!], { m: outputRows(at, t, Ho, geo.th, a), axis: 1 }, origin, decl));
+    Y = Y === undefined ? Ya : track(b.add("add", [Y, Ya], {}, origin, decl));
+  }
+  const shift = Math.log2(K);
+  let out = Y!;
+  if (Number.isInteger(shift)) {
+    // truncreduce needs a ring wider than its shift (a chain of tiny values: widen it).
+    width = Math.max(width, shift + 1);
+    if (pinned !== undefined || b.type(Y!).bits > shift) out = b.add("truncreduce", [Y!], { by: shift }, origin);
+  }
+  return {
+    out, width, vBits, uBits, positions: t.alpha * t.alpha, uSize: O * C, vSize: C * geo.th * geo.tw,
+  };
+}
+
+/** A scratch builder holding only x (as an input of its type and interval): for dry runs. */
+function dryRun(g: Graph, n: Node, xType: TensorType, xRange: Interval, t: WinogradTile): Emitted | string {
+  const b = new GraphBuilder(g);
+  const x = b.source({ id: 0, op: "input", type: xType, inputs: [], attrs: { name: "x" }, origin: n.origin }, xRange);
+  try {
+    const e = emit(b, g, n, x, t, undefined);
+    // The whole chain at the widest width: recheck nothing overflows 64 bits.
+    return e.width > 64 ? `needs ${e.width} bits` : e;
+  } catch (err) {
+    if (err instanceof PqError) return err.diagnostics.map((d) => d.message).join("; ");
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------- the cost model
+
+/** Bits on the wire of the interactive part of one layer, by accounting. */
+export interface LayerCosts {
+  direct: number;
+  f2?: number;
+  f4?: number;
+  /** Activation receiver elements of direct (im2col, 9·C·H'W') and F(2,3) (16·C·T = 4·C·H'W'). */
+  elements: { direct: number; f2?: number };
+}
+
+/** Dealer truncreduce by s, online, both parties: a comparison on s bits (≈ 6s) and a 1-bit B2A each (trunc.ts). */
+const dealerTruncReduce = (s: number) => 2 * (6 * s + 1);
+/** IKNP truncate-and-reduce by s on ℓ bits (PROTOCOLS.md). */
+const iknpTruncReduce = (s: number, l: number) => LAMBDA * (s + 1) + l + 13 * s;
+/** IKNP extension m → n, MSB known or not (PROTOCOLS.md). */
+const iknpExtend = (m: number, n: number, nonneg: boolean) => (nonneg ? 3 * LAMBDA + 4 + (n - m) : LAMBDA * (m + 1) + 13 * m + n);
+
+function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; elements: number } {
+  const c = layerCost(g, n)!;
+  const elements = c.elements.activations;
+  if (acc === "iknp") return { bits: Math.min(c.weights, c.activations), elements };
+  const x = g.nodes[n.inputs[0]!]!;
+  const w = g.nodes[n.inputs[1]!]!;
+  return { bits: (numel(w.type.shape) + numel(x.type.shape)) * n.type.bits, elements };
+}
+
+function winogradCost(e: Emitted, t: WinogradTile, xType: TensorType, outElems: number, acc: Accounting): { bits: number; elements: number } {
+  const s = Math.log2(outputFactor(t));
+  // One product per position: U [O, C] times V [C, T].
+  const C = xType.shape[0]!;
+  const Oc = e.uSize / C;
+  const T = e.vSize / C;
+  const divide = Number.isInteger(s) ? s : 0;
+  if (acc === "dealer") {
+    return { bits: e.positions * (e.uSize + e.vSize) * e.width + (divide ? outElems * dealerTruncReduce(divide) : 0), elements: e.positions * e.vSize };
+  }
+  const p = productCost(Oc, C, T, e.positions, e.uBits, e.vBits, e.width);
+  const products = Math.min(p.weights, p.activations);
+  const elements = p.elements.activations;
+  // Shares are extended before the input transform (PROTOCOLS.md: it adds ≈ 3 bits); the
+  // client's own plaintext input is transformed in the clear.
+  const extend = xType.vis === "client" ? 0 : numel(xType.shape) * iknpExtend(xType.bits, e.vBits, xType.nonneg);
+  return { bits: products + extend + (divide ? outElems * iknpTruncReduce(divide, e.width) : 0), elements };
+}
+
+// ---------------------------------------------------------------- the pass
+
+interface LayerLog {
+  id: number;
+  path: string;
+  choice: "direct" | "F(2×2,3×3)";
+  costs: LayerCosts;
+  why?: string;
+}
+
+const bitsText = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} Mbit` : `${Math.round(b)} bit`);
+
+/** Rewrite the chosen layers; downstream nodes keep their widths where the new intervals fit, else are retyped. */
+function rewrite(p: Program, decide: (n: Node, b: GraphBuilder, x: number) => WinogradTile | undefined): { program: Program; retyped: number } {
+  const g = p.graph;
+  const b = new GraphBuilder(g);
+  const ids: number[] = [];
+  const map = (old: number) => ids[old]!;
+  let retyped = 0;
+  for (const n of g.nodes) {
+    if (n.op === "input" || n.op === "param" || n.op === "const") {
+      ids.push(b.source(n, p.ranges[n.id]!));
+      continue;
+    }
+    if (ineligible(g, n) === undefined) {
+      const x = map(n.inputs[0]!);
+      const t = decide(n, b, x);
+      if (t) {
+        const e = dryRun(g, n, b.type(x), b.ranges[x]!, t);
+        if (typeof e === "string") throw new Error(`internal: Winograd chain at ${n.origin.path} failed after its dry run: ${e}`);
+        ids.push(emit(b, g, n, x, t, e.width).out);
+        continue;
+      }
+    }
+    const inputs = n.inputs.map(map);
+    try {
+      ids.push(b.add(n.op, inputs, n.attrs, n.origin, { bits: n.type.bits, signed: n.type.signed, nonneg: false }));
+    } catch (err) {
+      if (!(err instanceof PqError)) throw err;
+      // A wider operand interval (the rewrite's, not its values): type it afresh.
+      ids.push(b.add(n.op, inputs, n.attrs, n.origin));
+      retyped++;
+    }
+  }
+  // The original weights (and bias) of a rewritten layer are dead: the server keeps U only.
+  return { program: prune(b.finish(g.outputs.map((o) => ({ ...o, node: map(o.node) })))), retyped };
+}
+
+export function winogradPass(opts: WinogradOptions = {}): Pass {
+  const acc: Accounting = opts.accounting ?? "iknp";
+  return {
+    name: "winograd",
+    summary: "3×3 stride-1 convolutions with server weights as Winograd F(2×2,3×3): local transforms, server-side filter transform, chosen by cost",
+    run(p): PassResult {
+      const g = p.graph;
+      const candidates = g.nodes.filter((n) => ineligible(g, n) === undefined);
+      if (candidates.length === 0) return { program: p, note: "no 3×3 stride-1 convolution with server weights", applied: false };
+      const logs: LayerLog[] = [];
+      const skip = new Set<number>();
+      const decide = (n: Node, b: GraphBuilder, x: number): WinogradTile | undefined => {
+        if (skip.has(n.id)) return undefined;
+        const xType = b.type(x);
+        const direct = directCost(g, n, acc);
+        const costs: LayerCosts = { direct: direct.bits, elements: { direct: direct.elements } };
+        const outElems = numel(n.type.shape);
+        const e2 = dryRun(g, n, xType, b.ranges[x]!, F2);
+        const e4 = dryRun(g, n, xType, b.ranges[x]!, F4);
+        let why: string | undefined;
+        if (typeof e2 === "string") why = `F(2×2,3×3) does not fit: ${e2}`;
+        else {
+          const c = winogradCost(e2, F2, xType, outElems, acc);
+          costs.f2 = c.bits;
+          costs.elements.f2 = c.elements;
+        }
+        if (typeof e4 !== "string") costs.f4 = winogradCost(e4, F4, xType, outElems, acc).bits;
+        const useF2 = costs.f2 !== undefined && (opts.force === true || costs.f2 < costs.direct);
+        if (!useF2 && why === undefined) why = "direct is cheaper";
+        if (costs.f4 !== undefined && costs.f4 < Math.min(costs.direct, costs.f2 ?? Infinity)) {
+          why = `${why ?? "F(2×2,3×3) chosen"}; F(4×4,3×3) would be cheapest (${bitsText(costs.f4)}) but needs an exact division by 9`;
+        }
+        const log: LayerLog = { id: n.id, path: n.origin.path, choice: useF2 ? "F(2×2,3×3)" : "direct", costs };
+        if (why !== undefined) log.why = why;
+        logs.push(log);
+        return useF2 ? F2 : undefined;
+      };
+      // A consumer that cannot take the wider interval (a fixed-width conversion) undoes the
+      // nearest rewritten layer upstream of it; retry without it.
+      for (;;) {
+        logs.length = 0;
+        try {
+          const { program, retyped } = rewrite(p, decide);
+          const applied = logs.filter((l) => l.choice !== "direct");
+          const lines = logs.map((l) => {
+            const c = l.costs;
+            const f4 = c.f4 !== undefined ? `, F(4,3) ${bitsText(c.f4)}` : "";
+            return `${l.path}: ${l.choice} (${acc}: direct ${bitsText(c.direct)}, F(2,3) ${c.f2 !== undefined ? bitsText(c.f2) : "n/a"}${f4}` +
+              `; activation receiver elements ${c.elements.direct} → ${c.elements.f2 ?? "n/a"})${l.why ? ` — ${l.why}` : ""}`;
+          });
+          const total = (k: "direct" | "chosen") =>
+            logs.reduce((s, l) => s + (k === "direct" || l.choice === "direct" ? l.costs.direct : l.costs.f2!), 0);
+          const head = applied.length === 0
+            ? `no layer rewritten: direct is cheaper or F(2×2,3×3) does not fit for all ${logs.length} candidates (${acc} accounting)`
+            : `F(2×2,3×3) on ${applied.length} of ${logs.length} 3×3 convolutions (${acc}: ${bitsText(total("direct"))} → ${bitsText(total("chosen"))})` +
+              (retyped > 0 ? `; ${retyped} consumers retyped for the wider intervals` : "");
+          if (applied.length === 0) return { program: p, note: `${head}\n  ${lines.join("\n  ")}`, applied: false };
+          return { program, note: `${head}\n  ${lines.join("\n  ")}`, applied: true };
+        } catch (err) {
+          if (!(err instanceof PqError)) throw err;
+          const last = [...logs].reverse().find((l) => l.choice !== "direct");
+          if (!last) throw err;
+          skip.add(last.id);
+        }
+      }
+    },
+  };
+}
+
+export const winograd: Pass = winogradPass();

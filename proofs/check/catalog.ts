@@ -1,0 +1,274 @@
+// Every machine-checked statement: which document states it, what is enumerated, and how.
+// `npm run proofs` (proofs/run.ts) runs the full parameters; the vitest suite
+// (tests/proofs/proofs.test.ts) runs each entry's `quick` parameters.
+import { check, type Mode, type Outcome, type Proto } from "./engine.js";
+import * as P from "./protocols.js";
+import * as X from "./passes.js";
+import { range } from "./spec.js";
+
+export type Scale = "full" | "quick";
+
+export interface Result extends Outcome {
+  witness?: string;
+}
+
+export interface Entry {
+  /** Short id, named by the proof documents ("Checked by `mul/privacy`"). */
+  id: string;
+  doc: string;
+  statement: string;
+  /** The parameters covered, per scale. */
+  params(scale: Scale): string;
+  /** How the cases are chosen: exhaustive, or sampled with its size. */
+  how: string;
+  exhaustive: boolean;
+  run(scale: Scale): Promise<Result>;
+  /** A relative cost estimate (≈ seconds on one loaded core), to balance worker processes. */
+  cost(scale: Scale): number;
+}
+
+/** Measured costs of the heavier entries (full scale); everything else counts 1. */
+const COST: Record<string, number> = {
+  "millionaire/exhaustive": 60, "trunc/inputs": 16, "requant/inputs": 16, "mul/exhaustive": 14, "mul/inputs": 13,
+  "linear/exhaustive": 11, "truncReduce/exhaustive": 9, "lift/inputs": 8, "maxpool/inputs": 8, "extend/exhaustive": 6,
+  "extend/inputs": 6, "lessThan/inputs": 6, "clamp/inputs": 6, "argmax/inputs": 5, "avgpool/conv": 5, "linear/inputs": 5,
+  "open/exhaustive": 5, "select/inputs": 4, "batchnorm/exhaustive": 4, "reveal/exhaustive": 3, "winograd2/binary": 8,
+};
+
+/** Run a list of (label, proto, mode) in order; sum the cases, stop at the first failure. */
+async function series(items: [string, Proto<any>, Mode][]): Promise<Result> {
+  let cases = 0;
+  for (const [label, proto, mode] of items) {
+    const r = await check(proto, mode);
+    cases += r.cases;
+    if (r.failure) return { cases, failure: `[${label}] ${r.failure}` };
+  }
+  return { cases };
+}
+
+const EX: Mode = { kind: "exhaustive", privacy: true };
+const ALL = (chunk = 4096): Mode => ({ kind: "inputs", shares: "all", chunk });
+const VALUES = (chunk = 4096): Mode => ({ kind: "inputs", shares: "sampled", chunk });
+const WIDE = (runs: number): Mode => ({ kind: "sampled", runs });
+const upTo = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+const pick = <T>(scale: Scale, full: T, quick: T): T => (scale === "full" ? full : quick);
+const WIDTHS_WIDE = [16, 31, 32, 33, 52, 53, 63, 64];
+
+function row(
+  id: string, doc: string, statement: string, how: string, exhaustive: boolean,
+  params: { full: string; quick: string }, items: (scale: Scale) => [string, Proto<any>, Mode][],
+): Entry {
+  return { id, doc, statement, how, exhaustive, params: (s) => params[s], run: (s) => series(items(s)), cost: (s) => (s === "full" ? COST[id] ?? 1 : 1) };
+}
+
+const bounds = (N: number, signed: boolean): bigint[] => {
+  const [lo, hi] = range(N, signed);
+  const out: bigint[] = [];
+  for (let v = lo; v <= hi; v++) out.push(v);
+  return out;
+};
+
+function clampItems(N: number, signed: boolean, all: boolean): [string, Proto<any>, Mode][] {
+  const vs = bounds(N, signed);
+  const [lo, hi] = range(N, signed);
+  const edges = [lo, lo + 1n, -1n, 0n, 1n, hi - 1n, hi].filter((v) => v >= lo && v <= hi);
+  const use = all ? vs : [...new Set(edges)];
+  const out: [string, Proto<any>, Mode][] = [];
+  for (const a of use) for (const b of use) out.push([`clamp ${signed ? "i" : "u"}${N} [${a}, ${b}]`, P.clampProto(N, signed, a, b), ALL()]);
+  return out;
+}
+
+function requantGrid(N: number, mults: number[], shifts: number[]): [string, Proto<any>, Mode][] {
+  const out: [string, Proto<any>, Mode][] = [];
+  const tos = [{ bits: 2, signed: true }, { bits: 3, signed: true }, { bits: 3, signed: false }, { bits: 5, signed: true }];
+  for (const signed of [true, false]) {
+    const [lo, hi] = range(N, signed);
+    const half = (1n << BigInt(N - 1)) - 1n;
+    const ranges = [
+      { r: { lo, hi }, nonneg: false },
+      { r: signed ? { lo: -3n, hi: 5n } : { lo: 2n, hi: hi - 2n }, nonneg: false },
+      { r: { lo: 0n, hi: half }, nonneg: true },
+    ];
+    for (const { r, nonneg } of ranges) {
+      for (const mult of mults) {
+        for (const shift of shifts) {
+          for (const to of tos) {
+            const q = { N, signed, nonneg, mult, shift, to, range: r };
+            out.push([`requant ${JSON.stringify(q, (_, v) => (typeof v === "bigint" ? Number(v) : v))}`, P.requantProto(q), ALL()]);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export const CATALOG: Entry[] = [
+  // ------------------------------------------------------------ leaves
+  row("open/exhaustive", "proofs/open.md", "open: both parties obtain x; each view = Sim(own share, x)", "every sharing (x0, x1); simulator check", true,
+    { full: "N = 1..8, n = 1", quick: "N = 1..4" }, (s) => pick(s, upTo(1, 8), upTo(1, 4)).map((N) => [`N=${N}`, P.openProto(N), EX])),
+  row("reveal/exhaustive", "proofs/open.md", "reveal: the client obtains x, the server nothing; views = Sim", "every sharing; simulator check", true,
+    { full: "N = 1..8", quick: "N = 1..4" }, (s) => pick(s, upTo(1, 8), upTo(1, 4)).map((N) => [`N=${N}`, P.revealProto(N), EX])),
+  row("mul/exhaustive", "proofs/mul.md", "mul (Beaver): correct; each view independent of the other's shares", "every sharing of x, y × every (a0,a1,b0,b1,c0)", true,
+    { full: "N = 1, 2", quick: "N = 1" }, (s) => pick(s, [1, 2], [1]).map((N) => [`N=${N}`, P.mulProto(N), EX])),
+  row("mul/inputs", "proofs/mul.md", "mul: correct for every input sharing", "every sharing; triples sampled, 1 PRG draw per case", false,
+    { full: "N = 3, 4, 5", quick: "N = 3" }, (s) => pick(s, [3, 4, 5], [3]).map((N) => [`N=${N}`, P.mulProto(N), ALL(16384)])),
+  row("and/exhaustive", "proofs/and.md", "and (GMW, bit triples): correct and private", "every sharing × every (a0,a1,b0,b1,c0)", true,
+    { full: "n = 1", quick: "n = 1" }, () => [["n=1", P.andProto(), EX]]),
+  row("and/vector", "proofs/and.md", "and: correct on vectors (bit packing across bytes)", "every sharing of (x, y) as one 16-element vector; triples sampled, 1 PRG draw per case", false,
+    { full: "n = 16", quick: "n = 16" }, () => [["n=16", P.andProto(), ALL(16)]]),
+  row("b2a/exhaustive", "proofs/b2a.md", "b2a: correct and private", "every XOR sharing × every (r0, r1, s0)", true,
+    { full: "N = 1..8", quick: "N = 1..4" }, (s) => pick(s, upTo(1, 8), upTo(1, 4)).map((N) => [`N=${N}`, P.b2aProto(N), EX])),
+  row("select/exhaustive", "proofs/select.md", "select (one round): correct and private", "every sharing of b, x, y × every bit pair and triple", true,
+    { full: "N = 1 (y shared); N = 1 (y = literal 0)", quick: "N = 1 (y = 0)" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [["N=1", P.selectProto(1), EX], ["N=1 y=0", P.selectProto(1, true), EX]], [["N=1 y=0", P.selectProto(1, true), EX]])),
+  row("select/inputs", "proofs/select.md", "select: correct for every input sharing", "every sharing; randomness sampled, 1 PRG draw per case", false,
+    { full: "N = 2, 3, 4 (y shared); N = 2..6 (y = 0)", quick: "N = 2" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [...[2, 3, 4].map((N): [string, Proto<any>, Mode] => [`N=${N}`, P.selectProto(N), ALL()]), ...upTo(2, 6).map((N): [string, Proto<any>, Mode] => [`N=${N} y=0`, P.selectProto(N, true), ALL()])], [["N=2", P.selectProto(2), ALL()]])),
+  row("linear/exhaustive", "proofs/linear.md", "linear (server weights): correct and private", "every W, every sharing of x × every (A, B, c0)", true,
+    { full: "1×1 at N = 1, 2; 2×2 at N = 1; client-only x: 1×1 at N = 1, 2, 2×2 at N = 1", quick: "1×1 at N = 1, 2" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [
+      ["1x1 N=1", P.linearProto(1, 1, 1), EX], ["1x1 N=2", P.linearProto(2, 1, 1), EX], ["2x2 N=1", P.linearProto(1, 2, 2), EX],
+      ["1x1 N=1 clientOnly", P.linearProto(1, 1, 1, true), EX], ["1x1 N=2 clientOnly", P.linearProto(2, 1, 1, true), EX], ["2x2 N=1 clientOnly", P.linearProto(1, 2, 2, true), EX],
+    ], [["1x1 N=1", P.linearProto(1, 1, 1), EX], ["1x1 N=2", P.linearProto(2, 1, 1), EX]])),
+  row("linear/inputs", "proofs/linear.md", "linear: correct for every W and input sharing", "every W and sharing; randomness sampled, 1 PRG draw per case (one run per case)", false,
+    { full: "1×1 at N = 3, 4, 5; 2×1 at N = 3", quick: "1×1 at N = 3" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [[`1x1 N=3`, P.linearProto(3, 1, 1), ALL(1)], [`1x1 N=4`, P.linearProto(4, 1, 1), ALL(1)], [`1x1 N=5`, P.linearProto(5, 1, 1), ALL(1)], [`2x1 N=3`, P.linearProto(3, 2, 1), ALL(1)]], [[`1x1 N=3`, P.linearProto(3, 1, 1), ALL(1)]])),
+
+  // ------------------------------------------------------------ comparisons
+  row("millionaire/exhaustive", "proofs/millionaire.md", "millionaire: correct and private (also by composition of and)", "every (u, v) × every AND triple", true,
+    { full: "m = 1, 2", quick: "m = 1" }, (s) => pick(s, [1, 2], [1]).map((m) => [`m=${m}`, P.millionaireProto(m), EX])),
+  row("millionaire/inputs", "proofs/millionaire.md", "millionaire: [u > v] for every (u, v); frames only from and", "every (u, v); triples sampled, 1 PRG draw per case; provenance", false,
+    { full: "m = 3..8", quick: "m = 3..5" }, (s) => pick(s, upTo(3, 8), upTo(3, 5)).map((m) => [`m=${m}`, P.millionaireProto(m), ALL()])),
+  row("msb/exhaustive", "proofs/msb.md", "msb: correct and private", "every sharing × every AND triple", true,
+    { full: "N = 1, 2", quick: "N = 1, 2" }, () => [1, 2].map((N) => [`N=${N}`, P.msbProto(N), EX])),
+  row("msb/inputs", "proofs/msb.md", "msb: correct for every sharing; frames only from and", "every sharing; triples sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 3..8", quick: "N = 3..5" }, (s) => pick(s, upTo(3, 8), upTo(3, 5)).map((N) => [`N=${N}`, P.msbProto(N), ALL()])),
+  row("drelu/exhaustive", "proofs/drelu.md", "drelu: correct and private", "every sharing × every AND triple", true,
+    { full: "N = 1, 2", quick: "N = 1, 2" }, () => [1, 2].map((N) => [`N=${N}`, P.dreluProto(N), EX])),
+  row("drelu/inputs", "proofs/drelu.md", "drelu: correct for every sharing", "every sharing; triples sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 3..8", quick: "N = 3..5" }, (s) => pick(s, upTo(3, 8), upTo(3, 5)).map((N) => [`N=${N}`, P.dreluProto(N), ALL()])),
+  row("relu/exhaustive", "proofs/relu.md", "relu = select(drelu(x), x, 0): correct and private", "every sharing × all randomness", true,
+    { full: "N = 1", quick: "N = 1" }, () => [["N=1", P.reluProto(1), EX]]),
+  row("relu/inputs", "proofs/relu.md", "relu: correct for every sharing; frames only from leaves", "every sharing; randomness sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 2..8", quick: "N = 2..4" }, (s) => pick(s, upTo(2, 8), upTo(2, 4)).map((N) => [`N=${N}`, P.reluProto(N), ALL()])),
+  row("wrap/inputs", "proofs/wrap.md", "wrap: carry of x + y for every sharing; frames only from and", "every sharing (N ≤ 4) / every value, split sampled (N ≥ 5); triples sampled, 1 PRG draw per case", false,
+    { full: "N = 1..4 all sharings; N = 5..8 all values", quick: "N = 1..3" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [...upTo(1, 4).map((N): [string, Proto<any>, Mode] => [`N=${N}`, P.wrapProto(N), ALL()]), ...upTo(5, 8).map((N): [string, Proto<any>, Mode] => [`N=${N} values`, P.wrapProto(N), VALUES()])], upTo(1, 3).map((N) => [`N=${N}`, P.wrapProto(N), ALL()]))),
+  row("lessThan/inputs", "proofs/lessThan.md", "lessThan: [x < y] (signed and unsigned) for every sharing", "every sharing (N ≤ 4) / every value, split sampled (N ≥ 5); triples sampled, 1 PRG draw per case", false,
+    { full: "N = 1..4 all sharings; N = 5..8 all values; i and u", quick: "N = 1..3, i and u" },
+    (s) => [true, false].flatMap((sg) => pick<[string, Proto<any>, Mode][]>(s, [...upTo(1, 4).map((N): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N}`, P.lessThanProto(N, sg), ALL()]), ...upTo(5, 8).map((N): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N} values`, P.lessThanProto(N, sg), VALUES()])], upTo(1, 3).map((N) => [`${sg ? "i" : "u"}${N}`, P.lessThanProto(N, sg), ALL()])))),
+  row("clamp/inputs", "proofs/clamp.md", "clamp(x, lo, hi) for every sharing and every pair of bounds (incl. lo > hi)", "every sharing × every (lo, hi) (N ≤ 4) / edge bounds (N = 6); randomness sampled, 1 PRG draw per case", false,
+    { full: "i/u N = 1..4 all bounds; i/u N = 6 bounds in {min, min+1, −1, 0, 1, max−1, max}", quick: "i/u N = 1..3 all bounds" },
+    (s) => [true, false].flatMap((sg) => [...pick(s, upTo(1, 4), upTo(1, 3)).flatMap((N) => clampItems(N, sg, true)), ...(s === "full" ? clampItems(6, sg, false) : [])])),
+  row("maxpool/inputs", "proofs/maxpool.md", "maxpool: window maxima for every sharing", "every sharing ([C,2,2], k 2, N = 2) / every value ([C,3,3] k 3 s 1, N = 1; [C,2,3] k 2 s 1, N = 2); randomness sampled, 1 PRG draw per case", false,
+    { full: "i/u: [2,2] k2 N=2 (all sharings); [3,3] k3 N=1, [2,3] k2 s1 N=2 (all values)", quick: "i: [2,2] k2 N=1" },
+    (s) => [true, false].flatMap((sg) => pick<[string, Proto<any>, Mode][]>(s, [
+      [`${sg ? "i" : "u"}2 [2,2] k2`, P.maxpoolProto(2, sg, 2, 2, 2, 2), ALL()],
+      [`${sg ? "i" : "u"}1 [3,3] k3`, P.maxpoolProto(1, sg, 3, 3, 3, 1), VALUES()],
+      [`${sg ? "i" : "u"}2 [2,3] k2 s1`, P.maxpoolProto(2, sg, 2, 3, 2, 1), VALUES()],
+    ], sg ? [[`i1 [2,2] k2`, P.maxpoolProto(1, true, 2, 2, 2, 2), ALL()]] : []))),
+  row("argmax/inputs", "proofs/argmax.md", "argmax: first maximum for every sharing (ties to the smallest index)", "every sharing (3 values, N = 2) / every value (5 values, N = 2); one run per case, randomness sampled, 1 PRG draw per case", false,
+    { full: "i/u: 3 values N=2 all sharings; 5 values N=2 all values", quick: "i: 3 values N=1 all sharings" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [true, false].flatMap((sg): [string, Proto<any>, Mode][] => [
+      [`${sg ? "i" : "u"}2 ×3`, P.argmaxProto(2, sg, 3), ALL(1)],
+      [`${sg ? "i" : "u"}2 ×5 values`, P.argmaxProto(2, sg, 5), VALUES(1)],
+    ]), [["i1 ×3", P.argmaxProto(1, true, 3), ALL(1)]])),
+
+  // ------------------------------------------------------------ conversions
+  row("lift/exhaustive", "proofs/lift.md", "lift: correct and private", "every sharing × all randomness", true,
+    { full: "N = 1 → 2, 3; i and u", quick: "N = 1 → 2; i and u" },
+    (s) => [true, false].flatMap((sg) => pick(s, [2, 3], [2]).map((to): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}1→${to}`, P.liftProto(1, sg, to), EX]))),
+  row("lift/inputs", "proofs/lift.md", "lift: the value in the wider ring for every sharing", "every sharing; randomness sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 2..8 → N+1, N+4, 2N (≤ 64); i and u; plus N = 8 → 64", quick: "N = 2..4 → N+1, N+4" },
+    (s) => [true, false].flatMap((sg) => pick(s, upTo(2, 8), upTo(2, 4)).flatMap((N) => [...new Set(pick(s, [N + 1, N + 4, 2 * N], [N + 1, N + 4]))].map((to): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N}→${to}`, P.liftProto(N, sg, to), ALL()])).concat(s === "full" ? [[`${sg ? "i" : "u"}8→64`, P.liftProto(8, sg, 64), ALL()]] : []))),
+  row("extend/exhaustive", "proofs/extend.md", "extend with known MSB: correct and private", "every sharing of a value < 2^(N−1) × all randomness", true,
+    { full: "N = 2 → 3, N = 3 → 5; i and u", quick: "N = 2 → 3" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [true, false].flatMap((sg): [string, Proto<any>, Mode][] => [[`${sg ? "i" : "u"}2→3`, P.extendProto(2, sg, true, 3), EX], [`${sg ? "i" : "u"}3→5`, P.extendProto(3, sg, true, 5), EX]]), [["i2→3", P.extendProto(2, true, true, 3), EX]])),
+  row("extend/inputs", "proofs/extend.md", "extend (known and unknown MSB) for every sharing", "every sharing; randomness sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 2..8 → N+1, N+5; i and u; nonneg and not", quick: "N = 2..4 → N+2" },
+    (s) => [true, false].flatMap((sg) => [true, false].flatMap((nn) => pick(s, upTo(2, 8), upTo(2, 4)).flatMap((N) => pick(s, [N + 1, N + 5], [N + 2]).map((to): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N}→${to}${nn ? " nonneg" : ""}`, P.extendProto(N, sg, nn, to), ALL()]))))),
+  row("truncReduce/exhaustive", "proofs/trunc.md", "truncReduce: correct and private", "every sharing × all randomness", true,
+    { full: "N = 2, 3, s = 1; i and u", quick: "N = 2, s = 1; i" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [true, false].flatMap((sg): [string, Proto<any>, Mode][] => [[`${sg ? "i" : "u"}2 s1`, P.truncProto(2, 1, sg, false, true), EX], [`${sg ? "i" : "u"}3 s1`, P.truncProto(3, 1, sg, false, true), EX]]), [["i2 s1", P.truncProto(2, 1, true, false, true), EX]])),
+  row("trunc/inputs", "proofs/trunc.md", "trunc and truncReduce: ⌊x / 2^s⌋ for every sharing and shift", "every sharing; randomness sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 2..6 every s; N = 8, s ∈ {1, 3, 7}; i and u; nonneg and not; trunc and truncReduce", quick: "N = 2..4 every s" },
+    (s) => {
+      const out: [string, Proto<any>, Mode][] = [];
+      const plan: [number, number[]][] = pick(s, [...upTo(2, 6).map((N): [number, number[]] => [N, upTo(1, N - 1)]), [8, [1, 3, 7]]], upTo(2, 4).map((N): [number, number[]] => [N, upTo(1, N - 1)]));
+      for (const [N, shifts] of plan) for (const sh of shifts) for (const sg of [true, false]) for (const nn of [true, false]) for (const red of [true, false]) {
+        out.push([`${red ? "truncReduce" : "trunc"} ${sg ? "i" : "u"}${N} s${sh}${nn ? " nonneg" : ""}`, P.truncProto(N, sh, sg, nn, red), ALL()]);
+      }
+      return out;
+    }),
+  row("requant/inputs", "proofs/requant.md", "requant: clamp(⌊(x·M + 2^(s−1))/2^s⌋) (or x·M·2^−s) for every sharing within the interval", "every sharing in the interval × a parameter grid; randomness sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 4: i/u × 3 intervals × M ∈ {1,3,5} × s ∈ {−1,0,1,2,3} × T ∈ {i2,i3,u3,i5}; N = 8: compiler-sized M, s", quick: "N = 4: M = 3, s ∈ {0, 2}" },
+    (s) => {
+      if (s === "quick") return requantGrid(4, [3], [0, 2]);
+      const big: [string, Proto<any>, Mode][] = [
+        { N: 8, signed: true, nonneg: false, mult: 46341, shift: 20, to: { bits: 8, signed: true }, range: { lo: -128n, hi: 127n } },
+        { N: 8, signed: true, nonneg: true, mult: 40000, shift: 16, to: { bits: 8, signed: false }, range: { lo: 0n, hi: 127n } },
+        { N: 8, signed: false, nonneg: false, mult: 65535, shift: 23, to: { bits: 4, signed: false }, range: { lo: 0n, hi: 255n } },
+        { N: 8, signed: true, nonneg: false, mult: 32768, shift: 12, to: { bits: 8, signed: true }, range: { lo: -100n, hi: 90n } },
+      ].map((q) => [`requant ${JSON.stringify(q, (_, v) => (typeof v === "bigint" ? Number(v) : v))}`, P.requantProto(q), ALL()]);
+      return [...requantGrid(4, [1, 3, 5], [-1, 0, 1, 2, 3]), ...big];
+    }),
+
+  // ------------------------------------------------------------ full widths, sampled
+  row("leaves/wide", "proofs/README.md", "mul, select, b2a at wide rings (the BigInt and 32-bit paths)", "40 runs per width (inputs and randomness from a seeded PRG)", false,
+    { full: `N ∈ {${WIDTHS_WIDE.join(", ")}}`, quick: "N ∈ {32, 53, 64}, 10 runs" },
+    (s) => pick(s, WIDTHS_WIDE, [32, 53, 64]).flatMap((N): [string, Proto<any>, Mode][] => [[`mul N=${N}`, P.mulProto(N), WIDE(pick(s, 40, 10))], [`select N=${N}`, P.selectProto(N), WIDE(pick(s, 40, 10))], [`b2a N=${N}`, P.b2aProto(N), WIDE(pick(s, 40, 10))]])),
+  row("composites/wide", "proofs/README.md", "msb, wrap, lessThan, lift, extend, trunc, truncReduce at wide rings", "20 runs per width and protocol", false,
+    { full: `N ∈ {${WIDTHS_WIDE.join(", ")}}`, quick: "N ∈ {53, 64}, 5 runs" },
+    (s) => pick(s, WIDTHS_WIDE, [53, 64]).flatMap((N): [string, Proto<any>, Mode][] => {
+      const k = pick(s, 20, 5);
+      return [
+        [`msb N=${N}`, P.msbProto(N), WIDE(k)], [`wrap N=${N}`, P.wrapProto(N), WIDE(k)], [`lessThan i${N}`, P.lessThanProto(N, true), WIDE(k)],
+        [`lift i${N}→64`, P.liftProto(N, true, 64), WIDE(k)], [`extend u${N}→64 nonneg`, P.extendProto(N, false, true, 64), WIDE(k)],
+        [`trunc i${N} s${N >> 1}`, P.truncProto(N, N >> 1, true, false, false), WIDE(k)], [`truncReduce i${N} s3`, P.truncProto(N, 3, true, false, true), WIDE(k)],
+      ];
+    })),
+];
+
+// ------------------------------------------------------------ passes
+
+function passRow(id: string, doc: string, statement: string, how: string, exhaustive: boolean, params: { full: string; quick: string }, run: (s: Scale) => Result | Promise<Result>): Entry {
+  return { id, doc, statement, how, exhaustive, params: (s) => params[s], run: async (s) => run(s), cost: (s) => (s === "full" ? COST[id] ?? 1 : 1) };
+}
+
+CATALOG.push(
+  passRow("winograd2/basis", "proofs/passes/winograd.md", "F(2×2,3×3): Aᵀ[(G'gG'ᵀ)⊙(BᵀdB)]A = 4·(d ⋆ g) for all integer tiles", "on the 16 × 9 basis pairs (complete by bilinearity)", true,
+    { full: "d ∈ Z^(4×4), g ∈ Z^(3×3)", quick: "same" }, () => X.winogradBasis(X.F2x2_3x3)),
+  passRow("winograd2/binary", "proofs/passes/winograd.md", "F(2×2,3×3) on every {0,1} tile and filter", "every {0,1} tile × every {0,1} filter", true,
+    { full: "d ∈ {0,1}^(4×4), g ∈ {0,1}^(3×3)", quick: "d ∈ {0,1}^12 × 0^4 (row-major), g ∈ {0,1}^(3×3)" }, (s) => X.winogradBinaryTiles(X.F2x2_3x3, pick(s, 16, 12))),
+  passRow("winograd2/ring", "proofs/passes/winograd.md", "F(2×2,3×3) in Z_2^N: computed with 2 extra bits, >> 2 = conv mod 2^N", "fast-check", false,
+    { full: "N ∈ [2, 64], 2000 runs", quick: "200 runs" }, (s) => X.winogradRing(X.F2x2_3x3, pick(s, 2000, 200))),
+  passRow("winograd4/basis", "proofs/passes/winograd.md", "F(4×4,3×3): Aᵀ[(G'gG'ᵀ)⊙(BᵀdB)]A = 576·(d ⋆ g) for all integer tiles", "on the 36 × 9 basis pairs (complete by bilinearity)", true,
+    { full: "d ∈ Z^(6×6), g ∈ Z^(3×3)", quick: "same" }, () => X.winogradBasis(X.F4x4_3x3)),
+  passRow("winograd4/ring", "proofs/passes/winograd.md", "F(4×4,3×3) in Z_2^N: 6 extra bits, >> 6, × 9^(−1) = conv mod 2^N", "fast-check", false,
+    { full: "N ∈ [2, 64], 1000 runs", quick: "100 runs" }, (s) => X.winogradRing(X.F4x4_3x3, pick(s, 1000, 100))),
+  passRow("ext-ext/exhaustive", "proofs/passes/extend-folding.md", "e2_K ∘ e1_M folds per the table (or provably does not)", "every N ≤ M ≤ K, both extensions each, every x", true,
+    { full: "K ≤ 10", quick: "K ≤ 6" }, (s) => X.extExt(pick(s, 10, 6))),
+  passRow("trunc-ext/exhaustive", "proofs/passes/extend-folding.md", "trunc_s∘e_M = e_M∘trunc_s; truncreduce_s∘e_M = e_(M−s)∘truncreduce_s (s < N); = 0 / −msb (s ≥ N)", "every N ≤ M, s < M, both extensions, every x", true,
+    { full: "M ≤ 10", quick: "M ≤ 6" }, (s) => X.truncExt(pick(s, 10, 6))),
+  passRow("ext-folds/wide", "proofs/passes/extend-folding.md", "both folds at full widths", "fast-check", false,
+    { full: "N, M, K ≤ 64, 5000 runs", quick: "500 runs" }, (s) => X.extFoldsWide(pick(s, 5000, 500))),
+  passRow("requant-requant/RR1", "proofs/passes/requant-folding.md", "requant∘(exact requant) = one requant, under the clamp proviso", "every x × the parameter grid of the document", true,
+    { full: "x ∈ i4, u4, i6; M1 ≤ 4, s1 ∈ {0,−1,−2}, M2 ≤ 5, s2 ∈ −1..4, T1, T2 ∈ 6 types", quick: "x ∈ i4 only" }, (s) => X.requantRequant(s === "full")),
+  passRow("requant-requant/RR2", "proofs/passes/requant-folding.md", "trunc∘trunc: ⌊⌊x/2^a⌋/2^b⌋ = ⌊x/2^(a+b)⌋", "every x ∈ [−2^(N−1), 2^N), a + b ≤ N", true,
+    { full: "N = 10", quick: "N = 6" }, (s) => X.truncTrunc(pick(s, 10, 6))),
+  passRow("requant-requant/RR3", "proofs/passes/requant-folding.md", "refuted: two rounding requants are not one (double rounding)", "search for the smallest witness", true,
+    { full: "|x| < 64, s1, s2 ≤ 3", quick: "same" }, () => X.doubleRounding()),
+  passRow("batchnorm/exhaustive", "proofs/passes/batchnorm-folding.md", "batchnorm(conv2d(x,w,b),m,a) = conv2d(x, w·m, b·m + a)", "over the small grid of the document (plaintext kernels)", true,
+    { full: "x ∈ {−1,0,1}^4, w ∈ {−1,0,1}^4, (b,m,a) ∈ 27 triples", quick: "(b, m, a) = (3, −2, 2) only" }, (s) => X.bnFoldExhaustive(pick(s, X.BMA, [[3n, -2n, 2n] as const]))),
+  passRow("batchnorm/sampled", "proofs/passes/batchnorm-folding.md", "the fold at full shapes, exact and mod 2^N", "fast-check", false,
+    { full: "groups, kernels, stride, pad; 300 runs", quick: "40 runs" }, (s) => X.bnFoldSampled(pick(s, 300, 40))),
+  passRow("avgpool/conv", "proofs/passes/avgpool-folding.md", "avgpool(x,k,s) = depthwise conv2d with a ones kernel", "over the grids of the document (plaintext kernels)", true,
+    { full: "x ∈ {−1,0,1}^(1×3×3), k, s ≤ 3; x ∈ {±1}^(2×2×3), k, s ≤ 2", quick: "x ∈ {±1}^(1×3×3), k, s ≤ 3" }, (s) => X.avgpoolAsConv(s === "full")),
+  passRow("avgpool/divisor", "proofs/passes/avgpool-folding.md", "a power-of-two divisor k² folds into the requant shift (+log₂ k²)", "over the scale grid of the document (compiler's requantConstants)", true,
+    { full: "53 input scales × 4 targets × k ∈ {2,4,8}", quick: "same" }, () => X.avgpoolDivisor()),
+  passRow("residual/add", "proofs/passes/residual-add.md", "add at scales 2^d·s and s = (x << d) ± y, exact, in max(Nx + d, Ny) + 1 bits", "every x ∈ iNx, y ∈ iNy (Nx, Ny ≤ 5, d ≤ 3), + and −", true,
+    { full: "Nx, Ny ≤ 5, d ≤ 3", quick: "same" }, () => X.residualAdd()),
+  passRow("relu-extend/exhaustive", "proofs/passes/relu-extend.md", "zext(relu x) = sext(relu x) = relu(sext x); known-MSB carry lemma", "every x ∈ iN, M; every sharing of u < 2^(N−1)", true,
+    { full: "N ≤ 9, M ≤ N + 2…11", quick: "N ≤ 6" }, (s) => X.reluExtend(pick(s, 9, 6))),
+);
