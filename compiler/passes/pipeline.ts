@@ -5,6 +5,7 @@ import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Program } from "../lower.js";
 import { editDistance } from "../lower.js";
 import { verifyGraph } from "../verify.js";
+import { forecast } from "../cost/model.js";
 import type { Pass, PassContext } from "./pass.js";
 import { elimination } from "./elimination.js";
 import { fuseBatchnorm } from "./fuse-batchnorm.js";
@@ -58,7 +59,14 @@ export interface PipelineOptions {
   stopAfter?: string;
   /** The correlations the program will run with; passes that choose by cost use it. */
   target?: PassContext["target"];
+  /** Revert a pass whose result the cost model forecasts to communicate more (default: on for `pq`; the baseline is taken as it is). */
+  guard?: boolean;
   onPass?: (name: string, program: Program) => void;
+}
+
+function onlineBytes(p: Program, target: PassContext["target"]): number {
+  const t = forecast(p, target).totals.online;
+  return t.clientBytes + t.serverBytes;
 }
 
 function nearest(name: string, names: readonly string[]): string {
@@ -84,13 +92,28 @@ export function runPipeline(program: Program, pipeline: string, opts: PipelineOp
   checkPipelineArgs(pipeline, opts.disable, opts.stopAfter);
   const log: PipelineLog[] = [];
   let p = program;
+  let cost: number | undefined;
   for (const name of PIPELINES[pipeline]!) {
     if (opts.disable?.includes(name)) {
       log.push({ pass: name, applied: false, note: "disabled" });
       continue;
     }
-    const r = PASSES[name]!.run(p, { target: opts.target ?? "dealer" });
+    const target = opts.target ?? "dealer";
+    const r = PASSES[name]!.run(p, { target });
     if (opts.verify) verifyGraph(r.program.graph);
+    // A pass is kept only if the cost model says it does not add communication for the
+    // target: passes decide locally (one layer at a time), the forecast sees the whole program.
+    if (r.applied && (opts.guard ?? pipeline === "pq")) {
+      const before = (cost ??= onlineBytes(p, target));
+      const after = onlineBytes(r.program, target);
+      if (after > before) {
+        log.push({ pass: name, applied: false, note: `reverted: the forecast (${target}) grows from ${before} to ${after} bytes\n${r.note}` });
+        opts.onPass?.(name, p);
+        if (opts.stopAfter === name) break;
+        continue;
+      }
+      cost = after;
+    }
     p = r.program;
     log.push({ pass: name, applied: r.applied, note: r.note });
     opts.onPass?.(name, p);

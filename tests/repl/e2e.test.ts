@@ -32,7 +32,9 @@ describe.skipIf(!built || !hasTmux)("pq repl in a terminal (tmux)", () => {
   }
 
   it("runs a digit through the model and exits on Ctrl-D", async () => {
-    const cmd = `cd ${JSON.stringify(ROOT)} && PQ_CONFIG_DIR=${JSON.stringify(cfg)} node dist/cli/main.js repl examples/mnist/mlp_w8a8.pq`;
+    // Ink renders nothing interactive when CI is set (as it is in CI runs): the person at
+    // this terminal is not in CI, so the variable is cleared for the REPL.
+    const cmd = `cd ${JSON.stringify(ROOT)} && env -u CI PQ_CONFIG_DIR=${JSON.stringify(cfg)} node dist/cli/main.js repl examples/mnist/mlp_w8a8.pq`;
     tmux("new-session", "-d", "-s", "repl", "-x", "160", "-y", "50", cmd);
     try {
       await until(() => /loaded examples\/mnist\/mlp_w8a8\.pq[\s\S]*\npq>/.test(screen()), "the prompt");

@@ -1,0 +1,83 @@
+// `npm run bench:pipelines`: the forecast communication of every example under the `sirnn`
+// baseline and the `pq` pipeline, for each correlation backend, by operator class, with the
+// ratio sirnn / pq; then the ablation — the pq pipeline pass by pass (communication after
+// each pass) — under ot-iknp. Figures are compile-time forecasts (compiler/cost); for the
+// dealer backend they equal the bytes the runtime measures (tests/cost).
+import { dirname, join } from "node:path";
+import { compileFile, type Program } from "../compiler/lower.js";
+import { STDLIB_DIR } from "../compiler/modules.js";
+import { forecast, type Backend } from "../compiler/cost/model.js";
+import type { CostRow } from "../compiler/cost/rows.js";
+import { PIPELINES, runPipeline } from "../compiler/passes/pipeline.js";
+import { formatDiagnostic } from "../grammar/diagnostics.js";
+import { table } from "../cli/table.js";
+
+const ROOT = dirname(STDLIB_DIR);
+const NETS: [string, string][] = [
+  ["LeNet W8A8", "examples/mnist/lenet_w8a8.pq"],
+  ["ResNet-20 W8A8", "examples/cifar/resnet20.pq"],
+  ["ResNet-32 W2A6", "examples/cifar/resnet32.pq"],
+  ["ResNet-18 W8A8", "examples/cifar/resnet18.pq"],
+  ["MobileNetV2 W8A8", "examples/cifar/mobilenetv2.pq"],
+];
+const BACKENDS: Backend[] = ["dealer", "ot-iknp", "ot-silent"];
+
+/** Operator classes for the per-class columns. */
+function classOf(row: CostRow): string {
+  if (row.op === "conv2d" || row.op === "linear" || row.op === "batchnorm") return "linear";
+  if (row.primitive.startsWith("relu") || row.op === "drelu" || row.op === "select") return "relu";
+  if (row.op === "requant") return "requant";
+  if (row.op === "maxpool" || row.op === "avgpool" || row.op === "gavgpool" || row.op === "argmax") return "pool/argmax";
+  if (row.op === "zext" || row.op === "sext" || row.op === "trunc" || row.op === "truncreduce") return "conversion";
+  return "other";
+}
+const CLASSES = ["linear", "relu", "requant", "conversion", "pool/argmax", "other"];
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
+const bytesOf = (rows: readonly CostRow[]) => rows.reduce((a, r) => a + r.online.clientBytes + r.online.serverBytes, 0);
+
+function compile(file: string): Program {
+  const r = compileFile(join(ROOT, file));
+  if (!r.program) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d, r.sources)).join("\n"));
+  return r.program;
+}
+
+function main(): void {
+  const only = process.argv.slice(2);
+  const nets = only.length > 0 ? NETS.filter(([n]) => only.some((o) => n.toLowerCase().includes(o.toLowerCase()))) : NETS;
+  const rows: string[][] = [];
+  for (const [name, file] of nets) {
+    const base = compile(file);
+    for (const backend of BACKENDS) {
+      const s = forecast(runPipeline(base, "sirnn", { target: backend }).program, backend);
+      const q = forecast(runPipeline(base, "pq", { target: backend }).program, backend);
+      const per = (f: typeof s) => CLASSES.map((c) => mb(bytesOf(f.rows.filter((r) => classOf(r) === c))));
+      const total = (f: typeof s) => f.totals.online.clientBytes + f.totals.online.serverBytes;
+      rows.push([name, backend, "sirnn", mb(total(s)), String(s.totals.online.rounds), ...per(s), ""]);
+      rows.push([name, backend, "pq", mb(total(q)), String(q.totals.online.rounds), ...per(q), `${(total(s) / total(q)).toFixed(2)}×`]);
+    }
+  }
+  console.log(table(["network", "backend", "pipeline", "MiB", "rounds", ...CLASSES, "sirnn/pq"], rows));
+  console.log("MiB: forecast online bytes of both parties (frame headers included); rounds: max over the parties; class columns: MiB by operator class.\n");
+
+  for (const [name, file] of nets) {
+    const base = compile(file);
+    const abl: string[][] = [];
+    let p = base;
+    const first = forecast(runPipeline(base, "sirnn", { target: "ot-iknp" }).program, "ot-iknp");
+    const firstBytes = first.totals.online.clientBytes + first.totals.online.serverBytes;
+    abl.push(["sirnn (baseline)", mb(firstBytes), String(first.totals.online.rounds), "1.00×"]);
+    const passes = PIPELINES.pq!;
+    for (let i = 0; i < passes.length; i++) {
+      p = runPipeline(base, "pq", { target: "ot-iknp", stopAfter: passes[i]! }).program;
+      const f = forecast(p, "ot-iknp");
+      const b = f.totals.online.clientBytes + f.totals.online.serverBytes;
+      abl.push([`+ ${passes[i]}`, mb(b), String(f.totals.online.rounds), `${(firstBytes / b).toFixed(2)}×`]);
+    }
+    console.log(`${name}: ablation under ot-iknp (the pq pipeline pass by pass)`);
+    console.log(table(["after", "MiB", "rounds", "vs baseline"], abl));
+    console.log();
+  }
+}
+
+main();
