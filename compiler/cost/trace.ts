@@ -11,7 +11,7 @@ import type { Graph, Node } from "../ir.js";
 import { assertNever } from "../ir.js";
 import type { Interval } from "../ops.js";
 import { intAttr } from "../ops.js";
-import { numel, type TensorType } from "../types.js";
+import { numel, signedWidthFor, typeRange, type TensorType } from "../types.js";
 import type { Program } from "../lower.js";
 
 /** One interactive building block call, with the sizes its cost depends on. */
@@ -46,27 +46,9 @@ export interface Call {
 
 // ---------------------------------------------------------------- helpers copied from the protocols
 
-/** Bits of |v| (interpreter/plain/tensor.ts bitLength). */
-function bitLength(v: bigint): number {
-  let a = v < 0n ? -v : v;
-  let k = 0;
-  while (a > 0n) {
-    a >>= 1n;
-    k++;
-  }
-  return k;
-}
-
-/** The narrowest width whose signed reading holds [a, b] (requant.ts signedWidth). */
-function signedWidth(a: bigint, b: bigint): number {
-  let n = 1;
-  if (a < 0n) n = Math.max(n, bitLength(-a - 1n) + 1);
-  if (b >= 0n) n = Math.max(n, bitLength(b) + 1);
-  return n;
-}
-
 function typeInterval(bits: number, signed: boolean): Interval {
-  return signed ? { lo: -(1n << BigInt(bits - 1)), hi: (1n << BigInt(bits - 1)) - 1n } : { lo: 0n, hi: (1n << BigInt(bits)) - 1n };
+  const [lo, hi] = typeRange({ bits, signed });
+  return { lo, hi };
 }
 
 function bigOf(v: unknown, what: string): bigint {
@@ -397,19 +379,19 @@ class Tracer {
       if (yhi <= T.lo || ylo >= T.hi) return; // a public constant
       const needLo = ylo < T.lo;
       const needHi = yhi > T.hi;
-      let R = signedWidth(ylo, yhi);
-      if (needLo) R = Math.max(R, signedWidth(ylo - T.lo, yhi - T.lo));
-      if (needHi) R = Math.max(R, signedWidth(T.hi - yhi, T.hi - ylo));
+      let R = signedWidthFor(ylo, yhi);
+      if (needLo) R = Math.max(R, signedWidthFor(ylo - T.lo, yhi - T.lo));
+      if (needHi) R = Math.max(R, signedWidthFor(T.hi - yhi, T.hi - ylo));
       if (!needLo && !needHi) R = Math.max(R, Math.min(to.bits, 64 - s));
-      const W = Math.max(signedWidth(zlo, zhi), signedWidth(lo, hi), R + s);
+      const W = Math.max(signedWidthFor(zlo, zhi), signedWidthFor(lo, hi), R + s);
       if (W > 64) throw new Error(`cost: requant at ${node.origin.path} needs a ${W}-bit ring`);
       R = W - s;
       // 1. into Z_2^W through the narrowest ring
-      if (lo >= 0n && bitLength(hi) + 1 <= N) {
-        const k = bitLength(hi) + 1;
+      if (lo >= 0n && signedWidthFor(0n, hi) <= N) {
+        const k = signedWidthFor(0n, hi);
         if (k !== W) this.extend(n, k, true, W);
       } else {
-        const k = lo < 0n ? signedWidth(lo, hi) : N;
+        const k = lo < 0n ? signedWidthFor(lo, hi) : N;
         if (k !== W) this.extend(n, k, false, W);
       }
       // 3. truncate-and-reduce by s into R bits

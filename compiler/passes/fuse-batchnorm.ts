@@ -19,6 +19,7 @@
 // a subset of the batch norm's, which scaled the union over channels: the result keeps
 // the batch norm's declared width (so every type downstream is unchanged) and `placement`
 // may narrow it. The new parameters are exact integers of the width their values need.
+import { toParamData } from "../params.js";
 import type { Node, ParamData } from "../ir.js";
 import type { Program } from "../lower.js";
 import { mulScale, signedWidthFor, type TensorType } from "../types.js";
@@ -49,8 +50,7 @@ export function paramData(shape: number[], values: readonly bigint[]): ParamData
   }
   const bits = signedWidthFor(lo, hi);
   if (bits > 64) throw new Error("internal: folded parameter beyond 64 bits");
-  const data = bits <= 52 ? Float64Array.from(values, (v) => Number(v)) : BigInt64Array.from(values, (v) => BigInt.asIntN(64, v));
-  return { shape: [...shape], bits, signed: true, data };
+  return toParamData([...shape], bits, true, values);
 }
 
 function freshName(p: Program, base: string, taken: Set<string>): string {

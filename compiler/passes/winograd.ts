@@ -44,6 +44,7 @@
 //           with |x| = C·H·W for direct and 4·C·H'W' for F(2,3) it never wins here;
 //   iknp:   SiRNN's cross-term cost with the cheaper receiver (orientation.ts), plus the
 //           extension of x before the input transform and the truncreduce (PROTOCOLS.md).
+import { paramData as foldedParam } from "./fuse-batchnorm.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node, Origin, ParamData } from "../ir.js";
 import { intAttr, type Interval } from "../ops.js";
@@ -88,17 +89,10 @@ function readData(d: ParamData): bigint[] {
   return out;
 }
 
-/** Parameter data by the IR's representation rule: doubles up to 52 bits, else BigInt64. */
+/** Parameter data by the IR's representation rule (fuse-batchnorm.ts), with its width. */
 function paramData(shape: number[], values: readonly bigint[]): { data: ParamData; bits: number } {
-  let lo = 0n;
-  let hi = 0n;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const bits = signedWidthFor(lo, hi);
-  const data = bits <= 52 ? Float64Array.from(values, Number) : BigInt64Array.from(values, (v) => BigInt.asIntN(64, v));
-  return { data: { shape, bits, signed: true, data }, bits };
+  const data = foldedParam(shape, values);
+  return { data, bits: data.bits };
 }
 
 function freshName(params: Map<string, ParamData>, base: string): string {

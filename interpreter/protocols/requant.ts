@@ -22,6 +22,7 @@
 // Cost (dealer), per element and party, online: extension of step 1 (3 bits with known MSB,
 // else ≈ 6K bits) + truncReduce (≈ 6s + 1 bits) + per bound side ≈ 6(R − 1) + 2R + 1 bits.
 // Proof: proofs/requant.md.
+import { signedWidthFor, typeRange as elemRange } from "../../compiler/types.js";
 import { step, type Party } from "../twopc/party.js";
 import { constShare, getRing, inRing, mulScalar, setBig, zeroShare, type Share } from "../twopc/ring.js";
 import { bitLength } from "../plain/tensor.js";
@@ -36,15 +37,11 @@ export interface Interval {
 }
 
 /** The narrowest width N ≥ 1 whose signed reading holds [a, b]. */
-export function signedWidth(a: bigint, b: bigint): number {
-  let n = 1;
-  if (a < 0n) n = Math.max(n, bitLength(-a - 1n) + 1);
-  if (b >= 0n) n = Math.max(n, bitLength(b) + 1);
-  return n;
-}
+export const signedWidth = signedWidthFor;
 
 function typeRange(bits: number, signed: boolean): Interval {
-  return signed ? { lo: -(1n << BigInt(bits - 1)), hi: (1n << BigInt(bits - 1)) - 1n } : { lo: 0n, hi: (1n << BigInt(bits)) - 1n };
+  const [lo, hi] = elemRange({ bits, signed });
+  return { lo, hi };
 }
 
 const floorDiv = (a: bigint, s: number): bigint => a >> BigInt(s); // >> on bigint rounds toward −∞
