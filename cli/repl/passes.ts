@@ -1,8 +1,8 @@
-// The optimisation pipeline as `:passes` sees it. No pass exists yet (another issue adds
-// them): the IR the REPL shows and runs is the lowered program. The list, enable/disable
-// and before/after view already work on whatever passes are registered here, so adding
-// one means adding an entry.
+// The optimisation pipeline as `:passes` sees it: the passes of the `pq` pipeline
+// (compiler/passes/pipeline.ts), in order, each switchable; the IR the REPL shows and runs
+// is the lowered program after the enabled ones.
 import type { Program } from "../../compiler/lower.js";
+import { PASSES as COMPILER_PASSES, PIPELINES } from "../../compiler/passes/pipeline.js";
 
 export interface Pass {
   name: string;
@@ -11,6 +11,9 @@ export interface Pass {
   run(p: Program): Program;
 }
 
-export const PASSES: readonly Pass[] = [];
+export const PASSES: readonly Pass[] = PIPELINES.pq!.map((name) => {
+  const pass = COMPILER_PASSES[name]!;
+  return { name, summary: pass.summary, run: (p: Program) => pass.run(p, { target: "dealer" }).program };
+});
 
-export const NO_PASSES = "no optimisation passes yet: the IR is the lowered program";
+export const NO_PASSES = "no optimisation passes: the IR is the lowered program";

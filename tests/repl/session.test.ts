@@ -113,11 +113,19 @@ describe("REPL commands", () => {
     expect(errors(await s.execute(":ir hx"))).toContain("unknown layer 'hx'; did you mean h?");
   });
 
-  it(":passes lists the (empty) pipeline and rejects unknown passes", async () => {
+  it(":passes lists the pq pipeline in order and rejects unknown passes", async () => {
     const s = await loaded();
-    expect(text(await s.execute(":passes"))).toBe(NO_PASSES);
+    const list = text(await s.execute(":passes"));
+    expect(list).toMatch(/fuse-batchnorm\s+on[\s\S]*winograd\s+on[\s\S]*elimination\s+on/);
     expect(errors(await s.execute(":passes enable fold"))).toContain("unknown pass 'fold'");
     expect(errors(await s.execute(":passes frob"))).toContain("usage: :passes");
+    expect(text(await s.execute(":passes disable winograd"))).toContain("disabled");
+    expect(text(await s.execute(":passes"))).toMatch(/winograd\s+off/);
+  });
+
+  it(":passes with no pass registered says so", async () => {
+    const s = await loaded({ passes: [] });
+    expect(text(await s.execute(":passes"))).toBe(NO_PASSES);
   });
 
   it(":passes enable/disable/show work on registered passes", async () => {
