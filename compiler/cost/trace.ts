@@ -11,7 +11,8 @@ import type { Graph, Node } from "../ir.js";
 import { assertNever } from "../ir.js";
 import type { Interval } from "../ops.js";
 import { intAttr } from "../ops.js";
-import { numel, signedWidthFor, typeRange, type TensorType } from "../types.js";
+import { numel, signedWidthFor, type TensorType } from "../types.js";
+import { requantPlan } from "../requant-plan.js";
 import type { Program } from "../lower.js";
 
 /** One interactive building block call, with the sizes its cost depends on. */
@@ -45,11 +46,6 @@ export interface Call {
 }
 
 // ---------------------------------------------------------------- helpers copied from the protocols
-
-function typeInterval(bits: number, signed: boolean): Interval {
-  const [lo, hi] = typeRange({ bits, signed });
-  return { lo, hi };
-}
 
 function bigOf(v: unknown, what: string): bigint {
   if (typeof v === "bigint") return v;
@@ -358,34 +354,10 @@ class Tracer {
     const to = { bits: node.type.bits, signed: node.type.signed };
     const range = this.ranges[x]!;
     this.scope("requant", () => {
-      const tx = typeInterval(N, xt.signed);
-      let lo = range.lo > tx.lo ? range.lo : tx.lo;
-      let hi = range.hi < tx.hi ? range.hi : tx.hi;
-      if (xt.nonneg) {
-        if (lo < 0n) lo = 0n;
-        const top = (1n << BigInt(N - 1)) - 1n;
-        if (hi > top) hi = top;
-      }
-      if (lo > hi) throw new Error(`cost: requant at ${node.origin.path}: empty interval`);
-      const M = BigInt(mult);
-      const s = Math.max(shift, 0);
-      const K = shift > 0 ? M : M << BigInt(-shift);
-      const add = shift > 0 ? 1n << BigInt(shift - 1) : 0n;
-      const zlo = lo * K + add;
-      const zhi = hi * K + add;
-      const ylo = zlo >> BigInt(s);
-      const yhi = zhi >> BigInt(s);
-      const T = typeInterval(to.bits, to.signed);
-      if (yhi <= T.lo || ylo >= T.hi) return; // a public constant
-      const needLo = ylo < T.lo;
-      const needHi = yhi > T.hi;
-      let R = signedWidthFor(ylo, yhi);
-      if (needLo) R = Math.max(R, signedWidthFor(ylo - T.lo, yhi - T.lo));
-      if (needHi) R = Math.max(R, signedWidthFor(T.hi - yhi, T.hi - ylo));
-      if (!needLo && !needHi) R = Math.max(R, Math.min(to.bits, 64 - s));
-      const W = Math.max(signedWidthFor(zlo, zhi), signedWidthFor(lo, hi), R + s);
-      if (W > 64) throw new Error(`cost: requant at ${node.origin.path} needs a ${W}-bit ring`);
-      R = W - s;
+      // The protocol's own ring plan (compiler/requant-plan.ts).
+      const plan = requantPlan(range, xt, mult, shift, to);
+      if (plan.constant !== undefined) return; // a public constant
+      const { lo, hi, s, W, R, needLo, needHi, T, ylo } = plan;
       // 1. into Z_2^W through the narrowest ring
       if (lo >= 0n && signedWidthFor(0n, hi) <= N) {
         const k = signedWidthFor(0n, hi);

@@ -22,7 +22,8 @@
 // Cost (dealer), per element and party, online: extension of step 1 (3 bits with known MSB,
 // else ≈ 6K bits) + truncReduce (≈ 6s + 1 bits) + per bound side ≈ 6(R − 1) + 2R + 1 bits.
 // Proof: proofs/requant.md.
-import { signedWidthFor, typeRange as elemRange } from "../../compiler/types.js";
+import { requantPlan } from "../../compiler/requant-plan.js";
+import { signedWidthFor } from "../../compiler/types.js";
 import { step, type Party } from "../twopc/party.js";
 import { constShare, getRing, inRing, mulScalar, setBig, zeroShare, type Share } from "../twopc/ring.js";
 import { bitLength } from "../plain/tensor.js";
@@ -39,13 +40,6 @@ export interface Interval {
 /** The narrowest width N ≥ 1 whose signed reading holds [a, b]. */
 export const signedWidth = signedWidthFor;
 
-function typeRange(bits: number, signed: boolean): Interval {
-  const [lo, hi] = elemRange({ bits, signed });
-  return { lo, hi };
-}
-
-const floorDiv = (a: bigint, s: number): bigint => a >> BigInt(s); // >> on bigint rounds toward −∞
-
 export function requant(
   p: Party, x: Share, signed: boolean, nonneg: boolean, mult: number, shift: number,
   to: { bits: number; signed: boolean }, range: Interval,
@@ -55,45 +49,13 @@ export function requant(
     if (!Number.isSafeInteger(mult) || mult < 1) throw new Error(`requant: multiplier ${mult} is not a positive integer`);
     if (!Number.isInteger(shift)) throw new Error(`requant: shift ${shift} is not an integer`);
     if (!Number.isInteger(to.bits) || to.bits < 1 || to.bits > 64) throw new Error(`requant: target width ${to.bits} outside 1..64`);
-    // x's interval: the analysis' one, within x's type and (when nonneg) below 2^(N−1).
-    const tx = typeRange(N, signed);
-    let lo = range.lo > tx.lo ? range.lo : tx.lo;
-    let hi = range.hi < tx.hi ? range.hi : tx.hi;
-    if (nonneg) {
-      if (lo < 0n) lo = 0n;
-      const top = (1n << BigInt(N - 1)) - 1n;
-      if (hi > top) hi = top;
-    }
-    if (lo > hi) throw new Error(`requant: empty interval [${range.lo}, ${range.hi}] for a ${signed ? "i" : "u"}${N} value`);
-
-    const M = BigInt(mult);
-    const s = Math.max(shift, 0);
-    // z = x·K + add, then ⌊z / 2^s⌋; K and add fold both cases of the definition.
-    const K = shift > 0 ? M : M << BigInt(-shift);
-    const add = shift > 0 ? 1n << BigInt(shift - 1) : 0n;
-    const zlo = lo * K + add;
-    const zhi = hi * K + add;
-    const ylo = floorDiv(zlo, s);
-    const yhi = floorDiv(zhi, s);
-    const T = typeRange(to.bits, to.signed);
-
-    // Wholly beyond a bound: the result is public.
-    if (yhi <= T.lo || ylo >= T.hi) {
-      const v = yhi <= T.lo ? T.lo : T.hi;
+    // The ring plan (compiler/requant-plan.ts, shared with the cost model).
+    const plan = requantPlan(range, { bits: N, signed, nonneg }, mult, shift, to);
+    if (plan.constant !== undefined) {
+      const v = plan.constant;
       return constShare(to.bits, x.shape, () => (p.role === "client" ? v : 0n));
     }
-    const needLo = ylo < T.lo;
-    const needHi = yhi > T.hi;
-    let R = signedWidth(ylo, yhi);
-    if (needLo) R = Math.max(R, signedWidth(ylo - T.lo, yhi - T.lo));
-    if (needHi) R = Math.max(R, signedWidth(T.hi - yhi, T.hi - ylo));
-    // Without a clamp, working in T's width (when the budget allows) saves a final extension.
-    if (!needLo && !needHi) R = Math.max(R, Math.min(to.bits, 64 - s));
-    const W = Math.max(signedWidth(zlo, zhi), signedWidth(lo, hi), R + s);
-    if (W > 64) {
-      throw new Error(`requant: x in [${lo}, ${hi}] times ${mult} with shift ${shift} needs a ${W}-bit ring; the two-party backend supports at most 64 bits`);
-    }
-    R = W - s;
+    const { lo, hi, K, add, s, W, R, needLo, needHi, T, zlo, ylo } = plan;
 
     // 1. x into Z_2^W via its narrowest ring.
     let xw: Share;
