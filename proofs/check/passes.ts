@@ -8,6 +8,7 @@ import { addSub } from "../../interpreter/plain/kernels/arith.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { requantConstants } from "../../compiler/ops.js";
 import { divScale, type Scale } from "../../compiler/types.js";
+import { LAMBDA, productCost, sirnnCost } from "../../compiler/passes/orientation.js";
 import type { Outcome } from "./engine.js";
 import * as S from "./spec.js";
 
@@ -714,4 +715,203 @@ export function reluExtend(maxBits: number): Outcome & { witness?: string } {
   const direct = zx(BigInt.asUintN(N, S.relu(x)), N, N + 2);
   if (viaZext === direct) return { cases, failure: "RE3: relu∘zext = zext∘relu at x = −1?" };
   return { cases, witness: `x=−1 (i4): relu(zext_6 x) = ${viaZext}, zext_6(relu x) = ${direct}` };
+}
+
+// ================================================================== requant and ReLU (fuse-requant-relu)
+
+/** The multipliers of the small grids: small odd and even values, powers of two, and compiler-sized ones (2^15 ≤ M ≤ 2^16). */
+export const RQ_MULTS: bigint[] = [1n, 2n, 3n, 4n, 5n, 7n, 8n, 9n, 16n, 32768n, 46341n, 65535n, 65536n];
+
+/**
+ * W1: for x ≥ 0, M ≥ 1 and any s, requant(x, M, s, to = uA) = requant(x, M, s, to = i(A+1)),
+ * and the common value lies in [0, 2^A) (so i(A+1) may be marked nonneg). Exhaustive: every
+ * x ∈ [0, 2^maxN − 1] (which contains every non-negative interval of iN and uN, N ≤ maxN),
+ * every M ∈ RQ_MULTS, s ∈ −2..6, A ∈ 1..6. W1' (refutation): the hypothesis x ≥ 0 is needed
+ * (witness x = −1, M = 1, s = 0: 0 in uA, −1 in i(A+1)).
+ */
+export function requantReluW1(maxN: number, mults: readonly bigint[] = RQ_MULTS): Outcome & { witness?: string } {
+  let cases = 0;
+  for (let A = 1; A <= 6; A++) {
+    for (const M of mults) {
+      for (let s = -2; s <= 6; s++) {
+        for (let x = 0n; x < 1n << BigInt(maxN); x++) {
+          cases++;
+          const u = S.requant(x, M, s, A, false);
+          const i = S.requant(x, M, s, A + 1, true);
+          if (u !== i || u < 0n || u >= 1n << BigInt(A)) return fail(cases, "W1 requant to uA = requant to i(A+1) on x ≥ 0, value in [0, 2^A)", `x=${x} M=${M} s=${s} A=${A}`, `${u} (u${A})`, `${i} (i${A + 1})`);
+        }
+      }
+    }
+  }
+  const u = S.requant(-1n, 1n, 0, 3, false);
+  const i = S.requant(-1n, 1n, 0, 4, true);
+  if (u === i) return { cases, failure: "W1': the hypothesis x ≥ 0 was not needed at x = −1?" };
+  return { cases, witness: `x=−1, M=1, s=0, A=3: u3 gives ${u}, i4 gives ${i}` };
+}
+
+/**
+ * W2: for every x ∈ iN (N ≤ maxN), M ≥ 1 (RQ_MULTS), s ∈ −2..6, A ∈ 1..6:
+ * requant(relu(x), M, s, to = uA) = requant(x, M, s, to = uA).
+ * W2' (refutation): the target must be unsigned (witness x = −4, M = 1, s = 0, to = i3: −4 vs 0).
+ */
+export function requantReluW2(maxN: number, mults: readonly bigint[] = RQ_MULTS): Outcome & { witness?: string } {
+  let cases = 0;
+  for (let N = 1; N <= maxN; N++) {
+    const [lo, hi] = S.range(N, true);
+    for (let A = 1; A <= 6; A++) {
+      for (const M of mults) {
+        for (let s = -2; s <= 6; s++) {
+          for (let x = lo; x <= hi; x++) {
+            cases++;
+            const a = S.requant(S.relu(x), M, s, A, false);
+            const b = S.requant(x, M, s, A, false);
+            if (a !== b) return fail(cases, "W2 requant(relu x, uA) = requant(x, uA)", `x=${x} (i${N}) M=${M} s=${s} A=${A}`, `${a}`, `${b}`);
+          }
+        }
+      }
+    }
+  }
+  const a = S.requant(S.relu(-4n), 1n, 0, 3, true);
+  const b = S.requant(-4n, 1n, 0, 3, true);
+  if (a === b) return { cases, failure: "W2': the unsigned target was not needed at x = −4?" };
+  return { cases, witness: `x=−4, M=1, s=0, to i3: requant(relu x) = ${a}, requant(x) = ${b}` };
+}
+
+/** W1 and W2 at full widths, sampled: x of up to 64 bits, M ∈ [1, 2^16], s ∈ −8..40, A ∈ 1..63. */
+export function requantReluWide(runs: number): Outcome {
+  const arb = fc.tuple(fc.integer({ min: 1, max: 64 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 1n, max: 1n << 16n }), fc.integer({ min: -8, max: 40 }), fc.integer({ min: 1, max: 63 }));
+  return sampled(arb, runs, ([N, raw, M, s, A]) => {
+    const x = BigInt.asIntN(N, raw);
+    const xn = x < 0n ? -x - 1n : x; // a non-negative value of iN
+    const u = S.requant(xn, M, s, A, false);
+    const i = S.requant(xn, M, s, A + 1, true);
+    if (u !== i) return `W1 at x=${xn} M=${M} s=${s} A=${A}: u${A} ${u}, i${A + 1} ${i}`;
+    const a = S.requant(S.relu(x), M, s, A, false);
+    const b = S.requant(x, M, s, A, false);
+    if (a !== b) return `W2 at x=${x} M=${M} s=${s} A=${A}: ${a} vs ${b}`;
+    return undefined;
+  }, "requant/ReLU rewrites at full widths");
+}
+
+// ================================================================== placement
+
+/**
+ * The identities pass `placement` relies on, exhaustive at small widths:
+ * PL1 (explicit extension): for every N ≤ maxN, W ∈ N..maxW, signedness, nonneg flag and
+ *   x ∈ Z_2^N (with MSB 0 when nonneg): the backend's lift — x read by its own signedness,
+ *   represented in W bits — equals E(x) with E = zext if nonneg or unsigned, sext if signed;
+ *   the W-bit result read with x's signedness is x's value; and lifting the W-bit E(x) to W
+ *   bits again is the identity.
+ * PL2 (narrowing and widening an accumulator, P2/P3): for every n ≤ maxN, W ∈ n..maxW and
+ *   v ∈ i(n): v computed in Z_2^n and sign-extended to W is v computed in Z_2^W, and every
+ *   consumer ring Z_2^K, K ≤ W, reduces both to v mod 2^K.
+ * PL3 (reduction is a ring homomorphism): for every W ≤ maxH, N ≤ W and a, b ∈ Z_2^W:
+ *   (a + b mod 2^W) mod 2^N = (a mod 2^N + b mod 2^N) mod 2^N, likewise −a and a·b.
+ * PL4 (refutation, why P2 refuses a zext use): zext of a narrowed negative accumulator
+ *   depends on the width (witness v = −1: zext_8 from i4 is 15, from i6 63).
+ */
+export function placementLift(maxN: number, maxW: number, maxH: number): Outcome & { witness?: string } {
+  let cases = 0;
+  for (let N = 1; N <= maxN; N++) {
+    for (let W = N; W <= maxW; W++) {
+      for (const signed of [true, false]) {
+        for (const nonneg of [false, true]) {
+          const top = nonneg ? 1n << BigInt(N - 1) : 1n << BigInt(N);
+          for (let x = 0n; x < top; x++) {
+            cases++;
+            const value = S.wrapTo(x, N, signed);
+            const lifted = BigInt.asUintN(W, value); // the backend: x's reading, in W bits
+            const e = nonneg || !signed ? zx(x, N, W) : sx(x, N, W);
+            const spec = BigInt.asUintN(W, nonneg || !signed ? S.zext(x, N, W, signed) : S.sext(x, N, W, signed));
+            if (e !== lifted || spec !== lifted || S.wrapTo(e, W, signed) !== value || BigInt.asUintN(W, S.wrapTo(e, W, signed)) !== e) {
+              return fail(cases, "PL1 explicit extension = the backend's lift", `N=${N} W=${W} ${signed ? "signed" : "unsigned"}${nonneg ? " nonneg" : ""} x=${x}`, `${lifted}`, `${e} (spec ${spec})`);
+            }
+          }
+        }
+      }
+    }
+  }
+  for (let n = 1; n <= maxN; n++) {
+    const [lo, hi] = S.range(n, true);
+    for (let W = n; W <= maxW; W++) {
+      for (let v = lo; v <= hi; v++) {
+        const narrow = BigInt.asUintN(n, v);
+        const wide = BigInt.asUintN(W, v);
+        cases++;
+        if (sx(narrow, n, W) !== wide || BigInt.asIntN(W, wide) !== v) return fail(cases, "PL2 an accumulator that fits n bits is the same integer in Z_2^W", `n=${n} W=${W} v=${v}`, `${wide}`, `${sx(narrow, n, W)}`);
+        for (let K = 1; K <= W; K++) {
+          cases++;
+          if (BigInt.asUintN(K, wide) !== BigInt.asUintN(K, v) || BigInt.asUintN(K, sx(narrow, n, W)) !== BigInt.asUintN(K, v)) return fail(cases, "PL2 reduction to the consumer's ring", `n=${n} W=${W} K=${K} v=${v}`, `${BigInt.asUintN(K, v)}`, `${BigInt.asUintN(K, wide)}`);
+        }
+      }
+    }
+  }
+  for (let W = 1; W <= maxH; W++) {
+    const mW = (1 << W) - 1;
+    for (let N = 1; N <= W; N++) {
+      const mN = (1 << N) - 1;
+      for (let a = 0; a <= mW; a++) {
+        for (let b = 0; b <= mW; b++) {
+          cases++;
+          const sum = (((a + b) & mW) & mN) === (((a & mN) + (b & mN)) & mN);
+          const prod = ((Math.imul(a, b) & mW) & mN) === (Math.imul(a & mN, b & mN) & mN);
+          const neg = ((-a & mW) & mN) === (-(a & mN) & mN);
+          if (!sum || !prod || !neg) return fail(cases, "PL3 reduction Z_2^W → Z_2^N is a ring homomorphism", `W=${W} N=${N} a=${a} b=${b}`, "sum, product and negation commute with reduction", `${sum ? "" : "sum "}${prod ? "" : "product "}${neg ? "" : "negation"}`);
+        }
+      }
+    }
+  }
+  const z4 = zx(BigInt.asUintN(4, -1n), 4, 8);
+  const z6 = zx(BigInt.asUintN(6, -1n), 6, 8);
+  if (z4 === z6) return { cases, failure: "PL4: zext of −1 does not depend on the width?" };
+  return { cases, witness: `v=−1: zext_8 from i4 = ${z4}, from i6 = ${z6}` };
+}
+
+// ================================================================== orientation
+
+/**
+ * OR1 (both orientations compute the same product): for every W ∈ Z_2^N^(r×k), X ∈ Z_2^N^(k×c)
+ * (N = 2, r, k, c ≤ 2), W·X = (Xᵀ·Wᵀ)ᵀ in Z_2^N — the receiver choice changes who holds which
+ * operand, not the product. OR2 (the cost function): for m ≤ ℓ ≤ 64,
+ * m·ℓ − m(m−1)/2 = Σ_{i<m} (ℓ − i) (bit i of the receiver's share needs an ℓ − i bit message),
+ * and `productCost` prices the activations orientation as the transposed product
+ * sirnnCost(cols, inner, rows, mX, ℓ) and the weights one as sirnnCost(rows, inner, cols, mW, ℓ).
+ */
+export function orientationSame(): Outcome {
+  let cases = 0;
+  const N = 2;
+  const q = 1 << N;
+  for (const [r, k, c] of [[1, 1, 1], [1, 2, 1], [2, 1, 2], [2, 2, 1], [1, 2, 2], [2, 2, 2]] as const) {
+    const nw = r * k;
+    const nx = k * c;
+    const total = q ** (nw + nx);
+    for (let code = 0; code < total; code++) {
+      const digits = Array.from({ length: nw + nx }, (_, i) => Math.floor(code / q ** i) % q);
+      const Wm = Array.from({ length: r }, (_, i) => digits.slice(i * k, i * k + k));
+      const Xm = Array.from({ length: k }, (_, i) => digits.slice(nw + i * c, nw + i * c + c));
+      cases++;
+      const direct = mm(Wm, Xm).map((row) => row.map((v) => v & (q - 1)));
+      const swapped = T(mm(T(Xm), T(Wm))).map((row) => row.map((v) => v & (q - 1)));
+      if (JSON.stringify(direct) !== JSON.stringify(swapped)) return fail(cases, "OR1 W·X = (Xᵀ·Wᵀ)ᵀ", `W=${JSON.stringify(Wm)} X=${JSON.stringify(Xm)}`, JSON.stringify(direct), JSON.stringify(swapped));
+    }
+  }
+  for (let l = 1; l <= 64; l++) {
+    for (let m = 1; m <= l; m++) {
+      cases++;
+      let sum = 0;
+      for (let i = 0; i < m; i++) sum += l - i;
+      if (m * l - (m * (m - 1)) / 2 !== sum) return fail(cases, "OR2 per-element message bits", `m=${m} l=${l}`, `${sum}`, `${m * l - (m * (m - 1)) / 2}`);
+      const want = 3 * 5 * (m * LAMBDA + 7 * sum);
+      if (sirnnCost(3, 5, 7, m, l) !== want) return fail(cases, "OR2 sirnnCost", `d=3×5·5×7 m=${m} l=${l}`, `${want}`, `${sirnnCost(3, 5, 7, m, l)}`);
+    }
+  }
+  for (const [rows, inner, cols, times, mW, mX, l] of [[16, 72, 196, 1, 2, 8, 32], [10, 400, 1, 1, 8, 8, 24], [4, 9, 64, 8, 4, 6, 20], [64, 576, 64, 1, 8, 8, 40]] as const) {
+    cases++;
+    const c = productCost(rows, inner, cols, times, mW, mX, l);
+    if (c.weights !== times * sirnnCost(rows, inner, cols, mW, l) || c.activations !== times * sirnnCost(cols, inner, rows, mX, l)
+      || c.elements.weights !== times * rows * inner || c.elements.activations !== times * cols * inner) {
+      return fail(cases, "OR2 productCost orientations", `${rows}×${inner}·${inner}×${cols} ×${times}, mW=${mW} mX=${mX} l=${l}`, "the transposed product for the activations", JSON.stringify(c));
+    }
+  }
+  return { cases };
 }
