@@ -2,6 +2,7 @@
 // Each check is either an exhaustive enumeration (every value at small widths), or
 // fast-check sampling at full widths (stated as sampled, with its run count); a failure is
 // reported with its inputs, the expected value and the one the rewrite gives.
+import { F2, F4, type WinogradTile } from "../../compiler/passes/winograd-matrices.js";
 import fc from "fast-check";
 import { conv2d, batchnorm, avgpool } from "../../interpreter/plain/kernels/layers.js";
 import { addSub } from "../../interpreter/plain/kernels/arith.js";
@@ -58,34 +59,24 @@ export interface Winograd {
   scale: number;
 }
 
-/** F(2×2, 3×3) (Lavin & Gray 2016, §4.1) with G scaled by 2 to integers: the product is 4·Y. */
-export const F2x2_3x3: Winograd = {
-  name: "F(2x2,3x3)",
-  m: 2,
-  r: 3,
-  BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-  G: [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]],
-  AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
-  scale: 4,
-};
+/**
+ * The pass's own tables (compiler/passes/winograd-matrices.ts), so these checks verify the
+ * matrices the Winograd pass uses: integer G' = K1·diag(1/D)·Gn, and the product is K1²·Y.
+ */
+function fromPass(name: string, t: WinogradTile): Winograd {
+  const G = t.Gn.map((row, i) => row.map((v) => {
+    const scaled = (v * t.K1) / t.D[i]!;
+    if (!Number.isInteger(scaled)) throw new Error(`${name}: K1/D is not an integer in row ${i}`);
+    return scaled;
+  }));
+  return { name, m: t.m, r: 3, BT: t.BT, G, AT: t.AT, scale: t.K1 * t.K1 };
+}
 
-/** F(4×4, 3×3) (Lavin & Gray 2016, §4.3) with G scaled by 24 to integers: the product is 576·Y. */
-export const F4x4_3x3: Winograd = {
-  name: "F(4x4,3x3)",
-  m: 4,
-  r: 3,
-  BT: [
-    [4, 0, -5, 0, 1, 0],
-    [0, -4, -4, 1, 1, 0],
-    [0, 4, -4, -1, 1, 0],
-    [0, -2, -1, 2, 1, 0],
-    [0, 2, -1, -2, 1, 0],
-    [0, 4, 0, -5, 0, 1],
-  ],
-  G: [[6, 0, 0], [-4, -4, -4], [-4, 4, -4], [1, 2, 4], [1, -2, 4], [0, 0, 24]],
-  AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
-  scale: 576,
-};
+/** F(2×2, 3×3) (Lavin & Gray 2016, §4.1), G scaled by 2: the product is 4·Y. */
+export const F2x2_3x3: Winograd = fromPass("F(2x2,3x3)", F2);
+
+/** F(4×4, 3×3) (Lavin & Gray 2016, §4.2), G scaled by 24: the product is 576·Y. */
+export const F4x4_3x3: Winograd = fromPass("F(4x4,3x3)", F4);
 
 /** Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, exact (numbers: small inputs). */
 export function winogradTile(w: Winograd, d: Mat, g: Mat): Mat {
