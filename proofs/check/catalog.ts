@@ -1,7 +1,8 @@
 // Every machine-checked statement: which document states it, what is enumerated, and how.
 // `npm run proofs` (proofs/run.ts) runs the full parameters; the vitest suite
 // (tests/proofs/proofs.test.ts) runs each entry's `quick` parameters.
-import { check, type Mode, type Outcome, type Proto } from "./engine.js";
+import { check, type Mode as EngineMode, type Outcome, type Proto } from "./engine.js";
+import { checkAlgebraic, type AlgebraicMode } from "./algebraic.js";
 import * as P from "./protocols.js";
 import * as X from "./passes.js";
 import { range } from "./spec.js";
@@ -29,17 +30,21 @@ export interface Entry {
 
 /** Measured costs of the heavier entries (full scale); everything else counts 1. */
 const COST: Record<string, number> = {
-  "millionaire/exhaustive": 60, "trunc/inputs": 16, "requant/inputs": 16, "mul/exhaustive": 14, "mul/inputs": 13,
+  "millionaire/exhaustive": 60, "trunc/inputs": 16, "requant/inputs": 16, "mul/exhaustive": 14, "mul/algebraic": 2,
   "linear/exhaustive": 11, "truncReduce/exhaustive": 9, "lift/inputs": 8, "maxpool/inputs": 8, "extend/exhaustive": 6,
-  "extend/inputs": 6, "lessThan/inputs": 6, "clamp/inputs": 6, "argmax/inputs": 5, "avgpool/conv": 5, "linear/inputs": 5,
-  "open/exhaustive": 5, "select/inputs": 4, "batchnorm/exhaustive": 4, "reveal/exhaustive": 3, "winograd2/binary": 8,
+  "extend/inputs": 6, "lessThan/inputs": 6, "clamp/inputs": 6, "argmax/inputs": 5, "avgpool/conv": 5, "linear/algebraic": 15,
+  "open/exhaustive": 5, "select/algebraic": 10, "batchnorm/exhaustive": 4, "reveal/exhaustive": 3, "winograd2/binary": 8,
 };
+
+type Mode = EngineMode | AlgebraicMode;
 
 /** Run a list of (label, proto, mode) in order; sum the cases, stop at the first failure. */
 async function series(items: [string, Proto<any>, Mode][]): Promise<Result> {
   let cases = 0;
   for (const [label, proto, mode] of items) {
-    const r = await check(proto, mode);
+    const r = mode.kind === "algebraic"
+      ? proto.layout ? await checkAlgebraic(proto, proto.layout, mode) : { cases: 0, failure: "checker: an algebraic check needs the protocol's frame layout" }
+      : await check(proto, mode);
     cases += r.cases;
     if (r.failure) return { cases, failure: `[${label}] ${r.failure}` };
   }
@@ -53,6 +58,12 @@ const WIDE = (runs: number): Mode => ({ kind: "sampled", runs });
 const upTo = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const pick = <T>(scale: Scale, full: T, quick: T): T => (scale === "full" ? full : quick);
 const WIDTHS_WIDE = [16, 31, 32, 33, 52, 53, 63, 64];
+/** Every element-wise leaf: all grid points as one vector; 64 random points corroborate Lemma M. */
+const ALG: AlgebraicMode = { kind: "algebraic", vector: true, probes: 64 };
+/** linear (one matrix product per run): one run per grid point. */
+const ALG1: AlgebraicMode = { kind: "algebraic", vector: false, probes: 32 };
+const WIDTHS_ALG = [...upTo(1, 16), 24, ...WIDTHS_WIDE.slice(1)];
+const HOW_ALG = "by interpolation (Lemma M): the unchanged code at every point of a shifted 2^k grid over all k variables (input shares, free correlation values), Möbius-interpolated — every input × every value of the randomness; privacy by peeling the interpolated views; Lemma M corroborated at random points (sampled)";
 
 function row(
   id: string, doc: string, statement: string, how: string, exhaustive: boolean,
@@ -111,29 +122,37 @@ export const CATALOG: Entry[] = [
     { full: "N = 1..8", quick: "N = 1..4" }, (s) => pick(s, upTo(1, 8), upTo(1, 4)).map((N) => [`N=${N}`, P.revealProto(N), EX])),
   row("mul/exhaustive", "proofs/mul.md", "mul (Beaver): correct; each view independent of the other's shares", "every sharing of x, y × every (a0,a1,b0,b1,c0)", true,
     { full: "N = 1, 2", quick: "N = 1" }, (s) => pick(s, [1, 2], [1]).map((N) => [`N=${N}`, P.mulProto(N), EX])),
-  row("mul/inputs", "proofs/mul.md", "mul: correct for every input sharing", "every sharing; triples sampled, 1 PRG draw per case", false,
-    { full: "N = 3, 4, 5", quick: "N = 3" }, (s) => pick(s, [3, 4, 5], [3]).map((N) => [`N=${N}`, P.mulProto(N), ALL(16384)])),
+  row("mul/algebraic", "proofs/mul.md", "mul: correct and private at every width, for every input sharing and every triple", HOW_ALG, true,
+    { full: "N = 1..64; 9 variables, 512 grid points + 64 random points per width", quick: "N = 1, 5, 64" },
+    (s) => pick(s, upTo(1, 64), [1, 5, 64]).map((N) => [`N=${N}`, P.mulProto(N), ALG])),
   row("and/exhaustive", "proofs/and.md", "and (GMW, bit triples): correct and private", "every sharing × every (a0,a1,b0,b1,c0)", true,
     { full: "n = 1", quick: "n = 1" }, () => [["n=1", P.andProto(), EX]]),
   row("and/vector", "proofs/and.md", "and: correct on vectors (bit packing across bytes)", "every sharing of (x, y) as one 16-element vector; triples sampled, 1 PRG draw per case", false,
     { full: "n = 16", quick: "n = 16" }, () => [["n=16", P.andProto(), ALL(16)]]),
   row("b2a/exhaustive", "proofs/b2a.md", "b2a: correct and private", "every XOR sharing × every (r0, r1, s0)", true,
     { full: "N = 1..8", quick: "N = 1..4" }, (s) => pick(s, upTo(1, 8), upTo(1, 4)).map((N) => [`N=${N}`, P.b2aProto(N), EX])),
+  row("b2a/algebraic", "proofs/b2a.md", "b2a: correct and private at every width", HOW_ALG, true,
+    { full: "N = 1..64; 5 variables", quick: "N = 1, 64" }, (s) => pick(s, upTo(1, 64), [1, 64]).map((N) => [`N=${N}`, P.b2aProto(N), ALG])),
   row("select/exhaustive", "proofs/select.md", "select (one round): correct and private", "every sharing of b, x, y × every bit pair and triple", true,
     { full: "N = 1 (y shared); N = 1 (y = literal 0)", quick: "N = 1 (y = 0)" },
     (s) => pick<[string, Proto<any>, Mode][]>(s, [["N=1", P.selectProto(1), EX], ["N=1 y=0", P.selectProto(1, true), EX]], [["N=1 y=0", P.selectProto(1, true), EX]])),
-  row("select/inputs", "proofs/select.md", "select: correct for every input sharing", "every sharing; randomness sampled, 1 PRG draw per case", false,
-    { full: "N = 2, 3, 4 (y shared); N = 2..6 (y = 0)", quick: "N = 2" },
-    (s) => pick<[string, Proto<any>, Mode][]>(s, [...[2, 3, 4].map((N): [string, Proto<any>, Mode] => [`N=${N}`, P.selectProto(N), ALL()]), ...upTo(2, 6).map((N): [string, Proto<any>, Mode] => [`N=${N} y=0`, P.selectProto(N, true), ALL()])], [["N=2", P.selectProto(2), ALL()]])),
+  row("select/algebraic", "proofs/select.md", "select: correct and private for every input sharing, bit pair and triple", HOW_ALG, true,
+    { full: `N = ${WIDTHS_ALG.join(", ")}: y shared (14 variables), y = literal 0 (12)`, quick: "N = 5: y shared and y = 0" },
+    (s) => pick(s, WIDTHS_ALG, [5]).flatMap((N): [string, Proto<any>, Mode][] => [[`N=${N}`, P.selectProto(N), ALG], [`N=${N} y=0`, P.selectProto(N, true), ALG]])),
   row("linear/exhaustive", "proofs/linear.md", "linear (server weights): correct and private", "every W, every sharing of x × every (A, B, c0)", true,
     { full: "1×1 at N = 1, 2; 2×2 at N = 1; client-only x: 1×1 at N = 1, 2, 2×2 at N = 1", quick: "1×1 at N = 1, 2" },
     (s) => pick<[string, Proto<any>, Mode][]>(s, [
       ["1x1 N=1", P.linearProto(1, 1, 1), EX], ["1x1 N=2", P.linearProto(2, 1, 1), EX], ["2x2 N=1", P.linearProto(1, 2, 2), EX],
       ["1x1 N=1 clientOnly", P.linearProto(1, 1, 1, true), EX], ["1x1 N=2 clientOnly", P.linearProto(2, 1, 1, true), EX], ["2x2 N=1 clientOnly", P.linearProto(1, 2, 2, true), EX],
     ], [["1x1 N=1", P.linearProto(1, 1, 1), EX], ["1x1 N=2", P.linearProto(2, 1, 1), EX]])),
-  row("linear/inputs", "proofs/linear.md", "linear: correct for every W and input sharing", "every W and sharing; randomness sampled, 1 PRG draw per case (one run per case)", false,
-    { full: "1×1 at N = 3, 4, 5; 2×1 at N = 3", quick: "1×1 at N = 3" },
-    (s) => pick<[string, Proto<any>, Mode][]>(s, [[`1x1 N=3`, P.linearProto(3, 1, 1), ALL(1)], [`1x1 N=4`, P.linearProto(4, 1, 1), ALL(1)], [`1x1 N=5`, P.linearProto(5, 1, 1), ALL(1)], [`2x1 N=3`, P.linearProto(3, 2, 1), ALL(1)]], [[`1x1 N=3`, P.linearProto(3, 1, 1), ALL(1)]])),
+  row("linear/algebraic", "proofs/linear.md", "linear: correct and private for every W, every input sharing and every (A, B, c0)", HOW_ALG, true,
+    { full: `shapes 1×1, 2×1, 1×2, x shared and client-only, at N = ${WIDTHS_ALG.join(", ")}; 2×2 at N = 5 (16 variables)`, quick: "1×1 and 2×1 at N = 5" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [
+      ...WIDTHS_ALG.flatMap((N) => ([[1, 1], [2, 1], [1, 2]] as const).flatMap(([o, k]): [string, Proto<any>, Mode][] => [
+        [`${o}x${k} N=${N}`, P.linearProto(N, o, k), ALG1], [`${o}x${k} N=${N} clientOnly`, P.linearProto(N, o, k, true), ALG1],
+      ])),
+      ["2x2 N=5", P.linearProto(5, 2, 2), ALG1],
+    ], [["1x1 N=5", P.linearProto(5, 1, 1), ALG1], ["2x1 N=5", P.linearProto(5, 2, 1), ALG1]])),
 
   // ------------------------------------------------------------ comparisons
   row("millionaire/exhaustive", "proofs/millionaire.md", "millionaire: correct and private (also by composition of and)", "every (u, v) × every AND triple", true,

@@ -33,6 +33,7 @@
 import type { Party } from "../../interpreter/twopc/party.js";
 import { Odometer, Sampler, type Source } from "./enumerated.js";
 import { runPair, type View } from "./harness.js";
+import type { Layout } from "./algebraic.js";
 
 export type Owner = "client" | "server" | "shared";
 
@@ -65,6 +66,8 @@ export interface Proto<O = unknown> {
   simulate?: { client(own: bigint[], learned: string): string; server(own: bigint[], learned: string): string };
   /** A composite: every frame must be sent from inside one of these leaf primitives. */
   leaves?: readonly string[];
+  /** A leaf checked algebraically (algebraic.ts): the segments of every frame each party receives. */
+  layout?: Layout;
 }
 
 /** Runaway guard for exhaustive mode: more runs than this is a mistake in the parameters. */

@@ -91,6 +91,8 @@ export function mulProto(N: number): Proto<Share> {
     run: (p, [x, y]) => mul(p, share(N, x!), share(N, y!)),
     output: ringOut,
     spec: ([x, y]) => ringSpec(N, x! * y!),
+    // one frame each way: e then f
+    layout: (_, n) => [[{ ring: N, n }, { ring: N, n }]],
   };
 }
 
@@ -100,6 +102,8 @@ export function andProto(): Proto<Uint8Array> {
     run: (p, [x, y]) => and(p, bitVec(x!), bitVec(y!)),
     output: bitOut,
     spec: ([x, y]) => `${x! & y!}`,
+    // one frame each way: the masked bits of x, then of y
+    layout: (_, n) => [[{ bits: 2 * n }]],
   };
 }
 
@@ -109,6 +113,7 @@ export function b2aProto(N: number): Proto<Share> {
     run: (p, [b], n) => b2a(p, bitVec(b!), N, [n]),
     output: ringOut,
     spec: ([b]) => ringSpec(N, b!),
+    layout: (_, n) => [[{ bits: n }]],
   };
 }
 
@@ -119,6 +124,8 @@ export function selectProto(N: number, zeroY = false): Proto<Share> {
     run: (p, [b, x, y]) => select(p, bitVec(b!), share(N, x!), zeroY ? zeroShare(N, [1]) : share(N, y!)),
     output: ringOut,
     spec: ([b, x, y]) => ringSpec(N, b ? x! : zeroY ? 0n : y!),
+    // one frame each way: the masked condition bits, then e and f
+    layout: (_, n) => [[{ bits: n }, { ring: N, n }, { ring: N, n }]],
   };
 }
 
@@ -148,6 +155,8 @@ export function linearProto(N: number, o: number, k: number, clientOnly = false)
       const x = d.slice(o * k);
       return Array.from({ length: o }, (_, i) => ringSpec(N, W.slice(i * k, i * k + k).reduce((acc, w, j) => acc + w * x[j]!, 0n))).join(",");
     },
+    // the client receives E = W − A, the server F = x0 − B
+    layout: (role) => [[role === "client" ? { ring: N, n: o * k } : { ring: N, n: k }]],
   };
 }
 

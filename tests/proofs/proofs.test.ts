@@ -7,9 +7,10 @@ import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../proofs/check/catalog.js";
 import { check, LEAVES, type Proto } from "../../proofs/check/engine.js";
 import { exchange, step, type Party } from "../../interpreter/twopc/party.js";
-import { add, getRing, mulElem, packRing, sub, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
+import { add, constShare, getRing, mulElem, packRing, sub, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
 import { mul } from "../../interpreter/protocols/mul.js";
 import { share } from "../../proofs/check/shares.js";
+import { checkAlgebraic } from "../../proofs/check/algebraic.js";
 
 describe("proofs: machine checks (quick parameters)", () => {
   for (const e of CATALOG) {
@@ -72,5 +73,41 @@ describe("proofs: the checkers find planted faults", () => {
   it("a frame sent outside the checked leaves fails the provenance check", async () => {
     const r = await check(proto(2, leakyMul, LEAVES), { kind: "inputs", shares: "all" });
     expect(r.failure).toMatch(/^PROVENANCE: a frame is sent from mul-leak|^PROVENANCE: a frame is sent from leak/);
+  });
+});
+
+describe("proofs: the algebraic checker finds planted faults", () => {
+  const ALG = { kind: "algebraic", vector: true, probes: 16 } as const;
+  const mulLayout = (N: number) => (_: unknown, n: number) => [[{ ring: N, n }, { ring: N, n }]];
+  const leakLayout = (N: number) => (_: unknown, n: number) => [[{ ring: N, n }, { ring: N, n }], [{ ring: N, n }]];
+
+  it("accepts Beaver multiplication as it is", async () => {
+    const r = await checkAlgebraic(proto(5, mul), mulLayout(5), ALG);
+    expect(r.failure).toBeUndefined();
+    expect(r.randomBits).toBe(25);
+  });
+
+  it("a wrong protocol gives a correctness counterexample with every variable", async () => {
+    const r = await checkAlgebraic(proto(5, mulWithoutEF), mulLayout(5), ALG);
+    expect(r.failure).toMatch(/^CORRECTNESS counterexample \(grid point \d+ of 512\)\n  variables:  x0=\d+ x1=\d+ y0=\d+ y1=\d+ r0=\d+ r1=\d+ r2=\d+ r3=\d+ r4=\d+\n  expected:   5:\d+\n  got:        5:\d+$/);
+  });
+
+  it("a leaky protocol fails the peeling, naming the unpadded component and its polynomial", async () => {
+    const r = await checkAlgebraic(proto(5, leakyMul), leakLayout(5), ALG);
+    // the client's view: triple (a0, b0, c0), e1 and f1 (padded by a1, b1), then x1 in the clear
+    expect(r.failure).toMatch(/^PRIVACY: the client's view is not shown independent of the server's input: component M1\.0 \(Z_2\^5\) has no one-time pad left\n  as a polynomial in g .*1·g\(x1\)/);
+  });
+
+  it("a protocol that is right on the grid but not multilinear is caught at a random point (Lemma M)", async () => {
+    // The client adds 8·x0·(x0 − 1) = 16·C(x0, 2) mod 32: zero on the grid {t, t + 1} when
+    // C(t, 2) and C(t + 1, 2) are both even (the shift t = 0 of this seed), wrong for half of all x0.
+    async function bent(p: Party, x: Share, y: Share): Promise<Share> {
+      const z = await mul(p, x, y);
+      if (p.role !== "client") return z;
+      const c = (v: bigint) => constShare(x.bits, x.shape, () => v);
+      return add(z, mulElem(mulElem(x, sub(x, c(1n))), c(8n)));
+    }
+    const r = await checkAlgebraic(proto(5, bent), mulLayout(5), { ...ALG, probes: 64 });
+    expect(r.failure).toMatch(/^CORRECTNESS counterexample \(random point\)\n  variables:  x0=/);
   });
 });
