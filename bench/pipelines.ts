@@ -8,7 +8,7 @@ import { compileFile, type Program } from "../compiler/lower.js";
 import { STDLIB_DIR } from "../compiler/modules.js";
 import { forecast, type Backend } from "../compiler/cost/model.js";
 import type { CostRow } from "../compiler/cost/rows.js";
-import { PIPELINES, runPipeline } from "../compiler/passes/pipeline.js";
+import { runPipeline } from "../compiler/passes/pipeline.js";
 import { formatDiagnostic } from "../grammar/diagnostics.js";
 import { table } from "../cli/table.js";
 
@@ -63,16 +63,24 @@ function main(): void {
   for (const [name, file] of nets) {
     const base = compile(file);
     const abl: string[][] = [];
-    let p = base;
     const first = forecast(runPipeline(base, "sirnn", { target: "ot-iknp" }).program, "ot-iknp");
     const firstBytes = first.totals.online.clientBytes + first.totals.online.serverBytes;
     abl.push(["sirnn (baseline)", mb(firstBytes), String(first.totals.online.rounds), "1.00×"]);
-    const passes = PIPELINES.pq!;
-    for (let i = 0; i < passes.length; i++) {
-      p = runPipeline(base, "pq", { target: "ot-iknp", stopAfter: passes[i]! }).program;
-      const f = forecast(p, "ot-iknp");
-      const b = f.totals.online.clientBytes + f.totals.online.serverBytes;
-      abl.push([`+ ${passes[i]}`, mb(b), String(f.totals.online.rounds), `${(firstBytes / b).toFixed(2)}×`]);
+    // One run of the pipeline; the program after each pass (a reverted pass leaves it as it was).
+    const { log } = runPipeline(base, "pq", {
+      target: "ot-iknp",
+      onPass: (pass, p) => {
+        const f = forecast(p, "ot-iknp");
+        const b = f.totals.online.clientBytes + f.totals.online.serverBytes;
+        abl.push([`+ ${pass}`, mb(b), String(f.totals.online.rounds), `${(firstBytes / b).toFixed(2)}×`]);
+      },
+    });
+    // Mark the passes that did not apply (reverted by the cost guard, or nothing to do).
+    let k = 1;
+    for (const l of log) {
+      if (l.note === "disabled") continue;
+      if (!l.applied) abl[k]![0] += " (not applied)";
+      k++;
     }
     console.log(`${name}: ablation under ot-iknp (the pq pipeline pass by pass)`);
     console.log(table(["after", "MiB", "rounds", "vs baseline"], abl));

@@ -46,7 +46,8 @@ export interface AttrSpec {
 
 /**
  * Which operand of an OT-based product is the OT receiver: 0 the activations, 1 the
- * weights (SiRNN's cost function, PROTOCOLS.md; chosen by the orientation pass). The dealer
+ * weights (a batch norm's per-channel multipliers) (SiRNN's cost function, PROTOCOLS.md;
+ * chosen by the orientation pass). The dealer
  * backend's protocol is symmetric and ignores it; the cost model of OT backends reads it.
  */
 const receiverAttr: AttrSpec = { kind: "int", default: 0, quietDefault: true };
@@ -280,7 +281,7 @@ const linear: OpDescriptor = {
 };
 
 const batchnorm: OpDescriptor = {
-  op: "batchnorm", kind: "layer", arity: [3, 3], known: [1, 2], attrs: {},
+  op: "batchnorm", kind: "layer", arity: [3, 3], known: [1, 2], attrs: { receiver: receiverAttr },
   summary: "per-channel integer affine map (folded into the previous layer when possible)",
   infer([x, m, add], _a, fail) {
     const c = x!.type.shape[0] ?? 1;

@@ -129,3 +129,14 @@ export function sameType(a: TensorType, b: TensorType): boolean {
     sameScale(a.scale, b.scale)
   );
 }
+
+/**
+ * A public offset c that brings every value of `range` (a value's interval, read as its type
+ * reads it) into [0, 2^(N−1)), so that x + c has a known MSB (0): c = −lo when the range
+ * spans less than half of Z_2^N (hi − lo < 2^(N−1)); undefined otherwise. A non-negative
+ * value below 2^(N−1) needs c = 0. Used by the backend's extension (interpreter/protocols/
+ * extend.ts) and priced the same way by the cost trace.
+ */
+export function msbOffset(range: { lo: bigint; hi: bigint }, N: number): bigint | undefined {
+  return range.hi - range.lo < 1n << BigInt(N - 1) ? -range.lo : undefined;
+}

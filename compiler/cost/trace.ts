@@ -11,7 +11,7 @@ import type { Graph, Node } from "../ir.js";
 import { assertNever } from "../ir.js";
 import type { Interval } from "../ops.js";
 import { intAttr } from "../ops.js";
-import { numel, signedWidthFor, type TensorType } from "../types.js";
+import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { requantPlan } from "../requant-plan.js";
 import type { Program } from "../lower.js";
 
@@ -124,7 +124,8 @@ class Tracer {
   private lifted(i: number, bits: number): void {
     const t = this.type(i);
     if (!this.shared(i) || bits <= t.bits) return;
-    this.extend(numel(t.shape), t.bits, t.nonneg, bits);
+    // run.ts `lifted`: known-MSB also when the range fits half the ring after an offset.
+    this.extend(numel(t.shape), t.bits, t.nonneg || msbOffset(this.ranges[i]!, t.bits) !== undefined, bits);
   }
 
   /** extend.ts `extend`: known-MSB carry + B2A, or lift.ts (comparison on N bits + B2A). */
@@ -214,7 +215,20 @@ class Tracer {
       this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(wt.bits, N), receivers: wn, d3: receivers * d3 / wn });
       return;
     }
-    this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(xt.bits, N), receivers, d3 });
+    this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(this.nativeBits(x), N), receivers, d3 });
+  }
+
+  /**
+   * The width of x's shares as an OT receiver's choice bits: through explicit extensions
+   * (zext/sext, as placement inserts them) to the value they extend. SiRNN multiplies the
+   * narrow shares and corrects with the extension's wrap bit (Rathee et al. 2021, §4), so
+   * an extension before a product costs its comparison once, not a wider receiver too — the
+   * same as an implicit lift (`lifted`), which leaves x's type narrow.
+   */
+  private nativeBits(x: number): number {
+    let n = this.g.nodes[x]!;
+    while ((n.op === "zext" || n.op === "sext") && this.shared(n.inputs[0]!)) n = this.g.nodes[n.inputs[0]!]!;
+    return Math.min(n.type.bits, this.type(x).bits);
   }
 
   private sharedNode(node: Node): void {

@@ -58,7 +58,7 @@ import { users } from "../ir.js";
 import { elemAttr } from "../ops.js";
 import { forecast } from "../cost/model.js";
 import type { Program } from "../lower.js";
-import type { Pass, PassResult } from "./pass.js";
+import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
 import { ACC_OPS, elem, liftedOperands, rewrite } from "./placement.js";
 
@@ -180,9 +180,9 @@ export function dropSaturatedRelus(p: Program, only?: ReadonlySet<number>): Pass
   return { program, note: `the saturation to uA is the ReLU: removed ${sites.size} drelu/select pair${sites.size === 1 ? "" : "s"} before requantizations`, applied: true };
 }
 
-/** Forecast online bytes of a dealer run (compiler/cost: the runtime's protocols, to the byte). */
-function onlineBytes(p: Program): number {
-  const t = forecast(p, "dealer").totals.online;
+/** Forecast online bytes for the target correlations (compiler/cost; the dealer's is the runtime's, to the byte). */
+function onlineBytes(p: Program, target: PassContext["target"]): number {
+  const t = forecast(p, target).totals.online;
   return t.clientBytes + t.serverBytes;
 }
 
@@ -191,7 +191,8 @@ function onlineBytes(p: Program): number {
  * greedily, site by site in program order, keeping a site's W2 (and W1 wherever it still
  * applies) when the forecast online bytes of the whole program drop.
  */
-export function fuseRequantRelus(p: Program): PassResult {
+export function fuseRequantRelus(p: Program, ctx?: PassContext): PassResult {
+  const target = ctx?.target ?? "dealer";
   const w1 = widenRequants(p);
   const sites = [...saturationSites(p).keys()];
   let best = w1;
@@ -199,15 +200,15 @@ export function fuseRequantRelus(p: Program): PassResult {
   let note = "";
   if (sites.length > 0) {
     try {
-      let bestCost = onlineBytes(w1.program);
+      let bestCost = onlineBytes(w1.program, target);
       const start = bestCost;
       for (const s of sites) {
         const trial = new Set([...chosen, s]);
         const q = widenRequants(dropSaturatedRelus(p, trial).program);
-        const c = onlineBytes(q.program);
+        const c = onlineBytes(q.program, target);
         if (c < bestCost) [best, bestCost, chosen] = [q, c, trial];
       }
-      if (chosen.size > 0) note = `the saturation to uA replaced the ReLU before ${chosen.size} of ${sites.length} requantization${sites.length === 1 ? "" : "s"}, where the cost model forecasts fewer bytes (${start.toLocaleString("en-US")} → ${bestCost.toLocaleString("en-US")} B online)`;
+      if (chosen.size > 0) note = `the saturation to uA replaced the ReLU before ${chosen.size} of ${sites.length} requantization${sites.length === 1 ? "" : "s"}, where the cost model (${target}) forecasts fewer bytes (${start.toLocaleString("en-US")} → ${bestCost.toLocaleString("en-US")} B online)`;
       else note = `the saturation to uA could replace the ReLU before ${sites.length} requantization${sites.length === 1 ? "" : "s"}, but the cost model forecasts more bytes at each`;
     } catch (e) {
       // The cost model does not price this program: keep W1 alone, which never adds bytes.

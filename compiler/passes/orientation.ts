@@ -50,9 +50,9 @@ export function productCost(rows: number, inner: number, cols: number, times: nu
   };
 }
 
-/** True for a conv2d/linear whose weights are the server's and whose input is not public: an OT product. */
+/** True for a conv2d/linear/batchnorm whose weights (multipliers) are the server's and whose input is not public: an OT product. */
 export function isServerLinear(g: Graph, n: Node): boolean {
-  if (n.op !== "conv2d" && n.op !== "linear") return false;
+  if (n.op !== "conv2d" && n.op !== "linear" && n.op !== "batchnorm") return false;
   const w = g.nodes[n.inputs[1]!]!;
   const x = g.nodes[n.inputs[0]!]!;
   return w.type.vis === "server" && x.type.vis !== "public" && n.type.vis === "shared";
@@ -61,7 +61,9 @@ export function isServerLinear(g: Graph, n: Node): boolean {
 /**
  * A conv2d as a product: per group, weights [O/g, C/g·kh·kw] times the im2col matrix
  * [C/g·kh·kw, H'·W'] (9·C·H'W' activation receiver elements for a 3×3 kernel, PROTOCOLS.md);
- * a linear layer as [O, K]·[K, 1].
+ * a linear layer as [O, K]·[K, 1]; a batch norm, per channel, as the 1×1 multiplier times
+ * the channel's [1, H·W] row (C products: as receiver, the C multipliers each serve H·W
+ * positions; the activations are C·H·W receivers with one product each).
  */
 export function layerCost(g: Graph, n: Node): OrientationCost | undefined {
   if (!isServerLinear(g, n)) return undefined;
@@ -71,6 +73,11 @@ export function layerCost(g: Graph, n: Node): OrientationCost | undefined {
   if (n.op === "linear") {
     const [o, k] = w.type.shape as [number, number];
     return productCost(o, k, 1, 1, w.type.bits, x.type.bits, l);
+  }
+  if (n.op === "batchnorm") {
+    const c = x.type.shape[0] ?? 1;
+    const perChannel = x.type.shape.slice(1).reduce((a, b) => a * b, 1);
+    return productCost(1, 1, perChannel, c, w.type.bits, x.type.bits, l);
   }
   const [o, ci, kh, kw] = w.type.shape as [number, number, number, number];
   const groups = intAttr(n.attrs, "groups");

@@ -10,6 +10,7 @@ import type { Pass, PassContext } from "./pass.js";
 import { elimination } from "./elimination.js";
 import { fuseBatchnorm } from "./fuse-batchnorm.js";
 import { fuseRequantRelu } from "./fuse-requant-relu.js";
+import { headroom } from "./headroom.js";
 import { orientation } from "./orientation.js";
 import { placement } from "./placement.js";
 import { winograd, winogradPass } from "./winograd.js";
@@ -28,6 +29,7 @@ export const PASSES: Record<string, Pass> = {
   "fuse-batchnorm": fuseBatchnorm,
   winograd: winogradByTarget,
   "fuse-requant-relu": fuseRequantRelu,
+  headroom,
   placement,
   elimination,
   orientation,
@@ -39,10 +41,12 @@ export const PIPELINES: Record<string, string[]> = {
   // The baseline as SiRNN runs it: direct convolution, conversions where the protocols need
   // them (made explicit, unknown-MSB where nothing proves otherwise), nothing fused.
   sirnn: ["placement"],
-  // Fold batch norms first (Winograd then transforms the folded weights), then Winograd,
-  // the requantize/ReLU fusion, and conversion placement and elimination last, after every
-  // pass that creates operands to extend; orientation only reports its choice.
-  pq: ["fuse-batchnorm", "winograd", "fuse-requant-relu", "placement", "elimination", "orientation"],
+  // Fold batch norms first (Winograd then transforms the folded weights), then Winograd;
+  // choose OT receivers before the requantize/ReLU fusion, whose per-site choice is priced
+  // with them; conversion placement and elimination after every pass that creates operands
+  // to extend; a spare bit where it makes an extension known-MSB; receivers again for the
+  // final widths (the dealer backend ignores them).
+  pq: ["fuse-batchnorm", "winograd", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"],
 };
 
 export interface PipelineLog {

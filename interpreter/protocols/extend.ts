@@ -6,12 +6,15 @@
 // The OR of two privately held bits is a ⊕ b ⊕ (a ∧ b): one AND where the client inputs
 // (a, 0) and the server (0, b). Then B2A of w into n − N bits and the same correction
 // u_i − 2^N·W_i as lift.ts. A non-negative value reads the same signed or unsigned, so
-// zext and sext coincide.
+// zext and sext coincide. The same protocol serves any value whose range (from the range
+// analysis) spans less than half the ring, after a public offset (msbOffset).
 // Cost (dealer), known MSB: online per party 2 bits (AND) + 1 bit (B2A), 2 rounds;
 // offline 1 bit (AND triple) + (n − N) bits (B2A). Unknown MSB: as lift.ts.
 // Proof: proofs/extend.md.
 import { step, type Party } from "../twopc/party.js";
 import type { Share } from "../twopc/ring.js";
+import type { Interval } from "../../compiler/ops.js";
+import { msbOffset } from "../../compiler/types.js";
 import { and } from "./and.js";
 import { b2a } from "./b2a.js";
 import { combine, copyShare, lift, unsignedShares } from "./lift.js";
@@ -31,16 +34,24 @@ export async function knownMsbCarry(p: Party, u: readonly bigint[], N: number): 
   return ab;
 }
 
-export function extend(p: Party, x: Share, signed: boolean, nonneg: boolean, toBits: number): Promise<Share> {
-  if (!nonneg) return lift(p, x, signed, toBits);
+/**
+ * x in Z_2^toBits, the same value. The known-MSB protocol when x is `nonneg`, or when the
+ * range analysis proves its values span less than half the ring (`range`, see msbOffset):
+ * then the client adds the public offset c to its share, u = x + c lies in [0, 2^(N−1)),
+ * its carry is msb(u0) ∨ msb(u1) (one AND), and c is subtracted again in the wider ring —
+ * exact, and a comparison cheaper. Otherwise lift.ts (a comparison on N bits).
+ */
+export function extend(p: Party, x: Share, signed: boolean, nonneg: boolean, toBits: number, range?: Interval): Promise<Share> {
+  const offset = nonneg ? 0n : range ? msbOffset(range, x.bits) : undefined;
+  if (offset === undefined) return lift(p, x, signed, toBits);
   return step(p, "extend", async () => {
     const N = x.bits;
     if (!Number.isInteger(toBits) || toBits < N || toBits > 64) throw new Error(`extend: cannot extend Z_2^${N} to Z_2^${toBits}`);
     if (toBits === N) return copyShare(x);
-    const u = unsignedShares(p, x, 0n);
+    const u = unsignedShares(p, x, offset);
     const w = await knownMsbCarry(p, u, N);
     const W = await b2a(p, w, toBits - N, x.shape);
-    return combine(p, toBits, x.shape, u, N, W, 0n);
+    return combine(p, toBits, x.shape, u, N, W, offset);
   });
 }
 

@@ -110,7 +110,8 @@ class Ctx {
     // A narrower ring is a local reduction (Z_2^N → Z_2^M is a ring homomorphism for M ≤ N):
     // an accumulator can be narrower than its input when the weights make its range small.
     if (bits <= t.bits) return inRing(v.s, bits);
-    return extend(this.p, v.s, t.signed, t.nonneg, bits);
+    // The range analysis may prove the MSB known after a public offset (extend.ts msbOffset).
+    return extend(this.p, v.s, t.signed, t.nonneg, bits, this.ranges[i]);
   }
 
   private plain(i: number): Tensor | undefined {

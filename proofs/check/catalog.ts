@@ -79,6 +79,20 @@ const bounds = (N: number, signed: boolean): bigint[] => {
   return out;
 };
 
+/** Ranges [lo, hi] of iN and uN values spanning less than half the ring (all of them, or the widest at each lo). */
+function offsetRanges(N: number, widestOnly = false): [boolean, bigint, bigint][] {
+  const half = 1n << BigInt(N - 1);
+  const out: [boolean, bigint, bigint][] = [];
+  for (const signed of [true, false]) {
+    const [dlo, dhi] = signed ? [-half, half - 1n] : [0n, 2n * half - 1n];
+    for (let lo = dlo; lo <= dhi; lo++) {
+      const top = lo + half - 1n < dhi ? lo + half - 1n : dhi;
+      for (let hi = widestOnly ? top : lo; hi <= top; hi++) out.push([signed, lo, hi]);
+    }
+  }
+  return out;
+}
+
 function clampItems(N: number, signed: boolean, all: boolean): [string, Proto<any>, Mode][] {
   const vs = bounds(N, signed);
   const [lo, hi] = range(N, signed);
@@ -207,6 +221,13 @@ export const CATALOG: Entry[] = [
   row("extend/inputs", "proofs/extend.md", "extend (known and unknown MSB) for every sharing", "every sharing; randomness sampled, 1 PRG draw per case; provenance", false,
     { full: "N = 2..8 → N+1, N+5; i and u; nonneg and not", quick: "N = 2..4 → N+2" },
     (s) => [true, false].flatMap((sg) => [true, false].flatMap((nn) => pick(s, upTo(2, 8), upTo(2, 4)).flatMap((N) => pick(s, [N + 1, N + 5], [N + 2]).map((to): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N}→${to}${nn ? " nonneg" : ""}`, P.extendProto(N, sg, nn, to), ALL()]))))),
+  row("extend/offset-exhaustive", "proofs/extend.md", "extend after a public offset (range spans < half the ring): correct and private", "every sharing of a value in the range × all randomness; every range of the widths", true,
+    { full: "N = 2 → 3, every range with hi − lo < 2; i and u", quick: "N = 2 → 3, i, ranges [−2, −1] and [1, 1]" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, offsetRanges(2).map(([sg, lo, hi]): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}2→3 [${lo}, ${hi}]`, P.extendOffsetProto(2, sg, lo, hi, 3), EX]),
+      [["i2→3 [-2, -1]", P.extendOffsetProto(2, true, -2n, -1n, 3), EX], ["i2→3 [1, 1]", P.extendOffsetProto(2, true, 1n, 1n, 3), EX]])),
+  row("extend/offset-inputs", "proofs/extend.md", "extend after a public offset, for every sharing of every value in the range", "every sharing; randomness sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 3..6 → N+2, every range with hi − lo < 2^(N−1) (N ≤ 4), the widest ones at each lo (N = 5, 6); i and u", quick: "N = 3 → 5, every range" },
+    (s) => pick(s, upTo(3, 6), [3]).flatMap((N) => offsetRanges(N, N >= 5).map(([sg, lo, hi]): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N}→${N + 2} [${lo}, ${hi}]`, P.extendOffsetProto(N, sg, lo, hi, N + 2), ALL()]))),
   row("truncReduce/exhaustive", "proofs/trunc.md", "truncReduce: correct and private", "every sharing × all randomness", true,
     { full: "N = 2, 3, s = 1; i and u", quick: "N = 2, s = 1; i" },
     (s) => pick<[string, Proto<any>, Mode][]>(s, [true, false].flatMap((sg): [string, Proto<any>, Mode][] => [[`${sg ? "i" : "u"}2 s1`, P.truncProto(2, 1, sg, false, true), EX], [`${sg ? "i" : "u"}3 s1`, P.truncProto(3, 1, sg, false, true), EX]]), [["i2 s1", P.truncProto(2, 1, true, false, true), EX]])),
@@ -270,6 +291,8 @@ CATALOG.push(
     { full: "K ≤ 10", quick: "K ≤ 6" }, (s) => X.extExt(pick(s, 10, 6))),
   passRow("trunc-ext/exhaustive", "proofs/passes/extend-folding.md", "trunc_s∘e_M = e_M∘trunc_s; truncreduce_s∘e_M = e_(M−s)∘truncreduce_s (s < N); = 0 / −msb (s ≥ N)", "every N ≤ M, s < M, both extensions, every x", true,
     { full: "M ≤ 10", quick: "M ≤ 6" }, (s) => X.truncExt(pick(s, 10, 6))),
+  passRow("headroom/offset", "proofs/passes/headroom.md", "a range spanning < half of Z_2^N: x + (−lo) has MSB 0 and extends to x; one spare bit always gives such a span", "every N, every interval of iN and uN values, every x in it, M ≤ N + 3", true,
+    { full: "N ≤ 7", quick: "N ≤ 4" }, (s) => X.headroomOffset(pick(s, 7, 4))),
   passRow("ext-folds/wide", "proofs/passes/extend-folding.md", "both folds at full widths", "fast-check", false,
     { full: "N, M, K ≤ 64, 5000 runs", quick: "500 runs" }, (s) => X.extFoldsWide(pick(s, 5000, 500))),
   passRow("requant-requant/RR1", "proofs/passes/requant-folding.md", "requant∘(exact requant) = one requant, under the clamp proviso", "every x × the parameter grid of the document", true,

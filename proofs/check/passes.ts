@@ -8,7 +8,7 @@ import { conv2d, batchnorm, avgpool } from "../../interpreter/plain/kernels/laye
 import { addSub } from "../../interpreter/plain/kernels/arith.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { requantConstants } from "../../compiler/ops.js";
-import { divScale, type Scale } from "../../compiler/types.js";
+import { divScale, msbOffset, type Scale } from "../../compiler/types.js";
 import { LAMBDA, productCost, sirnnCost } from "../../compiler/passes/orientation.js";
 import type { Outcome } from "./engine.js";
 import * as S from "./spec.js";
@@ -902,6 +902,41 @@ export function orientationSame(): Outcome {
     if (c.weights !== times * sirnnCost(rows, inner, cols, mW, l) || c.activations !== times * sirnnCost(cols, inner, rows, mX, l)
       || c.elements.weights !== times * rows * inner || c.elements.activations !== times * cols * inner) {
       return fail(cases, "OR2 productCost orientations", `${rows}×${inner}·${inner}×${cols} ×${times}, mW=${mW} mX=${mX} l=${l}`, "the transposed product for the activations", JSON.stringify(c));
+    }
+  }
+  return { cases };
+}
+
+/**
+ * Headroom (proofs/passes/headroom.md). H1: for every interval [lo, hi] of values of iN / uN
+ * that spans less than half the ring, msbOffset gives c with x + c ∈ [0, 2^(N−1)) for every
+ * x in it, and (x + c mod 2^N) − c ≡ x (mod 2^M) for every M ≥ N — the known-MSB extension
+ * after the offset yields x. H2: msbOffset is undefined exactly when the span is half the
+ * ring or more, and a value of N bits always has a defined offset in N + 1 bits (the pass's
+ * one spare bit suffices).
+ */
+export function headroomOffset(maxBits: number): Outcome {
+  let cases = 0;
+  for (let N = 1; N <= maxBits; N++) {
+    const half = 1n << BigInt(N - 1);
+    for (const signed of [true, false]) {
+      const [dlo, dhi] = signed ? [-half, half - 1n] : [0n, 2n * half - 1n];
+      for (let lo = dlo; lo <= dhi; lo++) {
+        for (let hi = lo; hi <= dhi; hi++) {
+          cases++;
+          const c = msbOffset({ lo, hi }, N);
+          if ((c === undefined) !== (hi - lo >= half)) return fail(cases, "H2: msbOffset is defined iff hi − lo < 2^(N−1)", `N=${N} [${lo}, ${hi}]`, `${hi - lo < half}`, `${c !== undefined}`);
+          if (msbOffset({ lo, hi }, N + 1) === undefined) return fail(cases, "H2: one more bit always gives an offset", `N=${N} [${lo}, ${hi}]`, "defined", "undefined");
+          if (c === undefined) continue;
+          for (let x = lo; x <= hi; x++) {
+            const u = BigInt.asUintN(N, x + c);
+            if (u >= half) return fail(cases, "H1: x + c has MSB 0", `N=${N} [${lo}, ${hi}] x=${x}`, `< ${half}`, `${u}`);
+            for (let M = N; M <= N + 3; M++) {
+              if (BigInt.asUintN(M, u - c) !== BigInt.asUintN(M, x)) return fail(cases, "H1: (x + c mod 2^N) − c = x in Z_2^M", `N=${N} M=${M} [${lo}, ${hi}] x=${x}`, `${BigInt.asUintN(M, x)}`, `${BigInt.asUintN(M, u - c)}`);
+            }
+          }
+        }
+      }
     }
   }
   return { cases };

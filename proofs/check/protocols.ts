@@ -310,6 +310,24 @@ export function extendProto(N: number, signed: boolean, nonneg: boolean, to: num
   };
 }
 
+/**
+ * extend of a value whose range [lo, hi] (read signed or unsigned) spans less than half the
+ * ring: the known-MSB protocol after the public offset −lo (extend.ts, msbOffset). Cases
+ * outside the range are outside the precondition.
+ */
+export function extendOffsetProto(N: number, signed: boolean, lo: bigint, hi: bigint, to: number): Proto<Share> {
+  return {
+    draws: [sh("x", N)],
+    run: (p, [x]) => extend(p, share(N, x!), signed, false, to, { lo, hi }),
+    output: ringOut,
+    spec: ([x]) => {
+      const v = readAs(x!, N, signed);
+      return v < lo || v > hi ? undefined : ringSpec(to, v);
+    },
+    leaves: composite,
+  };
+}
+
 export function truncProto(N: number, s: number, signed: boolean, nonneg: boolean, reduce: boolean): Proto<Share> {
   return {
     draws: [sh("x", N)],

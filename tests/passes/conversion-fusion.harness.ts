@@ -7,6 +7,7 @@ import { elimination } from "../../compiler/passes/elimination.js";
 import { fuseBatchnorm } from "../../compiler/passes/fuse-batchnorm.js";
 import { fuseRequantRelu, saturatingRelu } from "../../compiler/passes/fuse-requant-relu.js";
 import { fusion } from "../../compiler/passes/fusion.js";
+import { headroom, headroomEverywhere } from "../../compiler/passes/headroom.js";
 import { placement } from "../../compiler/passes/placement.js";
 import { verifyGraph } from "../../compiler/verify.js";
 import { formatDiagnostic } from "../../grammar/diagnostics.js";
@@ -22,6 +23,8 @@ export const PASS_BY_NAME: Record<string, Pass> = {
   fusion,
   placement,
   elimination,
+  headroom,
+  "headroom-everywhere": headroomEverywhere,
 };
 
 /** The order to add to the `pq` pipeline. */

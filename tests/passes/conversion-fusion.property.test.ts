@@ -45,6 +45,7 @@ const CASES: { pass: string; after: string[] }[] = [
   { pass: "fusion", after: [] },
   { pass: "placement", after: ["fuse-batchnorm", "fuse-requant-relu"] },
   { pass: "elimination", after: ["fuse-batchnorm", "fuse-requant-relu", "placement"] },
+  { pass: "headroom-everywhere", after: ["fuse-requant-relu"] },
 ];
 
 describe("passes preserve results", () => {

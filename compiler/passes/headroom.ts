@@ -1,0 +1,113 @@
+// Pass `headroom`: one spare bit where it turns an extension into the cheap one.
+//
+// A shared value x of N bits that a later op needs in a wider ring (a batch norm after a
+// convolution, a residual add, a layer whose accumulator is wider than its input) is lifted
+// by the backend. With its MSB unknown that is a comparison on N bits (interpreter/protocols/
+// lift.ts; ≈ λN bits with IKNP OT). If the range analysis proves that x's values span less
+// than half the ring, a public offset c = −lo makes x + c non-negative and below 2^(N−1), and
+// the lift is the known-MSB extension (extend.ts, compiler/types.ts msbOffset): one AND
+// instead of the comparison (SiRNN, Rathee et al. 2021, §4: extension with a known MSB).
+// Minimal widths (typing.ts) leave no such spare bit; this pass gives one: x is computed in
+// N + 1 bits — the same values (its range does not change), in a ring twice as large, so
+// its span is below 2^N = half of Z_2^(N+1). Exact: only representations change (proofs/
+// passes/headroom.md).
+//
+// The bit is not free: the op producing x then works in a ring one bit wider (an OT-based
+// convolution's messages carry ℓ bits per product; local ops and a batch norm's few products
+// cost little). So the pass prices each candidate with the cost model for the target
+// correlations and keeps a widening only where the whole program's forecast online bytes
+// drop — greedily, value by value in program order, as fuse-requant-relu chooses its sites.
+//
+// Candidates: shared, signed or unsigned values of an op that accepts a wider declared width
+// (conv2d, linear, batchnorm, add, sub), whose MSB is not already known (not `nonneg`, range
+// spanning half the ring or more), used by some op in a wider ring.
+import type { Node } from "../ir.js";
+import { users } from "../ir.js";
+import { forecast } from "../cost/model.js";
+import type { Program } from "../lower.js";
+import { msbOffset } from "../types.js";
+import { copyDeclared, rebuild } from "./builder.js";
+import type { Pass, PassContext, PassResult } from "./pass.js";
+import { unchanged } from "./pass.js";
+
+const WIDENABLE = new Set(["conv2d", "linear", "batchnorm", "add", "sub"]);
+
+/** Values whose lift would become known-MSB with one more bit. */
+export function headroomSites(p: Program): number[] {
+  const g = p.graph;
+  const byUser = users(g);
+  const out: number[] = [];
+  for (const n of g.nodes) {
+    const t = n.type;
+    if (!WIDENABLE.has(n.op) || t.vis !== "shared" || t.nonneg || t.bits >= 64) continue;
+    if (msbOffset(p.ranges[n.id]!, t.bits) !== undefined) continue;
+    if (g.outputs.some((o) => o.node === n.id)) continue;
+    const lifted = (byUser[n.id] ?? []).some((u) => g.nodes[u]!.type.bits > t.bits && g.nodes[u]!.op !== "requant");
+    if (lifted) out.push(n.id);
+  }
+  return out;
+}
+
+/** The program with the given values computed one bit wider. */
+export function widen(p: Program, ids: ReadonlySet<number>): Program {
+  return rebuild(p, (n: Node, map, b) => {
+    if (!ids.has(n.id)) return undefined;
+    return b.add(n.op, n.inputs.map(map), n.attrs, n.origin, { ...copyDeclared(n), bits: n.type.bits + 1 });
+  });
+}
+
+function onlineBytes(p: Program, target: PassContext["target"]): number {
+  const t = forecast(p, target).totals.online;
+  return t.clientBytes + t.serverBytes;
+}
+
+export function headroomPass(p: Program, ctx?: PassContext): PassResult {
+  const target = ctx?.target ?? "dealer";
+  const sites = headroomSites(p);
+  if (sites.length === 0) return unchanged(p, "no shared value is lifted into a wider ring with its MSB unknown");
+  let best = p;
+  let bestCost = onlineBytes(p, target);
+  const start = bestCost;
+  const chosen = new Set<number>();
+  for (const s of sites) {
+    const trial = new Set([...chosen, s]);
+    let q: Program;
+    try {
+      q = widen(p, trial);
+    } catch {
+      continue; // the op cannot take the wider width (a typing rule refused it): leave it
+    }
+    const c = onlineBytes(q, target);
+    if (c < bestCost) {
+      best = q;
+      bestCost = c;
+      chosen.add(s);
+    }
+  }
+  const names = [...chosen].map((id) => `${p.graph.nodes[id]!.origin.path} (${p.graph.nodes[id]!.op}, ${p.graph.nodes[id]!.type.bits} → ${p.graph.nodes[id]!.type.bits + 1} bits)`);
+  if (chosen.size === 0) {
+    return unchanged(p, `${sites.length} value${sites.length === 1 ? "" : "s"} could take a spare bit for a known-MSB extension, but the cost model (${target}) forecasts more bytes at each`);
+  }
+  return {
+    program: best,
+    note: `one spare bit on ${chosen.size} of ${sites.length} lifted values, so their extension is the known-MSB one after a public offset; forecast (${target}) ${start.toLocaleString("en-US")} → ${bestCost.toLocaleString("en-US")} B online\n  ${names.join("\n  ")}`,
+    applied: true,
+  };
+}
+
+/** Every candidate widened, whatever the cost (tests: the rewrite is exact everywhere it applies). */
+export const headroomEverywhere: Pass = {
+  name: "headroom-everywhere",
+  summary: "every lifted value with an unknown MSB computed one bit wider (no cost check)",
+  run(p) {
+    const sites = headroomSites(p);
+    if (sites.length === 0) return unchanged(p, "no shared value is lifted into a wider ring with its MSB unknown");
+    return { program: widen(p, new Set(sites)), note: `one spare bit on ${sites.length} lifted value${sites.length === 1 ? "" : "s"}`, applied: true };
+  },
+};
+
+export const headroom: Pass = {
+  name: "headroom",
+  summary: "compute a lifted value one bit wider where the cost model says so: its range then spans under half the ring, and the extension is the known-MSB one after a public offset",
+  run: headroomPass,
+};
