@@ -321,7 +321,7 @@ class Lowerer {
       if (outer.vis) declared.vis = outer.vis;
       declared.nonneg = declared.nonneg || outer.nonneg;
     }
-    return this.emit("requant", [x], { mult, shift, to }, scope, span, declared);
+    return this.emit("requant", [x], { mult, shift, to, ring: 0 }, scope, span, declared);
   }
 
   private literal(e: Expr, scope: Scope): number {

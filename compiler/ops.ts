@@ -491,19 +491,24 @@ const concat: OpDescriptor = {
 };
 
 const requant: OpDescriptor = {
-  op: "requant", kind: "layer", arity: [1, 1], attrs: { mult: { kind: "int", required: true }, shift: { kind: "int", required: true }, to: { kind: "elem", required: true } },
+  op: "requant", kind: "layer", arity: [1, 1],
+  // `ring = K` (K ≥ the width of `to`, 0 = that width): the result, saturated to `to`'s range,
+  // represented in Z_2^K — the same values with spare bits (the headroom pass sets it).
+  attrs: { mult: { kind: "int", required: true }, shift: { kind: "int", required: true }, to: { kind: "elem", required: true }, ring: { kind: "int", default: 0, quietDefault: true } },
   summary: "integer-only requantization: multiply, round, shift, saturate",
   infer([x], a, fail) {
     const mult = intAttr(a, "mult");
     const shift = intAttr(a, "shift");
     const to = elemAttr(a, "to");
     need(mult >= 1 && mult < 2 ** 16 && shift > -64 && shift < 64, fail, "requant", `multiplier ${mult} / shift ${shift} out of range`);
+    const ring = a.ring === undefined ? 0 : intAttr(a, "ring");
+    need(ring === 0 || (ring >= to.bits && ring <= 64), fail, "requant", `ring = ${ring} must be 0 or between the width of ${to.signed ? "i" : "u"}${to.bits} and 64`);
     const [tlo, thi] = typeRange(to);
     const clampB = (v: bigint) => (v < tlo ? tlo : v > thi ? thi : v);
     const range = { lo: clampB(requantValue(x!.range.lo, mult, shift)), hi: clampB(requantValue(x!.range.hi, mult, shift)) };
     const s = x!.type.scale;
     const scale: Scale = mult === 1 ? mulScale(s, { kind: "pow2", exp: shift }) : normScale({ kind: "real", value: ((s.kind === "pow2" ? 2 ** s.exp : s.value) * 2 ** shift) / mult });
-    return { shape: [...x!.type.shape], scale, range, bits: to.bits, signed: to.signed, vis: x!.type.vis };
+    return { shape: [...x!.type.shape], scale, range, bits: ring || to.bits, signed: to.signed, vis: x!.type.vis };
   },
 };
 

@@ -10,7 +10,7 @@
 import type { Graph, Node } from "../ir.js";
 import { assertNever } from "../ir.js";
 import type { Interval } from "../ops.js";
-import { intAttr } from "../ops.js";
+import { elemAttr, intAttr } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { requantPlan } from "../requant-plan.js";
 import type { Program } from "../lower.js";
@@ -365,7 +365,8 @@ class Tracer {
     const n = numel(xt.shape);
     const mult = intAttr(node.attrs, "mult");
     const shift = intAttr(node.attrs, "shift");
-    const to = { bits: node.type.bits, signed: node.type.signed };
+    const to = elemAttr(node.attrs, "to");
+    const out = node.type.bits;
     const range = this.ranges[x]!;
     this.scope("requant", () => {
       // The protocol's own ring plan (compiler/requant-plan.ts).
@@ -390,9 +391,9 @@ class Tracer {
           this.emit({ kind: "select", n: sides * n, conds: sides * n, rings: [R] });
         });
       }
-      // 5. into T's ring
+      // 5. into the result's ring
       const flo = ylo < T.lo ? T.lo : ylo;
-      if (R < to.bits) this.extend(n, R, flo >= 0n, to.bits);
+      if (R < out) this.extend(n, R, flo >= 0n, out);
     });
   }
 }

@@ -19,8 +19,10 @@
 // drop — greedily, value by value in program order, as fuse-requant-relu chooses its sites.
 //
 // Candidates: shared, signed or unsigned values of an op that accepts a wider declared width
-// (conv2d, linear, batchnorm, add, sub), whose MSB is not already known (not `nonneg`, range
-// spanning half the ring or more), used by some op in a wider ring.
+// (conv2d, linear, batchnorm, add, sub; a requant through its `ring` attribute, which keeps
+// the saturation type and costs nothing when the protocol's working ring is wider anyway),
+// whose MSB is not already known (not `nonneg`, range spanning half the ring or more), used
+// by some op in a wider ring.
 import type { Node } from "../ir.js";
 import { users } from "../ir.js";
 import { forecast } from "../cost/model.js";
@@ -30,7 +32,7 @@ import { copyDeclared, rebuild } from "./builder.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
 
-const WIDENABLE = new Set(["conv2d", "linear", "batchnorm", "add", "sub"]);
+const WIDENABLE = new Set(["conv2d", "linear", "batchnorm", "add", "sub", "requant"]);
 
 /** Values whose lift would become known-MSB with one more bit. */
 export function headroomSites(p: Program): number[] {
@@ -52,7 +54,10 @@ export function headroomSites(p: Program): number[] {
 export function widen(p: Program, ids: ReadonlySet<number>): Program {
   return rebuild(p, (n: Node, map, b) => {
     if (!ids.has(n.id)) return undefined;
-    return b.add(n.op, n.inputs.map(map), n.attrs, n.origin, { ...copyDeclared(n), bits: n.type.bits + 1 });
+    const bits = n.type.bits + 1;
+    // A requantization keeps its saturation type `to` and delivers the result in `ring` bits.
+    const attrs = n.op === "requant" ? { ...n.attrs, ring: bits } : n.attrs;
+    return b.add(n.op, n.inputs.map(map), attrs, n.origin, { ...copyDeclared(n), bits });
   });
 }
 

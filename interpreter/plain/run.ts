@@ -121,7 +121,8 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
     case "concat":
       return concat(node.inputs.map((_, j) => arg(j)), intAttr(node, "axis", 0));
     case "requant":
-      return requant(arg(0), bigAttr(node, "mult"), intAttr(node, "shift"), t);
+      // saturation to `to` (absent in hand-built graphs: the result type), result in t's ring
+      return requant(arg(0), bigAttr(node, "mult"), intAttr(node, "shift"), t, node.attrs.to === undefined ? t : elemAttr(node, "to"));
     case "argmax":
       return argmax(arg(0));
     case "add":
@@ -247,6 +248,13 @@ function toBig(key: string, v: unknown): bigint {
   if (typeof v === "bigint") return v;
   if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
   throw new Error(`attribute ${key} must hold integers, got ${String(v)}`);
+}
+
+/** An element-type attribute (requant's `to`): the saturation range, which the result's ring may exceed. */
+function elemAttr(node: Node, key: string): { bits: number; signed: boolean } {
+  const v = attr(node, key);
+  if (typeof v !== "object" || v === null || Array.isArray(v) || (v as { kind?: unknown }).kind !== "elem") throw new Error(`attribute ${key} must be an element type`);
+  return v as { bits: number; signed: boolean };
 }
 
 function bigAttr(node: Node, key: string): bigint {

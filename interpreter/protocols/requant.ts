@@ -17,8 +17,8 @@
 //     y + [d<0]·(lo_T − y) + [e<0]·(hi_T − y).
 //     R is chosen so d and e do not wrap in Z_2^R. If the interval lies wholly beyond a
 //     bound, the result is that public bound and nothing is sent.
-//  5. the clamped value lies in T's range: reduce to T's ring (free) or, when R is narrower
-//     than T, extend (known MSB when the result is non-negative).
+//  5. the clamped value lies in T's range: reduce to the result's ring (T's, or K bits with
+//     `ring = K`) for free, or, when R is narrower, extend (known MSB when non-negative).
 // Cost (dealer), per element and party, online: extension of step 1 (3 bits with known MSB,
 // else ≈ 6K bits) + truncReduce (≈ 6s + 1 bits) + per bound side ≈ 6(R − 1) + 2R + 1 bits.
 // Proof: proofs/requant.md.
@@ -42,7 +42,7 @@ export const signedWidth = signedWidthFor;
 
 export function requant(
   p: Party, x: Share, signed: boolean, nonneg: boolean, mult: number, shift: number,
-  to: { bits: number; signed: boolean }, range: Interval,
+  to: { bits: number; signed: boolean }, range: Interval, outBits = to.bits,
 ): Promise<Share> {
   return step(p, "requant", async () => {
     const N = x.bits;
@@ -53,7 +53,7 @@ export function requant(
     const plan = requantPlan(range, { bits: N, signed, nonneg }, mult, shift, to);
     if (plan.constant !== undefined) {
       const v = plan.constant;
-      return constShare(to.bits, x.shape, () => (p.role === "client" ? v : 0n));
+      return constShare(outBits, x.shape, () => (p.role === "client" ? v : 0n));
     }
     const { lo, hi, K, add, s, W, R, needLo, needHi, T, zlo, ylo } = plan;
 
@@ -81,9 +81,9 @@ export function requant(
     if (needLo || needHi) y = await clampSides(p, y, needLo ? T.lo : undefined, needHi ? T.hi : undefined);
     const flo = ylo < T.lo ? T.lo : ylo;
 
-    // 5. into T's ring.
-    if (R >= to.bits) return inRing(y, to.bits);
-    return extend(p, y, true, flo >= 0n, to.bits);
+    // 5. into the result's ring (T's, or wider with `ring`).
+    if (R >= outBits) return inRing(y, outBits);
+    return extend(p, y, true, flo >= 0n, outBits);
   });
 }
 

@@ -7,7 +7,7 @@
 import type { Graph, Node } from "../../compiler/ir.js";
 import { assertNever } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
-import { intAttr, matrixAttr, mulcConstants } from "../../compiler/ops.js";
+import { elemAttr, intAttr, matrixAttr, mulcConstants } from "../../compiler/ops.js";
 import { scaleShift } from "../../compiler/types.js";
 import { evalNode } from "../plain/run.js";
 import { conv2d, linear, batchnorm, avgpool, gavgpool } from "../plain/kernels/layers.js";
@@ -200,8 +200,8 @@ class Ctx {
         return concat(parts, intAttr(node.attrs, "axis"));
       }
       case "requant": {
-        const to = { bits: N, signed: t.signed };
-        return requant(p, this.share(x), xt!.signed, xt!.nonneg, intAttr(node.attrs, "mult"), intAttr(node.attrs, "shift"), to, this.ranges[x]!);
+        // Saturated to `to`, delivered in the node's ring N (wider when `ring` is set).
+        return requant(p, this.share(x), xt!.signed, xt!.nonneg, intAttr(node.attrs, "mult"), intAttr(node.attrs, "shift"), elemAttr(node.attrs, "to"), this.ranges[x]!, N);
       }
       case "argmax":
         return argmax(p, this.share(x), xt!.signed, N);

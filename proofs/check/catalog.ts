@@ -93,6 +93,23 @@ function offsetRanges(N: number, widestOnly = false): [boolean, bigint, bigint][
   return out;
 }
 
+/** requant with `ring = K`: the saturated value delivered in K > width(T) bits (headroom). */
+function requantRingItems(N: number): [string, Proto<any>, Mode][] {
+  const out: [string, Proto<any>, Mode][] = [];
+  for (const signed of [true, false]) {
+    const [lo, hi] = range(N, signed);
+    for (const to of [{ bits: 3, signed: false }, { bits: 3, signed: true }, { bits: 2, signed: false }]) {
+      for (const [mult, shift] of [[1, 0], [1, 2], [3, 1], [5, 3], [1, -1]] as const) {
+        for (const extra of [1, 2, 5]) {
+          const q = { N, signed, nonneg: false, mult, shift, to, range: { lo, hi }, out: to.bits + extra };
+          out.push([`requant ring ${JSON.stringify(q, (_, v) => (typeof v === "bigint" ? Number(v) : v))}`, P.requantProto(q), ALL()]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 function clampItems(N: number, signed: boolean, all: boolean): [string, Proto<any>, Mode][] {
   const vs = bounds(N, signed);
   const [lo, hi] = range(N, signed);
@@ -241,6 +258,9 @@ export const CATALOG: Entry[] = [
       }
       return out;
     }),
+  row("requant/ring", "proofs/requant.md", "requant with ring = K: the saturated value in Z_2^K (K > width of T)", "every sharing × a parameter grid; randomness sampled, 1 PRG draw per case; provenance", false,
+    { full: "N = 5: i/u × T ∈ {u3, i3, u2} × 5 (M, s) × K − width(T) ∈ {1, 2, 5}", quick: "N = 4, the same grid" },
+    (s) => requantRingItems(pick(s, 5, 4))),
   row("requant/inputs", "proofs/requant.md", "requant: clamp(⌊(x·M + 2^(s−1))/2^s⌋) (or x·M·2^−s) for every sharing within the interval", "every sharing in the interval × a parameter grid; randomness sampled, 1 PRG draw per case; provenance", false,
     { full: "N = 4: i/u × 3 intervals × M ∈ {1,3,5} × s ∈ {−1,0,1,2,3} × T ∈ {i2,i3,u3,i5}; N = 8: compiler-sized M, s", quick: "N = 4: M = 3, s ∈ {0, 2}" },
     (s) => {

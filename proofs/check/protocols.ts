@@ -350,19 +350,22 @@ export interface RequantParams {
   shift: number;
   to: { bits: number; signed: boolean };
   range: Interval;
+  /** The result's ring (`ring = K`); default: to's width. */
+  out?: number;
 }
 
 export function requantProto(q: RequantParams): Proto<Share> {
   const { N, signed, nonneg, mult, shift, to, range } = q;
+  const out = q.out ?? to.bits;
   return {
     draws: [sh("x", N)],
-    run: (p, [x]) => requant(p, share(N, x!), signed, nonneg, mult, shift, to, range),
+    run: (p, [x]) => requant(p, share(N, x!), signed, nonneg, mult, shift, to, range, out),
     output: ringOut,
     spec: ([x]) => {
       const v = readAs(x!, N, signed);
       // precondition: the analysis' interval holds x (and nonneg means x < 2^(N−1))
       if (v < range.lo || v > range.hi || (nonneg && (v < 0n || v >= 1n << BigInt(N - 1)))) return undefined;
-      return ringSpec(to.bits, S.requant(v, BigInt(mult), shift, to.bits, to.signed));
+      return ringSpec(out, S.requant(v, BigInt(mult), shift, to.bits, to.signed));
     },
     leaves: composite,
   };

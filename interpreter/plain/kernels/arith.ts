@@ -130,9 +130,10 @@ export function mul(x: Tensor, y: Tensor, out: Elem): Tensor {
  * Clamping compares with Number(lo), Number(hi): these round only when |bound| > 2^53,
  * i.e. beyond any value the double path produces, so the comparisons are exact.
  */
-export function requant(x: Tensor, mult: bigint, shift: number, out: Elem): Tensor {
+/** `to`: the saturation's type (default: `out`, the result's element type, which may be wider). */
+export function requant(x: Tensor, mult: bigint, shift: number, out: Elem, to: Elem = out): Tensor {
   if (!Number.isInteger(shift)) throw new Error(`requant: shift ${shift} is not an integer`);
-  const [lo, hi] = typeRange(out);
+  const [lo, hi] = typeRange(to);
   const mx = magBits(x) + bitLength(mult);
   const log2Bound = shift > 0 ? Math.max(mx, shift - 1) + 1 : mx - shift;
   const mulN = Number(mult);
