@@ -82,6 +82,26 @@ export function ineligible(g: Graph, n: Node): string | undefined {
 
 // ---------------------------------------------------------------- integer data helpers
 
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
+
+/** filterAt on doubles: kernel k of a row-major [.., 3, 3] array starting at `base`. */
+function filterAtNumber(t: WinogradTile, a: number, b: number, w: Float64Array, base: number): number {
+  let s = 0;
+  for (let u = 0; u < 3; u++) {
+    const ga = t.Gn[a]![u]!;
+    if (ga === 0) continue;
+    for (let v = 0; v < 3; v++) {
+      const gb = t.Gn[b]![v]!;
+      if (gb !== 0) s += ga * gb * w[base + u * 3 + v]!;
+    }
+  }
+  return s;
+}
+
 function readData(d: ParamData): bigint[] {
   const out = new Array<bigint>(d.data.length);
   if (d.data instanceof Float64Array) for (let i = 0; i < out.length; i++) out[i] = BigInt(d.data[i]!);
@@ -176,7 +196,11 @@ function emit(b: GraphBuilder, g: Graph, n: Node, x: number, t: WinogradTile, pi
   const decl: Declared | undefined = pinned === undefined ? undefined : { bits: pinned, signed: true, nonneg: false };
   const wNode = g.nodes[n.inputs[1]!]!;
   const wName = wNode.attrs.name as string;
-  const w = readData(g.params.get(wName)!);
+  const wData = g.params.get(wName)!;
+  // The filter transform in doubles when every |u| ≤ K1²·(Σ|Gn row|)²·max|w| stays below 2^51
+  // (exact, and within the IR's double representation of ≤ 52-bit parameters).
+  const wFast = wData.data instanceof Float64Array && maxAbs(wData.data) * outputFactor(t) * 64 < 2 ** 51 ? wData.data : undefined;
+  const w = wFast ? [] : readData(wData);
   const xt = b.type(x);
   const [C, H, W] = xt.shape as [number, number, number];
   const O = wNode.type.shape[0]!;
@@ -223,15 +247,33 @@ function emit(b: GraphBuilder, g: Graph, n: Node, x: number, t: WinogradTile, pi
       const V = track(b.add("linmap", [Ta], { m: inputRows(t, W, geo.tw, pad, c), axis: 2 }, origin, decl));
       vBits = Math.max(vBits, signedWidthFor(b.ranges[V]!.lo, b.ranges[V]!.hi));
       // U''[o, ci] = (K1/D_a)(K1/D_c)·Σ Gn[a][u] w[o,ci,u,v] Gn[c][v]: the server's plaintext filter transform.
-      const f = BigInt((t.K1 / t.D[a]!) * (t.K1 / t.D[c]!));
-      const u: bigint[] = new Array<bigint>(O * C);
-      for (let o = 0; o < O; o++) {
-        for (let ci = 0; ci < C; ci++) {
-          const base = (o * C + ci) * 9;
-          u[o * C + ci] = f * filterAt(t, a, c, (i, j) => w[base + i * 3 + j]!);
+      const fn = (t.K1 / t.D[a]!) * (t.K1 / t.D[c]!);
+      let data: ParamData;
+      let bits: number;
+      if (wFast) {
+        // Doubles are exact here (|u| < 2^52, checked below): no BigInt per weight.
+        const u = new Float64Array(O * C);
+        let lo = 0;
+        let hi = 0;
+        for (let i = 0; i < O * C; i++) {
+          const v = fn * filterAtNumber(t, a, c, wFast, i * 9);
+          u[i] = v;
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
         }
+        bits = signedWidthFor(BigInt(lo), BigInt(hi));
+        data = { shape: [O, C, 1, 1], bits, signed: true, data: u };
+      } else {
+        const f = BigInt(fn);
+        const u: bigint[] = new Array<bigint>(O * C);
+        for (let o = 0; o < O; o++) {
+          for (let ci = 0; ci < C; ci++) {
+            const base = (o * C + ci) * 9;
+            u[o * C + ci] = f * filterAt(t, a, c, (i, j) => w[base + i * 3 + j]!);
+          }
+        }
+        ({ data, bits } = paramData([O, C, 1, 1], u));
       }
-      const { data, bits } = paramData([O, C, 1, 1], u);
       uBits = Math.max(uBits, bits);
       const uType: TensorType = { bits, signed: true, shape: [O, C, 1, 1], vis: "server", scale: wScale, nonneg: false };
       const U = b.param(freshName(b.params, `${wName}_wg${t.m}_${a}${c}`), data, uType, wNode.origin);
