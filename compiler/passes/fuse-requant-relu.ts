@@ -42,12 +42,13 @@
 //     extension is a comparison on A bits. With a 16-bit multiplier (LeNet: W = K + 16) W2
 //     adds bytes (871,034 → 930,060 B); with a power-of-two rescale (ResNet's std/nn blocks,
 //     M = 1, W ≈ K) it saves them (24,986,987 → 20,982,675 B after the batch-norm fold,
-//     against 22,118,107 B with W1). So the pass decides per site with the dealer cost model
-//     (compiler/cost, exact to the byte for the runtime's protocols): W1 wherever it
-//     applies, then, site by site, W2 kept when the forecast online bytes of the whole
-//     program drop. `saturatingRelu` is W2 everywhere, for tests and for comparison.
-//     The choice is priced for the dealer backend; with OT-based correlations (pq cost
-//     --correlations ot-*) a comparison costs relatively more and it may differ.
+//     against 22,118,107 B with W1). So the pass decides per site with the cost model for
+//     the target correlations (compiler/cost; the dealer's is exact to the byte): W1 wherever
+//     it applies, then, site by site, W2 kept when the forecast online bytes of the whole
+//     program drop — priced as the pipeline will finish it, with the spare bit the
+//     `headroom` pass gives a requantized value that is extended later (`ring = A + 1`),
+//     which takes W2's unknown MSB away. `saturatingRelu` is W2 everywhere, for tests and
+//     for comparison.
 //
 // Not expressible without a new primitive (reported, not added): one comparison serving
 // the ReLU, the requantization's rounding and the next layer's extension at once, i.e. a
@@ -57,6 +58,7 @@ import type { Graph, Node } from "../ir.js";
 import { users } from "../ir.js";
 import { elemAttr } from "../ops.js";
 import { forecast } from "../cost/model.js";
+import { headroomSites, widen } from "./headroom.js";
 import type { Program } from "../lower.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
@@ -187,6 +189,22 @@ function onlineBytes(p: Program, target: PassContext["target"]): number {
 }
 
 /**
+ * A trial's forecast as the pipeline will finish it: the `headroom` pass later gives every
+ * requantized value that a wider op lifts a spare bit (`ring = A + 1`) where that pays, which
+ * removes W2's drawback (an unknown MSB after the saturation). Price W2 with it.
+ */
+function priced(p: Program, target: PassContext["target"]): number {
+  const sites = headroomSites(p).filter((id) => p.graph.nodes[id]!.op === "requant");
+  const plain = onlineBytes(p, target);
+  if (sites.length === 0) return plain;
+  try {
+    return Math.min(plain, onlineBytes(widen(p, new Set(sites)), target));
+  } catch {
+    return plain; // a use refuses the wider type: headroom will not widen these either
+  }
+}
+
+/**
  * W1 everywhere it applies, and W2 at each site where the cost model says it pays more:
  * greedily, site by site in program order, keeping a site's W2 (and W1 wherever it still
  * applies) when the forecast online bytes of the whole program drop.
@@ -200,12 +218,12 @@ export function fuseRequantRelus(p: Program, ctx?: PassContext): PassResult {
   let note = "";
   if (sites.length > 0) {
     try {
-      let bestCost = onlineBytes(w1.program, target);
+      let bestCost = priced(w1.program, target);
       const start = bestCost;
       for (const s of sites) {
         const trial = new Set([...chosen, s]);
         const q = widenRequants(dropSaturatedRelus(p, trial).program);
-        const c = onlineBytes(q.program, target);
+        const c = priced(q.program, target);
         if (c < bestCost) [best, bestCost, chosen] = [q, c, trial];
       }
       if (chosen.size > 0) note = `the saturation to uA replaced the ReLU before ${chosen.size} of ${sites.length} requantization${sites.length === 1 ? "" : "s"}, where the cost model (${target}) forecasts fewer bytes (${start.toLocaleString("en-US")} → ${bestCost.toLocaleString("en-US")} B online)`;

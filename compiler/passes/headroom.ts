@@ -34,26 +34,60 @@ import { unchanged } from "./pass.js";
 
 const WIDENABLE = new Set(["conv2d", "linear", "batchnorm", "add", "sub", "requant"]);
 
+/**
+ * Ops that read their operands as values, so a wider representation of an operand changes
+ * nothing they compute. Not here: msb, wrap, truncreduce and the like read bits of the
+ * representation; zext of a signed value (sext of an unsigned one) reads its bits with the
+ * other signedness.
+ */
+const READS_VALUES = new Set([
+  "conv2d", "linear", "batchnorm", "add", "sub", "requant", "relu", "maxpool", "avgpool", "gavgpool",
+  "flatten", "reshape", "concat", "argmax", "mulc", "sqplus", "mul", "sum", "linmap", "clamp", "neg",
+]);
+/** Ops whose result type follows the operand's width: their own uses must read values too. */
+const PROPAGATES = new Set(["relu", "maxpool", "flatten", "reshape", "concat", "clamp"]);
+
+/** Every use of node id, through width-propagating ops, reads values (and is no model output). */
+function readsValues(g: Program["graph"], byUser: number[][], id: number, outputs: Set<number>): boolean {
+  if (outputs.has(id)) return false;
+  for (const u of byUser[id] ?? []) {
+    const op = g.nodes[u]!.op;
+    // an extension reads the value when it reads the bits with the value's own signedness
+    const sameReading = (op === "zext" && !g.nodes[id]!.type.signed) || (op === "sext" && g.nodes[id]!.type.signed);
+    if (!READS_VALUES.has(op) && !sameReading) return false;
+    if (PROPAGATES.has(op) && !readsValues(g, byUser, u, outputs)) return false;
+  }
+  return true;
+}
+
 /** Values whose lift would become known-MSB with one more bit. */
 export function headroomSites(p: Program): number[] {
   const g = p.graph;
   const byUser = users(g);
+  const outputs = new Set(g.outputs.map((o) => o.node));
   const out: number[] = [];
   for (const n of g.nodes) {
     const t = n.type;
     if (!WIDENABLE.has(n.op) || t.vis !== "shared" || t.nonneg || t.bits >= 64) continue;
     if (msbOffset(p.ranges[n.id]!, t.bits) !== undefined) continue;
-    if (g.outputs.some((o) => o.node === n.id)) continue;
+    if (!readsValues(g, byUser, n.id, outputs)) continue;
     const lifted = (byUser[n.id] ?? []).some((u) => g.nodes[u]!.type.bits > t.bits && g.nodes[u]!.op !== "requant");
     if (lifted) out.push(n.id);
   }
   return out;
 }
 
-/** The program with the given values computed one bit wider. */
+/**
+ * The program with the given values computed one bit wider. Ops whose result type follows
+ * their operand's width (relu, maxpool, …) are retyped with it; every other op keeps its
+ * declared width.
+ */
 export function widen(p: Program, ids: ReadonlySet<number>): Program {
   return rebuild(p, (n: Node, map, b) => {
-    if (!ids.has(n.id)) return undefined;
+    if (!ids.has(n.id)) {
+      if (!PROPAGATES.has(n.op)) return undefined;
+      return b.add(n.op, n.inputs.map(map), n.attrs, n.origin);
+    }
     const bits = n.type.bits + 1;
     // A requantization keeps its saturation type `to` and delivers the result in `ring` bits.
     const attrs = n.op === "requant" ? { ...n.attrs, ring: bits } : n.attrs;
@@ -107,7 +141,19 @@ export const headroomEverywhere: Pass = {
   run(p) {
     const sites = headroomSites(p);
     if (sites.length === 0) return unchanged(p, "no shared value is lifted into a wider ring with its MSB unknown");
-    return { program: widen(p, new Set(sites)), note: `one spare bit on ${sites.length} lifted value${sites.length === 1 ? "" : "s"}`, applied: true };
+    // every site whose widening types (a concat of operands of unequal widths may refuse one)
+    const chosen = new Set<number>();
+    let program = p;
+    for (const s of sites) {
+      try {
+        program = widen(p, new Set([...chosen, s]));
+        chosen.add(s);
+      } catch {
+        // left as it is
+      }
+    }
+    if (chosen.size === 0) return unchanged(p, "no candidate can take a spare bit");
+    return { program, note: `one spare bit on ${chosen.size} of ${sites.length} lifted value${sites.length === 1 ? "" : "s"}`, applied: true };
   },
 };
 
