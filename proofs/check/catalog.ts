@@ -32,7 +32,7 @@ export interface Entry {
 const COST: Record<string, number> = {
   "millionaire/exhaustive": 60, "trunc/inputs": 16, "requant/inputs": 16, "mul/exhaustive": 14, "mul/algebraic": 2,
   "linear/exhaustive": 11, "truncReduce/exhaustive": 9, "lift/inputs": 8, "maxpool/inputs": 8, "extend/exhaustive": 6,
-  "extend/inputs": 6, "lessThan/inputs": 6, "clamp/inputs": 6, "argmax/inputs": 5, "avgpool/conv": 5, "linear/algebraic": 15,
+  "extend/inputs": 6, "lessThan/inputs": 26, "wrap/inputs": 14, "clamp/inputs": 6, "argmax/inputs": 5, "avgpool/conv": 5, "linear/algebraic": 15,
   "open/exhaustive": 5, "select/algebraic": 10, "batchnorm/exhaustive": 4, "reveal/exhaustive": 3, "winograd2/binary": 8,
 };
 
@@ -202,12 +202,12 @@ export const CATALOG: Entry[] = [
     { full: "N = 1", quick: "N = 1" }, () => [["N=1", P.reluProto(1), EX]]),
   row("relu/inputs", "proofs/relu.md", "relu: correct for every sharing; frames only from leaves", "every sharing; randomness sampled, 1 PRG draw per case; provenance", false,
     { full: "N = 2..8", quick: "N = 2..4" }, (s) => pick(s, upTo(2, 8), upTo(2, 4)).map((N) => [`N=${N}`, P.reluProto(N), ALL()])),
-  row("wrap/inputs", "proofs/wrap.md", "wrap: carry of x + y for every sharing; frames only from and", "every sharing (N ≤ 4) / every value, split sampled (N ≥ 5); triples sampled, 1 PRG draw per case", false,
-    { full: "N = 1..4 all sharings; N = 5..8 all values", quick: "N = 1..3" },
-    (s) => pick<[string, Proto<any>, Mode][]>(s, [...upTo(1, 4).map((N): [string, Proto<any>, Mode] => [`N=${N}`, P.wrapProto(N), ALL()]), ...upTo(5, 8).map((N): [string, Proto<any>, Mode] => [`N=${N} values`, P.wrapProto(N), VALUES()])], upTo(1, 3).map((N) => [`N=${N}`, P.wrapProto(N), ALL()]))),
-  row("lessThan/inputs", "proofs/lessThan.md", "lessThan: [x < y] (signed and unsigned) for every sharing", "every sharing (N ≤ 4) / every value, split sampled (N ≥ 5); triples sampled, 1 PRG draw per case", false,
-    { full: "N = 1..4 all sharings; N = 5..8 all values; i and u", quick: "N = 1..3, i and u" },
-    (s) => [true, false].flatMap((sg) => pick<[string, Proto<any>, Mode][]>(s, [...upTo(1, 4).map((N): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N}`, P.lessThanProto(N, sg), ALL()]), ...upTo(5, 8).map((N): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N} values`, P.lessThanProto(N, sg), VALUES()])], upTo(1, 3).map((N) => [`${sg ? "i" : "u"}${N}`, P.lessThanProto(N, sg), ALL()])))),
+  row("wrap/inputs", "proofs/wrap.md", "wrap: carry of x + y for every sharing; frames only from and", "every sharing (N ≤ 5) / every value, split sampled (N ≥ 6); triples sampled, 1 PRG draw per case", false,
+    { full: "N = 1..5 all sharings; N = 6..8 all values", quick: "N = 1..3" },
+    (s) => pick<[string, Proto<any>, Mode][]>(s, [...upTo(1, 5).map((N): [string, Proto<any>, Mode] => [`N=${N}`, P.wrapProto(N), ALL()]), ...upTo(6, 8).map((N): [string, Proto<any>, Mode] => [`N=${N} values`, P.wrapProto(N), VALUES()])], upTo(1, 3).map((N) => [`N=${N}`, P.wrapProto(N), ALL()]))),
+  row("lessThan/inputs", "proofs/lessThan.md", "lessThan: [x < y] (signed and unsigned) for every sharing", "every sharing (N ≤ 5) / every value, split sampled (N ≥ 6); triples sampled, 1 PRG draw per case", false,
+    { full: "N = 1..5 all sharings; N = 6..8 all values; i and u", quick: "N = 1..3, i and u" },
+    (s) => [true, false].flatMap((sg) => pick<[string, Proto<any>, Mode][]>(s, [...upTo(1, 5).map((N): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N}`, P.lessThanProto(N, sg), ALL()]), ...upTo(6, 8).map((N): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N} values`, P.lessThanProto(N, sg), VALUES()])], upTo(1, 3).map((N) => [`${sg ? "i" : "u"}${N}`, P.lessThanProto(N, sg), ALL()])))),
   row("clamp/inputs", "proofs/clamp.md", "clamp(x, lo, hi) for every sharing and every pair of bounds (incl. lo > hi)", "every sharing × every (lo, hi) (N ≤ 4) / edge bounds (N = 6); randomness sampled, 1 PRG draw per case", false,
     { full: "i/u N = 1..4 all bounds; i/u N = 6 bounds in {min, min+1, −1, 0, 1, max−1, max}", quick: "i/u N = 1..3 all bounds" },
     (s) => [true, false].flatMap((sg) => [...pick(s, upTo(1, 4), upTo(1, 3)).flatMap((N) => clampItems(N, sg, true)), ...(s === "full" ? clampItems(6, sg, false) : [])])),
