@@ -57,6 +57,7 @@
 import type { Graph, Node } from "../ir.js";
 import { users } from "../ir.js";
 import { elemAttr } from "../ops.js";
+import { PqError } from "../../grammar/diagnostics.js";
 import { forecast } from "../cost/model.js";
 import { headroomSites, widen } from "./headroom.js";
 import type { Program } from "../lower.js";
@@ -199,7 +200,8 @@ function priced(p: Program, target: PassContext["target"]): number {
   if (sites.length === 0) return plain;
   try {
     return Math.min(plain, onlineBytes(widen(p, new Set(sites)), target));
-  } catch {
+  } catch (e) {
+    if (!(e instanceof PqError)) throw e;
     return plain; // a use refuses the wider type: headroom will not widen these either
   }
 }

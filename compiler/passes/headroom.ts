@@ -23,6 +23,7 @@
 // the saturation type and costs nothing when the protocol's working ring is wider anyway),
 // whose MSB is not already known (not `nonneg`, range spanning half the ring or more), used
 // by some op in a wider ring.
+import { PqError } from "../../grammar/diagnostics.js";
 import type { Node } from "../ir.js";
 import { users } from "../ir.js";
 import { forecast } from "../cost/model.js";
@@ -113,8 +114,9 @@ export function headroomPass(p: Program, ctx?: PassContext): PassResult {
     let q: Program;
     try {
       q = widen(p, trial);
-    } catch {
-      continue; // the op cannot take the wider width (a typing rule refused it): leave it
+    } catch (e) {
+      if (!(e instanceof PqError)) throw e;
+      continue; // a use cannot take the wider width (a typing rule refused it): leave it
     }
     const c = onlineBytes(q, target);
     if (c < bestCost) {
@@ -148,8 +150,8 @@ export const headroomEverywhere: Pass = {
       try {
         program = widen(p, new Set([...chosen, s]));
         chosen.add(s);
-      } catch {
-        // left as it is
+      } catch (e) {
+        if (!(e instanceof PqError)) throw e; // a typing refusal leaves the value as it is
       }
     }
     if (chosen.size === 0) return unchanged(p, "no candidate can take a spare bit");
