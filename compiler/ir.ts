@@ -12,7 +12,7 @@ export const OPS = [
   "conv2d", "linear", "batchnorm", "relu", "sqplus", "avgpool", "gavgpool", "maxpool",
   "flatten", "reshape", "concat", "requant", "argmax",
   // local primitives
-  "add", "sub", "neg", "mulc", "shl", "sum", "linmap",
+  "add", "sub", "neg", "mulc", "shl", "divexact", "sum", "linmap",
   // interactive primitives
   "mul", "msb", "drelu", "wrap", "b2a", "select", "clamp", "trunc", "truncreduce",
   "zext", "sext", "reveal",

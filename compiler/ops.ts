@@ -4,7 +4,7 @@
 // table; the backends implement the semantics of docs/LANGUAGE.md.
 import { type Attrs, type AttrValue, type ElemSpec, type Node, type Op } from "./ir.js";
 import {
-  divScale, formatScale, joinVis, sameScale, mulScale, normScale, numel, scaleShift, typeRange,
+  divScale, formatScale, joinVis, sameScale, mulScale, normScale, numel, scaleShift, scaleValue, typeRange,
   type Scale, type TensorType, type Visibility,
 } from "./types.js";
 import type { Code } from "../grammar/diagnostics.js";
@@ -406,6 +406,33 @@ const shl: OpDescriptor = {
   },
 };
 
+/**
+ * Exact division by an odd public integer q of a value known to be a multiple of q (the
+ * Winograd F(4×4,3×3) chain's factor 9). Local on shares: multiplication by q⁻¹ mod 2^N,
+ * since x = q·y in Z implies y ≡ x·q⁻¹ (mod 2^N). The plaintext interpreter checks the
+ * precondition. The scale grows by q (the same real value); a scale that is then a power of
+ * two up to rounding of the decimal arithmetic is taken as that power of two.
+ */
+const divexact: OpDescriptor = {
+  op: "divexact", kind: "local", arity: [1, 1], attrs: { by: { kind: "int", required: true } },
+  summary: "x / q for an odd public q that divides every value of x (local: × q⁻¹ mod 2^N)",
+  infer([x], a, fail) {
+    const q = intAttr(a, "by");
+    need(Number.isSafeInteger(q) && q >= 1 && q % 2 === 1, fail, "divexact", `divisor ${q} must be an odd positive integer`);
+    const Q = BigInt(q);
+    const range = { lo: -floorDivB(-x!.range.lo, Q), hi: floorDivB(x!.range.hi, Q) };
+    const v = scaleValue(x!.type.scale) * q;
+    const e = Math.round(Math.log2(v));
+    const scale: Scale = Math.abs(v / 2 ** e - 1) < 1e-9 ? { kind: "pow2", exp: e } : { kind: "real", value: v };
+    return { shape: [...x!.type.shape], scale, range, vis: x!.type.vis };
+  },
+};
+
+function floorDivB(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
 const sum: OpDescriptor = {
   op: "sum", kind: "local", arity: [1, 1], attrs: { axis: { kind: "int" } },
   summary: "sum of all elements, or along one axis",
@@ -642,7 +669,7 @@ export const DESCRIPTORS: { readonly [K in Op]: OpDescriptor } = {
   conv2d, linear, batchnorm, relu, sqplus,
   avgpool: pool("avgpool"), gavgpool, maxpool: pool("maxpool"),
   flatten, reshape, concat, requant, argmax,
-  add: addsub("add"), sub: addsub("sub"), neg, mulc, shl, sum, linmap,
+  add: addsub("add"), sub: addsub("sub"), neg, mulc, shl, divexact, sum, linmap,
   mul, msb: bit("msb"), drelu: bit("drelu"), wrap, b2a, select, clamp,
   trunc: truncOp("trunc"), truncreduce: truncOp("truncreduce"), zext: ext("zext"), sext: ext("sext"), reveal,
 };

@@ -140,3 +140,12 @@ export function sameType(a: TensorType, b: TensorType): boolean {
 export function msbOffset(range: { lo: bigint; hi: bigint }, N: number): bigint | undefined {
   return range.hi - range.lo < 1n << BigInt(N - 1) ? -range.lo : undefined;
 }
+
+/** The inverse of an odd q modulo 2^N (Newton's iteration: each step doubles the correct bits). */
+export function oddInverse(q: bigint, N: number): bigint {
+  if ((q & 1n) === 0n) throw new Error(`oddInverse: ${q} is even`);
+  const m = (1n << BigInt(N)) - 1n;
+  let inv = q & m; // correct to 3 bits for odd q (q·q ≡ 1 mod 8)
+  for (let bits = 3; bits < N; bits *= 2) inv = (inv * (2n - q * inv)) & m;
+  return inv & m;
+}

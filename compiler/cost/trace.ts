@@ -261,6 +261,7 @@ class Tracer {
       case "neg":
       case "mulc":
       case "shl":
+      case "divexact":
       case "linmap":
         this.lifted(x, N);
         return;

@@ -26,10 +26,10 @@
 // Y' is a multiple of 4, so truncreduce's exact ⌊Y'/4⌋ is Y, at the conv's own scale.
 // A bias b enters once, as 4·b on the position (1, 1), whose output coefficient is 1 for
 // every pixel (column 1 of Aᵀ is all ones).
-// F(4×4,3×3) has G with denominators 4, 6 and 24: the factor is 576 = 2⁶·3², and no
-// exact op of the IR divides by 9 (trunc only shifts; multiplying shares by 9⁻¹ mod 2^N
-// is exact and local but the range analysis cannot type it). Its cost is computed and
-// reported; it is applied only once the IR has such a division (proposed in the report).
+// F(4×4,3×3) has G with denominators 4, 6 and 24: the factor is 576 = 2⁶·3². truncreduce
+// removes 2⁶ exactly (the value is a multiple of 576), and `divexact(by = 9)` removes 9:
+// x = 9y exactly, so y ≡ x·9⁻¹ (mod 2^N), a local multiplication on shares that the range
+// analysis types as y's interval (ops.ts).
 //
 // Widths. Each chain is typed at one width Nw (its widest node, found by a dry run) so
 // that x is extended once (the first linmap lifts it, as conv2d would) and every later
@@ -38,7 +38,7 @@
 // no longer holds it are retyped (values are unchanged: the rewrite is exact).
 //
 // Choice by cost (a function here; compiler/cost is separate): per layer, direct vs
-// F(2,3) (vs F(4,3), reported) in bits of the interactive part, in one of two accountings:
+// F(2,3) vs F(4,3) in bits of the interactive part, in one of two accountings:
 //   dealer: the bilinear-triple protocol sends (|W| + |x|)·N bits (linear.ts), so direct
 //           costs (9·C·O + C·H·W)·N0 and Winograd 16·(C·O + C·T)·Nw + the truncreduce;
 //           with |x| = C·H·W for direct and 4·C·H'W' for F(2,3) it never wins here;
@@ -61,8 +61,8 @@ export type Accounting = "dealer" | "iknp";
 export interface WinogradOptions {
   /** Which cost decides (default iknp, the OT accounting the passes' targets use). */
   accounting?: Accounting;
-  /** Tests and measurements: rewrite every eligible layer with F(2,3) regardless of cost. */
-  force?: boolean;
+  /** Tests and measurements: rewrite every eligible layer with F(2,3) (true) or F(4,3) regardless of cost. */
+  force?: boolean | "F4";
 }
 
 /** Why a conv2d is not a candidate, or undefined when it is one. */
@@ -285,16 +285,28 @@ function emit(b: GraphBuilder, g: Graph, n: Node, x: number, t: WinogradTile, pi
     const Ya = track(b.add("linmap", [Z!], { m: outputRows(at, t, Ho, geo.th, a), axis: 1 }, origin, decl));
     Y = Y === undefined ? Ya : track(b.add("add", [Y, Ya], {}, origin, decl));
   }
-  const shift = Math.log2(K);
+  // Y = K·(d ⋆ g) exactly, K = 2^shift·q with q odd (F(2,3): 4 = 2²; F(4,3): 576 = 2⁶·9):
+  // truncreduce removes 2^shift, divexact the odd q (local: × q⁻¹ mod 2^N).
+  const { shift, q } = splitFactor(K);
   let out = Y!;
-  if (Number.isInteger(shift)) {
-    // truncreduce needs a ring wider than its shift (a chain of tiny values: widen it).
-    width = Math.max(width, shift + 1);
-    if (pinned !== undefined || b.type(Y!).bits > shift) out = b.add("truncreduce", [Y!], { by: shift }, origin);
-  }
+  // truncreduce needs a ring wider than its shift (a chain of tiny values: widen it).
+  width = Math.max(width, shift + 1);
+  if (pinned !== undefined || b.type(Y!).bits > shift) out = b.add("truncreduce", [Y!], { by: shift }, origin);
+  if (q > 1 && out !== Y) out = b.add("divexact", [out], { by: q }, origin);
   return {
     out, width, vBits, uBits, positions: t.alpha * t.alpha, uSize: O * C, vSize: C * geo.th * geo.tw,
   };
+}
+
+/** K = 2^shift·q with q odd. */
+function splitFactor(K: number): { shift: number; q: number } {
+  let shift = 0;
+  let q = K;
+  while (q % 2 === 0) {
+    q /= 2;
+    shift++;
+  }
+  return { shift, q };
 }
 
 /** A scratch builder holding only x (as an input of its type and interval): for dry runs. */
@@ -339,12 +351,11 @@ function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; element
 }
 
 function winogradCost(e: Emitted, t: WinogradTile, xType: TensorType, outElems: number, acc: Accounting): { bits: number; elements: number } {
-  const s = Math.log2(outputFactor(t));
   // One product per position: U [O, C] times V [C, T].
   const C = xType.shape[0]!;
   const Oc = e.uSize / C;
   const T = e.vSize / C;
-  const divide = Number.isInteger(s) ? s : 0;
+  const divide = splitFactor(outputFactor(t)).shift;
   if (acc === "dealer") {
     return { bits: e.positions * (e.uSize + e.vSize) * e.width + (divide ? outElems * dealerTruncReduce(divide) : 0), elements: e.positions * e.vSize };
   }
@@ -362,7 +373,7 @@ function winogradCost(e: Emitted, t: WinogradTile, xType: TensorType, outElems: 
 interface LayerLog {
   id: number;
   path: string;
-  choice: "direct" | "F(2×2,3×3)";
+  choice: "direct" | "F(2×2,3×3)" | "F(4×4,3×3)";
   costs: LayerCosts;
   why?: string;
 }
@@ -409,7 +420,7 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
   const acc: Accounting = opts.accounting ?? "iknp";
   return {
     name: "winograd",
-    summary: "3×3 stride-1 convolutions with server weights as Winograd F(2×2,3×3): local transforms, server-side filter transform, chosen by cost",
+    summary: "3×3 stride-1 convolutions with server weights as Winograd F(2×2,3×3) or F(4×4,3×3): local transforms, server-side filter transform, the tile (or direct) chosen by cost",
     run(p): PassResult {
       const g = p.graph;
       const candidates = g.nodes.filter((n) => ineligible(g, n) === undefined);
@@ -431,16 +442,19 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
           costs.f2 = c.bits;
           costs.elements.f2 = c.elements;
         }
-        if (typeof e4 !== "string") costs.f4 = winogradCost(e4, F4, xType, outElems, acc).bits;
-        const useF2 = costs.f2 !== undefined && (opts.force === true || costs.f2 < costs.direct);
-        if (!useF2 && why === undefined) why = "direct is cheaper";
-        if (costs.f4 !== undefined && costs.f4 < Math.min(costs.direct, costs.f2 ?? Infinity)) {
-          why = `${why ?? "F(2×2,3×3) chosen"}; F(4×4,3×3) would be cheapest (${bitsText(costs.f4)}) but needs an exact division by 9`;
-        }
-        const log: LayerLog = { id: n.id, path: n.origin.path, choice: useF2 ? "F(2×2,3×3)" : "direct", costs };
+        if (typeof e4 === "string") why = `${why ? `${why}; ` : ""}F(4×4,3×3) does not fit: ${e4}`;
+        else costs.f4 = winogradCost(e4, F4, xType, outElems, acc).bits;
+        // The tile by cost: the cheapest of direct, F(2,3) and F(4,3) (or the forced one).
+        const best = Math.min(costs.direct, costs.f2 ?? Infinity, costs.f4 ?? Infinity);
+        const tile = opts.force === "F4" ? (costs.f4 !== undefined ? F4 : undefined)
+          : opts.force === true ? (costs.f2 !== undefined ? F2 : undefined)
+          : costs.f4 !== undefined && costs.f4 === best && best < costs.direct ? F4
+          : costs.f2 !== undefined && costs.f2 === best && best < costs.direct ? F2 : undefined;
+        if (!tile && why === undefined) why = "direct is cheaper";
+        const log: LayerLog = { id: n.id, path: n.origin.path, choice: tile === F4 ? "F(4×4,3×3)" : tile === F2 ? "F(2×2,3×3)" : "direct", costs };
         if (why !== undefined) log.why = why;
         logs.push(log);
-        return useF2 ? F2 : undefined;
+        return tile;
       };
       // A consumer that cannot take the wider interval (a fixed-width conversion) undoes the
       // nearest rewritten layer upstream of it; retry without it.
@@ -455,11 +469,12 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
             return `${l.path}: ${l.choice} (${acc}: direct ${bitsText(c.direct)}, F(2,3) ${c.f2 !== undefined ? bitsText(c.f2) : "n/a"}${f4}` +
               `; activation receiver elements ${c.elements.direct} → ${c.elements.f2 ?? "n/a"})${l.why ? ` — ${l.why}` : ""}`;
           });
-          const total = (k: "direct" | "chosen") =>
-            logs.reduce((s, l) => s + (k === "direct" || l.choice === "direct" ? l.costs.direct : l.costs.f2!), 0);
+          const chosenCost = (l: LayerLog) => (l.choice === "F(4×4,3×3)" ? l.costs.f4! : l.choice === "F(2×2,3×3)" ? l.costs.f2! : l.costs.direct);
+          const total = (k: "direct" | "chosen") => logs.reduce((s, l) => s + (k === "direct" ? l.costs.direct : chosenCost(l)), 0);
+          const count = (c: LayerLog["choice"]) => logs.filter((l) => l.choice === c).length;
           const head = applied.length === 0
-            ? `no layer rewritten: direct is cheaper or F(2×2,3×3) does not fit for all ${logs.length} candidates (${acc} accounting)`
-            : `F(2×2,3×3) on ${applied.length} of ${logs.length} 3×3 convolutions (${acc}: ${bitsText(total("direct"))} → ${bitsText(total("chosen"))})` +
+            ? `no layer rewritten: direct is cheaper or Winograd does not fit for all ${logs.length} candidates (${acc} accounting)`
+            : `Winograd on ${applied.length} of ${logs.length} 3×3 convolutions (F(2×2,3×3): ${count("F(2×2,3×3)")}, F(4×4,3×3): ${count("F(4×4,3×3)")}; ${acc}: ${bitsText(total("direct"))} → ${bitsText(total("chosen"))})` +
               (retyped > 0 ? `; ${retyped} consumers retyped for the wider intervals` : "");
           if (applied.length === 0) return { program: p, note: `${head}\n  ${lines.join("\n  ")}`, applied: false };
           return { program, note: `${head}\n  ${lines.join("\n  ")}`, applied: true };

@@ -2,7 +2,7 @@
 // (docs/LANGUAGE.md "Ops"). The two-party backend must reconstruct to exactly these values.
 import { assertNever, type AttrValue, type Graph, type Node, type ParamData } from "../../compiler/ir.js";
 import { ONE, elemName, formatType, numel, scaleShift, typeRange, type TensorType } from "../../compiler/types.js";
-import { addSub, linmap, mul, mulc, neg, relu, requant, shl, sqplus, sum } from "./kernels/arith.js";
+import { addSub, divexact, linmap, mul, mulc, neg, relu, requant, shl, sqplus, sum } from "./kernels/arith.js";
 import { b2a, clamp, drelu, msb, select, sext, trunc, truncreduce, wrapCarry, zext } from "./kernels/bits.js";
 import { argmax, avgpool, batchnorm, conv2d, gavgpool, linear, maxpool } from "./kernels/layers.js";
 import { concat, flatten, reshape } from "./kernels/shape.js";
@@ -140,6 +140,8 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
     }
     case "shl":
       return shl(arg(0), intAttr(node, "by"), t);
+    case "divexact":
+      return divexact(arg(0), intAttr(node, "by"), t);
     case "sum":
       return sum(arg(0), node.attrs["axis"] === undefined ? undefined : intAttr(node, "axis"), t);
     case "linmap":

@@ -8,7 +8,7 @@ import type { Graph, Node } from "../../compiler/ir.js";
 import { assertNever } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { elemAttr, intAttr, matrixAttr, mulcConstants } from "../../compiler/ops.js";
-import { scaleShift } from "../../compiler/types.js";
+import { oddInverse, scaleShift } from "../../compiler/types.js";
 import { evalNode } from "../plain/run.js";
 import { conv2d, linear, batchnorm, avgpool, gavgpool } from "../plain/kernels/layers.js";
 import { concat } from "../plain/kernels/shape.js";
@@ -221,6 +221,9 @@ class Ctx {
       }
       case "shl":
         return mulScalar(await this.lifted(x, N), 1n << BigInt(intAttr(node.attrs, "by")));
+      case "divexact":
+        // x = q·y exactly, so y ≡ x·q⁻¹ (mod 2^N): local on shares.
+        return mulScalar(await this.lifted(x, N), oddInverse(BigInt(intAttr(node.attrs, "by")), N));
       case "linmap":
         return linmap(await this.lifted(x, N), matrixAttr(node.attrs, "m").map((r) => r.map(BigInt)), intAttr(node.attrs, "axis"), out);
       case "mul": {

@@ -307,6 +307,8 @@ CATALOG.push(
     { full: "d ∈ Z^(6×6), g ∈ Z^(3×3)", quick: "same" }, () => X.winogradBasis(X.F4x4_3x3)),
   passRow("winograd4/ring", "proofs/passes/winograd.md", "F(4×4,3×3) in Z_2^N: 6 extra bits, >> 6, × 9^(−1) = conv mod 2^N", "fast-check", false,
     { full: "N ∈ [2, 64], 1000 runs", quick: "100 runs" }, (s) => X.winogradRing(X.F4x4_3x3, pick(s, 1000, 100))),
+  passRow("winograd4/divexact", "proofs/passes/winograd.md", "divexact by odd q is local: q·q⁻¹ ≡ 1 mod 2^N; x0·q⁻¹ + x1·q⁻¹ ≡ x/q for x a multiple of q", "q ∈ {1, 3, 5, 7, 9, 25}; D1 at every N ≤ 64; D2: every multiple x of q in iN and every sharing", true,
+    { full: "D2 at N ≤ 9", quick: "D2 at N ≤ 6" }, (s) => X.divexactLocal(pick(s, 9, 6))),
   passRow("ext-ext/exhaustive", "proofs/passes/extend-folding.md", "e2_K ∘ e1_M folds per the table (or provably does not)", "every N ≤ M ≤ K, both extensions each, every x", true,
     { full: "K ≤ 10", quick: "K ≤ 6" }, (s) => X.extExt(pick(s, 10, 6))),
   passRow("trunc-ext/exhaustive", "proofs/passes/extend-folding.md", "trunc_s∘e_M = e_M∘trunc_s; truncreduce_s∘e_M = e_(M−s)∘truncreduce_s (s < N); = 0 / −msb (s ≥ N)", "every N ≤ M, s < M, both extensions, every x", true,

@@ -8,7 +8,7 @@ import { conv2d, batchnorm, avgpool } from "../../interpreter/plain/kernels/laye
 import { addSub } from "../../interpreter/plain/kernels/arith.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { requantConstants } from "../../compiler/ops.js";
-import { divScale, msbOffset, type Scale } from "../../compiler/types.js";
+import { divScale, msbOffset, oddInverse, type Scale } from "../../compiler/types.js";
 import { LAMBDA, productCost, sirnnCost } from "../../compiler/passes/orientation.js";
 import type { Outcome } from "./engine.js";
 import * as S from "./spec.js";
@@ -935,6 +935,37 @@ export function headroomOffset(maxBits: number): Outcome {
               if (BigInt.asUintN(M, u - c) !== BigInt.asUintN(M, x)) return fail(cases, "H1: (x + c mod 2^N) − c = x in Z_2^M", `N=${N} M=${M} [${lo}, ${hi}] x=${x}`, `${BigInt.asUintN(M, x)}`, `${BigInt.asUintN(M, u - c)}`);
             }
           }
+        }
+      }
+    }
+  }
+  return { cases };
+}
+
+/**
+ * divexact (proofs/passes/winograd.md, W4). D1: oddInverse(q, N)·q ≡ 1 (mod 2^N) for odd q.
+ * D2: for every x = q·y in iN and every sharing (x0, x − x0), the local step
+ * x0·q⁻¹ + x1·q⁻¹ ≡ y (mod 2^N), and the plaintext rule x / q = y.
+ */
+export function divexactLocal(maxBits: number): Outcome {
+  let cases = 0;
+  for (const q of [1n, 3n, 5n, 7n, 9n, 576n / 64n, 25n]) {
+    for (let N = 1; N <= 64; N++) {
+      cases++;
+      const inv = oddInverse(q, N);
+      if (BigInt.asUintN(N, inv * q) !== 1n % (1n << BigInt(N))) return fail(cases, "D1: q·q⁻¹ ≡ 1 (mod 2^N)", `q=${q} N=${N}`, "1", `${BigInt.asUintN(N, inv * q)}`);
+    }
+    for (let N = 1; N <= maxBits; N++) {
+      const inv = oddInverse(q, N);
+      const half = 1n << BigInt(N - 1);
+      for (let y = -half; y < half; y++) {
+        const x = q * y;
+        if (x < -half || x >= half) continue;
+        for (let x0 = 0n; x0 < 2n * half; x0++) {
+          cases++;
+          const x1 = BigInt.asUintN(N, x - x0);
+          const got = BigInt.asUintN(N, x0 * inv + x1 * inv);
+          if (got !== BigInt.asUintN(N, y)) return fail(cases, "D2: x0·q⁻¹ + x1·q⁻¹ ≡ x/q (mod 2^N)", `q=${q} N=${N} x=${x} x0=${x0}`, `${BigInt.asUintN(N, y)}`, `${got}`);
         }
       }
     }

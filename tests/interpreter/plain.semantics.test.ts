@@ -184,6 +184,11 @@ describe("local primitives", () => {
     expect(runOp("mulc", [tensor("i8", [2, 2], [1, 2, 3, 4])], ty("i8", [2, 2]), { c: [2, -1] })).toEqual(big([2, 4, -3, -4]));
   });
 
+  it("divexact divides exact multiples of an odd q and refuses anything else", () => {
+    expect(runOp(op("divexact"), [tensor("i12", [3], [-1152, 0, 45])], ty("i8", [3]), { by: 9 })).toEqual(big([-128, 0, 5]));
+    expect(() => runOp(op("divexact"), [tensor("i12", [1], [10])], ty("i8", [1]), { by: 9 })).toThrow(/10 is not a multiple of 9/);
+  });
+
   it("shl and sum", () => {
     expect(runOp(op("shl"), [tensor("i8", [2], [-1, 5])], ty("i12", [2]), { by: 3 })).toEqual(big([-8, 40]));
     const x = tensor("i8", [2, 2], [1, 2, 3, 4]);

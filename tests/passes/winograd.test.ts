@@ -188,8 +188,9 @@ function inputsArb(c: LayerCase): fc.Arbitrary<bigint[]> {
 
 const withInputs = layerArb.chain((c) => inputsArb(c).map((xs) => ({ c, xs })));
 
-describe("winograd exactness on random 3×3 stride-1 layers", () => {
-  const forced = winogradPass({ force: true });
+for (const [tile, force] of [["F(2×2,3×3)", true], ["F(4×4,3×3)", "F4"]] as const)
+describe(`winograd ${tile} exactness on random 3×3 stride-1 layers`, () => {
+  const forced = winogradPass({ force });
 
   it("plaintext before == after, and the verifier accepts the rewrite", () => {
     fc.assert(
@@ -197,6 +198,7 @@ describe("winograd exactness on random 3×3 stride-1 layers", () => {
         const before = compile0(c);
         const r = forced.run(before);
         expect(r.applied, r.note).toBe(true);
+        expect(r.note).toContain(`${tile}: 1`);
         verifyGraph(r.program.graph);
         const ins = new Map([["x", tensorFromBigints([c.C, c.H, c.W], c.xBits, c.xSigned, xs)]]);
         expect(outputs(r.program, ins)).toEqual(outputs(before, ins));

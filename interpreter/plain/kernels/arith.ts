@@ -82,6 +82,19 @@ export function shl(x: Tensor, k: number, out: Elem): Tensor {
   return unary(x, out, magBits(x) + k, (v) => v * p, (v) => v << bk);
 }
 
+/** x / q for an odd q dividing every element (LANGUAGE.md `divexact`); anything else is an error. */
+export function divexact(x: Tensor, q: number, out: Elem): Tensor {
+  const Q = BigInt(q);
+  const fail = (v: bigint | number) => {
+    throw new Error(`divexact: ${v} is not a multiple of ${q}`);
+  };
+  return unary(
+    x, out, magBits(x),
+    (v) => (v % q === 0 ? v / q : fail(v)),
+    (v) => (v % Q === 0n ? v / Q : fail(v)),
+  );
+}
+
 export function sum(x: Tensor, axis: number | undefined, out: Elem): Tensor {
   return sumWindows(x, axisWindows(x.shape, axis), out);
 }
