@@ -100,3 +100,9 @@ export function forecast(program: Program, backend: Backend): Forecast {
   const primitives = [...prims.values()].sort((a, b) => (b.online.clientBytes + b.online.serverBytes) - (a.online.clientBytes + a.online.serverBytes));
   return { format: "pq-cost/1", model: program.graph.name, backend, rows, layers: layersOf(program, rows), primitives, totals };
 }
+
+/** Forecast online bytes of both parties: what the passes that choose by cost compare. */
+export function onlineBytes(program: Program, backend: Backend): number {
+  const t = forecast(program, backend).totals.online;
+  return t.clientBytes + t.serverBytes;
+}

@@ -58,7 +58,7 @@ import type { Graph, Node } from "../ir.js";
 import { users } from "../ir.js";
 import { elemAttr } from "../ops.js";
 import { PqError } from "../../grammar/diagnostics.js";
-import { forecast } from "../cost/model.js";
+import { onlineBytes } from "../cost/model.js";
 import { headroomSites, widen } from "./headroom.js";
 import type { Program } from "../lower.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
@@ -183,11 +183,6 @@ export function dropSaturatedRelus(p: Program, only?: ReadonlySet<number>): Pass
   return { program, note: `the saturation to uA is the ReLU: removed ${sites.size} drelu/select pair${sites.size === 1 ? "" : "s"} before requantizations`, applied: true };
 }
 
-/** Forecast online bytes for the target correlations (compiler/cost; the dealer's is the runtime's, to the byte). */
-function onlineBytes(p: Program, target: PassContext["target"]): number {
-  const t = forecast(p, target).totals.online;
-  return t.clientBytes + t.serverBytes;
-}
 
 /**
  * A trial's forecast as the pipeline will finish it: the `headroom` pass later gives every

@@ -26,7 +26,7 @@
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Node } from "../ir.js";
 import { users } from "../ir.js";
-import { forecast } from "../cost/model.js";
+import { onlineBytes } from "../cost/model.js";
 import type { Program } from "../lower.js";
 import { msbOffset } from "../types.js";
 import { copyDeclared, rebuild } from "./builder.js";
@@ -96,10 +96,6 @@ export function widen(p: Program, ids: ReadonlySet<number>): Program {
   });
 }
 
-function onlineBytes(p: Program, target: PassContext["target"]): number {
-  const t = forecast(p, target).totals.online;
-  return t.clientBytes + t.serverBytes;
-}
 
 export function headroomPass(p: Program, ctx?: PassContext): PassResult {
   const target = ctx?.target ?? "dealer";

@@ -5,7 +5,7 @@ import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Program } from "../lower.js";
 import { editDistance } from "../lower.js";
 import { verifyGraph } from "../verify.js";
-import { forecast } from "../cost/model.js";
+import { onlineBytes } from "../cost/model.js";
 import type { Pass, PassContext } from "./pass.js";
 import { elimination } from "./elimination.js";
 import { fuseBatchnorm } from "./fuse-batchnorm.js";
@@ -68,10 +68,6 @@ export interface PipelineOptions {
   onPass?: (name: string, program: Program) => void;
 }
 
-function onlineBytes(p: Program, target: PassContext["target"]): number {
-  const t = forecast(p, target).totals.online;
-  return t.clientBytes + t.serverBytes;
-}
 
 function nearest(name: string, names: readonly string[]): string {
   let best = "";
