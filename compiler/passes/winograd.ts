@@ -49,7 +49,7 @@ import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node, Origin, ParamData } from "../ir.js";
 import { intAttr, type Interval } from "../ops.js";
 import type { Program } from "../lower.js";
-import { divScale, mulScale, numel, signedWidthFor, type TensorType } from "../types.js";
+import { divScale, mulScale, numel, signedWidthFor, type Scale, type TensorType } from "../types.js";
 import type { Declared } from "../typing.js";
 import { GraphBuilder, prune } from "./builder.js";
 import { LAMBDA, layerCost, productCost } from "./orientation.js";
@@ -123,18 +123,6 @@ function freshName(params: Map<string, ParamData>, base: string): string {
 
 // ---------------------------------------------------------------- the matrices of the chain
 
-interface Geometry {
-  C: number;
-  H: number;
-  W: number;
-  O: number;
-  pad: number;
-  Ho: number;
-  Wo: number;
-  th: number;
-  tw: number;
-}
-
 /** Tiling, zero padding and Bᵀ along one axis of length n: rows (a, t) for all a, or one a. */
 function inputRows(t: WinogradTile, n: number, tiles: number, pad: number, a: number): number[][] {
   const rows: number[][] = [];
@@ -173,7 +161,7 @@ function outputRows(at: number[][], t: WinogradTile, n: number, tiles: number, a
 
 // ---------------------------------------------------------------- emitting one layer
 
-interface Emitted {
+export interface Emitted {
   out: number;
   /** Widest node of the chain (the accumulator width it needs). */
   width: number;
@@ -187,71 +175,42 @@ interface Emitted {
 }
 
 /**
- * Add the Winograd chain of conv2d `n` to `b`, reading its input from `x`. `width` pins every
- * accumulator of the chain (undefined: minimal widths — the dry run). F(4,3) stops before
- * the division it cannot express (dry runs only).
+ * The server's side of a chain: the filter U of each tile position, and how the products
+ * come back to the result. The exact filters (below) are integer multiples K1²·U; the
+ * quantized ones (winograd-quant.ts) approximate U at the result's scale.
  */
-function emit(b: GraphBuilder, g: Graph, n: Node, x: number, t: WinogradTile, pinned: number | undefined): Emitted {
-  const origin: Origin = n.origin;
-  const decl: Declared | undefined = pinned === undefined ? undefined : { bits: pinned, signed: true, nonneg: false };
+export interface ChainFilters {
+  /** U at position (a, c) [O, C, 1, 1] as a server parameter of `b`, its width, and per output channel a public integer factor its product is multiplied by (quantized filters' scales), if any. */
+  position(b: GraphBuilder, a: number, c: number): { U: number; bits: number; factors?: number[] };
+  /** The factor K by which the chain's sum exceeds the result: divided out exactly at the end (1: none). */
+  K: number;
+  /** A bias [O] added on position (1, 1), whose output coefficient is 1 for every pixel, at the products' scale. */
+  bias?(b: GraphBuilder): number;
+  /** A per-output-channel offset [O] added after the output transform, at the result's scale. */
+  offset?(b: GraphBuilder): number;
+}
+
+/** The exact integer filters U'' = (K1/D_a)(K1/D_c)·Gn g Gnᵀ = K1²·U of conv2d `n` (module comment). */
+export function exactFilters(g: Graph, n: Node, t: WinogradTile, xScale: Scale): ChainFilters {
   const wNode = g.nodes[n.inputs[1]!]!;
   const wName = wNode.attrs.name as string;
   const wData = g.params.get(wName)!;
+  const K = outputFactor(t);
   // The filter transform in doubles when every |u| ≤ K1²·(Σ|Gn row|)²·max|w| stays below 2^51
   // (exact, and within the IR's double representation of ≤ 52-bit parameters).
-  const wFast = wData.data instanceof Float64Array && maxAbs(wData.data) * outputFactor(t) * 64 < 2 ** 51 ? wData.data : undefined;
+  const wFast = wData.data instanceof Float64Array && maxAbs(wData.data) * K * 64 < 2 ** 51 ? wData.data : undefined;
   const w = wFast ? [] : readData(wData);
-  const xt = b.type(x);
-  const [C, H, W] = xt.shape as [number, number, number];
-  const O = wNode.type.shape[0]!;
-  const pad = intAttr(n.attrs, "pad");
-  const Ho = H + 2 * pad - 2;
-  const Wo = W + 2 * pad - 2;
-  const geo: Geometry = { C, H, W, O, pad, Ho, Wo, th: Math.ceil(Ho / t.m), tw: Math.ceil(Wo / t.m) };
-  const K = outputFactor(t);
-  const at = t.AT;
+  const [O, C] = wNode.type.shape as [number, number];
   const wScale = divScale(wNode.type.scale, K);
-  let width = 0;
-  let vBits = 0;
-  let uBits = 0;
-  const track = (id: number) => {
-    width = Math.max(width, b.type(id).bits);
-    return id;
-  };
-
-  // The bias, K·b at the accumulator scale of the products, added on position (1, 1).
-  let bias: number | undefined;
-  const bId = n.inputs[2];
-  if (bId !== undefined) {
-    const bn = g.nodes[bId]!;
-    const vals = bn.op === "param" ? readData(g.params.get(bn.attrs.name as string)!) : (bn.attrs.value as bigint[]);
-    const scaled = vals.map((v) => v * BigInt(K));
-    const accScale = mulScale(xt.scale, wScale);
-    const { data, bits } = paramData([O], scaled);
-    const type: TensorType = { bits, signed: true, shape: [O], vis: bn.type.vis, scale: accScale, nonneg: false };
-    bias = bn.op === "param"
-      ? b.param(freshName(b.params, `${bn.attrs.name as string}_wg${t.m}`), data, type, bn.origin)
-      : b.literal(scaled, type, bn.origin);
-  }
-
-  // Tiling + padding + Bᵀ along H for every position a at once: x is lifted once.
-  const rowsH: number[][] = [];
-  for (let a = 0; a < t.alpha; a++) rowsH.push(...inputRows(t, H, geo.th, pad, a));
-  const T = track(b.add("linmap", [x], { m: rowsH, axis: 1 }, origin, decl));
-
-  let Y: number | undefined;
-  for (let a = 0; a < t.alpha; a++) {
-    const Ta = track(b.add("linmap", [T], { m: selectRows(t, geo.th, a), axis: 1 }, origin, decl));
-    let Z: number | undefined;
-    for (let c = 0; c < t.alpha; c++) {
-      const V = track(b.add("linmap", [Ta], { m: inputRows(t, W, geo.tw, pad, c), axis: 2 }, origin, decl));
-      vBits = Math.max(vBits, signedWidthFor(b.ranges[V]!.lo, b.ranges[V]!.hi));
+  const filters: ChainFilters = {
+    K,
+    position(b, a, c) {
       // U''[o, ci] = (K1/D_a)(K1/D_c)·Σ Gn[a][u] w[o,ci,u,v] Gn[c][v]: the server's plaintext filter transform.
       const fn = (t.K1 / t.D[a]!) * (t.K1 / t.D[c]!);
       let data: ParamData;
       let bits: number;
       if (wFast) {
-        // Doubles are exact here (|u| < 2^52, checked below): no BigInt per weight.
+        // Doubles are exact here (|u| < 2^52, checked above): no BigInt per weight.
         const u = new Float64Array(O * C);
         let lo = 0;
         let hi = 0;
@@ -274,28 +233,94 @@ function emit(b: GraphBuilder, g: Graph, n: Node, x: number, t: WinogradTile, pi
         }
         ({ data, bits } = paramData([O, C, 1, 1], u));
       }
-      uBits = Math.max(uBits, bits);
       const uType: TensorType = { bits, signed: true, shape: [O, C, 1, 1], vis: "server", scale: wScale, nonneg: false };
-      const U = b.param(freshName(b.params, `${wName}_wg${t.m}_${a}${c}`), data, uType, wNode.origin);
-      const ins = bias !== undefined && a === 1 && c === 1 ? [V, U, bias] : [V, U];
-      const M = track(b.add("conv2d", ins, { stride: 1, pad: 0, groups: 1 }, origin, decl));
-      const Zc = track(b.add("linmap", [M], { m: outputRows(at, t, Wo, geo.tw, c), axis: 2 }, origin, decl));
+      return { U: b.param(freshName(b.params, `${wName}_wg${t.m}_${a}${c}`), data, uType, wNode.origin), bits };
+    },
+  };
+  // The bias, K·b at the accumulator scale of the products, added on position (1, 1).
+  const bId = n.inputs[2];
+  if (bId !== undefined) {
+    filters.bias = (b) => {
+      const bn = g.nodes[bId]!;
+      const vals = bn.op === "param" ? readData(g.params.get(bn.attrs.name as string)!) : (bn.attrs.value as bigint[]);
+      const scaled = vals.map((v) => v * BigInt(K));
+      const { data, bits } = paramData([O], scaled);
+      const type: TensorType = { bits, signed: true, shape: [O], vis: bn.type.vis, scale: mulScale(xScale, wScale), nonneg: false };
+      return bn.op === "param"
+        ? b.param(freshName(b.params, `${bn.attrs.name as string}_wg${t.m}`), data, type, bn.origin)
+        : b.literal(scaled, type, bn.origin);
+    };
+  }
+  return filters;
+}
+
+/**
+ * Add the Winograd chain of conv2d `n` to `b`, reading its input from `x`, with the server's
+ * filters `f`. `pinned` pins every accumulator of the chain (undefined: minimal widths — the
+ * dry run). A chain whose sum is too narrow to divide stops before the division (dry runs only).
+ */
+export function emitChain(b: GraphBuilder, n: Node, x: number, t: WinogradTile, pinned: number | undefined, f: ChainFilters): Emitted {
+  const origin: Origin = n.origin;
+  const decl: Declared | undefined = pinned === undefined ? undefined : { bits: pinned, signed: true, nonneg: false };
+  const xt = b.type(x);
+  const [C, H, W] = xt.shape as [number, number, number];
+  const pad = intAttr(n.attrs, "pad");
+  const Ho = H + 2 * pad - 2;
+  const Wo = W + 2 * pad - 2;
+  const th = Math.ceil(Ho / t.m);
+  const tw = Math.ceil(Wo / t.m);
+  const at = t.AT;
+  let width = 0;
+  let vBits = 0;
+  let uBits = 0;
+  let uSize = 0;
+  const track = (id: number) => {
+    width = Math.max(width, b.type(id).bits);
+    return id;
+  };
+  const bias = f.bias?.(b);
+
+  // Tiling + padding + Bᵀ along H for every position a at once: x is lifted once.
+  const rowsH: number[][] = [];
+  for (let a = 0; a < t.alpha; a++) rowsH.push(...inputRows(t, H, th, pad, a));
+  const T = track(b.add("linmap", [x], { m: rowsH, axis: 1 }, origin, decl));
+
+  let Y: number | undefined;
+  for (let a = 0; a < t.alpha; a++) {
+    const Ta = track(b.add("linmap", [T], { m: selectRows(t, th, a), axis: 1 }, origin, decl));
+    let Z: number | undefined;
+    for (let c = 0; c < t.alpha; c++) {
+      const V = track(b.add("linmap", [Ta], { m: inputRows(t, W, tw, pad, c), axis: 2 }, origin, decl));
+      vBits = Math.max(vBits, signedWidthFor(b.ranges[V]!.lo, b.ranges[V]!.hi));
+      const u = f.position(b, a, c);
+      uBits = Math.max(uBits, u.bits);
+      uSize = numel(b.type(u.U).shape);
+      const ins = bias !== undefined && a === 1 && c === 1 ? [V, u.U, bias] : [V, u.U];
+      let M = track(b.add("conv2d", ins, { stride: 1, pad: 0, groups: 1 }, origin, decl));
+      if (u.factors) M = track(b.add("mulc", [M], { c: u.factors }, origin, decl));
+      const Zc = track(b.add("linmap", [M], { m: outputRows(at, t, Wo, tw, c), axis: 2 }, origin, decl));
       Z = Z === undefined ? Zc : track(b.add("add", [Z, Zc], {}, origin, decl));
     }
-    const Ya = track(b.add("linmap", [Z!], { m: outputRows(at, t, Ho, geo.th, a), axis: 1 }, origin, decl));
+    const Ya = track(b.add("linmap", [Z!], { m: outputRows(at, t, Ho, th, a), axis: 1 }, origin, decl));
     Y = Y === undefined ? Ya : track(b.add("add", [Y, Ya], {}, origin, decl));
   }
   // Y = K·(d ⋆ g) exactly, K = 2^shift·q with q odd (F(2,3): 4 = 2²; F(4,3): 576 = 2⁶·9):
   // truncreduce removes 2^shift, divexact the odd q (local: × q⁻¹ mod 2^N).
-  const { shift, q } = splitFactor(K);
+  const { shift, q } = splitFactor(f.K);
   let out = Y!;
-  // truncreduce needs a ring wider than its shift (a chain of tiny values: widen it).
-  width = Math.max(width, shift + 1);
-  if (pinned !== undefined || b.type(Y!).bits > shift) out = b.add("truncreduce", [Y!], { by: shift }, origin);
-  if (q > 1 && out !== Y) out = b.add("divexact", [out], { by: q }, origin);
-  return {
-    out, width, vBits, uBits, positions: t.alpha * t.alpha, uSize: O * C, vSize: C * geo.th * geo.tw,
-  };
+  if (shift > 0) {
+    // truncreduce needs a ring wider than its shift (a chain of tiny values: widen it).
+    width = Math.max(width, shift + 1);
+    if (pinned !== undefined || b.type(Y!).bits > shift) out = b.add("truncreduce", [Y!], { by: shift }, origin);
+    if (q > 1 && out !== Y) out = b.add("divexact", [out], { by: q }, origin);
+  } else if (q > 1) out = b.add("divexact", [out], { by: q }, origin);
+  if (f.offset) {
+    // y + offset per channel: a batch norm whose multipliers are the public literal 1 (local).
+    const O = b.type(out).shape[0]!;
+    const ones = b.literal(new Array<bigint>(O).fill(1n), { bits: 2, signed: true, shape: [O], vis: "public", scale: { kind: "pow2", exp: 0 }, nonneg: true }, origin);
+    out = b.add("batchnorm", [out, ones, f.offset(b)], {}, origin, decl);
+  }
+  return { out, width, vBits, uBits, positions: t.alpha * t.alpha, uSize, vSize: C * th * tw };
 }
 
 /** K = 2^shift·q with q odd. */
@@ -310,11 +335,11 @@ function splitFactor(K: number): { shift: number; q: number } {
 }
 
 /** A scratch builder holding only x (as an input of its type and interval): for dry runs. */
-function dryRun(g: Graph, n: Node, xType: TensorType, xRange: Interval, t: WinogradTile): Emitted | string {
+export function dryRun(g: Graph, n: Node, xType: TensorType, xRange: Interval, t: WinogradTile, f: ChainFilters): Emitted | string {
   const b = new GraphBuilder(g);
   const x = b.source({ id: 0, op: "input", type: xType, inputs: [], attrs: { name: "x" }, origin: n.origin }, xRange);
   try {
-    const e = emit(b, g, n, x, t, undefined);
+    const e = emitChain(b, n, x, t, undefined, f);
     // The whole chain at the widest width: recheck nothing overflows 64 bits.
     return e.width > 64 ? `needs ${e.width} bits` : e;
   } catch (err) {
@@ -380,25 +405,42 @@ interface LayerLog {
 
 const bitsText = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} Mbit` : `${Math.round(b)} bit`);
 
-/** Rewrite the chosen layers; downstream nodes keep their widths where the new intervals fit, else are retyped. */
-function rewrite(p: Program, decide: (n: Node, b: GraphBuilder, x: number) => WinogradTile | undefined): { program: Program; retyped: number } {
+/** A layer's rewrite: the tile and the server's filters. */
+export interface Choice {
+  t: WinogradTile;
+  filters: ChainFilters;
+}
+
+/**
+ * Rewrite the chosen layers; downstream nodes keep their widths where the new intervals fit,
+ * else are retyped. `alias` maps a node to one whose new value it takes (a batch norm folded
+ * into the chain of its conv).
+ */
+export function rewrite(p: Program, decide: (n: Node, b: GraphBuilder, x: number) => Choice | undefined, alias?: ReadonlyMap<number, number>): { program: Program; retyped: number } {
   const g = p.graph;
   const b = new GraphBuilder(g);
   const ids: number[] = [];
   const map = (old: number) => ids[old]!;
   let retyped = 0;
+  const rewritten = new Set<number>();
   for (const n of g.nodes) {
     if (n.op === "input" || n.op === "param" || n.op === "const") {
       ids.push(b.source(n, p.ranges[n.id]!));
       continue;
     }
+    const same = alias?.get(n.id);
+    if (same !== undefined && rewritten.has(same)) {
+      ids.push(map(same));
+      continue;
+    }
     if (ineligible(g, n) === undefined) {
       const x = map(n.inputs[0]!);
-      const t = decide(n, b, x);
-      if (t) {
-        const e = dryRun(g, n, b.type(x), b.ranges[x]!, t);
+      const c = decide(n, b, x);
+      if (c) {
+        const e = dryRun(g, n, b.type(x), b.ranges[x]!, c.t, c.filters);
         if (typeof e === "string") throw new Error(`internal: Winograd chain at ${n.origin.path} failed after its dry run: ${e}`);
-        ids.push(emit(b, g, n, x, t, e.width).out);
+        ids.push(emitChain(b, n, x, c.t, e.width, c.filters).out);
+        rewritten.add(n.id);
         continue;
       }
     }
@@ -427,14 +469,16 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
       if (candidates.length === 0) return { program: p, note: "no 3×3 stride-1 convolution with server weights", applied: false };
       const logs: LayerLog[] = [];
       const skip = new Set<number>();
-      const decide = (n: Node, b: GraphBuilder, x: number): WinogradTile | undefined => {
+      const decide = (n: Node, b: GraphBuilder, x: number): Choice | undefined => {
         if (skip.has(n.id)) return undefined;
         const xType = b.type(x);
         const direct = directCost(g, n, acc);
         const costs: LayerCosts = { direct: direct.bits, elements: { direct: direct.elements } };
         const outElems = numel(n.type.shape);
-        const e2 = dryRun(g, n, xType, b.ranges[x]!, F2);
-        const e4 = dryRun(g, n, xType, b.ranges[x]!, F4);
+        const f2 = exactFilters(g, n, F2, xType.scale);
+        const f4 = exactFilters(g, n, F4, xType.scale);
+        const e2 = dryRun(g, n, xType, b.ranges[x]!, F2, f2);
+        const e4 = dryRun(g, n, xType, b.ranges[x]!, F4, f4);
         let why: string | undefined;
         if (typeof e2 === "string") why = `F(2×2,3×3) does not fit: ${e2}`;
         else {
@@ -454,7 +498,7 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
         const log: LayerLog = { id: n.id, path: n.origin.path, choice: tile === F4 ? "F(4×4,3×3)" : tile === F2 ? "F(2×2,3×3)" : "direct", costs };
         if (why !== undefined) log.why = why;
         logs.push(log);
-        return tile;
+        return tile === F4 ? { t: F4, filters: f4 } : tile === F2 ? { t: F2, filters: f2 } : undefined;
       };
       // A consumer that cannot take the wider interval (a fixed-width conversion) undoes the
       // nearest rewritten layer upstream of it; retry without it.
