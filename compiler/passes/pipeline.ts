@@ -14,6 +14,7 @@ import { headroom } from "./headroom.js";
 import { orientation } from "./orientation.js";
 import { placement } from "./placement.js";
 import { winograd, winogradPass } from "./winograd.js";
+import { winogradQuantPass } from "./winograd-quant.js";
 
 /** Winograd pays where the interactive part of a convolution scales with its multiplications
  * (OT-based products, SiRNN's cost); the dealer's bilinear triples cost |W| + |x| whatever the
@@ -24,10 +25,17 @@ const winogradByTarget: Pass = {
   run: (p, ctx) => winogradPass({ accounting: ctx?.target === "dealer" ? "dealer" : "iknp" }).run(p),
 };
 
+const winogradQuantByTarget: Pass = {
+  name: "winograd-quant",
+  summary: winogradQuantPass().summary,
+  run: (p, ctx) => winogradQuantPass({ accounting: ctx?.target === "dealer" ? "dealer" : "iknp" }).run(p),
+};
+
 /** Every pass by name. Each lives in its own file in this folder. */
 export const PASSES: Record<string, Pass> = {
   "fuse-batchnorm": fuseBatchnorm,
   winograd: winogradByTarget,
+  "winograd-quant": winogradQuantByTarget,
   "fuse-requant-relu": fuseRequantRelu,
   headroom,
   placement,
@@ -47,6 +55,10 @@ export const PIPELINES: Record<string, string[]> = {
   // to extend; a spare bit where it makes an extension known-MSB; receivers again for the
   // final widths (the dealer backend ignores them).
   pq: ["fuse-batchnorm", "winograd", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"],
+  // APPROXIMATE: pq with the exact Winograd rewrite replaced by EQO's quantized one (the
+  // filters of 3×3 convolutions quantized in the Winograd domain, batch norms folded first;
+  // winograd-quant.ts states each layer's error bound). Not the same model: compare with care.
+  eqo: ["winograd-quant", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"],
 };
 
 export interface PipelineLog {
@@ -88,6 +100,15 @@ export function checkPipelineArgs(pipeline: string, disable: readonly string[] =
   }
 }
 
+/**
+ * The forecast the guard compares: under OT correlations with every linear layer's receiver
+ * chosen as `orientation` will choose it, so that a pass adding products (winograd) is not
+ * priced with the default receivers that the pipeline's later orientation replaces.
+ */
+function priced(p: Program, target: PassContext["target"]): number {
+  return onlineBytes(target === "dealer" ? p : orientation.run(p, { target }).program, target);
+}
+
 export function runPipeline(program: Program, pipeline: string, opts: PipelineOptions = {}): { program: Program; log: PipelineLog[] } {
   checkPipelineArgs(pipeline, opts.disable, opts.stopAfter);
   const log: PipelineLog[] = [];
@@ -103,9 +124,9 @@ export function runPipeline(program: Program, pipeline: string, opts: PipelineOp
     if (opts.verify) verifyGraph(r.program.graph);
     // A pass is kept only if the cost model says it does not add communication for the
     // target: passes decide locally (one layer at a time), the forecast sees the whole program.
-    if (r.applied && (opts.guard ?? pipeline === "pq")) {
-      const before = (cost ??= onlineBytes(p, target));
-      const after = onlineBytes(r.program, target);
+    if (r.applied && (opts.guard ?? pipeline !== "sirnn")) {
+      const before = (cost ??= priced(p, target));
+      const after = priced(r.program, target);
       if (after > before) {
         log.push({ pass: name, applied: false, note: `reverted: the forecast (${target}) grows from ${before} to ${after} bytes\n${r.note}` });
         opts.onPass?.(name, p);

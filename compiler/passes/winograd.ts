@@ -89,7 +89,7 @@ function maxAbs(a: Float64Array): number {
 }
 
 /** filterAt on doubles: kernel k of a row-major [.., 3, 3] array starting at `base`. */
-function filterAtNumber(t: WinogradTile, a: number, b: number, w: Float64Array, base: number): number {
+export function filterAtNumber(t: WinogradTile, a: number, b: number, w: Float64Array, base: number): number {
   let s = 0;
   for (let u = 0; u < 3; u++) {
     const ga = t.Gn[a]![u]!;
@@ -318,7 +318,7 @@ export function emitChain(b: GraphBuilder, n: Node, x: number, t: WinogradTile, 
     // y + offset per channel: a batch norm whose multipliers are the public literal 1 (local).
     const O = b.type(out).shape[0]!;
     const ones = b.literal(new Array<bigint>(O).fill(1n), { bits: 2, signed: true, shape: [O], vis: "public", scale: { kind: "pow2", exp: 0 }, nonneg: true }, origin);
-    out = b.add("batchnorm", [out, ones, f.offset(b)], {}, origin, decl);
+    out = track(b.add("batchnorm", [out, ones, f.offset(b)], {}, origin, decl));
   }
   return { out, width, vBits, uBits, positions: t.alpha * t.alpha, uSize, vSize: C * th * tw };
 }
@@ -366,7 +366,7 @@ const iknpTruncReduce = (s: number, l: number) => LAMBDA * (s + 1) + l + 13 * s;
 /** IKNP extension m → n, MSB known or not (PROTOCOLS.md). */
 const iknpExtend = (m: number, n: number, nonneg: boolean) => (nonneg ? 3 * LAMBDA + 4 + (n - m) : LAMBDA * (m + 1) + 13 * m + n);
 
-function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; elements: number } {
+export function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; elements: number } {
   const c = layerCost(g, n)!;
   const elements = c.elements.activations;
   if (acc === "iknp") return { bits: Math.min(c.weights, c.activations), elements };
@@ -375,12 +375,12 @@ function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; element
   return { bits: (numel(w.type.shape) + numel(x.type.shape)) * n.type.bits, elements };
 }
 
-function winogradCost(e: Emitted, t: WinogradTile, xType: TensorType, outElems: number, acc: Accounting): { bits: number; elements: number } {
+export function winogradCost(e: Emitted, K: number, xType: TensorType, outElems: number, acc: Accounting): { bits: number; elements: number } {
   // One product per position: U [O, C] times V [C, T].
   const C = xType.shape[0]!;
   const Oc = e.uSize / C;
   const T = e.vSize / C;
-  const divide = splitFactor(outputFactor(t)).shift;
+  const divide = splitFactor(K).shift;
   if (acc === "dealer") {
     return { bits: e.positions * (e.uSize + e.vSize) * e.width + (divide ? outElems * dealerTruncReduce(divide) : 0), elements: e.positions * e.vSize };
   }
@@ -482,12 +482,12 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
         let why: string | undefined;
         if (typeof e2 === "string") why = `F(2×2,3×3) does not fit: ${e2}`;
         else {
-          const c = winogradCost(e2, F2, xType, outElems, acc);
+          const c = winogradCost(e2, f2.K, xType, outElems, acc);
           costs.f2 = c.bits;
           costs.elements.f2 = c.elements;
         }
         if (typeof e4 === "string") why = `${why ? `${why}; ` : ""}F(4×4,3×3) does not fit: ${e4}`;
-        else costs.f4 = winogradCost(e4, F4, xType, outElems, acc).bits;
+        else costs.f4 = winogradCost(e4, f4.K, xType, outElems, acc).bits;
         // The tile by cost: the cheapest of direct, F(2,3) and F(4,3) (or the forced one).
         const best = Math.min(costs.direct, costs.f2 ?? Infinity, costs.f4 ?? Infinity);
         const tile = opts.force === "F4" ? (costs.f4 !== undefined ? F4 : undefined)

@@ -1,0 +1,299 @@
+// Pass `winograd-quant` — APPROXIMATE, and only in the `eqo` pipeline: 3×3 stride-1
+// convolutions as Winograd F(2×2,3×3) whose transformed filters are quantized to the layer's
+// own weight width, with the following batch norm folded in before quantization. This is
+// EQO's idea (Zeng et al., arXiv 2404.09404: Winograd convolution combined with quantization,
+// so that the interactive products use low-bit Winograd-domain weights), applied after
+// training instead of learned: it changes the model's values, so it is a separate, named
+// pass with a per-layer error bound it computes, states in its note, and tests check.
+//
+// What it computes. For an output channel o, tile position (a, c) and input channel i, the
+// real transformed filter is r = m[o]·(G g[o,i] Gᵀ)[a,c] (m: the folded batch norm's
+// multiplier, 1 without one), in units of the result's scale over x's scale. The server
+// replaces it by q·2^k with q a B-bit signed integer (B = the declared width of the layer's
+// weights) and one exponent k ≥ 0 per (position, output channel), chosen to minimise
+// Σ_i (q·2^k − r)² (the scale that trades clipping of the position's outliers against
+// resolution: tap-wise scales as in Andri et al., arXiv 2209.12982, per output channel).
+// The chain is winograd.ts's: input transform local, one server-weight product per position
+// with q as the OT receiver's operand (2 bits for W2), the factor 2^k applied locally
+// (`mulc` per channel), the plain output transform Aᵀ·A local, and the folded offset
+// b·m + a added by the server (a batch norm with public multiplier 1). Every step after the
+// quantization is an exact integer identity, so plaintext and two-party runs of the result
+// agree bit for bit; only the filters differ from the original layer.
+//
+// The bound. The exact layer is y = Aᵀ[Σ_i r ⊙ V_i]A + offset over the reals (the Winograd
+// identity, Lavin & Gray §4), and the quantized one y' = Aᵀ[Σ_i (q·2^k) ⊙ V_i]A + offset, so
+//   y' − y = Σ_(a,c) Aᵀ[y₀][a]·Aᵀ[x₀][c] · Σ_i (q·2^k − r)[a,c] · V_i[a,c]
+// and |V_i[a,c]| ≤ Σ_(u,v) |Bᵀ[a][u]·Bᵀ[c][v]|·max(|lo|, |hi|) for x in [lo, hi] (zero
+// padding included). The pass takes the maximum over o and the tile's output pixels (y₀, x₀):
+// |y' − y| ≤ bound for every output element, in units of the result's scale.
+import { PqError } from "../../grammar/diagnostics.js";
+import type { Graph, Node } from "../ir.js";
+import type { Interval } from "../ops.js";
+import type { Program } from "../lower.js";
+import { toParamData } from "../params.js";
+import { mulScale, numel, type Scale, type TensorType } from "../types.js";
+import type { GraphBuilder } from "./builder.js";
+import { knownValues, paramData } from "./fuse-batchnorm.js";
+import { layerCost } from "./orientation.js";
+import type { Pass, PassResult } from "./pass.js";
+import {
+  directCost, dryRun, filterAtNumber, ineligible, rewrite, winogradCost,
+  type Accounting, type ChainFilters, type Choice,
+} from "./winograd.js";
+import { F2, F4, type WinogradTile } from "./winograd-matrices.js";
+
+export interface WinogradQuantOptions {
+  /** Which cost decides (default iknp). */
+  accounting?: Accounting;
+  /** Tiles the pass may use (default F(2×2,3×3) only: 2-bit filters cannot hold F(4×4,3×3)'s transformed range usefully). */
+  tiles?: readonly ("F2" | "F4")[];
+  /** Tests: rewrite every eligible layer with the first allowed tile regardless of cost. */
+  force?: boolean;
+  /** Fold a following batch norm into the filters before quantizing: where cheaper (default), never, or always. */
+  fold?: boolean | "always";
+}
+
+/** One layer's quantized filters and what they cost in accuracy. */
+export interface LayerQuant {
+  filters: ChainFilters;
+  /** |y' − y| ≤ bound for every output element, in units of the result's scale. */
+  bound: number;
+  /** The batch norm folded into the filters, if any (its node takes the chain's value). */
+  folded?: Node;
+  /** The result's scale (the conv's, or the folded batch norm's). */
+  scale: Scale;
+}
+
+/** The single batch norm reading conv `n` with known multiplier and offset, if there is one. */
+function foldableBatchnorm(p: Program, n: Node, users: number[][], isOutput: Set<number>): Node | undefined {
+  const us = users[n.id]!;
+  if (us.length !== 1 || isOutput.has(n.id)) return undefined;
+  const u = p.graph.nodes[us[0]!]!;
+  if (u.op !== "batchnorm" || u.inputs[0] !== n.id) return undefined;
+  if (!knownValues(p, u.inputs[1]!) || !knownValues(p, u.inputs[2]!)) return undefined;
+  return u;
+}
+
+/** q·2^k ≈ r for one (position, output channel): the k ≥ 0 minimising the squared error over the input channels. */
+function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number } {
+  const qmin = -(2 ** (bits - 1));
+  const qmax = 2 ** (bits - 1) - 1;
+  let maxAbs = 0;
+  for (const v of r) maxAbs = Math.max(maxAbs, Math.abs(v));
+  let best = { q: new Int32Array(r.length), k: 0 };
+  let bestErr = Infinity;
+  for (let k = 0; k <= 52; k++) {
+    const s = 2 ** k;
+    const q = new Int32Array(r.length);
+    let err = 0;
+    for (let i = 0; i < r.length; i++) {
+      const v = Math.min(qmax, Math.max(qmin, Math.round(r[i]! / s)));
+      q[i] = v;
+      err += (v * s - r[i]!) ** 2;
+    }
+    if (err < bestErr) [best, bestErr] = [{ q, k }, err];
+    if (s * qmin < -2 * maxAbs && s * qmax > 2 * maxAbs) break; // every later k rounds more coarsely
+  }
+  return best;
+}
+
+/**
+ * The quantized filters of conv2d `n` for tile `t` (the module comment), with the batch norm
+ * `bn` folded in when given, and the error bound for inputs in `xRange`.
+ */
+export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval, xScale: Scale): LayerQuant {
+  const g: Graph = p.graph;
+  const wNode = g.nodes[n.inputs[1]!]!;
+  const [O, C] = wNode.type.shape as [number, number];
+  const B = wNode.type.bits;
+  const w = Float64Array.from(knownValues(p, wNode.id)!, Number);
+  const m = bn ? knownValues(p, bn.inputs[1]!)! : undefined;
+  const bias = n.inputs[2] !== undefined ? knownValues(p, n.inputs[2])! : undefined;
+  const a = bn ? knownValues(p, bn.inputs[2]!)! : undefined;
+  // The result: the conv's value, or the batch norm's; U is declared at (result scale)/(x's scale).
+  const uScale = bn ? mulScale(wNode.type.scale, g.nodes[bn.inputs[1]!]!.type.scale) : wNode.type.scale;
+  const scale = mulScale(xScale, uScale);
+  const alpha = t.alpha;
+  const q: Int32Array[] = [];
+  const k: number[][] = [];
+  const real: Float64Array[] = [];
+  for (let pa = 0; pa < alpha; pa++) {
+    for (let pc = 0; pc < alpha; pc++) {
+      const qs = new Int32Array(O * C);
+      const rs = new Float64Array(O * C);
+      const ks: number[] = [];
+      const den = t.D[pa]! * t.D[pc]!;
+      for (let o = 0; o < O; o++) {
+        const mo = m ? Number(m[o]!) : 1;
+        const r = new Float64Array(C);
+        for (let i = 0; i < C; i++) r[i] = (filterAtNumber(t, pa, pc, w, (o * C + i) * 9) / den) * mo;
+        const row = quantizeRow(r, B);
+        qs.set(row.q, o * C);
+        rs.set(r, o * C);
+        ks.push(row.k);
+      }
+      q.push(qs);
+      k.push(ks);
+      real.push(rs);
+    }
+  }
+  // The error kernel of output pixel (y0, x0): E[u][v] = Σ_(a,c) Aᵀ[y0][a]·Aᵀ[x0][c]·Δ[a,c]·Bᵀ[a][u]·Bᵀ[c][v]
+  // per (o, i), Δ = q·2^k − r; the error is Σ_i Σ_(u,v) E·d[i,u,v] with d in [lo, hi] ∪ {0}
+  // (zero padding), so its extremes are Σ max(E·lo, E·hi) and Σ min(E·lo, E·hi).
+  const lo = Math.min(0, Number(xRange.lo));
+  const hi = Math.max(0, Number(xRange.hi));
+  let bound = 0;
+  const delta = new Float64Array(alpha * alpha);
+  const E = new Float64Array(t.m * t.m * alpha * alpha);
+  for (let o = 0; o < O; o++) {
+    const up = new Float64Array(t.m * t.m);
+    const down = new Float64Array(t.m * t.m);
+    for (let i = 0; i < C; i++) {
+      for (let j = 0; j < alpha * alpha; j++) delta[j] = q[j]![o * C + i]! * 2 ** k[j]![o]! - real[j]![o * C + i]!;
+      E.fill(0);
+      for (let y0 = 0; y0 < t.m; y0++) for (let x0 = 0; x0 < t.m; x0++) {
+        const base = (y0 * t.m + x0) * alpha * alpha;
+        for (let pa = 0; pa < alpha; pa++) for (let pc = 0; pc < alpha; pc++) {
+          const c0 = t.AT[y0]![pa]! * t.AT[x0]![pc]! * delta[pa * alpha + pc]!;
+          if (c0 === 0) continue;
+          for (let u = 0; u < alpha; u++) {
+            const c1 = c0 * t.BT[pa]![u]!;
+            if (c1 === 0) continue;
+            for (let v = 0; v < alpha; v++) E[base + u * alpha + v]! += c1 * t.BT[pc]![v]!;
+          }
+        }
+      }
+      for (let px = 0; px < t.m * t.m; px++) {
+        for (let uv = 0; uv < alpha * alpha; uv++) {
+          const e = E[px * alpha * alpha + uv]!;
+          up[px]! += Math.max(e * lo, e * hi);
+          down[px]! += Math.min(e * lo, e * hi);
+        }
+      }
+    }
+    for (let px = 0; px < t.m * t.m; px++) bound = Math.max(bound, up[px]!, -down[px]!);
+  }
+  const wName = wNode.attrs.name as string;
+  const fresh = (b: GraphBuilder, base: string) => {
+    let name = base;
+    for (let i = 2; b.params.has(name); i++) name = `${base}_${i}`;
+    return name;
+  };
+  const filters: ChainFilters = {
+    K: 1,
+    position(b, pa, pc) {
+      const j = pa * alpha + pc;
+      const data = toParamData([O, C, 1, 1], B, true, Array.from(q[j]!, BigInt));
+      const type: TensorType = { bits: B, signed: true, shape: [O, C, 1, 1], vis: "server", scale: uScale, nonneg: false };
+      const U = b.param(fresh(b, `${wName}_wq${t.m}_${pa}${pc}`), data, type, wNode.origin);
+      const factors = k[j]!.map((e) => 2 ** e);
+      return factors.every((f) => f === 1) ? { U, bits: B } : { U, bits: B, factors };
+    },
+  };
+  // The offset b·m + a (folded) or b, exact, at the result's scale.
+  const offset = bn
+    ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!)
+    : bias;
+  if (offset) {
+    filters.offset = (b) => {
+      const data = paramData([O], offset);
+      const type: TensorType = { bits: data.bits, signed: true, shape: [O], vis: "server", scale, nonneg: false };
+      return b.param(fresh(b, `${wName}_wq${t.m}_offset`), data, type, (bn ?? n).origin);
+    };
+  }
+  const r: LayerQuant = { filters, bound: bound * (1 + 1e-9), scale };
+  if (bn) r.folded = bn;
+  return r;
+}
+
+/** What the pass did to one candidate layer. */
+export interface QuantLog {
+  path: string;
+  choice: string;
+  direct: number;
+  chosen: number;
+  bound?: number;
+  range?: number;
+  folded?: string;
+}
+
+const mbit = (b: number) => `${(b / 1e6).toFixed(2)} Mbit`;
+
+/** The pass with its per-layer log (tests and the bench read the bounds from it). */
+export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): { result: PassResult; layers: QuantLog[] } {
+  const acc: Accounting = opts.accounting ?? "iknp";
+  const tiles = (opts.tiles ?? ["F2"]).map((s) => (s === "F4" ? F4 : F2));
+  const g = p.graph;
+  const candidates = g.nodes.filter((n) => ineligible(g, n) === undefined);
+  if (candidates.length === 0) return { result: { program: p, note: "no 3×3 stride-1 convolution with server weights", applied: false }, layers: [] };
+  const users: number[][] = g.nodes.map(() => []);
+  for (const n of g.nodes) for (const i of n.inputs) users[i]!.push(n.id);
+  const isOutput = new Set(g.outputs.map((o) => o.node));
+  const alias = new Map<number, number>();
+  const logs: QuantLog[] = [];
+  const decide = (n: Node, b: GraphBuilder, x: number): Choice | undefined => {
+    const xType = b.type(x);
+    const bn = opts.fold === false ? undefined : foldableBatchnorm(p, n, users, isOutput);
+    // A batch norm after the conv costs its own product unless it is folded.
+    const bnCost = bn && layerCost(g, bn) ? directCost(g, bn, acc).bits : 0;
+    const direct = directCost(g, n, acc).bits + bnCost;
+    let best: { choice: Choice; cost: number; quant: LayerQuant } | undefined;
+    for (const t of tiles) {
+      for (const fold of bn ? (opts.fold === "always" ? [bn] : [bn, undefined]) : [undefined]) {
+        const quant = quantizedFilters(p, n, t, fold, b.ranges[x]!, xType.scale);
+        const e = dryRun(g, n, xType, b.ranges[x]!, t, quant.filters);
+        if (typeof e === "string") continue;
+        const cost = winogradCost(e, quant.filters.K, xType, numel(n.type.shape), acc).bits + (fold ? 0 : bnCost);
+        if (!best || cost < best.cost) best = { choice: { t, filters: quant.filters }, cost, quant };
+      }
+    }
+    const log: QuantLog = { path: n.origin.path, choice: "direct", direct, chosen: direct };
+    logs.push(log);
+    if (!best || (!opts.force && best.cost >= direct)) return undefined;
+    log.choice = best.choice.t === F4 ? "F(4×4,3×3)" : "F(2×2,3×3)";
+    log.chosen = best.cost;
+    log.bound = best.quant.bound;
+    const folded = best.quant.folded;
+    const out = folded ?? n;
+    log.range = Math.max(Math.abs(Number(p.ranges[out.id]!.lo)), Math.abs(Number(p.ranges[out.id]!.hi)));
+    if (folded) {
+      alias.set(folded.id, n.id);
+      log.folded = folded.origin.path;
+    }
+    return best.choice;
+  };
+  let program: Program;
+  let retyped: number;
+  try {
+    ({ program, retyped } = rewrite(p, decide, alias));
+  } catch (err) {
+    if (!(err instanceof PqError)) throw err;
+    return { result: { program: p, note: `not applied: a consumer cannot take a quantized layer's interval (${err.diagnostics.map((d) => d.message).join("; ")})`, applied: false }, layers: logs };
+  }
+  const applied = logs.filter((l) => l.choice !== "direct");
+  const lines = logs.map((l) => `${l.path}: ${l.choice} (${acc}: direct ${mbit(l.direct)}${l.choice !== "direct" ? ` → ${mbit(l.chosen)}` : ""})` +
+    (l.bound !== undefined ? `; |Δy| ≤ ${l.bound.toFixed(0)} (${((100 * l.bound) / Math.max(1, l.range!)).toFixed(1)} % of max|y| ${l.range})` : "") +
+    (l.folded ? `; batch norm ${l.folded} folded` : ""));
+  if (applied.length === 0) return { result: { program: p, note: `no layer rewritten: direct is cheaper for all ${logs.length} candidates\n  ${lines.join("\n  ")}`, applied: false }, layers: logs };
+  const bits = logs.reduce((s, l) => s + l.chosen, 0);
+  const was = logs.reduce((s, l) => s + l.direct, 0);
+  return {
+    result: {
+      program,
+      note: `APPROXIMATE: ${applied.length} of ${logs.length} 3×3 convolutions with quantized Winograd filters (${acc}: ${mbit(was)} → ${mbit(bits)}), ` +
+        `${applied.filter((l) => l.folded).length} batch norm(s) folded` + (retyped > 0 ? `; ${retyped} consumers retyped` : "") + `\n  ${lines.join("\n  ")}`,
+      applied: true,
+    },
+    layers: logs,
+  };
+}
+
+export function winogradQuantPass(opts: WinogradQuantOptions = {}): Pass {
+  return {
+    name: "winograd-quant",
+    summary: "APPROXIMATE (pipeline eqo): 3×3 stride-1 convolutions as Winograd F(2×2,3×3) with filters quantized to the layer's weight width (per position and output channel a power-of-two scale), a following batch norm folded in where that is cheaper; a per-layer error bound in the note",
+    run: (p) => winogradQuantize(p, opts).result,
+  };
+}
+
+export const winogradQuant: Pass = winogradQuantPass();

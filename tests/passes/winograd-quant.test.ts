@@ -1,0 +1,130 @@
+// The approximate `winograd-quant` pass: its stated per-layer bound holds on random layers
+// (with and without a folded batch norm), the bound is not vacuous, the rewritten programs
+// verify, and two-party runs of them equal their plaintext runs bit for bit (the
+// approximation is in the filters only). Golden: tests/passes/golden/winograd-quant/.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { printGraph } from "../../compiler/print.js";
+import { verifyGraph } from "../../compiler/verify.js";
+import { winogradQuantize, type WinogradQuantOptions } from "../../compiler/passes/winograd-quant.js";
+import { runPipeline } from "../../compiler/passes/pipeline.js";
+import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
+import { runTwoParty } from "../../interpreter/twopc/session.js";
+import { inputArb, materialize, networkArb } from "../gen/networks.js";
+import { compile, compile0, inputsFor, outputs, sweep, withInputs, type LayerCase } from "./winograd.harness.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const GOLDEN = join(HERE, "golden", "winograd-quant");
+const UPDATE = process.env.PQ_UPDATE_GOLDEN === "1";
+
+const inputOf = (c: LayerCase, xs: bigint[]) => new Map([["x", tensorFromBigints([c.C, c.H, c.W], c.xBits, c.xSigned, xs)]]);
+
+function maxError(a: bigint[], b: bigint[]): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(Number(a[i]! - b[i]!)));
+  return m;
+}
+
+for (const fold of [false, "always"] as const) {
+  describe(`winograd-quant bound on random 3×3 layers (fold: ${fold})`, () => {
+    const opts: WinogradQuantOptions = { force: true, fold };
+    it("|after − before| ≤ the layer's stated bound, and the rewrite verifies", () => {
+      fc.assert(
+        fc.property(withInputs, ({ c, xs }) => {
+          const before = compile0(c);
+          const { result, layers } = winogradQuantize(before, opts);
+          expect(result.applied, result.note).toBe(true);
+          expect(result.note).toContain("APPROXIMATE");
+          verifyGraph(result.program.graph);
+          const [layer] = layers;
+          expect(layers).toHaveLength(1);
+          expect(layer!.folded !== undefined).toBe(c.bn && fold === "always");
+          const ins = inputOf(c, xs);
+          const err = maxError(outputs(result.program, ins)[0]!, outputs(before, ins)[0]!);
+          // The bound is the conv's; a batch norm left after it scales the error by |m|.
+          const m = c.bn && !layer!.folded ? Math.max(...Array.from(before.graph.params.get("m")!.data, (v) => Math.abs(Number(v)))) : 1;
+          expect(err).toBeLessThanOrEqual(layer!.bound! * m);
+        }),
+        { numRuns: 80 },
+      );
+    });
+  });
+}
+
+describe("winograd-quant bound is not vacuous", () => {
+  it("random 2-bit filters lose information, and the bound covers it", () => {
+    const c: LayerCase = { C: 4, O: 4, H: 6, W: 6, pad: 1, wBits: 2, xBits: 6, xSigned: false, bias: true, shared: false, bn: false, seed: 7 };
+    const p = compile0(c);
+    const { result, layers } = winogradQuantize(p, { force: true });
+    const ins = inputsFor(p, sweep);
+    const err = maxError(outputs(result.program, ins)[0]!, outputs(p, ins)[0]!);
+    expect(err).toBeGreaterThan(0);
+    expect(err).toBeLessThanOrEqual(layers[0]!.bound!);
+  });
+});
+
+describe("winograd-quant: two-party == plaintext after the rewrite", () => {
+  it("random layers (dealer backend)", async () => {
+    await fc.assert(
+      fc.asyncProperty(withInputs, fc.constantFrom(false, "always" as const), async ({ c, xs }, fold) => {
+        const after = winogradQuantize(compile0(c), { force: true, fold }).result.program;
+        const ins = inputOf(c, xs);
+        const two = await runTwoParty(after.graph, after.ranges, ins, { seed: `wq-${c.seed}` });
+        expect(two.outputs.map(toBigints)).toEqual(outputs(after, ins));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("random generated networks: the rewrite verifies, and two-party == plaintext", async () => {
+    await fc.assert(
+      fc.asyncProperty(networkArb.chain((net) => inputArb(net).map((xs) => ({ net, xs }))), async ({ net, xs }) => {
+        const before = compile(materialize(net));
+        const { result } = winogradQuantize(before, { force: true });
+        verifyGraph(result.program.graph);
+        if (!result.applied) return;
+        const name = before.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
+        const named = new Map([[name, tensorFromBigints(net.input.shape, net.input.bits, net.input.signed, xs)]]);
+        const two = await runTwoParty(result.program.graph, result.program.ranges, named, { seed: "wq-net" });
+        expect(two.outputs.map(toBigints)).toEqual(outputs(result.program, named));
+      }),
+      // about one generated network in ten has a 3×3 stride-1 ungrouped conv
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("winograd-quant goldens", () => {
+  const files = readdirSync(GOLDEN).filter((f) => f.endsWith(".pq") && !f.endsWith(".expected.pq")).sort();
+  it("has golden inputs", () => expect(files.length).toBeGreaterThan(0));
+  for (const f of files) {
+    it(f, () => {
+      const path = join(GOLDEN, f);
+      const src = readFileSync(path, "utf8");
+      const m = /^\/\/ options: (\{.*\})$/m.exec(src);
+      const opts = (m ? JSON.parse(m[1]!) : {}) as WinogradQuantOptions;
+      const before = compile(path);
+      const { result, layers } = winogradQuantize(before, opts);
+      verifyGraph(result.program.graph);
+      const text = result.note.split("\n").map((l) => `// ${l.trimStart()}`).join("\n") + "\n" + printGraph(result.program.graph).replaceAll(`${GOLDEN}/`, "");
+      const expectedPath = join(GOLDEN, f.replace(/\.pq$/, ".expected.pq"));
+      if (UPDATE) writeFileSync(expectedPath, text);
+      expect(text).toBe(readFileSync(expectedPath, "utf8"));
+      const ins = inputsFor(before, sweep);
+      const err = maxError(outputs(result.program, ins).flat(), outputs(before, ins).flat());
+      expect(err).toBeLessThanOrEqual(Math.max(0, ...layers.map((l) => l.bound ?? 0)));
+    });
+  }
+});
+
+describe("pipeline eqo", () => {
+  it("is pq with the quantized Winograd rewrite, which says it is approximate", () => {
+    const p = compile(join(GOLDEN, "by-cost.pq"));
+    const { log } = runPipeline(p, "eqo", { target: "ot-iknp", verify: true });
+    expect(log.map((l) => l.pass)).toEqual(["winograd-quant", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"]);
+    expect(log[0]!.note).toContain("APPROXIMATE");
+  });
+});
