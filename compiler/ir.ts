@@ -9,7 +9,7 @@ export const OPS = [
   // sources
   "input", "param", "const",
   // layers
-  "conv2d", "linear", "batchnorm", "relu", "sqplus", "avgpool", "gavgpool", "maxpool",
+  "conv2d", "winoconv", "linear", "batchnorm", "relu", "sqplus", "avgpool", "gavgpool", "maxpool",
   "flatten", "reshape", "concat", "requant", "argmax",
   // local primitives
   "add", "sub", "neg", "mulc", "shl", "divexact", "sum", "linmap",

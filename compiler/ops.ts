@@ -8,6 +8,7 @@ import {
   type Scale, type TensorType, type Visibility,
 } from "./types.js";
 import type { Code } from "../grammar/diagnostics.js";
+import { tileOf, winoGeometry, winoRange } from "./winoconv.js";
 
 export interface Interval {
   lo: bigint;
@@ -256,6 +257,41 @@ const conv2d: OpDescriptor = {
     const scale = mulScale(x!.type.scale, w!.type.scale);
     checkBiasScale(b, scale, "conv2d", fail);
     return { shape: [o, ho, wo], scale, range: range!, vis: vis(b ? [x!, w!, b] : [x!, w!]) };
+  },
+};
+
+/**
+ * A convolution given by Winograd-domain filters (compiler/winoconv.ts has the formula):
+ * winoconv(x, u, offset?, tile = m, pad = p, k = [[…]]) with u [α², O, C] server filters, k the
+ * α² × O public exponents of the per-(position, output channel) factors 2^k, and an offset
+ * per output channel at the result's scale. The `winograd-quant` pass writes it; its
+ * interval is exact per tile pixel, so the products run in the result's ring.
+ */
+const winoconv: OpDescriptor = {
+  op: "winoconv", kind: "layer", arity: [2, 3], known: [1, 2],
+  attrs: { tile: { kind: "int", required: true }, pad: { kind: "int", default: 0 }, k: { kind: "matrix", required: true }, receiver: receiverAttr },
+  summary: "convolution by Winograd-domain filters F(m×m,3×3): local transforms, one server-weight product per tile position",
+  infer([x, u, off], a, fail) {
+    checkReceiver(a, "winoconv", fail);
+    const t = tileOf(intAttr(a, "tile"));
+    if (!t) return fail("PQ2006", { name: "tile", op: "winoconv", expected: "2 (F(2×2,3×3)) or 4 (F(4×4,3×3))" });
+    const pad = intAttr(a, "pad");
+    const k = matrixAttr(a, "k");
+    need(x!.type.shape.length === 3, fail, "winoconv", `input must be [C, H, W], got ${shapeStr(x!.type.shape)}`);
+    need(u!.type.shape.length === 3, fail, "winoconv", `filters must be [α², O, C], got ${shapeStr(u!.type.shape)}`);
+    const [a2, O, C] = u!.type.shape as [number, number, number];
+    need(a2 === t.alpha * t.alpha, fail, "winoconv", `F(${t.m}×${t.m},3×3) has ${t.alpha * t.alpha} tile positions, the filters ${a2}`);
+    need(C === x!.type.shape[0], fail, "winoconv", `filters expect ${C} channels, input has ${x!.type.shape[0]}`);
+    need(pad >= 0 && pad <= 2, fail, "winoconv", "pad must be 0, 1 or 2");
+    const g = winoGeometry(t, x!.type.shape, O, pad);
+    need(g.Ho >= 1 && g.Wo >= 1, fail, "winoconv", `a 3×3 kernel does not fit a ${g.H}×${g.W} input with pad ${pad}`);
+    need(k.length === a2 && k.every((r) => r.length === O && r.every((e) => Number.isInteger(e) && e >= 0 && e < 53)), fail, "winoconv", `k must be ${a2} rows of ${O} exponents in 0..52`);
+    if (off) need(sameShape(off.type.shape, [O]), fail, "winoconv", `offset must be [${O}], got ${shapeStr(off.type.shape)}`);
+    const range = winoRange(t, u!.known!, k, O, C, x!.range, off?.known);
+    if (!range) return fail("PQ2008", { op: "winoconv", detail: "the filters' effective kernel is beyond 2^53" });
+    const scale = mulScale(x!.type.scale, u!.type.scale);
+    checkBiasScale(off, scale, "winoconv", fail);
+    return { shape: [O, g.Ho, g.Wo], scale, range, vis: vis(off ? [x!, u!, off] : [x!, u!]) };
   },
 };
 
@@ -669,6 +705,7 @@ export const DESCRIPTORS: { readonly [K in Op]: OpDescriptor } = {
   conv2d, linear, batchnorm, relu, sqplus,
   avgpool: pool("avgpool"), gavgpool, maxpool: pool("maxpool"),
   flatten, reshape, concat, requant, argmax,
+  winoconv,
   add: addsub("add"), sub: addsub("sub"), neg, mulc, shl, divexact, sum, linmap,
   mul, msb: bit("msb"), drelu: bit("drelu"), wrap, b2a, select, clamp,
   trunc: truncOp("trunc"), truncreduce: truncOp("truncreduce"), zext: ext("zext"), sext: ext("sext"), reveal,

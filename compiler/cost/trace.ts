@@ -13,6 +13,7 @@ import type { Interval } from "../ops.js";
 import { elemAttr, intAttr } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { requantPlan } from "../requant-plan.js";
+import { tileOf, winoGeometry } from "../winoconv.js";
 import type { Program } from "../lower.js";
 
 /** One interactive building block call, with the sizes its cost depends on. */
@@ -219,6 +220,28 @@ class Tracer {
   }
 
   /**
+   * twopc/run.ts `winoconv`: x lifted to the result's ring N, then one server-weight product
+   * per tile position, batched in one call: U [α², O, C] against V [α², C, T] (T tiles), all
+   * in Z_2^N. Receivers: the filters (α²·O·C elements of U's width, T products each) or the
+   * transformed activations (α²·C·T elements of N bits, O products each).
+   */
+  private winoconv(node: Node): void {
+    const N = node.type.bits;
+    const x = node.inputs[0]!;
+    this.lifted(x, N);
+    const ut = this.type(node.inputs[1]!);
+    if (ut.vis === "public") return;
+    const [a2, O, C] = ut.shape as [number, number, number];
+    const g = winoGeometry(tileOf(intAttr(node.attrs, "tile"))!, this.type(x).shape, O, intAttr(node.attrs, "pad"));
+    const tiles = g.th * g.tw;
+    const wn = a2 * O * C;
+    const vn = a2 * C * tiles;
+    const yn = a2 * O * tiles;
+    if (node.attrs.receiver === 1) this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: Math.min(ut.bits, N), receivers: wn, d3: tiles });
+    else this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: N, receivers: vn, d3: O });
+  }
+
+  /**
    * The width of x's shares as an OT receiver's choice bits: through explicit extensions
    * (zext/sext, as placement inserts them) to the value they extend. SiRNN multiplies the
    * narrow shares and corrects with the extension's wrap bit (Rathee et al. 2021, §4), so
@@ -242,6 +265,10 @@ class Tracer {
       case "param":
       case "const":
         throw new Error(`cost: a ${node.op} is never shared`);
+      case "winoconv":
+        this.winoconv(node);
+        if (node.inputs[2] !== undefined) this.lifted(node.inputs[2], N);
+        return;
       case "conv2d":
       case "linear":
       case "batchnorm":

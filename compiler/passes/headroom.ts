@@ -33,7 +33,7 @@ import { copyDeclared, rebuild } from "./builder.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
 
-const WIDENABLE = new Set(["conv2d", "linear", "batchnorm", "add", "sub", "requant"]);
+const WIDENABLE = new Set(["conv2d", "winoconv", "linear", "batchnorm", "add", "sub", "requant"]);
 
 /**
  * Ops that read their operands as values, so a wider representation of an operand changes
@@ -42,7 +42,7 @@ const WIDENABLE = new Set(["conv2d", "linear", "batchnorm", "add", "sub", "requa
  * other signedness.
  */
 const READS_VALUES = new Set([
-  "conv2d", "linear", "batchnorm", "add", "sub", "requant", "relu", "maxpool", "avgpool", "gavgpool",
+  "conv2d", "winoconv", "linear", "batchnorm", "add", "sub", "requant", "relu", "maxpool", "avgpool", "gavgpool",
   "flatten", "reshape", "concat", "argmax", "mulc", "sqplus", "mul", "sum", "linmap", "clamp", "neg",
 ]);
 /** Ops whose result type follows the operand's width: their own uses must read values too. */

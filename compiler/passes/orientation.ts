@@ -16,6 +16,7 @@
 import { copyDeclared, rebuild } from "./builder.js";
 import type { Graph, Node } from "../ir.js";
 import { intAttr } from "../ops.js";
+import { tileOf, winoGeometry } from "../winoconv.js";
 import type { Program } from "../lower.js";
 import type { Pass } from "./pass.js";
 
@@ -52,7 +53,7 @@ export function productCost(rows: number, inner: number, cols: number, times: nu
 
 /** True for a conv2d/linear/batchnorm whose weights (multipliers) are the server's and whose input is not public: an OT product. */
 export function isServerLinear(g: Graph, n: Node): boolean {
-  if (n.op !== "conv2d" && n.op !== "linear" && n.op !== "batchnorm") return false;
+  if (n.op !== "conv2d" && n.op !== "winoconv" && n.op !== "linear" && n.op !== "batchnorm") return false;
   const w = g.nodes[n.inputs[1]!]!;
   const x = g.nodes[n.inputs[0]!]!;
   return w.type.vis === "server" && x.type.vis !== "public" && n.type.vis === "shared";
@@ -73,6 +74,12 @@ export function layerCost(g: Graph, n: Node): OrientationCost | undefined {
   if (n.op === "linear") {
     const [o, k] = w.type.shape as [number, number];
     return productCost(o, k, 1, 1, w.type.bits, x.type.bits, l);
+  }
+  if (n.op === "winoconv") {
+    // One product per tile position, all in the result's ring (cost/trace.ts `winoconv`).
+    const [a2, o, c] = w.type.shape as [number, number, number];
+    const g = winoGeometry(tileOf(intAttr(n.attrs, "tile"))!, x.type.shape, o, intAttr(n.attrs, "pad"));
+    return productCost(o, c, g.th * g.tw, a2, w.type.bits, l, l);
   }
   if (n.op === "batchnorm") {
     const c = x.type.shape[0] ?? 1;

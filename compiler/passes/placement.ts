@@ -75,13 +75,13 @@ import { unchanged } from "./pass.js";
 
 /** Ops whose result width comes from the interval (*acc* in LANGUAGE.md). */
 export const ACC_OPS: ReadonlySet<Op> = new Set<Op>([
-  "conv2d", "linear", "batchnorm", "sqplus", "avgpool", "gavgpool", "add", "sub", "neg", "mulc", "shl", "divexact", "sum", "linmap", "mul",
+  "conv2d", "winoconv", "linear", "batchnorm", "sqplus", "avgpool", "gavgpool", "add", "sub", "neg", "mulc", "shl", "divexact", "sum", "linmap", "mul",
 ]);
 
 /** Operand positions the two-party backend extends to the consumer's ring (`lifted()` in twopc/run.ts). */
 export function liftedOperands(n: Node): number[] {
   switch (n.op) {
-    case "conv2d": case "linear": case "batchnorm":
+    case "conv2d": case "winoconv": case "linear": case "batchnorm":
     case "sqplus": case "avgpool": case "gavgpool": case "sum": case "neg": case "mulc": case "shl": case "divexact": case "linmap":
       return [0];
     case "add": case "sub": case "mul":

@@ -13,11 +13,12 @@
 // weights) and one exponent k ≥ 0 per (position, output channel), chosen to minimise
 // Σ_i (q·2^k − r)² (the scale that trades clipping of the position's outliers against
 // resolution: tap-wise scales as in Andri et al., arXiv 2209.12982, per output channel).
-// The chain is winograd.ts's: input transform local, one server-weight product per position
-// with q as the OT receiver's operand (2 bits for W2), the factor 2^k applied locally
-// (`mulc` per channel), the plain output transform Aᵀ·A local, and the folded offset
-// b·m + a added by the server (a batch norm with public multiplier 1). Every step after the
-// quantization is an exact integer identity, so plaintext and two-party runs of the result
+// The result is one `winoconv` node (compiler/winoconv.ts): input transform local, one
+// server-weight product per position with q as the OT receiver's operand (2 bits for W2),
+// the factors 2^k and the output transform Aᵀ·A local, the offset (b·m + a when folded)
+// added by the server. Its interval is exact per tile pixel, so all of it runs in the
+// result's ring, not in the wider ring the transforms' intermediate intervals would need.
+// Every step after the quantization is exact, so plaintext and two-party runs of the result
 // agree bit for bit; only the filters differ from the original layer.
 //
 // The bound. The exact layer is y = Aᵀ[Σ_i r ⊙ V_i]A + offset over the reals (the Winograd
@@ -28,18 +29,16 @@
 // |y' − y| ≤ bound for every output element, in units of the result's scale.
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node } from "../ir.js";
-import type { Interval } from "../ops.js";
+import { intAttr, type Interval, type Known } from "../ops.js";
+import { effectiveKernel, winoGeometry } from "../winoconv.js";
 import type { Program } from "../lower.js";
 import { toParamData } from "../params.js";
-import { mulScale, numel, type Scale, type TensorType } from "../types.js";
-import type { GraphBuilder } from "./builder.js";
+import { mulScale, type Scale, type TensorType } from "../types.js";
+import { GraphBuilder } from "./builder.js";
 import { knownValues, paramData } from "./fuse-batchnorm.js";
-import { layerCost } from "./orientation.js";
+import { layerCost, productCost } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
-import {
-  directCost, dryRun, filterAtNumber, ineligible, rewrite, winogradCost,
-  type Accounting, type ChainFilters, type Choice,
-} from "./winograd.js";
+import { directCost, filterAtNumber, ineligible, rewrite, type Accounting, type Choice } from "./winograd.js";
 import { F2, F4, type WinogradTile } from "./winograd-matrices.js";
 
 export interface WinogradQuantOptions {
@@ -49,19 +48,30 @@ export interface WinogradQuantOptions {
   tiles?: readonly ("F2" | "F4")[];
   /** Tests: rewrite every eligible layer with the first allowed tile regardless of cost. */
   force?: boolean;
-  /** Fold a following batch norm into the filters before quantizing: where cheaper (default), never, or always. */
-  fold?: boolean | "always";
+  /**
+   * Fold a following batch norm into the filters before quantizing (default true, as
+   * quantized inference does). Folding widens the products' ring to the batch norm's, but
+   * removes the batch norm's own product and the extension of the conv's result into its
+   * ring; on ResNet-32 W2A6 (IKNP) folding everywhere forecasts 405 MiB against 422 MiB.
+   */
+  fold?: boolean;
 }
 
 /** One layer's quantized filters and what they cost in accuracy. */
 export interface LayerQuant {
-  filters: ChainFilters;
+  t: WinogradTile;
+  /** q [α², O, C], B-bit signed, and the exponents k [α²][O] of the factors 2^k. */
+  q: Int32Array;
+  k: number[][];
+  bits: number;
+  /** The offset per output channel at the result's scale (b·m + a folded, or b), if any. */
+  offset?: bigint[];
+  /** q's scale: the result's over x's. */
+  uScale: Scale;
   /** |y' − y| ≤ bound for every output element, in units of the result's scale. */
   bound: number;
-  /** The batch norm folded into the filters, if any (its node takes the chain's value). */
+  /** The batch norm folded into the filters, if any (its node takes the winoconv's value). */
   folded?: Node;
-  /** The result's scale (the conv's, or the folded batch norm's). */
-  scale: Scale;
 }
 
 /** The single batch norm reading conv `n` with known multiplier and offset, if there is one. */
@@ -101,7 +111,7 @@ function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number 
  * The quantized filters of conv2d `n` for tile `t` (the module comment), with the batch norm
  * `bn` folded in when given, and the error bound for inputs in `xRange`.
  */
-export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval, xScale: Scale): LayerQuant {
+export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval): LayerQuant {
   const g: Graph = p.graph;
   const wNode = g.nodes[n.inputs[1]!]!;
   const [O, C] = wNode.type.shape as [number, number];
@@ -112,98 +122,102 @@ export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node 
   const a = bn ? knownValues(p, bn.inputs[2]!)! : undefined;
   // The result: the conv's value, or the batch norm's; U is declared at (result scale)/(x's scale).
   const uScale = bn ? mulScale(wNode.type.scale, g.nodes[bn.inputs[1]!]!.type.scale) : wNode.type.scale;
-  const scale = mulScale(xScale, uScale);
   const alpha = t.alpha;
-  const q: Int32Array[] = [];
+  const a2 = alpha * alpha;
+  const q = new Int32Array(a2 * O * C);
+  // Δ = q·2^k − r, the quantization error of every filter entry.
+  const delta = new Float64Array(a2 * O * C);
   const k: number[][] = [];
-  const real: Float64Array[] = [];
-  for (let pa = 0; pa < alpha; pa++) {
-    for (let pc = 0; pc < alpha; pc++) {
-      const qs = new Int32Array(O * C);
-      const rs = new Float64Array(O * C);
-      const ks: number[] = [];
-      const den = t.D[pa]! * t.D[pc]!;
-      for (let o = 0; o < O; o++) {
-        const mo = m ? Number(m[o]!) : 1;
-        const r = new Float64Array(C);
-        for (let i = 0; i < C; i++) r[i] = (filterAtNumber(t, pa, pc, w, (o * C + i) * 9) / den) * mo;
-        const row = quantizeRow(r, B);
-        qs.set(row.q, o * C);
-        rs.set(r, o * C);
-        ks.push(row.k);
-      }
-      q.push(qs);
-      k.push(ks);
-      real.push(rs);
+  for (let j = 0; j < a2; j++) {
+    const pa = Math.floor(j / alpha);
+    const pc = j % alpha;
+    const den = t.D[pa]! * t.D[pc]!;
+    const ks: number[] = [];
+    for (let o = 0; o < O; o++) {
+      const mo = m ? Number(m[o]!) : 1;
+      const r = new Float64Array(C);
+      for (let i = 0; i < C; i++) r[i] = (filterAtNumber(t, pa, pc, w, (o * C + i) * 9) / den) * mo;
+      const row = quantizeRow(r, B);
+      const base = (j * O + o) * C;
+      q.set(row.q, base);
+      for (let i = 0; i < C; i++) delta[base + i] = row.q[i]! * 2 ** row.k - r[i]!;
+      ks.push(row.k);
     }
+    k.push(ks);
   }
-  // The error kernel of output pixel (y0, x0): E[u][v] = Σ_(a,c) Aᵀ[y0][a]·Aᵀ[x0][c]·Δ[a,c]·Bᵀ[a][u]·Bᵀ[c][v]
-  // per (o, i), Δ = q·2^k − r; the error is Σ_i Σ_(u,v) E·d[i,u,v] with d in [lo, hi] ∪ {0}
-  // (zero padding), so its extremes are Σ max(E·lo, E·hi) and Σ min(E·lo, E·hi).
+  // The error is y' − y = Σ_i Σ_(u,v) E·d[i,u,v] with E the effective kernel of the filters Δ
+  // (compiler/winoconv.ts, factors 1) and d in [lo, hi] ∪ {0} (zero padding): its extremes
+  // are Σ max(E·lo, E·hi) and Σ min(E·lo, E·hi), per output channel and tile pixel.
   const lo = Math.min(0, Number(xRange.lo));
   const hi = Math.max(0, Number(xRange.hi));
+  const errors: Known = { shape: [a2, O, C], size: delta.length, num: (i: number) => delta[i]!, at: () => { throw new Error("internal: real-valued errors"); } };
+  const ones = Array.from({ length: a2 }, () => new Array<number>(O).fill(0));
   let bound = 0;
-  const delta = new Float64Array(alpha * alpha);
-  const E = new Float64Array(t.m * t.m * alpha * alpha);
   for (let o = 0; o < O; o++) {
-    const up = new Float64Array(t.m * t.m);
-    const down = new Float64Array(t.m * t.m);
-    for (let i = 0; i < C; i++) {
-      for (let j = 0; j < alpha * alpha; j++) delta[j] = q[j]![o * C + i]! * 2 ** k[j]![o]! - real[j]![o * C + i]!;
-      E.fill(0);
-      for (let y0 = 0; y0 < t.m; y0++) for (let x0 = 0; x0 < t.m; x0++) {
-        const base = (y0 * t.m + x0) * alpha * alpha;
-        for (let pa = 0; pa < alpha; pa++) for (let pc = 0; pc < alpha; pc++) {
-          const c0 = t.AT[y0]![pa]! * t.AT[x0]![pc]! * delta[pa * alpha + pc]!;
-          if (c0 === 0) continue;
-          for (let u = 0; u < alpha; u++) {
-            const c1 = c0 * t.BT[pa]![u]!;
-            if (c1 === 0) continue;
-            for (let v = 0; v < alpha; v++) E[base + u * alpha + v]! += c1 * t.BT[pc]![v]!;
-          }
+    for (let y0 = 0; y0 < t.m; y0++) {
+      for (let x0 = 0; x0 < t.m; x0++) {
+        let up = 0;
+        let down = 0;
+        for (const e of effectiveKernel(t, errors, ones, O, C, o, y0, x0)) {
+          up += Math.max(e * lo, e * hi);
+          down += Math.min(e * lo, e * hi);
         }
-      }
-      for (let px = 0; px < t.m * t.m; px++) {
-        for (let uv = 0; uv < alpha * alpha; uv++) {
-          const e = E[px * alpha * alpha + uv]!;
-          up[px]! += Math.max(e * lo, e * hi);
-          down[px]! += Math.min(e * lo, e * hi);
-        }
+        bound = Math.max(bound, up, -down);
       }
     }
-    for (let px = 0; px < t.m * t.m; px++) bound = Math.max(bound, up[px]!, -down[px]!);
   }
+  const offset = bn ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!) : bias;
+  const r: LayerQuant = { t, q, k, bits: B, uScale, bound: bound * (1 + 1e-9) };
+  if (offset) r.offset = offset;
+  if (bn) r.folded = bn;
+  return r;
+}
+
+/** The winoconv of conv2d `n` with quantized filters `lq`, reading x, added to `b`. */
+export function emitWinoconv(b: GraphBuilder, g: Graph, n: Node, x: number, lq: LayerQuant): number {
+  const wNode = g.nodes[n.inputs[1]!]!;
+  const [O, C] = wNode.type.shape as [number, number];
+  const a2 = lq.t.alpha * lq.t.alpha;
   const wName = wNode.attrs.name as string;
-  const fresh = (b: GraphBuilder, base: string) => {
+  const fresh = (base: string) => {
     let name = base;
     for (let i = 2; b.params.has(name); i++) name = `${base}_${i}`;
     return name;
   };
-  const filters: ChainFilters = {
-    K: 1,
-    position(b, pa, pc) {
-      const j = pa * alpha + pc;
-      const data = toParamData([O, C, 1, 1], B, true, Array.from(q[j]!, BigInt));
-      const type: TensorType = { bits: B, signed: true, shape: [O, C, 1, 1], vis: "server", scale: uScale, nonneg: false };
-      const U = b.param(fresh(b, `${wName}_wq${t.m}_${pa}${pc}`), data, type, wNode.origin);
-      const factors = k[j]!.map((e) => 2 ** e);
-      return factors.every((f) => f === 1) ? { U, bits: B } : { U, bits: B, factors };
-    },
-  };
-  // The offset b·m + a (folded) or b, exact, at the result's scale.
-  const offset = bn
-    ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!)
-    : bias;
-  if (offset) {
-    filters.offset = (b) => {
-      const data = paramData([O], offset);
-      const type: TensorType = { bits: data.bits, signed: true, shape: [O], vis: "server", scale, nonneg: false };
-      return b.param(fresh(b, `${wName}_wq${t.m}_offset`), data, type, (bn ?? n).origin);
-    };
+  const uType: TensorType = { bits: lq.bits, signed: true, shape: [a2, O, C], vis: "server", scale: lq.uScale, nonneg: false };
+  const U = b.param(fresh(`${wName}_wq${lq.t.m}`), toParamData([a2, O, C], lq.bits, true, Array.from(lq.q, BigInt)), uType, wNode.origin);
+  const ins = [x, U];
+  if (lq.offset) {
+    const data = paramData([O], lq.offset);
+    const type: TensorType = { bits: data.bits, signed: true, shape: [O], vis: "server", scale: mulScale(b.type(x).scale, lq.uScale), nonneg: false };
+    ins.push(b.param(fresh(`${wName}_wq${lq.t.m}_offset`), data, type, (lq.folded ?? n).origin));
   }
-  const r: LayerQuant = { filters, bound: bound * (1 + 1e-9), scale };
-  if (bn) r.folded = bn;
-  return r;
+  return b.add("winoconv", ins, { tile: lq.t.m, pad: intAttr(n.attrs, "pad"), k: lq.k }, (lq.folded ?? n).origin);
+}
+
+/**
+ * Bits on the wire of a winoconv's products (the x's lift into its ring is the direct conv's
+ * too): its ring from a dry run, SiRNN's cost with the cheaper receiver (iknp, as
+ * orientation.ts), or the bilinear triples' |U| + |V| ring elements (dealer). Undefined when
+ * the op does not type (its kernel beyond exact doubles, or its ring beyond 64 bits).
+ */
+function winoconvCost(g: Graph, n: Node, xType: TensorType, xRange: Interval, lq: LayerQuant, acc: Accounting): number | undefined {
+  const b = new GraphBuilder(g);
+  const x = b.source({ id: 0, op: "input", type: xType, inputs: [], attrs: { name: "x" }, origin: n.origin }, xRange);
+  let N: number;
+  try {
+    N = b.type(emitWinoconv(b, g, n, x, lq)).bits;
+  } catch (err) {
+    if (err instanceof PqError) return undefined;
+    throw err;
+  }
+  const [O, C] = g.nodes[n.inputs[1]!]!.type.shape as [number, number];
+  const geo = winoGeometry(lq.t, xType.shape, O, intAttr(n.attrs, "pad"));
+  const a2 = lq.t.alpha * lq.t.alpha;
+  const tiles = geo.th * geo.tw;
+  if (acc === "dealer") return (a2 * O * C + a2 * C * tiles) * N;
+  const c = productCost(O, C, tiles, a2, lq.bits, N, N);
+  return Math.min(c.weights, c.activations);
 }
 
 /** What the pass did to one candidate layer. */
@@ -235,22 +249,17 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
     const xType = b.type(x);
     const bn = opts.fold === false ? undefined : foldableBatchnorm(p, n, users, isOutput);
     // A batch norm after the conv costs its own product unless it is folded.
-    const bnCost = bn && layerCost(g, bn) ? directCost(g, bn, acc).bits : 0;
-    const direct = directCost(g, n, acc).bits + bnCost;
+    const direct = directCost(g, n, acc).bits + (bn && layerCost(g, bn) ? directCost(g, bn, acc).bits : 0);
     let best: { choice: Choice; cost: number; quant: LayerQuant } | undefined;
     for (const t of tiles) {
-      for (const fold of bn ? (opts.fold === "always" ? [bn] : [bn, undefined]) : [undefined]) {
-        const quant = quantizedFilters(p, n, t, fold, b.ranges[x]!, xType.scale);
-        const e = dryRun(g, n, xType, b.ranges[x]!, t, quant.filters);
-        if (typeof e === "string") continue;
-        const cost = winogradCost(e, quant.filters.K, xType, numel(n.type.shape), acc).bits + (fold ? 0 : bnCost);
-        if (!best || cost < best.cost) best = { choice: { t, filters: quant.filters }, cost, quant };
-      }
+      const quant = quantizedFilters(p, n, t, bn, b.ranges[x]!);
+      const cost = winoconvCost(g, n, xType, b.ranges[x]!, quant, acc);
+      if (cost !== undefined && (!best || cost < best.cost)) best = { choice: { emit: (b2, x2) => emitWinoconv(b2, g, n, x2, quant) }, cost, quant };
     }
     const log: QuantLog = { path: n.origin.path, choice: "direct", direct, chosen: direct };
     logs.push(log);
     if (!best || (!opts.force && best.cost >= direct)) return undefined;
-    log.choice = best.choice.t === F4 ? "F(4×4,3×3)" : "F(2×2,3×3)";
+    log.choice = best.quant.t === F4 ? "F(4×4,3×3)" : "F(2×2,3×3)";
     log.chosen = best.cost;
     log.bound = best.quant.bound;
     const folded = best.quant.folded;

@@ -55,6 +55,7 @@ import { GraphBuilder, prune } from "./builder.js";
 import { LAMBDA, layerCost, productCost } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
 import { F2, F4, filterAt, outputFactor, type WinogradTile } from "./winograd-matrices.js";
+import { inputRows, outputRows, selectRows } from "../winoconv.js";
 
 export type Accounting = "dealer" | "iknp";
 
@@ -119,44 +120,6 @@ function freshName(params: Map<string, ParamData>, base: string): string {
   let name = base;
   for (let k = 2; params.has(name); k++) name = `${base}_${k}`;
   return name;
-}
-
-// ---------------------------------------------------------------- the matrices of the chain
-
-/** Tiling, zero padding and Bᵀ along one axis of length n: rows (a, t) for all a, or one a. */
-function inputRows(t: WinogradTile, n: number, tiles: number, pad: number, a: number): number[][] {
-  const rows: number[][] = [];
-  for (let ti = 0; ti < tiles; ti++) {
-    const row = new Array<number>(n).fill(0);
-    for (let h = 0; h < n; h++) {
-      const u = h + pad - ti * t.m;
-      if (u >= 0 && u < t.alpha) row[h] = t.BT[a]![u]!;
-    }
-    rows.push(row);
-  }
-  return rows;
-}
-
-/** Rows a·tiles … a·tiles + tiles − 1 of an axis of length α·tiles. */
-function selectRows(t: WinogradTile, tiles: number, a: number): number[][] {
-  const rows: number[][] = [];
-  for (let ti = 0; ti < tiles; ti++) {
-    const row = new Array<number>(t.alpha * tiles).fill(0);
-    row[a * tiles + ti] = 1;
-    rows.push(row);
-  }
-  return rows;
-}
-
-/** Output transform of position a along one axis, placing tile ti's m outputs at pixels ti·m … (cropped to n). */
-function outputRows(at: number[][], t: WinogradTile, n: number, tiles: number, a: number): number[][] {
-  const rows: number[][] = [];
-  for (let y = 0; y < n; y++) {
-    const row = new Array<number>(tiles).fill(0);
-    row[Math.floor(y / t.m)] = at[y % t.m]![a]!;
-    rows.push(row);
-  }
-  return rows;
 }
 
 // ---------------------------------------------------------------- emitting one layer
@@ -405,10 +368,20 @@ interface LayerLog {
 
 const bitsText = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} Mbit` : `${Math.round(b)} bit`);
 
-/** A layer's rewrite: the tile and the server's filters. */
+/** A layer's rewrite: adds the replacement of the conv to `b`, reading x, and returns its id. */
 export interface Choice {
-  t: WinogradTile;
-  filters: ChainFilters;
+  emit(b: GraphBuilder, x: number): number;
+}
+
+/** The exact chain of tile t with filters f as a Choice. */
+function chain(g: Graph, n: Node, t: WinogradTile, f: ChainFilters): Choice {
+  return {
+    emit(b, x) {
+      const e = dryRun(g, n, b.type(x), b.ranges[x]!, t, f);
+      if (typeof e === "string") throw new Error(`internal: Winograd chain at ${n.origin.path} failed after its dry run: ${e}`);
+      return emitChain(b, n, x, t, e.width, f).out;
+    },
+  };
 }
 
 /**
@@ -437,9 +410,7 @@ export function rewrite(p: Program, decide: (n: Node, b: GraphBuilder, x: number
       const x = map(n.inputs[0]!);
       const c = decide(n, b, x);
       if (c) {
-        const e = dryRun(g, n, b.type(x), b.ranges[x]!, c.t, c.filters);
-        if (typeof e === "string") throw new Error(`internal: Winograd chain at ${n.origin.path} failed after its dry run: ${e}`);
-        ids.push(emitChain(b, n, x, c.t, e.width, c.filters).out);
+        ids.push(c.emit(b, x));
         rewritten.add(n.id);
         continue;
       }
@@ -498,7 +469,7 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
         const log: LayerLog = { id: n.id, path: n.origin.path, choice: tile === F4 ? "F(4×4,3×3)" : tile === F2 ? "F(2×2,3×3)" : "direct", costs };
         if (why !== undefined) log.why = why;
         logs.push(log);
-        return tile === F4 ? { t: F4, filters: f4 } : tile === F2 ? { t: F2, filters: f2 } : undefined;
+        return tile === F4 ? chain(g, n, F4, f4) : tile === F2 ? chain(g, n, F2, f2) : undefined;
       };
       // A consumer that cannot take the wider interval (a fixed-width conversion) undoes the
       // nearest rewritten layer upstream of it; retry without it.

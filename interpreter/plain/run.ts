@@ -6,6 +6,8 @@ import { addSub, divexact, linmap, mul, mulc, neg, relu, requant, shl, sqplus, s
 import { b2a, clamp, drelu, msb, select, sext, trunc, truncreduce, wrapCarry, zext } from "./kernels/bits.js";
 import { argmax, avgpool, batchnorm, conv2d, gavgpool, linear, maxpool } from "./kernels/layers.js";
 import { concat, flatten, reshape } from "./kernels/shape.js";
+import { winoInput, winoOutput, winoProducts, withOffset } from "./kernels/winoconv.js";
+import { tileOf, winoGeometry } from "../../compiler/winoconv.js";
 import { convert, sameShape } from "./kernels/common.js";
 import { getBig, tensorFromBigints, type Tensor } from "./tensor.js";
 
@@ -93,6 +95,13 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
         { stride: intAttr(node, "stride", 1), pad: intAttr(node, "pad", 0), groups: intAttr(node, "groups", 1) },
         t,
       );
+    case "winoconv": {
+      const g = winoGeometry(tileOf(intAttr(node, "tile"))!, arg(0).shape, arg(1).shape[1]!, intAttr(node, "pad", 0));
+      const k = matrixAttr(node, "k").map((r) => r.map(Number));
+      const y = winoOutput(winoProducts(arg(1), winoInput(arg(0), g, t), t), g, k, t);
+      const off = optArg(2);
+      return off ? withOffset(y, off, t) : y;
+    }
     case "linear":
       return linear(arg(0), arg(1), optArg(2), t);
     case "batchnorm":

@@ -12,6 +12,8 @@ import { oddInverse, scaleShift } from "../../compiler/types.js";
 import { evalNode } from "../plain/run.js";
 import { conv2d, linear, batchnorm, avgpool, gavgpool } from "../plain/kernels/layers.js";
 import { concat } from "../plain/kernels/shape.js";
+import { winoInput, winoOutput, winoProducts } from "../plain/kernels/winoconv.js";
+import { tileOf, winoGeometry } from "../../compiler/winoconv.js";
 import { linmap, mulc, sum } from "../plain/kernels/arith.js";
 import { convert } from "../plain/kernels/common.js";
 import { toBigints, type Tensor } from "../plain/tensor.js";
@@ -160,6 +162,24 @@ class Ctx {
           : (W: Tensor, X: Tensor, o: { bits: number; signed: boolean }) => linear(X, W, undefined, o);
         const y = await this.weighted(node, (W, X) => bilinearMod(f, W, X, N));
         return this.addBias(node, y, 2);
+      }
+      case "winoconv": {
+        const g = winoGeometry(tileOf(intAttr(node.attrs, "tile"))!, this.type(x).shape, this.type(node.inputs[1]!).shape[1]!, intAttr(node.attrs, "pad"));
+        const k = matrixAttr(node.attrs, "k");
+        // Local: x into the result's ring, the input transform; one product for every tile
+        // position at once (serverLinear: one round); local: factors, output transform.
+        const V = winoInput(await this.lifted(x, N), g, out);
+        const u = node.inputs[1]!;
+        const ut = this.type(u);
+        const f = (U: Tensor, X: Tensor) => bilinearMod(winoProducts, U, X, N);
+        let M: Share;
+        if (ut.vis === "public") M = f(inRing(this.plain(u)!, N), V);
+        else {
+          const W = this.p.role === "server" ? inRing(this.plain(u)!, N) : undefined;
+          const clientOnly = this.vals[x]!.kind !== "shared" && this.type(x).vis === "client";
+          M = await serverLinear(this.p, f, W, ut.shape, V, [g.t.alpha * g.t.alpha, g.O, g.th, g.tw], clientOnly);
+        }
+        return this.addBias(node, winoOutput(M, g, k, out), 2);
       }
       case "batchnorm": {
         const c = this.type(x).shape[0] ?? 1;

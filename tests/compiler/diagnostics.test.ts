@@ -14,6 +14,7 @@ writeFileSync(join(dir, "p.params.json"), JSON.stringify({
     big: { shape: [2], data: [1, 300] },
     fc: { shape: [3, 8], data: Array.from({ length: 24 }, (_, i) => (i % 7) - 3) },
     b: { shape: [2], data: [1, 2] },
+    u: { shape: [4, 1, 1], data: [1, 0, 0, 0] },
   },
   scales: { a1: 0.05 },
 }));
@@ -37,6 +38,8 @@ const cases: [string, string, string[]][] = [
   ["attribute of the wrong kind", `${head}  let y = maxpool(x, k = [2])\n  output y to client\n}`, ["PQ2006@4:26"]],
   ["missing required attribute", `${head}  let y = maxpool(x)\n  output y to client\n}`, ["PQ2007@4:11"]],
   ["conv channel mismatch", `${head}  param w: i4[2, 3, 3, 3]\n  let y = conv2d(x, w)\n  output y to client\n}`, ["PQ4004@4:9"]],
+  ["winoconv with a tile that does not exist", `${head}  param u: i2[4, 1, 1]\n  let y = winoconv(x, u, tile = 3, k = [[0], [0], [0], [0]])\n  output y to client\n}`, ["PQ2006@5:11"]],
+  ["winoconv with filters for another tile", `${head}  param u: i2[4, 1, 1]\n  let y = winoconv(x, u, tile = 4, k = [[0], [0], [0], [0]])\n  output y to client\n}`, ["PQ2008@5:11"]],
   ["linear on a 3-D tensor", `${head}  param fc: i4[3, 8]\n  let y = linear(x, fc)\n  output y to client\n}`, ["PQ2008@5:11"]],
   ["weights not known", `${head}  let y = conv2d(x, x)\n  output y to client\n}`, ["PQ2018@4:11"]],
   ["scale ratio not a power of two", `${head}  let a = x as u8 scale a1\n  let y = add(a, x)\n  output y to client\n}`, ["PQ2014@5:11"]],

@@ -1,0 +1,162 @@
+// The geometry and interval rule of `winoconv`, a convolution given by its Winograd-domain
+// filters (LANGUAGE.md; the `winograd-quant` pass produces it). For a tile F(m×m, 3×3) with
+// α = m + 2 and filters u[j, o, i] (j = a·α + c a tile position), public power-of-two
+// factors 2^k[j][o] and an offset per output channel:
+//   y[o, tile, y₀, x₀] = Σ_(a,c) Aᵀ[y₀][a]·Aᵀ[x₀][c] · 2^k[ac][o] · Σ_i u[ac, o, i]·V[ac, i, tile] + offset[o]
+//   V[ac, i, tile] = Σ_(u,v) Bᵀ[a][u]·Bᵀ[c][v]·d[i, tile·m + (u, v) − pad]   (0 outside the input)
+// Every map is an integer-linear map, so it can be computed in Z_2^N for any N that holds y:
+// reduction mod 2^N commutes with them. That is the point of the op: the products run in
+// the result's ring, not in the ring the transforms' intermediate intervals would need.
+// The interval is exact per output pixel of the tile: y is a dot product of d's window with
+// the effective kernel E[o, y₀, x₀, i, u, v] (the sum above with d factored out), whose
+// positive and negative parts bound it (as conv2d's rule does with its weights).
+import type { Interval, Known } from "./ops.js";
+import { F2, F4, type WinogradTile } from "./passes/winograd-matrices.js";
+
+export function tileOf(m: number): WinogradTile | undefined {
+  return m === 2 ? F2 : m === 4 ? F4 : undefined;
+}
+
+export interface WinoGeometry {
+  t: WinogradTile;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  pad: number;
+  Ho: number;
+  Wo: number;
+  /** Tiles along H and W. */
+  th: number;
+  tw: number;
+}
+
+export function winoGeometry(t: WinogradTile, xShape: readonly number[], O: number, pad: number): WinoGeometry {
+  const [C, H, W] = xShape as [number, number, number];
+  const Ho = H + 2 * pad - 2;
+  const Wo = W + 2 * pad - 2;
+  return { t, C, H, W, O, pad, Ho, Wo, th: Math.ceil(Ho / t.m), tw: Math.ceil(Wo / t.m) };
+}
+
+/** Tiling, zero padding and Bᵀ along one axis of length n: rows (a, t) for one position a. */
+export function inputRows(t: WinogradTile, n: number, tiles: number, pad: number, a: number): number[][] {
+  const rows: number[][] = [];
+  for (let ti = 0; ti < tiles; ti++) {
+    const row = new Array<number>(n).fill(0);
+    for (let h = 0; h < n; h++) {
+      const u = h + pad - ti * t.m;
+      if (u >= 0 && u < t.alpha) row[h] = t.BT[a]![u]!;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Rows a·tiles … a·tiles + tiles − 1 of an axis of length α·tiles. */
+export function selectRows(t: WinogradTile, tiles: number, a: number): number[][] {
+  const rows: number[][] = [];
+  for (let ti = 0; ti < tiles; ti++) {
+    const row = new Array<number>(t.alpha * tiles).fill(0);
+    row[a * tiles + ti] = 1;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Output transform of position a along one axis, placing tile ti's m outputs at pixels ti·m … (cropped to n). */
+export function outputRows(at: number[][], t: WinogradTile, n: number, tiles: number, a: number): number[][] {
+  const rows: number[][] = [];
+  for (let y = 0; y < n; y++) {
+    const row = new Array<number>(tiles).fill(0);
+    row[Math.floor(y / t.m)] = at[y % t.m]![a]!;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * The effective kernel of output pixel (y₀, x₀) of a tile for output channel o, as
+ * E[i·α² + u·α + v] (doubles: callers check the magnitudes stay exact).
+ */
+export function effectiveKernel(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number, o: number, y0: number, x0: number): Float64Array {
+  const a2 = t.alpha * t.alpha;
+  const E = new Float64Array(C * a2);
+  for (let pa = 0; pa < t.alpha; pa++) {
+    for (let pc = 0; pc < t.alpha; pc++) {
+      const j = pa * t.alpha + pc;
+      const c0 = t.AT[y0]![pa]! * t.AT[x0]![pc]! * 2 ** k[j]![o]!;
+      if (c0 === 0) continue;
+      for (let i = 0; i < C; i++) {
+        const c1 = c0 * u.num((j * O + o) * C + i);
+        if (c1 === 0) continue;
+        for (let uu = 0; uu < t.alpha; uu++) {
+          const c2 = c1 * t.BT[pa]![uu]!;
+          if (c2 === 0) continue;
+          for (let v = 0; v < t.alpha; v++) E[i * a2 + uu * t.alpha + v]! += c2 * t.BT[pc]![v]!;
+        }
+      }
+    }
+  }
+  return E;
+}
+
+/** Per output channel and tile pixel, the sums of the effective kernel's positive and negative entries. */
+interface KernelParts {
+  pos: Float64Array;
+  neg: Float64Array;
+}
+
+// Passes rebuild graphs many times and each rebuild re-types every node: the parts depend only
+// on the filters' data and the exponents, so they are kept per data array.
+const partsCache = new WeakMap<object, Map<string, KernelParts>>();
+
+function kernelParts(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number): KernelParts {
+  const key = `${t.m}|${k.map((r) => r.join(",")).join(";")}`;
+  const byData = u.f64 ? partsCache.get(u.f64) : undefined;
+  const hit = byData?.get(key);
+  if (hit) return hit;
+  const px = t.m * t.m;
+  const parts: KernelParts = { pos: new Float64Array(O * px), neg: new Float64Array(O * px) };
+  for (let o = 0; o < O; o++) {
+    for (let y0 = 0; y0 < t.m; y0++) {
+      for (let x0 = 0; x0 < t.m; x0++) {
+        let pos = 0;
+        let neg = 0;
+        for (const e of effectiveKernel(t, u, k, O, C, o, y0, x0)) {
+          if (e > 0) pos += e;
+          else neg += e;
+        }
+        parts.pos[o * px + y0 * t.m + x0] = pos;
+        parts.neg[o * px + y0 * t.m + x0] = neg;
+      }
+    }
+  }
+  if (u.f64) {
+    const m = byData ?? new Map<string, KernelParts>();
+    m.set(key, parts);
+    partsCache.set(u.f64, m);
+  }
+  return parts;
+}
+
+/**
+ * y's interval: per output channel and tile pixel, the positive and negative parts of the
+ * effective kernel against x's interval with 0 (the tile reads zero padding), plus the
+ * offset. Undefined when the kernel's magnitudes are beyond exact doubles.
+ */
+export function winoRange(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number, x: Interval, offset: Known | undefined): Interval | undefined {
+  const lo = x.lo < 0n ? x.lo : 0n;
+  const hi = x.hi > 0n ? x.hi : 0n;
+  const { pos, neg } = kernelParts(t, u, k, O, C);
+  const px = t.m * t.m;
+  let range: Interval | undefined;
+  for (let i = 0; i < pos.length; i++) {
+    if (pos[i]! >= 2 ** 53 || -neg[i]! >= 2 ** 53) return undefined;
+    const off = offset ? offset.at(Math.floor(i / px)) : 0n;
+    const p = BigInt(pos[i]!);
+    const n = BigInt(neg[i]!);
+    const r = { lo: p * lo + n * hi + off, hi: p * hi + n * lo + off };
+    range = range ? { lo: r.lo < range.lo ? r.lo : range.lo, hi: r.hi > range.hi ? r.hi : range.hi } : r;
+  }
+  return range!;
+}
