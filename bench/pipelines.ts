@@ -1,7 +1,8 @@
 // `npm run bench:pipelines`: the forecast communication of every example under the `sirnn`
-// baseline and the `pq` pipeline, for each correlation backend, by operator class, with the
-// ratio sirnn / pq; then the ablation — the pq pipeline pass by pass (communication after
-// each pass) — under ot-iknp. Figures are compile-time forecasts (compiler/cost); for the
+// baseline, the exact `pq` pipeline and the APPROXIMATE `eqo` one (quantized Winograd
+// filters: not the same model's values, see winograd-quant.ts), for each correlation
+// backend, by operator class, with the ratio to the baseline; then the ablations — each
+// pipeline pass by pass (communication after each pass) — under ot-iknp. Figures are compile-time forecasts (compiler/cost); for the
 // dealer backend they equal the bytes the runtime measures (tests/cost).
 import { dirname, join } from "node:path";
 import { compileFile, type Program } from "../compiler/lower.js";
@@ -21,10 +22,12 @@ const NETS: [string, string][] = [
   ["MobileNetV2 W8A8", "examples/cifar/mobilenetv2.pq"],
 ];
 const BACKENDS: Backend[] = ["dealer", "ot-iknp", "ot-silent"];
+/** The pipelines compared with the `sirnn` baseline. */
+const PIPELINES = ["pq", "eqo"];
 
 /** Operator classes for the per-class columns. */
 function classOf(row: CostRow): string {
-  if (row.op === "conv2d" || row.op === "linear" || row.op === "batchnorm") return "linear";
+  if (row.op === "conv2d" || row.op === "winoconv" || row.op === "linear" || row.op === "batchnorm") return "linear";
   if (row.primitive.startsWith("relu") || row.op === "drelu" || row.op === "select") return "relu";
   if (row.op === "requant") return "requant";
   if (row.op === "maxpool" || row.op === "avgpool" || row.op === "gavgpool" || row.op === "argmax") return "pool/argmax";
@@ -50,17 +53,20 @@ function main(): void {
     const base = compile(file);
     for (const backend of BACKENDS) {
       const s = forecast(runPipeline(base, "sirnn", { target: backend }).program, backend);
-      const q = forecast(runPipeline(base, "pq", { target: backend }).program, backend);
       const per = (f: typeof s) => CLASSES.map((c) => mb(bytesOf(f.rows.filter((r) => classOf(r) === c))));
       const total = (f: typeof s) => f.totals.online.clientBytes + f.totals.online.serverBytes;
       rows.push([name, backend, "sirnn", mb(total(s)), String(s.totals.online.rounds), ...per(s), ""]);
-      rows.push([name, backend, "pq", mb(total(q)), String(q.totals.online.rounds), ...per(q), `${(total(s) / total(q)).toFixed(2)}×`]);
+      for (const pipeline of PIPELINES) {
+        const q = forecast(runPipeline(base, pipeline, { target: backend }).program, backend);
+        rows.push([name, backend, pipeline === "eqo" ? "eqo ≈" : pipeline, mb(total(q)), String(q.totals.online.rounds), ...per(q), `${(total(s) / total(q)).toFixed(2)}×`]);
+      }
     }
   }
-  console.log(table(["network", "backend", "pipeline", "MiB", "rounds", ...CLASSES, "sirnn/pq"], rows));
-  console.log("MiB: forecast online bytes of both parties (frame headers included); rounds: max over the parties; class columns: MiB by operator class.\n");
+  console.log(table(["network", "backend", "pipeline", "MiB", "rounds", ...CLASSES, "sirnn/X"], rows));
+  console.log("MiB: forecast online bytes of both parties (frame headers included); rounds: max over the parties; class columns: MiB by operator class; " +
+    "eqo ≈: APPROXIMATE (3×3 convolutions with quantized Winograd filters; each layer's error bound in the pass note).\n");
 
-  for (const [name, file] of nets) {
+  for (const [name, file] of nets) for (const pipeline of PIPELINES) {
     const base = compile(file);
     const abl: string[][] = [];
     const first = forecast(runPipeline(base, "sirnn", { target: "ot-iknp" }).program, "ot-iknp");
@@ -71,7 +77,7 @@ function main(): void {
     const lowBytes = lowered.totals.online.clientBytes + lowered.totals.online.serverBytes;
     abl.push(["as lowered (none)", mb(lowBytes), String(lowered.totals.online.rounds), `${(firstBytes / lowBytes).toFixed(2)}×`]);
     // One run of the pipeline; the program after each pass (a reverted pass leaves it as it was).
-    const { log } = runPipeline(base, "pq", {
+    const { log } = runPipeline(base, pipeline, {
       target: "ot-iknp",
       onPass: (pass, p) => {
         const f = forecast(p, "ot-iknp");
@@ -86,7 +92,7 @@ function main(): void {
       if (!l.applied) abl[k]![0] += " (not applied)";
       k++;
     }
-    console.log(`${name}: ablation under ot-iknp (the pq pipeline pass by pass)`);
+    console.log(`${name}: ablation under ot-iknp (the ${pipeline} pipeline pass by pass)`);
     console.log(table(["after", "MiB", "rounds", "vs baseline"], abl));
     console.log();
   }

@@ -69,11 +69,14 @@ export function headroomSites(p: Program): number[] {
   const out: number[] = [];
   for (const n of g.nodes) {
     const t = n.type;
-    if (!WIDENABLE.has(n.op) || t.vis !== "shared" || t.nonneg || t.bits >= 64) continue;
+    // A truncreduce's ring is its input's less the shift: it gets the spare bit through a
+    // widenable input that nothing else reads (Winograd's exact division after a winoconv).
+    const through = n.op === "truncreduce" && (byUser[n.inputs[0]!] ?? []).length === 1 && !outputs.has(n.inputs[0]!) ? g.nodes[n.inputs[0]!]! : undefined;
+    if (!(WIDENABLE.has(n.op) || (through && WIDENABLE.has(through.op))) || t.vis !== "shared" || t.nonneg || t.bits >= 64) continue;
     if (msbOffset(p.ranges[n.id]!, t.bits) !== undefined) continue;
     if (!readsValues(g, byUser, n.id, outputs)) continue;
     const lifted = (byUser[n.id] ?? []).some((u) => g.nodes[u]!.type.bits > t.bits && g.nodes[u]!.op !== "requant");
-    if (lifted) out.push(n.id);
+    if (lifted) out.push(through ? through.id : n.id);
   }
   return out;
 }
@@ -86,7 +89,8 @@ export function headroomSites(p: Program): number[] {
 export function widen(p: Program, ids: ReadonlySet<number>): Program {
   return rebuild(p, (n: Node, map, b) => {
     if (!ids.has(n.id)) {
-      if (!PROPAGATES.has(n.op)) return undefined;
+      // A truncreduce of a widened value has one more bit too (its ring is its input's less the shift).
+      if (!PROPAGATES.has(n.op) && !(n.op === "truncreduce" && ids.has(n.inputs[0]!))) return undefined;
       return b.add(n.op, n.inputs.map(map), n.attrs, n.origin);
     }
     const bits = n.type.bits + 1;

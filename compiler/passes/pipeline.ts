@@ -58,7 +58,7 @@ export const PIPELINES: Record<string, string[]> = {
   // APPROXIMATE: pq with the exact Winograd rewrite replaced by EQO's quantized one (the
   // filters of 3×3 convolutions quantized in the Winograd domain, batch norms folded first;
   // winograd-quant.ts states each layer's error bound). Not the same model: compare with care.
-  eqo: ["winograd-quant", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"],
+  eqo: ["winograd-quant", "fuse-batchnorm", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"],
 };
 
 export interface PipelineLog {

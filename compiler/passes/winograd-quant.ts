@@ -29,16 +29,17 @@
 // |y' − y| ≤ bound for every output element, in units of the result's scale.
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node } from "../ir.js";
-import { intAttr, type Interval, type Known } from "../ops.js";
-import { effectiveKernel, winoGeometry } from "../winoconv.js";
+import type { Interval, Known } from "../ops.js";
+import { effectiveKernel } from "../winoconv.js";
 import type { Program } from "../lower.js";
-import { toParamData } from "../params.js";
-import { mulScale, type Scale, type TensorType } from "../types.js";
-import { GraphBuilder } from "./builder.js";
-import { knownValues, paramData } from "./fuse-batchnorm.js";
-import { layerCost, productCost } from "./orientation.js";
+import { mulScale } from "../types.js";
+import type { GraphBuilder } from "./builder.js";
+import { knownValues } from "./fuse-batchnorm.js";
+import { layerCost } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
-import { directCost, filterAtNumber, ineligible, rewrite, type Accounting, type Choice } from "./winograd.js";
+import {
+  directCost, filterAtNumber, ineligible, rewrite, winoChoice, winogradCost, type Accounting, type Choice, type WinoFilters,
+} from "./winograd.js";
 import { F2, F4, type WinogradTile } from "./winograd-matrices.js";
 
 export interface WinogradQuantOptions {
@@ -57,21 +58,10 @@ export interface WinogradQuantOptions {
   fold?: boolean;
 }
 
-/** One layer's quantized filters and what they cost in accuracy. */
-export interface LayerQuant {
-  t: WinogradTile;
-  /** q [α², O, C], B-bit signed, and the exponents k [α²][O] of the factors 2^k. */
-  q: Int32Array;
-  k: number[][];
-  bits: number;
-  /** The offset per output channel at the result's scale (b·m + a folded, or b), if any. */
-  offset?: bigint[];
-  /** q's scale: the result's over x's. */
-  uScale: Scale;
+/** One layer's quantized filters (K = 1: the winoconv's result is the layer's) and what they cost in accuracy. */
+export interface LayerQuant extends WinoFilters {
   /** |y' − y| ≤ bound for every output element, in units of the result's scale. */
   bound: number;
-  /** The batch norm folded into the filters, if any (its node takes the winoconv's value). */
-  folded?: Node;
 }
 
 /** The single batch norm reading conv `n` with known multiplier and offset, if there is one. */
@@ -167,57 +157,10 @@ export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node 
     }
   }
   const offset = bn ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!) : bias;
-  const r: LayerQuant = { t, q, k, bits: B, uScale, bound: bound * (1 + 1e-9) };
+  const r: LayerQuant = { t, u: Float64Array.from(q), k, bits: B, uScale, K: 1, bound: bound * (1 + 1e-9) };
   if (offset) r.offset = offset;
   if (bn) r.folded = bn;
   return r;
-}
-
-/** The winoconv of conv2d `n` with quantized filters `lq`, reading x, added to `b`. */
-export function emitWinoconv(b: GraphBuilder, g: Graph, n: Node, x: number, lq: LayerQuant): number {
-  const wNode = g.nodes[n.inputs[1]!]!;
-  const [O, C] = wNode.type.shape as [number, number];
-  const a2 = lq.t.alpha * lq.t.alpha;
-  const wName = wNode.attrs.name as string;
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 2; b.params.has(name); i++) name = `${base}_${i}`;
-    return name;
-  };
-  const uType: TensorType = { bits: lq.bits, signed: true, shape: [a2, O, C], vis: "server", scale: lq.uScale, nonneg: false };
-  const U = b.param(fresh(`${wName}_wq${lq.t.m}`), toParamData([a2, O, C], lq.bits, true, Array.from(lq.q, BigInt)), uType, wNode.origin);
-  const ins = [x, U];
-  if (lq.offset) {
-    const data = paramData([O], lq.offset);
-    const type: TensorType = { bits: data.bits, signed: true, shape: [O], vis: "server", scale: mulScale(b.type(x).scale, lq.uScale), nonneg: false };
-    ins.push(b.param(fresh(`${wName}_wq${lq.t.m}_offset`), data, type, (lq.folded ?? n).origin));
-  }
-  return b.add("winoconv", ins, { tile: lq.t.m, pad: intAttr(n.attrs, "pad"), k: lq.k }, (lq.folded ?? n).origin);
-}
-
-/**
- * Bits on the wire of a winoconv's products (the x's lift into its ring is the direct conv's
- * too): its ring from a dry run, SiRNN's cost with the cheaper receiver (iknp, as
- * orientation.ts), or the bilinear triples' |U| + |V| ring elements (dealer). Undefined when
- * the op does not type (its kernel beyond exact doubles, or its ring beyond 64 bits).
- */
-function winoconvCost(g: Graph, n: Node, xType: TensorType, xRange: Interval, lq: LayerQuant, acc: Accounting): number | undefined {
-  const b = new GraphBuilder(g);
-  const x = b.source({ id: 0, op: "input", type: xType, inputs: [], attrs: { name: "x" }, origin: n.origin }, xRange);
-  let N: number;
-  try {
-    N = b.type(emitWinoconv(b, g, n, x, lq)).bits;
-  } catch (err) {
-    if (err instanceof PqError) return undefined;
-    throw err;
-  }
-  const [O, C] = g.nodes[n.inputs[1]!]!.type.shape as [number, number];
-  const geo = winoGeometry(lq.t, xType.shape, O, intAttr(n.attrs, "pad"));
-  const a2 = lq.t.alpha * lq.t.alpha;
-  const tiles = geo.th * geo.tw;
-  if (acc === "dealer") return (a2 * O * C + a2 * C * tiles) * N;
-  const c = productCost(O, C, tiles, a2, lq.bits, N, N);
-  return Math.min(c.weights, c.activations);
 }
 
 /** What the pass did to one candidate layer. */
@@ -253,8 +196,8 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
     let best: { choice: Choice; cost: number; quant: LayerQuant } | undefined;
     for (const t of tiles) {
       const quant = quantizedFilters(p, n, t, bn, b.ranges[x]!);
-      const cost = winoconvCost(g, n, xType, b.ranges[x]!, quant, acc);
-      if (cost !== undefined && (!best || cost < best.cost)) best = { choice: { emit: (b2, x2) => emitWinoconv(b2, g, n, x2, quant) }, cost, quant };
+      const c = winogradCost(g, n, xType, b.ranges[x]!, quant, acc);
+      if (typeof c !== "string" && (!best || c.bits < best.cost)) best = { choice: winoChoice(g, n, quant), cost: c.bits, quant };
     }
     const log: QuantLog = { path: n.origin.path, choice: "direct", direct, chosen: direct };
     logs.push(log);

@@ -46,16 +46,16 @@
 //           extension of x before the input transform and the truncreduce (PROTOCOLS.md).
 import { paramData as foldedParam } from "./fuse-batchnorm.js";
 import { PqError } from "../../grammar/diagnostics.js";
-import type { Graph, Node, Origin, ParamData } from "../ir.js";
+import type { Graph, Node, ParamData } from "../ir.js";
 import { intAttr, type Interval } from "../ops.js";
 import type { Program } from "../lower.js";
 import { divScale, mulScale, numel, signedWidthFor, type Scale, type TensorType } from "../types.js";
-import type { Declared } from "../typing.js";
+import { toParamData } from "../params.js";
 import { GraphBuilder, prune } from "./builder.js";
 import { LAMBDA, layerCost, productCost } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
 import { F2, F4, filterAt, outputFactor, type WinogradTile } from "./winograd-matrices.js";
-import { inputRows, outputRows, selectRows } from "../winoconv.js";
+import { winoGeometry } from "../winoconv.js";
 
 export type Accounting = "dealer" | "iknp";
 
@@ -124,166 +124,118 @@ function freshName(params: Map<string, ParamData>, base: string): string {
 
 // ---------------------------------------------------------------- emitting one layer
 
-export interface Emitted {
-  out: number;
-  /** Widest node of the chain (the accumulator width it needs). */
-  width: number;
-  /** Widest transformed-input node (V) and transformed filter (U). */
-  vBits: number;
-  uBits: number;
-  /** Interactive products: positions, and per position |U| and |V|. */
-  positions: number;
-  uSize: number;
-  vSize: number;
-}
-
 /**
- * The server's side of a chain: the filter U of each tile position, and how the products
- * come back to the result. The exact filters (below) are integer multiples K1²·U; the
- * quantized ones (winograd-quant.ts) approximate U at the result's scale.
+ * A Winograd convolution's server data, what `winoconv` takes: filters u [α², O, C] of the
+ * given width, the exponents k of the per-(position, output channel) factors 2^k, an offset
+ * per output channel, and the factor K by which the winoconv's result exceeds the conv's
+ * (divided out exactly after it). The exact filters below have K = K1², k = 0; the
+ * quantized ones (winograd-quant.ts) K = 1.
  */
-export interface ChainFilters {
-  /** U at position (a, c) [O, C, 1, 1] as a server parameter of `b`, its width, and per output channel a public integer factor its product is multiplied by (quantized filters' scales), if any. */
-  position(b: GraphBuilder, a: number, c: number): { U: number; bits: number; factors?: number[] };
-  /** The factor K by which the chain's sum exceeds the result: divided out exactly at the end (1: none). */
+export interface WinoFilters {
+  t: WinogradTile;
+  /** u [α², O, C] row-major, exact integers. */
+  u: Float64Array | bigint[];
+  k: number[][];
+  /** u's width (declared). */
+  bits: number;
+  offset?: bigint[];
+  /** u's scale: the winoconv's result scale over x's. */
+  uScale: Scale;
   K: number;
-  /** A bias [O] added on position (1, 1), whose output coefficient is 1 for every pixel, at the products' scale. */
-  bias?(b: GraphBuilder): number;
-  /** A per-output-channel offset [O] added after the output transform, at the result's scale. */
-  offset?(b: GraphBuilder): number;
+  /** A batch norm folded into the filters (its node takes the result's value). */
+  folded?: Node;
 }
 
-/** The exact integer filters U'' = (K1/D_a)(K1/D_c)·Gn g Gnᵀ = K1²·U of conv2d `n` (module comment). */
-export function exactFilters(g: Graph, n: Node, t: WinogradTile, xScale: Scale): ChainFilters {
+/** The exact integer filters U'' = (K1/D_a)(K1/D_c)·Gn g Gnᵀ = K1²·U of conv2d `n` (module comment), and K1²·b. */
+export function exactFilters(g: Graph, n: Node, t: WinogradTile): WinoFilters {
   const wNode = g.nodes[n.inputs[1]!]!;
-  const wName = wNode.attrs.name as string;
-  const wData = g.params.get(wName)!;
+  const wData = g.params.get(wNode.attrs.name as string)!;
   const K = outputFactor(t);
+  const [O, C] = wNode.type.shape as [number, number];
+  const a2 = t.alpha * t.alpha;
   // The filter transform in doubles when every |u| ≤ K1²·(Σ|Gn row|)²·max|w| stays below 2^51
   // (exact, and within the IR's double representation of ≤ 52-bit parameters).
   const wFast = wData.data instanceof Float64Array && maxAbs(wData.data) * K * 64 < 2 ** 51 ? wData.data : undefined;
   const w = wFast ? [] : readData(wData);
-  const [O, C] = wNode.type.shape as [number, number];
-  const wScale = divScale(wNode.type.scale, K);
-  const filters: ChainFilters = {
-    K,
-    position(b, a, c) {
-      // U''[o, ci] = (K1/D_a)(K1/D_c)·Σ Gn[a][u] w[o,ci,u,v] Gn[c][v]: the server's plaintext filter transform.
-      const fn = (t.K1 / t.D[a]!) * (t.K1 / t.D[c]!);
-      let data: ParamData;
-      let bits: number;
-      if (wFast) {
-        // Doubles are exact here (|u| < 2^52, checked above): no BigInt per weight.
-        const u = new Float64Array(O * C);
-        let lo = 0;
-        let hi = 0;
-        for (let i = 0; i < O * C; i++) {
-          const v = fn * filterAtNumber(t, a, c, wFast, i * 9);
-          u[i] = v;
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
-        bits = signedWidthFor(BigInt(lo), BigInt(hi));
-        data = { shape: [O, C, 1, 1], bits, signed: true, data: u };
-      } else {
-        const f = BigInt(fn);
-        const u: bigint[] = new Array<bigint>(O * C);
-        for (let o = 0; o < O; o++) {
-          for (let ci = 0; ci < C; ci++) {
-            const base = (o * C + ci) * 9;
-            u[o * C + ci] = f * filterAt(t, a, c, (i, j) => w[base + i * 3 + j]!);
-          }
-        }
-        ({ data, bits } = paramData([O, C, 1, 1], u));
+  let u: Float64Array | bigint[];
+  let lo = 0n;
+  let hi = 0n;
+  if (wFast) {
+    // Doubles are exact here (|u| < 2^52, checked above): no BigInt per weight.
+    const uf = new Float64Array(a2 * O * C);
+    let l = 0;
+    let h = 0;
+    for (let j = 0; j < a2; j++) {
+      const fn = (t.K1 / t.D[Math.floor(j / t.alpha)]!) * (t.K1 / t.D[j % t.alpha]!);
+      for (let i = 0; i < O * C; i++) {
+        const v = fn * filterAtNumber(t, Math.floor(j / t.alpha), j % t.alpha, wFast, i * 9);
+        uf[j * O * C + i] = v;
+        if (v < l) l = v;
+        if (v > h) h = v;
       }
-      const uType: TensorType = { bits, signed: true, shape: [O, C, 1, 1], vis: "server", scale: wScale, nonneg: false };
-      return { U: b.param(freshName(b.params, `${wName}_wg${t.m}_${a}${c}`), data, uType, wNode.origin), bits };
-    },
+    }
+    [u, lo, hi] = [uf, BigInt(l), BigInt(h)];
+  } else {
+    const ub = new Array<bigint>(a2 * O * C);
+    for (let j = 0; j < a2; j++) {
+      const f = BigInt((t.K1 / t.D[Math.floor(j / t.alpha)]!) * (t.K1 / t.D[j % t.alpha]!));
+      for (let i = 0; i < O * C; i++) {
+        const v = f * filterAt(t, Math.floor(j / t.alpha), j % t.alpha, (p, q) => w[i * 9 + p * 3 + q]!);
+        ub[j * O * C + i] = v;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    u = ub;
+  }
+  const f: WinoFilters = {
+    t, u, k: Array.from({ length: a2 }, () => new Array<number>(O).fill(0)), bits: signedWidthFor(lo, hi),
+    uScale: divScale(wNode.type.scale, K), K,
   };
-  // The bias, K·b at the accumulator scale of the products, added on position (1, 1).
   const bId = n.inputs[2];
   if (bId !== undefined) {
-    filters.bias = (b) => {
-      const bn = g.nodes[bId]!;
-      const vals = bn.op === "param" ? readData(g.params.get(bn.attrs.name as string)!) : (bn.attrs.value as bigint[]);
-      const scaled = vals.map((v) => v * BigInt(K));
-      const { data, bits } = paramData([O], scaled);
-      const type: TensorType = { bits, signed: true, shape: [O], vis: bn.type.vis, scale: mulScale(xScale, wScale), nonneg: false };
-      return bn.op === "param"
-        ? b.param(freshName(b.params, `${bn.attrs.name as string}_wg${t.m}`), data, type, bn.origin)
-        : b.literal(scaled, type, bn.origin);
-    };
+    const bn = g.nodes[bId]!;
+    const vals = bn.op === "param" ? readData(g.params.get(bn.attrs.name as string)!) : (bn.attrs.value as bigint[]);
+    f.offset = vals.map((v) => v * BigInt(K));
   }
-  return filters;
+  return f;
 }
 
 /**
- * Add the Winograd chain of conv2d `n` to `b`, reading its input from `x`, with the server's
- * filters `f`. `pinned` pins every accumulator of the chain (undefined: minimal widths — the
- * dry run). A chain whose sum is too narrow to divide stops before the division (dry runs only).
+ * Add the Winograd convolution of conv2d `n` with filters `f` to `b`, reading x: one
+ * `winoconv`, then the exact division by K = 2^shift·q (truncreduce by shift, then
+ * divexact by the odd q: local, × q⁻¹ mod 2^N). Returns the result's node and the
+ * winoconv's (whose width the products run in).
  */
-export function emitChain(b: GraphBuilder, n: Node, x: number, t: WinogradTile, pinned: number | undefined, f: ChainFilters): Emitted {
-  const origin: Origin = n.origin;
-  const decl: Declared | undefined = pinned === undefined ? undefined : { bits: pinned, signed: true, nonneg: false };
-  const xt = b.type(x);
-  const [C, H, W] = xt.shape as [number, number, number];
-  const pad = intAttr(n.attrs, "pad");
-  const Ho = H + 2 * pad - 2;
-  const Wo = W + 2 * pad - 2;
-  const th = Math.ceil(Ho / t.m);
-  const tw = Math.ceil(Wo / t.m);
-  const at = t.AT;
-  let width = 0;
-  let vBits = 0;
-  let uBits = 0;
-  let uSize = 0;
-  const track = (id: number) => {
-    width = Math.max(width, b.type(id).bits);
-    return id;
-  };
-  const bias = f.bias?.(b);
-
-  // Tiling + padding + Bᵀ along H for every position a at once: x is lifted once.
-  const rowsH: number[][] = [];
-  for (let a = 0; a < t.alpha; a++) rowsH.push(...inputRows(t, H, th, pad, a));
-  const T = track(b.add("linmap", [x], { m: rowsH, axis: 1 }, origin, decl));
-
-  let Y: number | undefined;
-  for (let a = 0; a < t.alpha; a++) {
-    const Ta = track(b.add("linmap", [T], { m: selectRows(t, th, a), axis: 1 }, origin, decl));
-    let Z: number | undefined;
-    for (let c = 0; c < t.alpha; c++) {
-      const V = track(b.add("linmap", [Ta], { m: inputRows(t, W, tw, pad, c), axis: 2 }, origin, decl));
-      vBits = Math.max(vBits, signedWidthFor(b.ranges[V]!.lo, b.ranges[V]!.hi));
-      const u = f.position(b, a, c);
-      uBits = Math.max(uBits, u.bits);
-      uSize = numel(b.type(u.U).shape);
-      const ins = bias !== undefined && a === 1 && c === 1 ? [V, u.U, bias] : [V, u.U];
-      let M = track(b.add("conv2d", ins, { stride: 1, pad: 0, groups: 1 }, origin, decl));
-      if (u.factors) M = track(b.add("mulc", [M], { c: u.factors }, origin, decl));
-      const Zc = track(b.add("linmap", [M], { m: outputRows(at, t, Wo, tw, c), axis: 2 }, origin, decl));
-      Z = Z === undefined ? Zc : track(b.add("add", [Z, Zc], {}, origin, decl));
-    }
-    const Ya = track(b.add("linmap", [Z!], { m: outputRows(at, t, Ho, th, a), axis: 1 }, origin, decl));
-    Y = Y === undefined ? Ya : track(b.add("add", [Y, Ya], {}, origin, decl));
-  }
-  // Y = K·(d ⋆ g) exactly, K = 2^shift·q with q odd (F(2,3): 4 = 2²; F(4,3): 576 = 2⁶·9):
-  // truncreduce removes 2^shift, divexact the odd q (local: × q⁻¹ mod 2^N).
-  const { shift, q } = splitFactor(f.K);
-  let out = Y!;
-  if (shift > 0) {
-    // truncreduce needs a ring wider than its shift (a chain of tiny values: widen it).
-    width = Math.max(width, shift + 1);
-    if (pinned !== undefined || b.type(Y!).bits > shift) out = b.add("truncreduce", [Y!], { by: shift }, origin);
-    if (q > 1 && out !== Y) out = b.add("divexact", [out], { by: q }, origin);
-  } else if (q > 1) out = b.add("divexact", [out], { by: q }, origin);
+export function emitWinoconv(b: GraphBuilder, g: Graph, n: Node, x: number, f: WinoFilters): { out: number; conv: number } {
+  const wNode = g.nodes[n.inputs[1]!]!;
+  const [O, C] = wNode.type.shape as [number, number];
+  const a2 = f.t.alpha * f.t.alpha;
+  const wName = wNode.attrs.name as string;
+  const origin = (f.folded ?? n).origin;
+  const tag = f.K === 1 ? "wq" : "wg";
+  const uType: TensorType = { bits: f.bits, signed: true, shape: [a2, O, C], vis: "server", scale: f.uScale, nonneg: false };
+  const uData: ParamData = f.u instanceof Float64Array && f.bits <= 52
+    ? { shape: [a2, O, C], bits: f.bits, signed: true, data: f.u }
+    : toParamData([a2, O, C], f.bits, true, f.u instanceof Float64Array ? Array.from(f.u, BigInt) : f.u);
+  const ins = [x, b.param(freshName(b.params, `${wName}_${tag}${f.t.m}`), uData, uType, wNode.origin)];
   if (f.offset) {
-    // y + offset per channel: a batch norm whose multipliers are the public literal 1 (local).
-    const O = b.type(out).shape[0]!;
-    const ones = b.literal(new Array<bigint>(O).fill(1n), { bits: 2, signed: true, shape: [O], vis: "public", scale: { kind: "pow2", exp: 0 }, nonneg: true }, origin);
-    out = track(b.add("batchnorm", [out, ones, f.offset(b)], {}, origin, decl));
+    const { data, bits } = paramData([O], f.offset);
+    const bNode = n.inputs[2] !== undefined ? g.nodes[n.inputs[2]]! : undefined;
+    const vis = f.folded || !bNode ? "server" : bNode.type.vis;
+    const type: TensorType = { bits, signed: true, shape: [O], vis, scale: mulScale(b.type(x).scale, f.uScale), nonneg: false };
+    ins.push(vis === "public" ? b.literal(f.offset, type, origin) : b.param(freshName(b.params, `${wName}_${tag}${f.t.m}_offset`), data, type, origin));
   }
-  return { out, width, vBits, uBits, positions: t.alpha * t.alpha, uSize, vSize: C * th * tw };
+  const attrs = { tile: f.t.m, pad: intAttr(n.attrs, "pad"), k: f.k };
+  let conv = b.add("winoconv", ins, attrs, origin);
+  const { shift, q } = splitFactor(f.K);
+  // truncreduce needs a ring wider than its shift: a tiny result is computed wider (the
+  // first node is then dead, and pruned).
+  if (shift > 0 && b.type(conv).bits <= shift) conv = b.add("winoconv", ins, attrs, origin, { bits: shift + 1, signed: true, nonneg: false });
+  let out = conv;
+  if (shift > 0) out = b.add("truncreduce", [conv], { by: shift }, origin);
+  if (q > 1) out = b.add("divexact", [out], { by: q }, origin);
+  return { out, conv };
 }
 
 /** K = 2^shift·q with q odd. */
@@ -295,20 +247,6 @@ function splitFactor(K: number): { shift: number; q: number } {
     shift++;
   }
   return { shift, q };
-}
-
-/** A scratch builder holding only x (as an input of its type and interval): for dry runs. */
-export function dryRun(g: Graph, n: Node, xType: TensorType, xRange: Interval, t: WinogradTile, f: ChainFilters): Emitted | string {
-  const b = new GraphBuilder(g);
-  const x = b.source({ id: 0, op: "input", type: xType, inputs: [], attrs: { name: "x" }, origin: n.origin }, xRange);
-  try {
-    const e = emitChain(b, n, x, t, undefined, f);
-    // The whole chain at the widest width: recheck nothing overflows 64 bits.
-    return e.width > 64 ? `needs ${e.width} bits` : e;
-  } catch (err) {
-    if (err instanceof PqError) return err.diagnostics.map((d) => d.message).join("; ");
-    throw err;
-  }
 }
 
 // ---------------------------------------------------------------- the cost model
@@ -326,8 +264,6 @@ export interface LayerCosts {
 const dealerTruncReduce = (s: number) => 2 * (6 * s + 1);
 /** IKNP truncate-and-reduce by s on ℓ bits (PROTOCOLS.md). */
 const iknpTruncReduce = (s: number, l: number) => LAMBDA * (s + 1) + l + 13 * s;
-/** IKNP extension m → n, MSB known or not (PROTOCOLS.md). */
-const iknpExtend = (m: number, n: number, nonneg: boolean) => (nonneg ? 3 * LAMBDA + 4 + (n - m) : LAMBDA * (m + 1) + 13 * m + n);
 
 export function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; elements: number } {
   const c = layerCost(g, n)!;
@@ -338,22 +274,32 @@ export function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; 
   return { bits: (numel(w.type.shape) + numel(x.type.shape)) * n.type.bits, elements };
 }
 
-export function winogradCost(e: Emitted, K: number, xType: TensorType, outElems: number, acc: Accounting): { bits: number; elements: number } {
-  // One product per position: U [O, C] times V [C, T].
-  const C = xType.shape[0]!;
-  const Oc = e.uSize / C;
-  const T = e.vSize / C;
-  const divide = splitFactor(K).shift;
-  if (acc === "dealer") {
-    return { bits: e.positions * (e.uSize + e.vSize) * e.width + (divide ? outElems * dealerTruncReduce(divide) : 0), elements: e.positions * e.vSize };
+/**
+ * Bits on the wire of a Winograd convolution with filters f (the x's lift into its ring is
+ * the direct conv's too, so it is left out of both): its ring from a dry run of
+ * emitWinoconv; the products by SiRNN's cost with the cheaper receiver (iknp, as
+ * orientation.ts) or the bilinear triples' |U| + |V| ring elements (dealer); plus the
+ * truncreduce of an exact factor K. Undefined, with the reason, when it does not type.
+ */
+export function winogradCost(g: Graph, n: Node, xType: TensorType, xRange: Interval, f: WinoFilters, acc: Accounting): { bits: number; elements: number } | string {
+  const b = new GraphBuilder(g);
+  const x = b.source({ id: 0, op: "input", type: xType, inputs: [], attrs: { name: "x" }, origin: n.origin }, xRange);
+  let N: number;
+  try {
+    N = b.type(emitWinoconv(b, g, n, x, f).conv).bits;
+  } catch (err) {
+    if (err instanceof PqError) return err.diagnostics.map((d) => d.message).join("; ");
+    throw err;
   }
-  const p = productCost(Oc, C, T, e.positions, e.uBits, e.vBits, e.width);
-  const products = Math.min(p.weights, p.activations);
-  const elements = p.elements.activations;
-  // Shares are extended before the input transform (PROTOCOLS.md: it adds ≈ 3 bits); the
-  // client's own plaintext input is transformed in the clear.
-  const extend = xType.vis === "client" ? 0 : numel(xType.shape) * iknpExtend(xType.bits, e.vBits, xType.nonneg);
-  return { bits: products + extend + (divide ? outElems * iknpTruncReduce(divide, e.width) : 0), elements };
+  const [O, C] = g.nodes[n.inputs[1]!]!.type.shape as [number, number];
+  const geo = winoGeometry(f.t, xType.shape, O, intAttr(n.attrs, "pad"));
+  const a2 = f.t.alpha * f.t.alpha;
+  const tiles = geo.th * geo.tw;
+  const divide = splitFactor(f.K).shift;
+  const outElems = numel(n.type.shape);
+  if (acc === "dealer") return { bits: a2 * (O * C + C * tiles) * N + (divide ? outElems * dealerTruncReduce(divide) : 0), elements: a2 * C * tiles };
+  const p = productCost(O, C, tiles, a2, f.bits, N, N);
+  return { bits: Math.min(p.weights, p.activations) + (divide ? outElems * iknpTruncReduce(divide, N) : 0), elements: p.elements.activations };
 }
 
 // ---------------------------------------------------------------- the pass
@@ -373,15 +319,9 @@ export interface Choice {
   emit(b: GraphBuilder, x: number): number;
 }
 
-/** The exact chain of tile t with filters f as a Choice. */
-function chain(g: Graph, n: Node, t: WinogradTile, f: ChainFilters): Choice {
-  return {
-    emit(b, x) {
-      const e = dryRun(g, n, b.type(x), b.ranges[x]!, t, f);
-      if (typeof e === "string") throw new Error(`internal: Winograd chain at ${n.origin.path} failed after its dry run: ${e}`);
-      return emitChain(b, n, x, t, e.width, f).out;
-    },
-  };
+/** The Winograd convolution with filters f as a Choice. */
+export function winoChoice(g: Graph, n: Node, f: WinoFilters): Choice {
+  return { emit: (b, x) => emitWinoconv(b, g, n, x, f).out };
 }
 
 /**
@@ -445,20 +385,18 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
         const xType = b.type(x);
         const direct = directCost(g, n, acc);
         const costs: LayerCosts = { direct: direct.bits, elements: { direct: direct.elements } };
-        const outElems = numel(n.type.shape);
-        const f2 = exactFilters(g, n, F2, xType.scale);
-        const f4 = exactFilters(g, n, F4, xType.scale);
-        const e2 = dryRun(g, n, xType, b.ranges[x]!, F2, f2);
-        const e4 = dryRun(g, n, xType, b.ranges[x]!, F4, f4);
+        const f2 = exactFilters(g, n, F2);
+        const f4 = exactFilters(g, n, F4);
+        const e2 = winogradCost(g, n, xType, b.ranges[x]!, f2, acc);
+        const e4 = winogradCost(g, n, xType, b.ranges[x]!, f4, acc);
         let why: string | undefined;
         if (typeof e2 === "string") why = `F(2×2,3×3) does not fit: ${e2}`;
         else {
-          const c = winogradCost(e2, f2.K, xType, outElems, acc);
-          costs.f2 = c.bits;
-          costs.elements.f2 = c.elements;
+          costs.f2 = e2.bits;
+          costs.elements.f2 = e2.elements;
         }
         if (typeof e4 === "string") why = `${why ? `${why}; ` : ""}F(4×4,3×3) does not fit: ${e4}`;
-        else costs.f4 = winogradCost(e4, f4.K, xType, outElems, acc).bits;
+        else costs.f4 = e4.bits;
         // The tile by cost: the cheapest of direct, F(2,3) and F(4,3) (or the forced one).
         const best = Math.min(costs.direct, costs.f2 ?? Infinity, costs.f4 ?? Infinity);
         const tile = opts.force === "F4" ? (costs.f4 !== undefined ? F4 : undefined)
@@ -469,7 +407,7 @@ export function winogradPass(opts: WinogradOptions = {}): Pass {
         const log: LayerLog = { id: n.id, path: n.origin.path, choice: tile === F4 ? "F(4×4,3×3)" : tile === F2 ? "F(2×2,3×3)" : "direct", costs };
         if (why !== undefined) log.why = why;
         logs.push(log);
-        return tile === F4 ? chain(g, n, F4, f4) : tile === F2 ? chain(g, n, F2, f2) : undefined;
+        return tile === F4 ? winoChoice(g, n, f4) : tile === F2 ? winoChoice(g, n, f2) : undefined;
       };
       // A consumer that cannot take the wider interval (a fixed-width conversion) undoes the
       // nearest rewritten layer upstream of it; retry without it.

@@ -73,6 +73,17 @@ describe("layers", () => {
     expect(runOp("conv2d", [x33, w, b], ty("i16", [1, 2, 2]))).toEqual(big([6, 6, 6, 6]));
   });
 
+  it("winoconv: the Winograd filters of a corner tap, 4·U = [1, ½, ½, 0]⊗[1, ½, ½, 0]·4, factors 2, offset", () => {
+    // F(2×2,3×3) of g = δ(0,0) is U = G g Gᵀ = c cᵀ with c = (1, ½, ½, 0); 4·U is integer and
+    // gives 4·(the correlation with g): with pad 1 on a 2×2 input only pixel (1, 1) reads d[0][0].
+    const x = tensor("i8", [1, 2, 2], [3, 1, 2, 7]);
+    const c = [2, 1, 1, 0];
+    const u = tensor("i4", [16, 1, 1], c.flatMap((a) => c.map((b) => a * b)));
+    const off = tensor("i8", [1], [5]);
+    const k = Array.from({ length: 16 }, () => [1]);
+    expect(runOp(op("winoconv"), [x, u, off], ty("i16", [1, 2, 2]), { tile: 2, pad: 1, k })).toEqual(big([5, 5, 5, 2 * 4 * 3 + 5]));
+  });
+
   it("conv2d with stride 2 and pad 1 reads zeros outside", () => {
     // y[i,j] = x[2i−1, 2j−1] − x[2i, 2j]
     const w = tensor("i8", [1, 1, 2, 2], [1, 0, 0, -1]);

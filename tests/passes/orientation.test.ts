@@ -58,13 +58,17 @@ describe("receiver orientation", () => {
     }
   });
 
-  it("covers the per-position products of a Winograd rewrite", () => {
+  it("covers the products of a Winograd rewrite (one winoconv, its 16 positions priced as one product each)", () => {
     const p = compile(join(HERE, "golden", "winograd", "conv_pad1_bias.pq"));
     const w = winogradPass({ force: true }).run(p).program;
-    const convs = w.graph.nodes.filter((n) => n.op === "conv2d").map((n) => n.id);
-    expect(convs.length).toBe(16);
+    const convs = w.graph.nodes.filter((n) => n.op === "winoconv");
+    expect(convs.length).toBe(1);
     const choice = chooseReceivers(w);
-    for (const id of convs) expect(choice.has(id)).toBe(true);
+    expect(choice.has(convs[0]!.id)).toBe(true);
+    // [16, O, C] filters of 5 bits against 16 products of [C, tiles] activations in the result's ring
+    const c = layerCost(w.graph, convs[0]!)!;
+    expect(c.elements.weights).toBe(16 * 3 * 2);
+    expect(c.elements.activations).toBe(16 * 2 * 4);
   });
 
   const files = readdirSync(GOLDEN).filter((f) => f.endsWith(".pq") && !f.endsWith(".expected.pq")).sort();

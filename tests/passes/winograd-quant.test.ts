@@ -15,6 +15,7 @@ import { F2 } from "../../compiler/passes/winograd-matrices.js";
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";
 import { inputArb, materialize, networkArb } from "../gen/networks.js";
+import { measureAgainstForecast, outside } from "../cost/harness.js";
 import { compile, compile0, inputsFor, outputs, sweep, withInputs, type LayerCase } from "./winograd.harness.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -148,6 +149,19 @@ describe("winograd-quant: two-party == plaintext after the rewrite", () => {
   });
 });
 
+describe("winoconv: the dealer forecast is the measured traffic", () => {
+  it("within 5% per layer, party, primitive, online and offline (random forced layers)", async () => {
+    await fc.assert(
+      fc.asyncProperty(withInputs, async ({ c, xs }) => {
+        const after = winogradQuantize(compile0(c), { force: true }).result.program;
+        const m = await measureAgainstForecast(after, inputOf(c, xs), `winoconv ${c.seed}`);
+        expect(outside(m, 0.05)).toEqual([]);
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
 describe("winograd-quant goldens", () => {
   const files = readdirSync(GOLDEN).filter((f) => f.endsWith(".pq") && !f.endsWith(".expected.pq")).sort();
   it("has golden inputs", () => expect(files.length).toBeGreaterThan(0));
@@ -175,7 +189,7 @@ describe("pipeline eqo", () => {
   it("is pq with the quantized Winograd rewrite, which says it is approximate", () => {
     const p = compile(join(GOLDEN, "by-cost.pq"));
     const { log } = runPipeline(p, "eqo", { target: "ot-iknp", verify: true });
-    expect(log.map((l) => l.pass)).toEqual(["winograd-quant", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"]);
+    expect(log.map((l) => l.pass)).toEqual(["winograd-quant", "fuse-batchnorm", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"]);
     expect(log[0]!.note).toContain("APPROXIMATE");
   });
 });
