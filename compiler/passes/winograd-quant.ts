@@ -29,7 +29,7 @@
 // |y' − y| ≤ bound for every output element, in units of the result's scale.
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node } from "../ir.js";
-import type { Interval, Known } from "../ops.js";
+import { intAttr, type Interval, type Known } from "../ops.js";
 import { effectiveKernel } from "../winoconv.js";
 import type { Program } from "../lower.js";
 import { mulScale } from "../types.js";
@@ -50,6 +50,12 @@ export interface WinogradQuantOptions {
   /** Tests: rewrite every eligible layer with the first allowed tile regardless of cost. */
   force?: boolean;
   /**
+   * Deliver a layer's result up to 2^c coarser where its requantizations can shift c bits
+   * less (the truncation and the products' ring shrink by c bits): the largest c whose bound
+   * stays within (1 + slack) of c = 0's. Default 0.25; 0 disables it.
+   */
+  slack?: number;
+  /**
    * Fold a following batch norm into the filters before quantizing (default true, as
    * quantized inference does). Folding widens the products' ring to the batch norm's, but
    * removes the batch norm's own product and the extension of the conv's result into its
@@ -60,8 +66,10 @@ export interface WinogradQuantOptions {
 
 /** One layer's quantized filters (K = 1: the winoconv's result is the layer's) and what they cost in accuracy. */
 export interface LayerQuant extends WinoFilters {
-  /** |y' − y| ≤ bound for every output element, in units of the result's scale. */
+  /** |2^c·y' − y| ≤ bound for every output element, in units of the original result's scale. */
   bound: number;
+  /** c: the result is delivered at 2^c times the original result's scale (its consumers' requantizations shift c bits less). */
+  coarsen: number;
 }
 
 /** The single batch norm reading conv `n` with known multiplier and offset, if there is one. */
@@ -74,15 +82,35 @@ function foldableBatchnorm(p: Program, n: Node, users: number[][], isOutput: Set
   return u;
 }
 
-/** q·2^k ≈ r for one (position, output channel): the k ≥ 0 minimising the squared error over the input channels. */
-function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number } {
+/**
+ * How many bits coarser the layer's result `id` may be delivered: every use must rescale for
+ * free — a requantization (its shift shrinks by as many bits, so at most its shift), a
+ * sign test (drelu, msb), or a relu, select (of the value), add or sub whose own uses may
+ * (an add aligns a coarser operand by a local shift; the signed relu is drelu + select).
+ * 0 when a use would see the scale (anything else, or a model output).
+ */
+function coarsenCap(g: Graph, id: number, users: number[][], isOutput: Set<number>): number {
+  if (isOutput.has(id)) return 0;
+  let cap = Infinity;
+  for (const u of users[id]!) {
+    const n = g.nodes[u]!;
+    if (n.op === "requant") cap = Math.min(cap, Math.max(0, intAttr(n.attrs, "shift")));
+    else if (n.op === "drelu" || n.op === "msb") continue; // reads the sign only
+    else if (n.op === "relu" || n.op === "add" || n.op === "sub" || (n.op === "select" && n.inputs[0] !== id)) cap = Math.min(cap, coarsenCap(g, u, users, isOutput));
+    else return 0;
+  }
+  return cap === Infinity ? 0 : cap;
+}
+
+/** q·2^k ≈ r for one (position, output channel): the k ≥ kMin minimising the squared error over the input channels. */
+function quantizeRow(r: Float64Array, bits: number, kMin: number): { q: Int32Array; k: number } {
   const qmin = -(2 ** (bits - 1));
   const qmax = 2 ** (bits - 1) - 1;
   let maxAbs = 0;
   for (const v of r) maxAbs = Math.max(maxAbs, Math.abs(v));
-  let best = { q: new Int32Array(r.length), k: 0 };
+  let best = { q: new Int32Array(r.length), k: kMin };
   let bestErr = Infinity;
-  for (let k = 0; k <= 52; k++) {
+  for (let k = kMin; k <= 52; k++) {
     const s = 2 ** k;
     const q = new Int32Array(r.length);
     let err = 0;
@@ -101,7 +129,7 @@ function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number 
  * The quantized filters of conv2d `n` for tile `t` (the module comment), with the batch norm
  * `bn` folded in when given, and the error bound for inputs in `xRange`.
  */
-export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval): LayerQuant {
+export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval, coarsen = 0): LayerQuant {
   const g: Graph = p.graph;
   const wNode = g.nodes[n.inputs[1]!]!;
   const [O, C] = wNode.type.shape as [number, number];
@@ -127,11 +155,11 @@ export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node 
       const mo = m ? Number(m[o]!) : 1;
       const r = new Float64Array(C);
       for (let i = 0; i < C; i++) r[i] = (filterAtNumber(t, pa, pc, w, (o * C + i) * 9) / den) * mo;
-      const row = quantizeRow(r, B);
+      const row = quantizeRow(r, B, coarsen);
       const base = (j * O + o) * C;
       q.set(row.q, base);
       for (let i = 0; i < C; i++) delta[base + i] = row.q[i]! * 2 ** row.k - r[i]!;
-      ks.push(row.k);
+      ks.push(row.k - coarsen);
     }
     k.push(ks);
   }
@@ -156,8 +184,13 @@ export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node 
       }
     }
   }
-  const offset = bn ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!) : bias;
-  const r: LayerQuant = { t, u: Float64Array.from(q), k, bits: B, uScale, K: 1, bound: bound * (1 + 1e-9) };
+  // Coarsened by 2^c: the factors 2^(k−c), the offset rounded to a multiple of 2^c (≤ 2^(c−1) more error).
+  const exact = bn ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!) : bias;
+  const offset = exact && coarsen > 0 ? exact.map((v) => (v + (1n << BigInt(coarsen - 1))) >> BigInt(coarsen)) : exact;
+  const r: LayerQuant = {
+    t, u: Float64Array.from(q), k, bits: B, uScale: mulScale(uScale, { kind: "pow2", exp: coarsen }), K: 1, coarsen,
+    bound: (bound + (exact && coarsen > 0 ? 2 ** (coarsen - 1) : 0)) * (1 + 1e-9),
+  };
   if (offset) r.offset = offset;
   if (bn) r.folded = bn;
   return r;
@@ -171,6 +204,7 @@ export interface QuantLog {
   chosen: number;
   bound?: number;
   range?: number;
+  coarsen?: number;
   folded?: string;
 }
 
@@ -195,7 +229,15 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
     const direct = directCost(g, n, acc).bits + (bn && layerCost(g, bn) ? directCost(g, bn, acc).bits : 0);
     let best: { choice: Choice; cost: number; quant: LayerQuant } | undefined;
     for (const t of tiles) {
-      const quant = quantizedFilters(p, n, t, bn, b.ranges[x]!);
+      // The coarsest result whose bound stays within (1 + slack) of the finest one's.
+      const cap = opts.slack === 0 ? 0 : coarsenCap(g, (bn ?? n).id, users, isOutput);
+      let quant = quantizedFilters(p, n, t, bn, b.ranges[x]!);
+      const limit = (1 + (opts.slack ?? 0.25)) * quant.bound;
+      for (let c = 1; c <= cap; c++) {
+        const q = quantizedFilters(p, n, t, bn, b.ranges[x]!, c);
+        if (q.bound > limit) break;
+        quant = q;
+      }
       const c = winogradCost(g, n, xType, b.ranges[x]!, quant, acc);
       if (typeof c !== "string" && (!best || c.bits < best.cost)) best = { choice: winoChoice(g, n, quant), cost: c.bits, quant };
     }
@@ -205,6 +247,7 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
     log.choice = best.quant.t === F4 ? "F(4×4,3×3)" : "F(2×2,3×3)";
     log.chosen = best.cost;
     log.bound = best.quant.bound;
+    if (best.quant.coarsen) log.coarsen = best.quant.coarsen;
     const folded = best.quant.folded;
     const out = folded ?? n;
     log.range = Math.max(Math.abs(Number(p.ranges[out.id]!.lo)), Math.abs(Number(p.ranges[out.id]!.hi)));
@@ -225,6 +268,7 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
   const applied = logs.filter((l) => l.choice !== "direct");
   const lines = logs.map((l) => `${l.path}: ${l.choice} (${acc}: direct ${mbit(l.direct)}${l.choice !== "direct" ? ` → ${mbit(l.chosen)}` : ""})` +
     (l.bound !== undefined ? `; |Δy| ≤ ${l.bound.toFixed(0)} (${((100 * l.bound) / Math.max(1, l.range!)).toFixed(1)} % of max|y| ${l.range})` : "") +
+    (l.coarsen ? `; delivered ${l.coarsen} bits coarser` : "") +
     (l.folded ? `; batch norm ${l.folded} folded` : ""));
   if (applied.length === 0) return { result: { program: p, note: `no layer rewritten: direct is cheaper for all ${logs.length} candidates\n  ${lines.join("\n  ")}`, applied: false }, layers: logs };
   const bits = logs.reduce((s, l) => s + l.chosen, 0);

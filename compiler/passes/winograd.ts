@@ -49,7 +49,7 @@ import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node, ParamData } from "../ir.js";
 import { intAttr, type Interval } from "../ops.js";
 import type { Program } from "../lower.js";
-import { divScale, mulScale, numel, signedWidthFor, type Scale, type TensorType } from "../types.js";
+import { divScale, mulScale, numel, scaleShift, signedWidthFor, type Scale, type TensorType } from "../types.js";
 import { toParamData } from "../params.js";
 import { GraphBuilder, prune } from "./builder.js";
 import { LAMBDA, layerCost, productCost } from "./orientation.js";
@@ -356,12 +356,20 @@ export function rewrite(p: Program, decide: (n: Node, b: GraphBuilder, x: number
       }
     }
     const inputs = n.inputs.map(map);
+    // A requantization whose input now arrives at another power-of-two scale (a coarsened
+    // winoconv, winograd-quant.ts) shifts that many bits less: the same real-valued ratio.
+    let attrs = n.attrs;
+    if (n.op === "requant") {
+      const d = scaleShift(b.type(inputs[0]!).scale, g.nodes[n.inputs[0]!]!.type.scale);
+      if (d === undefined) throw new Error(`internal: the input scale of ${n.origin.path} changed by a factor that is not a power of two`);
+      if (d !== 0) attrs = { ...n.attrs, shift: intAttr(n.attrs, "shift") - d };
+    }
     try {
-      ids.push(b.add(n.op, inputs, n.attrs, n.origin, { bits: n.type.bits, signed: n.type.signed, nonneg: false }));
+      ids.push(b.add(n.op, inputs, attrs, n.origin, { bits: n.type.bits, signed: n.type.signed, nonneg: false, ...(n.op === "requant" ? { scale: n.type.scale } : {}) }));
     } catch (err) {
       if (!(err instanceof PqError)) throw err;
       // A wider operand interval (the rewrite's, not its values): type it afresh.
-      ids.push(b.add(n.op, inputs, n.attrs, n.origin));
+      ids.push(b.add(n.op, inputs, attrs, n.origin, n.op === "requant" ? { bits: n.type.bits, signed: n.type.signed, nonneg: false, scale: n.type.scale } : undefined));
       retyped++;
     }
   }

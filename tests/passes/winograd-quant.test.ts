@@ -46,9 +46,11 @@ for (const fold of [false, true]) {
           expect(layer!.folded !== undefined).toBe(c.bn && fold);
           const ins = inputOf(c, xs);
           const err = maxError(outputs(result.program, ins)[0]!, outputs(before, ins)[0]!);
-          // The bound is the conv's; a batch norm left after it scales the error by |m|.
+          // The bound is the conv's; a batch norm left after it scales the error by |m|; the
+          // requantization by 2^6 divides it, and its rounding adds at most 1.
           const m = c.bn && !layer!.folded ? Math.max(...Array.from(before.graph.params.get("m")!.data, (v) => Math.abs(Number(v)))) : 1;
-          expect(err).toBeLessThanOrEqual(layer!.bound! * m);
+          expect(err).toBeLessThanOrEqual(c.rq ? (layer!.bound! * m) / 64 + 1 : layer!.bound! * m);
+          if (!c.rq) expect(layer!.coarsen ?? 0).toBe(0);
         }),
         { numRuns: 80 },
       );
@@ -58,13 +60,29 @@ for (const fold of [false, true]) {
 
 describe("winograd-quant bound is not vacuous", () => {
   it("random 2-bit filters lose information, and the bound covers it", () => {
-    const c: LayerCase = { C: 4, O: 4, H: 6, W: 6, pad: 1, wBits: 2, xBits: 6, xSigned: false, bias: true, shared: false, bn: false, seed: 7 };
+    const c: LayerCase = { C: 4, O: 4, H: 6, W: 6, pad: 1, wBits: 2, xBits: 6, xSigned: false, bias: true, shared: false, bn: false, rq: false, seed: 7 };
     const p = compile0(c);
     const { result, layers } = winogradQuantize(p, { force: true });
     const ins = inputsFor(p, sweep);
     const err = maxError(outputs(result.program, ins)[0]!, outputs(p, ins)[0]!);
     expect(err).toBeGreaterThan(0);
     expect(err).toBeLessThanOrEqual(layers[0]!.bound!);
+  });
+});
+
+describe("winograd-quant delivers a result coarser where its requantization can shift less", () => {
+  it("8-bit filters into a requant by 2^6: some bits coarser, the error within bound/2^6 + 1, two-party = plaintext", async () => {
+    const c: LayerCase = { C: 4, O: 4, H: 6, W: 6, pad: 1, wBits: 8, xBits: 6, xSigned: false, bias: true, shared: true, bn: true, rq: true, seed: 3 };
+    const p = compile0(c);
+    const { result, layers } = winogradQuantize(p, { force: true });
+    expect(layers[0]!.coarsen).toBeGreaterThan(0);
+    const rq = result.program.graph.nodes.find((n) => n.op === "requant" && n.origin.path.endsWith("/y"))!;
+    expect(rq.attrs.shift).toBe(6 - layers[0]!.coarsen!);
+    const ins = inputsFor(p, sweep);
+    const err = maxError(outputs(result.program, ins)[0]!, outputs(p, ins)[0]!);
+    expect(err).toBeLessThanOrEqual(layers[0]!.bound! / 64 + 1);
+    const two = await runTwoParty(result.program.graph, result.program.ranges, ins, { seed: "coarse" });
+    expect(two.outputs.map(toBigints)).toEqual(outputs(result.program, ins));
   });
 });
 
@@ -102,7 +120,7 @@ describe("winoconv's plaintext kernel against a BigInt reference", () => {
     fc.assert(
       fc.property(withInputs, ({ c: c0, xs }) => {
         // x itself as the conv's input (no 1×1 layer before it), no batch norm after it
-        const c = { ...c0, bn: false, shared: false };
+        const c = { ...c0, bn: false, shared: false, rq: false };
         const before = compile0(c);
         const { result } = winogradQuantize(before, { force: true });
         const node = result.program.graph.nodes.find((n) => n.op === "winoconv")!;

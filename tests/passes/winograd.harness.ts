@@ -51,6 +51,8 @@ export interface LayerCase {
   shared: boolean;
   /** A batch norm after the conv (winograd-quant folds it). */
   bn: boolean;
+  /** The result requantized to u6 at scale 2^6 (shift 6: winograd-quant may deliver the conv coarser). */
+  rq: boolean;
   seed: number;
 }
 
@@ -58,7 +60,7 @@ export const layerArb: fc.Arbitrary<LayerCase> = fc
   .record({
     C: fc.integer({ min: 1, max: 4 }), O: fc.integer({ min: 1, max: 4 }), H: fc.integer({ min: 1, max: 7 }), W: fc.integer({ min: 1, max: 7 }),
     pad: fc.constantFrom(0, 1), wBits: fc.integer({ min: 2, max: 8 }), xBits: fc.integer({ min: 2, max: 8 }), xSigned: fc.boolean(),
-    bias: fc.boolean(), shared: fc.boolean(), bn: fc.boolean(), seed: fc.integer({ min: 0, max: 2 ** 30 }),
+    bias: fc.boolean(), shared: fc.boolean(), bn: fc.boolean(), rq: fc.boolean(), seed: fc.integer({ min: 0, max: 2 ** 30 }),
   })
   .filter((c) => c.H + 2 * c.pad >= 3 && c.W + 2 * c.pad >= 3);
 
@@ -98,7 +100,7 @@ export function layerProgram(c: LayerCase): Program {
     c.bn ? `  param a: i16[${c.O}]` : "",
     // a shared input: the output of a 1×1 layer with server weights
     c.shared ? "  let h = conv2d(x, e)" : "  let h = x",
-    `  let y = ${c.bn ? "batchnorm(" : ""}conv2d(h, w${c.bias ? ", b" : ""}, pad = ${c.pad})${c.bn ? ", m, a)" : ""}`,
+    `  let y = ${c.rq ? "(" : ""}${c.bn ? "batchnorm(" : ""}conv2d(h, w${c.bias ? ", b" : ""}, pad = ${c.pad})${c.bn ? ", m, a)" : ""}${c.rq ? ") as u6 scale 2^6" : ""}`,
     "  output y to client",
     "}",
   ].join("\n");
