@@ -10,6 +10,7 @@ import { STDLIB_DIR } from "../compiler/modules.js";
 import { forecast, type Backend } from "../compiler/cost/model.js";
 import type { CostRow } from "../compiler/cost/rows.js";
 import { runPipeline } from "../compiler/passes/pipeline.js";
+import { winogradQuantize } from "../compiler/passes/winograd-quant.js";
 import { formatDiagnostic } from "../grammar/diagnostics.js";
 import { table } from "../cli/table.js";
 
@@ -94,6 +95,11 @@ function main(): void {
     }
     console.log(`${name}: ablation under ot-iknp (the ${pipeline} pipeline pass by pass)`);
     console.log(table(["after", "MiB", "rounds", "vs baseline"], abl));
+    if (pipeline === "eqo") {
+      // What the approximation costs: each rewritten layer's worst-case error, relative to its result's range.
+      const rel = winogradQuantize(base, { accounting: "iknp" }).layers.filter((l) => l.bound !== undefined).map((l) => (100 * l.bound!) / Math.max(1, l.range!)).sort((a, b) => a - b);
+      if (rel.length > 0) console.log(`winograd-quant: ${rel.length} layers; worst-case |Δy| / max|y| per layer: min ${rel[0]!.toFixed(1)} %, median ${rel[Math.floor(rel.length / 2)]!.toFixed(1)} %, max ${rel[rel.length - 1]!.toFixed(1)} %`);
+    }
     console.log();
   }
 }

@@ -74,6 +74,44 @@ export function outputRows(at: number[][], t: WinogradTile, n: number, tiles: nu
   return rows;
 }
 
+/** Per tile pixel (y₀, x₀) and position j = a·α + c, the window entries (u, v) with Aᵀ[y₀][a]·Aᵀ[x₀][c]·Bᵀ[a][u]·Bᵀ[c][v] ≠ 0. */
+interface Spread {
+  j: number;
+  uv: Int32Array;
+  coef: Float64Array;
+}
+
+const spreads = new Map<WinogradTile, Spread[][]>();
+
+function spreadOf(t: WinogradTile): Spread[][] {
+  let s = spreads.get(t);
+  if (s) return s;
+  s = [];
+  for (let y0 = 0; y0 < t.m; y0++) {
+    for (let x0 = 0; x0 < t.m; x0++) {
+      const list: Spread[] = [];
+      for (let pa = 0; pa < t.alpha; pa++) {
+        for (let pc = 0; pc < t.alpha; pc++) {
+          const c0 = t.AT[y0]![pa]! * t.AT[x0]![pc]!;
+          if (c0 === 0) continue;
+          const uv: number[] = [];
+          const coef: number[] = [];
+          for (let u = 0; u < t.alpha; u++) {
+            for (let v = 0; v < t.alpha; v++) {
+              const c = c0 * t.BT[pa]![u]! * t.BT[pc]![v]!;
+              if (c !== 0) [uv[uv.length], coef[coef.length]] = [u * t.alpha + v, c];
+            }
+          }
+          list.push({ j: pa * t.alpha + pc, uv: Int32Array.from(uv), coef: Float64Array.from(coef) });
+        }
+      }
+      s.push(list);
+    }
+  }
+  spreads.set(t, s);
+  return s;
+}
+
 /**
  * The effective kernel of output pixel (y₀, x₀) of a tile for output channel o, as
  * E[i·α² + u·α + v] (doubles: callers check the magnitudes stay exact).
@@ -81,20 +119,14 @@ export function outputRows(at: number[][], t: WinogradTile, n: number, tiles: nu
 export function effectiveKernel(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number, o: number, y0: number, x0: number): Float64Array {
   const a2 = t.alpha * t.alpha;
   const E = new Float64Array(C * a2);
-  for (let pa = 0; pa < t.alpha; pa++) {
-    for (let pc = 0; pc < t.alpha; pc++) {
-      const j = pa * t.alpha + pc;
-      const c0 = t.AT[y0]![pa]! * t.AT[x0]![pc]! * 2 ** k[j]![o]!;
-      if (c0 === 0) continue;
-      for (let i = 0; i < C; i++) {
-        const c1 = c0 * u.num((j * O + o) * C + i);
-        if (c1 === 0) continue;
-        for (let uu = 0; uu < t.alpha; uu++) {
-          const c2 = c1 * t.BT[pa]![uu]!;
-          if (c2 === 0) continue;
-          for (let v = 0; v < t.alpha; v++) E[i * a2 + uu * t.alpha + v]! += c2 * t.BT[pc]![v]!;
-        }
-      }
+  for (const { j, uv, coef } of spreadOf(t)[y0 * t.m + x0]!) {
+    const f = 2 ** k[j]![o]!;
+    const base = (j * O + o) * C;
+    for (let i = 0; i < C; i++) {
+      const w = u.num(base + i) * f;
+      if (w === 0) continue;
+      const row = i * a2;
+      for (let e = 0; e < uv.length; e++) E[row + uv[e]!]! += w * coef[e]!;
     }
   }
   return E;

@@ -102,15 +102,15 @@ function coarsenCap(g: Graph, id: number, users: number[][], isOutput: Set<numbe
   return cap === Infinity ? 0 : cap;
 }
 
-/** q·2^k ≈ r for one (position, output channel): the k ≥ kMin minimising the squared error over the input channels. */
-function quantizeRow(r: Float64Array, bits: number, kMin: number): { q: Int32Array; k: number } {
+/** q·2^k ≈ r for one (position, output channel): the k ≥ 0 minimising the squared error over the input channels. */
+function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number } {
   const qmin = -(2 ** (bits - 1));
   const qmax = 2 ** (bits - 1) - 1;
   let maxAbs = 0;
   for (const v of r) maxAbs = Math.max(maxAbs, Math.abs(v));
-  let best = { q: new Int32Array(r.length), k: kMin };
+  let best = { q: new Int32Array(r.length), k: 0 };
   let bestErr = Infinity;
-  for (let k = kMin; k <= 52; k++) {
+  for (let k = 0; k <= 52; k++) {
     const s = 2 ** k;
     const q = new Int32Array(r.length);
     let err = 0;
@@ -127,9 +127,11 @@ function quantizeRow(r: Float64Array, bits: number, kMin: number): { q: Int32Arr
 
 /**
  * The quantized filters of conv2d `n` for tile `t` (the module comment), with the batch norm
- * `bn` folded in when given, and the error bound for inputs in `xRange`.
+ * `bn` folded in when given: a function of the coarsening c giving the filters — each row
+ * at its best scale 2^k, or at 2^c where that is finer — and the error bound for inputs in
+ * `xRange` (tight, or the cheap loose one the pass compares coarsenings with).
  */
-export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval, coarsen = 0): LayerQuant {
+export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval): (coarsen: number, tight: boolean) => LayerQuant {
   const g: Graph = p.graph;
   const wNode = g.nodes[n.inputs[1]!]!;
   const [O, C] = wNode.type.shape as [number, number];
@@ -142,58 +144,108 @@ export function quantizedFilters(p: Program, n: Node, t: WinogradTile, bn: Node 
   const uScale = bn ? mulScale(wNode.type.scale, g.nodes[bn.inputs[1]!]!.type.scale) : wNode.type.scale;
   const alpha = t.alpha;
   const a2 = alpha * alpha;
-  const q = new Int32Array(a2 * O * C);
-  // Δ = q·2^k − r, the quantization error of every filter entry.
-  const delta = new Float64Array(a2 * O * C);
-  const k: number[][] = [];
+  // The real filters r, row (j, o) at r[(j·O + o)·C …], and each row's best quantization.
+  const real = new Float64Array(a2 * O * C);
+  const qBest = new Int32Array(a2 * O * C);
+  const kBest = new Int32Array(a2 * O);
   for (let j = 0; j < a2; j++) {
     const pa = Math.floor(j / alpha);
     const pc = j % alpha;
     const den = t.D[pa]! * t.D[pc]!;
-    const ks: number[] = [];
     for (let o = 0; o < O; o++) {
       const mo = m ? Number(m[o]!) : 1;
-      const r = new Float64Array(C);
-      for (let i = 0; i < C; i++) r[i] = (filterAtNumber(t, pa, pc, w, (o * C + i) * 9) / den) * mo;
-      const row = quantizeRow(r, B, coarsen);
       const base = (j * O + o) * C;
-      q.set(row.q, base);
-      for (let i = 0; i < C; i++) delta[base + i] = row.q[i]! * 2 ** row.k - r[i]!;
-      ks.push(row.k - coarsen);
+      const r = real.subarray(base, base + C);
+      for (let i = 0; i < C; i++) r[i] = (filterAtNumber(t, pa, pc, w, (o * C + i) * 9) / den) * mo;
+      const row = quantizeRow(r, B);
+      qBest.set(row.q, base);
+      kBest[j * O + o] = row.k;
     }
-    k.push(ks);
   }
-  // The error is y' − y = Σ_i Σ_(u,v) E·d[i,u,v] with E the effective kernel of the filters Δ
-  // (compiler/winoconv.ts, factors 1) and d in [lo, hi] ∪ {0} (zero padding): its extremes
-  // are Σ max(E·lo, E·hi) and Σ min(E·lo, E·hi), per output channel and tile pixel.
-  const lo = Math.min(0, Number(xRange.lo));
-  const hi = Math.max(0, Number(xRange.hi));
-  const errors: Known = { shape: [a2, O, C], size: delta.length, num: (i: number) => delta[i]!, at: () => { throw new Error("internal: real-valued errors"); } };
-  const ones = Array.from({ length: a2 }, () => new Array<number>(O).fill(0));
-  let bound = 0;
-  for (let o = 0; o < O; o++) {
-    for (let y0 = 0; y0 < t.m; y0++) {
-      for (let x0 = 0; x0 < t.m; x0++) {
-        let up = 0;
-        let down = 0;
-        for (const e of effectiveKernel(t, errors, ones, O, C, o, y0, x0)) {
-          up += Math.max(e * lo, e * hi);
-          down += Math.min(e * lo, e * hi);
+  const exact = bn ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!) : bias;
+  const qmin = -(2 ** (B - 1));
+  const qmax = 2 ** (B - 1) - 1;
+  // Per coarsening, the filters (one array, so the winoconv's interval is computed once: winoconv.ts caches by it).
+  const memo = new Map<number, { u: Float64Array; delta: Float64Array; k: number[][] }>();
+  return (coarsen, tight) => {
+    let hit = memo.get(coarsen);
+    if (!hit) {
+      const q = new Float64Array(a2 * O * C);
+      // Δ = q·2^k − r, the quantization error of every filter entry.
+      const delta = new Float64Array(a2 * O * C);
+      const k: number[][] = [];
+      for (let j = 0; j < a2; j++) {
+        const ks: number[] = [];
+        for (let o = 0; o < O; o++) {
+          const base = (j * O + o) * C;
+          const kr = Math.max(kBest[j * O + o]!, coarsen);
+          const s = 2 ** kr;
+          for (let i = 0; i < C; i++) {
+            const v = kr === kBest[j * O + o] ? qBest[base + i]! : Math.min(qmax, Math.max(qmin, Math.round(real[base + i]! / s)));
+            q[base + i] = v;
+            delta[base + i] = v * s - real[base + i]!;
+          }
+          ks.push(kr - coarsen);
         }
-        bound = Math.max(bound, up, -down);
+        k.push(ks);
+      }
+      hit = { u: q, delta, k };
+      memo.set(coarsen, hit);
+    }
+    const { u, delta, k } = hit;
+    // The error is y' − y = Σ_i Σ_(u,v) E·d[i,u,v] with E the effective kernel of the filters Δ
+    // (compiler/winoconv.ts, factors 1) and d in [lo, hi] ∪ {0} (zero padding): its extremes
+    // are Σ max(E·lo, E·hi) and Σ min(E·lo, E·hi), per output channel and tile pixel.
+    const lo = Math.min(0, Number(xRange.lo));
+    const hi = Math.max(0, Number(xRange.hi));
+    let bound = 0;
+    if (tight) {
+      const errors: Known = { shape: [a2, O, C], size: delta.length, num: (i: number) => delta[i]!, at: () => { throw new Error("internal: real-valued errors"); } };
+      const zero = Array.from({ length: a2 }, () => new Array<number>(O).fill(0));
+      for (let o = 0; o < O; o++) {
+        for (let y0 = 0; y0 < t.m; y0++) {
+          for (let x0 = 0; x0 < t.m; x0++) {
+            let up = 0;
+            let down = 0;
+            for (const e of effectiveKernel(t, errors, zero, O, C, o, y0, x0)) {
+              up += Math.max(e * lo, e * hi);
+              down += Math.min(e * lo, e * hi);
+            }
+            bound = Math.max(bound, up, -down);
+          }
+        }
+      }
+    } else {
+      // Looser and O(α²·O·C): |E| ≤ Σ_(a,c) |Aᵀ[y0][a]·Aᵀ[x0][c]·Δ[a,c]|·|Bᵀ[a]|·|Bᵀ[c]| entrywise,
+      // against max(|lo|, |hi|). The pass compares coarsenings with it, and states the tight one.
+      const xMax = Math.max(-lo, hi);
+      const rowAbs = t.BT.map((row) => row.reduce((acc, v) => acc + Math.abs(v), 0));
+      for (let o = 0; o < O; o++) {
+        const sAbs = new Float64Array(a2);
+        for (let j = 0; j < a2; j++) for (let i = 0; i < C; i++) sAbs[j]! += Math.abs(delta[(j * O + o) * C + i]!);
+        for (let y0 = 0; y0 < t.m; y0++) {
+          for (let x0 = 0; x0 < t.m; x0++) {
+            let e = 0;
+            for (let j = 0; j < a2; j++) {
+              const pa = Math.floor(j / alpha);
+              const pc = j % alpha;
+              e += Math.abs(t.AT[y0]![pa]! * t.AT[x0]![pc]!) * rowAbs[pa]! * rowAbs[pc]! * sAbs[j]!;
+            }
+            bound = Math.max(bound, e * xMax);
+          }
+        }
       }
     }
-  }
-  // Coarsened by 2^c: the factors 2^(k−c), the offset rounded to a multiple of 2^c (≤ 2^(c−1) more error).
-  const exact = bn ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!) : bias;
-  const offset = exact && coarsen > 0 ? exact.map((v) => (v + (1n << BigInt(coarsen - 1))) >> BigInt(coarsen)) : exact;
-  const r: LayerQuant = {
-    t, u: Float64Array.from(q), k, bits: B, uScale: mulScale(uScale, { kind: "pow2", exp: coarsen }), K: 1, coarsen,
-    bound: (bound + (exact && coarsen > 0 ? 2 ** (coarsen - 1) : 0)) * (1 + 1e-9),
+    // Coarsened by 2^c: the factors 2^(k−c), the offset rounded to a multiple of 2^c (≤ 2^(c−1) more error).
+    const offset = exact && coarsen > 0 ? exact.map((v) => (v + (1n << BigInt(coarsen - 1))) >> BigInt(coarsen)) : exact;
+    const r: LayerQuant = {
+      t, u, k, bits: B, uScale: mulScale(uScale, { kind: "pow2", exp: coarsen }), K: 1, coarsen,
+      bound: (bound + (exact && coarsen > 0 ? 2 ** (coarsen - 1) : 0)) * (1 + 1e-9),
   };
   if (offset) r.offset = offset;
   if (bn) r.folded = bn;
   return r;
+  };
 }
 
 /** What the pass did to one candidate layer. */
@@ -227,25 +279,29 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
     const bn = opts.fold === false ? undefined : foldableBatchnorm(p, n, users, isOutput);
     // A batch norm after the conv costs its own product unless it is folded.
     const direct = directCost(g, n, acc).bits + (bn && layerCost(g, bn) ? directCost(g, bn, acc).bits : 0);
-    let best: { choice: Choice; cost: number; quant: LayerQuant } | undefined;
+    let best: { choice: Choice; cost: number; quant: LayerQuant; quantize: ReturnType<typeof layerQuantizer> } | undefined;
     for (const t of tiles) {
       // The coarsest result whose bound stays within (1 + slack) of the finest one's.
       const cap = opts.slack === 0 ? 0 : coarsenCap(g, (bn ?? n).id, users, isOutput);
-      let quant = quantizedFilters(p, n, t, bn, b.ranges[x]!);
+      // (Compared by the loose bound, which is cheap; the chosen layer's tight bound is stated.)
+      const quantize = layerQuantizer(p, n, t, bn, b.ranges[x]!);
+      let quant = quantize(0, false);
       const limit = (1 + (opts.slack ?? 0.25)) * quant.bound;
       for (let c = 1; c <= cap; c++) {
-        const q = quantizedFilters(p, n, t, bn, b.ranges[x]!, c);
+        const q = quantize(c, false);
         if (q.bound > limit) break;
         quant = q;
       }
       const c = winogradCost(g, n, xType, b.ranges[x]!, quant, acc);
-      if (typeof c !== "string" && (!best || c.bits < best.cost)) best = { choice: winoChoice(g, n, quant), cost: c.bits, quant };
+      if (typeof c !== "string" && (!best || c.bits < best.cost)) best = { choice: winoChoice(g, n, quant), cost: c.bits, quant, quantize };
     }
     const log: QuantLog = { path: n.origin.path, choice: "direct", direct, chosen: direct };
     logs.push(log);
     if (!best || (!opts.force && best.cost >= direct)) return undefined;
     log.choice = best.quant.t === F4 ? "F(4×4,3×3)" : "F(2×2,3×3)";
     log.chosen = best.cost;
+    best.quant = best.quantize(best.quant.coarsen, true);
+    best.choice = winoChoice(g, n, best.quant);
     log.bound = best.quant.bound;
     if (best.quant.coarsen) log.coarsen = best.quant.coarsen;
     const folded = best.quant.folded;
