@@ -50,12 +50,22 @@ function choice(cmd: string, values: Values, name: string, allowed: string[], df
 
 const modelOption: OptionSpec = { type: "string", valueName: "NAME", help: "the model to use when the file declares several" };
 const pipelineOptions: Record<string, OptionSpec> = {
-  pipeline: { type: "string", valueName: "NAME", help: "pass pipeline: pq (all optimisations), sirnn (the baseline), none", default: "pq" },
+  pipeline: { type: "string", valueName: "NAME", help: "pass pipeline: pq (all exact optimisations), sirnn (the baseline), none, eqo (APPROXIMATE: quantized Winograd filters, docs/PASSES.md)", default: "pq" },
   disable: { type: "string", valueName: "PASS", help: "skip a pass of the pipeline (repeatable)", multiple: true },
+  budget: { type: "string", valueName: "BYTES", help: "eqo: extra forecast online bytes (both parties; suffix KiB, MiB or GiB allowed) to spend on wider quantized Winograd filters where they cut the error bound most (mixed precision)" },
 };
 
-function pipelineArgs(values: Values): { pipeline: string; disable: string[] } {
-  return { pipeline: str(values, "pipeline") ?? "pq", disable: (values.disable as string[] | undefined) ?? [] };
+const UNITS: Record<string, number> = { "": 1, B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+
+function pipelineArgs(values: Values, cmd = "pq"): { pipeline: string; disable: string[]; budget?: number } {
+  const out: { pipeline: string; disable: string[]; budget?: number } = { pipeline: str(values, "pipeline") ?? "pq", disable: (values.disable as string[] | undefined) ?? [] };
+  const b = str(values, "budget");
+  if (b !== undefined) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?\s*$/.exec(b);
+    if (!m) throw new UsageError(cmd, `--budget must be a number of bytes, optionally with KiB, MiB or GiB (e.g. 300MiB), got '${b}'`);
+    out.budget = Number(m[1]) * UNITS[m[2] ?? ""]!;
+  }
+  return out;
 }
 
 function fmtRange(r: Interval): string {
@@ -118,7 +128,7 @@ const compile: Command = {
     const model = str(values, "model");
     const stopAfter = str(values, "emit-after");
     const program = compileWithPipeline(io, file, {
-      ...pipelineArgs(values), ...(model !== undefined ? { model } : {}), ...(stopAfter !== undefined ? { stopAfter } : {}),
+      ...pipelineArgs(values, "compile"), ...(model !== undefined ? { model } : {}), ...(stopAfter !== undefined ? { stopAfter } : {}),
       // The layer-level IR is shown before any pass; passes work on the lowered program.
       ...(emit === "ir" ? { pipeline: "none", protocols: false } : {}),
     });
@@ -150,7 +160,7 @@ const run: Command = {
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
-    const program = compileWithPipeline(io, file, { ...pipelineArgs(values), ...(model !== undefined ? { model } : {}) });
+    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), ...(model !== undefined ? { model } : {}) });
     if (!program) return 1;
     const g = program.graph;
     const inputs = readInputs(g, specs);
@@ -362,6 +372,6 @@ export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connect
     // Loaded on demand, like the other heavy commands.
     const { costCommand } = await import("../compiler/cost/cli.js");
     const model = str(values, "model");
-    return costCommand(file, { ...pipelineArgs(values), correlations, json: values.json === true, formulas: values.formulas === true, ...(model !== undefined ? { model } : {}) }, io);
+    return costCommand(file, { ...pipelineArgs(values, "cost"), correlations, json: values.json === true, formulas: values.formulas === true, ...(model !== undefined ? { model } : {}) }, io);
   },
 }];

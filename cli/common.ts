@@ -39,7 +39,7 @@ export function compileOrReport(io: Io, file: string, model?: string, protocols 
  */
 export function compileWithPipeline(
   io: Io, file: string,
-  opts: { model?: string; pipeline?: string; disable?: string[]; stopAfter?: string; protocols?: boolean; target?: PassContext["target"] },
+  opts: { model?: string; pipeline?: string; disable?: string[]; stopAfter?: string; protocols?: boolean; target?: PassContext["target"]; budget?: number },
 ): Program | undefined {
   checkPipelineArgs(opts.pipeline ?? "pq", opts.disable ?? [], opts.stopAfter);
   const { program } = compileOrReport(io, file, opts.model, opts.protocols ?? true);
@@ -48,6 +48,7 @@ export function compileWithPipeline(
     disable: opts.disable ?? [],
     ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter } : {}),
     ...(opts.target !== undefined ? { target: opts.target } : {}),
+    ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
   });
   // A note's first line says why; per-layer details stay for `pq compile --emit-after`.
   for (const l of log) if (!l.applied && l.note !== "disabled") io.err(`pq: pass ${l.pass} did not apply: ${l.note.split("\n")[0]}`);

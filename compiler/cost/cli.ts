@@ -12,6 +12,7 @@ import type { OfflineCost, OnlineCost } from "./rows.js";
 export interface CostOptions {
   pipeline: string;
   disable: string[];
+  budget?: number;
   model?: string;
   correlations: Backend;
   json: boolean;
@@ -54,7 +55,10 @@ export function costTable(f: Forecast): string {
 }
 
 export async function costCommand(file: string, opts: CostOptions, io: Io): Promise<number> {
-  const program = compileWithPipeline(io, file, { pipeline: opts.pipeline, disable: opts.disable, target: opts.correlations, ...(opts.model !== undefined ? { model: opts.model } : {}) });
+  const program = compileWithPipeline(io, file, {
+    pipeline: opts.pipeline, disable: opts.disable, target: opts.correlations,
+    ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
+  });
   if (!program) return 1;
   const f = forecast(program, opts.correlations);
   if (opts.json) {

@@ -12,6 +12,8 @@ export interface PassResult {
 /** What a pass may optimise for: the correlations the program will run with (compiler/cost). */
 export interface PassContext {
   target: "dealer" | "ot-iknp" | "ot-silent";
+  /** A communication budget in forecast online bytes (both parties) that an approximate pass may spend on accuracy (`--budget`; winograd-quant). */
+  budget?: number;
 }
 
 export interface Pass {

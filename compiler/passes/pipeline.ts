@@ -28,7 +28,10 @@ const winogradByTarget: Pass = {
 const winogradQuantByTarget: Pass = {
   name: "winograd-quant",
   summary: winogradQuantPass().summary,
-  run: (p, ctx) => winogradQuantPass({ accounting: ctx?.target === "dealer" ? "dealer" : "iknp" }).run(p),
+  run: (p, ctx) => winogradQuantPass({
+    accounting: ctx?.target === "dealer" ? "dealer" : "iknp",
+    ...(ctx?.budget !== undefined ? { budget: ctx.budget, target: ctx.target } : {}),
+  }).run(p),
 };
 
 /** Every pass by name. Each lives in its own file in this folder. */
@@ -75,6 +78,8 @@ export interface PipelineOptions {
   stopAfter?: string;
   /** The correlations the program will run with; passes that choose by cost use it. */
   target?: PassContext["target"];
+  /** Forecast online bytes an approximate pass may spend on accuracy (PassContext). */
+  budget?: number;
   /** Revert a pass whose result the cost model forecasts to communicate more (default: on for `pq`; the baseline is taken as it is). */
   guard?: boolean;
   onPass?: (name: string, program: Program) => void;
@@ -120,7 +125,7 @@ export function runPipeline(program: Program, pipeline: string, opts: PipelineOp
       continue;
     }
     const target = opts.target ?? "dealer";
-    const r = PASSES[name]!.run(p, { target });
+    const r = PASSES[name]!.run(p, { target, ...(opts.budget !== undefined ? { budget: opts.budget } : {}) });
     if (opts.verify) verifyGraph(r.program.graph);
     // A pass is kept only if the cost model says it does not add communication for the
     // target: passes decide locally (one layer at a time), the forecast sees the whole program.

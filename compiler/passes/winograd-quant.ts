@@ -32,10 +32,11 @@ import type { Graph, Node } from "../ir.js";
 import { intAttr, type Interval, type Known } from "../ops.js";
 import { effectiveKernel } from "../winoconv.js";
 import type { Program } from "../lower.js";
-import { mulScale } from "../types.js";
+import { mulScale, type TensorType } from "../types.js";
 import type { GraphBuilder } from "./builder.js";
+import { onlineBytes } from "../cost/model.js";
 import { knownValues } from "./fuse-batchnorm.js";
-import { layerCost } from "./orientation.js";
+import { layerCost, orientation } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
 import {
   directCost, filterAtNumber, ineligible, rewrite, winoChoice, winogradCost, type Accounting, type Choice, type WinoFilters,
@@ -55,6 +56,14 @@ export interface WinogradQuantOptions {
    * stays within (1 + slack) of c = 0's. Default 0.25; 0 disables it.
    */
   slack?: number;
+  /**
+   * Mixed precision (EQO's, with the stated bound as the sensitivity): spend up to this many
+   * more forecast online bytes (both parties, for `target`) on wider filters — up to 3 bits
+   * more than the layer's weights — where they cut the sum of the layers' relative error
+   * bounds most per byte. Unset: every layer at its weights' width.
+   */
+  budget?: number;
+  target?: "dealer" | "ot-iknp" | "ot-silent";
   /**
    * Fold a following batch norm into the filters before quantizing (default true, as
    * quantized inference does). Folding widens the products' ring to the batch norm's, but
@@ -131,11 +140,11 @@ function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number 
  * at its best scale 2^k, or at 2^c where that is finer — and the error bound for inputs in
  * `xRange` (tight, or the cheap loose one the pass compares coarsenings with).
  */
-export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval): (coarsen: number, tight: boolean) => LayerQuant {
+export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | undefined, xRange: Interval, bits?: number): (coarsen: number, tight: boolean) => LayerQuant {
   const g: Graph = p.graph;
   const wNode = g.nodes[n.inputs[1]!]!;
   const [O, C] = wNode.type.shape as [number, number];
-  const B = wNode.type.bits;
+  const B = bits ?? wNode.type.bits;
   const w = Float64Array.from(knownValues(p, wNode.id)!, Number);
   const m = bn ? knownValues(p, bn.inputs[1]!)! : undefined;
   const bias = n.inputs[2] !== undefined ? knownValues(p, n.inputs[2])! : undefined;
@@ -257,6 +266,8 @@ export interface QuantLog {
   bound?: number;
   range?: number;
   coarsen?: number;
+  /** The filters' width, when the budget (mixed precision) set it. */
+  bits?: number;
   folded?: string;
 }
 
@@ -274,6 +285,8 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
   const isOutput = new Set(g.outputs.map((o) => o.node));
   const alias = new Map<number, number>();
   const logs: QuantLog[] = [];
+  // The rewritten layers: what the budget step (mixed precision) needs to requantize them.
+  const chosen = new Map<number, { t: WinogradTile; bn: Node | undefined; coarsen: number; x: Interval; xType: TensorType; log: QuantLog; cost: number }>();
   const decide = (n: Node, b: GraphBuilder, x: number): Choice | undefined => {
     const xType = b.type(x);
     const bn = opts.fold === false ? undefined : foldableBatchnorm(p, n, users, isOutput);
@@ -311,6 +324,7 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
       alias.set(folded.id, n.id);
       log.folded = folded.origin.path;
     }
+    chosen.set(n.id, { t: best.quant.t, bn, coarsen: best.quant.coarsen, x: b.ranges[x]!, xType, log, cost: best.cost });
     return best.choice;
   };
   let program: Program;
@@ -321,10 +335,17 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
     if (!(err instanceof PqError)) throw err;
     return { result: { program: p, note: `not applied: a consumer cannot take a quantized layer's interval (${err.diagnostics.map((d) => d.message).join("; ")})`, applied: false }, layers: logs };
   }
+  let budgetNote = "";
+  if (opts.budget !== undefined && chosen.size > 0) {
+    const r = spendBudget(p, program, opts.budget, opts.target ?? (acc === "dealer" ? "dealer" : "ot-iknp"), acc, chosen, alias);
+    program = r.program;
+    budgetNote = r.note;
+  }
   const applied = logs.filter((l) => l.choice !== "direct");
   const lines = logs.map((l) => `${l.path}: ${l.choice} (${acc}: direct ${mbit(l.direct)}${l.choice !== "direct" ? ` → ${mbit(l.chosen)}` : ""})` +
     (l.bound !== undefined ? `; |Δy| ≤ ${l.bound.toFixed(0)} (${((100 * l.bound) / Math.max(1, l.range!)).toFixed(1)} % of max|y| ${l.range})` : "") +
     (l.coarsen ? `; delivered ${l.coarsen} bits coarser` : "") +
+    (l.bits !== undefined ? `; ${l.bits}-bit filters` : "") +
     (l.folded ? `; batch norm ${l.folded} folded` : ""));
   if (applied.length === 0) return { result: { program: p, note: `no layer rewritten: direct is cheaper for all ${logs.length} candidates\n  ${lines.join("\n  ")}`, applied: false }, layers: logs };
   const bits = logs.reduce((s, l) => s + l.chosen, 0);
@@ -333,11 +354,89 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
     result: {
       program,
       note: `APPROXIMATE: ${applied.length} of ${logs.length} 3×3 convolutions with quantized Winograd filters (${acc}: ${mbit(was)} → ${mbit(bits)}), ` +
-        `${applied.filter((l) => l.folded).length} batch norm(s) folded` + (retyped > 0 ? `; ${retyped} consumers retyped` : "") + `\n  ${lines.join("\n  ")}`,
+        `${applied.filter((l) => l.folded).length} batch norm(s) folded` + (retyped > 0 ? `; ${retyped} consumers retyped` : "") + budgetNote + `\n  ${lines.join("\n  ")}`,
       applied: true,
     },
     layers: logs,
   };
+}
+
+/**
+ * Mixed precision under a communication budget: starting from every rewritten layer at its
+ * weights' width (the program `at`), upgrade one layer by one filter bit at a time — the
+ * upgrade with the largest drop of its relative error bound (bound / max|y|) per forecast
+ * byte — while the estimated extra bytes (the upgrades' product costs) stay within `budget`;
+ * the result's forecast is checked against `at`'s, and upgrades are undone from the last
+ * while it exceeds it by more than the budget. The budget is extra bytes because later
+ * passes change the total the pass cannot see. Each layer keeps its coarsening, so nothing
+ * downstream changes but the values.
+ */
+function spendBudget(
+  p: Program, at: Program, budget: number, target: "dealer" | "ot-iknp" | "ot-silent", acc: Accounting,
+  chosen: ReadonlyMap<number, { t: WinogradTile; bn: Node | undefined; coarsen: number; x: Interval; xType: TensorType; log: QuantLog; cost: number }>,
+  alias: ReadonlyMap<number, number>,
+): { program: Program; note: string } {
+  const g = p.graph;
+  // Priced as the pipeline's guard prices (receivers chosen as orientation will choose them).
+  const price = (q: Program) => onlineBytes(target === "dealer" ? q : orientation.run(q, { target }).program, target);
+  const start = price(at);
+  const limit = start + budget;
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+  interface Step { id: number; bits: number; rel: number; bytes: number }
+  const widths = new Map<number, number>();
+  const levels = new Map<number, Step[]>();
+  for (const [id, c] of chosen) {
+    const n = g.nodes[id]!;
+    const B = g.nodes[n.inputs[1]!]!.type.bits;
+    const range = c.log.range!;
+    const steps: Step[] = [];
+    for (let bits = B; bits <= Math.min(B + 3, 16); bits++) {
+      const q = bits === B ? undefined : layerQuantizer(p, n, c.t, c.bn, c.x, bits)(c.coarsen, true);
+      const cost = q ? winogradCost(g, n, c.xType, c.x, q, acc) : c.cost;
+      if (typeof cost === "string") break;
+      steps.push({ id, bits, rel: (q ? q.bound : c.log.bound!) / Math.max(1, range), bytes: (typeof cost === "number" ? cost : cost.bits) / 8 });
+    }
+    widths.set(id, B);
+    levels.set(id, steps);
+  }
+  // Greedy on marginal gain per byte.
+  const taken: number[] = [];
+  let spent = start;
+  for (;;) {
+    let best: { id: number; gain: number; bytes: number } | undefined;
+    for (const [id, steps] of levels) {
+      const k = widths.get(id)! - steps[0]!.bits;
+      const cur = steps[k]!;
+      const next = steps[k + 1];
+      if (!next) continue;
+      const bytes = Math.max(1, next.bytes - cur.bytes);
+      const gain = (cur.rel - next.rel) / bytes;
+      if (gain > 0 && spent + bytes <= limit && (!best || gain > best.gain)) best = { id, gain, bytes };
+    }
+    if (!best) break;
+    widths.set(best.id, widths.get(best.id)! + 1);
+    taken.push(best.id);
+    spent += best.bytes;
+  }
+  const build = (): Program => rewrite(p, (n, b, x) => {
+    const c = chosen.get(n.id);
+    if (!c) return undefined;
+    const q = layerQuantizer(p, n, c.t, c.bn, b.ranges[x]!, widths.get(n.id))(c.coarsen, true);
+    c.log.bound = q.bound;
+    c.log.bits = widths.get(n.id)!;
+    return winoChoice(g, n, q);
+  }, alias).program;
+  if (taken.length === 0) return { program: at, note: `; mixed precision: no filter bit fits a budget of ${mb(budget)}` };
+  let program = build();
+  let bytes = price(program);
+  while (bytes > limit && taken.length > 0) {
+    const id = taken.pop()!;
+    widths.set(id, widths.get(id)! - 1);
+    program = build();
+    bytes = price(program);
+  }
+  const widened = [...widths].filter(([id, w]) => w > g.nodes[g.nodes[id]!.inputs[1]!]!.type.bits).length;
+  return { program, note: `; mixed precision with ${mb(budget)} to spend: ${widened} of ${chosen.size} layers widened (+${taken.length} filter bits), forecast ${mb(start)} → ${mb(bytes)}` };
 }
 
 export function winogradQuantPass(opts: WinogradQuantOptions = {}): Pass {

@@ -75,6 +75,10 @@ describe("pq cost", () => {
     expect((await pq("cost", small, "--correlations", "he")).code).toBe(2);
     expect((await pq("cost", small, "--pipeline", "nope")).code).toBe(2);
     expect((await pq("cost")).code).toBe(2);
+    const bad = await pq("cost", small, "--pipeline", "eqo", "--budget", "lots");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--budget must be a number of bytes");
+    expect((await pq("cost", small, "--pipeline", "eqo", "--budget", "1.5MiB")).code).toBe(0);
   });
 });
 

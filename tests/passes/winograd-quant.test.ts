@@ -11,6 +11,9 @@ import { printGraph } from "../../compiler/print.js";
 import { verifyGraph } from "../../compiler/verify.js";
 import { winogradQuantize, type WinogradQuantOptions } from "../../compiler/passes/winograd-quant.js";
 import { runPipeline } from "../../compiler/passes/pipeline.js";
+import { orientation } from "../../compiler/passes/orientation.js";
+import { onlineBytes } from "../../compiler/cost/model.js";
+import type { Program } from "../../compiler/lower.js";
 import { F2 } from "../../compiler/passes/winograd-matrices.js";
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";
@@ -201,6 +204,31 @@ describe("winograd-quant goldens", () => {
       expect(err).toBeLessThanOrEqual(Math.max(0, ...layers.map((l) => l.bound ?? 0)));
     });
   }
+});
+
+describe("winograd-quant: mixed precision under a budget", () => {
+  it("spends extra bytes on wider filters where the bound drops most, within the budget; the bound holds; two-party = plaintext", async () => {
+    const p = compile(join(GOLDEN, "by-cost.pq"));
+    const base = winogradQuantize(p, {});
+    const none = winogradQuantize(p, { budget: 0, target: "ot-iknp" });
+    expect(none.result.note).toContain("no filter bit fits");
+    expect(none.layers[0]!.bits).toBeUndefined();
+    const budget = 2 ** 20;
+    const wide = winogradQuantize(p, { budget, target: "ot-iknp" });
+    expect(wide.result.note).toMatch(/mixed precision with 1\.00 MiB to spend: 1 of 1 layers widened/);
+    const [before, after] = [base.layers[0]!, wide.layers[0]!];
+    expect(after.bits).toBeGreaterThan(2);
+    expect(after.bound!).toBeLessThan(before.bound!);
+    // the forecast (priced with orientation's receivers, as the guard prices) grows by at most the budget
+    const price = (q: Program) => onlineBytes(orientation.run(q, { target: "ot-iknp" }).program, "ot-iknp");
+    expect(price(wide.result.program) - price(base.result.program)).toBeLessThanOrEqual(budget);
+    expect(price(wide.result.program)).toBeGreaterThan(price(base.result.program));
+    const ins = inputsFor(p, sweep);
+    const err = maxError(outputs(wide.result.program, ins)[0]!, outputs(p, ins)[0]!);
+    expect(err).toBeLessThanOrEqual(after.bound! / 2 ** 12 + 1); // through the requant to u6 at 2^-4 from 2^-16
+    const two = await runTwoParty(wide.result.program.graph, wide.result.program.ranges, ins, { seed: "budget" });
+    expect(two.outputs.map(toBigints)).toEqual(outputs(wide.result.program, ins));
+  });
 });
 
 describe("pipeline eqo", () => {
