@@ -52,6 +52,8 @@ export function compileWithPipeline(
   });
   // A note's first line says why; per-layer details stay for `pq compile --emit-after`.
   for (const l of log) if (!l.applied && l.note !== "disabled") io.err(`pq: pass ${l.pass} did not apply: ${l.note.split("\n")[0]}`);
+  // An approximate pass changes the model's values: say so every time it applies.
+  for (const l of log) if (l.applied && l.note.startsWith("APPROXIMATE")) io.err(`pq: pass ${l.pass}: ${l.note.split("\n")[0]}`);
   return out;
 }
 

@@ -23,10 +23,19 @@
 //
 // The bound. The exact layer is y = Aᵀ[Σ_i r ⊙ V_i]A + offset over the reals (the Winograd
 // identity, Lavin & Gray §4), and the quantized one y' = Aᵀ[Σ_i (q·2^k) ⊙ V_i]A + offset, so
-//   y' − y = Σ_(a,c) Aᵀ[y₀][a]·Aᵀ[x₀][c] · Σ_i (q·2^k − r)[a,c] · V_i[a,c]
-// and |V_i[a,c]| ≤ Σ_(u,v) |Bᵀ[a][u]·Bᵀ[c][v]|·max(|lo|, |hi|) for x in [lo, hi] (zero
-// padding included). The pass takes the maximum over o and the tile's output pixels (y₀, x₀):
-// |y' − y| ≤ bound for every output element, in units of the result's scale.
+//   y' − y = Σ_(a,c) Aᵀ[y₀][a]·Aᵀ[x₀][c] · Σ_i Δ[a,c,i] · V_i[a,c],   Δ = q·2^k − r,
+// a dot product of the tile's input window with the error kernel E_Δ (compiler/winoconv.ts's
+// effective kernel of the filters Δ). Over x in [lo, hi] ∪ {0} (zero padding) its extremes
+// are Σ max(E_Δ·lo, E_Δ·hi) and Σ min(E_Δ·lo, E_Δ·hi): the pass states the largest magnitude
+// over output channels and tile pixels, |y' − y| ≤ bound for every output element (sharp for
+// the window; proofs/passes/winograd.md). Choosing among coarsenings it compares a looser,
+// cheaper bound (|V_i[a,c]| ≤ Σ |Bᵀ[a][u]·Bᵀ[c][v]|·max(|lo|, |hi|)).
+//
+// Coarsening. Where every use of the result rescales for free (requantizations, through
+// relu, select, add), the result is delivered 2^c coarser: rows are quantized with k ≥ c,
+// the factors become 2^(k−c), the offset is rounded to a multiple of 2^c (≤ 2^(c−1) more
+// error, counted in the bound), and the requantizations shift c bits less (rewrite in
+// winograd.ts), so their truncation and the products' ring shrink by c bits.
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node } from "../ir.js";
 import { intAttr, type Interval, type Known } from "../ops.js";

@@ -78,7 +78,14 @@ describe("pq cost", () => {
     const bad = await pq("cost", small, "--pipeline", "eqo", "--budget", "lots");
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--budget must be a number of bytes");
-    expect((await pq("cost", small, "--pipeline", "eqo", "--budget", "1.5MiB")).code).toBe(0);
+    const ok = await pq("cost", small, "--pipeline", "eqo", "--budget", "1.5MiB", "--correlations", "ot-iknp");
+    expect(ok.code).toBe(0);
+    // an approximate pass says so whenever it applies
+    const conv = join(ROOT, "tests/passes/golden/winograd-quant/by-cost.pq");
+    const eqo = await pq("cost", conv, "--pipeline", "eqo", "--correlations", "ot-iknp");
+    expect(eqo.code).toBe(0);
+    expect(eqo.err).toContain("pq: pass winograd-quant: APPROXIMATE");
+    expect((await pq("cost", conv, "--pipeline", "pq", "--correlations", "ot-iknp")).err).not.toContain("APPROXIMATE");
   });
 });
 
