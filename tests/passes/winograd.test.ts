@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { printGraph } from "../../compiler/print.js";
 import { verifyGraph } from "../../compiler/verify.js";
 import { winogradPass, type WinogradOptions } from "../../compiler/passes/winograd.js";
+import { headroomEverywhere } from "../../compiler/passes/headroom.js";
 import { F2, F4, filterAt, outputFactor, scaledAT, winograd1d } from "../../compiler/passes/winograd-matrices.js";
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";
@@ -132,6 +133,30 @@ describe(`winograd ${tile} exactness on random 3×3 stride-1 layers`, () => {
       // about one generated network in ten has a 3×3 stride-1 ungrouped conv
       { numRuns: 150 },
     );
+  });
+});
+
+describe("headroom through Winograd's exact division (truncreduce after a winoconv)", () => {
+  it("every candidate widened after a forced rewrite: plaintext unchanged, two-party = plaintext", async () => {
+    let widenedThrough = 0;
+    await fc.assert(
+      fc.asyncProperty(withInputs, fc.constantFrom(true, "F4" as const), async ({ c, xs }, force) => {
+        const before = compile0(c);
+        const w = winogradPass({ force }).run(before).program;
+        const r = headroomEverywhere.run(w);
+        verifyGraph(r.program.graph);
+        const tr = r.program.graph.nodes.find((n) => n.op === "truncreduce");
+        const old = w.graph.nodes.find((n) => n.op === "truncreduce");
+        if (tr && old && tr.type.bits > old.type.bits) widenedThrough++;
+        const ins = new Map([["x", tensorFromBigints([c.C, c.H, c.W], c.xBits, c.xSigned, xs)]]);
+        expect(outputs(r.program, ins)).toEqual(outputs(before, ins));
+        const two = await runTwoParty(r.program.graph, r.program.ranges, ins, { seed: `hw-${c.seed}` });
+        expect(two.outputs.map(toBigints)).toEqual(outputs(before, ins));
+      }),
+      { numRuns: 30 },
+    );
+    // the rule is exercised (a requant or batch norm after the division lifts it)
+    expect(widenedThrough).toBeGreaterThan(0);
   });
 });
 
