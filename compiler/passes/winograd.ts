@@ -8,42 +8,28 @@
 // that is α²·C·T = 4·C·H'W' receiver elements instead of 9·C·H'W' for im2col (EQO/UFO build
 // on exactly this, PROTOCOLS.md "Winograd").
 //
-// How it is written in pq's IR, with existing ops only (no transpose or slice exists):
-//   T  = linmap(x, axis 1)      rows (a, ti): tiling + zero padding + Bᵀ along H, one matrix
-//   Ta = linmap(T, axis 1)      selects the rows of tile position a           [C, th, W]
-//   Vab= linmap(Ta, axis 2)     tiling + padding + Bᵀ along W for position b  [C, th, tw]
-//   Mab= conv2d(Vab, Uab)       1×1 conv, server weights Uab [O, C, 1, 1]     [O, th, tw]
-//   Y' = Σ_a linmap(Σ_b linmap(Mab, axis 2), axis 1)   Aᵀ·A and the tile→pixel placement
-//   Y  = truncreduce(Y', by = 2)                        the exact division by K1² = 4
-// Each position is its own conv2d (α² = 16 server-weight products of one round each):
-// grouping them into one conv2d with groups = 16 needs the position axis before the
-// channel axis, i.e. a transpose the IR does not have (see the pass report).
+// How it is written in pq's IR: one `winoconv(x, U'', K1²·b, tile = m, pad = p, k = 0)`
+// (LANGUAGE.md; compiler/winoconv.ts), then the exact division. The op's backends compute
+// the transforms locally and all α² products in one server-weight product (one round), and
+// its interval is exact per tile pixel, so the whole of it runs in the ring of its result.
 //
 // Exactness. G has halves; the server uses the integer U'' = (K1/D_a)(K1/D_b)·Gn g Gnᵀ =
-// 4·U (winograd-matrices.ts), declared at scale s_w/4 so its real value is U's. Every step
-// is then an integer identity: Y' = 4·Y exactly, in the accumulator of every node (no
-// wrap: the builder types each node by the range analysis and fails on overflow), and
-// Y' is a multiple of 4, so truncreduce's exact ⌊Y'/4⌋ is Y, at the conv's own scale.
-// A bias b enters once, as 4·b on the position (1, 1), whose output coefficient is 1 for
-// every pixel (column 1 of Aᵀ is all ones).
-// F(4×4,3×3) has G with denominators 4, 6 and 24: the factor is 576 = 2⁶·3². truncreduce
-// removes 2⁶ exactly (the value is a multiple of 576), and `divexact(by = 9)` removes 9:
-// x = 9y exactly, so y ≡ x·9⁻¹ (mod 2^N), a local multiplication on shares that the range
-// analysis types as y's interval (ops.ts).
-//
-// Widths. Each chain is typed at one width Nw (its widest node, found by a dry run) so
-// that x is extended once (the first linmap lifts it, as conv2d would) and every later
-// read is a local ring reduction. Nw > 64 → not applied. The output's interval, computed
-// through the transforms, is wider than the direct conv's; consumers whose declared width
-// no longer holds it are retyped (values are unchanged: the rewrite is exact).
+// K1²·U (winograd-matrices.ts), declared at scale s_w/K1² so its real value is U's. The
+// winoconv is then Y' = K1²·Y exactly (W1 in proofs/passes/winograd.md: its effective kernel
+// is K1²·g placed in the tile's window, so its interval is K1² times the direct conv's and
+// its ring holds it), and the bias enters as K1²·b. F(2×2,3×3): K1² = 4, and truncreduce's
+// exact ⌊Y'/4⌋ is Y, at the conv's own scale. F(4×4,3×3) has G with denominators 4, 6 and
+// 24: the factor is 576 = 2⁶·3². truncreduce removes 2⁶ exactly (the value is a multiple of
+// 576), and `divexact(by = 9)` removes 9: x = 9y exactly, so y ≡ x·9⁻¹ (mod 2^N), a local
+// multiplication on shares that the range analysis types as y's interval (ops.ts).
 //
 // Choice by cost (a function here; compiler/cost is separate): per layer, direct vs
 // F(2,3) vs F(4,3) in bits of the interactive part, in one of two accountings:
 //   dealer: the bilinear-triple protocol sends (|W| + |x|)·N bits (linear.ts), so direct
-//           costs (9·C·O + C·H·W)·N0 and Winograd 16·(C·O + C·T)·Nw + the truncreduce;
-//           with |x| = C·H·W for direct and 4·C·H'W' for F(2,3) it never wins here;
-//   iknp:   SiRNN's cross-term cost with the cheaper receiver (orientation.ts), plus the
-//           extension of x before the input transform and the truncreduce (PROTOCOLS.md).
+//           costs (9·C·O + C·H·W)·N0 and Winograd α²·(C·O + C·T)·N + the truncreduce;
+//           with |x| = C·H·W for direct and 4·C·H'W' for F(2,3) it rarely wins;
+//   iknp:   SiRNN's cross-term cost with the cheaper receiver (orientation.ts) in the
+//           winoconv's ring (a dry run types it), plus the truncreduce (PROTOCOLS.md).
 import { paramData as foldedParam } from "./fuse-batchnorm.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node, ParamData } from "../ir.js";
