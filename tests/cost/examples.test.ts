@@ -16,8 +16,10 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const TOL = 0.05;
 const all = process.env.PQ_COST_ALL === "1";
 
-// `pq` is the pipeline `pq run` uses by default; `none` is the program as lowered.
-const EXAMPLES: { file: string; input: string; pipeline: string; slow: boolean }[] = [
+// `pq` is the pipeline `pq run` uses by default; `none` is the program as lowered; `eqo`
+// (approximate: winoconv layers) is compiled for ot-iknp, where it rewrites every 3×3
+// convolution, and measured like the others under the dealer.
+const EXAMPLES: { file: string; input: string; pipeline: string; slow: boolean; target?: "ot-iknp" }[] = [
   ...["none", "pq"].flatMap((pipeline) => [
     { file: "examples/mnist/mlp_w8a8.pq", input: "examples/mnist/digits/digit-7.png", pipeline, slow: false },
     { file: "examples/mnist/mlp_w4a4.pq", input: "examples/mnist/digits/digit-3.png", pipeline, slow: false },
@@ -25,6 +27,8 @@ const EXAMPLES: { file: string; input: string; pipeline: string; slow: boolean }
     { file: "examples/mnist/lenet_w4a4.pq", input: "examples/mnist/digits/digit-1.png", pipeline, slow: false },
   ]),
   { file: "examples/cifar/resnet20.pq", input: "examples/cifar/input.json", pipeline: "pq", slow: false },
+  { file: "examples/cifar/resnet20.pq", input: "examples/cifar/input.json", pipeline: "eqo", target: "ot-iknp", slow: false },
+  { file: "examples/cifar/resnet32.pq", input: "examples/cifar/input.json", pipeline: "eqo", target: "ot-iknp", slow: true },
   { file: "examples/cifar/resnet32.pq", input: "examples/cifar/input.json", pipeline: "pq", slow: true },
   { file: "examples/cifar/resnet18.pq", input: "examples/cifar/input.json", pipeline: "pq", slow: true },
   { file: "examples/cifar/mobilenetv2.pq", input: "examples/cifar/input.json", pipeline: "pq", slow: true },
@@ -35,7 +39,8 @@ describe("dealer forecast = measured bytes on the examples", () => {
     it.skipIf(ex.slow && !all)(`${ex.file} --pipeline ${ex.pipeline}${ex.slow ? " (slow: PQ_COST_ALL=1)" : ""}`, async () => {
       const r = compileFile(join(ROOT, ex.file));
       expect(r.diagnostics.map((d) => formatDiagnostic(d, r.sources))).toEqual([]);
-      const program = runPipeline(r.program!, ex.pipeline).program;
+      const program = runPipeline(r.program!, ex.pipeline, ex.target ? { target: ex.target } : {}).program;
+      if (ex.pipeline === "eqo") expect(program.graph.nodes.some((n) => n.op === "winoconv")).toBe(true);
       const input = program.graph.nodes.find((n) => n.op === "input")!;
       const name = input.attrs.name as string;
       const inputs = new Map([[name, loadInput(join(ROOT, ex.input), name, input.type)]]);
