@@ -264,8 +264,9 @@ const conv2d: OpDescriptor = {
  * A convolution given by Winograd-domain filters (compiler/winoconv.ts has the formula):
  * winoconv(x, u, offset?, tile = m, pad = p, k = [[…]]) with u [α², O, C] server filters, k the
  * α² × O public exponents of the per-(position, output channel) factors 2^k, and an offset
- * per output channel at the result's scale. The `winograd-quant` pass writes it; its
- * interval is exact per tile pixel, so the products run in the result's ring.
+ * per output channel at the result's scale. The `winograd` (exact filters, then an exact
+ * division) and `winograd-quant` (approximate) passes write it; its interval is exact per
+ * tile pixel, so the products run in the result's ring.
  */
 const winoconv: OpDescriptor = {
   op: "winoconv", kind: "layer", arity: [2, 3], known: [1, 2],
@@ -282,7 +283,7 @@ const winoconv: OpDescriptor = {
     const [a2, O, C] = u!.type.shape as [number, number, number];
     need(a2 === t.alpha * t.alpha, fail, "winoconv", `F(${t.m}×${t.m},3×3) has ${t.alpha * t.alpha} tile positions, the filters ${a2}`);
     need(C === x!.type.shape[0], fail, "winoconv", `filters expect ${C} channels, input has ${x!.type.shape[0]}`);
-    need(pad >= 0 && pad <= 2, fail, "winoconv", "pad must be 0, 1 or 2");
+    need(pad >= 0, fail, "winoconv", "pad must be ≥ 0");
     const g = winoGeometry(t, x!.type.shape, O, pad);
     need(g.Ho >= 1 && g.Wo >= 1, fail, "winoconv", `a 3×3 kernel does not fit a ${g.H}×${g.W} input with pad ${pad}`);
     need(k.length === a2 && k.every((r) => r.length === O && r.every((e) => Number.isInteger(e) && e >= 0 && e < 53)), fail, "winoconv", `k must be ${a2} rows of ${O} exponents in 0..52`);
