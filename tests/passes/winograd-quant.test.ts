@@ -17,6 +17,8 @@ import type { Program } from "../../compiler/lower.js";
 import { F2 } from "../../compiler/passes/winograd-matrices.js";
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";
+import { runPlain } from "../../interpreter/plain/run.js";
+import { loadInput } from "../../interpreter/inputs.js";
 import { inputArb, materialize, networkArb } from "../gen/networks.js";
 import { measureAgainstForecast, outside } from "../cost/harness.js";
 import { compile, compile0, inputsFor, outputs, sweep, withInputs, type LayerCase } from "./winograd.harness.js";
@@ -229,6 +231,39 @@ describe("winograd-quant: mixed precision under a budget", () => {
     const two = await runTwoParty(wide.result.program.graph, wide.result.program.ranges, ins, { seed: "budget" });
     expect(two.outputs.map(toBigints)).toEqual(outputs(wide.result.program, ins));
   });
+});
+
+describe("pipeline eqo on random generated networks (ot-iknp target)", () => {
+  it("every pass's result verifies, and two-party == plaintext", async () => {
+    await fc.assert(
+      fc.asyncProperty(networkArb.chain((net) => inputArb(net).map((xs) => ({ net, xs }))), async ({ net, xs }) => {
+        const before = compile(materialize(net));
+        const { program } = runPipeline(before, "eqo", { target: "ot-iknp", verify: true });
+        const name = before.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
+        const named = new Map([[name, tensorFromBigints(net.input.shape, net.input.bits, net.input.signed, xs)]]);
+        const two = await runTwoParty(program.graph, program.ranges, named, { seed: "eqo-net" });
+        expect(two.outputs.map(toBigints)).toEqual(outputs(program, named));
+      }),
+      { numRuns: 60 },
+    );
+  }, 300_000);
+});
+
+describe("pipeline eqo on ResNet-20 (every 3×3 convolution a coarsened winoconv with a folded batch norm)", () => {
+  it("two-party == plaintext on the bundled input, for the logits as well as the class", async () => {
+    const p = compile(join(HERE, "..", "..", "examples", "cifar", "resnet20.pq"));
+    const { program } = runPipeline(p, "eqo", { target: "ot-iknp" });
+    const g = program.graph;
+    expect(g.nodes.filter((n) => n.op === "winoconv").length).toBe(17);
+    // the logits revealed too (the last linear layer), so a wrong share anywhere shows
+    const logits = [...g.nodes].reverse().find((n) => n.op === "linear")!;
+    const graph = { ...g, outputs: [...g.outputs, { node: logits.id, to: "client" as const }] };
+    const x = p.graph.nodes.find((n) => n.op === "input")!;
+    const ins = new Map([[x.attrs.name as string, loadInput(join(HERE, "..", "..", "examples", "cifar", "input.json"), x.attrs.name as string, x.type)]]);
+    const two = await runTwoParty(graph, program.ranges, ins, { seed: "eqo-r20" });
+    const plain = runPlain(graph, ins).outputs.map(toBigints);
+    expect(two.outputs.map(toBigints)).toEqual(plain);
+  }, 120_000);
 });
 
 describe("pipeline eqo", () => {
