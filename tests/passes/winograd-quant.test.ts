@@ -2,14 +2,12 @@
 // (with and without a folded batch norm), the bound is not vacuous, the rewritten programs
 // verify, and two-party runs of them equal their plaintext runs bit for bit (the
 // approximation is in the filters only). Golden: tests/passes/golden/winograd-quant/.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { printGraph } from "../../compiler/print.js";
 import { verifyGraph } from "../../compiler/verify.js";
-import { winogradQuantize, type WinogradQuantOptions } from "../../compiler/passes/winograd-quant.js";
+import { winogradQuantize, type QuantLog, type WinogradQuantOptions } from "../../compiler/passes/winograd-quant.js";
 import { runPipeline } from "../../compiler/passes/pipeline.js";
 import { orientation } from "../../compiler/passes/orientation.js";
 import { onlineBytes } from "../../compiler/cost/model.js";
@@ -21,11 +19,10 @@ import { runPlain } from "../../interpreter/plain/run.js";
 import { loadInput } from "../../interpreter/inputs.js";
 import { inputArb, materialize, networkArb } from "../gen/networks.js";
 import { measureAgainstForecast, outside } from "../cost/harness.js";
-import { compile, compile0, inputsFor, outputs, sweep, withInputs, type LayerCase } from "./winograd.harness.js";
+import { compile, compile0, goldenCases, inputsFor, outputs, sweep, withInputs, type LayerCase } from "./winograd.harness.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const GOLDEN = join(HERE, "golden", "winograd-quant");
-const UPDATE = process.env.PQ_UPDATE_GOLDEN === "1";
 
 const inputOf = (c: LayerCase, xs: bigint[]) => new Map([["x", tensorFromBigints([c.C, c.H, c.W], c.xBits, c.xSigned, xs)]]);
 
@@ -186,26 +183,17 @@ describe("winoconv: the dealer forecast is the measured traffic", () => {
 });
 
 describe("winograd-quant goldens", () => {
-  const files = readdirSync(GOLDEN).filter((f) => f.endsWith(".pq") && !f.endsWith(".expected.pq")).sort();
-  it("has golden inputs", () => expect(files.length).toBeGreaterThan(0));
-  for (const f of files) {
-    it(f, () => {
-      const path = join(GOLDEN, f);
-      const src = readFileSync(path, "utf8");
-      const m = /^\/\/ options: (\{.*\})$/m.exec(src);
-      const opts = (m ? JSON.parse(m[1]!) : {}) as WinogradQuantOptions;
-      const before = compile(path);
-      const { result, layers } = winogradQuantize(before, opts);
-      verifyGraph(result.program.graph);
-      const text = result.note.split("\n").map((l) => `// ${l.trimStart()}`).join("\n") + "\n" + printGraph(result.program.graph).replaceAll(`${GOLDEN}/`, "");
-      const expectedPath = join(GOLDEN, f.replace(/\.pq$/, ".expected.pq"));
-      if (UPDATE) writeFileSync(expectedPath, text);
-      expect(text).toBe(readFileSync(expectedPath, "utf8"));
-      const ins = inputsFor(before, sweep);
-      const err = maxError(outputs(result.program, ins).flat(), outputs(before, ins).flat());
-      expect(err).toBeLessThanOrEqual(Math.max(0, ...layers.map((l) => l.bound ?? 0)));
-    });
-  }
+  let layers: QuantLog[] = [];
+  const run = (p: Program, opts: WinogradQuantOptions) => {
+    const q = winogradQuantize(p, opts);
+    layers = q.layers;
+    return q.result;
+  };
+  goldenCases<WinogradQuantOptions>(GOLDEN, run, (before, after) => {
+    const ins = inputsFor(before, sweep);
+    const err = maxError(outputs(after, ins).flat(), outputs(before, ins).flat());
+    expect(err).toBeLessThanOrEqual(Math.max(0, ...layers.map((l) => l.bound ?? 0)));
+  });
 });
 
 describe("winograd-quant: mixed precision under a budget", () => {

@@ -3,12 +3,10 @@
 // the verifier accepting every rewritten graph.
 // Goldens: tests/passes/golden/winograd/NAME.pq → NAME.expected.pq (the pass's note as
 // comments, then printGraph of the result). Regenerate with PQ_UPDATE_GOLDEN=1.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { printGraph } from "../../compiler/print.js";
 import { verifyGraph } from "../../compiler/verify.js";
 import { winogradPass, type WinogradOptions } from "../../compiler/passes/winograd.js";
 import { headroomEverywhere } from "../../compiler/passes/headroom.js";
@@ -16,11 +14,10 @@ import { F2, F4, filterAt, outputFactor, scaledAT, winograd1d } from "../../comp
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";
 import { inputArb, materialize, networkArb } from "../gen/networks.js";
-import { compile, compile0, inputsFor, outputs, sweep, withInputs } from "./winograd.harness.js";
+import { compile, compile0, goldenCases, inputsFor, outputs, sweep, withInputs } from "./winograd.harness.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const GOLDEN = join(HERE, "golden", "winograd");
-const UPDATE = process.env.PQ_UPDATE_GOLDEN === "1";
 
 describe("Winograd matrices (Lavin & Gray §4)", () => {
   const correlate = (d: bigint[], g: bigint[], m: number) => Array.from({ length: m }, (_, i) => d[i]! * g[0]! + d[i + 1]! * g[1]! + d[i + 2]! * g[2]!);
@@ -67,25 +64,10 @@ describe("Winograd matrices (Lavin & Gray §4)", () => {
 });
 
 describe("winograd goldens", () => {
-  const files = readdirSync(GOLDEN).filter((f) => f.endsWith(".pq") && !f.endsWith(".expected.pq")).sort();
-  it("has golden inputs", () => expect(files.length).toBeGreaterThan(0));
-  for (const f of files) {
-    it(f, () => {
-      const path = join(GOLDEN, f);
-      const src = readFileSync(path, "utf8");
-      const m = /^\/\/ options: (\{.*\})$/m.exec(src);
-      const opts = (m ? JSON.parse(m[1]!) : {}) as WinogradOptions;
-      const before = compile(path);
-      const r = winogradPass(opts).run(before);
-      verifyGraph(r.program.graph);
-      const text = r.note.split("\n").map((l) => `// ${l.trimStart()}`).join("\n") + "\n" + printGraph(r.program.graph).replaceAll(`${GOLDEN}/`, "");
-      const expectedPath = join(GOLDEN, f.replace(/\.pq$/, ".expected.pq"));
-      if (UPDATE) writeFileSync(expectedPath, text);
-      expect(text).toBe(readFileSync(expectedPath, "utf8"));
-      const ins = inputsFor(before, sweep);
-      expect(outputs(r.program, ins)).toEqual(outputs(before, ins));
-    });
-  }
+  goldenCases<WinogradOptions>(GOLDEN, (p, opts) => winogradPass(opts).run(p), (before, after) => {
+    const ins = inputsFor(before, sweep);
+    expect(outputs(after, ins)).toEqual(outputs(before, ins));
+  });
 });
 
 for (const [tile, force] of [["F(2×2,3×3)", true], ["F(4×4,3×3)", "F4"]] as const)
