@@ -133,7 +133,7 @@ export function effectiveKernel(t: WinogradTile, u: Known, k: readonly (readonly
 }
 
 /** Per output channel and tile pixel, the sums of the effective kernel's positive and negative entries. */
-interface KernelParts {
+export interface KernelParts {
   pos: Float64Array;
   neg: Float64Array;
 }
@@ -142,7 +142,7 @@ interface KernelParts {
 // on the filters' data and the exponents, so they are kept per data array.
 const partsCache = new WeakMap<object, Map<string, KernelParts>>();
 
-function kernelParts(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number): KernelParts {
+export function kernelParts(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number): KernelParts {
   const key = `${t.m}|${k.map((r) => r.join(",")).join(";")}`;
   const byData = u.f64 ? partsCache.get(u.f64) : undefined;
   const hit = byData?.get(key);

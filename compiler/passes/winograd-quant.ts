@@ -39,7 +39,7 @@
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node } from "../ir.js";
 import { intAttr, type Interval, type Known } from "../ops.js";
-import { effectiveKernel } from "../winoconv.js";
+import { kernelParts } from "../winoconv.js";
 import type { Program } from "../lower.js";
 import { mulScale, type TensorType } from "../types.js";
 import type { GraphBuilder } from "./builder.js";
@@ -219,20 +219,9 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
     let bound = 0;
     if (tight) {
       const errors: Known = { shape: [a2, O, C], size: delta.length, num: (i: number) => delta[i]!, at: () => { throw new Error("internal: real-valued errors"); } };
-      const zero = Array.from({ length: a2 }, () => new Array<number>(O).fill(0));
-      for (let o = 0; o < O; o++) {
-        for (let y0 = 0; y0 < t.m; y0++) {
-          for (let x0 = 0; x0 < t.m; x0++) {
-            let up = 0;
-            let down = 0;
-            for (const e of effectiveKernel(t, errors, zero, O, C, o, y0, x0)) {
-              up += Math.max(e * lo, e * hi);
-              down += Math.min(e * lo, e * hi);
-            }
-            bound = Math.max(bound, up, -down);
-          }
-        }
-      }
+      // lo ≤ 0 ≤ hi, so Σ max(E·lo, E·hi) = pos·hi + neg·lo and Σ min(E·lo, E·hi) = pos·lo + neg·hi.
+      const { pos, neg } = kernelParts(t, errors, Array.from({ length: a2 }, () => new Array<number>(O).fill(0)), O, C);
+      for (let i = 0; i < pos.length; i++) bound = Math.max(bound, pos[i]! * hi + neg[i]! * lo, -(pos[i]! * lo + neg[i]! * hi));
     } else {
       // Looser and O(α²·O·C): |E| ≤ Σ_(a,c) |Aᵀ[y0][a]·Aᵀ[x0][c]·Δ[a,c]|·|Bᵀ[a]|·|Bᵀ[c]| entrywise,
       // against max(|lo|, |hi|). The pass compares coarsenings with it, and states the tight one.
