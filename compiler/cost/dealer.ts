@@ -66,15 +66,21 @@ class DealerPricer {
     switch (u.kind) {
       case "compare": {
         // millionaire.ts: nothing for m = 0; leaves: one AND of n·m bits; then per level of
-        // width w > 1, ⌊w/2⌋ pairs, two ANDs each (eq·gt and eq·eq) but one at the root.
+        // width w > 1, ⌊w/2⌋ pairs, two ANDs each (eq·gt and eq·eq) but one at the root. With
+        // `share`, blocks after the first skip the leaves and pairs inside the shared subtree.
         if (u.m === 0) return;
-        this.and(call, ["compare"], u.n * u.m);
+        const k = u.share?.k ?? 1;
+        const g = u.n / k;
+        let sc = u.share?.low ?? 0;
+        this.and(call, ["compare"], g * u.m + (u.n - g) * (u.m - sc));
         let width = u.m;
         while (width > 1) {
           const pairs = Math.floor(width / 2);
           const next = Math.ceil(width / 2);
           const last = pairs === 1 && next === 1;
-          this.and(call, ["compare"], u.n * pairs * (last ? 1 : 2));
+          const sp = sc >> 1;
+          this.and(call, ["compare"], (g * pairs + (u.n - g) * (pairs - sp)) * (last ? 1 : 2));
+          sc = sp;
           width = next;
         }
         return;

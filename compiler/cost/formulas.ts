@@ -65,6 +65,14 @@ function otOverhead(backend: "ot-iknp" | "ot-silent"): number {
 
 const even = (bits: number, rounds: number): OtCost => ({ clientBits: bits / 2, serverBits: bits / 2, clientRounds: rounds, serverRounds: rounds });
 
+/** Bits compared by a comparison unit: n·m, less the shared whole digits of the later blocks (see otCost). */
+function comparedBits(u: Extract<Unit, { kind: "compare" }>): number {
+  if (!u.share) return u.n * u.m;
+  const digits = u.share.low >= 4 ? u.share.low : 0;
+  const g = u.n / u.share.k;
+  return g * u.m + (u.n - g) * (u.m - digits);
+}
+
 /** A unit's cost under an OT backend. */
 export function otCost(u: Unit, backend: "ot-iknp" | "ot-silent"): OtCost {
   const iknp = backend === "ot-iknp";
@@ -73,8 +81,12 @@ export function otCost(u: Unit, backend: "ot-iknp" | "ot-silent"): OtCost {
     case "compare":
       // PROTOCOLS.md row "millionaires' comparison on ℓ bits": IKNP < λℓ + 14ℓ [code: SCI
       // Millionaire]; silent < 11ℓ (maintainer, OpenCheetah issue 12). Rounds 1 + ⌈log₂⌈ℓ/4⌉⌉.
+      // With `share` (k blocks agreeing on their low bits), the blocks after the first reuse
+      // the first's subtree of the whole 4-bit digits among the shared bits — a subtree of
+      // SCI's digit tree when their number is a power of two — and pay the per-bit price for
+      // the other m − d bits only [derived].
       if (u.m <= 0 || u.n === 0) return even(0, 0);
-      return even(u.n * (iknp ? L * u.m + 14 * u.m : 11 * u.m), compareRounds(u.m));
+      return even(comparedBits(u) * (iknp ? L + 14 : 11), compareRounds(u.m));
     case "carryKnown":
       // PROTOCOLS.md row "wrap from a known MSB (1-of-4 OT, 1-bit messages)": IKNP 2λ + 4,
       // silent ≈ 6, 1 round. (pq's dealer computes the same bit with one AND.)
@@ -126,10 +138,10 @@ export const FORMULAS: readonly Formula[] = [
       online: "per party Σ over the AND batches k of (⌈2k/8⌉ + 10) bytes: leaves k = n·m, then per level of width w > 1: k = n·⌊w/2⌋·(2, or 1 at the root)",
       offline: "Σ ⌈k/8⌉ bytes (one bit triple per AND)",
       rounds: "1 + ⌈log₂ m⌉",
-      source: "interpreter/protocols/millionaire.ts, and.ts",
+      source: "interpreter/protocols/millionaire.ts, and.ts; with shared low bits t (k blocks, requant's clamp), blocks after the first skip the t leaves and the subtree's nodes",
     },
-    iknp: { bits: "n·(λm + 14m)", rounds: "1 + ⌈log₂⌈m/4⌉⌉", source: "PROTOCOLS.md, millionaires' comparison row [code: SCI Millionaire]" },
-    silent: { bits: "n·11m", rounds: "1 + ⌈log₂⌈m/4⌉⌉", source: "PROTOCOLS.md, millionaires' comparison row (maintainer, OpenCheetah issue 12)" },
+    iknp: { bits: "n·(λm + 14m); with k blocks sharing t low bits: (λ + 14)·(n/k)·(m + (k−1)(m − d)), d = t if t ≥ 4 (whole digits), else 0", rounds: "1 + ⌈log₂⌈m/4⌉⌉", source: "PROTOCOLS.md, millionaires' comparison row [code: SCI Millionaire]; the shared subtree [derived]" },
+    silent: { bits: "n·11m; shared: 11·(n/k)·(m + (k−1)(m − d))", rounds: "1 + ⌈log₂⌈m/4⌉⌉", source: "PROTOCOLS.md, millionaires' comparison row (maintainer, OpenCheetah issue 12); the shared subtree [derived]" },
   },
   {
     unit: "carryKnown",

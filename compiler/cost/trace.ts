@@ -12,14 +12,17 @@ import { assertNever } from "../ir.js";
 import type { Interval } from "../ops.js";
 import { elemAttr, intAttr } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
-import { requantPlan } from "../requant-plan.js";
+import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
 import type { Program } from "../lower.js";
 
 /** One interactive building block call, with the sizes its cost depends on. */
 export type Unit =
-  /** Millionaires' comparison (interpreter/protocols/millionaire.ts): n pairs of m-bit values. */
-  | { kind: "compare"; n: number; m: number }
+  /**
+   * Millionaires' comparison (interpreter/protocols/millionaire.ts): n pairs of m-bit values;
+   * with `share`, k blocks whose later ones reuse the first's subtree of the low bits.
+   */
+  | { kind: "compare"; n: number; m: number; share?: SharedLow }
   /** The carry msb(u0) ∨ msb(u1) of a known-MSB value (extend.ts knownMsbCarry): one AND per element. */
   | { kind: "carryKnown"; n: number }
   /** XOR-shared bits to additive shares in Z_2^bits (b2a.ts). */
@@ -149,8 +152,8 @@ class Tracer {
   }
 
   /** msb.ts: one comparison on N − 1 bits. */
-  private msb(n: number, N: number): void {
-    this.scope("msb", () => this.emit({ kind: "compare", n, m: N - 1 }));
+  private msb(n: number, N: number, share?: SharedLow): void {
+    this.scope("msb", () => this.emit(share ? { kind: "compare", n, m: N - 1, share } : { kind: "compare", n, m: N - 1 }));
   }
 
   /** trunc.ts truncReduce: carry of the low s bits, B2A into N − s bits. */
@@ -411,11 +414,11 @@ class Tracer {
       }
       // 3. truncate-and-reduce by s into R bits
       if (s > 0) this.truncReduce(n, W, s);
-      // 4. clampSides: one msb over both sides' differences, one select
+      // 4. clampSides: one msb over both sides' differences (sharing their low bits), one select
       const sides = (needLo ? 1 : 0) + (needHi ? 1 : 0);
       if (sides > 0) {
         this.scope("clamp", () => {
-          this.msb(sides * n, R);
+          this.msb(sides * n, R, clampShare(R, needLo ? T.lo : undefined, needHi ? T.hi : undefined));
           this.emit({ kind: "select", n: sides * n, conds: sides * n, rings: [R] });
         });
       }

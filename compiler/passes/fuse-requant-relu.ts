@@ -40,9 +40,11 @@
 //     known-MSB), it tests the lower bound too (a second comparison per element, step 4),
 //     and its result's MSB is unknown again, so W1 cannot follow and the next layer's
 //     extension is a comparison on A bits. With a 16-bit multiplier (LeNet: W = K + 16) W2
-//     adds bytes (871,034 → 930,060 B); with a power-of-two rescale (ResNet's std/nn blocks,
-//     M = 1, W ≈ K) it saves them (24,986,987 → 20,982,675 B after the batch-norm fold,
-//     against 22,118,107 B with W1). So the pass decides per site with the cost model for
+//     everywhere saved little or added bytes (dealer, 871,034 → 930,060 B before the clamp's
+//     two comparisons shared their low bits, 858,472 B since; the per-site choice below,
+//     857,132 B); with a power-of-two rescale (ResNet's std/nn blocks, M = 1, W ≈ K) it saves
+//     them (24,986,987 → 20,982,675 B after the batch-norm fold, against 22,118,107 B with W1,
+//     figures from before the sharing). So the pass decides per site with the cost model for
 //     the target correlations (compiler/cost; the dealer's is exact to the byte): W1 wherever
 //     it applies, then, site by site, W2 kept when the forecast online bytes of the whole
 //     program drop — priced as the pipeline will finish it, with the spare bit the

@@ -2,10 +2,12 @@
 // msb(x) = msb(x0) ⊕ msb(x1) ⊕ [L(x0) + L(x1) ≥ 2^(N−1)], and the carry is the
 // millionaires' comparison L(x0) > 2^(N−1) − 1 − L(x1) (CrypTFlow2, Rathee et al. 2020,
 // §4.1). Result: XOR shares of one bit per element. Proof: proofs/msb.md.
-// Cost: one comparison on N − 1 bits (millionaire.ts); no other communication.
+// Cost: one comparison on N − 1 bits (millionaire.ts); no other communication. With `share`
+// (k blocks whose shares agree on their low bits, e.g. y − a and y − b with a ≡ b mod 2^t)
+// the blocks after the first reuse the first's subtree of those bits (millionaire.ts).
 import { step, type Party } from "../twopc/party.js";
 import type { Share } from "../twopc/ring.js";
-import { millionaire } from "./millionaire.js";
+import { millionaire, type SharedLow } from "./millionaire.js";
 
 /** The unsigned reading of each share element split as (msb, low N−1 bits). */
 export function splitTop(x: Share): { top: Uint8Array; low: Float64Array | BigUint64Array } {
@@ -32,7 +34,7 @@ export function splitTop(x: Share): { top: Uint8Array; low: Float64Array | BigUi
   return { top, low };
 }
 
-export function msb(p: Party, x: Share): Promise<Uint8Array> {
+export function msb(p: Party, x: Share, share?: SharedLow): Promise<Uint8Array> {
   return step(p, "msb", async () => {
     const { top, low } = splitTop(x);
     const N = x.bits;
@@ -41,7 +43,8 @@ export function msb(p: Party, x: Share): Promise<Uint8Array> {
       if (low instanceof Float64Array) for (let i = 0; i < low.length; i++) low[i] = 2 ** (N - 1) - 1 - low[i]!;
       else for (let i = 0; i < low.length; i++) low[i] = (1n << BigInt(N - 1)) - 1n - low[i]!;
     }
-    const carry = await millionaire(p, low, N - 1);
+    // L(x1) agreeing on its low bits across blocks makes 2^(N−1) − 1 − L(x1) agree on them too.
+    const carry = await millionaire(p, low, N - 1, share);
     for (let i = 0; i < top.length; i++) top[i]! ^= carry[i]!;
     return top;
   });

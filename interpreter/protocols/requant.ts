@@ -12,17 +12,20 @@
 //  3. truncReduce by s (trunc.ts): ⌊z / 2^s⌋ in R = W − s bits, a comparison on s bits.
 //  4. clamp: a side is skipped when the interval proves it cannot bind (so when x is
 //     non-negative and M > 0 the lower clamp is free — the ReLU fusion); a bound
-//     side costs msb of the difference (d = y − lo_T or e = hi_T − y, both sides batched into
-//     one comparison on R − 1 bits) and one select (select.ts, one round):
-//     y + [d<0]·(lo_T − y) + [e<0]·(hi_T − y).
+//     side costs msb of the difference (d = y − lo_T or e = y − hi_T − 1, both sides batched
+//     into one comparison on R − 1 bits whose second half reuses the first's subtree of the
+//     low bits d and e share — tz(hi_T + 1 − lo_T) of them, 6 for u6) and one select
+//     (select.ts, one round):
+//     y + [d<0]·(lo_T − y) + [e≥0]·(hi_T − y).
 //     R is chosen so d and e do not wrap in Z_2^R. If the interval lies wholly beyond a
 //     bound, the result is that public bound and nothing is sent.
 //  5. the clamped value lies in T's range: reduce to the result's ring (T's, or K bits with
 //     `ring = K`) for free, or, when R is narrower, extend (known MSB when non-negative).
 // Cost (dealer), per element and party, online: extension of step 1 (3 bits with known MSB,
-// else ≈ 6K bits) + truncReduce (≈ 6s + 1 bits) + per bound side ≈ 6(R − 1) + 2R + 1 bits.
+// else ≈ 6K bits) + truncReduce (≈ 6s + 1 bits) + per bound side ≈ 6(R − 1) + 2R + 1 bits,
+// less ≈ 6t for the second side's t shared low bits.
 // Proof: proofs/requant.md.
-import { requantPlan } from "../../compiler/requant-plan.js";
+import { clampShare, requantPlan } from "../../compiler/requant-plan.js";
 import { signedWidthFor } from "../../compiler/types.js";
 import { step, type Party } from "../twopc/party.js";
 import { constShare, getRing, inRing, mulScalar, setBig, zeroShare, type Share } from "../twopc/ring.js";
@@ -89,8 +92,9 @@ export function requant(
 
 /**
  * min(max(y, lo), hi) for the given sides, y read signed in its ring; the caller guarantees
- * y − lo and hi − y do not wrap, so each comparison is the msb of a difference (one batched
- * comparison on R − 1 bits for both sides). lo ≤ hi makes the two conditions exclusive:
+ * y − lo and hi − y do not wrap (then neither does y − (hi + 1) = −(hi − y) − 1), so each
+ * comparison is the msb of a difference (one batched comparison on R − 1 bits for both
+ * sides, sharing their common low bits). lo ≤ hi makes the two conditions exclusive:
  * y + [y < lo]·(lo − y) + [y > hi]·(hi − y), both products in one select (one round).
  */
 async function clampSides(p: Party, y: Share, lo: bigint | undefined, hi: bigint | undefined): Promise<Share> {
@@ -98,11 +102,11 @@ async function clampSides(p: Party, y: Share, lo: bigint | undefined, hi: bigint
     const R = y.bits;
     const n = y.data.length;
     const client = p.role === "client";
-    // Each side: the difference whose sign tests it, and the amount to move y by when it binds.
-    // The client's share carries the public constant; the server's holds ±y1 alone.
-    const sides: { test: (v: bigint) => bigint; move: (v: bigint) => bigint }[] = [];
-    if (lo !== undefined) sides.push({ test: (v) => v - (client ? lo : 0n), move: (v) => (client ? lo : 0n) - v });
-    if (hi !== undefined) sides.push({ test: (v) => (client ? hi : 0n) - v, move: (v) => (client ? hi : 0n) - v });
+    // Each side: the difference whose sign tests it (flipped for hi), and the amount to move
+    // y by when it binds. The client's share carries the public constants; the server's is y1.
+    const sides: { test: (v: bigint) => bigint; move: (v: bigint) => bigint; flip: number }[] = [];
+    if (lo !== undefined) sides.push({ test: (v) => v - (client ? lo : 0n), move: (v) => (client ? lo : 0n) - v, flip: 0 });
+    if (hi !== undefined) sides.push({ test: (v) => v - (client ? hi + 1n : 0n), move: (v) => (client ? hi : 0n) - v, flip: client ? 1 : 0 });
     const k = sides.length;
     const D = zeroShare(R, [k * n]);
     const G = zeroShare(R, [k * n]);
@@ -113,8 +117,11 @@ async function clampSides(p: Party, y: Share, lo: bigint | undefined, hi: bigint
         setBig(G, j * n + i, BigInt.asIntN(R, side.move(v)));
       }
     });
-    // [y < lo] = msb(y − lo), [y > hi] = msb(hi − y).
-    const binds = await msb(p, D);
+    // [y < lo] = msb(y − lo), [y > hi] = ¬msb(y − hi − 1): the client flips its XOR share.
+    const binds = await msb(p, D, clampShare(R, lo, hi));
+    sides.forEach((side, j) => {
+      if (side.flip) for (let i = 0; i < n; i++) binds[j * n + i]! ^= 1;
+    });
     const moved = await select(p, binds, G, zeroShare(R, [1]));
     const out = zeroShare(R, y.shape);
     for (let i = 0; i < n; i++) {

@@ -35,6 +35,23 @@ describe("OT formulas (PROTOCOLS.md, per-element table)", () => {
     expect(both({ kind: "compare", n: 5, m: 0 }, "ot-iknp")).toBe(0);
   });
 
+  it("comparisons sharing low bits: the later blocks pay for the bits above the shared whole digits", () => {
+    // requant's clamp to u6 on R = 10: two comparisons of 9 bits agreeing on 6 low bits, a 4-bit subtree
+    expect(both({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 4 } }, "ot-iknp")).toBe((128 + 14) * (9 + 5));
+    expect(both({ kind: "compare", n: 6, m: 9, share: { k: 2, low: 4 } }, "ot-silent")).toBe(11 * 3 * (9 + 5));
+    // fewer than 4 shared bits are not a whole digit of SCI's tree: no saving under OT
+    expect(both({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 2 } }, "ot-iknp")).toBe(both({ kind: "compare", n: 2, m: 9 }, "ot-iknp"));
+    expect(otCost({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 8 } }, "ot-iknp").clientRounds).toBe(compareRounds(9));
+  });
+
+  it("dealer: comparisons sharing low bits skip the shared leaves and nodes in the later blocks", () => {
+    const ands = (u: Unit) => priceDealer([call(u)]).reduce((s, r) => s + r.offline.bytes, 0);
+    // m = 8, k = 2, 4 shared bits, n = 16 (8 per block): leaves 8·8 + 8·4 = 96; levels 8·4·2 + 8·2·2 = 96,
+    // 8·2·2 + 8·1·2 = 48, root 8·1 + 8·1 = 16: offline one bit per AND, ⌈k/8⌉ bytes per batch
+    expect(ands({ kind: "compare", n: 16, m: 8, share: { k: 2, low: 4 } })).toBe(96 / 8 + 96 / 8 + 48 / 8 + 16 / 8);
+    expect(ands({ kind: "compare", n: 16, m: 8 })).toBe(128 / 8 + 128 / 8 + 64 / 8 + 16 / 8);
+  });
+
   it("B2A into ℓ bits: λ + ℓ / ℓ + 1; wrap from a known MSB: 2λ + 4 / 6; select: 2(λ + ℓ) / 2ℓ + 2", () => {
     expect(both({ kind: "b2a", n: 1, bits: 16 }, "ot-iknp")).toBe(144);
     expect(both({ kind: "b2a", n: 1, bits: 16 }, "ot-silent")).toBe(17);

@@ -35,7 +35,7 @@ async function table(file: string, input: string): Promise<Map<string, number>> 
     p = r.program;
     rows.set(`+ ${name}`, r.applied ? await onlineBytes(p, join(ROOT, input)) : rows.get([...rows.keys()].pop()!)!);
   }
-  // The rewrite that does not pay in this backend, alone on the lowered program.
+  // W2 at every site, alone on the lowered program (the pass chooses per site).
   const sat = runPass(PASS_BY_NAME["saturating-relu"]!, base);
   rows.set("saturating-relu alone", await onlineBytes(sat.program, join(ROOT, input)));
   console.log(`${file}\n${[...rows].map(([k, v]) => `  ${k.padEnd(24)} ${v.toLocaleString("en-US").padStart(12)} B`).join("\n")}`);
@@ -48,7 +48,8 @@ describe("online bytes before/after the passes", () => {
     expect(t.get("+ fuse-requant-relu")!).toBeLessThan(t.get("lowered")!);
     // Placement makes implicit extensions explicit: the same protocols, the same bytes.
     expect(t.get("+ placement")).toBe(t.get("+ fuse-requant-relu"));
-    expect(t.get("saturating-relu alone")!).toBeGreaterThan(t.get("lowered")!);
+    // W2 everywhere (saturating-relu) is not what the pass does: it chooses W2 per site by cost.
+    expect(t.get("+ fuse-requant-relu")!).toBeLessThan(t.get("saturating-relu alone")!);
   });
 
   it.skipIf(process.env.PQ_PASS_BYTES !== "1")("CIFAR ResNet-20 (PQ_PASS_BYTES=1)", async () => {

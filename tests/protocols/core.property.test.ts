@@ -9,6 +9,7 @@ import { msb } from "../../interpreter/protocols/msb.js";
 import { b2a } from "../../interpreter/protocols/b2a.js";
 import { open, reveal } from "../../interpreter/protocols/open.js";
 import { toBigints } from "../../interpreter/plain/tensor.js";
+import { constShare } from "../../interpreter/twopc/ring.js";
 import { join, split, tensorArb, xorJoin } from "./harness.js";
 
 const runs = { numRuns: 40 };
@@ -51,6 +52,50 @@ describe("core protocols reproduce plaintext", () => {
       const enc = (vs: bigint[]) => (m <= 52 ? Float64Array.from(vs.map(Number)) : BigUint64Array.from(vs));
       const r = await runBoth((p) => millionaire(p, enc(pairs.map((q) => q[0])), m), (p) => millionaire(p, enc(pairs.map((q) => q[1])), m));
       expect(xorJoin(r.client, r.server)).toEqual(pairs.map(([u, v]) => (u > v ? 1 : 0)));
+    }), runs);
+  });
+
+  it("millionaire with shared low bits gives [u > v] in every block", async () => {
+    // k blocks of g pairs; block j ≥ 1 keeps block 0's low `low` bits on both sides, with its own high bits.
+    const arb = fc.integer({ min: 1, max: 40 }).chain((m) => fc.record({
+      m: fc.constant(m),
+      k: fc.integer({ min: 1, max: 3 }),
+      low: fc.integer({ min: 0, max: Math.floor(Math.log2(m)) }).map((e) => 2 ** e),
+      rows: fc.array(fc.array(fc.tuple(fc.bigInt({ min: 0n, max: (1n << BigInt(m)) - 1n }), fc.bigInt({ min: 0n, max: (1n << BigInt(m)) - 1n })), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 8 }),
+    }));
+    await fc.assert(fc.asyncProperty(arb, async ({ m, k, low, rows }) => {
+      const mask = (1n << BigInt(low)) - 1n;
+      const pairs: [bigint, bigint][] = [];
+      for (let j = 0; j < k; j++) {
+        for (const row of rows) {
+          const [u, v] = row[j]!;
+          pairs.push(j === 0 ? [u, v] : [(u & ~mask) | (row[0]![0] & mask), (v & ~mask) | (row[0]![1] & mask)]);
+        }
+      }
+      const enc = (vs: bigint[]) => Float64Array.from(vs.map(Number));
+      const share = { k, low };
+      const r = await runBoth((p) => millionaire(p, enc(pairs.map((q) => q[0])), m, share), (p) => millionaire(p, enc(pairs.map((q) => q[1])), m, share));
+      expect(xorJoin(r.client, r.server)).toEqual(pairs.map(([u, v]) => (u > v ? 1 : 0)));
+    }), runs);
+  });
+
+  it("msb of y − a and y − b sharing their low bits (a ≡ b mod 2^t) equals the top bits", async () => {
+    await fc.assert(fc.asyncProperty(tensorArb({ minBits: 2 }), fc.bigInt({ min: -64n, max: 64n }), fc.integer({ min: 0, max: 6 }), fc.bigInt({ min: -4n, max: 4n }), async (t, a, tz, q) => {
+      const N = t.bits;
+      const b = a + (q << BigInt(tz));
+      const ys = toBigints(t);
+      const diffs = [...ys.map((y) => BigInt.asIntN(N, y - a)), ...ys.map((y) => BigInt.asIntN(N, y - b))];
+      // The client's share is y0 − c, the server's y1: shares of y − c that agree below bit tz.
+      const [y0, y1] = split(t);
+      const withConst = (c: bigint) => toBigints(y0).map((v) => BigInt.asIntN(N, v - c));
+      const c0 = [...withConst(a), ...withConst(b)];
+      const c1 = [...toBigints(y1), ...toBigints(y1)];
+      const share0 = constShare(N, [c0.length], (i) => c0[i]!);
+      const share1 = constShare(N, [c1.length], (i) => c1[i]!);
+      const low = tz === 0 || N < 2 ? 0 : 2 ** Math.floor(Math.log2(Math.min(tz, N - 1)));
+      const share = low > 0 ? { k: 2, low } : undefined;
+      const r = await runBoth((p) => msb(p, share0, share), (p) => msb(p, share1, share));
+      expect(xorJoin(r.client, r.server)).toEqual(diffs.map((v) => Number(BigInt.asUintN(N, v) >> BigInt(N - 1))));
     }), runs);
   });
 
