@@ -1,10 +1,12 @@
 // Tab completion: command names after `:`, then per argument what the command takes —
-// file paths (directories end in `/`), layer names of the loaded program, pass names, the
-// backends. Pure: the UI applies the result.
+// file paths (directories end in `/`), layer names of the loaded program, pass names (or,
+// after `:passes use` / `target`, pipelines and correlations), the backends. Pure: the UI applies the result.
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findCommand, REPL_COMMANDS, type ArgKind } from "./commands.js";
 import type { Session } from "./session.js";
+import { PIPELINES } from "../../compiler/passes/pipeline.js";
+import { BACKENDS } from "../../compiler/cost/model.js";
 
 export interface Completion {
   /** Offset in the line where the word being completed starts. */
@@ -38,15 +40,15 @@ function paths(word: string, cwd: string, pqOnly: boolean): string[] {
   return out;
 }
 
-function candidatesFor(kind: ArgKind, word: string, session: Session, cwd: string): string[] {
+function candidatesFor(kind: ArgKind, word: string, session: Session, cwd: string, sub?: string): string[] {
   const starting = (xs: readonly string[]) => xs.filter((x) => x.startsWith(word));
   switch (kind) {
     case "pq-file": return paths(word, cwd, true);
     case "file": return paths(word, cwd, false);
     case "file-or-backend": return [...starting(["plain", "2pc"]), ...paths(word, cwd, false)];
     case "layer": return starting(session.layerNames());
-    case "pass-sub": return starting(["list", "enable", "disable", "show"]);
-    case "pass": return starting(session.passes.map((p) => p.name));
+    case "pass-sub": return starting(["list", "enable", "disable", "show", "use", "target"]);
+    case "pass": return starting(sub === "use" ? Object.keys(PIPELINES) : sub === "target" ? BACKENDS : session.passes.map((p) => p.name));
     case "command": return starting(REPL_COMMANDS.map((c) => c.name));
     case "none": return [];
   }
@@ -66,7 +68,7 @@ export function complete(line: string, session: Session, cwd = process.cwd()): C
   if (!m || !cmd) return { start, candidates: [] };
   const argIndex = m[2]!.trim() === "" ? 0 : m[2]!.trim().split(/\s+/).length;
   const kind = cmd.complete[Math.min(argIndex, cmd.complete.length - 1)]!;
-  return { start, candidates: candidatesFor(kind, word, session, cwd) };
+  return { start, candidates: candidatesFor(kind, word, session, cwd, m[2]!.trim().split(/\s+/)[0]) };
 }
 
 function commonPrefix(xs: readonly string[]): string {

@@ -1,19 +1,18 @@
-// The optimisation pipeline as `:passes` sees it: the passes of the `pq` pipeline
-// (compiler/passes/pipeline.ts), in order, each switchable; the IR the REPL shows and runs
-// is the lowered program after the enabled ones.
-import type { Program } from "../../compiler/lower.js";
+// The optimisation pipeline as `:passes` sees it: a pipeline's passes (compiler/passes/
+// pipeline.ts; `pq` unless `:passes use NAME` picks another), in order, each switchable,
+// optimising for the correlations `:passes target KIND` names (dealer by default). The IR the
+// REPL shows and runs is the lowered program after the enabled ones, run as `pq compile`
+// runs them (compiler runPasses, with the pipeline's cost guard).
+import type { Pass } from "../../compiler/passes/pass.js";
 import { PASSES as COMPILER_PASSES, PIPELINES } from "../../compiler/passes/pipeline.js";
 
-export interface Pass {
-  name: string;
-  summary: string;
-  /** A new program; the input is not modified. */
-  run(p: Program): Program;
+export type { Pass };
+
+/** The passes of pipeline `name`, in order. */
+export function pipelinePasses(name: string): Pass[] {
+  return PIPELINES[name]!.map((n) => COMPILER_PASSES[n]!);
 }
 
-export const PASSES: readonly Pass[] = PIPELINES.pq!.map((name) => {
-  const pass = COMPILER_PASSES[name]!;
-  return { name, summary: pass.summary, run: (p: Program) => pass.run(p, { target: "dealer" }).program };
-});
+export const PASSES: readonly Pass[] = pipelinePasses("pq");
 
 export const NO_PASSES = "no optimisation passes: the IR is the lowered program";

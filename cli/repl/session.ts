@@ -23,7 +23,8 @@ import { buildReport, formatBytes, reportTable, tensorText } from "../report.js"
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
 import { findCommand, helpText, REPL_COMMANDS } from "./commands.js";
-import { NO_PASSES, PASSES, type Pass } from "./passes.js";
+import { NO_PASSES, PASSES, pipelinePasses, type Pass } from "./passes.js";
+import { PIPELINES, runPasses, type PipelineLog } from "../../compiler/passes/pipeline.js";
 import { protocolsText } from "./protocols.js";
 
 export type Style = "out" | "error" | "notice" | "info";
@@ -113,8 +114,14 @@ export function layersOf(g: Graph): { path: string; nodes: Node[] }[] {
 
 export class Session {
   private readonly backends: Backends;
-  readonly passes: readonly Pass[];
+  /** The optimisation passes in order: a pipeline's (`pipelineName`), or the caller's own. */
+  passes: readonly Pass[];
+  private pipelineName: string | undefined;
+  /** The correlations the passes optimise for (`:passes target`). */
+  private target: Backend = "dealer";
   private readonly enabled = new Set<string>();
+  /** The last pipeline run's log (what each pass did). */
+  private passLog: PipelineLog[] = [];
 
   /** The loaded file (resolved), or undefined for the scratch model. */
   file: string | undefined;
@@ -134,6 +141,7 @@ export class Session {
   constructor(opts: SessionOptions = {}) {
     this.backends = opts.backends ?? inProcess;
     this.passes = opts.passes ?? PASSES;
+    this.pipelineName = opts.passes ? undefined : "pq";
     for (const p of this.passes) this.enabled.add(p.name);
   }
 
@@ -181,11 +189,22 @@ export class Session {
     this.program = r.program ? this.pipeline(r.program, this.passes.length) : undefined;
   }
 
-  /** The program after the enabled passes among the first `upTo`. */
-  private pipeline(p: Program, upTo: number): Program {
-    let q = p;
-    for (const pass of this.passes.slice(0, upTo)) if (this.enabled.has(pass.name)) q = pass.run(q);
-    return q;
+  /**
+   * The program after the enabled passes among the first `upTo`, optimised for `target`, as
+   * `pq compile --pipeline NAME` runs them: a pipeline other than `sirnn` reverts a pass the
+   * cost model forecasts to add bytes (compiler runPasses).
+   */
+  private pipeline(p: Program, upTo: number, target: Backend = this.target): Program {
+    const guard = this.pipelineName !== undefined && this.pipelineName !== "sirnn";
+    const disable = this.passes.filter((x) => !this.enabled.has(x.name)).map((x) => x.name);
+    const r = runPasses(p, this.passes.slice(0, upTo), { target, disable, guard });
+    if (upTo === this.passes.length && target === this.target) this.passLog = r.log;
+    return r.program;
+  }
+
+  /** A notice for each approximate pass that applied (they change the model's values). */
+  private approximateNotices(): Block[] {
+    return this.passLog.filter((l) => l.applied && l.note.startsWith("APPROXIMATE")).map((l) => notice(`pass ${l.pass}: ${l.note.split("\n")[0]}`));
   }
 
   // ------------------------------------------------------------ entry point
@@ -394,13 +413,38 @@ export class Session {
 
   private passesCmd(args: string[]): Block[] {
     const [sub = "list", name] = args;
-    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME]";
-    if (!["list", "enable", "disable", "show"].includes(sub)) throw new CommandError(`unknown :passes subcommand '${sub}'; ${usage}`);
+    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot-iknp|ot-silent]";
+    if (!["list", "enable", "disable", "show", "use", "target"].includes(sub)) throw new CommandError(`unknown :passes subcommand '${sub}'; ${usage}`);
     if (sub === "list") {
-      if (this.passes.length === 0) return [info(NO_PASSES)];
-      return [out(table(["#", "pass", "state", "what it does"], this.passes.map((p, i) => [String(i + 1), p.name, this.enabled.has(p.name) ? "on" : "off", p.summary])))];
+      const head = info(`${this.pipelineName !== undefined ? `pipeline ${this.pipelineName}` : "the session's own passes"}, optimising for ${this.target}`
+        + (this.pipelineName !== undefined && this.pipelineName !== "sirnn" ? "; a pass the cost model forecasts to add bytes is reverted" : ""));
+      if (this.passes.length === 0) return [head, info(NO_PASSES)];
+      const state = (p: Pass) => {
+        if (!this.enabled.has(p.name)) return "off";
+        const l = this.passLog.find((x) => x.pass === p.name);
+        return l === undefined || !this.lowered ? "on" : l.applied ? "on, applied" : l.note.startsWith("reverted") ? "on, reverted" : "on, n/a";
+      };
+      return [head, out(table(["#", "pass", "state", "what it does"], this.passes.map((p, i) => [String(i + 1), p.name, state(p), p.summary]))), ...this.approximateNotices()];
     }
     if (name === undefined) throw new CommandError(usage);
+    if (sub === "use") {
+      if (!(name in PIPELINES)) {
+        const near = nearest(name, Object.keys(PIPELINES));
+        throw new CommandError(`unknown pipeline '${name}'${near ? `; did you mean ${near}?` : ""} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+      }
+      this.pipelineName = name;
+      this.passes = pipelinePasses(name);
+      this.enabled.clear();
+      for (const p of this.passes) this.enabled.add(p.name);
+      if (this.lowered) this.program = this.pipeline(this.lowered, this.passes.length);
+      return [info(`pipeline ${name}: ${this.passes.length === 0 ? "no passes" : this.passes.map((p) => p.name).join(", ")}`), ...this.approximateNotices()];
+    }
+    if (sub === "target") {
+      if (!(BACKENDS as readonly string[]).includes(name)) throw new CommandError(`unknown correlations '${name}' (${BACKENDS.join(", ")})`);
+      this.target = name as Backend;
+      if (this.lowered) this.program = this.pipeline(this.lowered, this.passes.length);
+      return [info(`the passes now optimise for ${name}`)];
+    }
     const i = this.passes.findIndex((p) => p.name === name);
     if (i < 0) {
       const near = nearest(name, this.passes.map((p) => p.name));
@@ -410,8 +454,11 @@ export class Session {
     if (sub === "show") {
       if (!this.lowered) this.need();
       const before = this.pipeline(this.lowered!, i);
-      const after = pass.run(before);
-      return [out(`before ${pass.name}:\n${printGraph(before.graph).trimEnd()}\n\nafter ${pass.name}:\n${printGraph(after.graph).trimEnd()}`)];
+      const r = pass.run(before, { target: this.target });
+      return [
+        info(`${pass.name}: ${r.applied ? "applied" : "not applied"} — ${r.note}`),
+        out(`before ${pass.name}:\n${printGraph(before.graph).trimEnd()}\n\nafter ${pass.name}:\n${printGraph(r.program.graph).trimEnd()}`),
+      ];
     }
     if (sub === "enable") this.enabled.add(name);
     else this.enabled.delete(name);
@@ -501,10 +548,13 @@ export class Session {
   private async cost(args: string[], _opts: ExecOptions): Promise<Block[]> {
     const p = this.need();
     const g = p.graph;
-    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? "dealer";
+    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? this.target;
     const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
-    const f = forecast(p, backend);
-    const headerText = `cost: forecast (${backend}) — compile-time, in the units of the run report (bytes with frame headers, rounds)`;
+    // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced.
+    const priced = backend === this.target ? p : this.pipeline(this.lowered!, this.passes.length, backend);
+    const f = forecast(priced, backend);
+    const headerText = `cost: forecast (${backend}) — compile-time, in the units of the run report (bytes with frame headers, rounds)`
+      + (backend !== this.target ? `; the passes re-run optimising for ${backend} (the session's program optimises for ${this.target})` : "");
     const online = (c: { clientBytes: number; serverBytes: number }) => c.clientBytes + c.serverBytes;
     if (layer === undefined) {
       const max = Math.max(0, ...f.layers.map((l) => online(l.online)));

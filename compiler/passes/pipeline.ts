@@ -116,24 +116,38 @@ function priced(p: Program, target: PassContext["target"]): number {
 
 export function runPipeline(program: Program, pipeline: string, opts: PipelineOptions = {}): { program: Program; log: PipelineLog[] } {
   checkPipelineArgs(pipeline, opts.disable, opts.stopAfter);
+  const { program: p, log } = runPasses(program, PIPELINES[pipeline]!.map((name) => PASSES[name]!), { ...opts, guard: opts.guard ?? pipeline !== "sirnn" });
+  return { program: p, log };
+}
+
+/**
+ * The passes in order (a pipeline's, or the REPL's own list), with the options of
+ * runPipeline; `stages[i]` is the program after passes[i] (its input when the pass is
+ * disabled, reverted or not applied).
+ */
+export function runPasses(program: Program, passes: readonly Pass[], opts: PipelineOptions = {}): { program: Program; log: PipelineLog[]; stages: Program[] } {
   const log: PipelineLog[] = [];
+  const stages: Program[] = [];
   let p = program;
   let cost: number | undefined;
-  for (const name of PIPELINES[pipeline]!) {
+  const target = opts.target ?? "dealer";
+  for (const pass of passes) {
+    const name = pass.name;
     if (opts.disable?.includes(name)) {
       log.push({ pass: name, applied: false, note: "disabled" });
+      stages.push(p);
       continue;
     }
-    const target = opts.target ?? "dealer";
-    const r = PASSES[name]!.run(p, { target, ...(opts.budget !== undefined ? { budget: opts.budget } : {}) });
+    const r = pass.run(p, { target, ...(opts.budget !== undefined ? { budget: opts.budget } : {}) });
     if (opts.verify) verifyGraph(r.program.graph);
     // A pass is kept only if the cost model says it does not add communication for the
     // target: passes decide locally (one layer at a time), the forecast sees the whole program.
-    if (r.applied && (opts.guard ?? pipeline !== "sirnn")) {
+    if (r.applied && opts.guard) {
       const before = (cost ??= priced(p, target));
       const after = priced(r.program, target);
       if (after > before) {
         log.push({ pass: name, applied: false, note: `reverted: the forecast (${target}) grows from ${before} to ${after} bytes\n${r.note}` });
+        stages.push(p);
         opts.onPass?.(name, p);
         if (opts.stopAfter === name) break;
         continue;
@@ -142,8 +156,9 @@ export function runPipeline(program: Program, pipeline: string, opts: PipelineOp
     }
     p = r.program;
     log.push({ pass: name, applied: r.applied, note: r.note });
+    stages.push(p);
     opts.onPass?.(name, p);
     if (opts.stopAfter === name) break;
   }
-  return { program: p, log };
+  return { program: p, log, stages };
 }

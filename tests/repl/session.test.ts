@@ -1,7 +1,8 @@
 // The REPL session without a terminal: every command, statements, bad input, cancellation,
 // completion, history and the line mode.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Program } from "../../compiler/lower.js";
 import { inProcess, type Backends } from "../../cli/repl/backends.js";
@@ -12,6 +13,12 @@ import { runLines } from "../../cli/repl/plain.js";
 import { parseHeader, readProtocols } from "../../cli/repl/protocols.js";
 import { nearest, Session, type Output } from "../../cli/repl/session.js";
 import { fixture, MODEL_TEXT } from "./fixture.js";
+import { compileFile } from "../../compiler/lower.js";
+import { forecast } from "../../compiler/cost/model.js";
+import { runPipeline } from "../../compiler/passes/pipeline.js";
+import { formatBytes } from "../../cli/report.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const f = fixture();
 
@@ -123,16 +130,53 @@ describe("REPL commands", () => {
     expect(text(await s.execute(":passes"))).toMatch(/winograd\s+off/);
   });
 
+  it(":passes use and target pick the pipeline and the correlations it optimises for", async () => {
+    const s = await loaded();
+    expect(text(await s.execute(":passes"))).toContain("pipeline pq, optimising for dealer; a pass the cost model forecasts to add bytes is reverted");
+    expect(text(await s.execute(":passes use sirnn"))).toContain("pipeline sirnn: placement");
+    const list = text(await s.execute(":passes"));
+    expect(list).toContain("pipeline sirnn, optimising for dealer");
+    expect(list).not.toContain("reverted");
+    expect(list).toMatch(/placement\s+on/);
+    expect(errors(await s.execute(":passes use frob"))).toContain("unknown pipeline 'frob'");
+    expect(errors(await s.execute(":passes use eq"))).toContain("did you mean eqo?");
+    expect(errors(await s.execute(":passes target ot"))).toContain("unknown correlations 'ot'");
+    expect(text(await s.execute(":passes target ot-iknp"))).toContain("the passes now optimise for ot-iknp");
+    expect(text(await s.execute(":passes use none"))).toContain("pipeline none: no passes");
+    expect(text(await s.execute(":passes"))).toContain(NO_PASSES);
+  });
+
+  it(":passes use eqo says that its approximate pass applied; :cost KIND prices what pq cost prices", async () => {
+    const file = join(ROOT, "tests/passes/golden/winograd-quant/conv-bn.pq");
+    const s = new Session();
+    expect(errors(await s.execute(`:load ${file}`))).toBe("");
+    // pq cost --correlations ot-iknp: the passes optimise for what is priced.
+    const c = compileFile(file);
+    const want = forecast(runPipeline(c.program!, "pq", { target: "ot-iknp" }).program, "ot-iknp").totals.online;
+    const cost = text(await s.execute(":cost ot-iknp"));
+    expect(cost).toContain("the passes re-run optimising for ot-iknp (the session's program optimises for dealer)");
+    expect(cost).toMatch(new RegExp(`total\\s+${formatBytes(want.clientBytes + want.serverBytes).replace(".", "\\.")}`));
+    await s.execute(":passes use eqo");
+    const r = await s.execute(":passes target ot-iknp");
+    expect(errors(r)).toBe("");
+    const list = await s.execute(":passes");
+    expect(text(list)).toMatch(/winograd-quant\s+on, applied/);
+    expect(list.blocks.filter((b) => b.style === "notice").map((b) => b.text).join("\n")).toMatch(/^pass winograd-quant: APPROXIMATE: 1 of 1 3×3 convolutions/);
+    expect(text(await s.execute(":ir"))).toContain("winoconv(");
+    const show = text(await s.execute(":passes show winograd-quant"));
+    expect(show).toMatch(/^winograd-quant: applied — APPROXIMATE/);
+  }, 30_000);
+
   it(":passes with no pass registered says so", async () => {
     const s = await loaded({ passes: [] });
-    expect(text(await s.execute(":passes"))).toBe(NO_PASSES);
+    expect(text(await s.execute(":passes"))).toBe(`the session's own passes, optimising for dealer\n${NO_PASSES}`);
   });
 
   it(":passes enable/disable/show work on registered passes", async () => {
     // A test pass: renames the graph, so its effect is visible in the IR.
-    const rename: Pass = { name: "rename", summary: "renames the model", run: (p: Program) => ({ ...p, graph: { ...p.graph, name: "renamed" } }) };
+    const rename: Pass = { name: "rename", summary: "renames the model", run: (p: Program) => ({ program: { ...p, graph: { ...p.graph, name: "renamed" } }, note: "renamed", applied: true }) };
     const s = await loaded({ passes: [rename] });
-    expect(text(await s.execute(":passes list"))).toMatch(/rename\s+on\s+renames the model/);
+    expect(text(await s.execute(":passes list"))).toMatch(/the session's own passes, optimising for dealer[\s\S]*rename\s+on, applied\s+renames the model/);
     expect(text(await s.execute(":ir"))).toContain("model renamed {");
     await s.execute(":passes disable rename");
     expect(text(await s.execute(":passes"))).toMatch(/rename\s+off/);
