@@ -172,6 +172,24 @@ export function millionaireProto(m: number): Proto<Uint8Array> {
   };
 }
 
+/**
+ * millionaire with shared low bits (millionaire.md "Shared low bits"): two comparisons per
+ * case, u_j = uH_j·2^low + uL and v_j = vH_j·2^low + vL — both sides agree on the low bits.
+ */
+export function millionaireSharedProto(m: number, low: number): Proto<Uint8Array> {
+  const join = (hi: readonly bigint[], lo: readonly bigint[]) => hi.map((h, i) => Number((h << BigInt(low)) | lo[i]!));
+  return {
+    draws: [cl("uL", low), cl("uH0", m - low), cl("uH1", m - low), sv("vL", low), sv("vH0", m - low), sv("vH1", m - low)],
+    run: (p, [lo, h0, h1]) => millionaire(p, Float64Array.from([...join(h0!, lo!), ...join(h1!, lo!)]), m, { k: 2, low }),
+    output: (c, s, i) => `${c[i]! ^ s[i]!},${c[c.length / 2 + i]! ^ s[s.length / 2 + i]!}`,
+    spec: ([uL, uH0, uH1, vL, vH0, vH1]) => {
+      const val = (h: bigint, l: bigint) => (h << BigInt(low)) | l;
+      return `${val(uH0!, uL!) > val(vH0!, vL!) ? 1 : 0},${val(uH1!, uL!) > val(vH1!, vL!) ? 1 : 0}`;
+    },
+    leaves: composite,
+  };
+}
+
 export function msbProto(N: number): Proto<Uint8Array> {
   return {
     draws: [sh("x", N)],
