@@ -419,12 +419,13 @@ export class Session {
       const head = info(`${this.pipelineName !== undefined ? `pipeline ${this.pipelineName}` : "the session's own passes"}, optimising for ${this.target}`
         + (this.pipelineName !== undefined && this.pipelineName !== "sirnn" ? "; a pass the cost model forecasts to add bytes is reverted" : ""));
       if (this.passes.length === 0) return [head, info(NO_PASSES)];
-      const state = (p: Pass) => {
+      // passLog[i] is what passes[i] did in the last run (one entry per pass, in order).
+      const state = (p: Pass, i: number) => {
         if (!this.enabled.has(p.name)) return "off";
-        const l = this.passLog.find((x) => x.pass === p.name);
+        const l = this.passLog[i];
         return l === undefined || !this.lowered ? "on" : l.applied ? "on, applied" : l.note.startsWith("reverted") ? "on, reverted" : "on, n/a";
       };
-      return [head, out(table(["#", "pass", "state", "what it does"], this.passes.map((p, i) => [String(i + 1), p.name, state(p), p.summary]))), ...this.approximateNotices()];
+      return [head, out(table(["#", "pass", "state", "what it does"], this.passes.map((p, i) => [String(i + 1), p.name, state(p, i), p.summary]))), ...this.approximateNotices()];
     }
     if (name === undefined) throw new CommandError(usage);
     if (sub === "use") {

@@ -116,18 +116,15 @@ function priced(p: Program, target: PassContext["target"]): number {
 
 export function runPipeline(program: Program, pipeline: string, opts: PipelineOptions = {}): { program: Program; log: PipelineLog[] } {
   checkPipelineArgs(pipeline, opts.disable, opts.stopAfter);
-  const { program: p, log } = runPasses(program, PIPELINES[pipeline]!.map((name) => PASSES[name]!), { ...opts, guard: opts.guard ?? pipeline !== "sirnn" });
-  return { program: p, log };
+  return runPasses(program, PIPELINES[pipeline]!.map((name) => PASSES[name]!), { ...opts, guard: opts.guard ?? pipeline !== "sirnn" });
 }
 
 /**
  * The passes in order (a pipeline's, or the REPL's own list), with the options of
- * runPipeline; `stages[i]` is the program after passes[i] (its input when the pass is
- * disabled, reverted or not applied).
+ * runPipeline; the log has one entry per pass run, in order.
  */
-export function runPasses(program: Program, passes: readonly Pass[], opts: PipelineOptions = {}): { program: Program; log: PipelineLog[]; stages: Program[] } {
+export function runPasses(program: Program, passes: readonly Pass[], opts: PipelineOptions = {}): { program: Program; log: PipelineLog[] } {
   const log: PipelineLog[] = [];
-  const stages: Program[] = [];
   let p = program;
   let cost: number | undefined;
   const target = opts.target ?? "dealer";
@@ -135,7 +132,6 @@ export function runPasses(program: Program, passes: readonly Pass[], opts: Pipel
     const name = pass.name;
     if (opts.disable?.includes(name)) {
       log.push({ pass: name, applied: false, note: "disabled" });
-      stages.push(p);
       continue;
     }
     const r = pass.run(p, { target, ...(opts.budget !== undefined ? { budget: opts.budget } : {}) });
@@ -147,7 +143,6 @@ export function runPasses(program: Program, passes: readonly Pass[], opts: Pipel
       const after = priced(r.program, target);
       if (after > before) {
         log.push({ pass: name, applied: false, note: `reverted: the forecast (${target}) grows from ${before} to ${after} bytes\n${r.note}` });
-        stages.push(p);
         opts.onPass?.(name, p);
         if (opts.stopAfter === name) break;
         continue;
@@ -156,9 +151,8 @@ export function runPasses(program: Program, passes: readonly Pass[], opts: Pipel
     }
     p = r.program;
     log.push({ pass: name, applied: r.applied, note: r.note });
-    stages.push(p);
     opts.onPass?.(name, p);
     if (opts.stopAfter === name) break;
   }
-  return { program: p, log, stages };
+  return { program: p, log };
 }
