@@ -8,17 +8,11 @@ import { signedWidthFor, typeRange } from "./types.js";
 
 /**
  * Comparisons that agree on their low bits (millionaire.ts): n inputs in k blocks, element
- * j·(n/k) + i (j ≥ 1) equal to element i, on both sides, in the low `low` bits (a power of two).
+ * j·(n/k) + i (j ≥ 1) equal to element i, on both sides, in the low `low` bits (≤ m).
  */
 export interface SharedLow {
   k: number;
   low: number;
-}
-
-/** The largest subtree (a power of two, at most m) of inputs that agree on `bits` low bits. */
-export function sharedSubtree(bits: number, m: number): number {
-  const t = Math.min(bits, m);
-  return t < 1 ? 0 : 2 ** Math.floor(Math.log2(t));
 }
 
 /** Trailing zero bits of d > 0. */
@@ -35,11 +29,11 @@ export function trailingZeros(d: bigint): number {
  * requant's clamp compares [y < lo] = msb(y − lo) and [y > hi] = ¬msb(y − (hi + 1)) in R
  * bits: both are y minus a public constant (the client adds it), so the server's shares are
  * y1 in both and the client's agree on the low tz(hi + 1 − lo) bits; the second comparison
- * reuses the first's subtree of those bits.
+ * reuses the first's nodes over those bits.
  */
 export function clampShare(R: number, lo: bigint | undefined, hi: bigint | undefined): SharedLow | undefined {
   if (lo === undefined || hi === undefined) return undefined;
-  const low = sharedSubtree(trailingZeros(hi + 1n - lo), R - 1);
+  const low = Math.min(trailingZeros(hi + 1n - lo), R - 1);
   return low > 0 ? { k: 2, low } : undefined;
 }
 

@@ -68,7 +68,7 @@ const even = (bits: number, rounds: number): OtCost => ({ clientBits: bits / 2, 
 /** Bits compared by a comparison unit: n·m, less the shared whole digits of the later blocks (see otCost). */
 function comparedBits(u: Extract<Unit, { kind: "compare" }>): number {
   if (!u.share) return u.n * u.m;
-  const digits = u.share.low >= 4 ? u.share.low : 0;
+  const digits = 4 * Math.floor(u.share.low / 4);
   const g = u.n / u.share.k;
   return g * u.m + (u.n - g) * (u.m - digits);
 }
@@ -82,9 +82,10 @@ export function otCost(u: Unit, backend: "ot-iknp" | "ot-silent"): OtCost {
       // PROTOCOLS.md row "millionaires' comparison on ℓ bits": IKNP < λℓ + 14ℓ [code: SCI
       // Millionaire]; silent < 11ℓ (maintainer, OpenCheetah issue 12). Rounds 1 + ⌈log₂⌈ℓ/4⌉⌉.
       // With `share` (k blocks agreeing on their low bits), the blocks after the first reuse
-      // the first's subtree of the whole 4-bit digits among the shared bits — a subtree of
-      // SCI's digit tree when their number is a power of two — and pay the per-bit price for
-      // the other m − d bits only [derived].
+      // the first's leaves and nodes over the d = 4⌊t/4⌋ bits of whole 4-bit digits among the
+      // t shared bits (SCI's digit tree pairs digits from the low end, so at each level the
+      // first ⌊(d/4)/2^level⌋ nodes lie inside them) and pay the per-bit price for the
+      // other m − d bits only [derived].
       if (u.m <= 0 || u.n === 0) return even(0, 0);
       return even(comparedBits(u) * (iknp ? L + 14 : 11), compareRounds(u.m));
     case "carryKnown":
@@ -140,7 +141,7 @@ export const FORMULAS: readonly Formula[] = [
       rounds: "1 + ⌈log₂ m⌉",
       source: "interpreter/protocols/millionaire.ts, and.ts; with shared low bits t (k blocks, requant's clamp), blocks after the first skip the t leaves and the subtree's nodes",
     },
-    iknp: { bits: "n·(λm + 14m); with k blocks sharing t low bits: (λ + 14)·(n/k)·(m + (k−1)(m − d)), d = t if t ≥ 4 (whole digits), else 0", rounds: "1 + ⌈log₂⌈m/4⌉⌉", source: "PROTOCOLS.md, millionaires' comparison row [code: SCI Millionaire]; the shared subtree [derived]" },
+    iknp: { bits: "n·(λm + 14m); with k blocks sharing t low bits: (λ + 14)·(n/k)·(m + (k−1)(m − d)), d = 4⌊t/4⌋ (whole digits)", rounds: "1 + ⌈log₂⌈m/4⌉⌉", source: "PROTOCOLS.md, millionaires' comparison row [code: SCI Millionaire]; the shared subtree [derived]" },
     silent: { bits: "n·11m; shared: 11·(n/k)·(m + (k−1)(m − d))", rounds: "1 + ⌈log₂⌈m/4⌉⌉", source: "PROTOCOLS.md, millionaires' comparison row (maintainer, OpenCheetah issue 12); the shared subtree [derived]" },
   },
   {

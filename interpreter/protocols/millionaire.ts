@@ -8,9 +8,10 @@
 // each 2 bits sent per party: ≈ 6m bits online per party; 1 + ⌈log₂ m⌉ rounds.
 // Shared low bits (`share`, compiler/requant-plan.ts SharedLow): the n inputs are k blocks,
 // and element j·(n/k) + i (j ≥ 1) agrees with element i, on both sides, on the low `low`
-// bits, a power of two — a subtree, since pairs are formed from the low end. Blocks j ≥ 1
-// copy its leaves and nodes from block 0 instead of computing them; the tree's shape, hence
-// the rounds, is unchanged. The caller guarantees the agreement. Proof: proofs/millionaire.md.
+// bits. Pairs are formed from the low end, so at each level the first ⌊low/2^level⌋ nodes
+// cover ranges inside those bits: blocks j ≥ 1 copy them (leaves included) from block 0
+// instead of computing them; the tree's shape, hence the rounds, is unchanged. The caller
+// guarantees the agreement. Proof: proofs/millionaire.md.
 import { step, type Party } from "../twopc/party.js";
 import { and } from "./and.js";
 import type { SharedLow } from "../../compiler/requant-plan.js";
@@ -48,7 +49,7 @@ export function millionaire(p: Party, mine: Float64Array | BigUint64Array, m: nu
     const k = share?.k ?? 1;
     let sc = share?.low ?? 0;
     if (!Number.isInteger(k) || k < 1 || n % k !== 0) throw new Error(`millionaire: ${n} elements are not ${k} equal blocks`);
-    if (sc < 0 || sc > m || (sc > 0 && 2 ** Math.round(Math.log2(sc)) !== sc)) throw new Error(`millionaire: shared low bits ${sc} is not a power of two ≤ ${m}`);
+    if (!Number.isInteger(sc) || sc < 0 || sc > m) throw new Error(`millionaire: shared low bits ${sc} outside 0..${m}`);
     const g = n / k;
     const bits = toBitsLE(mine, m);
     const client = p.role === "client";

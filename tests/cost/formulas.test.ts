@@ -36,11 +36,12 @@ describe("OT formulas (PROTOCOLS.md, per-element table)", () => {
   });
 
   it("comparisons sharing low bits: the later blocks pay for the bits above the shared whole digits", () => {
-    // requant's clamp to u6 on R = 10: two comparisons of 9 bits agreeing on 6 low bits, a 4-bit subtree
-    expect(both({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 4 } }, "ot-iknp")).toBe((128 + 14) * (9 + 5));
-    expect(both({ kind: "compare", n: 6, m: 9, share: { k: 2, low: 4 } }, "ot-silent")).toBe(11 * 3 * (9 + 5));
+    // requant's clamp to u6 on R = 10: two comparisons of 9 bits agreeing on 6 low bits, one whole digit
+    expect(both({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 6 } }, "ot-iknp")).toBe((128 + 14) * (9 + 5));
+    expect(both({ kind: "compare", n: 6, m: 9, share: { k: 2, low: 6 } }, "ot-silent")).toBe(11 * 3 * (9 + 5));
+    expect(both({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 8 } }, "ot-iknp")).toBe((128 + 14) * (9 + 1));
     // fewer than 4 shared bits are not a whole digit of SCI's tree: no saving under OT
-    expect(both({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 2 } }, "ot-iknp")).toBe(both({ kind: "compare", n: 2, m: 9 }, "ot-iknp"));
+    expect(both({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 3 } }, "ot-iknp")).toBe(both({ kind: "compare", n: 2, m: 9 }, "ot-iknp"));
     expect(otCost({ kind: "compare", n: 2, m: 9, share: { k: 2, low: 8 } }, "ot-iknp").clientRounds).toBe(compareRounds(9));
   });
 
@@ -50,6 +51,8 @@ describe("OT formulas (PROTOCOLS.md, per-element table)", () => {
     // 8·2·2 + 8·1·2 = 48, root 8·1 + 8·1 = 16: offline one bit per AND, ⌈k/8⌉ bytes per batch
     expect(ands({ kind: "compare", n: 16, m: 8, share: { k: 2, low: 4 } })).toBe(96 / 8 + 96 / 8 + 48 / 8 + 16 / 8);
     expect(ands({ kind: "compare", n: 16, m: 8 })).toBe(128 / 8 + 128 / 8 + 64 / 8 + 16 / 8);
+    // 6 shared bits of 8: leaves 64 + 8·2 = 80; levels (32 + 8·1)·2 = 80, (16 + 8·1)·2 = 48, 8 + 8 = 16
+    expect(ands({ kind: "compare", n: 16, m: 8, share: { k: 2, low: 6 } })).toBe(80 / 8 + 80 / 8 + 48 / 8 + 16 / 8);
   });
 
   it("B2A into ℓ bits: λ + ℓ / ℓ + 1; wrap from a known MSB: 2λ + 4 / 6; select: 2(λ + ℓ) / 2ℓ + 2", () => {
