@@ -4,7 +4,7 @@
 // §4.1). Result: XOR shares of one bit per element. Proof: proofs/msb.md.
 // Cost: one comparison on N − 1 bits (millionaire.ts); no other communication. With `share`
 // (k blocks whose shares agree on their low bits, e.g. y − a and y − b with a ≡ b mod 2^t)
-// the blocks after the first reuse the first's subtree of those bits (millionaire.ts).
+// the blocks after the first reuse the first's tree nodes over those bits (millionaire.ts).
 import { step, type Party } from "../twopc/party.js";
 import type { Share } from "../twopc/ring.js";
 import { millionaire, type SharedLow } from "./millionaire.js";

@@ -13,8 +13,8 @@
 //  4. clamp: a side is skipped when the interval proves it cannot bind (so when x is
 //     non-negative and M > 0 the lower clamp is free — the ReLU fusion); a bound
 //     side costs msb of the difference (d = y − lo_T or e = y − hi_T − 1, both sides batched
-//     into one comparison on R − 1 bits whose second half reuses the first's subtree of the
-//     low bits d and e share — tz(hi_T + 1 − lo_T) of them, 6 for u6) and one select
+//     into one comparison on R − 1 bits whose second half reuses the first's tree nodes over
+//     the low bits d and e share — tz(hi_T + 1 − lo_T) of them, 6 for u6) and one select
 //     (select.ts, one round):
 //     y + [d<0]·(lo_T − y) + [e≥0]·(hi_T − y).
 //     R is chosen so d and e do not wrap in Z_2^R. If the interval lies wholly beyond a
