@@ -124,7 +124,7 @@ interface Measured {
 async function measure(b: Block, l: number): Promise<Measured> {
   const values = randomValues(l, b.nonneg);
   const [x0, x1] = share(values, l);
-  const r = await runBoth((p) => b.run(p, x0, l), (p) => b.run(p, x1, l), `elements-${l}`);
+  const r = await runBoth((p) => b.run(p, x0, l), (p) => b.run(p, x1, l), { provider: { kind: "dealer", seed: `elements-${l}` } });
   const got = toBigints(add(r.client, r.server));
   const ob = b.outBits(l);
   // Reconstructed values are in signed canonical form in Z_2^ob; compare in that ring.

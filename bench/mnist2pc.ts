@@ -54,7 +54,7 @@ async function evaluate(file: string, test: readonly Sample[]): Promise<Totals> 
     const inputs = new Map([[name, x]]);
     const want = toBigints(runPlain(g, inputs).outputs[0]!)[0]!;
     // A seed per image: each run gets fresh correlations, as separate inferences would.
-    const r = await runTwoParty(g, ranges, inputs, { seed: `mnist-bench-${i}` });
+    const r = await runTwoParty(g, ranges, inputs, { provider: { kind: "dealer", seed: `mnist-bench-${i}` } });
     const got = toBigints(r.outputs[0]!)[0]!;
     t.images++;
     t.ms += r.totalMs;

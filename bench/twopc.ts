@@ -23,10 +23,8 @@ import { formatDiagnostic } from "../grammar/diagnostics.js";
 import { loadInput } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
-import { Dealer } from "../interpreter/twopc/dealer.js";
 import { runBoth } from "../interpreter/twopc/local.js";
 import { totals } from "../interpreter/twopc/meter.js";
-import type { Party } from "../interpreter/twopc/party.js";
 import { runParty } from "../interpreter/twopc/run.js";
 
 const ROOT = dirname(STDLIB_DIR);
@@ -100,7 +98,7 @@ async function measure(net: Net): Promise<Result> {
   }
   const rssBefore2pcMiB = peakRssMiB();
 
-  // Two-party: runBoth + runParty rather than runTwoParty, to reach the parties' dealers.
+  // Two-party: runBoth + runParty rather than runTwoParty, to reach the parties' providers.
   // One run, no warm-up: the JIT's warm-up is small next to a two-party run, and a second
   // ResNet-18 run would double the benchmark's time.
   const layers = new Set(g.nodes.map((n) => n.origin.path)).size;
@@ -117,17 +115,15 @@ async function measure(net: Net): Promise<Result> {
       },
     }),
     (p) => runParty(p, g, ranges, undefined),
-    "pq-bench-seed",
     // A ResNet-18 layer can keep one party busy well past the default 30 s per message.
-    { timeoutMs: 3_600_000 },
+    { provider: { kind: "dealer", seed: "pq-bench-seed" }, timeoutMs: 3_600_000 },
   );
   const totalMs = performance.now() - t0;
   if (tty) process.stderr.write("\r\x1b[K");
 
   const [client, server] = r.parties;
   // Both dealers run in this one thread, interleaved with the protocols: their times add.
-  const dealerMs = (c: Party["corr"]): number => (c instanceof Dealer ? c.ms : 0);
-  const offlineMs = dealerMs(client.corr) + dealerMs(server.corr);
+  const offlineMs = client.corr.offlineMs + server.corr.offlineMs;
   const cRows = client.meter.report();
   const sRows = server.meter.report();
   const cOn = totals(cRows, "online");

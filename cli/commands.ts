@@ -10,6 +10,7 @@ import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/lower.js";
+import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { buildReport, partyTable, reportTable, tensorText } from "./report.js";
 import { table } from "./table.js";
 
@@ -42,10 +43,10 @@ function str(values: Values, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-function choice(cmd: string, values: Values, name: string, allowed: string[], dflt: string): string {
+function choice<T extends string>(cmd: string, values: Values, name: string, allowed: readonly T[], dflt: T): T {
   const v = str(values, name) ?? dflt;
-  if (!allowed.includes(v)) throw new UsageError(cmd, `--${name} must be one of ${allowed.join(", ")}, got '${v}'`);
-  return v;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(cmd, `--${name} must be one of ${allowed.join(", ")}, got '${v}'`);
+  return v as T;
 }
 
 const modelOption: OptionSpec = { type: "string", valueName: "NAME", help: "the model to use when the file declares several" };
@@ -156,7 +157,7 @@ const run: Command = {
   async run(pos, values, io) {
     const file = oneFile("run", pos);
     const backend = choice("run", values, "backend", ["plain", "2pc"], "plain");
-    choice("run", values, "correlations", ["dealer"], "dealer");
+    const correlations = choice("run", values, "correlations", ["dealer"] as const, "dealer");
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
@@ -164,7 +165,7 @@ const run: Command = {
     if (!program) return 1;
     const g = program.graph;
     const inputs = readInputs(g, specs);
-    if (backend === "2pc") return runTwoPartyCommand(program, inputs, values, io);
+    if (backend === "2pc") return runTwoPartyCommand(program, inputs, { kind: correlations, seed: str(values, "seed") ?? "pq-default-seed" }, values, io);
     const times = new Map<string, { ops: string[]; ms: number; type: string; elems: number }>();
     let last = performance.now();
     const tty = !values.json && process.stderr.isTTY === true;
@@ -205,7 +206,7 @@ const run: Command = {
   },
 };
 
-async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>, values: Values, io: Io): Promise<number> {
+async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>, provider: ProviderSpec, values: Values, io: Io): Promise<number> {
   const g = program.graph;
   const tty = !values.json && process.stderr.isTTY === true;
   const layers = new Set(g.nodes.map((n) => n.origin.path)).size;
@@ -213,7 +214,7 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   // Loaded on demand: plaintext commands do not pay for the protocol modules.
   const { runTwoParty } = await import("../interpreter/twopc/session.js");
   const r = await runTwoParty(g, program.ranges, inputs, {
-    ...(str(values, "seed") !== undefined ? { seed: str(values, "seed")! } : {}),
+    provider,
     onLayer: (path) => {
       done++;
       if (tty) process.stderr.write(`\r\x1b[K[${done}/${layers}] ${path}`);

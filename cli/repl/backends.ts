@@ -12,6 +12,7 @@ import { PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import { runPlain } from "../../interpreter/plain/run.js";
 import type { Tensor } from "../../interpreter/plain/tensor.js";
 import type { TwoPartyResult } from "../../interpreter/twopc/session.js";
+import type { ProviderSpec } from "../../interpreter/providers/provider.js";
 
 export class Cancelled extends Error {
   constructor() {
@@ -78,7 +79,7 @@ export const inProcess: Backends = {
     const { runTwoParty } = await import("../../interpreter/twopc/session.js");
     try {
       return await runTwoParty(g, ranges, inputs, {
-        seed: opts.seed,
+        provider: { kind: "dealer", seed: opts.seed },
         onLayer: (path) => {
           if (opts.signal.aborted) throw new Cancelled();
           opts.onLayer?.(path);
@@ -96,7 +97,7 @@ export const inProcess: Backends = {
 
 export type WorkerRequest =
   | { kind: "plain"; g: Graph; inputs: Map<string, Tensor>; keep: number[] }
-  | { kind: "2pc"; g: Graph; ranges: Interval[]; inputs: Map<string, Tensor>; seed: string };
+  | { kind: "2pc"; g: Graph; ranges: Interval[]; inputs: Map<string, Tensor>; provider: ProviderSpec };
 
 export type WorkerMessage =
   | { type: "layer"; path: string }
@@ -146,7 +147,7 @@ export const workerBackends: Backends = {
     return inWorker({ kind: "plain", g, inputs, keep: [...(opts.keep ?? [])] }, opts, (m) => (m.type === "plain" ? m.result : undefined));
   },
   twoParty(g, ranges, inputs, opts) {
-    return inWorker({ kind: "2pc", g, ranges: [...ranges], inputs, seed: opts.seed }, opts, (m) => (m.type === "2pc" ? m.result : undefined));
+    return inWorker({ kind: "2pc", g, ranges: [...ranges], inputs, provider: { kind: "dealer", seed: opts.seed } }, opts, (m) => (m.type === "2pc" ? m.result : undefined));
   },
 };
 

@@ -11,7 +11,7 @@ const post = (m: WorkerMessage) => port?.postMessage(m);
 async function main(req: WorkerRequest): Promise<void> {
   const onLayer = (path: string) => post({ type: "layer", path });
   if (req.kind === "plain") post({ type: "plain", result: plainJob(req.g, req.inputs, req.keep, onLayer) });
-  else post({ type: "2pc", result: await runTwoParty(req.g, req.ranges, req.inputs, { seed: req.seed, onLayer }) });
+  else post({ type: "2pc", result: await runTwoParty(req.g, req.ranges, req.inputs, { provider: req.provider, onLayer }) });
 }
 
 main(workerData as WorkerRequest).catch((e: unknown) => {

@@ -5,21 +5,28 @@
 // bits to the server. Proof: proofs/b2a.md.
 import { exchange, step, type Party } from "../twopc/party.js";
 import { packBits, unpackBits, getRing, setBig, zeroShare, type Share } from "../twopc/ring.js";
+import { kernelOf, type Kernels } from "../providers/kernels.js";
+
+const kernels: Kernels<(p: Party, b: Uint8Array, bits: number, shape: number[]) => Promise<Share>> = {
+  generic: { consumes: ["bitPairs"], proof: "proofs/b2a.md", run: b2aBitPair },
+};
 
 export function b2a(p: Party, b: Uint8Array, bits: number, shape: number[]): Promise<Share> {
-  return step(p, "b2a", async () => {
-    const n = b.length;
-    const { bool, arith } = p.corr.bitPairs(bits, n);
-    const mine = new Uint8Array(n);
-    for (let i = 0; i < n; i++) mine[i] = b[i]! ^ bool[i]!;
-    const theirs = unpackBits(await exchange(p, packBits(mine)), n);
-    const out = zeroShare(bits, shape);
-    const one = p.role === "client" ? 1n : 0n;
-    for (let i = 0; i < n; i++) {
-      const r = getRing(arith, i);
-      const v = (mine[i]! ^ theirs[i]!) === 0 ? r : one - r;
-      setBig(out, i, BigInt.asIntN(bits, v));
-    }
-    return out;
-  });
+  return step(p, "b2a", () => kernelOf(p, kernels).run(p, b, bits, shape));
+}
+
+async function b2aBitPair(p: Party, b: Uint8Array, bits: number, shape: number[]): Promise<Share> {
+  const n = b.length;
+  const { bool, arith } = await p.corr.bitPairs(bits, n);
+  const mine = new Uint8Array(n);
+  for (let i = 0; i < n; i++) mine[i] = b[i]! ^ bool[i]!;
+  const theirs = unpackBits(await exchange(p, packBits(mine)), n);
+  const out = zeroShare(bits, shape);
+  const one = p.role === "client" ? 1n : 0n;
+  for (let i = 0; i < n; i++) {
+    const r = getRing(arith, i);
+    const v = (mine[i]! ^ theirs[i]!) === 0 ? r : one - r;
+    setBig(out, i, BigInt.asIntN(bits, v));
+  }
+  return out;
 }

@@ -18,6 +18,7 @@
 import { exchange, step, type Party } from "../twopc/party.js";
 import { add, constShare, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
 import { concatBytes } from "./mul.js";
+import { kernelOf, type Kernels } from "../providers/kernels.js";
 
 export type Choice = readonly [x: Share, y: Share];
 
@@ -47,47 +48,54 @@ function pick(c: Uint8Array, ifOne: Share, ifZero: Share): Share {
  * b ? x : y for every pair, one condition for all pairs. Each pair's x and y share a ring;
  * y may be one element (broadcast); b has the pairs' element count or one element.
  */
+const kernels: Kernels<(p: Party, b: Uint8Array, pairs: readonly Choice[]) => Promise<Share[]>> = {
+  generic: { consumes: ["bitPairs", "triples"], proof: "proofs/select.md", run: selectBeaver },
+};
+
 export function selectMany(p: Party, b: Uint8Array, pairs: readonly Choice[]): Promise<Share[]> {
-  return step(p, "select", async () => {
-    const first = pairs[0];
-    if (!first) return [];
-    const n = first[0].data.length;
-    for (const [x, y] of pairs) {
-      if (x.data.length !== n) throw new Error(`select: pairs of ${n} and ${x.data.length} elements`);
-      if (y.bits !== x.bits || (y.data.length !== n && y.data.length !== 1)) throw new Error(`select: y in Z_2^${y.bits}×${y.data.length} against x in Z_2^${x.bits}×${n}`);
-    }
-    const m = b.length;
-    if (m !== n && m !== 1) throw new Error(`select: ${m} condition bits for ${n} elements`);
-    const wide = Math.max(...pairs.map(([x]) => x.bits));
-    const { bool, arith } = p.corr.bitPairs(wide, m);
-    const c = new Uint8Array(m);
-    for (let i = 0; i < m; i++) c[i] = b[i]! ^ bool[i]!;
-    const prep = pairs.map(([x, y0]) => {
-      const N = x.bits;
-      const y = expand(y0, N, x.shape, n);
-      const d = sub(x, y);
-      const { a, b: beta, c: gamma } = p.corr.triples(N, x.shape);
-      return { y, d, a, beta, gamma, e: sub(expand(arith, N, x.shape, n), a), f: sub(d, beta) };
-    });
-    const mine = concatBytes(packBits(c), ...prep.flatMap((q) => [packRing(q.e), packRing(q.f)]));
-    const theirs = await exchange(p, mine);
-    const cb = Math.ceil(m / 8);
-    const open = unpackBits(theirs.subarray(0, cb), m);
-    for (let i = 0; i < m; i++) open[i]! ^= c[i]!;
-    let o = cb;
-    const next = (like: Share): Share => {
-      const len = Math.ceil((n * like.bits) / 8);
-      const s = add(like, unpackRing(theirs.subarray(o, o + len), like.bits, like.shape));
-      o += len;
-      return s;
-    };
-    return prep.map((q) => {
-      const e = next(q.e);
-      const f = next(q.f);
-      let rd = add(add(q.gamma, mulElem(e, q.beta)), mulElem(f, q.a));
-      if (p.role === "client") rd = add(rd, mulElem(e, f));
-      return add(q.y, pick(open, sub(q.d, rd), rd));
-    });
+  return step(p, "select", () => kernelOf(p, kernels).run(p, b, pairs));
+}
+
+async function selectBeaver(p: Party, b: Uint8Array, pairs: readonly Choice[]): Promise<Share[]> {
+  const first = pairs[0];
+  if (!first) return [];
+  const n = first[0].data.length;
+  for (const [x, y] of pairs) {
+    if (x.data.length !== n) throw new Error(`select: pairs of ${n} and ${x.data.length} elements`);
+    if (y.bits !== x.bits || (y.data.length !== n && y.data.length !== 1)) throw new Error(`select: y in Z_2^${y.bits}×${y.data.length} against x in Z_2^${x.bits}×${n}`);
+  }
+  const m = b.length;
+  if (m !== n && m !== 1) throw new Error(`select: ${m} condition bits for ${n} elements`);
+  const wide = Math.max(...pairs.map(([x]) => x.bits));
+  const { bool, arith } = await p.corr.bitPairs(wide, m);
+  const c = new Uint8Array(m);
+  for (let i = 0; i < m; i++) c[i] = b[i]! ^ bool[i]!;
+  const prep = [];
+  for (const [x, y0] of pairs) {
+    const N = x.bits;
+    const y = expand(y0, N, x.shape, n);
+    const d = sub(x, y);
+    const { a, b: beta, c: gamma } = await p.corr.triples(N, x.shape);
+    prep.push({ y, d, a, beta, gamma, e: sub(expand(arith, N, x.shape, n), a), f: sub(d, beta) });
+  }
+  const mine = concatBytes(packBits(c), ...prep.flatMap((q) => [packRing(q.e), packRing(q.f)]));
+  const theirs = await exchange(p, mine);
+  const cb = Math.ceil(m / 8);
+  const open = unpackBits(theirs.subarray(0, cb), m);
+  for (let i = 0; i < m; i++) open[i]! ^= c[i]!;
+  let o = cb;
+  const next = (like: Share): Share => {
+    const len = Math.ceil((n * like.bits) / 8);
+    const s = add(like, unpackRing(theirs.subarray(o, o + len), like.bits, like.shape));
+    o += len;
+    return s;
+  };
+  return prep.map((q) => {
+    const e = next(q.e);
+    const f = next(q.f);
+    let rd = add(add(q.gamma, mulElem(e, q.beta)), mulElem(f, q.a));
+    if (p.role === "client") rd = add(rd, mulElem(e, f));
+    return add(q.y, pick(open, sub(q.d, rd), rd));
   });
 }
 

@@ -1,10 +1,12 @@
-// Both parties in one process, with the dealer: the set-up used by tests, the REPL and
-// `pq run --backend 2pc`. The channel is in memory, or real TCP on loopback (`transport:
-// "tcp"`, or PQ_TRANSPORT=tcp in the environment, which is how CI runs the two-party suites
-// over both channels).
+// Both parties in one process: the set-up used by tests, the REPL and `pq run --backend
+// 2pc`. The channel is in memory, or real TCP on loopback (`transport: "tcp"`, or
+// PQ_TRANSPORT=tcp in the environment); the provider is the one the caller names, or the
+// environment's (PQ_PROVIDER=dealer|enumerated, dealer by default) — which is how CI runs
+// the two-party suites over every transport and every provider.
 import { memoryPair, type ChannelOptions, type Transport } from "./channel.js";
-import { makeParty, type Party } from "./party.js";
-import { connect, listen, makeTcpParty, TcpTransport } from "./tcp.js";
+import { makeEndpoint, withProvider, type Party } from "./party.js";
+import { connect, listen, makeTcpEndpoint, TcpTransport } from "./tcp.js";
+import { sampledSpec, type ProviderSpec } from "../providers/provider.js";
 
 export type TransportKind = "memory" | "tcp";
 
@@ -23,26 +25,45 @@ export function defaultTransport(): TransportKind {
   return process.env.PQ_TRANSPORT === "tcp" ? "tcp" : "memory";
 }
 
+export const PROVIDER_KINDS = ["dealer", "enumerated"] as const;
+
+/** The environment's provider (PQ_PROVIDER), with fixed randomness so a run can be repeated. */
+export function defaultProvider(): ProviderSpec {
+  const kind = process.env.PQ_PROVIDER ?? "dealer";
+  if (kind === "enumerated") return sampledSpec(1);
+  if (kind !== "dealer") throw new Error(`PQ_PROVIDER=${kind}: expected one of ${PROVIDER_KINDS.join(", ")}`);
+  return { kind: "dealer", seed: "pq" };
+}
+
+export interface BothOptions extends ChannelOptions {
+  provider?: ProviderSpec;
+  transport?: TransportKind;
+}
+
 /** Run `f` as both parties concurrently; if one fails, close the channel so the other cannot hang. */
 export async function runBoth<C, S>(
-  client: (p: Party) => Promise<C>, server: (p: Party) => Promise<S>, seed = "pq", opts: ChannelOptions = {},
-  kind: TransportKind = defaultTransport(),
+  client: (p: Party) => Promise<C>, server: (p: Party) => Promise<S>, opts: BothOptions = {},
 ): Promise<{ client: C; server: S; parties: [Party, Party] }> {
+  const kind = opts.transport ?? defaultTransport();
+  const spec = opts.provider ?? defaultProvider();
+  const channel: ChannelOptions = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
   const [a, b] = await transports(kind);
-  const make = (role: "client" | "server", t: Transport) => (t instanceof TcpTransport ? makeTcpParty(role, t, seed, opts) : makeParty(role, t, seed, opts));
-  const pc = make("client", a);
-  const ps = make("server", b);
-  const guard = <T>(q: Promise<T>, p: Party) => q.catch((e: unknown) => {
-    p.ch.close();
+  const make = (role: "client" | "server", t: Transport) => (t instanceof TcpTransport ? makeTcpEndpoint(role, t, channel) : makeEndpoint(role, t, channel));
+  const ec = make("client", a);
+  const es = make("server", b);
+  const guard = <T>(q: Promise<T>, ch: { close(): void }) => q.catch((e: unknown) => {
+    ch.close();
     throw e;
   });
   try {
-    const [c, s] = await Promise.all([guard(client(pc), pc), guard(server(ps), ps)]);
+    // Opening a provider may talk to the peer: both sides open theirs concurrently.
+    const [pc, ps] = await Promise.all([guard(withProvider(ec, spec), ec.ch), guard(withProvider(es, spec), es.ch)]);
+    const [c, s] = await Promise.all([guard(client(pc), pc.ch), guard(server(ps), ps.ch)]);
     return { client: c, server: s, parties: [pc, ps] };
   } finally {
     if (kind === "tcp") {
-      pc.ch.close();
-      ps.ch.close();
+      ec.ch.close();
+      es.ch.close();
     }
   }
 }

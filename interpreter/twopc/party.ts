@@ -1,9 +1,9 @@
 // One party's view of a two-party run: its role, its channel (with the meter), its
-// correlated randomness. Protocols take a Party and are run by both parties with the same
-// arguments' shapes, in the same order; only the data differ.
+// provider of correlated randomness. Protocols take a Party and are run by both parties
+// with the same arguments' shapes, in the same order; only the data differ.
 import { Channel, type ChannelOptions, type Role, type Transport } from "./channel.js";
-import { Dealer, type Correlations } from "./dealer.js";
 import { Meter } from "./meter.js";
+import { openProvider, type Correlations, type Endpoint, type ProviderSpec } from "../providers/provider.js";
 
 export interface Party {
   readonly role: Role;
@@ -23,8 +23,13 @@ export function step<T>(p: Party, name: string, f: () => Promise<T>): Promise<T>
   return p.meter.scope(name, f);
 }
 
-/** A party with a fresh meter, a channel over `transport`, and the dealer's correlations from `seed`. */
-export function makeParty(role: Role, transport: Transport, seed: string, opts: ChannelOptions = {}): Party {
+/** A fresh meter and a channel over `transport`, before the party has a provider. */
+export function makeEndpoint(role: Role, transport: Transport, opts: ChannelOptions = {}): Endpoint {
   const meter = new Meter();
-  return { role, meter, ch: new Channel(transport, meter, role, opts), corr: new Dealer(seed, role, meter) };
+  return { role, meter, ch: new Channel(transport, meter, role, opts) };
+}
+
+/** The endpoint with the provider `spec` names (both parties call it at the same step: a provider may talk to its peer). */
+export async function withProvider(e: Endpoint, spec: ProviderSpec): Promise<Party> {
+  return { ...e, corr: await openProvider(spec, e) };
 }

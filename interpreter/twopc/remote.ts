@@ -10,11 +10,10 @@ import type { Graph, Node } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Tensor } from "../plain/tensor.js";
-import { Dealer } from "./dealer.js";
 import type { MeterRow } from "./meter.js";
-import type { Party } from "./party.js";
+import { withProvider } from "./party.js";
 import { runParty, type PartyRunOptions } from "./run.js";
-import { connect, fingerprint, handshake, makeTcpParty, type Listener } from "./tcp.js";
+import { connect, fingerprint, handshake, makeTcpEndpoint, type Listener } from "./tcp.js";
 
 const FORMAT = "pq-program/1";
 
@@ -63,16 +62,17 @@ export async function serveOne(
 ): Promise<RemoteResult> {
   const t = await listener.accept();
   const seed = randomBytes(16).toString("hex");
-  const p = makeTcpParty("server", t, seed, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
+  const e = makeTcpEndpoint("server", t, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
   try {
-    p.meter.setLayer("setup");
+    e.meter.setLayer("setup");
     const program = encode(g, ranges, seed);
-    await p.meter.scope("program", async () => p.ch.send(program));
-    await handshake(p.ch, fingerprint(new TextDecoder().decode(program)));
+    await e.meter.scope("program", async () => e.ch.send(program));
+    await handshake(e.ch, fingerprint(new TextDecoder().decode(program)));
+    const p = await withProvider(e, { kind: "dealer", seed });
     await runParty(p, g, ranges, undefined, opts);
     return { meter: p.meter.report(), graph: g };
   } finally {
-    p.ch.close();
+    e.ch.close();
   }
 }
 
@@ -82,18 +82,18 @@ export async function connectAndRun(
 ): Promise<RemoteResult> {
   const t = await connect(host, port);
   // The seed arrives with the program; the dealer is created once it is known.
-  let party: Party = makeTcpParty("client", t, "pending", opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
+  const e = makeTcpEndpoint("client", t, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
   try {
-    party.ch.where = "setup (program)";
-    party.meter.setLayer("setup");
-    const bytes = await party.meter.scope("program", () => party.ch.recv());
+    e.ch.where = "setup (program)";
+    e.meter.setLayer("setup");
+    const bytes = await e.meter.scope("program", () => e.ch.recv());
     const { graph, ranges, seed } = decode(bytes);
     const inputs = inputsFor(graph);
-    party = { ...party, corr: new Dealer(seed, "client", party.meter) };
-    await handshake(party.ch, fingerprint(new TextDecoder().decode(bytes)));
+    await handshake(e.ch, fingerprint(new TextDecoder().decode(bytes)));
+    const party = await withProvider(e, { kind: "dealer", seed });
     const outputs = await runParty(party, graph, ranges, inputs, opts);
     return { outputs: outputs!, meter: party.meter.report(), graph };
   } finally {
-    party.ch.close();
+    e.ch.close();
   }
 }

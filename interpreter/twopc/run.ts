@@ -10,20 +10,21 @@ import type { Interval } from "../../compiler/ops.js";
 import { elemAttr, intAttr, matrixAttr, mulcConstants } from "../../compiler/ops.js";
 import { oddInverse, scaleShift } from "../../compiler/types.js";
 import { evalNode } from "../plain/run.js";
-import { conv2d, linear, batchnorm, avgpool, gavgpool } from "../plain/kernels/layers.js";
+import { avgpool, gavgpool } from "../plain/kernels/layers.js";
 import { concat } from "../plain/kernels/shape.js";
-import { winoInput, winoOutput, winoProducts } from "../plain/kernels/winoconv.js";
+import { winoInput, winoOutput } from "../plain/kernels/winoconv.js";
 import { tileOf, winoGeometry } from "../../compiler/winoconv.js";
 import { linmap, mulc, sum } from "../plain/kernels/arith.js";
 import { convert } from "../plain/kernels/common.js";
 import { toBigints, type Tensor } from "../plain/tensor.js";
 import type { Party } from "./party.js";
-import { add, bilinearMod, bitsOfShare, inRing, mulScalar, shareOfBits, sub, zeroShare, type Share } from "./ring.js";
+import { add, bitsOfShare, inRing, mulScalar, shareOfBits, sub, zeroShare, type Share } from "./ring.js";
 import { reveal } from "../protocols/open.js";
 import { mul } from "../protocols/mul.js";
 import { msb } from "../protocols/msb.js";
 import { b2a } from "../protocols/b2a.js";
 import { serverLinear } from "../protocols/linear.js";
+import { applyMap, type LinearMap, type LinearOp } from "./linear-map.js";
 import { drelu } from "../protocols/drelu.js";
 import { select } from "../protocols/select.js";
 import { clamp } from "../protocols/clamp.js";
@@ -155,39 +156,21 @@ class Ctx {
       case "const":
         throw new Error(`internal: a ${node.op} is never shared`);
       case "conv2d":
-      case "linear": {
-        const f = node.op === "conv2d"
-          ? ((a) => (W: Tensor, X: Tensor, o: { bits: number; signed: boolean }) => conv2d(X, W, undefined, a, o))(
-            { stride: intAttr(node.attrs, "stride"), pad: intAttr(node.attrs, "pad"), groups: intAttr(node.attrs, "groups") })
-          : (W: Tensor, X: Tensor, o: { bits: number; signed: boolean }) => linear(X, W, undefined, o);
-        const y = await this.weighted(node, (W, X) => bilinearMod(f, W, X, N));
-        return this.addBias(node, y, 2);
-      }
+        return this.addBias(node, await this.weighted(node, { op: "conv2d", stride: intAttr(node.attrs, "stride"), pad: intAttr(node.attrs, "pad"), groups: intAttr(node.attrs, "groups") }), 2);
+      case "linear":
+        return this.addBias(node, await this.weighted(node, { op: "linear" }), 2);
       case "winoconv": {
         const g = winoGeometry(tileOf(intAttr(node.attrs, "tile"))!, this.type(x).shape, this.type(node.inputs[1]!).shape[1]!, intAttr(node.attrs, "pad"));
         const k = matrixAttr(node.attrs, "k");
         // Local: x into the result's ring, the input transform; one product for every tile
         // position at once (serverLinear: one round); local: factors, output transform.
         const V = winoInput(await this.lifted(x, N), g, out);
-        const u = node.inputs[1]!;
-        const ut = this.type(u);
-        const f = (U: Tensor, X: Tensor) => bilinearMod(winoProducts, U, X, N);
-        let M: Share;
-        if (ut.vis === "public") M = f(inRing(this.plain(u)!, N), V);
-        else {
-          const W = this.p.role === "server" ? inRing(this.plain(u)!, N) : undefined;
-          const clientOnly = this.vals[x]!.kind !== "shared" && this.type(x).vis === "client";
-          M = await serverLinear(this.p, f, W, ut.shape, V, [g.t.alpha * g.t.alpha, g.O, g.th, g.tw], clientOnly);
-        }
+        const map: LinearMap = { op: "winoconv", geometry: g, w: this.type(node.inputs[1]!).shape, x: V.shape, y: [g.t.alpha * g.t.alpha, g.O, g.th, g.tw] };
+        const M = await this.product(node, map, V, this.vals[x]!.kind !== "shared" && this.type(x).vis === "client");
         return this.addBias(node, winoOutput(M, g, k, out), 2);
       }
-      case "batchnorm": {
-        const c = this.type(x).shape[0] ?? 1;
-        const zeroA = zeroShare(N, [c]);
-        const f = (M: Tensor, X: Tensor, o: { bits: number; signed: boolean }) => batchnorm(X, M, zeroA, o);
-        const y = await this.weighted(node, (M, X) => bilinearMod(f, M, X, N));
-        return this.addBias(node, y, 2);
-      }
+      case "batchnorm":
+        return this.addBias(node, await this.weighted(node, { op: "scale" }), 2);
       case "relu":
         // Signed ReLU is written in .pq (std/protocols: drelu then select) and inlined by the
         // compiler; what reaches the backend is the identity on unsigned values.
@@ -289,19 +272,24 @@ class Ctx {
     return inRing({ shape, bits: s.bits, signed: true, data: s.data instanceof Float64Array ? new Float64Array(n).fill(Number(v)) : new BigInt64Array(n).fill(v) }, s.bits);
   }
 
-  /** A layer whose operand 1 is a known weight: local if public, the linear protocol if the server's. */
-  private async weighted(node: Node, f: (W: Share, X: Share) => Share): Promise<Share> {
-    const N = node.type.bits;
+  /** A layer whose operand 0 is the activation and operand 1 a known weight, lifted into the node's ring. */
+  private async weighted(node: Node, op: LinearOp): Promise<Share> {
     const x = node.inputs[0]!;
+    const X = await this.lifted(x, node.type.bits);
+    const map = { ...op, w: this.type(node.inputs[1]!).shape, x: X.shape, y: node.type.shape } as LinearMap;
+    return this.product(node, map, X, this.vals[x]!.kind !== "shared" && this.type(x).vis === "client");
+  }
+
+  /**
+   * The map applied to the weight (operand 1) and X: local if the weight is public, the
+   * server-weight product otherwise (`clientOnly` when X is the client's plaintext).
+   */
+  private product(node: Node, map: LinearMap, X: Share, clientOnly: boolean): Promise<Share> {
+    const N = node.type.bits;
     const w = node.inputs[1]!;
-    const wt = this.type(w);
-    const X = await this.lifted(x, N);
-    if (wt.vis === "public") {
-      return f(inRing(this.plain(w)!, N), X);
-    }
+    if (this.type(w).vis === "public") return Promise.resolve(applyMap(map, inRing(this.plain(w)!, N), X, N));
     const W = this.p.role === "server" ? inRing(this.plain(w)!, N) : undefined;
-    const clientOnly = this.vals[x]!.kind !== "shared" && this.type(x).vis === "client";
-    return serverLinear(this.p, f, W, wt.shape, X, node.type.shape, clientOnly);
+    return serverLinear(this.p, map, W, X, clientOnly);
   }
 
   /** Add operand `j` (a bias or offset known to one party) to the owner's share. */

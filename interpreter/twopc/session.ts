@@ -1,5 +1,5 @@
-// A whole two-party run with both parties in this process (in-memory channel, dealer
-// correlations): what `pq run --backend 2pc`, the REPL, tests and benchmarks use.
+// A whole two-party run with both parties in this process (in-memory channel, the named
+// provider): what `pq run --backend 2pc`, the REPL, tests and benchmarks use.
 import { performance } from "node:perf_hooks";
 import type { Graph, Node } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
@@ -7,6 +7,7 @@ import type { Tensor } from "../plain/tensor.js";
 import { runBoth } from "./local.js";
 import type { MeterRow } from "./meter.js";
 import { runParty } from "./run.js";
+import type { ProviderSpec } from "../providers/provider.js";
 
 export interface TwoPartyResult {
   outputs: Tensor[];
@@ -18,7 +19,8 @@ export interface TwoPartyResult {
 }
 
 export interface TwoPartyOptions {
-  seed?: string;
+  /** The correlations' provider (local.ts defaultProvider when absent). */
+  provider?: ProviderSpec;
   timeoutMs?: number;
   onLayer?: (path: string, node: Node) => void;
 }
@@ -38,8 +40,7 @@ export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs:
   const r = await runBoth(
     (p) => runParty(p, g, ranges, inputs, { onNode }),
     (p) => runParty(p, g, ranges, undefined),
-    opts.seed ?? "pq-default-seed",
-    opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {},
+    { ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) },
   );
   const end = performance.now();
   if (current !== "") layerMs.set(current, (layerMs.get(current) ?? 0) + end - since);

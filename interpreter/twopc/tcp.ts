@@ -12,7 +12,8 @@ import { createHash } from "node:crypto";
 import net from "node:net";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import { TransportClosed, type Channel, type ChannelOptions, type Role, type Transport } from "./channel.js";
-import { makeParty, type Party } from "./party.js";
+import { makeEndpoint } from "./party.js";
+import type { Endpoint } from "../providers/provider.js";
 
 /** Frames above this are refused: no pq message comes near it, so the stream is corrupt. */
 export const MAX_FRAME_BYTES = 1 << 30;
@@ -292,11 +293,11 @@ function attemptConnect(host: string, port: number, timeoutMs: number): Promise<
 
 // ---------------------------------------------------------------- parties
 
-/** A Party over TCP, like `makeParty` in local.ts, with the transport naming it in diagnostics. */
-export function makeTcpParty(role: Role, transport: TcpTransport, seed: string, opts: ChannelOptions = {}): Party {
-  const p = makeParty(role, transport, seed, opts);
-  transport.attach(p.ch);
-  return p;
+/** An endpoint over TCP, like `makeEndpoint` in party.ts, with the transport naming it in diagnostics. */
+export function makeTcpEndpoint(role: Role, transport: TcpTransport, opts: ChannelOptions = {}): Endpoint {
+  const e = makeEndpoint(role, transport, opts);
+  transport.attach(e.ch);
+  return e;
 }
 
 // ---------------------------------------------------------------- handshake

@@ -36,8 +36,7 @@
 import type { Role } from "../../interpreter/twopc/channel.js";
 import { HEADER_BYTES } from "../../interpreter/twopc/channel.js";
 import { getRing, unpackBits, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
-import type { Source } from "./enumerated.js";
-import { Sampler } from "./enumerated.js";
+import { Sampler, type Source } from "../../interpreter/providers/enumerated.js";
 import { runPair, type PairRun } from "./harness.js";
 import type { Draw, Outcome, Proto } from "./engine.js";
 

@@ -31,7 +31,8 @@
 //                 reveal), P's view equals a simulator's output computed from P's own input
 //                 and what P is entitled to learn.
 import type { Party } from "../../interpreter/twopc/party.js";
-import { Odometer, Sampler, type Source } from "./enumerated.js";
+import { Odometer } from "./enumerated.js";
+import { Sampler, type Source } from "../../interpreter/providers/enumerated.js";
 import { runPair, type View } from "./harness.js";
 import type { Layout } from "./algebraic.js";
 

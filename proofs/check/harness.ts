@@ -1,5 +1,5 @@
 // The enumerating harness: both parties of a protocol in one process, over the real framed
-// `Channel` on an in-memory transport, with `EnumCorrelations` in place of the dealer.
+// `Channel` on an in-memory transport, with the enumerated provider in place of the dealer.
 // Each party's *view* is recorded as it happens: every correlation it is handed (text) and
 // every frame it receives (hex, header included — the header is a public function of the
 // message count and lengths). Every frame sent is also tagged with the sender's primitive
@@ -7,7 +7,8 @@
 import { Channel, TransportClosed, type Role, type Transport } from "../../interpreter/twopc/channel.js";
 import { Meter } from "../../interpreter/twopc/meter.js";
 import type { Party } from "../../interpreter/twopc/party.js";
-import { CorrelationStore, EnumCorrelations, type Source } from "./enumerated.js";
+import { CorrelationStore, type Source } from "../../interpreter/providers/enumerated.js";
+import { openProvider } from "../../interpreter/providers/provider.js";
 
 export interface View {
   /** Correlations and received frames, in the order the party met them. */
@@ -74,9 +75,10 @@ export interface PairRun<C, S> {
   store: CorrelationStore;
 }
 
-function party(role: Role, meter: Meter, t: Transport, store: CorrelationStore, view: View | undefined): Party {
+async function party(role: Role, meter: Meter, t: Transport, store: CorrelationStore, view: View | undefined): Promise<Party> {
   const ch = new Channel(t, meter, role, { timeoutMs: 10_000 });
-  return { role, meter, ch, corr: new EnumCorrelations(role, store, view?.events) };
+  const log = view ? { [role]: view.events } : undefined;
+  return { role, meter, ch, corr: await openProvider({ kind: "enumerated", store, ...(log ? { log } : {}) }, { role, ch, meter }) };
 }
 
 /**
@@ -96,8 +98,8 @@ export async function runPair<C, S>(
   const b = new Recording(vs, ms, record);
   a.peer = b;
   b.peer = a;
-  const pc = party("client", mc, a, store, record ? vc : undefined);
-  const ps = party("server", ms, b, store, record ? vs : undefined);
+  const pc = await party("client", mc, a, store, record ? vc : undefined);
+  const ps = await party("server", ms, b, store, record ? vs : undefined);
   const guard = <T>(q: Promise<T>, p: Party) => q.catch((e: unknown) => {
     p.ch.close();
     throw e;

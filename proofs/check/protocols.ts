@@ -1,9 +1,8 @@
 // Every protocol of interpreter/protocols/ as a `Proto` for the engine: its input draws, the
 // code each party runs (the protocol itself, unchanged), reconstruction, and the
 // specification of docs/LANGUAGE.md (spec.ts). Factories take the public parameters.
-import { bilinearMod, getRing, packRing, zeroShare, type Share } from "../../interpreter/twopc/ring.js";
+import { getRing, packRing, zeroShare, type Share } from "../../interpreter/twopc/ring.js";
 import { HEADER_BYTES } from "../../interpreter/twopc/channel.js";
-import { linear as plainLinear } from "../../interpreter/plain/kernels/layers.js";
 import { open, reveal } from "../../interpreter/protocols/open.js";
 import { mul } from "../../interpreter/protocols/mul.js";
 import { and } from "../../interpreter/protocols/and.js";
@@ -130,12 +129,11 @@ export function selectProto(N: number, zeroY = false): Proto<Share> {
 }
 
 /**
- * The linear layer y = W·x with server weights W [o, k] and shared x [k], f the runtime's
- * (bilinearMod of the plaintext `linear` kernel). `clientOnly`: x is the client's plaintext.
- * Cases are not batched (f is one matrix product): n must be 1.
+ * The linear layer y = W·x with server weights W [o, k] and shared x [k] (the runtime's
+ * `linear` map). `clientOnly`: x is the client's plaintext.
+ * Cases are not batched (the map is one matrix product): n must be 1.
  */
 export function linearProto(N: number, o: number, k: number, clientOnly = false): Proto<Share> {
-  const f = (W: Share, X: Share): Share => bilinearMod((w, x, out) => plainLinear(x, w, undefined, out), W, X, N);
   const ws: Draw[] = [];
   for (let j = 0; j < o * k; j++) ws.push(sv(`W${j}`, N));
   const xs: Draw[] = [];
@@ -147,7 +145,7 @@ export function linearProto(N: number, o: number, k: number, clientOnly = false)
       const client = p.role === "client";
       const w = client ? undefined : share(N, own.slice(0, o * k).map((v) => v[0]!), [o, k]);
       const xv = client ? own.map((v) => v[0]!) : clientOnly ? new Array<bigint>(k).fill(0n) : own.slice(o * k).map((v) => v[0]!);
-      return serverLinear(p, f, w, [o, k], share(N, xv, [k]), [o], clientOnly);
+      return serverLinear(p, { op: "linear", w: [o, k], x: [k], y: [o] }, w, share(N, xv, [k]), clientOnly);
     },
     output: (c, s) => Array.from({ length: o }, (_, i) => ringOut(c, s, i)).join(","),
     spec: (d) => {

@@ -1,7 +1,7 @@
 // Small helpers for building experiments: shares drawn from a Source, reconstruction,
 // readings of ring elements, and text forms for views and counterexamples.
 import { constShare, getRing, type Share } from "../../interpreter/twopc/ring.js";
-import type { Source } from "./enumerated.js";
+import type { Source } from "../../interpreter/providers/enumerated.js";
 
 /** n unsigned N-bit values from the source. */
 export function drawVec(src: Source, bits: number, n: number): bigint[] {

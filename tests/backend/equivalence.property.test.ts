@@ -19,7 +19,7 @@ describe("two-party = plaintext", () => {
         const g = r.program.graph;
         const inputs = new Map([["x", tensorFromBigints(net.input.shape, net.input.bits, net.input.signed, x)]]);
         const plain = runPlain(g, inputs).outputs.map(toBigints);
-        const two = await runTwoParty(g, r.program.ranges, inputs, { seed: String(net.seed), timeoutMs: 20_000 });
+        const two = await runTwoParty(g, r.program.ranges, inputs, { timeoutMs: 20_000 });
         expect(two.outputs.map(toBigints)).toEqual(plain);
       }),
       { numRuns: 100, verbose: 1 },

@@ -51,7 +51,7 @@ describe("relu from std/protocols", () => {
       const r = compileFile(model(bits, xs.length));
       expect(r.diagnostics).toEqual([]);
       const x = tensorFromBigints([xs.length], bits, true, xs);
-      const out = await runTwoParty(r.program!.graph, r.program!.ranges, new Map([["x", x]]), { seed: `relu${bits}` });
+      const out = await runTwoParty(r.program!.graph, r.program!.ranges, new Map([["x", x]]));
       expect(toBigints(out.outputs[0]!)).toEqual(xs.map((v) => (v > 0n ? v : 0n)));
       const reluRows = out.client.filter((row) => row.primitive.startsWith("relu/"));
       expect(totals(reluRows).sent).toBeGreaterThan(0);

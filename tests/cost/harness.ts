@@ -23,7 +23,7 @@ const dev = (m: number, f: number): number => (f === 0 ? (m === 0 ? 0 : Infinity
 
 export async function measureAgainstForecast(program: Program, inputs: Map<string, Tensor>, seed = "cost"): Promise<Comparison> {
   const f = forecast(program, "dealer");
-  const run = await runTwoParty(program.graph, program.ranges, inputs, { seed, timeoutMs: 120_000 });
+  const run = await runTwoParty(program.graph, program.ranges, inputs, { provider: { kind: "dealer", seed }, timeoutMs: 120_000 });
   const report = buildReport(program.graph, run);
   const figures = agreement(f.rows, report);
 

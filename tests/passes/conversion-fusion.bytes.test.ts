@@ -20,7 +20,7 @@ async function onlineBytes(p: Program, inputPath: string): Promise<number> {
   const inp = p.graph.nodes.find((n) => n.op === "input")!;
   const inputs = new Map([[inp.attrs.name as string, loadInput(inputPath, inp.attrs.name as string, inp.type)]]);
   const want = runPlain(p.graph, inputs).outputs.map(toBigints);
-  const r = await runTwoParty(p.graph, p.ranges, inputs, { seed: "pass-bytes" });
+  const r = await runTwoParty(p.graph, p.ranges, inputs, { provider: { kind: "dealer", seed: "pass-bytes" } });
   expect(r.outputs.map(toBigints)).toEqual(want);
   return totals(r.client, "online").sent + totals(r.server, "online").sent;
 }

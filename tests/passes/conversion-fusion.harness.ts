@@ -78,7 +78,7 @@ export function plainOutputs(p: Program, inputs: Map<string, Tensor>): bigint[][
   return runPlain(p.graph, inputs).outputs.map(toBigints);
 }
 
-export async function twoPartyOutputs(p: Program, inputs: Map<string, Tensor>, seed: string): Promise<bigint[][]> {
-  const r = await runTwoParty(p.graph, p.ranges, inputs, { seed, timeoutMs: 30_000 });
+export async function twoPartyOutputs(p: Program, inputs: Map<string, Tensor>): Promise<bigint[][]> {
+  const r = await runTwoParty(p.graph, p.ranges, inputs, { timeoutMs: 30_000 });
   return r.outputs.map(toBigints);
 }

@@ -83,7 +83,7 @@ describe("winograd-quant delivers a result coarser where its requantization can 
     const ins = inputsFor(p, sweep);
     const err = maxError(outputs(result.program, ins)[0]!, outputs(p, ins)[0]!);
     expect(err).toBeLessThanOrEqual(layers[0]!.bound! / 64 + 1);
-    const two = await runTwoParty(result.program.graph, result.program.ranges, ins, { seed: "coarse" });
+    const two = await runTwoParty(result.program.graph, result.program.ranges, ins);
     expect(two.outputs.map(toBigints)).toEqual(outputs(result.program, ins));
   });
 });
@@ -144,7 +144,7 @@ describe("winograd-quant: two-party == plaintext after the rewrite", () => {
       fc.asyncProperty(withInputs, fc.boolean(), async ({ c, xs }, fold) => {
         const after = winogradQuantize(compile0(c), { force: true, fold }).result.program;
         const ins = inputOf(c, xs);
-        const two = await runTwoParty(after.graph, after.ranges, ins, { seed: `wq-${c.seed}` });
+        const two = await runTwoParty(after.graph, after.ranges, ins);
         expect(two.outputs.map(toBigints)).toEqual(outputs(after, ins));
       }),
       { numRuns: 20 },
@@ -160,7 +160,7 @@ describe("winograd-quant: two-party == plaintext after the rewrite", () => {
         if (!result.applied) return;
         const name = before.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
         const named = new Map([[name, tensorFromBigints(net.input.shape, net.input.bits, net.input.signed, xs)]]);
-        const two = await runTwoParty(result.program.graph, result.program.ranges, named, { seed: "wq-net" });
+        const two = await runTwoParty(result.program.graph, result.program.ranges, named);
         expect(two.outputs.map(toBigints)).toEqual(outputs(result.program, named));
       }),
       // about one generated network in ten has a 3×3 stride-1 ungrouped conv
@@ -216,7 +216,7 @@ describe("winograd-quant: mixed precision under a budget", () => {
     const ins = inputsFor(p, sweep);
     const err = maxError(outputs(wide.result.program, ins)[0]!, outputs(p, ins)[0]!);
     expect(err).toBeLessThanOrEqual(after.bound! / 2 ** 12 + 1); // through the requant to u6 at 2^-4 from 2^-16
-    const two = await runTwoParty(wide.result.program.graph, wide.result.program.ranges, ins, { seed: "budget" });
+    const two = await runTwoParty(wide.result.program.graph, wide.result.program.ranges, ins);
     expect(two.outputs.map(toBigints)).toEqual(outputs(wide.result.program, ins));
   });
 });
@@ -229,7 +229,7 @@ describe("pipeline eqo on random generated networks (ot-iknp target)", () => {
         const { program } = runPipeline(before, "eqo", { target: "ot-iknp", verify: true });
         const name = before.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
         const named = new Map([[name, tensorFromBigints(net.input.shape, net.input.bits, net.input.signed, xs)]]);
-        const two = await runTwoParty(program.graph, program.ranges, named, { seed: "eqo-net" });
+        const two = await runTwoParty(program.graph, program.ranges, named);
         expect(two.outputs.map(toBigints)).toEqual(outputs(program, named));
       }),
       { numRuns: 60 },
@@ -248,7 +248,7 @@ describe("pipeline eqo on ResNet-20 (every 3×3 convolution a coarsened winoconv
     const graph = { ...g, outputs: [...g.outputs, { node: logits.id, to: "client" as const }] };
     const x = p.graph.nodes.find((n) => n.op === "input")!;
     const ins = new Map([[x.attrs.name as string, loadInput(join(HERE, "..", "..", "examples", "cifar", "input.json"), x.attrs.name as string, x.type)]]);
-    const two = await runTwoParty(graph, program.ranges, ins, { seed: "eqo-r20" });
+    const two = await runTwoParty(graph, program.ranges, ins);
     const plain = runPlain(graph, ins).outputs.map(toBigints);
     expect(two.outputs.map(toBigints)).toEqual(plain);
   }, 120_000);

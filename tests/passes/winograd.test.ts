@@ -95,7 +95,7 @@ describe(`winograd ${tile} exactness on random 3×3 stride-1 layers`, () => {
         const before = compile0(c);
         const after = forced.run(before).program;
         const ins = new Map([["x", tensorFromBigints([c.C, c.H, c.W], c.xBits, c.xSigned, xs)]]);
-        const two = await runTwoParty(after.graph, after.ranges, ins, { seed: `wino-${c.seed}` });
+        const two = await runTwoParty(after.graph, after.ranges, ins);
         expect(two.outputs.map(toBigints)).toEqual(outputs(before, ins));
       }),
       { numRuns: 24 },
@@ -132,7 +132,7 @@ describe("headroom through Winograd's exact division (truncreduce after a winoco
         if (tr && old && tr.type.bits > old.type.bits) widenedThrough++;
         const ins = new Map([["x", tensorFromBigints([c.C, c.H, c.W], c.xBits, c.xSigned, xs)]]);
         expect(outputs(r.program, ins)).toEqual(outputs(before, ins));
-        const two = await runTwoParty(r.program.graph, r.program.ranges, ins, { seed: `hw-${c.seed}` });
+        const two = await runTwoParty(r.program.graph, r.program.ranges, ins);
         expect(two.outputs.map(toBigints)).toEqual(outputs(before, ins));
       }),
       { numRuns: 30 },

@@ -26,7 +26,7 @@ const ringOut = (c: Share, s: Share, i: number) => `${c.bits}:${BigInt.asUintN(c
 
 /** Beaver multiplication without the public e·f term: wrong whenever e·f ≠ 0. */
 async function mulWithoutEF(p: Party, x: Share, y: Share): Promise<Share> {
-  const { a, b, c } = p.corr.triples(x.bits, x.shape);
+  const { a, b, c } = await p.corr.triples(x.bits, x.shape);
   const e0 = sub(x, a);
   const f0 = sub(y, b);
   const theirs = await exchange(p, new Uint8Array([...packRing(e0), ...packRing(f0)]));

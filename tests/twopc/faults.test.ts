@@ -6,11 +6,9 @@ import net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PqError, type Code } from "../../grammar/diagnostics.js";
 import { Channel, HEADER_BYTES, memoryPair, type Role, type Transport } from "../../interpreter/twopc/channel.js";
-import { Dealer } from "../../interpreter/twopc/dealer.js";
-import { Meter } from "../../interpreter/twopc/meter.js";
-import type { Party } from "../../interpreter/twopc/party.js";
+import { makeEndpoint, withProvider, type Party } from "../../interpreter/twopc/party.js";
 import { ringFromBytes, type Share } from "../../interpreter/twopc/ring.js";
-import { connect, fingerprint, handshake, listen, makeTcpParty, TcpTransport } from "../../interpreter/twopc/tcp.js";
+import { connect, fingerprint, handshake, listen, makeTcpEndpoint, TcpTransport } from "../../interpreter/twopc/tcp.js";
 import { open } from "../../interpreter/protocols/open.js";
 import { mul } from "../../interpreter/protocols/mul.js";
 
@@ -62,12 +60,10 @@ const transports: Record<"memory" | "tcp", () => Promise<Pair>> = {
   },
 };
 
-function party(role: Role, t: Transport): Party {
-  const meter = new Meter();
-  const ch = new Channel(t, meter, role, { timeoutMs: TIMEOUT_MS });
+async function party(role: Role, t: Transport): Promise<Party> {
   // The TCP transport raises its own PQ5004 for a corrupt stream: let it name party and step.
-  if (t instanceof TcpTransport) t.attach(ch);
-  return { role, meter, ch, corr: new Dealer("faults", role, meter) };
+  const e = t instanceof TcpTransport ? makeTcpEndpoint(role, t, { timeoutMs: TIMEOUT_MS }) : makeEndpoint(role, t, { timeoutMs: TIMEOUT_MS });
+  return withProvider(e, { kind: "dealer", seed: "faults" });
 }
 
 function share(bits: number, n: number, seed: number): Share {
@@ -112,8 +108,8 @@ for (const [kind, makePair] of Object.entries(transports)) {
       it(`(a) the ${leaver} leaves mid-protocol: the other side gets PQ5002 naming itself and the step`, async () => {
         const pair = await makePair();
         try {
-          const pc = party("client", pair.client);
-          const ps = party("server", pair.server);
+          const pc = await party("client", pair.client);
+          const ps = await party("server", pair.server);
           const [stayer, goer] = leaver === "server" ? [pc, ps] : [ps, pc];
           const x = share(16, 8, stayer === pc ? 1 : 2);
           const y = share(16, 8, 3);
@@ -137,8 +133,8 @@ for (const [kind, makePair] of Object.entries(transports)) {
     it("(b) the peer stalls: PQ5003 after the configured timeout, no hang", async () => {
       const pair = await makePair();
       try {
-        const pc = party("client", pair.client);
-        party("server", pair.server); // present, connected, silent
+        const pc = await party("client", pair.client);
+        await party("server", pair.server); // present, connected, silent
         pc.ch.where = WHERE;
         const t0 = performance.now();
         const e = pqError(await settle(mul(pc, share(32, 4, 1), share(32, 4, 2))));
@@ -162,7 +158,7 @@ for (const [kind, makePair] of Object.entries(transports)) {
       it(`(c) the peer sends ${what}: PQ5004`, async () => {
         const pair = await makePair();
         try {
-          const pc = party("client", pair.client);
+          const pc = await party("client", pair.client);
           pc.ch.where = WHERE;
           // open of 8 × 8-bit elements expects an 8-byte payload in message 0.
           const pending = settle(open(pc, share(8, 8, 1)));
@@ -178,8 +174,8 @@ for (const [kind, makePair] of Object.entries(transports)) {
     it("(d) different programs: PQ5005 on both sides; the same program passes", async () => {
       const pair = await makePair();
       try {
-        const pc = party("client", pair.client);
-        const ps = party("server", pair.server);
+        const pc = await party("client", pair.client);
+        const ps = await party("server", pair.server);
         // Matching fingerprints pass, and the channel goes on working.
         const fp = fingerprint("def main(x: i8[4]) -> i8[4] = x");
         await Promise.all([handshake(pc.ch, fp), handshake(ps.ch, fp)]);
@@ -197,8 +193,8 @@ for (const [kind, makePair] of Object.entries(transports)) {
     it("(d) two parties in the same role: PQ5005 on both sides", async () => {
       const pair = await makePair();
       try {
-        const a = party("client", pair.client);
-        const b = party("client", pair.server);
+        const a = await party("client", pair.client);
+        const b = await party("client", pair.server);
         const [x, y] = await Promise.all([settle(handshake(a.ch, "same")), settle(handshake(b.ch, "same"))]);
         expectDiag(pqError(x), "PQ5005", "both parties are the client");
         expectDiag(pqError(y), "PQ5005", "both parties are the client");
@@ -210,7 +206,7 @@ for (const [kind, makePair] of Object.entries(transports)) {
     it("a peer that leaves during the handshake: PQ5002 during handshake", async () => {
       const pair = await makePair();
       try {
-        const pc = party("client", pair.client);
+        const pc = await party("client", pair.client);
         const pending = settle(handshake(pc.ch, "fp"));
         pair.server.close();
         expectDiag(pqError(await pending), "PQ5002", "client", "handshake");
@@ -231,7 +227,7 @@ describe("faults of the TCP stream itself", () => {
       const raw = net.connect({ host: "127.0.0.1", port: l.port });
       raw.on("error", () => undefined);
       const t = await l.accept(2_000);
-      const ps = makeTcpParty("server", t, "faults", { timeoutMs: TIMEOUT_MS });
+      const ps = await party("server", t);
       return { ps, raw, close: () => (ps.ch.close(), raw.destroy()) };
     } finally {
       l.close();

@@ -5,11 +5,9 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Channel, memoryPair, TransportClosed, type Role, type Transport } from "../../interpreter/twopc/channel.js";
-import { Dealer } from "../../interpreter/twopc/dealer.js";
-import { Meter } from "../../interpreter/twopc/meter.js";
-import type { Party } from "../../interpreter/twopc/party.js";
+import { makeEndpoint, withProvider, type Party } from "../../interpreter/twopc/party.js";
 import { add, getRing, ringFromBytes, sub, type Share } from "../../interpreter/twopc/ring.js";
-import { connect, listen, TcpTransport, type Listener } from "../../interpreter/twopc/tcp.js";
+import { connect, listen, makeTcpEndpoint, TcpTransport, type Listener } from "../../interpreter/twopc/tcp.js";
 import { open } from "../../interpreter/protocols/open.js";
 import { mul } from "../../interpreter/protocols/mul.js";
 
@@ -45,16 +43,15 @@ async function tcpPair(): Promise<[TcpTransport, TcpTransport]> {
   }
 }
 
-function party(role: Role, t: Transport, seed: string): Party {
-  const meter = new Meter();
-  const ch = new Channel(t, meter, role, { timeoutMs: 10_000 });
-  if (t instanceof TcpTransport) t.attach(ch);
-  return { role, meter, ch, corr: new Dealer(seed, role, meter) };
+async function party(role: Role, t: Transport, seed: string): Promise<Party> {
+  // The TCP transport raises its own PQ5004 for a corrupt stream: let it name party and step.
+  const e = t instanceof TcpTransport ? makeTcpEndpoint(role, t, { timeoutMs: 10_000 }) : makeEndpoint(role, t, { timeoutMs: 10_000 });
+  return withProvider(e, { kind: "dealer", seed: seed });
 }
 
 async function both<T>(pair: [Transport, Transport], seed: string, f: (p: Party, i: 0 | 1) => Promise<T>): Promise<{ out: [T, T]; parties: [Party, Party] }> {
-  const pc = party("client", pair[0], seed);
-  const ps = party("server", pair[1], seed);
+  const pc = await party("client", pair[0], seed);
+  const ps = await party("server", pair[1], seed);
   try {
     const out = await Promise.all([f(pc, 0), f(ps, 1)]);
     return { out, parties: [pc, ps] };

@@ -1,5 +1,5 @@
-// Correlated randomness. The `Correlations` interface is what protocols ask for; the
-// `dealer` provider implements it as a trusted third party would (CrypTen's TTP): every
+// The `dealer` provider (provider.ts) implements `Correlations` as a trusted third party
+// would (CrypTen's TTP): every
 // correlation is derived from a master seed with AES-128-CTR, the client's part from a
 // stream the dealer shares with the client, the server's part from one it shares with the
 // server, and the one value that fixes the correlation (e.g. c1 = a·b − c0) is *sent* by
@@ -11,25 +11,11 @@
 // not secure against a real adversary. The `ot` and `he` providers remove the third party.
 import { createCipheriv, createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { Role } from "./channel.js";
-import type { Meter } from "./meter.js";
-import { add, constShare, mulElem, ringFromBytes, sub, type Share } from "./ring.js";
-
-export interface Correlations {
-  readonly kind: "dealer";
-  /** Shares of a, b and c = a·b, element-wise in Z_{2^bits}. */
-  triples(bits: number, shape: number[]): { a: Share; b: Share; c: Share };
-  /**
-   * A bilinear triple for a product with a server-held operand: the server receives A
-   * (shape aShape) in the clear, the client B (shape bShape), and both shares of C = f(A, B).
-   * `mine` is A at the server and B at the client.
-   */
-  bilinear(bits: number, aShape: number[], bShape: number[], cShape: number[], f: (A: Share, B: Share) => Share): { mine: Share; c: Share };
-  /** XOR shares of AND triples (a, b, c = a ∧ b), one bit per byte. */
-  andTriples(n: number): { a: Uint8Array; b: Uint8Array; c: Uint8Array };
-  /** A random bit r shared twice: XOR shares and additive shares in Z_{2^bits} (for B2A). */
-  bitPairs(bits: number, n: number): { bool: Uint8Array; arith: Share };
-}
+import type { Role } from "../twopc/channel.js";
+import type { Meter } from "../twopc/meter.js";
+import { add, constShare, mulElem, ringFromBytes, sub, type Share } from "../twopc/ring.js";
+import { applyMap, type LinearMap } from "../twopc/linear-map.js";
+import type { Correlations } from "./provider.js";
 
 /** Bytes of a deterministic stream named by (seed, request counter, purpose). */
 function stream(seed: string, counter: number, purpose: string, bytes: number): Uint8Array {
@@ -45,14 +31,14 @@ export class Dealer implements Correlations {
   readonly kind = "dealer" as const;
   private counter = 0;
   /** Milliseconds spent generating correlations: the offline work, interleaved in this simulation. */
-  ms = 0;
+  offlineMs = 0;
 
-  private timed<T>(f: () => T): T {
+  private async timed<T>(f: () => T): Promise<T> {
     const t = performance.now();
     try {
       return f();
     } finally {
-      this.ms += performance.now() - t;
+      this.offlineMs += performance.now() - t;
     }
   }
 
@@ -60,8 +46,8 @@ export class Dealer implements Correlations {
     return this.timed(() => this.makeTriples(bits, shape));
   }
 
-  bilinear(bits: number, aShape: number[], bShape: number[], cShape: number[], f: (A: Share, B: Share) => Share) {
-    return this.timed(() => this.makeBilinear(bits, aShape, bShape, cShape, f));
+  bilinear(bits: number, map: LinearMap) {
+    return this.timed(() => this.makeBilinear(bits, map));
   }
 
   andTriples(n: number) {
@@ -96,13 +82,13 @@ export class Dealer implements Correlations {
     return { a: r("a1"), b: r("b1"), c: c1 };
   }
 
-  private makeBilinear(bits: number, aShape: number[], bShape: number[], cShape: number[], f: (A: Share, B: Share) => Share) {
+  private makeBilinear(bits: number, map: LinearMap) {
     const k = this.counter++;
-    const B = this.rand("B", bits, bShape, k);
-    if (this.role === "client") return { mine: B, c: this.rand("c0", bits, cShape, k) };
-    const A = this.rand("A", bits, aShape, k);
-    const C = f(A, B);
-    const c1 = sub(C, this.rand("c0", bits, cShape, k));
+    const B = this.rand("B", bits, map.x, k);
+    if (this.role === "client") return { mine: B, c: this.rand("c0", bits, map.y, k) };
+    const A = this.rand("A", bits, map.w, k);
+    const C = applyMap(map, A, B, bits);
+    const c1 = sub(C, this.rand("c0", bits, map.y, k));
     this.meter.onDealer(ringBytes(bits, c1.data.length));
     return { mine: A, c: c1 };
   }
