@@ -1,0 +1,175 @@
+// IKNP OT extension, κ = 128, semi-honest (Ishai–Kilian–Nissim–Petrank, CRYPTO 2003, §3;
+// the correlated-OT form of Asharov–Lindell–Schneider–Zohner, CCS 2013, §5). Sans-IO: the
+// receiver's `extend` returns the one message, the sender's `extend` consumes it.
+// Wire: receiver → sender `iknpMsgBytes(n)` = 8 + 128·⌈n/8⌉ bytes (the u columns, 128 bits
+// per OT, plus an 8-byte header holding the batch's first OT index, so a replayed, reordered
+// or foreign batch is rejected instead of silently decorrelating). Nothing sender → receiver.
+// Result: the receiver holds t_j, the sender q_j = t_j ⊕ c_j·Δ with Δ = s its base-OT choices.
+// The flavours (cot.ts, rot.ts, nchoose1.ts) hash these rows with the batch's tweaks.
+// Work is chunked in 2^16 OTs (PRG columns of 8 KiB, a 1 MiB row block: cache-sized, per the
+// spike); every base seed's AES-CTR stream continues across chunks and calls.
+import { Prg } from "./aes.js";
+import { transposeBits } from "./transpose.js";
+import { checkLength, malformed, misuse, type OtLabel } from "./wire.js";
+
+export const KAPPA = 128;
+/** OTs per internal chunk. A multiple of 32, so only a call's last chunk is ragged. */
+export const CHUNK = 1 << 16;
+const HEADER = 8;
+
+/** Bytes of the receiver's message for a batch of n OTs. */
+export function iknpMsgBytes(n: number): number {
+  return HEADER + (KAPPA / 8) * 8 * Math.ceil(n / 8);
+}
+
+/** The receiver's side of a batch: t_j = rows 16j..16j+15, tweak of OT j = first + j. */
+export interface ReceiverRows {
+  readonly n: number;
+  readonly first: number;
+  readonly domain: number;
+  readonly choices: Uint8Array;
+  readonly t: Uint8Array;
+}
+
+/** The sender's side of a batch: q_j = t_j ⊕ c_j·Δ. */
+export interface SenderRows {
+  readonly n: number;
+  readonly first: number;
+  readonly domain: number;
+  readonly delta: Uint8Array;
+  readonly q: Uint8Array;
+}
+
+export interface IknpOptions {
+  /** Tweak domain: both ends of one direction use the same value, the two directions differ. */
+  domain?: number;
+  /** The party's name in error messages. */
+  party?: string;
+}
+
+function checkSeeds(where: string, seeds: readonly Uint8Array[]): Prg[] {
+  if (seeds.length !== KAPPA) misuse(where, `${seeds.length} base-OT seeds, expected ${KAPPA}`);
+  return seeds.map((k) => {
+    if (k.length !== 16) misuse(where, `a ${k.length}-byte base-OT seed, expected 16`);
+    return new Prg(k);
+  });
+}
+
+/** The extension receiver: it was the base-OT sender and holds both seeds of each base OT. */
+export class IknpReceiver {
+  private readonly g0: Prg[];
+  private readonly g1: Prg[];
+  private next = 0;
+  readonly domain: number;
+
+  constructor(k0: readonly Uint8Array[], k1: readonly Uint8Array[], opts: Pick<IknpOptions, "domain"> = {}) {
+    this.g0 = checkSeeds("IknpReceiver", k0);
+    this.g1 = checkSeeds("IknpReceiver", k1);
+    this.domain = opts.domain ?? 0;
+  }
+
+  /** Extend by choices.length OTs (one choice bit, 0 or 1, per byte). */
+  extend(choices: Uint8Array): { msg: Uint8Array; rows: ReceiverRows } {
+    const n = choices.length;
+    const first = this.next;
+    this.next += n;
+    const msg = new Uint8Array(iknpMsgBytes(n));
+    const head = new DataView(msg.buffer);
+    head.setUint32(0, first >>> 0, true);
+    head.setUint32(4, Math.floor(first / 4294967296), true);
+    const t = new Uint8Array(16 * n);
+    const tw = new Uint32Array(t.buffer);
+    const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
+    const T = new Uint32Array(KAPPA * Wmax);
+    const rowsScratch = new Uint32Array(4 * 32 * Wmax);
+    const r = new Uint32Array(Wmax);
+    const u = new Uint32Array(Wmax);
+    const uBytes = new Uint8Array(u.buffer);
+    for (let c0 = 0; c0 < n; c0 += CHUNK) {
+      const C = Math.min(CHUNK, n - c0);
+      const W = Math.ceil(C / 32);
+      const B = Math.ceil(C / 8);
+      r.fill(0);
+      for (let j = 0; j < C; j++) {
+        const c = choices[c0 + j]!;
+        if (c > 1) misuse("IknpReceiver.extend", `choice ${c} at ${c0 + j} is not a bit`);
+        r[j >>> 5] |= c << (j & 31);
+      }
+      const base = HEADER + (KAPPA / 8) * c0;
+      for (let i = 0; i < KAPPA; i++) {
+        const a = this.g0[i]!.next(4 * W);
+        const b = this.g1[i]!.next(4 * W);
+        const o = i * W;
+        for (let w = 0; w < W; w++) {
+          const x = a[w]!;
+          T[o + w] = x;
+          u[w] = x ^ b[w]! ^ r[w]!;
+        }
+        msg.set(uBytes.subarray(0, B), base + i * B);
+      }
+      transposeBits(T, KAPPA, W, rowsScratch);
+      tw.set(rowsScratch.subarray(0, 4 * C), 4 * c0);
+    }
+    return { msg, rows: { n, first, domain: this.domain, choices, t } };
+  }
+}
+
+/** The extension sender: it was the base-OT receiver with choices s and holds k_{s_i}. */
+export class IknpSender {
+  private readonly g: Prg[];
+  private readonly s: Uint8Array;
+  private next = 0;
+  readonly domain: number;
+  /** Δ = s as a 128-bit row (bit i = s_i, LSB-first). */
+  readonly delta: Uint8Array;
+  private readonly party: string;
+
+  constructor(s: Uint8Array, keys: readonly Uint8Array[], opts: IknpOptions = {}) {
+    if (s.length !== KAPPA) misuse("IknpSender", `${s.length} base-OT choices, expected ${KAPPA}`);
+    this.g = checkSeeds("IknpSender", keys);
+    this.s = Uint8Array.from(s);
+    this.delta = new Uint8Array(16);
+    for (let i = 0; i < KAPPA; i++) {
+      if (s[i]! > 1) misuse("IknpSender", `base-OT choice ${s[i]} at ${i} is not a bit`);
+      this.delta[i >>> 3]! |= s[i]! << (i & 7);
+    }
+    this.domain = opts.domain ?? 0;
+    this.party = opts.party ?? "ot";
+  }
+
+  /** Extend by n OTs with the receiver's message for this batch. */
+  extend(n: number, msg: Uint8Array): SenderRows {
+    const label: OtLabel = { party: this.party, where: "OT extension" };
+    checkLength(label, msg, iknpMsgBytes(n), `the u matrix for ${n} OTs`);
+    const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
+    const claimed = head.getUint32(0, true) + head.getUint32(4, true) * 4294967296;
+    if (claimed !== this.next) malformed(label, `the batch starts at OT #${claimed}, this party is at OT #${this.next} (a replayed or reordered batch)`);
+    const first = this.next;
+    this.next += n;
+    const q = new Uint8Array(16 * n);
+    const qw = new Uint32Array(q.buffer);
+    const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
+    const Q = new Uint32Array(KAPPA * Wmax);
+    const rowsScratch = new Uint32Array(4 * 32 * Wmax);
+    const u = new Uint32Array(Wmax);
+    const uBytes = new Uint8Array(u.buffer);
+    for (let c0 = 0; c0 < n; c0 += CHUNK) {
+      const C = Math.min(CHUNK, n - c0);
+      const W = Math.ceil(C / 32);
+      const B = Math.ceil(C / 8);
+      const base = HEADER + (KAPPA / 8) * c0;
+      for (let i = 0; i < KAPPA; i++) {
+        const g = this.g[i]!.next(4 * W);
+        const o = i * W;
+        if (this.s[i]) {
+          u[W - 1] = 0;
+          uBytes.set(msg.subarray(base + i * B, base + (i + 1) * B));
+          for (let w = 0; w < W; w++) Q[o + w] = g[w]! ^ u[w]!;
+        } else Q.set(g, o);
+      }
+      transposeBits(Q, KAPPA, W, rowsScratch);
+      qw.set(rowsScratch.subarray(0, 4 * C), 4 * c0);
+    }
+    return { n, first, domain: this.domain, delta: this.delta, q };
+  }
+}
