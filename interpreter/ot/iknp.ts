@@ -2,8 +2,9 @@
 // the correlated-OT form of Asharov–Lindell–Schneider–Zohner, CCS 2013, §5). Sans-IO: the
 // receiver's `extend` returns the one message, the sender's `extend` consumes it.
 // Wire: receiver → sender `iknpMsgBytes(n)` = 8 + 128·⌈n/8⌉ bytes (the u columns, 128 bits
-// per OT, plus an 8-byte header holding the batch's first OT index, so a replayed, reordered
-// or foreign batch is rejected instead of silently decorrelating). Nothing sender → receiver.
+// per OT, plus an 8-byte header holding the batch's first OT index mod 2^32 and its size, so a
+// replayed, reordered or mis-sized batch is rejected instead of silently decorrelating).
+// Nothing sender → receiver.
 // Result: the receiver holds t_j, the sender q_j = t_j ⊕ c_j·Δ with Δ = s its base-OT choices.
 // The flavours (cot.ts, rot.ts, nchoose1.ts) hash these rows with the batch's tweaks.
 // Work is chunked in 2^16 OTs (PRG columns of 8 KiB, a 1 MiB row block: cache-sized, per the
@@ -76,7 +77,7 @@ export class IknpReceiver {
     const msg = new Uint8Array(iknpMsgBytes(n));
     const head = new DataView(msg.buffer);
     head.setUint32(0, first >>> 0, true);
-    head.setUint32(4, Math.floor(first / 4294967296), true);
+    head.setUint32(4, n, true);
     const t = new Uint8Array(16 * n);
     const tw = new Uint32Array(t.buffer);
     const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
@@ -142,8 +143,10 @@ export class IknpSender {
     const label: OtLabel = { party: this.party, where: "OT extension" };
     checkLength(label, msg, iknpMsgBytes(n), `the u matrix for ${n} OTs`);
     const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
-    const claimed = head.getUint32(0, true) + head.getUint32(4, true) * 4294967296;
-    if (claimed !== this.next) malformed(label, `the batch starts at OT #${claimed}, this party is at OT #${this.next} (a replayed or reordered batch)`);
+    const claimed = head.getUint32(0, true);
+    if (claimed !== this.next >>> 0) malformed(label, `the batch starts at OT #${claimed} (mod 2^32), this party is at OT #${this.next} (a replayed or reordered batch)`);
+    const count = head.getUint32(4, true);
+    if (count !== n) malformed(label, `the batch holds ${count} OTs, this party expected ${n}`);
     const first = this.next;
     this.next += n;
     const q = new Uint8Array(16 * n);
