@@ -28,8 +28,10 @@ function permute(src: Uint8Array, dst: Uint8Array): void {
   dst.set(fixedKeyCipher.update(src));
 }
 
-const scratchA = new Uint32Array(4 * BATCH);
-const scratchB = new Uint32Array(4 * BATCH);
+// Int32 views throughout: V8 keeps int32 loads and XORs in registers, where uint32 values
+// above 2^31 would be converted to doubles.
+const scratchA = new Int32Array(4 * BATCH);
+const scratchB = new Int32Array(4 * BATCH);
 const bytesA = new Uint8Array(scratchA.buffer);
 const bytesB = new Uint8Array(scratchB.buffer);
 
@@ -39,32 +41,39 @@ const bytesB = new Uint8Array(scratchB.buffer);
  * OT needs more than 128 hashed bits; `domain` separates the two directions of a session.
  */
 export function tccr(x: Uint32Array, n: number, first: number, domain: number, out: Uint32Array, mask?: Uint32Array, sub = 0): void {
-  const m0 = mask ? mask[0]! : 0;
-  const m1 = mask ? mask[1]! : 0;
-  const m2 = mask ? mask[2]! : 0;
-  const m3 = mask ? mask[3]! : 0;
+  const xi = new Int32Array(x.buffer, x.byteOffset, 4 * n);
+  const oi = new Int32Array(out.buffer, out.byteOffset, 4 * n);
+  const m0 = mask ? mask[0]! | 0 : 0;
+  const m1 = mask ? mask[1]! | 0 : 0;
+  const m2 = mask ? mask[2]! | 0 : 0;
+  const m3 = mask ? mask[3]! | 0 : 0;
+  const a = scratchA;
+  const b = scratchB;
   for (let j0 = 0; j0 < n; j0 += BATCH) {
     const c = Math.min(BATCH, n - j0);
-    const a = scratchA;
-    const b = scratchB;
-    for (let j = 0; j < c; j++) {
-      const s = 4 * (j0 + j);
-      a[4 * j] = x[s]! ^ m0;
-      a[4 * j + 1] = x[s + 1]! ^ m1;
-      a[4 * j + 2] = x[s + 2]! ^ m2;
-      a[4 * j + 3] = x[s + 3]! ^ m3;
+    const s0 = 4 * j0;
+    for (let k = 0; k < 4 * c; k += 4) {
+      a[k] = xi[s0 + k]! ^ m0;
+      a[k + 1] = xi[s0 + k + 1]! ^ m1;
+      a[k + 2] = xi[s0 + k + 2]! ^ m2;
+      a[k + 3] = xi[s0 + k + 3]! ^ m3;
     }
     permute(bytesA.subarray(0, 16 * c), bytesB); // b = π(x)
-    let idx = first + j0;
-    for (let j = 0; j < c; j++, idx++) {
-      a[4 * j] = b[4 * j]! ^ idx;
-      a[4 * j + 1] = b[4 * j + 1]! ^ Math.floor(idx / 4294967296);
-      a[4 * j + 2] = b[4 * j + 2]! ^ sub;
-      a[4 * j + 3] = b[4 * j + 3]! ^ domain;
+    const base = first + j0;
+    let hi = Math.floor(base / 4294967296);
+    let lo = base - hi * 4294967296;
+    for (let k = 0; k < 4 * c; k += 4) {
+      a[k] = b[k]! ^ lo;
+      a[k + 1] = b[k + 1]! ^ hi;
+      a[k + 2] = b[k + 2]! ^ sub;
+      a[k + 3] = b[k + 3]! ^ domain;
+      if (++lo === 4294967296) {
+        lo = 0;
+        hi++;
+      }
     }
     permute(bytesA.subarray(0, 16 * c), bytesA); // a = π(π(x) ⊕ i)
-    const o = 4 * j0;
-    for (let k = 0; k < 4 * c; k++) out[o + k] = a[k]! ^ b[k]!;
+    for (let k = 0; k < 4 * c; k++) oi[s0 + k] = a[k]! ^ b[k]!;
   }
 }
 
@@ -77,12 +86,12 @@ export class Prg {
     this.cipher = createCipheriv("aes-128-ctr", seed, new Uint8Array(16));
   }
 
-  /** The next `bytes` bytes of the stream (`bytes` a multiple of 4) as words. */
-  next(bytes: number): Uint32Array {
+  /** The next `bytes` bytes of the stream (`bytes` a multiple of 4) as (int32) words. */
+  next(bytes: number): Int32Array {
     if (Prg.zeros.length < bytes) Prg.zeros = new Uint8Array(Math.max(bytes, 65536));
     const out = this.cipher.update(Prg.zeros.subarray(0, bytes));
-    if (out.byteOffset % 4 === 0) return new Uint32Array(out.buffer, out.byteOffset, bytes >>> 2);
-    const copy = new Uint32Array(bytes >>> 2);
+    if (out.byteOffset % 4 === 0) return new Int32Array(out.buffer, out.byteOffset, bytes >>> 2);
+    const copy = new Int32Array(bytes >>> 2);
     new Uint8Array(copy.buffer).set(out);
     return copy;
   }

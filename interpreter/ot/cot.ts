@@ -11,7 +11,7 @@
 import { hashRows } from "./aes.js";
 import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
 import { checkVec, fromHalves, toHalves, type Vec } from "./vec.js";
-import { BitReader, BitWriter, checkLength, lowMask, misuse } from "./wire.js";
+import { checkLength, lowMask, misuse, packBits, unpackBits } from "./wire.js";
 
 export interface OtBytes {
   /** Receiver → sender (the IKNP message). */
@@ -34,26 +34,33 @@ export function cotSend(rows: SenderRows, delta: Vec, ell: number): { x: Vec; ms
   checkVec("cotSend", delta, n, ell);
   const h0 = hashRows(rows.q, n, rows.first, rows.domain);
   const h1 = hashRows(rows.q, n, rows.first, rows.domain, rows.delta);
+  const mlo = lowMask(ell);
+  if (ell <= 32) {
+    // One word per value; Δ and x are Float64Arrays of values below 2^32.
+    const D = delta as Float64Array;
+    const x = new Float64Array(n);
+    const d = new Uint32Array(n);
+    for (let j = 0; j < n; j++) {
+      const xj = (h0[4 * j]! & mlo) >>> 0;
+      x[j] = xj;
+      d[j] = (xj + D[j]! - h1[4 * j]!) & mlo;
+    }
+    return { x, msg: packBits(d, [ell]) };
+  }
   const D = toHalves(delta);
   const x = new Uint32Array(2 * n);
-  const mlo = lowMask(ell);
+  const d = new Uint32Array(2 * n);
   const mhi = lowMask(ell - 32);
-  const out = new BitWriter(n * ell);
   for (let j = 0; j < n; j++) {
-    const xlo = (h0[4 * j]! & mlo) >>> 0;
+    const xlo = h0[4 * j]!;
     const xhi = (h0[4 * j + 1]! & mhi) >>> 0;
     x[2 * j] = xlo;
     x[2 * j + 1] = xhi;
     const lo = xlo + D[2 * j]! - h1[4 * j]!;
-    const carry = Math.floor(lo / 4294967296);
-    const dlo = (lo & mlo) >>> 0;
-    if (ell <= 32) out.put(dlo, ell);
-    else {
-      out.put(dlo, 32);
-      out.put(((xhi + D[2 * j + 1]! - h1[4 * j + 1]! + carry) & mhi) >>> 0, ell - 32);
-    }
+    d[2 * j] = lo;
+    d[2 * j + 1] = (xhi + D[2 * j + 1]! - h1[4 * j + 1]! + Math.floor(lo / 4294967296)) & mhi;
   }
-  return { x: fromHalves(x, ell), msg: out.bytes() };
+  return { x: fromHalves(x, ell), msg: packBits(d, [32, ell - 32]) };
 }
 
 export function cotRecv(rows: ReceiverRows, msg: Uint8Array, ell: number, party = "ot"): Vec {
@@ -61,17 +68,23 @@ export function cotRecv(rows: ReceiverRows, msg: Uint8Array, ell: number, party 
   const { n, choices } = rows;
   checkLength({ party, where: "correlated OT" }, msg, cotBytes(n, ell).toReceiver, `the corrections for ${n} OTs of ${ell} bits`);
   const h = hashRows(rows.t, n, rows.first, rows.domain);
-  const y = new Uint32Array(2 * n);
   const mlo = lowMask(ell);
+  if (ell <= 32) {
+    const d = unpackBits(msg, n, [ell]);
+    const y = new Float64Array(n);
+    for (let j = 0; j < n; j++) y[j] = ((h[4 * j]! + (choices[j] ? d[j]! : 0)) & mlo) >>> 0;
+    return y;
+  }
+  const d = unpackBits(msg, 2 * n, [32, ell - 32]);
+  const y = new Uint32Array(2 * n);
   const mhi = lowMask(ell - 32);
-  const d = new BitReader(msg);
   for (let j = 0; j < n; j++) {
-    const dlo = d.get(Math.min(ell, 32));
-    const dhi = ell > 32 ? d.get(ell - 32) : 0;
+    const dlo = d[2 * j]!;
+    const dhi = d[2 * j + 1]!;
     const c = choices[j]!;
     const lo = h[4 * j]! + c * dlo;
     const carry = Math.floor(lo / 4294967296);
-    y[2 * j] = (lo & mlo) >>> 0;
+    y[2 * j] = lo >>> 0;
     y[2 * j + 1] = ((h[4 * j + 1]! + c * dhi + carry) & mhi) >>> 0;
   }
   return fromHalves(y, ell);

@@ -79,12 +79,12 @@ export class IknpReceiver {
     head.setUint32(0, first >>> 0, true);
     head.setUint32(4, n, true);
     const t = new Uint8Array(16 * n);
-    const tw = new Uint32Array(t.buffer);
+    const tw = new Int32Array(t.buffer);
     const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
-    const T = new Uint32Array(KAPPA * Wmax);
-    const rowsScratch = new Uint32Array(4 * 32 * Wmax);
-    const r = new Uint32Array(Wmax);
-    const u = new Uint32Array(Wmax);
+    const T = new Int32Array(KAPPA * Wmax);
+    const rowsScratch = new Int32Array(4 * 32 * Wmax);
+    const r = new Int32Array(Wmax);
+    const u = new Int32Array(Wmax);
     const uBytes = new Uint8Array(u.buffer);
     for (let c0 = 0; c0 < n; c0 += CHUNK) {
       const C = Math.min(CHUNK, n - c0);
@@ -150,11 +150,11 @@ export class IknpSender {
     const first = this.next;
     this.next += n;
     const q = new Uint8Array(16 * n);
-    const qw = new Uint32Array(q.buffer);
+    const qw = new Int32Array(q.buffer);
     const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
-    const Q = new Uint32Array(KAPPA * Wmax);
-    const rowsScratch = new Uint32Array(4 * 32 * Wmax);
-    const u = new Uint32Array(Wmax);
+    const Q = new Int32Array(KAPPA * Wmax);
+    const rowsScratch = new Int32Array(4 * 32 * Wmax);
+    const u = new Int32Array(Wmax);
     const uBytes = new Uint8Array(u.buffer);
     for (let c0 = 0; c0 < n; c0 += CHUNK) {
       const C = Math.min(CHUNK, n - c0);

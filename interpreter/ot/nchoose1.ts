@@ -15,7 +15,7 @@
 import { hashRows } from "./aes.js";
 import type { OtBytes } from "./cot.js";
 import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
-import { bitsAt, BitWriter, checkLength, misuse, words } from "./wire.js";
+import { bitsAt, checkLength, misuse, packBits, words } from "./wire.js";
 
 function logN(where: string, N: number, k: number): number {
   const m = Math.log2(N);
@@ -70,7 +70,7 @@ export function nChoose1Send(rows: SenderRows, messages: Uint32Array, N: number,
   }
   const pad = new Uint32Array(stride);
   const mk = k === 32 ? 0xffffffff : 2 ** k - 1;
-  const out = new BitWriter(n * N * k);
+  const y = new Uint32Array(n * N);
   for (let i = 0; i < n; i++) {
     pad.fill(0);
     for (let j = 0; j < m; j++) {
@@ -81,10 +81,10 @@ export function nChoose1Send(rows: SenderRows, messages: Uint32Array, N: number,
     for (let v = 0; v < N; v++) {
       const msgv = messages[i * N + v]!;
       if (msgv > mk) misuse("nChoose1Send", `message ${msgv} at ${i * N + v} does not fit in ${k} bits`);
-      out.put((msgv ^ bitsAt(pad, v * k, k)) >>> 0, k);
+      y[i * N + v] = msgv ^ bitsAt(pad, v * k, k);
     }
   }
-  return out.bytes();
+  return packBits(y, [k]);
 }
 
 export function nChoose1Recv(rows: ReceiverRows, v: Uint8Array, msg: Uint8Array, N: number, k: number, party = "ot"): Uint32Array {

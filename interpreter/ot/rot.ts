@@ -9,7 +9,7 @@
 import { hashRows } from "./aes.js";
 import type { OtBytes } from "./cot.js";
 import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
-import { BitReader, BitWriter, checkLength, misuse } from "./wire.js";
+import { checkLength, misuse, packBits, unpackBits } from "./wire.js";
 
 export function rotBytes(n: number): OtBytes {
   return { toSender: iknpMsgBytes(n), toReceiver: 0 };
@@ -63,9 +63,9 @@ export function smallMessages(packed: Uint8Array, b: number): Uint32Array {
   return out;
 }
 
-/** Append the b bits of message j (packed in B bytes) to the writer. */
-function putMessage(w: BitWriter, src: Uint8Array, j: number, b: number, B: number): void {
-  for (let k = 0; k < B; k++) w.put(src[B * j + k]!, Math.min(8, b - 8 * k));
+/** The bit widths of a message's ⌈b/8⌉ packed bytes: 8, …, 8, then the rest. */
+function byteWidths(b: number): number[] {
+  return Array.from({ length: Math.ceil(b / 8) }, (_, k) => Math.min(8, b - 8 * k));
 }
 
 export function chosenOtSend(rows: SenderRows, m0: Uint8Array, m1: Uint8Array, b: number): Uint8Array {
@@ -73,16 +73,17 @@ export function chosenOtSend(rows: SenderRows, m0: Uint8Array, m1: Uint8Array, b
   const { n } = rows;
   if (m0.length !== B * n || m1.length !== B * n) misuse("chosenOtSend", `messages of ${m0.length} and ${m1.length} bytes, expected ${B * n} each`);
   const { m0: p0, m1: p1 } = rotSend(rows, b);
-  const w = new BitWriter(2 * n * b);
-  for (let i = 0; i < B * n; i++) {
-    p0[i]! ^= m0[i]!;
-    p1[i]! ^= m1[i]!;
-  }
+  const widths = byteWidths(b);
+  const top = (1 << widths[B - 1]!) - 1;
+  const y = new Uint32Array(2 * B * n);
   for (let j = 0; j < n; j++) {
-    putMessage(w, p0, j, b, B);
-    putMessage(w, p1, j, b, B);
+    for (let k = 0; k < B; k++) {
+      const mask = k === B - 1 ? top : 0xff;
+      y[2 * B * j + k] = (p0[B * j + k]! ^ m0[B * j + k]!) & mask;
+      y[2 * B * j + B + k] = (p1[B * j + k]! ^ m1[B * j + k]!) & mask;
+    }
   }
-  return w.bytes();
+  return packBits(y, widths);
 }
 
 export function chosenOtRecv(rows: ReceiverRows, msg: Uint8Array, b: number, party = "ot"): Uint8Array {
@@ -90,14 +91,10 @@ export function chosenOtRecv(rows: ReceiverRows, msg: Uint8Array, b: number, par
   const { n, choices } = rows;
   checkLength({ party, where: "chosen-message OT" }, msg, chosenOtBytes(n, b).toReceiver, `the masked messages for ${n} OTs of ${b} bits`);
   const out = rotRecv(rows, b);
-  const r = new BitReader(msg);
+  const y = unpackBits(msg, 2 * B * n, byteWidths(b));
   for (let j = 0; j < n; j++) {
-    for (let half = 0; half < 2; half++) {
-      for (let k = 0; k < B; k++) {
-        const v = r.get(Math.min(8, b - 8 * k));
-        if (half === choices[j]) out[B * j + k]! ^= v;
-      }
-    }
+    const o = 2 * B * j + (choices[j] ? B : 0);
+    for (let k = 0; k < B; k++) out[B * j + k]! ^= y[o + k]!;
   }
   return out;
 }
