@@ -44,10 +44,11 @@ export function nChoose1Choices(v: Uint8Array, N: number): Uint8Array {
 function tables(x: Uint8Array, rows: number, first: number, domain: number, N: number, k: number, mask?: Uint8Array): { E: Uint32Array; stride: number } {
   const nb = Math.ceil((N * k) / 128);
   const stride = 4 * nb;
+  if (nb === 1) return { E: hashRows(x, rows, first, domain, mask), stride };
   const E = new Uint32Array(stride * rows);
   for (let sub = 0; sub < nb; sub++) {
     const h = hashRows(x, rows, first, domain, mask, sub);
-    for (let r = 0; r < rows; r++) E.set(h.subarray(4 * r, 4 * r + 4), stride * r + 4 * sub);
+    for (let r = 0; r < rows; r++) for (let w = 0; w < 4; w++) E[stride * r + 4 * sub + w] = h[4 * r + w]!;
   }
   return { E, stride };
 }
@@ -68,7 +69,8 @@ export function nChoose1Send(rows: SenderRows, messages: Uint32Array, N: number,
     for (let v = 0; v < N; v++) if ((v >>> j) & 1) for (let b = v * k; b < (v + 1) * k; b++) s[b >>> 5]! |= 1 << (b & 31);
     sel.push(s);
   }
-  const pad = new Uint32Array(stride);
+  const used = Math.ceil((N * k) / 32); // the words of a table that hold pads
+  const pad = new Uint32Array(used);
   const mk = k === 32 ? 0xffffffff : 2 ** k - 1;
   const y = new Uint32Array(n * N);
   for (let i = 0; i < n; i++) {
@@ -76,7 +78,7 @@ export function nChoose1Send(rows: SenderRows, messages: Uint32Array, N: number,
     for (let j = 0; j < m; j++) {
       const o = stride * (i * m + j);
       const s = sel[j]!;
-      for (let w = 0; w < stride; w++) pad[w]! ^= (t0.E[o + w]! & ~s[w]!) | (t1.E[o + w]! & s[w]!);
+      for (let w = 0; w < used; w++) pad[w]! ^= (t0.E[o + w]! & ~s[w]!) | (t1.E[o + w]! & s[w]!);
     }
     for (let v = 0; v < N; v++) {
       const msgv = messages[i * N + v]!;
