@@ -105,3 +105,21 @@ export function nChoose1Recv(rows: ReceiverRows, v: Uint8Array, msg: Uint8Array,
   }
   return out;
 }
+
+/** 1-out-of-N OT as one value, so a kernel can take the construction as a parameter. */
+export interface OneOfN {
+  /** Extension OTs one instance consumes. */
+  otsPerInstance(N: number): number;
+  choices(v: Uint8Array, N: number): Uint8Array;
+  send(rows: SenderRows, messages: Uint32Array, N: number, k: number): Uint8Array;
+  recv(rows: ReceiverRows, v: Uint8Array, msg: Uint8Array, N: number, k: number, party?: string): Uint32Array;
+  bytes(n: number, N: number, k: number): OtBytes;
+}
+
+export const tableOneOfN: OneOfN = {
+  otsPerInstance: (N) => logN("otsPerInstance", N, 1),
+  choices: nChoose1Choices,
+  send: nChoose1Send,
+  recv: nChoose1Recv,
+  bytes: nChoose1Bytes,
+};

@@ -69,6 +69,18 @@ describe("correlated OT over Z_2^ℓ", () => {
     expect(same).toBeLessThan(3);
   });
 
+  it("the tweak enters the hash: the same rows at another OT index or in the other direction give unrelated x", () => {
+    const { sender, receiver } = extensionPair();
+    const rows = sender.extend(300, receiver.extend(new Uint8Array(300)).msg);
+    const d = randomDelta(300, 32, 9);
+    const base = cotSend(rows, d, 32).x as Float64Array;
+    for (const moved of [{ ...rows, first: rows.first + 1 }, { ...rows, first: rows.first + 2 ** 32 }, { ...rows, domain: rows.domain + 1 }]) {
+      const x = cotSend(moved, d, 32).x as Float64Array;
+      expect([...x].filter((v, j) => v === base[j]).length).toBeLessThan(3);
+    }
+    expect([...(cotSend(rows, d, 32).x as Float64Array)]).toEqual([...base]);
+  });
+
   it("a Δ of the wrong length or representation is a caller bug (PQ5001)", () => {
     const { sender, receiver } = extensionPair();
     const rows = sender.extend(8, receiver.extend(new Uint8Array(8)).msg);

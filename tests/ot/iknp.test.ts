@@ -22,7 +22,7 @@ function checkCorrelation(n: number): void {
 describe("IKNP extension", () => {
   it("q ⊕ t = c·Δ for random n, including n not a multiple of 8, 32 or 128", () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 3000 }), (n) => checkCorrelation(n)), { numRuns: 25 });
-    for (const n of [1, 7, 8, 31, 33, 127, 129]) checkCorrelation(n);
+    for (const n of [0, 1, 7, 8, 31, 33, 127, 129]) checkCorrelation(n);
   });
 
   it("q ⊕ t = c·Δ across chunks (n > 2^16)", () => {
