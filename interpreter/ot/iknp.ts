@@ -56,6 +56,37 @@ function checkSeeds(where: string, seeds: readonly Uint8Array[]): Prg[] {
   });
 }
 
+/** Where one chunk of a batch lies: OTs [c0, c0 + C), W words and B bytes per column, at byte `base` of the message. */
+interface Chunk {
+  c0: number;
+  C: number;
+  W: number;
+  B: number;
+  base: number;
+}
+
+/**
+ * The rows (16 bytes per OT) of a batch of n: per chunk, `fill` writes the 128 × 32W column
+ * matrix (column i at words [i·W, i·W + W)) using a one-column scratch `col`; it is then
+ * transposed into the chunk's rows.
+ */
+function extendRows(n: number, fill: (chunk: Chunk, matrix: Int32Array, col: Int32Array) => void): Uint8Array {
+  const rows = new Uint8Array(16 * n);
+  const rw = new Int32Array(rows.buffer);
+  const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
+  const matrix = new Int32Array(KAPPA * Wmax);
+  const scratch = new Int32Array(4 * 32 * Wmax);
+  const col = new Int32Array(Wmax);
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const C = Math.min(CHUNK, n - c0);
+    const W = Math.ceil(C / 32);
+    fill({ c0, C, W, B: Math.ceil(C / 8), base: HEADER + (KAPPA / 8) * c0 }, matrix, col);
+    transposeBits(matrix, KAPPA, W, scratch);
+    rw.set(scratch.subarray(0, 4 * C), 4 * c0);
+  }
+  return rows;
+}
+
 /** The extension receiver: it was the base-OT sender and holds both seeds of each base OT. */
 export class IknpReceiver {
   private readonly g0: Prg[];
@@ -78,25 +109,15 @@ export class IknpReceiver {
     const head = new DataView(msg.buffer);
     head.setUint32(0, first >>> 0, true);
     head.setUint32(4, n, true);
-    const t = new Uint8Array(16 * n);
-    const tw = new Int32Array(t.buffer);
-    const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
-    const T = new Int32Array(KAPPA * Wmax);
-    const rowsScratch = new Int32Array(4 * 32 * Wmax);
-    const r = new Int32Array(Wmax);
-    const u = new Int32Array(Wmax);
-    const uBytes = new Uint8Array(u.buffer);
-    for (let c0 = 0; c0 < n; c0 += CHUNK) {
-      const C = Math.min(CHUNK, n - c0);
-      const W = Math.ceil(C / 32);
-      const B = Math.ceil(C / 8);
+    const r = new Int32Array(Math.ceil(Math.min(n, CHUNK) / 32));
+    const t = extendRows(n, ({ c0, C, W, B, base }, T, u) => {
       r.fill(0);
       for (let j = 0; j < C; j++) {
         const c = choices[c0 + j]!;
         if (c > 1) misuse("IknpReceiver.extend", `choice ${c} at ${c0 + j} is not a bit`);
         r[j >>> 5] |= c << (j & 31);
       }
-      const base = HEADER + (KAPPA / 8) * c0;
+      const uBytes = new Uint8Array(u.buffer, 0, B);
       for (let i = 0; i < KAPPA; i++) {
         const a = this.g0[i]!.next(4 * W);
         const b = this.g1[i]!.next(4 * W);
@@ -106,11 +127,9 @@ export class IknpReceiver {
           T[o + w] = x;
           u[w] = x ^ b[w]! ^ r[w]!;
         }
-        msg.set(uBytes.subarray(0, B), base + i * B);
+        msg.set(uBytes, base + i * B);
       }
-      transposeBits(T, KAPPA, W, rowsScratch);
-      tw.set(rowsScratch.subarray(0, 4 * C), 4 * c0);
-    }
+    });
     return { msg, rows: { n, first, domain: this.domain, choices, t } };
   }
 }
@@ -149,18 +168,8 @@ export class IknpSender {
     if (count !== n) malformed(label, `the batch holds ${count} OTs, this party expected ${n}`);
     const first = this.next;
     this.next += n;
-    const q = new Uint8Array(16 * n);
-    const qw = new Int32Array(q.buffer);
-    const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
-    const Q = new Int32Array(KAPPA * Wmax);
-    const rowsScratch = new Int32Array(4 * 32 * Wmax);
-    const u = new Int32Array(Wmax);
-    const uBytes = new Uint8Array(u.buffer);
-    for (let c0 = 0; c0 < n; c0 += CHUNK) {
-      const C = Math.min(CHUNK, n - c0);
-      const W = Math.ceil(C / 32);
-      const B = Math.ceil(C / 8);
-      const base = HEADER + (KAPPA / 8) * c0;
+    const q = extendRows(n, ({ W, B, base }, Q, u) => {
+      const uBytes = new Uint8Array(u.buffer);
       for (let i = 0; i < KAPPA; i++) {
         const g = this.g[i]!.next(4 * W);
         const o = i * W;
@@ -170,9 +179,7 @@ export class IknpSender {
           for (let w = 0; w < W; w++) Q[o + w] = g[w]! ^ u[w]!;
         } else Q.set(g, o);
       }
-      transposeBits(Q, KAPPA, W, rowsScratch);
-      qw.set(rowsScratch.subarray(0, 4 * C), 4 * c0);
-    }
+    });
     return { n, first, domain: this.domain, delta: this.delta, q };
   }
 }
