@@ -28,10 +28,11 @@ function checkBits(where: string, b: number): number {
 function truncate(h: Uint32Array, n: number, b: number): Uint8Array {
   const B = Math.ceil(b / 8);
   const src = new Uint8Array(h.buffer, h.byteOffset, 16 * n);
+  if (b === 128) return src;
   const out = new Uint8Array(B * n);
   const top = b % 8 === 0 ? 0xff : (1 << (b % 8)) - 1;
   for (let j = 0; j < n; j++) {
-    out.set(src.subarray(16 * j, 16 * j + B), B * j);
+    for (let k = 0; k < B; k++) out[B * j + k] = src[16 * j + k]!;
     out[B * j + B - 1]! &= top;
   }
   return out;
