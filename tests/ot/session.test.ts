@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PqError } from "../../grammar/diagnostics.js";
 import { cotRecv, cotSend } from "../../interpreter/ot/cot.js";
 import { SETUP_BYTES_PER_PARTY, setupOt } from "../../interpreter/ot/session.js";
 import { vecGet } from "../../interpreter/ot/vec.js";
@@ -35,5 +36,18 @@ describe("setupOt", () => {
       const y = cotRecv(rows, msg2, 20);
       for (let j = 0; j < n; j++) expect(vecGet(y, j)).toBe((vecGet(x, j) + BigInt(c[j]!) * 12345n) % (1n << 20n));
     }
+  });
+});
+
+describe("setupOt with a faulty peer", () => {
+  it("rejects a peer whose base-OT key is not a group element with PQ5007", async () => {
+    const [a, b] = memoryPair();
+    const peer = new Channel(a, new Meter(), "server");
+    const client = new Channel(b, new Meter(), "client");
+    peer.send(new Uint8Array(32).fill(0xff));
+    const e = await setupOt(client, "client").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PqError);
+    expect((e as PqError).diagnostics.map((d) => d.code)).toEqual(["PQ5007"]);
+    expect((e as PqError).message).toContain("client");
   });
 });
