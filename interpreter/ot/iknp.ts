@@ -6,7 +6,9 @@
 // replayed, reordered or mis-sized batch is rejected instead of silently decorrelating).
 // Nothing sender → receiver.
 // Result: the receiver holds t_j, the sender q_j = t_j ⊕ c_j·Δ with Δ = s its base-OT choices.
-// The flavours (cot.ts, rot.ts, nchoose1.ts) hash these rows with the batch's tweaks.
+// The flavours (cot.ts, rot.ts, nchoose1.ts) hash these rows with the batch's tweaks; a
+// batch's rows must go to exactly one flavour call on each side (a second call would hash
+// the same rows under the same tweaks, and its outputs would not be independent of the first).
 // Work is chunked in 2^16 OTs (PRG columns of 8 KiB, a 1 MiB row block: cache-sized, per the
 // spike); every base seed's AES-CTR stream continues across chunks and calls.
 import { Prg } from "./aes.js";
@@ -130,7 +132,7 @@ export class IknpReceiver {
         msg.set(uBytes, base + i * B);
       }
     });
-    return { msg, rows: { n, first, domain: this.domain, choices, t } };
+    return { msg, rows: { n, first, domain: this.domain, choices: choices.slice(), t } };
   }
 }
 
