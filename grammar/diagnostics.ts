@@ -78,6 +78,7 @@ export const CATALOGUE = {
   PQ5004: { message: "{party}: malformed or unexpected message during {where}: {detail}", hint: "both parties must run the same program with the same options" },
   PQ5005: { message: "{party}: the parties run different programs: {detail}", hint: "both sides must compile the same .pq file with the same parameters' shapes" },
   PQ5006: { message: "{party}: cannot connect to {address}: {reason}" },
+  PQ5007: { message: "{party}: malformed OT message during {where}: {detail}", hint: "the peer sent a point or a batch that this party did not expect; both parties must run the same OT batches in the same order" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },

@@ -1,0 +1,187 @@
+// IKNP OT extension, κ = 128, semi-honest (Ishai–Kilian–Nissim–Petrank, CRYPTO 2003, §3;
+// the correlated-OT form of Asharov–Lindell–Schneider–Zohner, CCS 2013, §5). Sans-IO: the
+// receiver's `extend` returns the one message, the sender's `extend` consumes it.
+// Wire: receiver → sender `iknpMsgBytes(n)` = 8 + 128·⌈n/8⌉ bytes (the u columns, 128 bits
+// per OT, plus an 8-byte header holding the batch's first OT index mod 2^32 and its size, so a
+// replayed, reordered or mis-sized batch is rejected instead of silently decorrelating).
+// Nothing sender → receiver.
+// Result: the receiver holds t_j, the sender q_j = t_j ⊕ c_j·Δ with Δ = s its base-OT choices.
+// The flavours (cot.ts, rot.ts, nchoose1.ts) hash these rows with the batch's tweaks; a
+// batch's rows must go to exactly one flavour call on each side (a second call would hash
+// the same rows under the same tweaks, and its outputs would not be independent of the first).
+// Work is chunked in 2^16 OTs (PRG columns of 8 KiB, a 1 MiB row block: cache-sized, per the
+// spike); every base seed's AES-CTR stream continues across chunks and calls.
+import { Prg } from "./aes.js";
+import { transposeBits } from "./transpose.js";
+import { checkLength, malformed, misuse, type OtLabel } from "./wire.js";
+
+export const KAPPA = 128;
+/** OTs per internal chunk. A multiple of 32, so only a call's last chunk is ragged. */
+export const CHUNK = 1 << 16;
+const HEADER = 8;
+
+/** Bytes of the receiver's message for a batch of n OTs. */
+export function iknpMsgBytes(n: number): number {
+  return HEADER + (KAPPA / 8) * 8 * Math.ceil(n / 8);
+}
+
+/** The receiver's side of a batch: t_j = rows 16j..16j+15, tweak of OT j = first + j. */
+export interface ReceiverRows {
+  readonly n: number;
+  readonly first: number;
+  readonly domain: number;
+  readonly choices: Uint8Array;
+  readonly t: Uint8Array;
+}
+
+/** The sender's side of a batch: q_j = t_j ⊕ c_j·Δ. */
+export interface SenderRows {
+  readonly n: number;
+  readonly first: number;
+  readonly domain: number;
+  readonly delta: Uint8Array;
+  readonly q: Uint8Array;
+}
+
+export interface IknpOptions {
+  /** Tweak domain: both ends of one direction use the same value, the two directions differ. */
+  domain?: number;
+  /** The party's name in error messages. */
+  party?: string;
+}
+
+function checkSeeds(where: string, seeds: readonly Uint8Array[]): Prg[] {
+  if (seeds.length !== KAPPA) misuse(where, `${seeds.length} base-OT seeds, expected ${KAPPA}`);
+  return seeds.map((k) => {
+    if (k.length !== 16) misuse(where, `a ${k.length}-byte base-OT seed, expected 16`);
+    return new Prg(k);
+  });
+}
+
+/** Where one chunk of a batch lies: OTs [c0, c0 + C), W words and B bytes per column, at byte `base` of the message. */
+interface Chunk {
+  c0: number;
+  C: number;
+  W: number;
+  B: number;
+  base: number;
+}
+
+/**
+ * The rows (16 bytes per OT) of a batch of n: per chunk, `fill` writes the 128 × 32W column
+ * matrix (column i at words [i·W, i·W + W)) using a one-column scratch `col`; it is then
+ * transposed into the chunk's rows.
+ */
+function extendRows(n: number, fill: (chunk: Chunk, matrix: Int32Array, col: Int32Array) => void): Uint8Array {
+  const rows = new Uint8Array(16 * n);
+  const rw = new Int32Array(rows.buffer);
+  const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
+  const matrix = new Int32Array(KAPPA * Wmax);
+  const scratch = new Int32Array(4 * 32 * Wmax);
+  const col = new Int32Array(Wmax);
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const C = Math.min(CHUNK, n - c0);
+    const W = Math.ceil(C / 32);
+    fill({ c0, C, W, B: Math.ceil(C / 8), base: HEADER + (KAPPA / 8) * c0 }, matrix, col);
+    transposeBits(matrix, KAPPA, W, scratch);
+    rw.set(scratch.subarray(0, 4 * C), 4 * c0);
+  }
+  return rows;
+}
+
+/** The extension receiver: it was the base-OT sender and holds both seeds of each base OT. */
+export class IknpReceiver {
+  private readonly g0: Prg[];
+  private readonly g1: Prg[];
+  private next = 0;
+  readonly domain: number;
+
+  constructor(k0: readonly Uint8Array[], k1: readonly Uint8Array[], opts: Pick<IknpOptions, "domain"> = {}) {
+    this.g0 = checkSeeds("IknpReceiver", k0);
+    this.g1 = checkSeeds("IknpReceiver", k1);
+    this.domain = opts.domain ?? 0;
+  }
+
+  /** Extend by choices.length OTs (one choice bit, 0 or 1, per byte). */
+  extend(choices: Uint8Array): { msg: Uint8Array; rows: ReceiverRows } {
+    const n = choices.length;
+    const first = this.next;
+    this.next += n;
+    const msg = new Uint8Array(iknpMsgBytes(n));
+    const head = new DataView(msg.buffer);
+    head.setUint32(0, first >>> 0, true);
+    head.setUint32(4, n, true);
+    const r = new Int32Array(Math.ceil(Math.min(n, CHUNK) / 32));
+    const t = extendRows(n, ({ c0, C, W, B, base }, T, u) => {
+      r.fill(0);
+      for (let j = 0; j < C; j++) {
+        const c = choices[c0 + j]!;
+        if (c > 1) misuse("IknpReceiver.extend", `choice ${c} at ${c0 + j} is not a bit`);
+        r[j >>> 5] |= c << (j & 31);
+      }
+      const uBytes = new Uint8Array(u.buffer, 0, B);
+      for (let i = 0; i < KAPPA; i++) {
+        const a = this.g0[i]!.next(4 * W);
+        const b = this.g1[i]!.next(4 * W);
+        const o = i * W;
+        for (let w = 0; w < W; w++) {
+          const x = a[w]!;
+          T[o + w] = x;
+          u[w] = x ^ b[w]! ^ r[w]!;
+        }
+        msg.set(uBytes, base + i * B);
+      }
+    });
+    return { msg, rows: { n, first, domain: this.domain, choices: choices.slice(), t } };
+  }
+}
+
+/** The extension sender: it was the base-OT receiver with choices s and holds k_{s_i}. */
+export class IknpSender {
+  private readonly g: Prg[];
+  private readonly s: Uint8Array;
+  private next = 0;
+  readonly domain: number;
+  /** Δ = s as a 128-bit row (bit i = s_i, LSB-first). */
+  readonly delta: Uint8Array;
+  private readonly party: string;
+
+  constructor(s: Uint8Array, keys: readonly Uint8Array[], opts: IknpOptions = {}) {
+    if (s.length !== KAPPA) misuse("IknpSender", `${s.length} base-OT choices, expected ${KAPPA}`);
+    this.g = checkSeeds("IknpSender", keys);
+    this.s = Uint8Array.from(s);
+    this.delta = new Uint8Array(16);
+    for (let i = 0; i < KAPPA; i++) {
+      if (s[i]! > 1) misuse("IknpSender", `base-OT choice ${s[i]} at ${i} is not a bit`);
+      this.delta[i >>> 3]! |= s[i]! << (i & 7);
+    }
+    this.domain = opts.domain ?? 0;
+    this.party = opts.party ?? "ot";
+  }
+
+  /** Extend by n OTs with the receiver's message for this batch. */
+  extend(n: number, msg: Uint8Array): SenderRows {
+    const label: OtLabel = { party: this.party, where: "OT extension" };
+    checkLength(label, msg, iknpMsgBytes(n), `the u matrix for ${n} OTs`);
+    const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
+    const claimed = head.getUint32(0, true);
+    if (claimed !== this.next >>> 0) malformed(label, `the batch starts at OT #${claimed} (mod 2^32), this party is at OT #${this.next} (a replayed or reordered batch)`);
+    const count = head.getUint32(4, true);
+    if (count !== n) malformed(label, `the batch holds ${count} OTs, this party expected ${n}`);
+    const first = this.next;
+    this.next += n;
+    const q = extendRows(n, ({ W, B, base }, Q, u) => {
+      const uBytes = new Uint8Array(u.buffer);
+      for (let i = 0; i < KAPPA; i++) {
+        const g = this.g[i]!.next(4 * W);
+        const o = i * W;
+        if (this.s[i]) {
+          u[W - 1] = 0;
+          uBytes.set(msg.subarray(base + i * B, base + (i + 1) * B));
+          for (let w = 0; w < W; w++) Q[o + w] = g[w]! ^ u[w]!;
+        } else Q.set(g, o);
+      }
+    });
+    return { n, first, domain: this.domain, delta: this.delta, q };
+  }
+}
