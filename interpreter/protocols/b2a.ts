@@ -2,13 +2,18 @@
 // pair (r as XOR shares and as additive shares): open c = b ⊕ r, then b = c + r − 2cr,
 // i.e. r when c = 0 and 1 − r when c = 1 (the client adds the public 1).
 // Cost (dealer): online each party sends n bits, 1 round; offline the dealer sends n·N
-// bits to the server. Proof: proofs/b2a.md.
+// bits to the server. Cost (ot, its own kernel): b = b0 + b1 − 2·b0·b1 with the product
+// from one correlated OT (providers/ot.ts xorToArith): per element 128 bits server → client
+// and N bits client → server, 1 round each way, nothing offline (CrypTFlow2's B2A).
+// Proof: proofs/b2a.md.
 import { exchange, step, type Party } from "../twopc/party.js";
 import { packBits, unpackBits, getRing, setBig, zeroShare, type Share } from "../twopc/ring.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
+import { fromVec, otOf } from "../providers/ot.js";
 
 const kernels: Kernels<(p: Party, b: Uint8Array, bits: number, shape: number[]) => Promise<Share>> = {
   generic: { consumes: ["bitPairs"], proof: "proofs/b2a.md", run: b2aBitPair },
+  native: { ot: { consumes: [], proof: "proofs/b2a.md", run: async (p, b, bits, shape) => fromVec(await otOf(p).xorToArith(b, bits), bits, shape) } },
 };
 
 export function b2a(p: Party, b: Uint8Array, bits: number, shape: number[]): Promise<Share> {

@@ -14,11 +14,19 @@
 // Cost (dealer): online 2N + 1 bits per element per party (Σ 2N_j + 1 for several pairs),
 // 1 round; offline 2N bits per element to the server (the bit pair and the triple).
 // A dealer correlation (r, β, r·β) would make e unnecessary: N + 1 bits per element.
+// Under OT its own kernel (CrypTFlow2's multiplexer, Rathee et al. 2020, §3): with d = x − y
+// and b = b0 ⊕ b1, (b0 ⊕ b1)·d_P = b_P·d_P + b_Q·(1 − 2b_P)·d_P, so each party P is the
+// sender of one correlated OT with Δ = (1 − 2b_P)·d_P to the other's choice b_Q and keeps
+// b_P·d_P − x. Cost (ot): per element and pair each party sends 128 + N bits (u, then the
+// corrections), 2 rounds, nothing offline.
 // Proof: proofs/select.md.
 import { exchange, step, type Party } from "../twopc/party.js";
 import { add, constShare, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
 import { concatBytes } from "./mul.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
+import { fromVec, otOf, toVec } from "../providers/ot.js";
+import { cotBytes, cotRecv, cotSend } from "../ot/cot.js";
+import type { Vec } from "../ot/vec.js";
 
 export type Choice = readonly [x: Share, y: Share];
 
@@ -50,22 +58,53 @@ function pick(c: Uint8Array, ifOne: Share, ifZero: Share): Share {
  */
 const kernels: Kernels<(p: Party, b: Uint8Array, pairs: readonly Choice[]) => Promise<Share[]>> = {
   generic: { consumes: ["bitPairs", "triples"], proof: "proofs/select.md", run: selectBeaver },
+  native: { ot: { consumes: [], proof: "proofs/select.md", run: selectOt } },
 };
 
 export function selectMany(p: Party, b: Uint8Array, pairs: readonly Choice[]): Promise<Share[]> {
   return step(p, "select", () => kernelOf(p, kernels).run(p, b, pairs));
 }
 
-async function selectBeaver(p: Party, b: Uint8Array, pairs: readonly Choice[]): Promise<Share[]> {
-  const first = pairs[0];
-  if (!first) return [];
-  const n = first[0].data.length;
+/** The pairs' element count, after checking that pairs and condition agree. */
+function checkPairs(b: Uint8Array, pairs: readonly Choice[]): number {
+  const n = pairs[0]![0].data.length;
   for (const [x, y] of pairs) {
     if (x.data.length !== n) throw new Error(`select: pairs of ${n} and ${x.data.length} elements`);
     if (y.bits !== x.bits || (y.data.length !== n && y.data.length !== 1)) throw new Error(`select: y in Z_2^${y.bits}×${y.data.length} against x in Z_2^${x.bits}×${n}`);
   }
   const m = b.length;
   if (m !== n && m !== 1) throw new Error(`select: ${m} condition bits for ${n} elements`);
+  return n;
+}
+
+async function selectOt(p: Party, b: Uint8Array, pairs: readonly Choice[]): Promise<Share[]> {
+  if (pairs.length === 0) return [];
+  const n = checkPairs(b, pairs);
+  const ot = otOf(p);
+  const bits = b.length === n ? b : new Uint8Array(n).fill(b[0]!);
+  const prep = pairs.map(([x, y0]) => {
+    const N = x.bits;
+    const y = expand(y0, N, x.shape, n);
+    const d = toVec(sub(x, y));
+    // Δ = (1 − 2b_P)·d: d where b_P = 0, −d where b_P = 1; and b_P·d, kept by the sender.
+    const delta: Vec = d instanceof BigUint64Array ? BigUint64Array.from(d, (v, i) => (bits[i] ? BigInt.asUintN(N, -v) : v)) : Float64Array.from(d, (v, i) => (bits[i] && v !== 0 ? 2 ** N - v : v));
+    const kept: Vec = d instanceof BigUint64Array ? BigUint64Array.from(d, (v, i) => (bits[i] ? v : 0n)) : Float64Array.from(d, (v, i) => (bits[i] ? v : 0));
+    return { N, y, delta, kept };
+  });
+  const { received, sent } = await ot.round(
+    prep.map((q) => ({ choices: bits, reply: cotBytes(n, q.N).toReceiver, finish: (rows, msg) => cotRecv(rows, msg, q.N, p.role) })),
+    prep.map((q) => ({ n, respond: (rows) => { const { x, msg } = cotSend(rows, q.delta, q.N); return { msg, out: x }; } })),
+  );
+  return prep.map((q, j) => {
+    const mine = sub(fromVec(q.kept, q.N, q.y.shape), fromVec(sent[j]!, q.N, q.y.shape));
+    return add(add(q.y, mine), fromVec(received[j]!, q.N, q.y.shape));
+  });
+}
+
+async function selectBeaver(p: Party, b: Uint8Array, pairs: readonly Choice[]): Promise<Share[]> {
+  if (pairs.length === 0) return [];
+  const n = checkPairs(b, pairs);
+  const m = b.length;
   const wide = Math.max(...pairs.map(([x]) => x.bits));
   const { bool, arith } = await p.corr.bitPairs(wide, m);
   const c = new Uint8Array(m);

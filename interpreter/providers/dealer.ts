@@ -15,7 +15,7 @@ import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
 import { add, constShare, mulElem, ringFromBytes, sub, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
-import type { Correlations } from "./provider.js";
+import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
 
 /** Bytes of a deterministic stream named by (seed, request counter, purpose). */
 function stream(seed: string, counter: number, purpose: string, bytes: number): Uint8Array {
@@ -29,6 +29,7 @@ function ringBytes(bits: number, n: number): number {
 
 export class Dealer implements Correlations {
   readonly kind = "dealer" as const;
+  readonly supplies = ALL_CORRELATIONS;
   private counter = 0;
   /** Milliseconds spent generating correlations: the offline work, interleaved in this simulation. */
   offlineMs = 0;

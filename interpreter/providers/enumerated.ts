@@ -23,7 +23,7 @@ import type { Role } from "../twopc/channel.js";
 import { constShare, getRing, type Share } from "../twopc/ring.js";
 import { numelOf } from "../plain/tensor.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
-import type { Correlations } from "./provider.js";
+import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
 
 /** Where free randomness comes from: an unsigned value in [0, 2^bits). */
 export interface Source {
@@ -139,6 +139,7 @@ const bitText = (b: Uint8Array): string => Array.from(b, (v) => (v ? "1" : "0"))
  */
 export class EnumCorrelations implements Correlations {
   readonly kind = "enumerated" as const;
+  readonly supplies = ALL_CORRELATIONS;
   readonly offlineMs = 0;
   private k = 0;
   constructor(private readonly role: Role, private readonly store: CorrelationStore, private readonly log: string[] | undefined) {}

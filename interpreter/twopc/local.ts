@@ -1,7 +1,7 @@
 // Both parties in one process: the set-up used by tests, the REPL and `pq run --backend
 // 2pc`. The channel is in memory, or real TCP on loopback (`transport: "tcp"`, or
 // PQ_TRANSPORT=tcp in the environment); the provider is the one the caller names, or the
-// environment's (PQ_PROVIDER=dealer|enumerated, dealer by default) — which is how CI runs
+// environment's (PQ_PROVIDER=dealer|enumerated|ot, dealer by default) — which is how CI runs
 // the two-party suites over every transport and every provider.
 import { memoryPair, type ChannelOptions, type Transport } from "./channel.js";
 import { makeEndpoint, withProvider, type Party } from "./party.js";
@@ -25,12 +25,13 @@ export function defaultTransport(): TransportKind {
   return process.env.PQ_TRANSPORT === "tcp" ? "tcp" : "memory";
 }
 
-export const PROVIDER_KINDS = ["dealer", "enumerated"] as const;
+export const PROVIDER_KINDS = ["dealer", "enumerated", "ot"] as const;
 
 /** The environment's provider (PQ_PROVIDER), with fixed randomness so a run can be repeated. */
 export function defaultProvider(): ProviderSpec {
   const kind = process.env.PQ_PROVIDER ?? "dealer";
   if (kind === "enumerated") return sampledSpec(1);
+  if (kind === "ot") return { kind: "ot" };
   if (kind !== "dealer") throw new Error(`PQ_PROVIDER=${kind}: expected one of ${PROVIDER_KINDS.join(", ")}`);
   return { kind: "dealer", seed: "pq" };
 }

@@ -1,6 +1,7 @@
 // Communication accounting, per party: bytes sent and received, messages and rounds,
 // attributed to the layer path (`lenet/conv1`) and the primitive path (`relu/drelu/compare`),
-// online and offline (correlated randomness from the dealer) apart. docs/REPORT.md defines
+// online and offline (correlated randomness: delivered by the dealer, or made with the peer
+// by a provider such as OT, inside `offline`) apart. docs/REPORT.md defines
 // every term; in short, a *round* is a maximal run of sends by this party that is not
 // interrupted by a receive — each time the party sends after having waited for the other.
 
@@ -27,6 +28,8 @@ export class Meter {
   private readonly rows = new Map<string, MeterRow>();
   /** True once this party has received since its last send: its next send opens a round. */
   private waited = true;
+  /** Where the channel's traffic is counted: offline while a provider makes correlations. */
+  private phase: Phase = "online";
 
   setLayer(path: string): void {
     this.layer = path;
@@ -39,6 +42,17 @@ export class Meter {
       return await f();
     } finally {
       this.stack.pop();
+    }
+  }
+
+  /** Run `f` (a provider making correlations with its peer) with its traffic counted offline. */
+  async offline<T>(f: () => Promise<T>): Promise<T> {
+    const before = this.phase;
+    this.phase = "offline";
+    try {
+      return await f();
+    } finally {
+      this.phase = before;
     }
   }
 
@@ -58,7 +72,7 @@ export class Meter {
   }
 
   onSend(bytes: number): void {
-    const r = this.row("online");
+    const r = this.row(this.phase);
     r.sent += bytes;
     r.messages += 1;
     if (this.waited) {
@@ -68,7 +82,7 @@ export class Meter {
   }
 
   onRecv(bytes: number): void {
-    this.row("online").recv += bytes;
+    this.row(this.phase).recv += bytes;
     this.waited = true;
   }
 

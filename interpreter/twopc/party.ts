@@ -3,7 +3,8 @@
 // with the same arguments' shapes, in the same order; only the data differ.
 import { Channel, type ChannelOptions, type Role, type Transport } from "./channel.js";
 import { Meter } from "./meter.js";
-import { openProvider, type Correlations, type Endpoint, type ProviderSpec } from "../providers/provider.js";
+import type { Correlations, Endpoint } from "../providers/correlations.js";
+import { openProvider, type ProviderSpec } from "../providers/provider.js";
 
 export interface Party {
   readonly role: Role;

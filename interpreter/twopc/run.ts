@@ -16,7 +16,7 @@ import { winoInput, winoOutput } from "../plain/kernels/winoconv.js";
 import { tileOf, winoGeometry } from "../../compiler/winoconv.js";
 import { linmap, mulc, sum } from "../plain/kernels/arith.js";
 import { convert } from "../plain/kernels/common.js";
-import { toBigints, type Tensor } from "../plain/tensor.js";
+import { toBigints, type Elem, type Tensor } from "../plain/tensor.js";
 import type { Party } from "./party.js";
 import { add, bitsOfShare, inRing, mulScalar, shareOfBits, sub, zeroShare, type Share } from "./ring.js";
 import { reveal } from "../protocols/open.js";
@@ -165,8 +165,10 @@ class Ctx {
         // Local: x into the result's ring, the input transform; one product for every tile
         // position at once (serverLinear: one round); local: factors, output transform.
         const V = winoInput(await this.lifted(x, N), g, out);
-        const map: LinearMap = { op: "winoconv", geometry: g, w: this.type(node.inputs[1]!).shape, x: V.shape, y: [g.t.alpha * g.t.alpha, g.O, g.th, g.tw] };
-        const M = await this.product(node, map, V, this.vals[x]!.kind !== "shared" && this.type(x).vis === "client");
+        // V is a transform of x: its elements are read as N-bit ring elements either way.
+        const clientOnly = this.clientOnly(x);
+        const map = this.describe(node, { op: "winoconv", geometry: g }, V, { bits: N, signed: false }, [g.t.alpha * g.t.alpha, g.O, g.th, g.tw]);
+        const M = await this.product(node, map, V, clientOnly);
         return this.addBias(node, winoOutput(M, g, k, out), 2);
       }
       case "batchnorm":
@@ -274,10 +276,26 @@ class Ctx {
 
   /** A layer whose operand 0 is the activation and operand 1 a known weight, lifted into the node's ring. */
   private async weighted(node: Node, op: LinearOp): Promise<Share> {
+    const N = node.type.bits;
     const x = node.inputs[0]!;
-    const X = await this.lifted(x, node.type.bits);
-    const map = { ...op, w: this.type(node.inputs[1]!).shape, x: X.shape, y: node.type.shape } as LinearMap;
-    return this.product(node, map, X, this.vals[x]!.kind !== "shared" && this.type(x).vis === "client");
+    const X = await this.lifted(x, N);
+    const clientOnly = this.clientOnly(x);
+    // The client's plaintext keeps its declared width in the wider ring; a share is N uniform bits.
+    const xt = this.type(x);
+    const xElem = clientOnly && xt.bits <= N ? { bits: xt.bits, signed: xt.signed } : { bits: N, signed: false };
+    return this.product(node, this.describe(node, op, X, xElem, node.type.shape), X, clientOnly);
+  }
+
+  /** Node i is the client's plaintext (not a share): its product needs no server-side term. */
+  private clientOnly(i: number): boolean {
+    return this.vals[i]!.kind !== "shared" && this.type(i).vis === "client";
+  }
+
+  /** The map a layer applies to its weight (operand 1) and X, as serverLinear receives it. */
+  private describe(node: Node, op: LinearOp, X: Share, xElem: Elem, y: number[]): LinearMap {
+    const wt = this.type(node.inputs[1]!);
+    const receiver = node.attrs.receiver === 1 ? 1 : 0;
+    return { ...op, w: wt.shape, x: X.shape, y, wElem: { bits: wt.bits, signed: wt.signed }, xElem, receiver };
   }
 
   /**

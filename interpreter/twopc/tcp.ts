@@ -13,7 +13,7 @@ import net from "node:net";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import { TransportClosed, type Channel, type ChannelOptions, type Role, type Transport } from "./channel.js";
 import { makeEndpoint } from "./party.js";
-import type { Endpoint } from "../providers/provider.js";
+import type { Endpoint } from "../providers/correlations.js";
 
 /** Frames above this are refused: no pq message comes near it, so the stream is corrupt. */
 export const MAX_FRAME_BYTES = 1 << 30;

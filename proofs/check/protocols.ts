@@ -145,7 +145,7 @@ export function linearProto(N: number, o: number, k: number, clientOnly = false)
       const client = p.role === "client";
       const w = client ? undefined : share(N, own.slice(0, o * k).map((v) => v[0]!), [o, k]);
       const xv = client ? own.map((v) => v[0]!) : clientOnly ? new Array<bigint>(k).fill(0n) : own.slice(o * k).map((v) => v[0]!);
-      return serverLinear(p, { op: "linear", w: [o, k], x: [k], y: [o] }, w, share(N, xv, [k]), clientOnly);
+      return serverLinear(p, { op: "linear", w: [o, k], x: [k], y: [o], wElem: { bits: N, signed: false }, xElem: { bits: N, signed: false }, receiver: 0 }, w, share(N, xv, [k]), clientOnly);
     },
     output: (c, s) => Array.from({ length: o }, (_, i) => ringOut(c, s, i)).join(","),
     spec: (d) => {

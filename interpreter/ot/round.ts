@@ -1,0 +1,68 @@
+// One OT round trip in both directions at once, for the kernels and the OT provider: each
+// party extends the batches it receives in (its IKNP receiver) and answers the batches the
+// peer receives in (its IKNP sender). Flights: the receivers' u columns of all batches in one
+// message each way, then the senders' corrections of all batches in one message each way
+// (skipped on both sides when no batch has any: random OT). Both parties build their batch
+// lists from the same public sizes, so each knows every message's length in advance and
+// the channel rejects anything else (PQ5004).
+// Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
+// batches; 1 round, or 2 when there are corrections.
+import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
+import type { OtLink } from "./base.js";
+import type { OtPair } from "./session.js";
+
+export interface ReceiveIn<R> {
+  /** One choice bit per OT (0 or 1, one per byte). */
+  choices: Uint8Array;
+  /** Bytes the peer's sender answers this batch with (0 for random OT). */
+  reply: number;
+  finish(rows: ReceiverRows, reply: Uint8Array): R;
+}
+
+export interface SendIn<S> {
+  /** The number of OTs in the peer's matching receiver batch. */
+  n: number;
+  /** The corrections to send (empty for random OT) and this party's output. */
+  respond(rows: SenderRows): { msg: Uint8Array; out: S };
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export async function otRound<R, S>(
+  link: OtLink, ot: OtPair, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[],
+): Promise<{ received: R[]; sent: S[] }> {
+  const mine = receive.map((b) => ot.receiver.extend(b.choices));
+  if (mine.length > 0) link.send(concat(mine.map((m) => m.msg)));
+  const sent: S[] = [];
+  const answers: Uint8Array[] = [];
+  if (send.length > 0) {
+    const us = await link.recv(send.reduce((a, b) => a + iknpMsgBytes(b.n), 0));
+    let o = 0;
+    for (const b of send) {
+      const len = iknpMsgBytes(b.n);
+      const { msg, out } = b.respond(ot.sender.extend(b.n, us.subarray(o, o + len)));
+      o += len;
+      answers.push(msg);
+      sent.push(out);
+    }
+  }
+  const answerBytes = answers.reduce((a, m) => a + m.length, 0);
+  if (answerBytes > 0) link.send(concat(answers));
+  const replyBytes = receive.reduce((a, b) => a + b.reply, 0);
+  const replies = replyBytes > 0 ? await link.recv(replyBytes) : new Uint8Array(0);
+  let o = 0;
+  const received = receive.map((b, i) => {
+    const r = b.finish(mine[i]!.rows, replies.subarray(o, o + b.reply));
+    o += b.reply;
+    return r;
+  });
+  return { received, sent };
+}

@@ -1,0 +1,134 @@
+// Vector correlated OT over Z_{2^ℓ}: instance j carries a correlation vector Δ_j of L values
+// (one choice bit for all of them); the sender gets a uniform vector x_j, the receiver with
+// choice c_j gets x_j + c_j·Δ_j mod 2^ℓ, element-wise. This is the OT that SiRNN's matrix
+// products use (Rathee et al., S&P 2021, §5: one OT per receiver bit, a whole row of the
+// other operand as its message), on IKNP rows with the pads expanded by the TCCR hash
+// (Guo–Katz–Wang–Yu, S&P 2020, §7.4): pad block s of OT j is H((j, s), row_j), so one OT
+// yields as many pseudorandom bits as its message needs.
+// Wire per instance: 128 bits receiver → sender (IKNP) and L·ℓ bits sender → receiver
+// (densely packed): `vcotBytes(n, L, ℓ)`. L = 1 is the COT of cot.ts with more hashing.
+import { tccr } from "./aes.js";
+import type { OtBytes } from "./cot.js";
+import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
+import { checkVec, type Vec } from "./vec.js";
+import { checkLength, misuse, packBits, unpackBits, words } from "./wire.js";
+
+export function vcotBytes(n: number, L: number, ell: number): OtBytes {
+  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * L * ell) / 8) };
+}
+
+function check(where: string, L: number, ell: number): void {
+  if (!Number.isInteger(ell) || ell < 1 || ell > 64) misuse(where, `ring width ${ell} is outside 1..64`);
+  if (!Number.isInteger(L) || L < 1) misuse(where, `vector length ${L} is not a positive integer`);
+}
+
+/** Values per 128-bit hash block: four 32-bit words, or two 64-bit pairs above 32 bits. */
+const perBlock = (ell: number): number => (ell <= 32 ? 4 : 2);
+
+/**
+ * The pads of n rows (q_j ⊕ mask): L values of ℓ bits per row, row-major, as a Vec.
+ * Block s of row j is H((first + j, s), row_j ⊕ mask); its words are the values' bits.
+ */
+function pads(rows: Uint8Array, n: number, first: number, domain: number, L: number, ell: number, mask?: Uint8Array): Vec {
+  const vpb = perBlock(ell);
+  const subs = Math.ceil(L / vpb);
+  const x = words(rows);
+  const m = mask ? words(mask) : undefined;
+  const h = new Uint32Array(4 * n);
+  if (ell <= 52) {
+    const out = new Float64Array(n * L);
+    const lo = ell <= 32 ? 2 ** ell - 1 : 0xffffffff;
+    const hi = ell <= 32 ? 0 : 2 ** (ell - 32) - 1;
+    for (let s = 0; s < subs; s++) {
+      tccr(x, n, first, domain, h, m, s);
+      const v0 = s * vpb;
+      const cnt = Math.min(vpb, L - v0);
+      for (let j = 0; j < n; j++) {
+        const o = j * L + v0;
+        if (ell <= 32) for (let v = 0; v < cnt; v++) out[o + v] = (h[4 * j + v]! & lo) >>> 0;
+        else for (let v = 0; v < cnt; v++) out[o + v] = h[4 * j + 2 * v]! + ((h[4 * j + 2 * v + 1]! & hi) >>> 0) * 4294967296;
+      }
+    }
+    return out;
+  }
+  const out = new BigUint64Array(n * L);
+  const wide = new BigUint64Array(h.buffer);
+  for (let s = 0; s < subs; s++) {
+    tccr(x, n, first, domain, h, m, s);
+    const v0 = s * vpb;
+    const cnt = Math.min(vpb, L - v0);
+    for (let j = 0; j < n; j++) for (let v = 0; v < cnt; v++) out[j * L + v0 + v] = BigInt.asUintN(ell, wide[2 * j + v]!);
+  }
+  return out;
+}
+
+function pack(d: Vec, ell: number): Uint8Array {
+  if (d instanceof Float64Array) {
+    if (ell <= 32) return packBits(Uint32Array.from(d), [ell]);
+    const h = new Uint32Array(2 * d.length);
+    for (let i = 0; i < d.length; i++) {
+      h[2 * i] = d[i]! % 4294967296;
+      h[2 * i + 1] = Math.floor(d[i]! / 4294967296);
+    }
+    return packBits(h, [32, ell - 32]);
+  }
+  return packBits(new Uint32Array(d.buffer, d.byteOffset, 2 * d.length), [32, ell - 32]);
+}
+
+function unpack(msg: Uint8Array, count: number, ell: number): Vec {
+  if (ell <= 32) return Float64Array.from(unpackBits(msg, count, [ell]));
+  const h = unpackBits(msg, 2 * count, [32, ell - 32]);
+  if (ell > 52) return new BigUint64Array(h.buffer, 0, count);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = h[2 * i]! + h[2 * i + 1]! * 4294967296;
+  return out;
+}
+
+/** The sender: Δ holds n·L values mod 2^ℓ (instance-major). Returns x and the corrections. */
+export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): { x: Vec; msg: Uint8Array } {
+  check("vcotSend", L, ell);
+  const { n } = rows;
+  checkVec("vcotSend", delta, n * L, ell);
+  const x = pads(rows.q, n, rows.first, rows.domain, L, ell);
+  const r1 = pads(rows.q, n, rows.first, rows.domain, L, ell, rows.delta);
+  if (x instanceof Float64Array) {
+    const D = delta as Float64Array;
+    const R = r1 as Float64Array;
+    const d = new Float64Array(n * L);
+    const top = 2 ** ell;
+    for (let i = 0; i < d.length; i++) {
+      const v = x[i]! + D[i]! - R[i]!;
+      d[i] = v < 0 ? v + top : v >= top ? v - top : v;
+    }
+    return { x, msg: pack(d, ell) };
+  }
+  const D = delta as BigUint64Array;
+  const R = r1 as BigUint64Array;
+  const d = new BigUint64Array(n * L);
+  for (let i = 0; i < d.length; i++) d[i] = BigInt.asUintN(ell, x[i]! + D[i]! - R[i]!);
+  return { x, msg: pack(d, ell) };
+}
+
+/** The receiver: x_j + c_j·Δ_j for each instance, n·L values. */
+export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8Array, party = "ot"): Vec {
+  check("vcotRecv", L, ell);
+  const { n, choices } = rows;
+  checkLength({ party, where: "vector correlated OT" }, msg, vcotBytes(n, L, ell).toReceiver, `the corrections for ${n} OTs of ${L}×${ell} bits`);
+  const y = pads(rows.t, n, rows.first, rows.domain, L, ell);
+  const d = unpack(msg, n * L, ell);
+  if (y instanceof Float64Array) {
+    const D = d as Float64Array;
+    const top = 2 ** ell;
+    for (let j = 0; j < n; j++) {
+      if (!choices[j]) continue;
+      for (let i = j * L; i < (j + 1) * L; i++) {
+        const v = y[i]! + D[i]!;
+        y[i] = v >= top ? v - top : v;
+      }
+    }
+    return y;
+  }
+  const D = d as BigUint64Array;
+  for (let j = 0; j < n; j++) if (choices[j]) for (let i = j * L; i < (j + 1) * L; i++) y[i] = BigInt.asUintN(ell, y[i]! + D[i]!);
+  return y;
+}

@@ -1,0 +1,42 @@
+// What every provider of correlated randomness is (provider.ts makes them): its kind, the
+// correlations it supplies, and the asynchronous calls the generic kernels make. A
+// provider holds its party's channel and meter (an `Endpoint`), so one that must talk to the
+// peer to make correlations fits the same interface as one that need not.
+import type { Channel, Role } from "../twopc/channel.js";
+import type { Meter } from "../twopc/meter.js";
+import type { Share } from "../twopc/ring.js";
+import type { LinearMap } from "../twopc/linear-map.js";
+
+export type ProviderKind = "dealer" | "enumerated" | "ot";
+
+/** The correlations a kernel may consume (each kernel declares its own, kernels.ts). */
+export type CorrelationKind = "triples" | "bilinear" | "andTriples" | "bitPairs";
+
+export const ALL_CORRELATIONS: ReadonlySet<CorrelationKind> = new Set(["triples", "bilinear", "andTriples", "bitPairs"]);
+
+export interface Correlations {
+  readonly kind: ProviderKind;
+  /** The correlations it makes; a generic kernel runs only if all it consumes are here (kernels.ts). */
+  readonly supplies: ReadonlySet<CorrelationKind>;
+  /** Shares of a, b and c = a·b, element-wise in Z_{2^bits}. */
+  triples(bits: number, shape: number[]): Promise<{ a: Share; b: Share; c: Share }>;
+  /**
+   * A bilinear triple for a product with a server-held operand: the server receives A (map.w's
+   * shape) in the clear, the client B (map.x's), and both shares of C = f(A, B) for the map.
+   * `mine` is A at the server and B at the client.
+   */
+  bilinear(bits: number, map: LinearMap): Promise<{ mine: Share; c: Share }>;
+  /** XOR shares of AND triples (a, b, c = a ∧ b), one bit per byte. */
+  andTriples(n: number): Promise<{ a: Uint8Array; b: Uint8Array; c: Uint8Array }>;
+  /** A random bit r shared twice: XOR shares and additive shares in Z_{2^bits} (for B2A). */
+  bitPairs(bits: number, n: number): Promise<{ bool: Uint8Array; arith: Share }>;
+  /** Milliseconds this party spent making correlations (offline work), when the provider measures it. */
+  readonly offlineMs: number;
+}
+
+/** A party before it has a provider: its role, the channel to the peer and the meter (what a provider may use). */
+export interface Endpoint {
+  readonly role: Role;
+  readonly ch: Channel;
+  readonly meter: Meter;
+}

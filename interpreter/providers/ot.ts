@@ -1,0 +1,225 @@
+// The `ot` provider: correlated randomness with no third party, from oblivious transfer
+// between the two parties themselves (IKNP extension of base OTs, interpreter/ot/). Each
+// party's randomness is its own (node:crypto); nothing but OT messages crosses the wire.
+// Threat model: semi-honest parties (proofs/ot.md).
+//
+// Opening it runs the base OTs in both directions (interpreter/ot/session.ts), metered as
+// offline traffic of the primitive `base-ot` in the layer `setup`. It supplies, as offline
+// traffic made on demand with the peer:
+//   andTriples(n)    two random OTs per triple, one each way (a_P = m0 ⊕ m1, u_P = m0; the
+//                    cross term a_P·b_Q is u_P ⊕ m_{b_Q}): 128 bits each way per triple, 1 round.
+//   bitPairs(N, n)   one ℓ-bit correlated OT per pair (xorToArith of random bits): 128 + N bits.
+//   triples(N, n)    Gilboa products of the cross terms, N correlated OTs each way per
+//                    element with Δ = a·2^k: 2N(128 + N) bits per triple, 2 rounds.
+// It supplies no bilinear triples: products with server weights run the OT-native kernel of
+// protocols/linear.ts. Its own kernels (b2a, select, linear) call `otOf(p)`.
+import { randomBytes } from "node:crypto";
+import { cotBytes, cotRecv, cotSend } from "../ot/cot.js";
+import { otRound, type ReceiveIn, type SendIn } from "../ot/round.js";
+import { rotRecv, rotSend } from "../ot/rot.js";
+import { setupOt, type OtPair } from "../ot/session.js";
+import type { Vec } from "../ot/vec.js";
+import { isWide } from "../plain/tensor.js";
+import type { Party } from "../twopc/party.js";
+import { mulElem, ringFromBytes, type Share } from "../twopc/ring.js";
+import type { LinearMap } from "../twopc/linear-map.js";
+import type { CorrelationKind, Correlations, Endpoint } from "./correlations.js";
+import { performance } from "node:perf_hooks";
+
+/** n uniform bits from node:crypto, one per byte. */
+export function randomBits(n: number): Uint8Array {
+  const b = randomBytes(n);
+  for (let i = 0; i < n; i++) b[i]! &= 1;
+  return b;
+}
+
+/** n uniform elements of Z_2^bits from node:crypto, as a share-shaped tensor. */
+export function randomRing(bits: number, shape: number[]): Share {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return ringFromBytes(randomBytes(8 * n), bits, shape);
+}
+
+/** A share's elements read unsigned mod 2^bits, in the OT code's representation. */
+export function toVec(s: Share): Vec {
+  const N = s.bits;
+  if (s.data instanceof BigInt64Array) return BigUint64Array.from(s.data, (v) => BigInt.asUintN(N, v));
+  const top = 2 ** N;
+  return Float64Array.from(s.data as Float64Array, (v) => (v < 0 ? v + top : v));
+}
+
+/** Unsigned values mod 2^bits back to a share (signed canonical form). */
+export function fromVec(v: Vec, bits: number, shape: number[]): Share {
+  if (v instanceof BigUint64Array) return { shape, bits, signed: true, data: BigInt64Array.from(v, (x) => BigInt.asIntN(bits, x)) };
+  const top = 2 ** bits;
+  const half = 2 ** (bits - 1);
+  return { shape, bits, signed: true, data: Float64Array.from(v, (x) => (x >= half ? x - top : x)) };
+}
+
+/** Element-wise a + s·b mod 2^bits of unsigned vectors (s = ±1, 2, …, small). */
+export function combineVec(a: Vec, b: Vec, s: number, bits: number): Vec {
+  if (a instanceof BigUint64Array) {
+    const B = b as BigUint64Array;
+    const k = BigInt(s);
+    return BigUint64Array.from(a, (x, i) => BigInt.asUintN(bits, x + k * B[i]!));
+  }
+  const B = b as Float64Array;
+  const top = 2 ** bits;
+  // Stay below 2^53 (exact doubles) at every step, for rings up to 52 bits.
+  return Float64Array.from(a, (x, i) => {
+    const v = x + ((s * B[i]!) % top);
+    return v < 0 ? v + top : v >= top ? v - top : v;
+  });
+}
+
+const NONE = new Uint8Array(0);
+
+export class OtProvider implements Correlations {
+  readonly kind = "ot" as const;
+  readonly supplies: ReadonlySet<CorrelationKind> = new Set<CorrelationKind>(["triples", "andTriples", "bitPairs"]);
+  offlineMs = 0;
+
+  private constructor(private readonly io: Endpoint, private readonly ot: OtPair) {}
+
+  static async open(io: Endpoint): Promise<OtProvider> {
+    io.meter.setLayer("setup");
+    const before = io.ch.where;
+    io.ch.where = "setup (base OT)";
+    try {
+      const ot = await io.meter.offline(() => io.meter.scope("base-ot", () => setupOt(io.ch, io.role)));
+      return new OtProvider(io, ot);
+    } finally {
+      io.ch.where = before;
+    }
+  }
+
+  /** One OT round with the peer (interpreter/ot/round.ts), online. */
+  round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[]): Promise<{ received: R[]; sent: S[] }> {
+    return otRound(this.io.ch, this.ot, receive, send);
+  }
+
+  /** The same round, counted as offline traffic (making correlations) and timed. */
+  private async offline<R, S>(name: string, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[]): Promise<{ received: R[]; sent: S[] }> {
+    const t = performance.now();
+    try {
+      return await this.io.meter.offline(() => this.io.meter.scope(name, () => this.round(receive, send)));
+    } finally {
+      this.offlineMs += performance.now() - t;
+    }
+  }
+
+  /**
+   * Additive shares in Z_2^bits of b = b_C ⊕ b_S from XOR shares (one bit per byte):
+   * b = b_C + b_S − 2·b_C·b_S, the product by one correlated OT (client sender, Δ = b_C;
+   * the server's choice b_S gives it x + b_S·b_C): client b_C + 2x, server b_S − 2y.
+   */
+  async xorToArith(b: Uint8Array, bits: number, offline = false): Promise<Vec> {
+    const n = b.length;
+    const mine: Vec = isWide(bits) ? BigUint64Array.from(b, (v) => BigInt(v)) : Float64Array.from(b);
+    const run = <R, S>(r: readonly ReceiveIn<R>[], s: readonly SendIn<S>[]) => (offline ? this.offline("bitpairs", r, s) : this.round(r, s));
+    if (this.io.role === "client") {
+      const { sent } = await run([], [{ n, respond: (rows) => { const { x, msg } = cotSend(rows, mine, bits); return { msg, out: x }; } }]);
+      return combineVec(mine, sent[0]!, 2, bits);
+    }
+    const { received } = await run([{ choices: b, reply: cotBytes(n, bits).toReceiver, finish: (rows, m) => cotRecv(rows, m, bits, this.io.role) }], []);
+    return combineVec(mine, received[0]!, -2, bits);
+  }
+
+  async andTriples(n: number) {
+    const b = randomBits(n);
+    const { received, sent } = await this.offline("and-triples",
+      [{ choices: b, reply: 0, finish: (rows) => rotRecv(rows, 1) }],
+      [{ n, respond: (rows) => ({ msg: NONE, out: rotSend(rows, 1) }) }]);
+    const v = received[0]!;
+    const { m0, m1 } = sent[0]!;
+    const a = new Uint8Array(n);
+    const c = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      a[i] = m0[i]! ^ m1[i]!;
+      c[i] = (a[i]! & b[i]!) ^ m0[i]! ^ v[i]!;
+    }
+    return { a, b, c };
+  }
+
+  async bitPairs(bits: number, n: number) {
+    const bool = randomBits(n);
+    const arith = await this.xorToArith(bool, bits, true);
+    return { bool, arith: fromVec(arith, bits, [n]) };
+  }
+
+  async triples(bits: number, shape: number[]) {
+    const a = randomRing(bits, shape);
+    const b = randomRing(bits, shape);
+    const n = a.data.length;
+    const av = toVec(a);
+    const bv = toVec(b);
+    // Instance e·bits + k: choice bit k of b[e]; correlation a[e]·2^k.
+    const choices = new Uint8Array(n * bits);
+    let delta: Vec;
+    if (av instanceof BigUint64Array) {
+      const B = bv as BigUint64Array;
+      delta = new BigUint64Array(n * bits);
+      for (let e = 0; e < n; e++) {
+        for (let k = 0; k < bits; k++) {
+          choices[e * bits + k] = Number((B[e]! >> BigInt(k)) & 1n);
+          delta[e * bits + k] = BigInt.asUintN(bits, av[e]! << BigInt(k));
+        }
+      }
+    } else {
+      const B = bv as Float64Array;
+      const top = 2 ** bits;
+      delta = new Float64Array(n * bits);
+      for (let e = 0; e < n; e++) {
+        let v = B[e]!;
+        for (let k = 0; k < bits; k++) {
+          choices[e * bits + k] = v % 2;
+          v = Math.floor(v / 2);
+          delta[e * bits + k] = (av[e]! * 2 ** k) % top;
+        }
+      }
+    }
+    const m = n * bits;
+    const { received, sent } = await this.offline("triples",
+      [{ choices, reply: cotBytes(m, bits).toReceiver, finish: (rows, msg) => cotRecv(rows, msg, bits, this.io.role) }],
+      [{ n: m, respond: (rows) => { const { x, msg } = cotSend(rows, delta, bits); return { msg, out: x }; } }]);
+    // c = a·b + Σ_k y − Σ_k x: this party's share of a_P·b_P + a_Q·b_P + a_P·b_Q.
+    const y = received[0]!;
+    const x = sent[0]!;
+    const cross: Vec = av instanceof BigUint64Array ? new BigUint64Array(n) : new Float64Array(n);
+    if (cross instanceof BigUint64Array) {
+      const Y = y as BigUint64Array;
+      const X = x as BigUint64Array;
+      const B = bv as BigUint64Array;
+      for (let e = 0; e < n; e++) {
+        let acc = (av as BigUint64Array)[e]! * B[e]!;
+        for (let k = 0; k < bits; k++) acc += Y[e * bits + k]! - X[e * bits + k]!;
+        cross[e] = BigInt.asUintN(bits, acc);
+      }
+    } else {
+      const Y = y as Float64Array;
+      const X = x as Float64Array;
+      const top = 2 ** bits;
+      const prod = toVec(mulElem(a, b)) as Float64Array;
+      for (let e = 0; e < n; e++) {
+        let acc = prod[e]!;
+        for (let k = 0; k < bits; k++) {
+          acc += Y[e * bits + k]!;
+          if (acc >= top) acc -= top;
+          acc -= X[e * bits + k]!;
+          if (acc < 0) acc += top;
+        }
+        cross[e] = acc;
+      }
+    }
+    return { a, b, c: fromVec(cross, bits, shape) };
+  }
+
+  bilinear(_bits: number, _map: LinearMap): Promise<{ mine: Share; c: Share }> {
+    throw new Error("internal: the ot provider makes no bilinear triples (protocols/linear.ts has an OT kernel)");
+  }
+}
+
+/** The OT provider of a party running an OT-native kernel (kernels.ts picks those only under it). */
+export function otOf(p: Party): OtProvider {
+  if (!(p.corr instanceof OtProvider)) throw new Error(`internal: an OT kernel runs under the ${p.corr.kind} provider`);
+  return p.corr;
+}
