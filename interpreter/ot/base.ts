@@ -87,7 +87,7 @@ export function baseReceiverRespond(msgA: Uint8Array, choices: Uint8Array, opts:
   const label: OtLabel = { party: opts.party ?? "ot", where: "base OT (receiver)" };
   if (msgA.length !== POINT_BYTES) malformed(label, `the sender's key has ${msgA.length} bytes, expected ${POINT_BYTES}`);
   const A = decodePoint(label, msgA, "the sender's key");
-  A.precompute(8, false);
+  A.precompute(4, false);
   const n = choices.length;
   const msg = new Uint8Array(POINT_BYTES * n);
   const keys: Uint8Array[] = [];

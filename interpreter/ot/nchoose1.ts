@@ -6,7 +6,9 @@
 // used by pad_v alone, so the other pads are uniform and independent. The sender sends
 // m_v ⊕ pad_v for every v. This is the construction the crypto spike measured faster in JS
 // than Kolesnikov–Kumaresan 2013 (KK13 needs N hashes per OT with 256-bit keys; here the
-// sender hashes 2m·⌈N·k/128⌉ blocks): 0.33–0.58 M/s against 0.18–0.27 M/s for N = 16, k = 2.
+// sender hashes 2m·⌈N·k/128⌉ blocks): 0.33–0.58 M/s against 0.18–0.27 M/s for N = 16, k = 2
+// in the spike; this code runs 0.7–1.0 M/s (bench:ot). KK13 is not implemented: it needs a
+// hash of 256-bit keys, for which fixed-key AES gives no proven construction here.
 // Wire per instance: m·128 bits receiver → sender (the IKNP u columns of its m OTs) and N·k
 // bits sender → receiver: 544 bits for N = 16, k = 2 (KK13 would need 288). `nChoose1Bytes`.
 // Flow: receiver `nChoose1Choices(v, N)` → IknpReceiver.extend → msg1; sender
