@@ -11,7 +11,7 @@ import { diag, PqError, type Code, type Diagnostic } from "../grammar/diagnostic
 import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op } from "./ir.js";
 import { loadProgram, type Loaded } from "./modules.js";
 import {
-  DESCRIPTORS, knownFromBigints, knownFromData, knownRange, operand, requantConstants,
+  attrOrDefault, DESCRIPTORS, knownFromBigints, knownFromData, knownRange, operand, requantConstants,
   type AttrSpec, type Interval, type Known, type Operand,
 } from "./ops.js";
 import { bindParam, readParamsFile, type ParamsFile } from "./params.js";
@@ -426,10 +426,10 @@ class Lowerer {
     }
     for (const [name, spec] of Object.entries(desc.attrs)) {
       if (attrs[name] !== undefined) continue;
-      if (spec.default !== undefined) attrs[name] = spec.default;
+      const dflt = attrOrDefault(op, attrs, name);
+      if (dflt !== undefined) attrs[name] = dflt;
       else if (spec.required) fail("PQ2007", { op, name }, e.span);
     }
-    if ((op === "avgpool" || op === "maxpool") && attrs.stride === undefined) attrs.stride = attrs.k!;
     return this.emit(op, inputs, attrs, scope, e.span, declared);
   }
 

@@ -10,7 +10,7 @@
 import type { Graph, Node } from "../ir.js";
 import { assertNever } from "../ir.js";
 import type { Interval } from "../ops.js";
-import { elemAttr, intAttr } from "../ops.js";
+import { elemAttr, intAttr, liftedOperands } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
@@ -193,7 +193,6 @@ class Tracer {
     const N = node.type.bits;
     const x = node.inputs[0]!;
     const w = node.inputs[1]!;
-    this.lifted(x, N);
     const wt = this.type(w);
     if (wt.vis === "public") return;
     const xt = this.type(x);
@@ -231,7 +230,6 @@ class Tracer {
   private winoconv(node: Node): void {
     const N = node.type.bits;
     const x = node.inputs[0]!;
-    this.lifted(x, N);
     const ut = this.type(node.inputs[1]!);
     if (ut.vis === "public") return;
     const [a2, O, C] = ut.shape as [number, number, number];
@@ -263,6 +261,8 @@ class Tracer {
     const x = node.inputs[0]!;
     const xt = x === undefined ? undefined : this.type(x);
     const xn = xt ? numel(xt.shape) : 0;
+    // The operands the op's descriptor lifts into its ring, in order, before its own units (as run.ts).
+    for (const pos of liftedOperands(node)) this.lifted(node.inputs[pos]!, N);
     switch (node.op) {
       case "input":
       case "param":
@@ -270,19 +270,16 @@ class Tracer {
         throw new Error(`cost: a ${node.op} is never shared`);
       case "winoconv":
         this.winoconv(node);
-        if (node.inputs[2] !== undefined) this.lifted(node.inputs[2], N);
         return;
       case "conv2d":
       case "linear":
       case "batchnorm":
         this.weighted(node);
-        if (node.inputs[2] !== undefined) this.lifted(node.inputs[2], N);
         return;
       case "relu":
         if (xt!.signed) throw new Error(`cost: signed relu at ${node.origin.path} was not lowered with std/protocols`);
         return;
       case "sqplus":
-        this.lifted(x, N);
         this.emit({ kind: "mul", n: xn, bits: N, square: true });
         return;
       case "avgpool":
@@ -293,7 +290,6 @@ class Tracer {
       case "shl":
       case "divexact":
       case "linmap":
-        this.lifted(x, N);
         return;
       case "maxpool": {
         const k = intAttr(node.attrs, "k");
@@ -305,9 +301,7 @@ class Tracer {
       }
       case "flatten":
       case "reshape":
-        return;
       case "concat":
-        for (const i of node.inputs) this.lifted(i, N);
         return;
       case "requant":
         this.requant(node);
@@ -317,16 +311,10 @@ class Tracer {
         return;
       case "add":
       case "sub":
-        this.lifted(x, N);
-        this.lifted(node.inputs[1]!, N);
         return;
-      case "mul": {
-        const y = node.inputs[1]!;
-        this.lifted(x, N);
-        this.lifted(y, N);
-        this.emit({ kind: "mul", n: xn, bits: N, square: x === y });
+      case "mul":
+        this.emit({ kind: "mul", n: xn, bits: N, square: x === node.inputs[1] });
         return;
-      }
       case "msb":
         this.msb(xn, xt!.bits);
         return;
@@ -343,8 +331,6 @@ class Tracer {
       case "select": {
         const conds = xn;
         const a = node.inputs[1]!;
-        this.lifted(a, N);
-        this.lifted(node.inputs[2]!, N);
         this.emit({ kind: "select", n: numel(this.type(a).shape), conds, rings: [N] });
         return;
       }

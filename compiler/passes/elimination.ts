@@ -53,11 +53,11 @@
 //  - avgpool's divisor is in the scale (LANGUAGE.md avgpool): there is no division to move.
 import type { Graph, Node, Op } from "../ir.js";
 import { users } from "../ir.js";
-import { elemAttr } from "../ops.js";
 import type { Program } from "../lower.js";
 import type { Pass, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
-import { ACC_OPS, liftedOperands, rewrite, type Rewrite } from "./placement.js";
+import { accumulates, elemAttr, liftedOperands } from "../ops.js";
+import { rewrite, type Rewrite } from "./placement.js";
 import { reluOperand } from "./fuse-requant-relu.js";
 
 const isExt = (op: Op): op is "zext" | "sext" => op === "zext" || op === "sext";
@@ -140,7 +140,7 @@ function shareSiblings(p: Program): { p: Program; count: number } {
   // Only accumulators lifting it use this extension (and it is not an output).
   const onlyAccs = (e: Node) => !isOutput[e.id] && us[e.id]!.every((u) => {
     const c = g.nodes[u]!;
-    return ACC_OPS.has(c.op) && c.inputs.every((i, pos) => i !== e.id || liftedOperands(c).includes(pos));
+    return accumulates(c.op) && c.inputs.every((i, pos) => i !== e.id || liftedOperands(c).includes(pos));
   });
   const rep = new Map<number, number>(); // ext → the ext that replaces it
   for (const list of byInput.values()) {

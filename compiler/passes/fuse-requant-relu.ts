@@ -58,14 +58,14 @@
 // MSB) and whose clamped result is delivered in the next layer's ring with its MSB known.
 import type { Graph, Node } from "../ir.js";
 import { users } from "../ir.js";
-import { elemAttr } from "../ops.js";
+import { accumulates, DESCRIPTORS, elemAttr, liftedOperands, passesThrough } from "../ops.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import { onlineBytes } from "../cost/model.js";
 import { headroomSites, widen } from "./headroom.js";
 import type { Program } from "../lower.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
-import { ACC_OPS, elem, liftedOperands, rewrite } from "./placement.js";
+import { elem, rewrite } from "./placement.js";
 
 /** x when node `id` computes relu(x): a `relu` op, or the std/protocols lowering select(drelu(x), x, 0). */
 export function reluOperand(g: Graph, id: number): number | undefined {
@@ -79,8 +79,6 @@ export function reluOperand(g: Graph, id: number): number | undefined {
   return bn.op === "drelu" && bn.inputs[0] === x && zero ? x : undefined;
 }
 
-const PASS_THROUGH = new Set(["maxpool", "flatten", "reshape", "clamp", "relu"]);
-
 /**
  * Can y (uA, values ≥ 0) become i(A+1)? Every use must read values only; returns also
  * whether some use extends y (the gain). `relus` collects relu ops of y to remove.
@@ -90,16 +88,17 @@ function widenable(g: Graph, us: number[][], isOutput: boolean[], id: number, A:
   let gain = false;
   for (const u of us[id]!) {
     const n = g.nodes[u]!;
-    if (ACC_OPS.has(n.op)) {
+    if (accumulates(n.op)) {
       if (n.type.bits > A + 1 && n.type.vis === "shared" && liftedOperands(n).some((pos) => n.inputs[pos] === id)) gain = true;
       continue;
     }
-    if (n.op === "requant" || n.op === "argmax") continue;
+    // reads the value and its own type is fixed (requant, argmax): y's new type stops here
+    if (DESCRIPTORS[n.op].reads === "value" && DESCRIPTORS[n.op].result === "fixed") continue;
     if (n.op === "zext" && elemAttr(n.attrs, "to").bits >= A + 1) {
       gain = true;
       continue;
     }
-    if (PASS_THROUGH.has(n.op)) {
+    if (passesThrough(n.op)) {
       const r = widenable(g, us, isOutput, u, A, relus);
       if (!r.ok) return r;
       gain ||= r.gain;

@@ -61,6 +61,7 @@ import { users } from "../ir.js";
 import type { Program } from "../lower.js";
 import { isNonneg, type Declared } from "../typing.js";
 import { signedWidthFor } from "../types.js";
+import { accumulates, DESCRIPTORS, liftedOperands, passesThrough } from "../ops.js";
 import { GraphBuilder } from "./builder.js";
 import type { Pass, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
@@ -73,31 +74,9 @@ import { unchanged } from "./pass.js";
 // fails PQ2014), and accumulators keep their declared width and scale, so a rewrite that
 // changed a scale is caught here.
 
-/** Ops whose result width comes from the interval (*acc* in LANGUAGE.md). */
-export const ACC_OPS: ReadonlySet<Op> = new Set<Op>([
-  "conv2d", "winoconv", "linear", "batchnorm", "sqplus", "avgpool", "gavgpool", "add", "sub", "neg", "mulc", "shl", "divexact", "sum", "linmap", "mul",
-]);
-
-/** Operand positions the two-party backend extends to the consumer's ring (`lifted()` in twopc/run.ts). */
-export function liftedOperands(n: Node): number[] {
-  switch (n.op) {
-    case "conv2d": case "winoconv": case "linear": case "batchnorm":
-    case "sqplus": case "avgpool": case "gavgpool": case "sum": case "neg": case "mulc": case "shl": case "divexact": case "linmap":
-      return [0];
-    case "add": case "sub": case "mul":
-      return [0, 1];
-    case "select":
-      return [1, 2];
-    case "concat":
-      return n.inputs.map((_, i) => i);
-    default:
-      return [];
-  }
-}
-
 /** The declared type a copy of `n` is built with: accumulators and requant keep width and scale; others re-infer. */
 export function declaredOf(n: Node, bits = n.type.bits): Declared | undefined {
-  if (ACC_OPS.has(n.op) || n.op === "requant") return { bits, signed: n.type.signed, scale: n.type.scale, nonneg: false };
+  if (accumulates(n.op) || n.op === "requant") return { bits, signed: n.type.signed, scale: n.type.scale, nonneg: false };
   return undefined;
 }
 
@@ -163,10 +142,14 @@ export function elem(bits: number, signed: boolean): ElemSpec {
 
 // ------------------------------------------------------------------ P2: narrowing
 
-/** Ops that only read their operand's value (which fits both widths of a signed acc). */
-const VALUE_READERS: ReadonlySet<Op> = new Set<Op>([...ACC_OPS, "requant", "drelu", "msb", "argmax"]);
-/** Ops whose result takes the operand's element type: narrowing passes through to their uses. */
-const SAME_TYPE: ReadonlySet<Op> = new Set<Op>(["relu", "maxpool", "clamp", "flatten", "reshape"]);
+// A use is width-agnostic when it reads only the value (which fits both widths of a signed
+// acc: `value`, or `sign` — the MSB is the sign) and its own type does not follow the
+// operand's width; one that passes the width through (relu, maxpool, …) is, when its own
+// uses are. The facts are the ops' descriptors' (compiler/ops.ts `reads`, `result`).
+function readsValueOnly(op: Op): boolean {
+  const d = DESCRIPTORS[op];
+  return (d.reads === "value" || d.reads === "sign") && d.result !== "operand" && d.result !== "widest";
+}
 
 function widthAgnostic(g: Graph, us: number[][], isOutput: boolean[], id: number, seen = new Set<number>()): boolean {
   if (isOutput[id]) return false;
@@ -174,8 +157,8 @@ function widthAgnostic(g: Graph, us: number[][], isOutput: boolean[], id: number
   seen.add(id);
   return us[id]!.every((u) => {
     const n = g.nodes[u]!;
-    if (VALUE_READERS.has(n.op)) return true;
-    if (SAME_TYPE.has(n.op)) return widthAgnostic(g, us, isOutput, u, seen);
+    if (readsValueOnly(n.op)) return true;
+    if (passesThrough(n.op)) return widthAgnostic(g, us, isOutput, u, seen);
     // select(b, x, literal): x's type (relu lowered); the condition position reads a u1.
     if (n.op === "select" && n.inputs[1] === id && n.inputs[2] !== id && g.nodes[n.inputs[2]!]!.op === "const") return widthAgnostic(g, us, isOutput, u, seen);
     return false;
@@ -192,24 +175,24 @@ export function placementWidths(p: Program): { widths: number[]; narrowed: numbe
   const isOutput = new Array<boolean>(g.nodes.length).fill(false);
   for (const o of g.outputs) isOutput[o.node] = true;
   const widths = g.nodes.map((n) => {
-    if (!ACC_OPS.has(n.op) || !n.type.signed) return n.type.bits;
+    if (!accumulates(n.op) || !n.type.signed) return n.type.bits;
     const r = p.ranges[n.id]!;
     // Not below a ring some consumer lifts it to: narrowing would only add an extension back.
     let need = signedWidthFor(r.lo, r.hi);
-    for (const u of us[n.id]!) if (ACC_OPS.has(g.nodes[u]!.op)) need = Math.max(need, Math.min(n.type.bits, g.nodes[u]!.type.bits));
+    for (const u of us[n.id]!) if (accumulates(g.nodes[u]!.op)) need = Math.max(need, Math.min(n.type.bits, g.nodes[u]!.type.bits));
     return need < n.type.bits && widthAgnostic(g, us, isOutput, n.id) ? need : n.type.bits;
   });
   const narrowed = g.nodes.filter((n) => widths[n.id]! < n.type.bits).map((n) => n.id);
   const widened: number[] = [];
   for (let i = g.nodes.length - 1; i >= 0; i--) {
     const x = g.nodes[i]!;
-    if (!ACC_OPS.has(x.op) || x.type.vis !== "shared" || isOutput[i] || us[i]!.length === 0) continue;
+    if (!accumulates(x.op) || x.type.vis !== "shared" || isOutput[i] || us[i]!.length === 0) continue;
     if (isNonneg(p.ranges[i]!, widths[i]!)) continue; // its extension is the cheap known-MSB one
     let W = 0;
     for (const u of us[i]!) {
       const c = g.nodes[u]!;
       const lifts = liftedOperands(c);
-      if (!ACC_OPS.has(c.op) || c.inputs.some((j, pos) => j === i && !lifts.includes(pos))) {
+      if (!accumulates(c.op) || c.inputs.some((j, pos) => j === i && !lifts.includes(pos))) {
         W = 0;
         break;
       }
@@ -223,7 +206,7 @@ export function placementWidths(p: Program): { widths: number[]; narrowed: numbe
       const o = g.nodes[x.inputs[pos]!]!;
       if (o.type.vis !== "shared") return true;
       const bits = widths[o.id]!;
-      const extendedAnyway = us[o.id]!.some((u) => u !== i && ACC_OPS.has(g.nodes[u]!.op) && widths[u]! > bits
+      const extendedAnyway = us[o.id]!.some((u) => u !== i && accumulates(g.nodes[u]!.op) && widths[u]! > bits
         && g.nodes[u]!.inputs.every((j, pos2) => j !== o.id || liftedOperands(g.nodes[u]!).includes(pos2)));
       return bits >= W || isNonneg(p.ranges[o.id]!, bits) || extendedAnyway;
     });
@@ -249,7 +232,7 @@ export function placeConversions(p: Program): PassResult {
     const inputs = n.inputs.map(r.map);
     // An accumulator computes in its (possibly narrowed) declared ring; select and concat
     // in the widest of their operands' rings as typed now (a literal y takes x's type).
-    const N = ACC_OPS.has(n.op) ? widths[n.id]!
+    const N = accumulates(n.op) ? widths[n.id]!
       : n.op === "select" && r.p.graph.nodes[n.inputs[2]!]!.op === "const" ? r.b.type(inputs[1]!).bits
       : Math.max(...lifts.map((pos) => r.b.type(inputs[pos]!).bits));
     for (const pos of lifts) {
