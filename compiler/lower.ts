@@ -8,7 +8,8 @@ import type {
   BlockDecl, Expr, ModelDecl, NamedArg, ProtocolDecl, ScaleExpr, Span, TypeExpr,
 } from "../grammar/ast.js";
 import { diag, PqError, type Code, type Diagnostic } from "../grammar/diagnostics.js";
-import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op } from "./ir.js";
+import { nearest } from "../grammar/suggest.js";
+import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op, type Program } from "./ir.js";
 import { loadProgram, type Loaded } from "./modules.js";
 import {
   attrOrDefault, DESCRIPTORS, knownFromBigints, knownFromData, knownRange, operand, requantConstants,
@@ -17,12 +18,6 @@ import {
 import { bindParam, readParamsFile, type ParamsFile } from "./params.js";
 import { typeNode, type Declared } from "./typing.js";
 import { normScale, signedWidthFor, typeRange, type Scale, type TensorType } from "./types.js";
-
-export interface Program {
-  graph: Graph;
-  /** Value interval of every node (range analysis), by node id. */
-  ranges: Interval[];
-}
 
 export interface CompileResult {
   program?: Program;
@@ -367,13 +362,9 @@ class Lowerer {
   }
 
   private suggest(name: string, candidates: string[]): string {
-    let best: string | undefined;
-    let bestD = Infinity;
-    for (const c of candidates) {
-      const d = editDistance(name, c);
-      if (d < bestD) [best, bestD] = [c, d];
-    }
-    return best !== undefined && bestD < name.length && bestD <= Math.max(1, Math.floor(name.length / 3)) ? `did you mean '${best}'?` : "";
+    // fewer edits than the name has letters, and at most a third of them (at least one)
+    const best = nearest(name, candidates, Math.min(name.length - 1, Math.max(1, Math.floor(name.length / 3))));
+    return best !== undefined ? `did you mean '${best}'?` : "";
   }
 
   private call(e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined, letName?: string): number {
@@ -568,17 +559,3 @@ const ATTR_WORDS: Record<AttrSpec["kind"], string> = {
   int: "an integer", bigint: "an integer", ints: "a list of integers", "int-or-ints": "an integer or a list of integers",
   matrix: "a matrix of integers such as [[1, 0], [0, 1]]", elem: "an element type such as i16 or u8",
 };
-
-export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}

@@ -2,29 +2,15 @@
 // defaults, and its type rule — shape, scale, visibility and value interval from its
 // operands. Lowering, the verifier, the printer and the range analysis all read this
 // table; the backends implement the semantics of docs/LANGUAGE.md.
-import { type Attrs, type AttrValue, type ElemSpec, type Node, type Op } from "./ir.js";
+import { type Attrs, type AttrValue, type ElemSpec, type Interval, type Known, type Node, type Op } from "./ir.js";
+// Interval and Known are the IR's (compiler/ir.ts); the backends and bench read them from here too.
+export type { Interval, Known };
 import {
   divScale, formatScale, joinVis, sameScale, mulScale, normScale, numel, scaleShift, scaleValue, typeRange,
   type Scale, type TensorType, type Visibility,
 } from "./types.js";
 import type { Code } from "../grammar/diagnostics.js";
 import { tileOf, winoGeometry, winoRange } from "./winoconv.js";
-
-export interface Interval {
-  lo: bigint;
-  hi: bigint;
-}
-
-/** Compile-time known integer values (params and literals), row-major. */
-export interface Known {
-  shape: number[];
-  at(i: number): bigint;
-  /** Fast read when the value is a safe integer (all pq parameters up to 52 bits). */
-  num(i: number): number;
-  size: number;
-  /** The values as doubles when they are all exact (≤ 52-bit parameters): the fast path. */
-  f64?: Float64Array;
-}
 
 export interface Operand {
   type: TensorType;

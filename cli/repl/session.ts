@@ -7,10 +7,12 @@
 // dropped and its diagnostics shown, so the session is always a program that compiles
 // (except for having no output yet). Types are read from the compiled graph: the statement
 // is compiled with a temporary `output NAME to client`, whose node is NAME's value.
-import { compileFile, editDistance, type CompileResult, type Program } from "../../compiler/lower.js";
+import { compileFile, type CompileResult } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
+import { nearest as nearestName } from "../../grammar/suggest.js";
 import { loadProgram } from "../../compiler/modules.js";
 import type { Graph, Node } from "../../compiler/ir.js";
-import type { Interval } from "../../compiler/ops.js";
+import type { Interval } from "../../compiler/ir.js";
 import { printGraph } from "../../compiler/print.js";
 import { formatType } from "../../compiler/types.js";
 import type { ModelDecl } from "../../grammar/ast.js";
@@ -71,16 +73,7 @@ function isError(d: Diagnostic): boolean {
 
 /** The nearest of `names` to `word`, if near enough to be a plausible typo. */
 export function nearest(word: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = n.startsWith(word) && word.length > 0 ? 0.5 : editDistance(word, n);
-    if (d < bestD) {
-      best = n;
-      bestD = d;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return nearestName(word, names, Math.max(2, Math.floor(word.length / 3)), { prefix: true });
 }
 
 /** Horizontal bar of `value / max` of BAR_WIDTH cells, in eighths so small layers still show. */

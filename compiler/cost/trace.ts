@@ -7,14 +7,11 @@
 // choices — because the dealer forecast must agree with the measurement to the byte. The
 // backends (dealer.ts, ot.ts) then price the same units. Communication never depends on the
 // data, only on types, shapes, attributes and the range analysis, so this is exact.
-import type { Graph, Node } from "../ir.js";
-import { assertNever } from "../ir.js";
-import type { Interval } from "../ops.js";
+import { assertNever, type Graph, type Interval, type Node, type Program } from "../ir.js";
 import { elemAttr, intAttr, liftedOperands } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
-import type { Program } from "../lower.js";
 
 /** One interactive building block call, with the sizes its cost depends on. */
 export type Unit =

@@ -53,7 +53,7 @@
 //  - avgpool's divisor is in the scale (LANGUAGE.md avgpool): there is no division to move.
 import type { Graph, Node, Op } from "../ir.js";
 import { users } from "../ir.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import type { Pass, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
 import { accumulates, elemAttr, liftedOperands } from "../ops.js";

@@ -62,7 +62,7 @@ import { accumulates, DESCRIPTORS, elemAttr, liftedOperands, passesThrough } fro
 import { PqError } from "../../grammar/diagnostics.js";
 import { onlineBytes } from "../cost/model.js";
 import { headroomSites, widen } from "./headroom.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
 import { elem, rewrite } from "./placement.js";

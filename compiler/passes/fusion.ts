@@ -25,7 +25,7 @@
 // No rewrite remains; the note counts the adds that have this form.
 import type { Graph } from "../ir.js";
 import { users } from "../ir.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { scaleShift } from "../types.js";
 import { fuseBatchnorm } from "./fuse-batchnorm.js";
 import { fuseRequantRelu, reluOperand } from "./fuse-requant-relu.js";

@@ -28,7 +28,7 @@ import type { Node, Op } from "../ir.js";
 import { users } from "../ir.js";
 import { onlineBytes } from "../cost/model.js";
 import { DESCRIPTORS, followsWidth } from "../ops.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { msbOffset } from "../types.js";
 import { copyDeclared, rebuild } from "./builder.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";

@@ -58,7 +58,7 @@
 //      once, add"). P3 wins over P2 for the same node.
 import type { Attrs, ElemSpec, Graph, Node, Op } from "../ir.js";
 import { users } from "../ir.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { isNonneg, type Declared } from "../typing.js";
 import { signedWidthFor } from "../types.js";
 import { accumulates, DESCRIPTORS, liftedOperands, passesThrough } from "../ops.js";

@@ -17,7 +17,8 @@ export class TransportClosed extends Error {}
 export type Role = "client" | "server";
 
 const MAGIC = 0x5051; // "PQ"
-export const HEADER_BYTES = 10;
+import { HEADER_BYTES } from "../../compiler/cost/wire.js";
+export { HEADER_BYTES };
 
 export interface ChannelOptions {
   /** Milliseconds to wait for one message before giving up. */

@@ -34,7 +34,7 @@
 // of the whole space (sampled, and said so), and where the space is small the exhaustive
 // mode checks everything directly.
 import type { Role } from "../../interpreter/twopc/channel.js";
-import { HEADER_BYTES } from "../../interpreter/twopc/channel.js";
+import { HEADER_BYTES } from "../../compiler/cost/wire.js";
 import { getRing, unpackBits, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
 import type { Source } from "./enumerated.js";
 import { Sampler } from "./enumerated.js";

@@ -1,7 +1,8 @@
 // Shared by the pass tests: compile a file, run a pass with the verifier, and compare
 // programs by their outputs on the plaintext and two-party backends.
 import { expect } from "vitest";
-import { compileFile, type Program } from "../../compiler/lower.js";
+import { compileFile } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import type { Pass } from "../../compiler/passes/pass.js";
 import { elimination } from "../../compiler/passes/elimination.js";
 import { fuseBatchnorm } from "../../compiler/passes/fuse-batchnorm.js";
