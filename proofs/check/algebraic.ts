@@ -39,13 +39,7 @@ import { getRing, unpackBits, unpackRing, type Share } from "../../interpreter/t
 import type { Source } from "./enumerated.js";
 import { Sampler } from "./enumerated.js";
 import { runPair, type PairRun } from "./harness.js";
-import type { Draw, Outcome, Proto } from "./engine.js";
-
-/** One segment of a received frame: `n` ring elements of `bits` bits, or `n` bits. */
-export type Seg = { ring: number; n: number } | { bits: number };
-
-/** For each frame a party receives, in order, its segments (n = the case count of the run). */
-export type Layout = (role: Role, n: number) => Seg[][];
+import type { Draw, Layout, Outcome, Proto } from "./engine.js";
 
 /** How a variable ranges: a ring Z_2^bits (shifted grid {t, t + 1}) or a bit ({0, 1}). */
 interface Var {
