@@ -173,13 +173,35 @@ function knownRange(k: Known): Interval {
 }
 
 // ---------------------------------------------------------------- attribute readers
+// The one set of readers of a node's attributes (type rules, passes, both backends, the
+// cost model): a missing or ill-typed attribute is an internal error, since lowering and
+// the verifier check them against the specs.
 
 /** An int attribute; with `op`, absent means the descriptor's default. */
 export function intAttr(a: Attrs, name: string, op?: Op): number {
   const v = op ? attrOrDefault(op, a, name) : a[name];
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
+  const n = typeof v === "bigint" ? Number(v) : v;
+  if (typeof n === "number" && Number.isSafeInteger(n)) return n;
   throw new Error(`attribute ${name} is not an int`);
+}
+
+/** A list of integers (a literal's `value`, mulc's `c` as a list). */
+export function bigListAttr(a: Attrs, name: string): bigint[] {
+  const v = a[name];
+  if (Array.isArray(v)) return (v as readonly unknown[]).map((e) => bigOf(e, name));
+  throw new Error(`attribute ${name} is not a list`);
+}
+
+export function strAttr(a: Attrs, name: string): string {
+  const v = a[name];
+  if (typeof v === "string") return v;
+  throw new Error(`attribute ${name} is not a string`);
+}
+
+function bigOf(v: unknown, name: string): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  throw new Error(`attribute ${name} is not an integer`);
 }
 
 export function elemAttr(a: Attrs, name: string): ElemSpec {
@@ -189,10 +211,7 @@ export function elemAttr(a: Attrs, name: string): ElemSpec {
 }
 
 export function bigAttr(a: Attrs, name: string): bigint {
-  const v = a[name];
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number") return BigInt(v);
-  throw new Error(`attribute ${name} is not an integer`);
+  return bigOf(a[name], name);
 }
 
 function shapeStr(s: readonly number[]): string {

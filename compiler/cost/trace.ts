@@ -8,7 +8,7 @@
 // backends (dealer.ts, ot.ts) then price the same units. Communication never depends on the
 // data, only on types, shapes, attributes and the range analysis, so this is exact.
 import { assertNever, type Graph, type Interval, type Node, type Program } from "../ir.js";
-import { elemAttr, intAttr, liftedOperands } from "../ops.js";
+import { bigAttr, elemAttr, intAttr, liftedOperands } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
@@ -44,14 +44,6 @@ export interface Call {
   /** The meter's primitive path above the unit (the unit's own step names are added by the pricing). */
   path: string[];
   unit: Unit;
-}
-
-// ---------------------------------------------------------------- helpers copied from the protocols
-
-function bigOf(v: unknown, what: string): bigint {
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number") return BigInt(v);
-  throw new Error(`cost: attribute ${what} is not an integer`);
 }
 
 // ---------------------------------------------------------------- the walk
@@ -356,8 +348,8 @@ class Tracer {
     const xt = this.type(node.inputs[0]!);
     const N = xt.bits;
     const n = numel(xt.shape);
-    const lo = bigOf(node.attrs.lo, "lo");
-    const hi = bigOf(node.attrs.hi, "hi");
+    const lo = bigAttr(node.attrs, "lo");
+    const hi = bigAttr(node.attrs, "hi");
     this.scope("clamp", () => {
       if (lo > hi) return;
       const offset = xt.signed ? 1n << BigInt(N - 1) : 0n;
