@@ -323,13 +323,8 @@ class Lowerer {
     const values: bigint[] = [];
     let shape: number[] = [];
     const scalar = (x: Expr): bigint => {
-      if (x.kind === "int") return x.value;
-      if (x.kind === "neg") return -scalar(x.operand);
-      if (x.kind === "name") {
-        const b = scope.names.get(x.name);
-        if (b?.kind === "int") return BigInt(b.value);
-      }
-      return fail("PQ2013", { op: "literal", detail: "list elements must be integers" }, x.span);
+      const v = constInt(x, scope);
+      return typeof v === "bigint" ? v : fail("PQ2013", { op: "literal", detail: "list elements must be integers" }, x.span);
     };
     if (e.kind === "real") fail("PQ2013", { op: "literal", detail: `${e.text} is not an integer; tensors hold integers (use a scale)` }, e.span);
     if (e.kind === "list") {
@@ -431,14 +426,9 @@ class Lowerer {
   private attr(op: string, name: string, spec: AttrSpec, e: Expr, scope: Scope): AttrValue {
     const bad = (): never => fail("PQ2006", { name, op, expected: ATTR_WORDS[spec.kind] }, e.span);
     const int = (x: Expr): bigint => {
-      if (x.kind === "int") return x.value;
-      if (x.kind === "neg") return -int(x.operand);
-      if (x.kind === "name") {
-        const b = scope.names.get(x.name);
-        if (b?.kind === "int") return BigInt(b.value);
-        if (b?.kind === "poison") throw new Poisoned();
-      }
-      return bad();
+      const v = constInt(x, scope);
+      if (v === "poison") throw new Poisoned();
+      return v ?? bad();
     };
     const num = (x: Expr): number => {
       const v = int(x);
@@ -553,6 +543,24 @@ class Lowerer {
       }
     }
   }
+}
+
+/**
+ * The integer a constant expression denotes (a literal, its negation, an int parameter in
+ * scope); `poison` when it names a binding whose definition already failed; else undefined.
+ */
+function constInt(x: Expr, scope: Scope): bigint | "poison" | undefined {
+  if (x.kind === "int") return x.value;
+  if (x.kind === "neg") {
+    const v = constInt(x.operand, scope);
+    return typeof v === "bigint" ? -v : v;
+  }
+  if (x.kind === "name") {
+    const b = scope.names.get(x.name);
+    if (b?.kind === "int") return BigInt(b.value);
+    if (b?.kind === "poison") return "poison";
+  }
+  return undefined;
 }
 
 const ATTR_WORDS: Record<AttrSpec["kind"], string> = {
