@@ -24,7 +24,7 @@ import { BACKENDS, forecast, type Backend } from "../../compiler/cost/model.js";
 import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
-import { findCommand, helpText, REPL_COMMANDS } from "./commands.js";
+import { findCommand, helpText, REPL_COMMANDS, type CommandName } from "./commands.js";
 import { NO_PASSES, PASSES, pipelinePasses, type Pass } from "./passes.js";
 import { PIPELINES, runPasses, type PipelineLog } from "../../compiler/passes/pipeline.js";
 import { protocolsText } from "./protocols.js";
@@ -223,23 +223,25 @@ export class Session {
       const near = nearest(name, REPL_COMMANDS.map((c) => c.name));
       return { blocks: [err(`unknown command ':${name}'${near ? `; did you mean :${near}?` : ""} (:help lists the commands)`)] };
     }
-    switch (cmd.name) {
-      case "load": return { blocks: this.load(args) };
-      case "reload": return { blocks: this.reload() };
-      case "ast": return { blocks: this.ast(args) };
-      case "ir": return { blocks: this.ir(args) };
-      case "passes": return { blocks: this.passesCmd(args) };
-      case "cost": return { blocks: await this.cost(args, opts) };
-      case "run": return { blocks: await this.run(args, opts) };
-      case "diff": return { blocks: await this.diff(args, opts) };
-      case "trace": return { blocks: await this.trace(args, opts) };
-      case "seed": return { blocks: this.seedCmd(args) };
-      case "protocols": return { blocks: [out(protocolsText())] };
-      case "help": return { blocks: this.help(args) };
-      case "quit": return { blocks: [], quit: true };
-      default: throw new CommandError(`:${cmd.name} is not implemented`);
-    }
+    return this.commands[cmd.name](args, opts);
   }
+
+  /** One handler per command (commands.ts): a command without one is a type error. */
+  private readonly commands: { readonly [K in CommandName]: (args: string[], opts: ExecOptions) => Output | Promise<Output> } = {
+    load: (args) => ({ blocks: this.load(args) }),
+    reload: () => ({ blocks: this.reload() }),
+    ast: (args) => ({ blocks: this.ast(args) }),
+    ir: (args) => ({ blocks: this.ir(args) }),
+    passes: (args) => ({ blocks: this.passesCmd(args) }),
+    cost: async (args, opts) => ({ blocks: await this.cost(args, opts) }),
+    run: async (args, opts) => ({ blocks: await this.run(args, opts) }),
+    diff: async (args, opts) => ({ blocks: await this.diff(args, opts) }),
+    trace: async (args, opts) => ({ blocks: await this.trace(args, opts) }),
+    seed: (args) => ({ blocks: this.seedCmd(args) }),
+    protocols: () => ({ blocks: [out(protocolsText())] }),
+    help: (args) => ({ blocks: this.help(args) }),
+    quit: () => ({ blocks: [], quit: true }),
+  };
 
   // ------------------------------------------------------------ statements
 

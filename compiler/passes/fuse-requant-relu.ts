@@ -49,8 +49,8 @@
 //     it applies, then, site by site, W2 kept when the forecast online bytes of the whole
 //     program drop — priced as the pipeline will finish it, with the spare bit the
 //     `headroom` pass gives a requantized value that is extended later (`ring = A + 1`),
-//     which takes W2's unknown MSB away. `saturatingRelu` is W2 everywhere, for tests and
-//     for comparison.
+//     which takes W2's unknown MSB away. the tests' `saturating-relu` pass (tests/passes/test-passes.ts)
+//     is W2 everywhere, for comparison.
 //
 // Not expressible without a new primitive (reported, not added): one comparison serving
 // the ReLU, the requantization's rounding and the next layer's extension at once, i.e. a
@@ -242,10 +242,4 @@ export const fuseRequantRelu: Pass = {
   name: "fuse-requant-relu",
   summary: "requant of a non-negative value to uA becomes i(A+1), so the ReLU's comparison also serves the next extension (known MSB); the ReLU before a requant to uA goes where the cost model says its saturation is cheaper",
   run: fuseRequantRelus,
-};
-
-export const saturatingRelu: Pass = {
-  name: "saturating-relu",
-  summary: "requant(relu(x), to = uA) = requant(x, to = uA): the drelu/select pair disappears (pays only with a fused requant+ReLU primitive)",
-  run: (p) => dropSaturatedRelus(p),
 };

@@ -142,29 +142,6 @@ export function headroomPass(p: Program, ctx?: PassContext): PassResult {
   };
 }
 
-/** Every candidate widened, whatever the cost (tests: the rewrite is exact everywhere it applies). */
-export const headroomEverywhere: Pass = {
-  name: "headroom-everywhere",
-  summary: "every lifted value with an unknown MSB computed one bit wider (no cost check)",
-  run(p) {
-    const sites = headroomSites(p);
-    if (sites.length === 0) return unchanged(p, "no shared value is lifted into a wider ring with its MSB unknown");
-    // every site whose widening types (a concat of operands of unequal widths may refuse one)
-    const chosen = new Set<number>();
-    let program = p;
-    for (const s of sites) {
-      try {
-        program = widen(p, new Set([...chosen, s]));
-        chosen.add(s);
-      } catch (e) {
-        if (!(e instanceof PqError)) throw e; // a typing refusal leaves the value as it is
-      }
-    }
-    if (chosen.size === 0) return unchanged(p, "no candidate can take a spare bit");
-    return { program, note: `one spare bit on ${chosen.size} of ${sites.length} lifted value${sites.length === 1 ? "" : "s"}`, applied: true };
-  },
-};
-
 export const headroom: Pass = {
   name: "headroom",
   summary: "compute a lifted value one bit wider where the cost model says so: its range then spans under half the ring, and the extension is the known-MSB one after a public offset",
