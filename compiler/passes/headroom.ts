@@ -1,28 +1,9 @@
-// Pass `headroom`: one spare bit where it turns an extension into the cheap one.
-//
-// A shared value x of N bits that a later op needs in a wider ring (a batch norm after a
-// convolution, a residual add, a layer whose accumulator is wider than its input) is lifted
-// by the backend. With its MSB unknown that is a comparison on N bits (interpreter/protocols/
-// lift.ts; ≈ λN bits with IKNP OT). If the range analysis proves that x's values span less
-// than half the ring, a public offset c = −lo makes x + c non-negative and below 2^(N−1), and
-// the lift is the known-MSB extension (extend.ts, compiler/types.ts msbOffset): one AND
-// instead of the comparison (SiRNN, Rathee et al. 2021, §4: extension with a known MSB).
-// Minimal widths (typing.ts) leave no such spare bit; this pass gives one: x is computed in
-// N + 1 bits — the same values (its range does not change), in a ring twice as large, so
-// its span is below 2^N = half of Z_2^(N+1). Exact: only representations change (proofs/
-// passes/headroom.md).
-//
-// The bit is not free: the op producing x then works in a ring one bit wider (an OT-based
-// convolution's messages carry ℓ bits per product; local ops and a batch norm's few products
-// cost little). So the pass prices each candidate with the cost model for the target
-// correlations and keeps a widening only where the whole program's forecast online bytes
-// drop — greedily, value by value in program order, as fuse-requant-relu chooses its sites.
-//
-// Candidates: shared, signed or unsigned values of an op that accepts a wider declared width
-// (conv2d, linear, batchnorm, add, sub; a requant through its `ring` attribute, which keeps
-// the saturation type and costs nothing when the protocol's working ring is wider anyway),
-// whose MSB is not already known (not `nonneg`, range spanning half the ring or more), used
-// by some op in a wider ring.
+// Pass `headroom`: one spare bit where it turns an extension into the cheap one. A shared
+// value lifted into a wider ring with its MSB unknown is computed one bit wider when every
+// use reads only its value (descriptor `reads`); its span is then under half the ring, so a
+// public offset makes the lift the known-MSB extension (SiRNN §4). Kept per value where the
+// cost model forecasts fewer online bytes. Exact (only representations change): proofs/
+// passes/headroom.md.
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Node, Op } from "../ir.js";
 import { users } from "../ir.js";

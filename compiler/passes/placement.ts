@@ -1,61 +1,10 @@
-// Pass `placement`: bit-width conversion placement (SiRNN, Rathee et al. 2021: mixed-width
-// inference needs zero/sign extensions and truncations between layers of different widths,
-// §4's building blocks, placed at the narrowest safe width and in the known-MSB variant
-// where the MSB is known).
-//
-// In pq the lowering already places every truncation inside `requant` (its protocol reduces
-// to the narrowest ring of the input's interval itself), and the two-party backend extends
-// an operand narrower than its consumer implicitly (`lifted()` in interpreter/twopc/run.ts).
-// This pass makes those implicit extensions explicit `zext`/`sext` nodes, at the point where
-// they are needed (just before the consumer that lifts) and at the width they are needed
-// (the consumer's ring, which is also the narrowest width the consumer can compute in), so
-// that the cost model and the elimination pass see them and can fold, share or move them.
-//
-// Rules, each with why it preserves results bit for bit:
-//  P1. Explicit extension. For a shared operand x (n bits) of a consumer that lifts it to
-//      its ring of N > n bits (conv2d, linear, batchnorm: the activation; add, sub, mul,
-//      concat, select: each operand; sqplus, avgpool, gavgpool, sum, neg, mulc, shl, linmap:
-//      the operand), insert E(x, to = xN) and feed it to the consumer, where
-//        E = zext  when x is `nonneg` (MSB known: both readings agree and the backend runs
-//                  the known-MSB protocol, SiRNN §4, ≈ 3 bits online instead of a comparison),
-//        E = sext  when x is signed, else zext (x unsigned),
-//      and the target keeps x's signedness. `lifted(x, N)` computes
-//      extend(x, x.signed, x.nonneg, N): x read by its own signedness, represented in N
-//      bits. `sext` reads x signed and `zext` unsigned (LANGUAGE.md), so E(x) is that same
-//      value in the same ring, and the consumer then lifts an N-bit operand to N bits,
-//      which is the identity. E's interval equals x's (the reading is x's own), so every
-//      type and interval downstream is unchanged. One E per (operand, width, signedness):
-//      consumers needing the same extension share it.
-//      Operands that are not shared (a client input, a server weight, a public literal)
-//      are lifted locally by the party that knows them: nothing to place, nothing placed.
-//      Narrower consumers reduce their operand locally (Z_2^n → Z_2^M, M ≤ n, is a ring
-//      homomorphism, so it is free and exact); the IR has no op for a reduction and none
-//      is needed.
-//  P2. Accumulator narrowing. An accumulator op (*acc* in LANGUAGE.md) whose declared
-//      width exceeds the minimal signed width of its interval is given the minimal width
-//      (but not less than the ring an accumulator using it lifts it to: that would only
-//      add an extension back), when every use of it is width-agnostic: another
-//      accumulator, requant, drelu, msb, argmax (they read the value, which fits both
-//      widths, as the acc is signed), or a
-//      same-type op (select with a literal, relu, maxpool, clamp, flatten, reshape) whose
-//      own uses are width-agnostic in turn; never a model output (its type is visible),
-//      never a zext (it would read a negative value as 2^N + x, which depends on N) or wrap.
-//      The lowering already gives every undeclared accumulator its minimal width
-//      (compiler/typing.ts), so this only fires for a `let` that declared a wider type, or
-//      after a rewrite that tightened an interval (the batch-norm fold). On the MNIST and
-//      CIFAR examples it finds nothing to narrow before fusion.
-//  P3. Compute in the consumer's ring rather than extend. An accumulator x whose MSB is not
-//      known, all of whose uses are accumulators lifting it (the widest to W bits), is
-//      computed directly in W bits when each of its own shared operands is already W bits
-//      wide, has its MSB known, or is extended for another accumulator anyway (a general
-//      extension costs a comparison on its source width; elimination E3 then lets the one
-//      widest extension serve both). Its value fits its interval's width, so in Z_2^W it is
-//      the same integer (no wrap), and consumers narrower than W reduce it locally. Trade:
-//      a general extension (a comparison on x's N bits per element, SiRNN §4) for at most
-//      a known-MSB extension (3 bits) of x's operands, or a wider target for an extension
-//      that runs anyway, and W − N more bits per element in x's own linear protocol. It fires on ResNet's projection shortcut, where the two
-//      branch accumulators of different widths meet in the residual add (EQO's "extend
-//      once, add"). P3 wins over P2 for the same node.
+// Pass `placement`: bit-width conversion placement (SiRNN, Rathee et al. 2021, §4). The
+// backend's implicit extensions (the operands an op's descriptor lifts, compiler/ops.ts)
+// become explicit zext/sext nodes at the consumer's ring, known-MSB where the MSB is known
+// (P1); an accumulator wider than its interval needs is narrowed when every use only reads
+// its value (P2); one whose uses all lift it is computed in their ring instead when that
+// replaces a costly extension (P3). Each rule preserves results bit for bit: statements,
+// proofs and the cost trade-offs in proofs/passes/placement.md.
 import type { Attrs, ElemSpec, Graph, Node, Op } from "../ir.js";
 import { users } from "../ir.js";
 import type { Program } from "../ir.js";
