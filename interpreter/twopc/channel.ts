@@ -2,6 +2,7 @@
 // (in memory, or length-prefixed over TCP); the Channel adds a header (magic, sequence
 // number, payload length) so a lost, duplicated or foreign frame is detected, a timeout so
 // a stalled peer cannot hang the run, and the accounting of every byte on the wire.
+import { HEADER_BYTES } from "../../compiler/cost/wire.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Meter } from "./meter.js";
 
@@ -17,7 +18,6 @@ export class TransportClosed extends Error {}
 export type Role = "client" | "server";
 
 const MAGIC = 0x5051; // "PQ"
-import { HEADER_BYTES } from "../../compiler/cost/wire.js";
 export { HEADER_BYTES };
 
 export interface ChannelOptions {
