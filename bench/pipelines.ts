@@ -5,7 +5,8 @@
 // pipeline pass by pass (communication after each pass) — under ot-iknp. Figures are compile-time forecasts (compiler/cost); for the
 // dealer backend they equal the bytes the runtime measures (tests/cost).
 import { dirname, join } from "node:path";
-import { compileFile, type Program } from "../compiler/lower.js";
+import { compileFile } from "../compiler/lower.js";
+import type { Program } from "../compiler/ir.js";
 import { STDLIB_DIR } from "../compiler/modules.js";
 import { forecast, type Backend } from "../compiler/cost/model.js";
 import type { CostRow } from "../compiler/cost/rows.js";

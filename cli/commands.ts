@@ -2,14 +2,14 @@
 import { performance } from "node:perf_hooks";
 import { printGraph } from "../compiler/print.js";
 import type { Graph } from "../compiler/ir.js";
-import type { Interval } from "../compiler/ops.js";
+import type { Interval } from "../compiler/ir.js";
 import { elemName, formatType, numel, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
 import { loadProgram } from "../compiler/modules.js";
 import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
-import type { Program } from "../compiler/lower.js";
+import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { buildReport, partyTable, reportTable, tensorText } from "./report.js";
 import { table } from "./table.js";
@@ -371,7 +371,7 @@ export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connect
     const file = oneFile("cost", pos);
     const correlations = choice("cost", values, "correlations", ["dealer", "ot-iknp", "ot-silent"], "dealer") as "dealer" | "ot-iknp" | "ot-silent";
     // Loaded on demand, like the other heavy commands.
-    const { costCommand } = await import("../compiler/cost/cli.js");
+    const { costCommand } = await import("./cost.js");
     const model = str(values, "model");
     return costCommand(file, { ...pipelineArgs(values, "cost"), correlations, json: values.json === true, formulas: values.formulas === true, ...(model !== undefined ? { model } : {}) }, io);
   },

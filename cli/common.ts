@@ -1,7 +1,8 @@
 // What every command shares: compiling a file and printing diagnostics the one way
 // (file:line:col, code, excerpt with caret, hint), and the exit-code convention:
 // 0 ok, 1 user error (with diagnostics), 2 usage error.
-import { compileFile, type CompileResult, type Program } from "../compiler/lower.js";
+import { compileFile, type CompileResult } from "../compiler/lower.js";
+import type { Program } from "../compiler/ir.js";
 import { diag, formatDiagnostic, PqError, type Diagnostic } from "../grammar/diagnostics.js";
 import { checkPipelineArgs, runPipeline } from "../compiler/passes/pipeline.js";
 import type { PassContext } from "../compiler/passes/pass.js";

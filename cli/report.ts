@@ -1,5 +1,6 @@
 // The per-layer communication report of a two-party run: the table under `pq run
 // --backend 2pc` and the JSON of `--json` (docs/REPORT.md defines every field).
+import { HEADER_BYTES } from "../compiler/cost/wire.js";
 import type { Graph } from "../compiler/ir.js";
 import { elemName } from "../compiler/types.js";
 import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
@@ -74,7 +75,7 @@ export function formatBytes(n: number): string {
 }
 
 export const LEGEND =
-  "client→/server→: online bytes each party wrote on the channel (10-byte frame headers included); msgs: messages both sent; " +
+  `client→/server→: online bytes each party wrote on the channel (${HEADER_BYTES}-byte frame headers included); msgs: messages both sent; ` +
   "rounds: client's / server's maximal runs of sends between waits; offline: correlated randomness the dealer sent; ms: client wall clock.";
 
 export function reportTable(rep: RunReport): string {

@@ -74,6 +74,29 @@ export interface Graph {
   outputs: { node: number; to: "client" | "server" }[];
 }
 
+/** A closed integer interval: a node's values (the range analysis). */
+export interface Interval {
+  lo: bigint;
+  hi: bigint;
+}
+
+/** Compile-time known integer values (params and literals), row-major. */
+export interface Known {
+  shape: number[];
+  at(i: number): bigint;
+  /** Fast read when the value is a safe integer (all pq parameters up to 52 bits). */
+  num(i: number): number;
+  size: number;
+  /** The values as doubles when they are all exact (≤ 52-bit parameters): the fast path. */
+  f64?: Float64Array;
+}
+
+/** A lowered program: its graph and the value interval of every node (range analysis), by node id. */
+export interface Program {
+  graph: Graph;
+  ranges: Interval[];
+}
+
 export function assertNever(x: never, what = "value"): never {
   throw new Error(`unhandled ${what}: ${JSON.stringify(x)}`);
 }

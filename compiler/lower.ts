@@ -8,21 +8,16 @@ import type {
   BlockDecl, Expr, ModelDecl, NamedArg, ProtocolDecl, ScaleExpr, Span, TypeExpr,
 } from "../grammar/ast.js";
 import { diag, PqError, type Code, type Diagnostic } from "../grammar/diagnostics.js";
-import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op } from "./ir.js";
+import { nearest } from "../grammar/suggest.js";
+import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op, type Program } from "./ir.js";
 import { loadProgram, type Loaded } from "./modules.js";
 import {
-  DESCRIPTORS, knownFromBigints, knownFromData, knownRange, operand, requantConstants,
+  attrOrDefault, DESCRIPTORS, knownFromBigints, knownFromData, knownRange, operand, requantConstants,
   type AttrSpec, type Interval, type Known, type Operand,
 } from "./ops.js";
 import { bindParam, readParamsFile, type ParamsFile } from "./params.js";
 import { typeNode, type Declared } from "./typing.js";
 import { normScale, signedWidthFor, typeRange, type Scale, type TensorType } from "./types.js";
-
-export interface Program {
-  graph: Graph;
-  /** Value interval of every node (range analysis), by node id. */
-  ranges: Interval[];
-}
 
 export interface CompileResult {
   program?: Program;
@@ -328,13 +323,8 @@ class Lowerer {
     const values: bigint[] = [];
     let shape: number[] = [];
     const scalar = (x: Expr): bigint => {
-      if (x.kind === "int") return x.value;
-      if (x.kind === "neg") return -scalar(x.operand);
-      if (x.kind === "name") {
-        const b = scope.names.get(x.name);
-        if (b?.kind === "int") return BigInt(b.value);
-      }
-      return fail("PQ2013", { op: "literal", detail: "list elements must be integers" }, x.span);
+      const v = constInt(x, scope);
+      return typeof v === "bigint" ? v : fail("PQ2013", { op: "literal", detail: "list elements must be integers" }, x.span);
     };
     if (e.kind === "real") fail("PQ2013", { op: "literal", detail: `${e.text} is not an integer; tensors hold integers (use a scale)` }, e.span);
     if (e.kind === "list") {
@@ -367,13 +357,9 @@ class Lowerer {
   }
 
   private suggest(name: string, candidates: string[]): string {
-    let best: string | undefined;
-    let bestD = Infinity;
-    for (const c of candidates) {
-      const d = editDistance(name, c);
-      if (d < bestD) [best, bestD] = [c, d];
-    }
-    return best !== undefined && bestD < name.length && bestD <= Math.max(1, Math.floor(name.length / 3)) ? `did you mean '${best}'?` : "";
+    // fewer edits than the name has letters, and at most a third of them (at least one)
+    const best = nearest(name, candidates, Math.min(name.length - 1, Math.max(1, Math.floor(name.length / 3))));
+    return best !== undefined ? `did you mean '${best}'?` : "";
   }
 
   private call(e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined, letName?: string): number {
@@ -426,10 +412,10 @@ class Lowerer {
     }
     for (const [name, spec] of Object.entries(desc.attrs)) {
       if (attrs[name] !== undefined) continue;
-      if (spec.default !== undefined) attrs[name] = spec.default;
+      const dflt = attrOrDefault(op, attrs, name);
+      if (dflt !== undefined) attrs[name] = dflt;
       else if (spec.required) fail("PQ2007", { op, name }, e.span);
     }
-    if ((op === "avgpool" || op === "maxpool") && attrs.stride === undefined) attrs.stride = attrs.k!;
     return this.emit(op, inputs, attrs, scope, e.span, declared);
   }
 
@@ -440,14 +426,9 @@ class Lowerer {
   private attr(op: string, name: string, spec: AttrSpec, e: Expr, scope: Scope): AttrValue {
     const bad = (): never => fail("PQ2006", { name, op, expected: ATTR_WORDS[spec.kind] }, e.span);
     const int = (x: Expr): bigint => {
-      if (x.kind === "int") return x.value;
-      if (x.kind === "neg") return -int(x.operand);
-      if (x.kind === "name") {
-        const b = scope.names.get(x.name);
-        if (b?.kind === "int") return BigInt(b.value);
-        if (b?.kind === "poison") throw new Poisoned();
-      }
-      return bad();
+      const v = constInt(x, scope);
+      if (v === "poison") throw new Poisoned();
+      return v ?? bad();
     };
     const num = (x: Expr): number => {
       const v = int(x);
@@ -564,21 +545,25 @@ class Lowerer {
   }
 }
 
+/**
+ * The integer a constant expression denotes (a literal, its negation, an int parameter in
+ * scope); `poison` when it names a binding whose definition already failed; else undefined.
+ */
+function constInt(x: Expr, scope: Scope): bigint | "poison" | undefined {
+  if (x.kind === "int") return x.value;
+  if (x.kind === "neg") {
+    const v = constInt(x.operand, scope);
+    return typeof v === "bigint" ? -v : v;
+  }
+  if (x.kind === "name") {
+    const b = scope.names.get(x.name);
+    if (b?.kind === "int") return BigInt(b.value);
+    if (b?.kind === "poison") return "poison";
+  }
+  return undefined;
+}
+
 const ATTR_WORDS: Record<AttrSpec["kind"], string> = {
   int: "an integer", bigint: "an integer", ints: "a list of integers", "int-or-ints": "an integer or a list of integers",
   matrix: "a matrix of integers such as [[1, 0], [0, 1]]", elem: "an element type such as i16 or u8",
 };
-
-export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}

@@ -2,29 +2,15 @@
 // defaults, and its type rule — shape, scale, visibility and value interval from its
 // operands. Lowering, the verifier, the printer and the range analysis all read this
 // table; the backends implement the semantics of docs/LANGUAGE.md.
-import { type Attrs, type AttrValue, type ElemSpec, type Node, type Op } from "./ir.js";
+import { type Attrs, type AttrValue, type ElemSpec, type Interval, type Known, type Node, type Op } from "./ir.js";
+// Interval and Known are the IR's (compiler/ir.ts); the backends and bench read them from here too.
+export type { Interval, Known };
 import {
   divScale, formatScale, joinVis, sameScale, mulScale, normScale, numel, scaleShift, scaleValue, typeRange,
   type Scale, type TensorType, type Visibility,
 } from "./types.js";
 import type { Code } from "../grammar/diagnostics.js";
 import { tileOf, winoGeometry, winoRange } from "./winoconv.js";
-
-export interface Interval {
-  lo: bigint;
-  hi: bigint;
-}
-
-/** Compile-time known integer values (params and literals), row-major. */
-export interface Known {
-  shape: number[];
-  at(i: number): bigint;
-  /** Fast read when the value is a safe integer (all pq parameters up to 52 bits). */
-  num(i: number): number;
-  size: number;
-  /** The values as doubles when they are all exact (≤ 52-bit parameters): the fast path. */
-  f64?: Float64Array;
-}
 
 export interface Operand {
   type: TensorType;
@@ -40,6 +26,8 @@ export type AttrKind = "int" | "ints" | "int-or-ints" | "matrix" | "elem" | "big
 export interface AttrSpec {
   kind: AttrKind;
   default?: AttrValue;
+  /** The default is another attribute's value (a pool's stride is its window k). */
+  defaultFrom?: string;
   required?: boolean;
   /** The printer leaves the attribute out at its default (options most programs never set). */
   quietDefault?: boolean;
@@ -67,6 +55,30 @@ export type Fail = (code: Code, args: Record<string, string | number | bigint>) 
 
 export type OpKind = "source" | "layer" | "local" | "interactive";
 
+/**
+ * Where an op's result element type comes from — what a pass that changes an operand's
+ * width must know about the op's own type:
+ * - `acc`: an accumulator (*acc* in LANGUAGE.md), its width from its interval (or a declared
+ *   one); rewrites keep its declared width and scale;
+ * - `operand`: its operand's element type, so a change of that width passes through to it;
+ * - `widest`: the widest of its operands' (concat; select, where a literal takes x's type);
+ * - `shifted`: its operand's width less a shift (truncreduce);
+ * - `fixed`: set by the op, its attributes or its declaration (requant's `to`, a bit, an
+ *   extension's `to`, argmax's index, a source).
+ */
+export type ResultType = "acc" | "operand" | "widest" | "shifted" | "fixed";
+
+/**
+ * What of its operands' representation an op's result depends on:
+ * - `value`: only their values, whatever their width and signedness (a wider representation
+ *   of the same values changes nothing it computes);
+ * - `sign`: the MSB, which is the value's sign when the operand is signed (msb, drelu);
+ * - `bits`: bits of the representation (wrap, truncation's low bits, b2a, an extension that
+ *   reads with its own signedness, select's condition, what reveal opens);
+ * - `none`: no operands (sources).
+ */
+export type Reading = "value" | "sign" | "bits" | "none";
+
 export interface OpDescriptor {
   op: Op;
   kind: OpKind;
@@ -75,6 +87,16 @@ export interface OpDescriptor {
   attrs: Record<string, AttrSpec>;
   /** Operand positions that must be compile-time known (weights, biases). */
   known?: number[];
+  /** Where the result's element type comes from (`acc`: an accumulator). */
+  result: ResultType;
+  /** What of its operands' representation the result depends on. */
+  reads: Reading;
+  /**
+   * Operand positions the two-party backend brings into the op's ring before it computes
+   * (an extension for a narrower shared value; the owner's local reading otherwise);
+   * `all` for every operand. Read through `liftedOperands`.
+   */
+  lifted: readonly number[] | "all";
   summary: string;
   infer(xs: Operand[], attrs: Attrs, fail: Fail): Inferred;
 }
@@ -151,12 +173,35 @@ function knownRange(k: Known): Interval {
 }
 
 // ---------------------------------------------------------------- attribute readers
+// The one set of readers of a node's attributes (type rules, passes, both backends, the
+// cost model): a missing or ill-typed attribute is an internal error, since lowering and
+// the verifier check them against the specs.
 
-export function intAttr(a: Attrs, name: string): number {
-  const v = a[name];
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
+/** An int attribute; with `op`, absent means the descriptor's default. */
+export function intAttr(a: Attrs, name: string, op?: Op): number {
+  const v = op ? attrOrDefault(op, a, name) : a[name];
+  const n = typeof v === "bigint" ? Number(v) : v;
+  if (typeof n === "number" && Number.isSafeInteger(n)) return n;
   throw new Error(`attribute ${name} is not an int`);
+}
+
+/** A list of integers (a literal's `value`, mulc's `c` as a list). */
+export function bigListAttr(a: Attrs, name: string): bigint[] {
+  const v = a[name];
+  if (Array.isArray(v)) return (v as readonly unknown[]).map((e) => bigOf(e, name));
+  throw new Error(`attribute ${name} is not a list`);
+}
+
+export function strAttr(a: Attrs, name: string): string {
+  const v = a[name];
+  if (typeof v === "string") return v;
+  throw new Error(`attribute ${name} is not a string`);
+}
+
+function bigOf(v: unknown, name: string): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  throw new Error(`attribute ${name} is not an integer`);
 }
 
 export function elemAttr(a: Attrs, name: string): ElemSpec {
@@ -166,10 +211,7 @@ export function elemAttr(a: Attrs, name: string): ElemSpec {
 }
 
 export function bigAttr(a: Attrs, name: string): bigint {
-  const v = a[name];
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number") return BigInt(v);
-  throw new Error(`attribute ${name} is not an integer`);
+  return bigOf(a[name], name);
 }
 
 function shapeStr(s: readonly number[]): string {
@@ -229,6 +271,7 @@ export function requantValue(x: bigint, mult: number, shift: number): bigint {
 
 const conv2d: OpDescriptor = {
   op: "conv2d", kind: "layer", arity: [2, 3], known: [1, 2],
+  result: "acc", reads: "value", lifted: [0, 2],
   attrs: { stride: { kind: "int", default: 1 }, pad: { kind: "int", default: 0 }, groups: { kind: "int", default: 1 }, receiver: receiverAttr },
   summary: "2-D convolution with server weights (and bias)",
   infer([x, w, b], a, fail) {
@@ -270,6 +313,7 @@ const conv2d: OpDescriptor = {
  */
 const winoconv: OpDescriptor = {
   op: "winoconv", kind: "layer", arity: [2, 3], known: [1, 2],
+  result: "acc", reads: "value", lifted: [0, 2],
   attrs: { tile: { kind: "int", required: true }, pad: { kind: "int", default: 0 }, k: { kind: "matrix", required: true }, receiver: receiverAttr },
   summary: "convolution by Winograd-domain filters F(m×m,3×3): local transforms, one server-weight product per tile position",
   infer([x, u, off], a, fail) {
@@ -298,6 +342,7 @@ const winoconv: OpDescriptor = {
 
 const linear: OpDescriptor = {
   op: "linear", kind: "layer", arity: [2, 3], known: [1, 2], attrs: { receiver: receiverAttr },
+  result: "acc", reads: "value", lifted: [0, 2],
   summary: "fully connected layer with server weights (and bias)",
   infer([x, w, b], a, fail) {
     checkReceiver(a, "linear", fail);
@@ -319,6 +364,7 @@ const linear: OpDescriptor = {
 
 const batchnorm: OpDescriptor = {
   op: "batchnorm", kind: "layer", arity: [3, 3], known: [1, 2], attrs: { receiver: receiverAttr },
+  result: "acc", reads: "value", lifted: [0, 2],
   summary: "per-channel integer affine map (folded into the previous layer when possible)",
   infer([x, m, add], _a, fail) {
     const c = x!.type.shape[0] ?? 1;
@@ -341,6 +387,7 @@ const same = (x: Operand, range: Interval, extra: Partial<Inferred> = {}): Infer
 
 const relu: OpDescriptor = {
   op: "relu", kind: "layer", arity: [1, 1], attrs: {}, summary: "max(x, 0)",
+  result: "operand", reads: "value", lifted: [],
   infer([x]) {
     return same(x!, { lo: maxB(x!.range.lo, 0n), hi: maxB(x!.range.hi, 0n) });
   },
@@ -348,6 +395,7 @@ const relu: OpDescriptor = {
 
 const sqplus: OpDescriptor = {
   op: "sqplus", kind: "layer", arity: [1, 1], attrs: {}, summary: "x² + x (Flash's ReLU replacement), exact",
+  result: "acc", reads: "value", lifted: [0],
   infer([x], _a, fail) {
     const s = normScale(x!.type.scale);
     if (s.kind !== "pow2") fail("PQ2014", { op: "sqplus", detail: "the input scale must be a power of two", hint: "requantize to a power-of-two scale first" });
@@ -365,11 +413,12 @@ const sqplus: OpDescriptor = {
 };
 
 const pool = (op: "avgpool" | "maxpool"): OpDescriptor => ({
-  op, kind: "layer", arity: [1, 1], attrs: { k: { kind: "int", required: true }, stride: { kind: "int" } },
+  op, kind: "layer", arity: [1, 1], attrs: { k: { kind: "int", required: true }, stride: { kind: "int", defaultFrom: "k" } },
+  result: op === "avgpool" ? "acc" : "operand", reads: "value", lifted: op === "avgpool" ? [0] : [],
   summary: op === "avgpool" ? "k×k window sum; the divisor k² goes into the scale" : "k×k window maximum",
   infer([x], a, fail) {
     const k = intAttr(a, "k");
-    const stride = a.stride === undefined ? k : intAttr(a, "stride");
+    const stride = intAttr(a, "stride", op);
     const shape = poolShape(x!, k, stride, op, fail);
     if (op === "maxpool") return same(x!, x!.range, { shape });
     return { shape, scale: divScale(x!.type.scale, k * k), range: scaleI(x!.range, BigInt(k * k)), vis: x!.type.vis };
@@ -378,6 +427,7 @@ const pool = (op: "avgpool" | "maxpool"): OpDescriptor => ({
 
 const gavgpool: OpDescriptor = {
   op: "gavgpool", kind: "layer", arity: [1, 1], attrs: {}, summary: "global sum over H and W; the divisor goes into the scale",
+  result: "acc", reads: "value", lifted: [0],
   infer([x], _a, fail) {
     need(x!.type.shape.length === 3, fail, "gavgpool", `expects [C, H, W], got ${shapeStr(x!.type.shape)}`);
     const [c, h, w] = x!.type.shape as [number, number, number];
@@ -396,6 +446,7 @@ function alignShifts(x: Operand, y: Operand, op: string, fail: Fail): { dx: numb
 
 const addsub = (op: "add" | "sub"): OpDescriptor => ({
   op, kind: "local", arity: [2, 2], attrs: {},
+  result: "acc", reads: "value", lifted: [0, 1],
   summary: op === "add" ? "x + y (residual add; power-of-two scales aligned by a shift)" : "x − y (scales aligned as add)",
   infer([x, y], _a, fail) {
     need(sameShape(x!.type.shape, y!.type.shape), fail, op, `operands have shapes ${shapeStr(x!.type.shape)} and ${shapeStr(y!.type.shape)}`);
@@ -409,6 +460,7 @@ const addsub = (op: "add" | "sub"): OpDescriptor => ({
 
 const neg: OpDescriptor = {
   op: "neg", kind: "local", arity: [1, 1], attrs: {}, summary: "−x",
+  result: "acc", reads: "value", lifted: [0],
   infer([x]) {
     return { shape: [...x!.type.shape], scale: x!.type.scale, range: { lo: -x!.range.hi, hi: -x!.range.lo }, vis: x!.type.vis };
   },
@@ -423,6 +475,7 @@ export function mulcConstants(a: Attrs): number[] {
 
 const mulc: OpDescriptor = {
   op: "mulc", kind: "local", arity: [1, 1], attrs: { c: { kind: "int-or-ints", required: true } },
+  result: "acc", reads: "value", lifted: [0],
   summary: "multiply by a public integer (per channel along axis 0 with a list)",
   infer([x], a, fail) {
     const cs = mulcConstants(a);
@@ -435,6 +488,7 @@ const mulc: OpDescriptor = {
 
 const shl: OpDescriptor = {
   op: "shl", kind: "local", arity: [1, 1], attrs: { by: { kind: "int", required: true } },
+  result: "acc", reads: "value", lifted: [0],
   summary: "x·2^k (same real value: the scale shrinks by 2^k)",
   infer([x], a, fail) {
     const k = intAttr(a, "by");
@@ -452,6 +506,7 @@ const shl: OpDescriptor = {
  */
 const divexact: OpDescriptor = {
   op: "divexact", kind: "local", arity: [1, 1], attrs: { by: { kind: "int", required: true } },
+  result: "acc", reads: "value", lifted: [0],
   summary: "x / q for an odd public q that divides every value of x (local: × q⁻¹ mod 2^N)",
   infer([x], a, fail) {
     const q = intAttr(a, "by");
@@ -472,6 +527,7 @@ function floorDivB(a: bigint, b: bigint): bigint {
 
 const sum: OpDescriptor = {
   op: "sum", kind: "local", arity: [1, 1], attrs: { axis: { kind: "int" } },
+  result: "acc", reads: "value", lifted: [0],
   summary: "sum of all elements, or along one axis",
   infer([x], a, fail) {
     if (a.axis === undefined) {
@@ -492,6 +548,7 @@ export function matrixAttr(a: Attrs, name: string): number[][] {
 
 const linmap: OpDescriptor = {
   op: "linmap", kind: "local", arity: [1, 1], attrs: { m: { kind: "matrix", required: true }, axis: { kind: "int", default: 0 } },
+  result: "acc", reads: "value", lifted: [0],
   summary: "a public integer matrix applied along one axis (Winograd transforms)",
   infer([x], a, fail) {
     const m = matrixAttr(a, "m");
@@ -513,6 +570,7 @@ const linmap: OpDescriptor = {
 
 const flatten: OpDescriptor = {
   op: "flatten", kind: "layer", arity: [1, 1], attrs: {}, summary: "reshape to one dimension",
+  result: "operand", reads: "value", lifted: [],
   infer([x]) {
     return same(x!, x!.range, { shape: [numel(x!.type.shape)] });
   },
@@ -520,6 +578,7 @@ const flatten: OpDescriptor = {
 
 const reshape: OpDescriptor = {
   op: "reshape", kind: "layer", arity: [1, 1], attrs: { shape: { kind: "ints", required: true } },
+  result: "operand", reads: "value", lifted: [],
   summary: "row-major reshape",
   infer([x], a, fail) {
     const s = a.shape as number[];
@@ -530,6 +589,7 @@ const reshape: OpDescriptor = {
 
 const concat: OpDescriptor = {
   op: "concat", kind: "layer", arity: [2, Infinity], attrs: { axis: { kind: "int", default: 0 } },
+  result: "widest", reads: "value", lifted: "all",
   summary: "concatenate along an axis",
   infer(xs, a, fail) {
     const ax = intAttr(a, "axis");
@@ -556,6 +616,7 @@ const concat: OpDescriptor = {
 
 const requant: OpDescriptor = {
   op: "requant", kind: "layer", arity: [1, 1],
+  result: "fixed", reads: "value", lifted: [],
   // `ring = K` (K ≥ the width of `to`, 0 = that width): the result, saturated to `to`'s range,
   // represented in Z_2^K — the same values with spare bits (the headroom pass sets it).
   attrs: { mult: { kind: "int", required: true }, shift: { kind: "int", required: true }, to: { kind: "elem", required: true }, ring: { kind: "int", default: 0, quietDefault: true } },
@@ -578,6 +639,7 @@ const requant: OpDescriptor = {
 
 const argmax: OpDescriptor = {
   op: "argmax", kind: "layer", arity: [1, 1], attrs: {}, summary: "index of the largest element (ties: smallest index)",
+  result: "fixed", reads: "value", lifted: [],
   infer([x]) {
     const n = numel(x!.type.shape);
     const bits = Math.max(1, Math.ceil(Math.log2(n)));
@@ -587,6 +649,7 @@ const argmax: OpDescriptor = {
 
 const mul: OpDescriptor = {
   op: "mul", kind: "interactive", arity: [2, 2], attrs: {}, summary: "element-wise product (Beaver triple)",
+  result: "acc", reads: "value", lifted: [0, 1],
   infer([x, y], _a, fail) {
     need(sameShape(x!.type.shape, y!.type.shape), fail, "mul", `operands have shapes ${shapeStr(x!.type.shape)} and ${shapeStr(y!.type.shape)}`);
     const p = [x!.range.lo * y!.range.lo, x!.range.lo * y!.range.hi, x!.range.hi * y!.range.lo, x!.range.hi * y!.range.hi];
@@ -596,6 +659,7 @@ const mul: OpDescriptor = {
 
 const bit = (op: "msb" | "drelu"): OpDescriptor => ({
   op, kind: "interactive", arity: [1, 1], attrs: {},
+  result: "fixed", reads: "sign", lifted: [],
   summary: op === "msb" ? "most significant bit" : "1 if x ≥ 0 else 0",
   infer([x]) {
     return { shape: [...x!.type.shape], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: 1n }, bits: 1, signed: false, vis: x!.type.vis };
@@ -604,6 +668,7 @@ const bit = (op: "msb" | "drelu"): OpDescriptor => ({
 
 const wrap: OpDescriptor = {
   op: "wrap", kind: "interactive", arity: [2, 2], attrs: {}, summary: "carry out of the N-bit addition x + y",
+  result: "fixed", reads: "bits", lifted: [],
   infer([x, y], _a, fail) {
     need(sameShape(x!.type.shape, y!.type.shape) && x!.type.bits === y!.type.bits, fail, "wrap", "operands must have the same shape and width");
     return { shape: [...x!.type.shape], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: 1n }, bits: 1, signed: false, vis: vis([x!, y!]) };
@@ -612,6 +677,7 @@ const wrap: OpDescriptor = {
 
 const b2a: OpDescriptor = {
   op: "b2a", kind: "interactive", arity: [1, 1], attrs: { to: { kind: "elem", required: true } },
+  result: "fixed", reads: "bits", lifted: [],
   summary: "a bit as the integer 0 or 1 in a wider ring",
   infer([b], a, fail) {
     need(b!.type.bits === 1, fail, "b2a", "the operand must be a u1 bit");
@@ -622,6 +688,7 @@ const b2a: OpDescriptor = {
 
 const select: OpDescriptor = {
   op: "select", kind: "interactive", arity: [3, 3], attrs: {}, summary: "b ? x : y",
+  result: "widest", reads: "bits", lifted: [1, 2],
   infer([b, x, y], _a, fail) {
     need(b!.type.bits === 1, fail, "select", "the condition must be a u1 bit");
     need(numel(b!.type.shape) === 1 || sameShape(b!.type.shape, x!.type.shape), fail, "select", "the condition must be a scalar or have the shape of x");
@@ -644,6 +711,7 @@ const select: OpDescriptor = {
 
 const clamp: OpDescriptor = {
   op: "clamp", kind: "interactive", arity: [1, 1], attrs: { lo: { kind: "bigint", required: true }, hi: { kind: "bigint", required: true } },
+  result: "operand", reads: "value", lifted: [],
   summary: "min(max(x, lo), hi)",
   infer([x], a, fail) {
     const lo = bigAttr(a, "lo");
@@ -657,6 +725,7 @@ const clamp: OpDescriptor = {
 
 const truncOp = (op: "trunc" | "truncreduce"): OpDescriptor => ({
   op, kind: "interactive", arity: [1, 1], attrs: { by: { kind: "int", required: true } },
+  result: op === "trunc" ? "operand" : "shifted", reads: "bits", lifted: [],
   summary: op === "trunc" ? "exact ⌊x / 2^s⌋ in the same ring" : "exact ⌊x / 2^s⌋ in the ring of N − s bits",
   infer([x], a, fail) {
     const s = intAttr(a, "by");
@@ -669,6 +738,7 @@ const truncOp = (op: "trunc" | "truncreduce"): OpDescriptor => ({
 
 const ext = (op: "zext" | "sext"): OpDescriptor => ({
   op, kind: "interactive", arity: [1, 1], attrs: { to: { kind: "elem", required: true } },
+  result: "fixed", reads: "bits", lifted: [],
   summary: op === "zext" ? "zero extension to a wider ring" : "sign extension to a wider ring",
   infer([x], a, fail) {
     const to = elemAttr(a, "to");
@@ -686,6 +756,7 @@ const ext = (op: "zext" | "sext"): OpDescriptor => ({
 
 const reveal: OpDescriptor = {
   op: "reveal", kind: "interactive", arity: [1, 1], attrs: {}, summary: "open the value to the client",
+  result: "operand", reads: "bits", lifted: [],
   infer([x]) {
     return same(x!, x!.range, { vis: "client" });
   },
@@ -694,6 +765,7 @@ const reveal: OpDescriptor = {
 /** Sources are typed by their declarations (lowering), never by this rule. */
 const source = (op: "input" | "param" | "const", summary: string): OpDescriptor => ({
   op, kind: "source", arity: [0, 0], attrs: {}, summary,
+  result: "fixed", reads: "none", lifted: [],
   infer() {
     throw new Error(`${op} nodes are typed by their declaration`);
   },
@@ -711,6 +783,39 @@ export const DESCRIPTORS: { readonly [K in Op]: OpDescriptor } = {
   mul, msb: bit("msb"), drelu: bit("drelu"), wrap, b2a, select, clamp,
   trunc: truncOp("trunc"), truncreduce: truncOp("truncreduce"), zext: ext("zext"), sext: ext("sext"), reveal,
 };
+
+// ---------------------------------------------------------------- facts the passes read
+
+/** An accumulator (*acc* in LANGUAGE.md): its width comes from its interval. */
+export function accumulates(op: Op): boolean {
+  return DESCRIPTORS[op].result === "acc";
+}
+
+/** Operand positions of `n` that the two-party backend lifts into n's ring (the descriptor's `lifted`; an absent optional operand is not). */
+export function liftedOperands(n: Pick<Node, "op" | "inputs">): number[] {
+  const l = DESCRIPTORS[n.op].lifted;
+  return l === "all" ? n.inputs.map((_, i) => i) : l.filter((pos) => pos < n.inputs.length);
+}
+
+/** Reads only its operand's value and takes its element type: a change of that width passes through (relu, maxpool, …). */
+export function passesThrough(op: Op): boolean {
+  const d = DESCRIPTORS[op];
+  return d.reads === "value" && d.result === "operand";
+}
+
+/** Reads only values and its width follows its operands' (passes through, or the widest: concat). */
+export function followsWidth(op: Op): boolean {
+  const d = DESCRIPTORS[op];
+  return d.reads === "value" && (d.result === "operand" || d.result === "widest");
+}
+
+/** The attribute `name` of an `op` node, or its default (a constant, or another attribute's value). */
+export function attrOrDefault(op: Op, a: Attrs, name: string): AttrValue | undefined {
+  const v = a[name];
+  if (v !== undefined) return v;
+  const spec = DESCRIPTORS[op].attrs[name];
+  return spec?.default ?? (spec?.defaultFrom !== undefined ? a[spec.defaultFrom] : undefined);
+}
 
 /** Known values from a plain bigint list (literals) or a params tensor. */
 export function knownFromBigints(shape: number[], values: readonly bigint[]): Known {

@@ -3,7 +3,7 @@
 // from x's interval (range analysis) and the constants, the working ring W of
 // z = x·K + add, the truncation s, whether each clamp side can bind, and the result when the
 // whole interval lies beyond a bound (then it is a public constant).
-import type { Interval } from "./ops.js";
+import type { Interval } from "./ir.js";
 import { signedWidthFor, typeRange } from "./types.js";
 
 /**

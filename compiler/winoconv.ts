@@ -10,7 +10,7 @@
 // The interval is exact per output pixel of the tile: y is a dot product of d's window with
 // the effective kernel E[o, y₀, x₀, i, u, v] (the sum above with d factored out), whose
 // positive and negative parts bound it (as conv2d's rule does with its weights).
-import type { Interval, Known } from "./ops.js";
+import type { Interval, Known } from "./ir.js";
 import { F2, F4, type WinogradTile } from "./passes/winograd-matrices.js";
 
 export function tileOf(m: number): WinogradTile | undefined {

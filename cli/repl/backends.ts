@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import type { Graph } from "../../compiler/ir.js";
-import type { Interval } from "../../compiler/ops.js";
+import type { Interval } from "../../compiler/ir.js";
 import { PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import { runPlain } from "../../interpreter/plain/run.js";
 import type { Tensor } from "../../interpreter/plain/tensor.js";

@@ -1,18 +1,19 @@
 // The REPL's colon commands: names, argument shapes (for `:help` and tab completion) and
-// one-line summaries. The behaviour is in session.ts.
+// one-line summaries. The behaviour is in session.ts, one handler per CommandName (a
+// command added here without a handler there does not compile).
 
 /** What an argument position completes to. */
 export type ArgKind = "pq-file" | "file" | "file-or-backend" | "layer" | "pass-sub" | "pass" | "command" | "none";
 
-export interface ReplCommand {
+interface CommandSpec {
   name: string;
   args: string;
   summary: string;
   /** Completion per argument position; the last entry repeats. */
-  complete: ArgKind[];
+  complete: readonly ArgKind[];
 }
 
-export const REPL_COMMANDS: readonly ReplCommand[] = [
+const COMMANDS = [
   { name: "load", args: "FILE.pq [MODEL]", summary: "load a program (the previous one stays if this one fails)", complete: ["pq-file", "none"] },
   { name: "reload", args: "", summary: "re-read the loaded file and re-apply the statements typed since", complete: ["none"] },
   { name: "ast", args: "[NAME]", summary: "the model's syntax tree (or one statement's), spans left out", complete: ["none"] },
@@ -26,7 +27,15 @@ export const REPL_COMMANDS: readonly ReplCommand[] = [
   { name: "protocols", args: "", summary: "each op and protocol with its cost formula, and the threat model", complete: ["none"] },
   { name: "help", args: "[COMMAND]", summary: "this list, or one command's help", complete: ["command"] },
   { name: "quit", args: "", summary: "leave (also Ctrl-D)", complete: ["none"] },
-];
+] as const satisfies readonly CommandSpec[];
+
+export type CommandName = (typeof COMMANDS)[number]["name"];
+
+export interface ReplCommand extends CommandSpec {
+  name: CommandName;
+}
+
+export const REPL_COMMANDS: readonly ReplCommand[] = COMMANDS;
 
 export function findCommand(name: string): ReplCommand | undefined {
   return REPL_COMMANDS.find((c) => c.name === name);

@@ -7,10 +7,12 @@
 // dropped and its diagnostics shown, so the session is always a program that compiles
 // (except for having no output yet). Types are read from the compiled graph: the statement
 // is compiled with a temporary `output NAME to client`, whose node is NAME's value.
-import { compileFile, editDistance, type CompileResult, type Program } from "../../compiler/lower.js";
+import { compileFile, type CompileResult } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
+import { nearest as nearestName } from "../../grammar/suggest.js";
 import { loadProgram } from "../../compiler/modules.js";
 import type { Graph, Node } from "../../compiler/ir.js";
-import type { Interval } from "../../compiler/ops.js";
+import type { Interval } from "../../compiler/ir.js";
 import { printGraph } from "../../compiler/print.js";
 import { formatType } from "../../compiler/types.js";
 import type { ModelDecl } from "../../grammar/ast.js";
@@ -22,7 +24,7 @@ import { BACKENDS, forecast, type Backend } from "../../compiler/cost/model.js";
 import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
-import { findCommand, helpText, REPL_COMMANDS } from "./commands.js";
+import { findCommand, helpText, REPL_COMMANDS, type CommandName } from "./commands.js";
 import { NO_PASSES, PASSES, pipelinePasses, type Pass } from "./passes.js";
 import { PIPELINES, runPasses, type PipelineLog } from "../../compiler/passes/pipeline.js";
 import { protocolsText } from "./protocols.js";
@@ -71,16 +73,7 @@ function isError(d: Diagnostic): boolean {
 
 /** The nearest of `names` to `word`, if near enough to be a plausible typo. */
 export function nearest(word: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = n.startsWith(word) && word.length > 0 ? 0.5 : editDistance(word, n);
-    if (d < bestD) {
-      best = n;
-      bestD = d;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return nearestName(word, names, Math.max(2, Math.floor(word.length / 3)), { prefix: true });
 }
 
 /** Horizontal bar of `value / max` of BAR_WIDTH cells, in eighths so small layers still show. */
@@ -230,23 +223,25 @@ export class Session {
       const near = nearest(name, REPL_COMMANDS.map((c) => c.name));
       return { blocks: [err(`unknown command ':${name}'${near ? `; did you mean :${near}?` : ""} (:help lists the commands)`)] };
     }
-    switch (cmd.name) {
-      case "load": return { blocks: this.load(args) };
-      case "reload": return { blocks: this.reload() };
-      case "ast": return { blocks: this.ast(args) };
-      case "ir": return { blocks: this.ir(args) };
-      case "passes": return { blocks: this.passesCmd(args) };
-      case "cost": return { blocks: await this.cost(args, opts) };
-      case "run": return { blocks: await this.run(args, opts) };
-      case "diff": return { blocks: await this.diff(args, opts) };
-      case "trace": return { blocks: await this.trace(args, opts) };
-      case "seed": return { blocks: this.seedCmd(args) };
-      case "protocols": return { blocks: [out(protocolsText())] };
-      case "help": return { blocks: this.help(args) };
-      case "quit": return { blocks: [], quit: true };
-      default: throw new CommandError(`:${cmd.name} is not implemented`);
-    }
+    return this.commands[cmd.name](args, opts);
   }
+
+  /** One handler per command (commands.ts): a command without one is a type error. */
+  private readonly commands: { readonly [K in CommandName]: (args: string[], opts: ExecOptions) => Output | Promise<Output> } = {
+    load: (args) => ({ blocks: this.load(args) }),
+    reload: () => ({ blocks: this.reload() }),
+    ast: (args) => ({ blocks: this.ast(args) }),
+    ir: (args) => ({ blocks: this.ir(args) }),
+    passes: (args) => ({ blocks: this.passesCmd(args) }),
+    cost: async (args, opts) => ({ blocks: await this.cost(args, opts) }),
+    run: async (args, opts) => ({ blocks: await this.run(args, opts) }),
+    diff: async (args, opts) => ({ blocks: await this.diff(args, opts) }),
+    trace: async (args, opts) => ({ blocks: await this.trace(args, opts) }),
+    seed: (args) => ({ blocks: this.seedCmd(args) }),
+    protocols: () => ({ blocks: [out(protocolsText())] }),
+    help: (args) => ({ blocks: this.help(args) }),
+    quit: () => ({ blocks: [], quit: true }),
+  };
 
   // ------------------------------------------------------------ statements
 

@@ -2,7 +2,7 @@
 // runtime's measurement use the same units and that the runtime says when they differ by
 // more than 5%. `compareForecast` finds those layers (and the total); `pq run --backend 2pc`
 // prints `forecastWarnings` to stderr. `agreement` gives every figure the tests check.
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { forecast } from "./model.js";
 import type { CostRow } from "./rows.js";
 

@@ -4,7 +4,8 @@
 // (interpreter/twopc/dealer.ts: one offline message per correlation request with bytes),
 // and each party's meter is simulated (interpreter/twopc/meter.ts) so rounds are counted
 // exactly as measured: a send opens a round only if the party has received since its last send.
-import { HEADER_BYTES, RowSink, type CostRow } from "./rows.js";
+import { RowSink, type CostRow } from "./rows.js";
+import { HEADER_BYTES } from "./wire.js";
 import type { Call } from "./trace.js";
 
 const bytesOf = (n: number, bits: number): number => Math.ceil((n * bits) / 8);

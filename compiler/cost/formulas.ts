@@ -13,8 +13,7 @@
 // split between the parties by who sends them when the protocol fixes it (the linear
 // layer: OT receiver = the activation's owner, sender = the server), evenly otherwise.
 import type { Unit } from "./trace.js";
-
-export const LAMBDA = 128;
+import { HEADER_BYTES, LAMBDA } from "./wire.js";
 
 export type Backend = "dealer" | "ot-iknp" | "ot-silent";
 export const BACKENDS: readonly Backend[] = ["dealer", "ot-iknp", "ot-silent"];
@@ -205,7 +204,7 @@ export const COMPOSITES: readonly { name: string; units: string; iknp: string; s
 
 /** The table as text, one block per unit (for `:protocols` and `pq cost --formulas`). */
 export function formulasText(): string {
-  const out: string[] = [`cost formulas per building block (λ = ${LAMBDA}; bits on the wire, both parties; bytes add a 10-byte frame header per message):`];
+  const out: string[] = [`cost formulas per building block (λ = ${LAMBDA}; bits on the wire, both parties; bytes add a ${HEADER_BYTES}-byte frame header per message):`];
   for (const f of FORMULAS) {
     out.push(`  ${f.unit}: ${f.block}`);
     out.push(`    dealer     online ${f.dealer.online}; offline ${f.dealer.offline}; rounds ${f.dealer.rounds}  [${f.dealer.source}]`);

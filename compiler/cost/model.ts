@@ -4,7 +4,7 @@
 // One trace of the building blocks the backend runs (trace.ts), priced per backend:
 // `dealer` exactly as the runtime does it (dealer.ts), `ot-iknp` and `ot-silent` with the
 // PROTOCOLS.md formulas (formulas.ts, ot.ts). docs/COST.md describes the model.
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { priceDealer } from "./dealer.js";
 import type { Backend } from "./formulas.js";
 import { priceOt } from "./ot.js";

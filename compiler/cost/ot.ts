@@ -6,7 +6,8 @@
 // the way the dealer runtime is. Everything is online: the parties make their correlations
 // themselves during the run (the one-time base OTs, a few KB, are not counted).
 import { otCost } from "./formulas.js";
-import { HEADER_BYTES, RowSink, type CostRow } from "./rows.js";
+import { RowSink, type CostRow } from "./rows.js";
+import { HEADER_BYTES } from "./wire.js";
 import type { Call, Unit } from "./trace.js";
 
 /** The unit's own step name on the primitive path (as the dealer backend's meter shows it). */

@@ -3,9 +3,6 @@
 // messages, and rounds (a party's maximal runs of sends between waits).
 import type { Call } from "./trace.js";
 
-/** The channel's frame header (interpreter/twopc/channel.ts HEADER_BYTES). */
-export const HEADER_BYTES = 10;
-
 export interface OnlineCost {
   /** Bytes the client wrote on the channel. */
   clientBytes: number;

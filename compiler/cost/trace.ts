@@ -7,14 +7,11 @@
 // choices — because the dealer forecast must agree with the measurement to the byte. The
 // backends (dealer.ts, ot.ts) then price the same units. Communication never depends on the
 // data, only on types, shapes, attributes and the range analysis, so this is exact.
-import type { Graph, Node } from "../ir.js";
-import { assertNever } from "../ir.js";
-import type { Interval } from "../ops.js";
-import { elemAttr, intAttr } from "../ops.js";
+import { assertNever, type Graph, type Interval, type Node, type Program } from "../ir.js";
+import { bigAttr, elemAttr, intAttr, liftedOperands } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
-import type { Program } from "../lower.js";
 
 /** One interactive building block call, with the sizes its cost depends on. */
 export type Unit =
@@ -47,14 +44,6 @@ export interface Call {
   /** The meter's primitive path above the unit (the unit's own step names are added by the pricing). */
   path: string[];
   unit: Unit;
-}
-
-// ---------------------------------------------------------------- helpers copied from the protocols
-
-function bigOf(v: unknown, what: string): bigint {
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number") return BigInt(v);
-  throw new Error(`cost: attribute ${what} is not an integer`);
 }
 
 // ---------------------------------------------------------------- the walk
@@ -193,7 +182,6 @@ class Tracer {
     const N = node.type.bits;
     const x = node.inputs[0]!;
     const w = node.inputs[1]!;
-    this.lifted(x, N);
     const wt = this.type(w);
     if (wt.vis === "public") return;
     const xt = this.type(x);
@@ -231,7 +219,6 @@ class Tracer {
   private winoconv(node: Node): void {
     const N = node.type.bits;
     const x = node.inputs[0]!;
-    this.lifted(x, N);
     const ut = this.type(node.inputs[1]!);
     if (ut.vis === "public") return;
     const [a2, O, C] = ut.shape as [number, number, number];
@@ -263,6 +250,8 @@ class Tracer {
     const x = node.inputs[0]!;
     const xt = x === undefined ? undefined : this.type(x);
     const xn = xt ? numel(xt.shape) : 0;
+    // The operands the op's descriptor lifts into its ring, in order, before its own units (as run.ts).
+    for (const pos of liftedOperands(node)) this.lifted(node.inputs[pos]!, N);
     switch (node.op) {
       case "input":
       case "param":
@@ -270,19 +259,16 @@ class Tracer {
         throw new Error(`cost: a ${node.op} is never shared`);
       case "winoconv":
         this.winoconv(node);
-        if (node.inputs[2] !== undefined) this.lifted(node.inputs[2], N);
         return;
       case "conv2d":
       case "linear":
       case "batchnorm":
         this.weighted(node);
-        if (node.inputs[2] !== undefined) this.lifted(node.inputs[2], N);
         return;
       case "relu":
         if (xt!.signed) throw new Error(`cost: signed relu at ${node.origin.path} was not lowered with std/protocols`);
         return;
       case "sqplus":
-        this.lifted(x, N);
         this.emit({ kind: "mul", n: xn, bits: N, square: true });
         return;
       case "avgpool":
@@ -293,7 +279,6 @@ class Tracer {
       case "shl":
       case "divexact":
       case "linmap":
-        this.lifted(x, N);
         return;
       case "maxpool": {
         const k = intAttr(node.attrs, "k");
@@ -305,9 +290,7 @@ class Tracer {
       }
       case "flatten":
       case "reshape":
-        return;
       case "concat":
-        for (const i of node.inputs) this.lifted(i, N);
         return;
       case "requant":
         this.requant(node);
@@ -317,16 +300,10 @@ class Tracer {
         return;
       case "add":
       case "sub":
-        this.lifted(x, N);
-        this.lifted(node.inputs[1]!, N);
         return;
-      case "mul": {
-        const y = node.inputs[1]!;
-        this.lifted(x, N);
-        this.lifted(y, N);
-        this.emit({ kind: "mul", n: xn, bits: N, square: x === y });
+      case "mul":
+        this.emit({ kind: "mul", n: xn, bits: N, square: x === node.inputs[1] });
         return;
-      }
       case "msb":
         this.msb(xn, xt!.bits);
         return;
@@ -343,8 +320,6 @@ class Tracer {
       case "select": {
         const conds = xn;
         const a = node.inputs[1]!;
-        this.lifted(a, N);
-        this.lifted(node.inputs[2]!, N);
         this.emit({ kind: "select", n: numel(this.type(a).shape), conds, rings: [N] });
         return;
       }
@@ -373,8 +348,8 @@ class Tracer {
     const xt = this.type(node.inputs[0]!);
     const N = xt.bits;
     const n = numel(xt.shape);
-    const lo = bigOf(node.attrs.lo, "lo");
-    const hi = bigOf(node.attrs.hi, "hi");
+    const lo = bigAttr(node.attrs, "lo");
+    const hi = bigAttr(node.attrs, "hi");
     this.scope("clamp", () => {
       if (lo > hi) return;
       const offset = xt.signed ? 1n << BigInt(N - 1) : 0n;

@@ -4,7 +4,7 @@
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Attrs, Graph, Node, Op, Origin, ParamData } from "../ir.js";
 import { knownFromBigints, knownFromData, knownRange, operand, type Interval, type Known } from "../ops.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { typeNode, type Declared } from "../typing.js";
 import type { TensorType } from "../types.js";
 

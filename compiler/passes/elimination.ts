@@ -1,63 +1,16 @@
 // Pass `elimination`: fold, cancel, share and move bit-width conversions (SiRNN, Rathee et
-// al. 2021: every extension costs a comparison unless the MSB is known, so the fewer and
-// the narrower the better; EQO/UFO, Zeng et al.: remove the redundant conversions between
-// quantized layers). Runs after `placement`, which made every extension an explicit zext/sext.
-//
-// Notation: E(x, to = T) is zext or sext; read_E(x) is x's N bits read unsigned (zext) or
-// two's complement (sext). E is *value-preserving* when read_E(x) is x's own value, i.e.
-// its interval equals x's (zext of an unsigned or non-negative x, sext of a signed or
-// MSB-known x): the range rule of zext/sext (ops.ts) changes the interval exactly when the
-// reading differs, so the test is "ranges[E] = ranges[x]".
-//
-// Rules (each preserves every value bit for bit; the verifier re-types the result):
-//  E0. ReLU of a non-negative value is the identity. relu(x), or its lowering
-//      select(drelu(x), x, 0), with x `nonneg` (0 ≤ x < 2^(N−1)) → x. drelu reads x's N
-//      bits as two's complement, which is x ≥ 0, so drelu(x) = 1 and select(1, x, 0) = x;
-//      relu(x) = max(x, 0) = x. The type is x's (select with a literal takes x's type, and
-//      the interval [max(lo, 0), max(hi, 0)] = [lo, hi]). A comparison on N − 1 bits and a
-//      select disappear (the known-MSB fact of SiRNN §4 used for the activation itself).
-//      A `relu` op of an unsigned x is the identity too (every uN value is ≥ 0; the backend
-//      already runs it as the identity, so this only removes the node). Not its lowered
-//      form: drelu reads a uN value ≥ 2^(N−1) as negative.
-//  E1. Chains fold. E2(E1(x, to = T1), to = T2) → E1(x, to = T2) when E1 has no other use
-//      and read_E2 of E1's values is the identity (E1's interval lies in the range E2
-//      reads from T1's N1 bits: [0, 2^N1) for zext, [−2^(N1−1), 2^(N1−1)) for sext). Then
-//      E2(E1(x)) = read_E1(x) represented in T2's ring = E1(x, to = T2). This covers
-//      zext∘zext and sext∘sext (always), sext∘zext (N1 > N: a zero-extended value is
-//      non-negative in N1 bits), and an extension whose only user is another extension.
-//      One protocol instead of two (the general one costs a comparison on x's N bits either
-//      way; the second, known-MSB, extension disappears).
-//  E2. An extension to the width it already has. E(x, to = T) with T = x's element type
-//      and E value-preserving → x (same bits, same value, same type).
-//  E3. Sibling extensions share one. Value-preserving extensions of the same x: those to
-//      the same type are one node; one to a narrower width N1 whose every use is an
-//      accumulator lifting it (a value reader whose width is pinned) uses the widest one
-//      instead, N2 > N1. The consumer computes in its ring M ≤ N1; the backend reduces an
-//      operand wider than M locally (Z_2^N2 → Z_2^M is a ring homomorphism and both
-//      extensions are ≡ x's value mod 2^M), so it computes the same value, and the
-//      interval is x's in both cases. One extension instead of two (ResNet: the block
-//      input feeds both the first conv and the residual add).
-//  E4. Extensions sink below maxpool. maxpool(E(x)) with E value-preserving and used only
-//      there → E(maxpool(x)). max is taken over values, E preserves them and maxpool(x)
-//      has x's type, so E reads maxpool(x) as it read x. Cheaper twice: the maxpool's
-//      comparisons run on N instead of T's bits, and the extension on k² fewer elements.
-// Moves considered and not made, with the reason:
-//  - flatten/reshape: input and output have the same number of elements, so an extension
-//    costs the same on either side; it stays where placement put it (at its consumer).
-//  - avgpool/gavgpool: the extension must precede the window sum, which needs the wider
-//    ring (a sum of k² values wraps in N bits). Only when the sum fits x's own width could
-//    it move below the pool — but then the pool's minimal width is ≤ N, so no extension
-//    was placed in the first place (placement P2 narrows a declared-wider pool). After a
-//    ReLU, the pool's input has its MSB known and the extension before the sum is already
-//    the 3-bit known-MSB one.
-//  - avgpool's divisor is in the scale (LANGUAGE.md avgpool): there is no division to move.
+// al. 2021; EQO/UFO, Zeng et al.), after `placement` made every extension explicit. E0: a
+// ReLU of a non-negative value is the identity; E1: extension chains fold; E2: an extension
+// to the width it has is dropped; E3: value-preserving sibling extensions share one; E4:
+// an extension sinks below maxpool. Each preserves every value bit for bit; the rules in
+// full, the moves not made and the proofs: proofs/passes/elimination.md.
 import type { Graph, Node, Op } from "../ir.js";
 import { users } from "../ir.js";
-import { elemAttr } from "../ops.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import type { Pass, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
-import { ACC_OPS, liftedOperands, rewrite, type Rewrite } from "./placement.js";
+import { accumulates, elemAttr, liftedOperands } from "../ops.js";
+import { rewrite, type Rewrite } from "./placement.js";
 import { reluOperand } from "./fuse-requant-relu.js";
 
 const isExt = (op: Op): op is "zext" | "sext" => op === "zext" || op === "sext";
@@ -140,7 +93,7 @@ function shareSiblings(p: Program): { p: Program; count: number } {
   // Only accumulators lifting it use this extension (and it is not an output).
   const onlyAccs = (e: Node) => !isOutput[e.id] && us[e.id]!.every((u) => {
     const c = g.nodes[u]!;
-    return ACC_OPS.has(c.op) && c.inputs.every((i, pos) => i !== e.id || liftedOperands(c).includes(pos));
+    return accumulates(c.op) && c.inputs.every((i, pos) => i !== e.id || liftedOperands(c).includes(pos));
   });
   const rep = new Map<number, number>(); // ext → the ext that replaces it
   for (const list of byInput.values()) {

@@ -21,7 +21,7 @@
 // may narrow it. The new parameters are exact integers of the width their values need.
 import { toParamData } from "../params.js";
 import type { Node, ParamData } from "../ir.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { mulScale, signedWidthFor, type TensorType } from "../types.js";
 import type { Pass, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";

@@ -1,71 +1,20 @@
 // Pass `fuse-requant-relu`: requantize → ReLU → extend-for-the-next-layer around one
-// comparison (EQO/UFO, Zeng et al.: fuse the requantization with the activation and the
-// bit-width conversion of the next layer; SiRNN, Rathee et al. 2021, §4: an extension of a
-// value whose MSB is known needs no comparison; PrivQuant, Xu et al. ICCAD 2024: the
-// activation's comparison reused by the requantization). The backend has no fused
-// primitive, so this pass rewrites only what the IR expresses exactly, choosing between
-// two exact rewrites per site by the cost model; what it would take to go further is in
-// the notes at the end.
-//
-// The pattern the lowering produces for `relu(acc) as uA` (std/protocols relu):
-//   b = drelu(acc); r = select(b, acc, 0)      -- the one comparison, on acc's N − 1 bits
-//   y = requant(r, to = uA)                    -- r nonneg: its input extension is known-MSB
-//   … = conv2d(y, …)                           -- y (uA, values up to 2^A − 1, MSB unknown)
-//                                                 is lifted with a comparison on A bits
-//
-// W1. Keep the MSB known through the requantization (applied). For y = requant(x, to = uA)
-//     whose input interval has lo ≥ 0 (after a ReLU, an average pool of such values, …),
-//     retype the result to i(A+1): y' = requant(x, to = i(A+1)).
-//     Proof (LANGUAGE.md `as`): with x ≥ 0 and M ≥ 1, x·M + 2^(s−1) ≥ 0 (s > 0), so
-//     v = ⌊(x·M + 2^(s−1)) / 2^s⌋ ≥ 0 (and x·M·2^(−s) ≥ 0 for s ≤ 0). clamp to uA is
-//     min(v, 2^A − 1); clamp to i(A+1) is max(min(v, 2^A − 1), −2^A) = min(v, 2^A − 1) since
-//     v ≥ 0. Same value; in i(A+1) it lies in [0, 2^A), so the type is `nonneg` and every
-//     later extension of y is the known-MSB one (3 bits online instead of a comparison on A
-//     bits). The requantization itself costs the same: its clamp tests the same bound
-//     2^A − 1 and its working ring R ≥ A + 1 already (requant.ts step 4), so the result is
-//     still a free reduction. Uses must read values, not bits: accumulators, requant,
-//     argmax, zext to ≥ A + 1 bits, and through maxpool / flatten / reshape / clamp (which
-//     take y's type) the same; a `relu` of y is the identity (y ≥ 0) and is removed — the
-//     backend has no signed relu. Not applied to a model output (its type is visible), nor
-//     when nothing after y extends it (then there is nothing to gain).
-//
-// W2. The saturation is the ReLU (applied where the cost model says it pays). For
-//     y = requant(relu(x), to = uA) with the ReLU (drelu/select, or a `relu` op) used only
-//     here: y = requant(x, to = uA). Proof: if x ≥ 0, relu(x) = x. If x < 0 (x ≤ −1):
-//     x·M ≤ −1, so for s > 0, x·M + 2^(s−1) < 2^s and v ≤ 0; for s ≤ 0, v = x·M·2^(−s) < 0;
-//     the clamp to uA's range [0, 2^A − 1] gives 0 = requant(0) (⌊2^(s−1)/2^s⌋ = 0). So the
-//     drelu/select pair disappears. Whether that pays depends on the requantization: for a
-//     signed input it extends the input with a comparison on its K bits unless the working
-//     ring W is no wider (requant.ts step 1; a non-negative input's extension is
-//     known-MSB), it tests the lower bound too (a second comparison per element, step 4),
-//     and its result's MSB is unknown again, so W1 cannot follow and the next layer's
-//     extension is a comparison on A bits. With a 16-bit multiplier (LeNet: W = K + 16) W2
-//     everywhere saved little or added bytes (dealer, 871,034 → 930,060 B before the clamp's
-//     two comparisons shared their low bits, 858,472 B since; the per-site choice below,
-//     857,132 B); with a power-of-two rescale (ResNet's std/nn blocks, M = 1, W ≈ K) it saves
-//     them (24,986,987 → 20,982,675 B after the batch-norm fold, against 22,118,107 B with W1,
-//     figures from before the sharing). So the pass decides per site with the cost model for
-//     the target correlations (compiler/cost; the dealer's is exact to the byte): W1 wherever
-//     it applies, then, site by site, W2 kept when the forecast online bytes of the whole
-//     program drop — priced as the pipeline will finish it, with the spare bit the
-//     `headroom` pass gives a requantized value that is extended later (`ring = A + 1`),
-//     which takes W2's unknown MSB away. `saturatingRelu` is W2 everywhere, for tests and
-//     for comparison.
-//
-// Not expressible without a new primitive (reported, not added): one comparison serving
-// the ReLU, the requantization's rounding and the next layer's extension at once, i.e. a
-// requant whose input extension reuses the drelu bit (SCI's ReLU-with-truncation reuses the
-// MSB) and whose clamped result is delivered in the next layer's ring with its MSB known.
+// comparison (EQO/UFO, Zeng et al.; SiRNN §4; PrivQuant, Xu et al. ICCAD 2024). W1: a
+// requant of a non-negative value to uA is retyped i(A+1), so its MSB stays known and the
+// next extension is the cheap one (applied wherever a later extension gains). W2:
+// requant(relu(x), to = uA) = requant(x, to = uA), the saturation is the ReLU (applied per
+// site where the cost model forecasts fewer bytes). Proofs, measurements and what would need
+// a new primitive: proofs/passes/requant-relu.md.
 import type { Graph, Node } from "../ir.js";
 import { users } from "../ir.js";
-import { elemAttr } from "../ops.js";
+import { accumulates, DESCRIPTORS, elemAttr, liftedOperands, passesThrough } from "../ops.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import { onlineBytes } from "../cost/model.js";
 import { headroomSites, widen } from "./headroom.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
-import { ACC_OPS, elem, liftedOperands, rewrite } from "./placement.js";
+import { elem, rewrite } from "./placement.js";
 
 /** x when node `id` computes relu(x): a `relu` op, or the std/protocols lowering select(drelu(x), x, 0). */
 export function reluOperand(g: Graph, id: number): number | undefined {
@@ -79,8 +28,6 @@ export function reluOperand(g: Graph, id: number): number | undefined {
   return bn.op === "drelu" && bn.inputs[0] === x && zero ? x : undefined;
 }
 
-const PASS_THROUGH = new Set(["maxpool", "flatten", "reshape", "clamp", "relu"]);
-
 /**
  * Can y (uA, values ≥ 0) become i(A+1)? Every use must read values only; returns also
  * whether some use extends y (the gain). `relus` collects relu ops of y to remove.
@@ -90,16 +37,17 @@ function widenable(g: Graph, us: number[][], isOutput: boolean[], id: number, A:
   let gain = false;
   for (const u of us[id]!) {
     const n = g.nodes[u]!;
-    if (ACC_OPS.has(n.op)) {
+    if (accumulates(n.op)) {
       if (n.type.bits > A + 1 && n.type.vis === "shared" && liftedOperands(n).some((pos) => n.inputs[pos] === id)) gain = true;
       continue;
     }
-    if (n.op === "requant" || n.op === "argmax") continue;
+    // reads the value and its own type is fixed (requant, argmax): y's new type stops here
+    if (DESCRIPTORS[n.op].reads === "value" && DESCRIPTORS[n.op].result === "fixed") continue;
     if (n.op === "zext" && elemAttr(n.attrs, "to").bits >= A + 1) {
       gain = true;
       continue;
     }
-    if (PASS_THROUGH.has(n.op)) {
+    if (passesThrough(n.op)) {
       const r = widenable(g, us, isOutput, u, A, relus);
       if (!r.ok) return r;
       gain ||= r.gain;
@@ -243,10 +191,4 @@ export const fuseRequantRelu: Pass = {
   name: "fuse-requant-relu",
   summary: "requant of a non-negative value to uA becomes i(A+1), so the ReLU's comparison also serves the next extension (known MSB); the ReLU before a requant to uA goes where the cost model says its saturation is cheaper",
   run: fuseRequantRelus,
-};
-
-export const saturatingRelu: Pass = {
-  name: "saturating-relu",
-  summary: "requant(relu(x), to = uA) = requant(x, to = uA): the drelu/select pair disappears (pays only with a fused requant+ReLU primitive)",
-  run: (p) => dropSaturatedRelus(p),
 };

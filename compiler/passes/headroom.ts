@@ -1,52 +1,39 @@
-// Pass `headroom`: one spare bit where it turns an extension into the cheap one.
-//
-// A shared value x of N bits that a later op needs in a wider ring (a batch norm after a
-// convolution, a residual add, a layer whose accumulator is wider than its input) is lifted
-// by the backend. With its MSB unknown that is a comparison on N bits (interpreter/protocols/
-// lift.ts; ≈ λN bits with IKNP OT). If the range analysis proves that x's values span less
-// than half the ring, a public offset c = −lo makes x + c non-negative and below 2^(N−1), and
-// the lift is the known-MSB extension (extend.ts, compiler/types.ts msbOffset): one AND
-// instead of the comparison (SiRNN, Rathee et al. 2021, §4: extension with a known MSB).
-// Minimal widths (typing.ts) leave no such spare bit; this pass gives one: x is computed in
-// N + 1 bits — the same values (its range does not change), in a ring twice as large, so
-// its span is below 2^N = half of Z_2^(N+1). Exact: only representations change (proofs/
-// passes/headroom.md).
-//
-// The bit is not free: the op producing x then works in a ring one bit wider (an OT-based
-// convolution's messages carry ℓ bits per product; local ops and a batch norm's few products
-// cost little). So the pass prices each candidate with the cost model for the target
-// correlations and keeps a widening only where the whole program's forecast online bytes
-// drop — greedily, value by value in program order, as fuse-requant-relu chooses its sites.
-//
-// Candidates: shared, signed or unsigned values of an op that accepts a wider declared width
-// (conv2d, linear, batchnorm, add, sub; a requant through its `ring` attribute, which keeps
-// the saturation type and costs nothing when the protocol's working ring is wider anyway),
-// whose MSB is not already known (not `nonneg`, range spanning half the ring or more), used
-// by some op in a wider ring.
+// Pass `headroom`: one spare bit where it turns an extension into the cheap one. A shared
+// value lifted into a wider ring with its MSB unknown is computed one bit wider when every
+// use reads only its value (descriptor `reads`); its span is then under half the ring, so a
+// public offset makes the lift the known-MSB extension (SiRNN §4). Kept per value where the
+// cost model forecasts fewer online bytes. Exact (only representations change): proofs/
+// passes/headroom.md.
 import { PqError } from "../../grammar/diagnostics.js";
-import type { Node } from "../ir.js";
+import type { Node, Op } from "../ir.js";
 import { users } from "../ir.js";
 import { onlineBytes } from "../cost/model.js";
-import type { Program } from "../lower.js";
+import { DESCRIPTORS, followsWidth } from "../ops.js";
+import type { Program } from "../ir.js";
 import { msbOffset } from "../types.js";
 import { copyDeclared, rebuild } from "./builder.js";
 import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
 
-const WIDENABLE = new Set(["conv2d", "winoconv", "linear", "batchnorm", "add", "sub", "requant"]);
+/** The candidates (the pass's choice, see above): accumulators that take a wider declared width, and requant through `ring`. */
+const WIDENABLE: ReadonlySet<Op> = new Set<Op>(["conv2d", "winoconv", "linear", "batchnorm", "add", "sub", "requant"]);
 
 /**
- * Ops that read their operands as values, so a wider representation of an operand changes
- * nothing they compute. Not here: msb, wrap, truncreduce and the like read bits of the
- * representation; zext of a signed value (sext of an unsigned one) reads its bits with the
- * other signedness.
+ * shl and divexact read their operand's value too (descriptor `reads: "value"`), but the
+ * pass has never widened a value they read and proofs/passes/headroom.md does not list them:
+ * kept out, so that the pass's choices stay as they are proved and measured.
  */
-const READS_VALUES = new Set([
-  "conv2d", "winoconv", "linear", "batchnorm", "add", "sub", "requant", "relu", "maxpool", "avgpool", "gavgpool",
-  "flatten", "reshape", "concat", "argmax", "mulc", "sqplus", "mul", "sum", "linmap", "clamp", "neg",
-]);
-/** Ops whose result type follows the operand's width: their own uses must read values too. */
-const PROPAGATES = new Set(["relu", "maxpool", "flatten", "reshape", "concat", "clamp"]);
+const NOT_PROVED = new Set<Op>(["shl", "divexact"]);
+
+/**
+ * A use that reads its operand as a value (descriptor `reads`), so a wider representation
+ * of the operand changes nothing it computes. Not: msb, wrap, truncreduce and the like read
+ * bits of the representation; zext of a signed value (sext of an unsigned one) reads its
+ * bits with the other signedness.
+ */
+function readsValue(op: Op): boolean {
+  return DESCRIPTORS[op].reads === "value" && !NOT_PROVED.has(op);
+}
 
 /** Every use of node id, through width-propagating ops, reads values (and is no model output). */
 function readsValues(g: Program["graph"], byUser: number[][], id: number, outputs: Set<number>): boolean {
@@ -55,8 +42,8 @@ function readsValues(g: Program["graph"], byUser: number[][], id: number, output
     const op = g.nodes[u]!.op;
     // an extension reads the value when it reads the bits with the value's own signedness
     const sameReading = (op === "zext" && !g.nodes[id]!.type.signed) || (op === "sext" && g.nodes[id]!.type.signed);
-    if (!READS_VALUES.has(op) && !sameReading) return false;
-    if (PROPAGATES.has(op) && !readsValues(g, byUser, u, outputs)) return false;
+    if (!readsValue(op) && !sameReading) return false;
+    if (followsWidth(op) && !readsValues(g, byUser, u, outputs)) return false;
   }
   return true;
 }
@@ -71,7 +58,7 @@ export function headroomSites(p: Program): number[] {
     const t = n.type;
     // A truncreduce's ring is its input's less the shift: it gets the spare bit through a
     // widenable input that nothing else reads (Winograd's exact division after a winoconv).
-    const through = n.op === "truncreduce" && (byUser[n.inputs[0]!] ?? []).length === 1 && !outputs.has(n.inputs[0]!) ? g.nodes[n.inputs[0]!]! : undefined;
+    const through = DESCRIPTORS[n.op].result === "shifted" && (byUser[n.inputs[0]!] ?? []).length === 1 && !outputs.has(n.inputs[0]!) ? g.nodes[n.inputs[0]!]! : undefined;
     if (!(WIDENABLE.has(n.op) || (through && WIDENABLE.has(through.op))) || t.vis !== "shared" || t.nonneg || t.bits >= 64) continue;
     if (msbOffset(p.ranges[n.id]!, t.bits) !== undefined) continue;
     if (!readsValues(g, byUser, n.id, outputs)) continue;
@@ -90,7 +77,7 @@ export function widen(p: Program, ids: ReadonlySet<number>): Program {
   return rebuild(p, (n: Node, map, b) => {
     if (!ids.has(n.id)) {
       // A truncreduce of a widened value has one more bit too (its ring is its input's less the shift).
-      if (!PROPAGATES.has(n.op) && !(n.op === "truncreduce" && ids.has(n.inputs[0]!))) return undefined;
+      if (!followsWidth(n.op) && !(DESCRIPTORS[n.op].result === "shifted" && ids.has(n.inputs[0]!))) return undefined;
       return b.add(n.op, n.inputs.map(map), n.attrs, n.origin);
     }
     const bits = n.type.bits + 1;
@@ -135,29 +122,6 @@ export function headroomPass(p: Program, ctx?: PassContext): PassResult {
     applied: true,
   };
 }
-
-/** Every candidate widened, whatever the cost (tests: the rewrite is exact everywhere it applies). */
-export const headroomEverywhere: Pass = {
-  name: "headroom-everywhere",
-  summary: "every lifted value with an unknown MSB computed one bit wider (no cost check)",
-  run(p) {
-    const sites = headroomSites(p);
-    if (sites.length === 0) return unchanged(p, "no shared value is lifted into a wider ring with its MSB unknown");
-    // every site whose widening types (a concat of operands of unequal widths may refuse one)
-    const chosen = new Set<number>();
-    let program = p;
-    for (const s of sites) {
-      try {
-        program = widen(p, new Set([...chosen, s]));
-        chosen.add(s);
-      } catch (e) {
-        if (!(e instanceof PqError)) throw e; // a typing refusal leaves the value as it is
-      }
-    }
-    if (chosen.size === 0) return unchanged(p, "no candidate can take a spare bit");
-    return { program, note: `one spare bit on ${chosen.size} of ${sites.length} lifted value${sites.length === 1 ? "" : "s"}`, applied: true };
-  },
-};
 
 export const headroom: Pass = {
   name: "headroom",

@@ -15,13 +15,12 @@
 // gives it to a cost model or an OT backend.
 import { copyDeclared, rebuild } from "./builder.js";
 import type { Graph, Node } from "../ir.js";
+import { LAMBDA } from "../cost/wire.js";
 import { intAttr } from "../ops.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import type { Pass } from "./pass.js";
 
-/** Security parameter of IKNP OT extension (PROTOCOLS.md). */
-export const LAMBDA = 128;
 
 /** SiRNN's cross-term cost in bits: (d1×d2)·(d2×d3), receiver d1×d2 with m-bit shares, ℓ-bit output. */
 export function sirnnCost(d1: number, d2: number, d3: number, m: number, l: number): number {

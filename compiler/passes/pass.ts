@@ -1,6 +1,6 @@
 // A pass: a named, switchable rewrite of a program (SPU's pipeline habit). It returns the
 // rewritten program, or says why it did not apply — never a silent no-op.
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 
 export interface PassResult {
   program: Program;

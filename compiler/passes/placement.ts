@@ -1,66 +1,16 @@
-// Pass `placement`: bit-width conversion placement (SiRNN, Rathee et al. 2021: mixed-width
-// inference needs zero/sign extensions and truncations between layers of different widths,
-// §4's building blocks, placed at the narrowest safe width and in the known-MSB variant
-// where the MSB is known).
-//
-// In pq the lowering already places every truncation inside `requant` (its protocol reduces
-// to the narrowest ring of the input's interval itself), and the two-party backend extends
-// an operand narrower than its consumer implicitly (`lifted()` in interpreter/twopc/run.ts).
-// This pass makes those implicit extensions explicit `zext`/`sext` nodes, at the point where
-// they are needed (just before the consumer that lifts) and at the width they are needed
-// (the consumer's ring, which is also the narrowest width the consumer can compute in), so
-// that the cost model and the elimination pass see them and can fold, share or move them.
-//
-// Rules, each with why it preserves results bit for bit:
-//  P1. Explicit extension. For a shared operand x (n bits) of a consumer that lifts it to
-//      its ring of N > n bits (conv2d, linear, batchnorm: the activation; add, sub, mul,
-//      concat, select: each operand; sqplus, avgpool, gavgpool, sum, neg, mulc, shl, linmap:
-//      the operand), insert E(x, to = xN) and feed it to the consumer, where
-//        E = zext  when x is `nonneg` (MSB known: both readings agree and the backend runs
-//                  the known-MSB protocol, SiRNN §4, ≈ 3 bits online instead of a comparison),
-//        E = sext  when x is signed, else zext (x unsigned),
-//      and the target keeps x's signedness. `lifted(x, N)` computes
-//      extend(x, x.signed, x.nonneg, N): x read by its own signedness, represented in N
-//      bits. `sext` reads x signed and `zext` unsigned (LANGUAGE.md), so E(x) is that same
-//      value in the same ring, and the consumer then lifts an N-bit operand to N bits,
-//      which is the identity. E's interval equals x's (the reading is x's own), so every
-//      type and interval downstream is unchanged. One E per (operand, width, signedness):
-//      consumers needing the same extension share it.
-//      Operands that are not shared (a client input, a server weight, a public literal)
-//      are lifted locally by the party that knows them: nothing to place, nothing placed.
-//      Narrower consumers reduce their operand locally (Z_2^n → Z_2^M, M ≤ n, is a ring
-//      homomorphism, so it is free and exact); the IR has no op for a reduction and none
-//      is needed.
-//  P2. Accumulator narrowing. An accumulator op (*acc* in LANGUAGE.md) whose declared
-//      width exceeds the minimal signed width of its interval is given the minimal width
-//      (but not less than the ring an accumulator using it lifts it to: that would only
-//      add an extension back), when every use of it is width-agnostic: another
-//      accumulator, requant, drelu, msb, argmax (they read the value, which fits both
-//      widths, as the acc is signed), or a
-//      same-type op (select with a literal, relu, maxpool, clamp, flatten, reshape) whose
-//      own uses are width-agnostic in turn; never a model output (its type is visible),
-//      never a zext (it would read a negative value as 2^N + x, which depends on N) or wrap.
-//      The lowering already gives every undeclared accumulator its minimal width
-//      (compiler/typing.ts), so this only fires for a `let` that declared a wider type, or
-//      after a rewrite that tightened an interval (the batch-norm fold). On the MNIST and
-//      CIFAR examples it finds nothing to narrow before fusion.
-//  P3. Compute in the consumer's ring rather than extend. An accumulator x whose MSB is not
-//      known, all of whose uses are accumulators lifting it (the widest to W bits), is
-//      computed directly in W bits when each of its own shared operands is already W bits
-//      wide, has its MSB known, or is extended for another accumulator anyway (a general
-//      extension costs a comparison on its source width; elimination E3 then lets the one
-//      widest extension serve both). Its value fits its interval's width, so in Z_2^W it is
-//      the same integer (no wrap), and consumers narrower than W reduce it locally. Trade:
-//      a general extension (a comparison on x's N bits per element, SiRNN §4) for at most
-//      a known-MSB extension (3 bits) of x's operands, or a wider target for an extension
-//      that runs anyway, and W − N more bits per element in x's own linear protocol. It fires on ResNet's projection shortcut, where the two
-//      branch accumulators of different widths meet in the residual add (EQO's "extend
-//      once, add"). P3 wins over P2 for the same node.
+// Pass `placement`: bit-width conversion placement (SiRNN, Rathee et al. 2021, §4). The
+// backend's implicit extensions (the operands an op's descriptor lifts, compiler/ops.ts)
+// become explicit zext/sext nodes at the consumer's ring, known-MSB where the MSB is known
+// (P1); an accumulator wider than its interval needs is narrowed when every use only reads
+// its value (P2); one whose uses all lift it is computed in their ring instead when that
+// replaces a costly extension (P3). Each rule preserves results bit for bit: statements,
+// proofs and the cost trade-offs in proofs/passes/placement.md.
 import type { Attrs, ElemSpec, Graph, Node, Op } from "../ir.js";
 import { users } from "../ir.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { isNonneg, type Declared } from "../typing.js";
 import { signedWidthFor } from "../types.js";
+import { accumulates, DESCRIPTORS, liftedOperands, passesThrough } from "../ops.js";
 import { GraphBuilder } from "./builder.js";
 import type { Pass, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
@@ -73,31 +23,9 @@ import { unchanged } from "./pass.js";
 // fails PQ2014), and accumulators keep their declared width and scale, so a rewrite that
 // changed a scale is caught here.
 
-/** Ops whose result width comes from the interval (*acc* in LANGUAGE.md). */
-export const ACC_OPS: ReadonlySet<Op> = new Set<Op>([
-  "conv2d", "winoconv", "linear", "batchnorm", "sqplus", "avgpool", "gavgpool", "add", "sub", "neg", "mulc", "shl", "divexact", "sum", "linmap", "mul",
-]);
-
-/** Operand positions the two-party backend extends to the consumer's ring (`lifted()` in twopc/run.ts). */
-export function liftedOperands(n: Node): number[] {
-  switch (n.op) {
-    case "conv2d": case "winoconv": case "linear": case "batchnorm":
-    case "sqplus": case "avgpool": case "gavgpool": case "sum": case "neg": case "mulc": case "shl": case "divexact": case "linmap":
-      return [0];
-    case "add": case "sub": case "mul":
-      return [0, 1];
-    case "select":
-      return [1, 2];
-    case "concat":
-      return n.inputs.map((_, i) => i);
-    default:
-      return [];
-  }
-}
-
 /** The declared type a copy of `n` is built with: accumulators and requant keep width and scale; others re-infer. */
 export function declaredOf(n: Node, bits = n.type.bits): Declared | undefined {
-  if (ACC_OPS.has(n.op) || n.op === "requant") return { bits, signed: n.type.signed, scale: n.type.scale, nonneg: false };
+  if (accumulates(n.op) || n.op === "requant") return { bits, signed: n.type.signed, scale: n.type.scale, nonneg: false };
   return undefined;
 }
 
@@ -163,10 +91,14 @@ export function elem(bits: number, signed: boolean): ElemSpec {
 
 // ------------------------------------------------------------------ P2: narrowing
 
-/** Ops that only read their operand's value (which fits both widths of a signed acc). */
-const VALUE_READERS: ReadonlySet<Op> = new Set<Op>([...ACC_OPS, "requant", "drelu", "msb", "argmax"]);
-/** Ops whose result takes the operand's element type: narrowing passes through to their uses. */
-const SAME_TYPE: ReadonlySet<Op> = new Set<Op>(["relu", "maxpool", "clamp", "flatten", "reshape"]);
+// A use is width-agnostic when it reads only the value (which fits both widths of a signed
+// acc: `value`, or `sign` — the MSB is the sign) and its own type does not follow the
+// operand's width; one that passes the width through (relu, maxpool, …) is, when its own
+// uses are. The facts are the ops' descriptors' (compiler/ops.ts `reads`, `result`).
+function readsValueOnly(op: Op): boolean {
+  const d = DESCRIPTORS[op];
+  return (d.reads === "value" || d.reads === "sign") && d.result !== "operand" && d.result !== "widest";
+}
 
 function widthAgnostic(g: Graph, us: number[][], isOutput: boolean[], id: number, seen = new Set<number>()): boolean {
   if (isOutput[id]) return false;
@@ -174,8 +106,8 @@ function widthAgnostic(g: Graph, us: number[][], isOutput: boolean[], id: number
   seen.add(id);
   return us[id]!.every((u) => {
     const n = g.nodes[u]!;
-    if (VALUE_READERS.has(n.op)) return true;
-    if (SAME_TYPE.has(n.op)) return widthAgnostic(g, us, isOutput, u, seen);
+    if (readsValueOnly(n.op)) return true;
+    if (passesThrough(n.op)) return widthAgnostic(g, us, isOutput, u, seen);
     // select(b, x, literal): x's type (relu lowered); the condition position reads a u1.
     if (n.op === "select" && n.inputs[1] === id && n.inputs[2] !== id && g.nodes[n.inputs[2]!]!.op === "const") return widthAgnostic(g, us, isOutput, u, seen);
     return false;
@@ -192,24 +124,24 @@ export function placementWidths(p: Program): { widths: number[]; narrowed: numbe
   const isOutput = new Array<boolean>(g.nodes.length).fill(false);
   for (const o of g.outputs) isOutput[o.node] = true;
   const widths = g.nodes.map((n) => {
-    if (!ACC_OPS.has(n.op) || !n.type.signed) return n.type.bits;
+    if (!accumulates(n.op) || !n.type.signed) return n.type.bits;
     const r = p.ranges[n.id]!;
     // Not below a ring some consumer lifts it to: narrowing would only add an extension back.
     let need = signedWidthFor(r.lo, r.hi);
-    for (const u of us[n.id]!) if (ACC_OPS.has(g.nodes[u]!.op)) need = Math.max(need, Math.min(n.type.bits, g.nodes[u]!.type.bits));
+    for (const u of us[n.id]!) if (accumulates(g.nodes[u]!.op)) need = Math.max(need, Math.min(n.type.bits, g.nodes[u]!.type.bits));
     return need < n.type.bits && widthAgnostic(g, us, isOutput, n.id) ? need : n.type.bits;
   });
   const narrowed = g.nodes.filter((n) => widths[n.id]! < n.type.bits).map((n) => n.id);
   const widened: number[] = [];
   for (let i = g.nodes.length - 1; i >= 0; i--) {
     const x = g.nodes[i]!;
-    if (!ACC_OPS.has(x.op) || x.type.vis !== "shared" || isOutput[i] || us[i]!.length === 0) continue;
+    if (!accumulates(x.op) || x.type.vis !== "shared" || isOutput[i] || us[i]!.length === 0) continue;
     if (isNonneg(p.ranges[i]!, widths[i]!)) continue; // its extension is the cheap known-MSB one
     let W = 0;
     for (const u of us[i]!) {
       const c = g.nodes[u]!;
       const lifts = liftedOperands(c);
-      if (!ACC_OPS.has(c.op) || c.inputs.some((j, pos) => j === i && !lifts.includes(pos))) {
+      if (!accumulates(c.op) || c.inputs.some((j, pos) => j === i && !lifts.includes(pos))) {
         W = 0;
         break;
       }
@@ -223,7 +155,7 @@ export function placementWidths(p: Program): { widths: number[]; narrowed: numbe
       const o = g.nodes[x.inputs[pos]!]!;
       if (o.type.vis !== "shared") return true;
       const bits = widths[o.id]!;
-      const extendedAnyway = us[o.id]!.some((u) => u !== i && ACC_OPS.has(g.nodes[u]!.op) && widths[u]! > bits
+      const extendedAnyway = us[o.id]!.some((u) => u !== i && accumulates(g.nodes[u]!.op) && widths[u]! > bits
         && g.nodes[u]!.inputs.every((j, pos2) => j !== o.id || liftedOperands(g.nodes[u]!).includes(pos2)));
       return bits >= W || isNonneg(p.ranges[o.id]!, bits) || extendedAnyway;
     });
@@ -249,7 +181,7 @@ export function placeConversions(p: Program): PassResult {
     const inputs = n.inputs.map(r.map);
     // An accumulator computes in its (possibly narrowed) declared ring; select and concat
     // in the widest of their operands' rings as typed now (a literal y takes x's type).
-    const N = ACC_OPS.has(n.op) ? widths[n.id]!
+    const N = accumulates(n.op) ? widths[n.id]!
       : n.op === "select" && r.p.graph.nodes[n.inputs[2]!]!.op === "const" ? r.b.type(inputs[1]!).bits
       : Math.max(...lifts.map((pos) => r.b.type(inputs[pos]!).bits));
     for (const pos of lifts) {

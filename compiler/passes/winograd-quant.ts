@@ -40,7 +40,7 @@ import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node } from "../ir.js";
 import { intAttr, type Interval, type Known } from "../ops.js";
 import { kernelParts } from "../winoconv.js";
-import type { Program } from "../lower.js";
+import type { Program } from "../ir.js";
 import { mulScale, type TensorType } from "../types.js";
 import type { GraphBuilder } from "./builder.js";
 import { onlineBytes } from "../cost/model.js";

@@ -1,6 +1,6 @@
 // The plaintext reference interpreter: runs a Graph node by node on exact integers
 // (docs/LANGUAGE.md "Ops"). The two-party backend must reconstruct to exactly these values.
-import { assertNever, type AttrValue, type Graph, type Node, type ParamData } from "../../compiler/ir.js";
+import { assertNever, type Graph, type Node, type ParamData } from "../../compiler/ir.js";
 import { ONE, elemName, formatType, numel, scaleShift, typeRange, type TensorType } from "../../compiler/types.js";
 import { addSub, divexact, linmap, mul, mulc, neg, relu, requant, shl, sqplus, sum } from "./kernels/arith.js";
 import { b2a, clamp, drelu, msb, select, sext, trunc, truncreduce, wrapCarry, zext } from "./kernels/bits.js";
@@ -8,6 +8,7 @@ import { argmax, avgpool, batchnorm, conv2d, gavgpool, linear, maxpool } from ".
 import { concat, flatten, reshape } from "./kernels/shape.js";
 import { winoInput, winoOutput, winoProducts, withOffset } from "./kernels/winoconv.js";
 import { tileOf, winoGeometry } from "../../compiler/winoconv.js";
+import { bigAttr, bigListAttr, elemAttr, intAttr, matrixAttr, strAttr } from "../../compiler/ops.js";
 import { convert, sameShape } from "./kernels/common.js";
 import { getBig, tensorFromBigints, type Tensor } from "./tensor.js";
 
@@ -73,31 +74,31 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
   const optArg = (j: number): Tensor | undefined => (node.inputs.length > j ? arg(j) : undefined);
   switch (node.op) {
     case "input": {
-      const name = strAttr(node, "name");
+      const name = strAttr(node.attrs, "name");
       const v = inputs.get(name);
       if (v === undefined) throw new Error(`missing input ${name}`);
       checkInput(name, v, t);
       return v;
     }
     case "param": {
-      const name = strAttr(node, "name");
+      const name = strAttr(node.attrs, "name");
       const pd = g.params.get(name);
       if (pd === undefined) throw new Error(`missing parameter ${name}`);
       return paramTensor(name, pd, t);
     }
     case "const":
-      return constTensor(bigListAttr(node, "value"), t);
+      return constTensor(bigListAttr(node.attrs, "value"), t);
     case "conv2d":
       return conv2d(
         arg(0),
         arg(1),
         optArg(2),
-        { stride: intAttr(node, "stride", 1), pad: intAttr(node, "pad", 0), groups: intAttr(node, "groups", 1) },
+        { stride: intAttr(node.attrs, "stride", node.op), pad: intAttr(node.attrs, "pad", node.op), groups: intAttr(node.attrs, "groups", node.op) },
         t,
       );
     case "winoconv": {
-      const g = winoGeometry(tileOf(intAttr(node, "tile"))!, arg(0).shape, arg(1).shape[1]!, intAttr(node, "pad", 0));
-      const k = matrixAttr(node, "k").map((r) => r.map(Number));
+      const g = winoGeometry(tileOf(intAttr(node.attrs, "tile"))!, arg(0).shape, arg(1).shape[1]!, intAttr(node.attrs, "pad", node.op));
+      const k = matrixAttr(node.attrs, "k");
       const y = winoOutput(winoProducts(arg(1), winoInput(arg(0), g, t), t), g, k, t);
       const off = optArg(2);
       return off ? withOffset(y, off, t) : y;
@@ -114,24 +115,22 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
       return sqplus(arg(0), e, t);
     }
     case "avgpool": {
-      const k = intAttr(node, "k");
-      return avgpool(arg(0), k, intAttr(node, "stride", k), t);
+      return avgpool(arg(0), intAttr(node.attrs, "k"), intAttr(node.attrs, "stride", node.op), t);
     }
     case "gavgpool":
       return gavgpool(arg(0), t);
     case "maxpool": {
-      const k = intAttr(node, "k");
-      return maxpool(arg(0), k, intAttr(node, "stride", k));
+      return maxpool(arg(0), intAttr(node.attrs, "k"), intAttr(node.attrs, "stride", node.op));
     }
     case "flatten":
       return flatten(arg(0));
     case "reshape":
-      return reshape(arg(0), intListAttr(node, "shape"));
+      return reshape(arg(0), bigListAttr(node.attrs, "shape").map(Number));
     case "concat":
-      return concat(node.inputs.map((_, j) => arg(j)), intAttr(node, "axis", 0));
+      return concat(node.inputs.map((_, j) => arg(j)), intAttr(node.attrs, "axis", node.op));
     case "requant":
       // saturation to `to` (absent in hand-built graphs: the result type), result in t's ring
-      return requant(arg(0), bigAttr(node, "mult"), intAttr(node, "shift"), t, node.attrs.to === undefined ? t : elemAttr(node, "to"));
+      return requant(arg(0), bigAttr(node.attrs, "mult"), intAttr(node.attrs, "shift"), t, node.attrs.to === undefined ? t : elemAttr(node.attrs, "to"));
     case "argmax":
       return argmax(arg(0));
     case "add":
@@ -144,17 +143,16 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
     case "neg":
       return neg(arg(0), t);
     case "mulc": {
-      const c = attr(node, "c");
-      return mulc(arg(0), Array.isArray(c) ? bigListAttr(node, "c") : bigAttr(node, "c"), t);
+      return mulc(arg(0), Array.isArray(node.attrs.c) ? bigListAttr(node.attrs, "c") : bigAttr(node.attrs, "c"), t);
     }
     case "shl":
-      return shl(arg(0), intAttr(node, "by"), t);
+      return shl(arg(0), intAttr(node.attrs, "by"), t);
     case "divexact":
-      return divexact(arg(0), intAttr(node, "by"), t);
+      return divexact(arg(0), intAttr(node.attrs, "by"), t);
     case "sum":
-      return sum(arg(0), node.attrs["axis"] === undefined ? undefined : intAttr(node, "axis"), t);
+      return sum(arg(0), node.attrs["axis"] === undefined ? undefined : intAttr(node.attrs, "axis"), t);
     case "linmap":
-      return linmap(arg(0), matrixAttr(node, "m"), intAttr(node, "axis", 0), t);
+      return linmap(arg(0), matrixAttr(node.attrs, "m").map((r) => r.map(BigInt)), intAttr(node.attrs, "axis", node.op), t);
     case "mul":
       return mul(arg(0), arg(1), t);
     case "msb":
@@ -168,11 +166,11 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
     case "select":
       return select(arg(0), arg(1), arg(2), t);
     case "clamp":
-      return clamp(arg(0), bigAttr(node, "lo"), bigAttr(node, "hi"));
+      return clamp(arg(0), bigAttr(node.attrs, "lo"), bigAttr(node.attrs, "hi"));
     case "trunc":
-      return trunc(arg(0), intAttr(node, "by"));
+      return trunc(arg(0), intAttr(node.attrs, "by"));
     case "truncreduce":
-      return truncreduce(arg(0), intAttr(node, "by"));
+      return truncreduce(arg(0), intAttr(node.attrs, "by"));
     case "zext":
       return zext(arg(0), t);
     case "sext":
@@ -237,62 +235,4 @@ function checkValues(what: string, v: Tensor, t: TensorType): void {
     const x = getBig(v, i);
     if (x < lo || x > hi) throw new Error(`${what}: value ${x} outside ${elemName(t)}`);
   }
-}
-
-// ---- attributes ----------------------------------------------------------------------
-
-function attr(node: Node, key: string): AttrValue {
-  const v = node.attrs[key];
-  if (v === undefined) throw new Error(`missing attribute ${key}`);
-  return v;
-}
-
-function intAttr(node: Node, key: string, dflt?: number): number {
-  const v = node.attrs[key] ?? dflt;
-  if (v === undefined) throw new Error(`missing attribute ${key}`);
-  const n = typeof v === "bigint" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isSafeInteger(n)) throw new Error(`attribute ${key} must be an integer`);
-  return n;
-}
-
-function toBig(key: string, v: unknown): bigint {
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
-  throw new Error(`attribute ${key} must hold integers, got ${String(v)}`);
-}
-
-/** An element-type attribute (requant's `to`): the saturation range, which the result's ring may exceed. */
-function elemAttr(node: Node, key: string): { bits: number; signed: boolean } {
-  const v = attr(node, key);
-  if (typeof v !== "object" || v === null || Array.isArray(v) || (v as { kind?: unknown }).kind !== "elem") throw new Error(`attribute ${key} must be an element type`);
-  return v as { bits: number; signed: boolean };
-}
-
-function bigAttr(node: Node, key: string): bigint {
-  return toBig(key, attr(node, key));
-}
-
-function bigListAttr(node: Node, key: string): bigint[] {
-  const v = attr(node, key);
-  if (!Array.isArray(v)) throw new Error(`attribute ${key} must be a list`);
-  return (v as readonly unknown[]).map((e) => toBig(key, e));
-}
-
-function intListAttr(node: Node, key: string): number[] {
-  return bigListAttr(node, key).map(Number);
-}
-
-function matrixAttr(node: Node, key: string): bigint[][] {
-  const v = attr(node, key);
-  if (!Array.isArray(v)) throw new Error(`attribute ${key} must be a matrix`);
-  return (v as readonly unknown[]).map((row) => {
-    if (!Array.isArray(row)) throw new Error(`attribute ${key} must be a matrix`);
-    return (row as readonly unknown[]).map((e) => toBig(key, e));
-  });
-}
-
-function strAttr(node: Node, key: string): string {
-  const v = attr(node, key);
-  if (typeof v !== "string") throw new Error(`attribute ${key} must be a string`);
-  return v;
 }

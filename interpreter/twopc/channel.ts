@@ -2,6 +2,7 @@
 // (in memory, or length-prefixed over TCP); the Channel adds a header (magic, sequence
 // number, payload length) so a lost, duplicated or foreign frame is detected, a timeout so
 // a stalled peer cannot hang the run, and the accounting of every byte on the wire.
+import { HEADER_BYTES } from "../../compiler/cost/wire.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Meter } from "./meter.js";
 
@@ -17,7 +18,7 @@ export class TransportClosed extends Error {}
 export type Role = "client" | "server";
 
 const MAGIC = 0x5051; // "PQ"
-export const HEADER_BYTES = 10;
+export { HEADER_BYTES };
 
 export interface ChannelOptions {
   /** Milliseconds to wait for one message before giving up. */

@@ -7,7 +7,7 @@
 import type { Graph, Node } from "../../compiler/ir.js";
 import { assertNever } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
-import { elemAttr, intAttr, matrixAttr, mulcConstants } from "../../compiler/ops.js";
+import { elemAttr, intAttr, liftedOperands, matrixAttr, mulcConstants } from "../../compiler/ops.js";
 import { oddInverse, scaleShift } from "../../compiler/types.js";
 import { evalNode } from "../plain/run.js";
 import { avgpool, gavgpool } from "../plain/kernels/layers.js";
@@ -150,29 +150,32 @@ class Ctx {
     const x = node.inputs[0]!;
     const xt = x === undefined ? undefined : this.type(x);
     const out = { bits: N, signed: true };
+    // The operands the op's descriptor lifts (compiler/ops.ts `lifted`), into its ring, in order.
+    const L: Share[] = [];
+    for (const pos of liftedOperands(node)) L[pos] = await this.lifted(node.inputs[pos]!, N);
     switch (node.op) {
       case "input":
       case "param":
       case "const":
         throw new Error(`internal: a ${node.op} is never shared`);
       case "conv2d":
-        return this.addBias(node, await this.weighted(node, { op: "conv2d", stride: intAttr(node.attrs, "stride"), pad: intAttr(node.attrs, "pad"), groups: intAttr(node.attrs, "groups") }), 2);
+        return this.addBias(await this.weighted(node, L[0]!, { op: "conv2d", stride: intAttr(node.attrs, "stride"), pad: intAttr(node.attrs, "pad"), groups: intAttr(node.attrs, "groups") }), L[2]);
       case "linear":
-        return this.addBias(node, await this.weighted(node, { op: "linear" }), 2);
+        return this.addBias(await this.weighted(node, L[0]!, { op: "linear" }), L[2]);
       case "winoconv": {
         const g = winoGeometry(tileOf(intAttr(node.attrs, "tile"))!, this.type(x).shape, this.type(node.inputs[1]!).shape[1]!, intAttr(node.attrs, "pad"));
         const k = matrixAttr(node.attrs, "k");
         // Local: x into the result's ring, the input transform; one product for every tile
         // position at once (serverLinear: one round); local: factors, output transform.
-        const V = winoInput(await this.lifted(x, N), g, out);
+        const V = winoInput(L[0]!, g, out);
         // V is a transform of x: its elements are read as N-bit ring elements either way.
         const clientOnly = this.clientOnly(x);
         const map = this.describe(node, { op: "winoconv", geometry: g }, V, { bits: N, signed: false }, [g.t.alpha * g.t.alpha, g.O, g.th, g.tw]);
         const M = await this.product(node, map, V, clientOnly);
-        return this.addBias(node, winoOutput(M, g, k, out), 2);
+        return this.addBias(winoOutput(M, g, k, out), L[2]);
       }
       case "batchnorm":
-        return this.addBias(node, await this.weighted(node, { op: "scale" }), 2);
+        return this.addBias(await this.weighted(node, L[0]!, { op: "scale" }), L[2]);
       case "relu":
         // Signed ReLU is written in .pq (std/protocols: drelu then select) and inlined by the
         // compiler; what reaches the backend is the identity on unsigned values.
@@ -180,18 +183,18 @@ class Ctx {
         return this.share(x);
       case "sqplus": {
         const e = scaleShift(xt!.scale, { kind: "pow2", exp: 0 })!;
-        const xs = await this.lifted(x, N);
+        const xs = L[0]!;
         const sq = await mul(p, xs, xs);
         return e <= 0 ? add(sq, mulScalar(xs, 1n << BigInt(-e))) : add(mulScalar(sq, 1n << BigInt(e)), xs);
       }
       case "avgpool": {
         const k = intAttr(node.attrs, "k");
-        return avgpool(await this.lifted(x, N), k, intAttr(node.attrs, "stride"), out);
+        return avgpool(L[0]!, k, intAttr(node.attrs, "stride"), out);
       }
       case "gavgpool":
-        return gavgpool(await this.lifted(x, N), out);
+        return gavgpool(L[0]!, out);
       case "sum":
-        return sum(await this.lifted(x, N), node.attrs.axis === undefined ? undefined : intAttr(node.attrs, "axis"), out);
+        return sum(L[0]!, node.attrs.axis === undefined ? undefined : intAttr(node.attrs, "axis"), out);
       case "maxpool": {
         const k = intAttr(node.attrs, "k");
         return maxpool(p, this.share(x), xt!.signed, k, intAttr(node.attrs, "stride"));
@@ -199,11 +202,8 @@ class Ctx {
       case "flatten":
       case "reshape":
         return inRing(this.share(x), N, t.shape);
-      case "concat": {
-        const parts: Share[] = [];
-        for (const i of node.inputs) parts.push(await this.lifted(i, N));
-        return concat(parts, intAttr(node.attrs, "axis"));
-      }
+      case "concat":
+        return concat(L, intAttr(node.attrs, "axis"));
       case "requant": {
         // Saturated to `to`, delivered in the node's ring N (wider when `ring` is set).
         return requant(p, this.share(x), xt!.signed, xt!.nonneg, intAttr(node.attrs, "mult"), intAttr(node.attrs, "shift"), elemAttr(node.attrs, "to"), this.ranges[x]!, N);
@@ -214,27 +214,25 @@ class Ctx {
       case "sub": {
         const y = node.inputs[1]!;
         const d = scaleShift(xt!.scale, this.type(y).scale)!;
-        const a = mulScalar(await this.lifted(x, N), 1n << BigInt(Math.max(d, 0)));
-        const b = mulScalar(await this.lifted(y, N), 1n << BigInt(Math.max(-d, 0)));
+        const a = mulScalar(L[0]!, 1n << BigInt(Math.max(d, 0)));
+        const b = mulScalar(L[1]!, 1n << BigInt(Math.max(-d, 0)));
         return node.op === "add" ? add(a, b) : sub(a, b);
       }
       case "neg":
-        return mulScalar(await this.lifted(x, N), -1n);
+        return mulScalar(L[0]!, -1n);
       case "mulc": {
         const cs = mulcConstants(node.attrs).map(BigInt);
-        return mulc(await this.lifted(x, N), cs.length === 1 && !Array.isArray(node.attrs.c) ? cs[0]! : cs, out);
+        return mulc(L[0]!, cs.length === 1 && !Array.isArray(node.attrs.c) ? cs[0]! : cs, out);
       }
       case "shl":
-        return mulScalar(await this.lifted(x, N), 1n << BigInt(intAttr(node.attrs, "by")));
+        return mulScalar(L[0]!, 1n << BigInt(intAttr(node.attrs, "by")));
       case "divexact":
         // x = q·y exactly, so y ≡ x·q⁻¹ (mod 2^N): local on shares.
-        return mulScalar(await this.lifted(x, N), oddInverse(BigInt(intAttr(node.attrs, "by")), N));
+        return mulScalar(L[0]!, oddInverse(BigInt(intAttr(node.attrs, "by")), N));
       case "linmap":
-        return linmap(await this.lifted(x, N), matrixAttr(node.attrs, "m").map((r) => r.map(BigInt)), intAttr(node.attrs, "axis"), out);
-      case "mul": {
-        const y = node.inputs[1]!;
-        return mul(p, await this.lifted(x, N), await this.lifted(y, N));
-      }
+        return linmap(L[0]!, matrixAttr(node.attrs, "m").map((r) => r.map(BigInt)), intAttr(node.attrs, "axis"), out);
+      case "mul":
+        return mul(p, L[0]!, L[1]!);
       case "msb":
         return shareOfBits(await msb(p, this.share(x)), t.shape);
       case "drelu":
@@ -245,8 +243,8 @@ class Ctx {
         return b2a(p, bitsOfShare(this.share(x)), N, t.shape);
       case "select": {
         const b = bitsOfShare(this.share(x));
-        const xv = await this.lifted(node.inputs[1]!, N);
-        let yv = await this.lifted(node.inputs[2]!, N);
+        const xv = L[1]!;
+        let yv = L[2]!;
         if (yv.data.length !== xv.data.length) yv = this.broadcast(yv, xv.shape);
         return select(p, b, xv, yv);
       }
@@ -274,11 +272,10 @@ class Ctx {
     return inRing({ shape, bits: s.bits, signed: true, data: s.data instanceof Float64Array ? new Float64Array(n).fill(Number(v)) : new BigInt64Array(n).fill(v) }, s.bits);
   }
 
-  /** A layer whose operand 0 is the activation and operand 1 a known weight, lifted into the node's ring. */
-  private async weighted(node: Node, op: LinearOp): Promise<Share> {
+  /** A layer whose operand 0 is the activation (X, lifted into the node's ring) and operand 1 a known weight. */
+  private weighted(node: Node, X: Share, op: LinearOp): Promise<Share> {
     const N = node.type.bits;
     const x = node.inputs[0]!;
-    const X = await this.lifted(x, N);
     const clientOnly = this.clientOnly(x);
     // The client's plaintext keeps its declared width in the wider ring; a share is N uniform bits.
     const xt = this.type(x);
@@ -310,11 +307,9 @@ class Ctx {
     return serverLinear(this.p, map, W, X, clientOnly);
   }
 
-  /** Add operand `j` (a bias or offset known to one party) to the owner's share. */
-  private async addBias(node: Node, y: Share, j: number): Promise<Share> {
-    const b = node.inputs[j];
-    if (b === undefined) return y;
-    const bs = await this.lifted(b, node.type.bits);
+  /** Add a bias or offset known to one party (lifted into y's ring: the owner's share) to y. */
+  private addBias(y: Share, bs: Share | undefined): Share {
+    if (bs === undefined) return y;
     // per output channel: broadcast over the spatial positions
     const per = y.data.length / bs.data.length;
     if (per === 1) return add(y, bs);

@@ -34,17 +34,11 @@
 // of the whole space (sampled, and said so), and where the space is small the exhaustive
 // mode checks everything directly.
 import type { Role } from "../../interpreter/twopc/channel.js";
-import { HEADER_BYTES } from "../../interpreter/twopc/channel.js";
+import { HEADER_BYTES } from "../../compiler/cost/wire.js";
 import { getRing, unpackBits, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
 import { Sampler, type Source } from "../../interpreter/providers/enumerated.js";
 import { runPair, type PairRun } from "./harness.js";
-import type { Draw, Outcome, Proto } from "./engine.js";
-
-/** One segment of a received frame: `n` ring elements of `bits` bits, or `n` bits. */
-export type Seg = { ring: number; n: number } | { bits: number };
-
-/** For each frame a party receives, in order, its segments (n = the case count of the run). */
-export type Layout = (role: Role, n: number) => Seg[][];
+import type { Draw, Layout, Outcome, Proto } from "./engine.js";
 
 /** How a variable ranges: a ring Z_2^bits (shifted grid {t, t + 1}) or a bit ({0, 1}). */
 interface Var {

@@ -34,9 +34,15 @@ import type { Party } from "../../interpreter/twopc/party.js";
 import { Odometer } from "./enumerated.js";
 import { Sampler, type Source } from "../../interpreter/providers/enumerated.js";
 import { runPair, type View } from "./harness.js";
-import type { Layout } from "./algebraic.js";
+import type { Role } from "../../interpreter/twopc/channel.js";
 
 export type Owner = "client" | "server" | "shared";
+
+/** One segment of a received frame: `n` ring elements of `bits` bits, or `n` bits. */
+export type Seg = { ring: number; n: number } | { bits: number };
+
+/** For each frame a party receives, in order, its segments (n = the case count of the run). */
+export type Layout = (role: Role, n: number) => Seg[][];
 
 export interface Draw {
   name: string;

@@ -9,7 +9,8 @@ import { addSub } from "../../interpreter/plain/kernels/arith.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { requantConstants } from "../../compiler/ops.js";
 import { divScale, msbOffset, oddInverse, type Scale } from "../../compiler/types.js";
-import { LAMBDA, productCost, sirnnCost } from "../../compiler/passes/orientation.js";
+import { LAMBDA } from "../../compiler/cost/wire.js";
+import { productCost, sirnnCost } from "../../compiler/passes/orientation.js";
 import type { Outcome } from "./engine.js";
 import * as S from "./spec.js";
 

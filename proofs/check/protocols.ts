@@ -2,7 +2,7 @@
 // code each party runs (the protocol itself, unchanged), reconstruction, and the
 // specification of docs/LANGUAGE.md (spec.ts). Factories take the public parameters.
 import { getRing, packRing, zeroShare, type Share } from "../../interpreter/twopc/ring.js";
-import { HEADER_BYTES } from "../../interpreter/twopc/channel.js";
+import { HEADER_BYTES } from "../../compiler/cost/wire.js";
 import { open, reveal } from "../../interpreter/protocols/open.js";
 import { mul } from "../../interpreter/protocols/mul.js";
 import { and } from "../../interpreter/protocols/and.js";

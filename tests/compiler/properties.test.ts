@@ -2,7 +2,8 @@
 // print → parse round-trips the IR, and the range analysis is sound.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compileFile, type Program } from "../../compiler/lower.js";
+import { compileFile } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { printGraph } from "../../compiler/print.js";
 import { verifyGraph } from "../../compiler/verify.js";
 import { DESCRIPTORS, type Operand } from "../../compiler/ops.js";

@@ -1,7 +1,7 @@
 // Run a program under the dealer two-party backend and set every measured figure beside
 // the dealer forecast: per layer and party (online bytes, messages, rounds; offline bytes
 // and messages) and per (layer, primitive path, party).
-import type { Program } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { forecast } from "../../compiler/cost/model.js";
 import { agreement, type Agreement } from "../../compiler/cost/compare.js";
 import { buildReport, type RunReport } from "../../cli/report.js";

@@ -6,7 +6,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { Program } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { loadInput } from "../../interpreter/inputs.js";
 import { runPlain } from "../../interpreter/plain/run.js";
 import { toBigints } from "../../interpreter/plain/tensor.js";

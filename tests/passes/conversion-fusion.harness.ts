@@ -1,13 +1,14 @@
 // Shared by the pass tests: compile a file, run a pass with the verifier, and compare
 // programs by their outputs on the plaintext and two-party backends.
 import { expect } from "vitest";
-import { compileFile, type Program } from "../../compiler/lower.js";
+import { compileFile } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import type { Pass } from "../../compiler/passes/pass.js";
 import { elimination } from "../../compiler/passes/elimination.js";
 import { fuseBatchnorm } from "../../compiler/passes/fuse-batchnorm.js";
-import { fuseRequantRelu, saturatingRelu } from "../../compiler/passes/fuse-requant-relu.js";
-import { fusion } from "../../compiler/passes/fusion.js";
-import { headroom, headroomEverywhere } from "../../compiler/passes/headroom.js";
+import { fuseRequantRelu } from "../../compiler/passes/fuse-requant-relu.js";
+import { headroom } from "../../compiler/passes/headroom.js";
+import { fusion, headroomEverywhere, saturatingRelu } from "./test-passes.js";
 import { placement } from "../../compiler/passes/placement.js";
 import { verifyGraph } from "../../compiler/verify.js";
 import { formatDiagnostic } from "../../grammar/diagnostics.js";

@@ -1,19 +1,18 @@
 // The receiver-orientation pass: SiRNN's cost function, the per-layer choice, and a golden
 // (tests/passes/golden/orientation/NAME.pq → NAME.expected.pq: the note as comments, then
 // the program, which the pass leaves unchanged). Regenerate with PQ_UPDATE_GOLDEN=1.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compileFile, type Program } from "../../compiler/lower.js";
-import { printGraph } from "../../compiler/print.js";
+import { compileFile } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { chooseReceivers, layerCost, orientation, productCost, sirnnCost } from "../../compiler/passes/orientation.js";
 import { winogradPass } from "../../compiler/passes/winograd.js";
 import { formatDiagnostic } from "../../grammar/diagnostics.js";
+import { expectGolden, goldenInputs, noteAndProgram } from "./golden.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const GOLDEN = join(HERE, "golden", "orientation");
-const UPDATE = process.env.PQ_UPDATE_GOLDEN === "1";
 
 function compile(path: string): Program {
   const r = compileFile(path);
@@ -71,15 +70,10 @@ describe("receiver orientation", () => {
     expect(c.elements.activations).toBe(16 * 2 * 4);
   });
 
-  const files = readdirSync(GOLDEN).filter((f) => f.endsWith(".pq") && !f.endsWith(".expected.pq")).sort();
-  for (const f of files) {
+  for (const f of goldenInputs(GOLDEN)) {
     it(`golden ${f}`, () => {
-      const p = compile(join(GOLDEN, f));
-      const r = orientation.run(p);
-      const text = r.note.split("\n").map((l) => `// ${l.trimStart()}`).join("\n") + "\n" + printGraph(r.program.graph).replaceAll(`${GOLDEN}/`, "");
-      const expectedPath = join(GOLDEN, f.replace(/\.pq$/, ".expected.pq"));
-      if (UPDATE) writeFileSync(expectedPath, text);
-      expect(text).toBe(readFileSync(expectedPath, "utf8"));
+      const r = orientation.run(compile(join(GOLDEN, f)));
+      expectGolden(GOLDEN, f, noteAndProgram(r.note, r.program, GOLDEN));
     });
   }
 });

@@ -11,7 +11,7 @@ import { winogradQuantize, type QuantLog, type WinogradQuantOptions } from "../.
 import { runPipeline } from "../../compiler/passes/pipeline.js";
 import { orientation } from "../../compiler/passes/orientation.js";
 import { onlineBytes } from "../../compiler/cost/model.js";
-import type { Program } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { F2 } from "../../compiler/passes/winograd-matrices.js";
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";

@@ -1,14 +1,15 @@
 // Shared by the Winograd passes' tests (winograd.test.ts, winograd-quant.test.ts): random
 // 3×3 layers as small .pq programs with their parameter files, inputs, and plaintext runs.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import type { PassResult } from "../../compiler/passes/pass.js";
-import { printGraph } from "../../compiler/print.js";
 import { verifyGraph } from "../../compiler/verify.js";
-import { compileFile, type Program } from "../../compiler/lower.js";
+import { expectGolden, goldenInputs, noteAndProgram } from "./golden.js";
+import { compileFile } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { formatDiagnostic } from "../../grammar/diagnostics.js";
 import { runPlain } from "../../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
@@ -140,7 +141,7 @@ export function compile0(c: LayerCase): Program {
  * PQ_UPDATE_GOLDEN=1. The result must verify; `check` then compares it with the input.
  */
 export function goldenCases<O>(dir: string, run: (p: Program, opts: O) => PassResult, check: (before: Program, after: Program) => void): void {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".pq") && !f.endsWith(".expected.pq")).sort();
+  const files = goldenInputs(dir);
   it("has golden inputs", () => expect(files.length).toBeGreaterThan(0));
   for (const f of files) {
     it(f, () => {
@@ -149,10 +150,7 @@ export function goldenCases<O>(dir: string, run: (p: Program, opts: O) => PassRe
       const before = compile(path);
       const r = run(before, (m ? JSON.parse(m[1]!) : {}) as O);
       verifyGraph(r.program.graph);
-      const text = r.note.split("\n").map((l) => `// ${l.trimStart()}`).join("\n") + "\n" + printGraph(r.program.graph).replaceAll(`${dir}/`, "");
-      const expectedPath = join(dir, f.replace(/\.pq$/, ".expected.pq"));
-      if (process.env.PQ_UPDATE_GOLDEN === "1") writeFileSync(expectedPath, text);
-      expect(text).toBe(readFileSync(expectedPath, "utf8"));
+      expectGolden(dir, f, noteAndProgram(r.note, r.program, dir));
       check(before, r.program);
     });
   }

@@ -6,7 +6,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { compileFile, type Program } from "../../compiler/lower.js";
+import { compileFile } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { ineligible, winogradPass } from "../../compiler/passes/winograd.js";
 import { layerCost } from "../../compiler/passes/orientation.js";
 import { loadInput } from "../../interpreter/inputs.js";

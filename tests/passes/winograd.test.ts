@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { verifyGraph } from "../../compiler/verify.js";
 import { winogradPass, type WinogradOptions } from "../../compiler/passes/winograd.js";
-import { headroomEverywhere } from "../../compiler/passes/headroom.js";
+import { headroomEverywhere } from "./test-passes.js";
 import { F2, F4, filterAt, outputFactor, scaledAT, winograd1d } from "../../compiler/passes/winograd-matrices.js";
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";

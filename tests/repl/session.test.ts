@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { Program } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
 import { inProcess, type Backends } from "../../cli/repl/backends.js";
 import { applyCompletion, complete } from "../../cli/repl/complete.js";
 import { History, historyFile } from "../../cli/repl/history.js";

@@ -1,4 +1,9 @@
-// Pass `fusion`: the PrivQuant / EQO layer fusions, in one switchable step. Each rewrite
+// Passes for tests and comparisons only, not in the product's registry (compiler/passes/
+// pipeline.ts): `fusion` (the PrivQuant / EQO fusions in one step, with the checks below),
+// `saturating-relu` (fuse-requant-relu's W2 at every site, whatever the cost) and
+// `headroom-everywhere` (every headroom candidate widened, whatever the cost).
+//
+// `fusion`: the PrivQuant / EQO layer fusions, in one step. Each rewrite
 // lives in its own file and is also a pass of its own (so `--disable` can take one out):
 //   fuse-batchnorm.ts     batchnorm folded into the preceding conv2d/linear (w·m, b·m + a)
 //   fuse-requant-relu.ts  requantize → ReLU → extend-for-the-next-layer around one comparison
@@ -23,13 +28,13 @@
 // extension of x for the block's first conv), and, in a projection block, of the narrower
 // branch accumulator, which `placement` P3 computes directly in the add's ring instead.
 // No rewrite remains; the note counts the adds that have this form.
-import type { Graph } from "../ir.js";
-import { users } from "../ir.js";
-import type { Program } from "../lower.js";
-import { scaleShift } from "../types.js";
-import { fuseBatchnorm } from "./fuse-batchnorm.js";
-import { fuseRequantRelu, reluOperand } from "./fuse-requant-relu.js";
-import type { Pass, PassResult } from "./pass.js";
+import { PqError } from "../../grammar/diagnostics.js";
+import { users, type Graph, type Program } from "../../compiler/ir.js";
+import { scaleShift } from "../../compiler/types.js";
+import { fuseBatchnorm } from "../../compiler/passes/fuse-batchnorm.js";
+import { dropSaturatedRelus, fuseRequantRelu, reluOperand } from "../../compiler/passes/fuse-requant-relu.js";
+import { headroomSites, widen } from "../../compiler/passes/headroom.js";
+import { unchanged, type Pass, type PassResult } from "../../compiler/passes/pass.js";
 
 /** Residual adds of shared operands aligned by a shift and followed (through an optional ReLU) by one requant. */
 export function residualForm(g: Graph): { adds: number; aligned: number; singleRequant: number } {
@@ -97,4 +102,33 @@ export const fusion: Pass = {
   name: "fusion",
   summary: "fuse-batchnorm then fuse-requant-relu; checks that average pools and residual adds need no rewrite",
   run: runFusion,
+};
+
+export const saturatingRelu: Pass = {
+  name: "saturating-relu",
+  summary: "requant(relu(x), to = uA) = requant(x, to = uA): the drelu/select pair disappears (pays only with a fused requant+ReLU primitive)",
+  run: (p) => dropSaturatedRelus(p),
+};
+
+/** Every candidate widened, whatever the cost (tests: the rewrite is exact everywhere it applies). */
+export const headroomEverywhere: Pass = {
+  name: "headroom-everywhere",
+  summary: "every lifted value with an unknown MSB computed one bit wider (no cost check)",
+  run(p) {
+    const sites = headroomSites(p);
+    if (sites.length === 0) return unchanged(p, "no shared value is lifted into a wider ring with its MSB unknown");
+    // every site whose widening types (a concat of operands of unequal widths may refuse one)
+    const chosen = new Set<number>();
+    let program = p;
+    for (const s of sites) {
+      try {
+        program = widen(p, new Set([...chosen, s]));
+        chosen.add(s);
+      } catch (e) {
+        if (!(e instanceof PqError)) throw e; // a typing refusal leaves the value as it is
+      }
+    }
+    if (chosen.size === 0) return unchanged(p, "no candidate can take a spare bit");
+    return { program, note: `one spare bit on ${chosen.size} of ${sites.length} lifted value${sites.length === 1 ? "" : "s"}`, applied: true };
+  },
 };

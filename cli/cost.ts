@@ -2,12 +2,13 @@
 // the forecast per layer and per building block, totals and rounds, in the units and
 // legend style of the run report (cli/report.ts), so a forecast and a `pq run --backend
 // 2pc` table read side by side. Loaded on demand by cli/commands.ts.
-import { compileWithPipeline, type Io } from "../../cli/common.js";
-import { formatBytes } from "../../cli/report.js";
-import { table } from "../../cli/table.js";
-import { formulasText } from "./formulas.js";
-import { forecast, type Backend, type Forecast } from "./model.js";
-import type { OfflineCost, OnlineCost } from "./rows.js";
+import { compileWithPipeline, type Io } from "./common.js";
+import { formatBytes } from "./report.js";
+import { table } from "./table.js";
+import { formulasText } from "../compiler/cost/formulas.js";
+import { forecast, type Backend, type Forecast } from "../compiler/cost/model.js";
+import type { OfflineCost, OnlineCost } from "../compiler/cost/rows.js";
+import { HEADER_BYTES, LAMBDA } from "../compiler/cost/wire.js";
 
 export interface CostOptions {
   pipeline: string;
@@ -22,12 +23,12 @@ export interface CostOptions {
 
 const BACKEND_NOTE: Record<Backend, string> = {
   dealer: "dealer: the runtime's protocols to the byte (trusted dealer; offline = its corrections to the server)",
-  "ot-iknp": "ot-iknp: CrypTFlow2/SiRNN accounting with IKNP OT extension, λ = 128 (no offline phase)",
+  "ot-iknp": `ot-iknp: CrypTFlow2/SiRNN accounting with IKNP OT extension, λ = ${LAMBDA} (no offline phase)`,
   "ot-silent": "ot-silent: Cheetah accounting with silent (VOLE) OT (no offline phase)",
 };
 
 export const COST_LEGEND =
-  "client→/server→: forecast online bytes each party writes on the channel (10-byte frame headers included); msgs: messages both send; " +
+  `client→/server→: forecast online bytes each party writes on the channel (${HEADER_BYTES}-byte frame headers included); msgs: messages both send; ` +
   "rounds: client's / server's maximal runs of sends between waits; offline: correlated randomness delivered before the run.";
 
 function cells(c: { online: OnlineCost; offline: OfflineCost }): string[] {

@@ -1,0 +1,33 @@
+// "Did you mean": the one nearest-name helper behind every suggestion pq makes (unknown
+// names in a program, pipelines and passes, REPL commands). Each caller states how many
+// edits still make a plausible typo.
+
+/** Levenshtein distance: insertions, deletions and substitutions of one character. */
+export function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+/**
+ * The nearest of `names` to `word` (the first on a tie) when it is at most `max` edits away.
+ * With `prefix`, a name that starts with a non-empty `word` counts as half an edit away (a
+ * command typed in part).
+ */
+export function nearest(word: string, names: Iterable<string>, max: number, opts: { prefix?: boolean } = {}): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const n of names) {
+    const d = opts.prefix && word.length > 0 && n.startsWith(word) ? 0.5 : editDistance(word, n);
+    if (d < bestD) [best, bestD] = [n, d];
+  }
+  return best !== undefined && bestD <= max ? best : undefined;
+}
