@@ -43,6 +43,11 @@ function str(values: Values, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+/** Said on stderr by every command that runs the dealer. */
+const DEALER_WARNING =
+  "pq: WARNING: --correlations dealer simulates a trusted dealer inside both parties from one seed: " +
+  "each party could recompute the other's secrets. For tests and benchmarks only; --correlations ot is private.";
+
 function choice<T extends string>(cmd: string, values: Values, name: string, allowed: readonly T[], dflt: T): T {
   const v = str(values, name) ?? dflt;
   if (!(allowed as readonly string[]).includes(v)) throw new UsageError(cmd, `--${name} must be one of ${allowed.join(", ")}, got '${v}'`);
@@ -148,8 +153,8 @@ const run: Command = {
   options: {
     input: { type: "string", valueName: "IN", help: "input file (repeat as NAME=FILE for several inputs)", multiple: true },
     backend: { type: "string", valueName: "plain|2pc", help: "plaintext reference, or client and server over secret shares (both in this process)", default: "plain" },
-    correlations: { type: "string", valueName: "dealer", help: "correlated randomness for 2pc: a trusted dealer (tests and benchmarks; not secure against a real adversary)", default: "dealer" },
-    seed: { type: "string", valueName: "S", help: "seed of the dealer's randomness (2pc)" },
+    correlations: { type: "string", valueName: "ot|dealer", help: "correlated randomness for 2pc: ot (oblivious transfer between the parties, no third party: private), or dealer (a simulated trusted dealer: INSECURE, for tests and benchmarks)", default: "ot" },
+    seed: { type: "string", valueName: "S", help: "seed of the dealer's randomness (2pc with --correlations dealer)" },
     ...pipelineOptions,
     json: { type: "boolean", help: "print a machine-readable report instead of tables" },
     model: modelOption,
@@ -157,7 +162,8 @@ const run: Command = {
   async run(pos, values, io) {
     const file = oneFile("run", pos);
     const backend = choice("run", values, "backend", ["plain", "2pc"], "plain");
-    const correlations = choice("run", values, "correlations", ["dealer"] as const, "dealer");
+    const correlations = choice("run", values, "correlations", ["ot", "dealer"] as const, "ot");
+    if (str(values, "seed") !== undefined && correlations !== "dealer") throw new UsageError("run", "--seed sets the dealer's randomness: it needs --correlations dealer");
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
@@ -165,7 +171,11 @@ const run: Command = {
     if (!program) return 1;
     const g = program.graph;
     const inputs = readInputs(g, specs);
-    if (backend === "2pc") return runTwoPartyCommand(program, inputs, { kind: correlations, seed: str(values, "seed") ?? "pq-default-seed" }, values, io);
+    if (backend === "2pc") {
+      if (correlations === "dealer") io.err(DEALER_WARNING);
+      const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: str(values, "seed") ?? "pq-default-seed" } : { kind: "ot" };
+      return runTwoPartyCommand(program, inputs, provider, values, io);
+    }
     const times = new Map<string, { ops: string[]; ms: number; type: string; elems: number }>();
     let last = performance.now();
     const tty = !values.json && process.stderr.isTTY === true;

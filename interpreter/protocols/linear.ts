@@ -104,45 +104,75 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
   const coef = (k: number): number => (negTop && k === m - 1 ? -1 : 1);
 
   const acc: Vec = wide ? new BigUint64Array(numelOf(map.y)) : new Float64Array(numelOf(map.y));
-  /** acc[y index of (instance j, vector position v)] += sign·2^k·val. */
+  // Instance j's vector positions v = 0..L−1 map to y indices base + v·stride of its block's
+  // y table (weights: row o = ⌊t/Q⌋ of y, contiguous; activations: column p = t mod P).
+  const yBase = (t: number): number => (wRecv ? Math.floor(t / Q) * P : t % P);
+  const yStride = wRecv ? 1 : P;
+  /** acc[y index of (instance j, vector position v)] += sign·2^k·val, mod 2^N. */
   const addInto = (vals: Vec, k: number, sign: number): void => {
-    for (let j = 0; j < n; j++) {
-      const blk = blocks[inst[2 * j]!]!;
-      const t = inst[2 * j + 1]!;
-      for (let v = 0; v < L; v++) {
-        // weights: t = o·Q + q, v = p; activations: t = q·P + p, v = o.
-        const yi = wRecv ? blk.y[Math.floor(t / Q) * P + v]! : blk.y[v * P + (t % P)]!;
-        if (acc instanceof BigUint64Array) acc[yi] = BigInt.asUintN(N, acc[yi]! + BigInt(sign) * ((vals as BigUint64Array)[j * L + v]! << BigInt(k)));
-        else {
-          const top = 2 ** N;
-          let a = acc[yi]! + sign * (vals as Float64Array)[j * L + v]! * 2 ** k;
-          if (a >= top) a -= top;
-          else if (a < 0) a += top;
-          acc[yi] = a;
+    if (acc instanceof Float64Array && vals instanceof Float64Array) {
+      const f = sign * 2 ** k;
+      const top = 2 ** N;
+      for (let j = 0; j < n; j++) {
+        const yt = blocks[inst[2 * j]!]!.y;
+        const base = yBase(inst[2 * j + 1]!);
+        const off = j * L;
+        for (let v = 0; v < L; v++) {
+          const yi = yt[base + v * yStride]!;
+          // |f·val| < 2^N: one correction brings the sum back into [0, 2^N).
+          const a = acc[yi]! + f * vals[off + v]!;
+          acc[yi] = a >= top ? a - top : a < 0 ? a + top : a;
         }
+      }
+      return;
+    }
+    const A = acc as BigUint64Array;
+    const S = BigInt(sign);
+    const K = BigInt(k);
+    for (let j = 0; j < n; j++) {
+      const yt = blocks[inst[2 * j]!]!.y;
+      const base = yBase(inst[2 * j + 1]!);
+      for (let v = 0; v < L; v++) {
+        // A wide ring's low bits (N − k ≤ 52) come as doubles.
+        const val = vals instanceof BigUint64Array ? vals[j * L + v]! : BigInt(vals[j * L + v]!);
+        const yi = yt[base + v * yStride]!;
+        A[yi] = BigInt.asUintN(N, A[yi]! + S * (val << K));
       }
     }
   };
-  /** The sender's correlation for bit k: ±(the other operand's vector) mod 2^(N−k). */
+  /**
+   * The sender's correlation for bit k: ±(the other operand's vector) mod 2^(N−k): with the
+   * weights receiving, the client's row X̂0[q, ·] (q = t mod Q, through the block's x table;
+   * −1 is padding, a zero); with the activations receiving, the server's column W[·, q]
+   * (q = ⌊t/P⌋, through the block's w table with stride Q).
+   */
   const delta = (k: number): Vec => {
     const ell = N - k;
-    const c = coef(k);
-    const out: Vec = ell > 52 ? new BigUint64Array(n * L) : new Float64Array(n * L);
-    for (let j = 0; j < n; j++) {
-      const blk = blocks[inst[2 * j]!]!;
-      const t = inst[2 * j + 1]!;
-      for (let v = 0; v < L; v++) {
-        // weights receive: the client's X̂0[q, p] (t = o·Q + q); activations receive: the server's W[o, q] (t = q·P + p).
-        const src = wRecv ? blk.x[(t % Q) * P + v]! : blk.w[v * Q + Math.floor(t / P)]!;
-        if (src < 0) continue;
-        if (out instanceof BigUint64Array) {
-          const val = mine instanceof BigUint64Array ? mine[src]! : BigInt(mine[src]!);
-          out[j * L + v] = BigInt.asUintN(ell, BigInt(c) * val);
-        } else {
-          const top = 2 ** ell;
+    const neg = coef(k) < 0;
+    const at = (blk: (typeof blocks)[number], t: number): { table: Int32Array; base: number; stride: number } =>
+      (wRecv ? { table: blk.x, base: (t % Q) * P, stride: 1 } : { table: blk.w, base: Math.floor(t / P), stride: Q });
+    if (ell <= 52) {
+      const out = new Float64Array(n * L);
+      const top = 2 ** ell;
+      for (let j = 0; j < n; j++) {
+        const { table, base, stride } = at(blocks[inst[2 * j]!]!, inst[2 * j + 1]!);
+        for (let v = 0; v < L; v++) {
+          const src = table[base + v * stride]!;
+          if (src < 0) continue;
           const r = mine instanceof BigUint64Array ? Number(BigInt.asUintN(ell, mine[src]!)) : mine[src]! % top;
-          out[j * L + v] = c < 0 && r !== 0 ? top - r : r;
+          out[j * L + v] = neg && r !== 0 ? top - r : r;
         }
+      }
+      return out;
+    }
+    const out = new BigUint64Array(n * L);
+    for (let j = 0; j < n; j++) {
+      const { table, base, stride } = at(blocks[inst[2 * j]!]!, inst[2 * j + 1]!);
+      for (let v = 0; v < L; v++) {
+        const src = table[base + v * stride]!;
+        if (src < 0) continue;
+        const val = mine instanceof BigUint64Array ? mine[src]! : BigInt(mine[src]!);
+        out[j * L + v] = BigInt.asUintN(ell, neg ? -val : val);
       }
     }
     return out;

@@ -78,9 +78,11 @@ export class OtProvider implements Correlations {
   readonly supplies: ReadonlySet<CorrelationKind> = new Set<CorrelationKind>(["triples", "andTriples", "bitPairs"]);
   offlineMs = 0;
 
-  private constructor(private readonly io: Endpoint, private readonly ot: OtPair) {}
+  private constructor(private readonly io: Endpoint, readonly session: OtPair) {}
 
-  static async open(io: Endpoint): Promise<OtProvider> {
+  /** Base OTs with the peer, or the continuation of an earlier session between the same parties. */
+  static async open(io: Endpoint, resume?: OtPair): Promise<OtProvider> {
+    if (resume) return new OtProvider(io, resume);
     io.meter.setLayer("setup");
     const before = io.ch.where;
     io.ch.where = "setup (base OT)";
@@ -94,7 +96,7 @@ export class OtProvider implements Correlations {
 
   /** One OT round with the peer (interpreter/ot/round.ts), online. */
   round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[]): Promise<{ received: R[]; sent: S[] }> {
-    return otRound(this.io.ch, this.ot, receive, send);
+    return otRound(this.io.ch, this.session, receive, send);
   }
 
   /** The same round, counted as offline traffic (making correlations) and timed. */

@@ -14,6 +14,7 @@ import type { Correlations, Endpoint } from "./correlations.js";
 import { Dealer } from "./dealer.js";
 import { CorrelationStore, EnumCorrelations, Sampler } from "./enumerated.js";
 import { OtProvider } from "./ot.js";
+import type { OtPair } from "../ot/session.js";
 
 /**
  * Which provider a run uses: what `--correlations` names. A dealer seed is part of the
@@ -21,7 +22,12 @@ import { OtProvider } from "./ot.js";
  * between both parties, so it exists only with both parties in one process.
  */
 export type ProviderSpec =
-  | { kind: "ot" }
+  /**
+   * `resume`: both parties' OT state from an earlier run between the same two parties in this
+   * process (the same session continued: its PRG streams and tweak counters go on, no base
+   * OT again). Only the in-process runner sets it (twopc/local.ts).
+   */
+  | { kind: "ot"; resume?: { client: OtPair; server: OtPair } }
   | { kind: "dealer"; seed: string }
   | { kind: "enumerated"; store: CorrelationStore; log?: { client?: string[]; server?: string[] } };
 
@@ -34,7 +40,7 @@ export function sampledSpec(seed: number): ProviderSpec {
 export async function openProvider(spec: ProviderSpec, io: Endpoint): Promise<Correlations> {
   switch (spec.kind) {
     case "ot":
-      return OtProvider.open(io);
+      return OtProvider.open(io, spec.resume?.[io.role]);
     case "dealer":
       return new Dealer(spec.seed, io.role, io.meter);
     case "enumerated":

@@ -7,6 +7,8 @@ import { memoryPair, type ChannelOptions, type Transport } from "./channel.js";
 import { makeEndpoint, withProvider, type Party } from "./party.js";
 import { connect, listen, makeTcpEndpoint, TcpTransport } from "./tcp.js";
 import { sampledSpec, type ProviderSpec } from "../providers/provider.js";
+import { OtProvider } from "../providers/ot.js";
+import type { OtPair } from "../ot/session.js";
 
 export type TransportKind = "memory" | "tcp";
 
@@ -41,12 +43,22 @@ export interface BothOptions extends ChannelOptions {
   transport?: TransportKind;
 }
 
+/**
+ * Both parties' OT state after the last in-process run that ended well: the next OT run in
+ * this process continues that session instead of running base OTs again (as one long
+ * session between the same two parties would). A run that fails drops it, so a session
+ * whose two halves may have drifted apart is never continued.
+ */
+let otSession: { client: OtPair; server: OtPair } | undefined;
+
 /** Run `f` as both parties concurrently; if one fails, close the channel so the other cannot hang. */
 export async function runBoth<C, S>(
   client: (p: Party) => Promise<C>, server: (p: Party) => Promise<S>, opts: BothOptions = {},
 ): Promise<{ client: C; server: S; parties: [Party, Party] }> {
   const kind = opts.transport ?? defaultTransport();
-  const spec = opts.provider ?? defaultProvider();
+  const given = opts.provider ?? defaultProvider();
+  const spec: ProviderSpec = given.kind === "ot" && !given.resume && otSession ? { kind: "ot", resume: otSession } : given;
+  if (spec.kind === "ot") otSession = undefined;
   const channel: ChannelOptions = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
   const [a, b] = await transports(kind);
   const make = (role: "client" | "server", t: Transport) => (t instanceof TcpTransport ? makeTcpEndpoint(role, t, channel) : makeEndpoint(role, t, channel));
@@ -60,6 +72,7 @@ export async function runBoth<C, S>(
     // Opening a provider may talk to the peer: both sides open theirs concurrently.
     const [pc, ps] = await Promise.all([guard(withProvider(ec, spec), ec.ch), guard(withProvider(es, spec), es.ch)]);
     const [c, s] = await Promise.all([guard(client(pc), pc.ch), guard(server(ps), ps.ch)]);
+    if (pc.corr instanceof OtProvider && ps.corr instanceof OtProvider) otSession = { client: pc.corr.session, server: ps.corr.session };
     return { client: c, server: s, parties: [pc, ps] };
   } finally {
     if (kind === "tcp") {

@@ -1,0 +1,72 @@
+// The server-weight product (serverLinear) reproduces the plaintext map under the provider
+// the suite runs with (PQ_PROVIDER): random conv2d (stride, padding, groups), linear,
+// per-channel scaling and Winograd products, either OT orientation, shared or client-only
+// activations, weights of any declared width and signedness, rings up to 64 bits.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { randomBytes } from "node:crypto";
+import { runBoth } from "../../interpreter/twopc/local.js";
+import { serverLinear } from "../../interpreter/protocols/linear.js";
+import { applyMap, type LinearMap } from "../../interpreter/twopc/linear-map.js";
+import { constShare, getRing, ringFromBytes, sub, zeroShare } from "../../interpreter/twopc/ring.js";
+import { tileOf, winoGeometry } from "../../compiler/winoconv.js";
+
+const opArb = fc.oneof(
+  fc.record({ g: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 2 }), og: fc.integer({ min: 1, max: 2 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 1 }), h: fc.integer({ min: 3, max: 5 }) })
+    .map(({ g, cg, og, k, s, pad, h }) => {
+      const o = Math.floor((h + 2 * pad - k) / s) + 1;
+      return { op: "conv2d" as const, stride: s, pad, groups: g, w: [g * og, cg, k, k], x: [g * cg, h, h], y: [g * og, o, o] };
+    }),
+  fc.record({ o: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 6 }) }).map(({ o, k }) => ({ op: "linear" as const, w: [o, k], x: [k], y: [o] })),
+  fc.record({ c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 3 }) }).map(({ c, h }) => ({ op: "scale" as const, w: [c], x: [c, h, h], y: [c, h, h] })),
+  fc.record({ c: fc.integer({ min: 1, max: 2 }), o: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 5 }) }).map(({ c, o, h }) => {
+    const geometry = winoGeometry(tileOf(2)!, [c, h, h], o, 1);
+    const a2 = geometry.t.alpha ** 2;
+    return { op: "winoconv" as const, geometry, w: [a2, o, c], x: [a2, c, geometry.th, geometry.tw], y: [a2, o, geometry.th, geometry.tw] };
+  }),
+);
+
+const caseArb = fc.record({
+  op: opArb,
+  N: fc.integer({ min: 2, max: 64 }),
+  wBits: fc.integer({ min: 1, max: 8 }),
+  wSigned: fc.boolean(),
+  xBits: fc.integer({ min: 1, max: 10 }),
+  xSigned: fc.boolean(),
+  receiver: fc.constantFrom(0 as const, 1 as const),
+  clientOnly: fc.boolean(),
+  seed: fc.integer(),
+});
+
+/** n values of a `bits`-wide type, read signed or unsigned, from a small LCG. */
+function values(n: number, bits: number, signed: boolean, seed: number): bigint[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const u = BigInt(s) % (1n << BigInt(bits));
+    return signed ? BigInt.asIntN(bits, u) : u;
+  });
+}
+
+describe("serverLinear reproduces the plaintext map", () => {
+  it("for random maps, orientations, widths and sharings", async () => {
+    await fc.assert(fc.asyncProperty(caseArb, async (c) => {
+      const { N } = c;
+      const wElem = { bits: Math.min(c.wBits, N), signed: c.wSigned };
+      const xElem = c.clientOnly ? { bits: Math.min(c.xBits, N), signed: c.xSigned } : { bits: N, signed: false };
+      const map: LinearMap = { ...c.op, wElem, xElem, receiver: c.receiver };
+      const nw = map.w.reduce((a, b) => a * b, 1);
+      const nx = map.x.reduce((a, b) => a * b, 1);
+      const W = constShare(N, map.w, (i) => values(nw, wElem.bits, wElem.signed, c.seed)[i]!);
+      const xv = values(nx, c.clientOnly ? xElem.bits : Math.min(N, 20), c.clientOnly ? xElem.signed : true, c.seed ^ 0x2545f491);
+      const X = constShare(N, map.x, (i) => xv[i]!);
+      const want = applyMap(map, W, X, N);
+      // Shared: a uniform server share; client-only: the client holds x, the server zeros.
+      const x1 = c.clientOnly ? zeroShare(N, map.x) : ringFromBytes(randomBytes(8 * nx), N, map.x);
+      const x0 = sub(X, x1);
+      const r = await runBoth((p) => serverLinear(p, map, undefined, x0, c.clientOnly), (p) => serverLinear(p, map, W, x1, c.clientOnly));
+      const got = Array.from({ length: want.data.length }, (_, i) => BigInt.asIntN(N, getRing(r.client, i) + getRing(r.server, i)));
+      expect(got).toEqual(Array.from({ length: want.data.length }, (_, i) => getRing(want, i)));
+    }), { numRuns: 60 });
+  });
+});
