@@ -6,6 +6,7 @@ import { elemName } from "../compiler/types.js";
 import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { totals, type Counters, type MeterRow } from "../interpreter/twopc/meter.js";
 import type { TwoPartyResult } from "../interpreter/twopc/session.js";
+import type { ProviderKind } from "../interpreter/providers/correlations.js";
 import { table } from "./table.js";
 
 interface PartyCounts {
@@ -25,7 +26,7 @@ export interface RunReport {
   format: "pq-report/1";
   model: string;
   backend: "2pc";
-  correlations: "dealer";
+  correlations: ProviderKind;
   outputs: { shape: number[]; type: string; data: string[] }[];
   layers: LayerReport[];
   primitives: (MeterRow & { party: "client" | "server" })[];
@@ -48,6 +49,11 @@ export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
     const l = ops.get(n.origin.path)!;
     if (!l.includes(n.op)) l.push(n.op);
   }
+  // A provider's one-time set-up (the base OTs) comes first, as its own row.
+  if (r.client.some((x) => x.layer === "setup") || r.server.some((x) => x.layer === "setup")) {
+    ops.set("setup", ["base-ot"]);
+    order.unshift("setup");
+  }
   const outLayer = `${g.name}/output`;
   if (!ops.has(outLayer)) {
     ops.set(outLayer, ["reveal"]);
@@ -59,7 +65,7 @@ export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
     server: counts(r.server.filter((x) => x.layer === layer)),
   }));
   return {
-    format: "pq-report/1", model: g.name, backend: "2pc", correlations: "dealer",
+    format: "pq-report/1", model: g.name, backend: "2pc", correlations: r.correlations,
     outputs: r.outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
     layers,
     primitives: [...r.client.map((x) => ({ ...x, party: "client" as const })), ...r.server.map((x) => ({ ...x, party: "server" as const }))],
@@ -76,7 +82,7 @@ export function formatBytes(n: number): string {
 
 export const LEGEND =
   `client→/server→: online bytes each party wrote on the channel (${HEADER_BYTES}-byte frame headers included); msgs: messages both sent; ` +
-  "rounds: client's / server's maximal runs of sends between waits; offline: correlated randomness the dealer sent; ms: client wall clock.";
+  "rounds: client's / server's maximal runs of sends between waits; offline: bytes that made correlations (the dealer's, or OT with the peer, base OTs included); ms: client wall clock.";
 
 export function reportTable(rep: RunReport): string {
   const row = (l: { client: PartyCounts; server: PartyCounts }) => [
@@ -95,11 +101,12 @@ export function partyTable(rows: readonly MeterRow[]): string {
   for (const r of rows) if (!order.includes(r.layer)) order.push(r.layer);
   const line = (rs: readonly MeterRow[]) => {
     const on = totals(rs, "online");
-    return [formatBytes(on.sent), formatBytes(on.recv), String(on.messages), String(on.rounds), formatBytes(totals(rs, "offline").recv)];
+    const off = totals(rs, "offline");
+    return [formatBytes(on.sent), formatBytes(on.recv), String(on.messages), String(on.rounds), formatBytes(off.sent + off.recv)];
   };
   const body = order.map((l) => [l, ...line(rows.filter((r) => r.layer === l))]);
   return table(["layer", "sent", "received", "msgs", "rounds", "offline"], body, ["total", ...line(rows)]) +
-    "\nsent/received: online bytes on this party's channel (frame headers included); rounds: maximal runs of sends between waits; offline: dealer correlations received.";
+    "\nsent/received: online bytes on this party's channel (frame headers included); rounds: maximal runs of sends between waits; offline: bytes this party sent and received to make correlations (dealer, or OT with the peer).";
 }
 
 /** A tensor's values for display: a scalar bare, else a list, cut after `limit` values. */

@@ -79,6 +79,7 @@ export const CATALOGUE = {
   PQ5005: { message: "{party}: the parties run different programs: {detail}", hint: "both sides must compile the same .pq file with the same parameters' shapes" },
   PQ5006: { message: "{party}: cannot connect to {address}: {reason}" },
   PQ5007: { message: "{party}: malformed OT message during {where}: {detail}", hint: "the peer sent a point or a batch that this party did not expect; both parties must run the same OT batches in the same order" },
+  PQ5008: { message: "{party}: the server runs the insecure dealer (one seed from which either party can recompute the other's secrets); refused", hint: "for tests and benchmarks only, pass --insecure-dealer to pq connect as well; a private run needs the server without --insecure-dealer" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },

@@ -37,7 +37,7 @@ export interface JobOptions {
 
 export interface Backends {
   plain(g: Graph, inputs: Map<string, Tensor>, opts: JobOptions & { keep?: readonly number[] }): Promise<PlainResult>;
-  twoParty(g: Graph, ranges: readonly Interval[], inputs: Map<string, Tensor>, opts: JobOptions & { seed: string }): Promise<TwoPartyResult>;
+  twoParty(g: Graph, ranges: readonly Interval[], inputs: Map<string, Tensor>, opts: JobOptions & { provider: ProviderSpec }): Promise<TwoPartyResult>;
 }
 
 /** The plaintext run with per-layer timing; shared by the in-process backend and the worker. */
@@ -79,7 +79,7 @@ export const inProcess: Backends = {
     const { runTwoParty } = await import("../../interpreter/twopc/session.js");
     try {
       return await runTwoParty(g, ranges, inputs, {
-        provider: { kind: "dealer", seed: opts.seed },
+        provider: opts.provider,
         onLayer: (path) => {
           if (opts.signal.aborted) throw new Cancelled();
           opts.onLayer?.(path);
@@ -147,7 +147,7 @@ export const workerBackends: Backends = {
     return inWorker({ kind: "plain", g, inputs, keep: [...(opts.keep ?? [])] }, opts, (m) => (m.type === "plain" ? m.result : undefined));
   },
   twoParty(g, ranges, inputs, opts) {
-    return inWorker({ kind: "2pc", g, ranges: [...ranges], inputs, provider: { kind: "dealer", seed: opts.seed } }, opts, (m) => (m.type === "2pc" ? m.result : undefined));
+    return inWorker({ kind: "2pc", g, ranges: [...ranges], inputs, provider: opts.provider }, opts, (m) => (m.type === "2pc" ? m.result : undefined));
   },
 };
 

@@ -13,8 +13,9 @@ import { table } from "../table.js";
 
 export const THREAT_MODEL =
   "threat model: semi-honest parties (each follows the protocol, may try to learn from what it sees). " +
-  "Correlations come from a trusted dealer, simulated inside both parties from one seed (:seed): " +
-  "dealer mode is for tests and benchmarks, not for protecting data from a real adversary (docs/REPORT.md).";
+  "Correlations come from oblivious transfer between the two parties (:correlations ot, the default): each party's randomness is its own. " +
+  "The trusted dealer (:correlations dealer), simulated inside both parties from one seed (:seed), lets either party recompute the other's secrets: " +
+  "it is for tests and benchmarks, not for protecting data from a real adversary (docs/REPORT.md).";
 
 /** The nearest folder above this module holding package.json and interpreter/protocols/ (like compiler/modules.ts finds stdlib/). */
 function packageRoot(): string | undefined {

@@ -28,6 +28,7 @@ import { findCommand, helpText, REPL_COMMANDS, type CommandName } from "./comman
 import { NO_PASSES, PASSES, pipelinePasses, type Pass } from "./passes.js";
 import { PIPELINES, runPasses, type PipelineLog } from "../../compiler/passes/pipeline.js";
 import { protocolsText } from "./protocols.js";
+import type { ProviderSpec } from "../../interpreter/providers/provider.js";
 
 export type Style = "out" | "error" | "notice" | "info";
 
@@ -128,6 +129,7 @@ export class Session {
   private lowered: Program | undefined;
   program: Program | undefined;
   seed = DEFAULT_SEED;
+  correlations: "ot" | "dealer" = "ot";
   private lastInputs: string[] | undefined;
   private job: AbortController | undefined;
 
@@ -237,6 +239,7 @@ export class Session {
     run: async (args, opts) => ({ blocks: await this.run(args, opts) }),
     diff: async (args, opts) => ({ blocks: await this.diff(args, opts) }),
     trace: async (args, opts) => ({ blocks: await this.trace(args, opts) }),
+    correlations: (args) => ({ blocks: this.correlationsCmd(args) }),
     seed: (args) => ({ blocks: this.seedCmd(args) }),
     protocols: () => ({ blocks: [out(protocolsText())] }),
     help: (args) => ({ blocks: this.help(args) }),
@@ -473,12 +476,27 @@ export class Session {
     return [out(`:${c.name} ${c.args}\n  ${c.summary}`)];
   }
 
+  private correlationsCmd(args: string[]): Block[] {
+    const [c] = args;
+    if (c === undefined) return [info(`correlations: ${this.correlations}`)];
+    if (c !== "ot" && c !== "dealer") throw new CommandError("usage: :correlations ot|dealer");
+    this.correlations = c;
+    return c === "ot"
+      ? [info("correlations: ot (oblivious transfer between the two parties: each one's randomness is its own)")]
+      : [info(`correlations: dealer — INSECURE: one seed (${this.seed}, :seed) from which either party could recompute the other's secrets; for tests and benchmarks`)];
+  }
+
+  /** The provider of :run … 2pc and :diff. */
+  private provider(): ProviderSpec {
+    return this.correlations === "dealer" ? { kind: "dealer", seed: this.seed } : { kind: "ot" };
+  }
+
   private seedCmd(args: string[]): Block[] {
     const [s] = args;
     if (s === undefined) return [info(`seed: ${this.seed}`)];
     if (!/^[\w.-]+$/.test(s)) throw new CommandError("usage: :seed N (letters, digits, '.', '-', '_')");
     this.seed = s;
-    return [info(`seed: ${s} (the dealer's randomness of :run … 2pc, :diff and :cost; the same seed gives the same run)`)];
+    return [info(`seed: ${s} (the dealer's randomness of :run … 2pc and :diff with :correlations dealer; the same seed gives the same run)`)];
   }
 
   // ------------------------------------------------------------ jobs
@@ -526,7 +544,7 @@ export class Session {
     }
     const inputs = this.inputs(g, args);
     if (backend === "2pc") {
-      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, inputs, { seed: this.seed, signal, onLayer: this.progress(g, opts) }));
+      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(g, opts) }));
       return [out(r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n")), out(reportTable(buildReport(g, r)))];
     }
     const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, onLayer: this.progress(g, opts) }));
@@ -584,7 +602,7 @@ export class Session {
     const lastNode = layers.map((l) => l.nodes[l.nodes.length - 1]!.id);
     return this.runJob(async (signal) => {
       const plain = await this.backends.plain(g, inputs, { signal, keep: lastNode, onLayer: this.progress(g, opts, "plain ") });
-      const two = await this.backends.twoParty(g, p.ranges, inputs, { seed: this.seed, signal, onLayer: this.progress(g, opts, "2pc ") });
+      const two = await this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(g, opts, "2pc ") });
       const outDiff = plain.outputs.findIndex((t, i) => !sameValues(t, two.outputs[i]!));
       if (outDiff < 0) {
         return [out(`no difference: plain and 2pc give the same ${plain.outputs.length} output(s) (${plain.outputs.map((t) => tensorText(t, 16)).join("; ")})`)];
@@ -595,7 +613,7 @@ export class Session {
         const id = lastNode[i]!;
         const prefix: Graph = { ...g, nodes: g.nodes.slice(0, id + 1), outputs: [{ node: id, to: "client" }] };
         opts.onProgress?.(`bisecting: ${layers[i]!.path}`);
-        const r = await this.backends.twoParty(prefix, p.ranges.slice(0, id + 1), inputs, { seed: this.seed, signal });
+        const r = await this.backends.twoParty(prefix, p.ranges.slice(0, id + 1), inputs, { provider: this.provider(), signal });
         return !sameValues(plain.kept.get(id)!, r.outputs[0]!);
       };
       let lo = 0;
@@ -610,7 +628,7 @@ export class Session {
       }
       const id = lastNode[lo]!;
       const prefix: Graph = { ...g, nodes: g.nodes.slice(0, id + 1), outputs: [{ node: id, to: "client" }] };
-      const r = await this.backends.twoParty(prefix, p.ranges.slice(0, id + 1), inputs, { seed: this.seed, signal });
+      const r = await this.backends.twoParty(prefix, p.ranges.slice(0, id + 1), inputs, { provider: this.provider(), signal });
       const a = toBigints(plain.kept.get(id)!);
       const b = toBigints(r.outputs[0]!);
       const bad = a.flatMap((v, j) => (v !== b[j] ? [j] : []));

@@ -8,8 +8,11 @@ import { runBoth } from "./local.js";
 import type { MeterRow } from "./meter.js";
 import { runParty } from "./run.js";
 import type { ProviderSpec } from "../providers/provider.js";
+import type { ProviderKind } from "../providers/correlations.js";
 
 export interface TwoPartyResult {
+  /** The provider the run used. */
+  correlations: ProviderKind;
   outputs: Tensor[];
   client: MeterRow[];
   server: MeterRow[];
@@ -44,5 +47,5 @@ export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs:
   );
   const end = performance.now();
   if (current !== "") layerMs.set(current, (layerMs.get(current) ?? 0) + end - since);
-  return { outputs: r.client!, client: r.parties[0].meter.report(), server: r.parties[1].meter.report(), layerMs, totalMs: end - t0 };
+  return { correlations: r.parties[0].corr.kind, outputs: r.client!, client: r.parties[0].meter.report(), server: r.parties[1].meter.report(), layerMs, totalMs: end - t0 };
 }

@@ -8,6 +8,10 @@ import { runPlain } from "../../interpreter/plain/run.js";
 import { toBigints } from "../../interpreter/plain/tensor.js";
 import { connectAndRun, serveOne } from "../../interpreter/twopc/remote.js";
 import { listen } from "../../interpreter/twopc/tcp.js";
+import net from "node:net";
+import type { Graph } from "../../compiler/ir.js";
+import { typeRange } from "../../compiler/types.js";
+import { PqError } from "../../grammar/diagnostics.js";
 
 describe("serve / connect over TCP", () => {
   it("LeNet on a digit: client output equals plaintext; the client's graph holds no parameters", async () => {
@@ -30,6 +34,82 @@ describe("serve / connect over TCP", () => {
       const recv = (rows: typeof server.meter) => rows.filter((x) => x.phase === "online").reduce((a, x) => a + x.recv, 0);
       expect(sent(server.meter)).toBe(recv(client.meter));
       expect(sent(client.meter)).toBe(recv(server.meter));
+    } finally {
+      listener.close();
+    }
+  });
+});
+
+describe("serve / connect: correlations and what the program reveals", () => {
+  const lenet = () => {
+    const r = compileFile("examples/mnist/lenet_w8a8.pq");
+    return { g: r.program!.graph, ranges: r.program!.ranges };
+  };
+  const input = (graph: Graph) => {
+    const n = graph.nodes.find((x) => x.op === "input")!;
+    return new Map([[n.attrs.name as string, loadInput("examples/mnist/digits/digit-3.png", n.attrs.name as string, n.type)]]);
+  };
+
+  it("OT by default: the program carries no seed, no parameter value and no exact parameter range", async () => {
+    const { g, ranges } = lenet();
+    const listener = await listen(0);
+    try {
+      // A raw client reads the first frame (4-byte length, 10-byte channel header, the program) and leaves.
+      const program = new Promise<string>((resolve, reject) => {
+        const sock = net.connect({ host: "127.0.0.1", port: listener.port });
+        let buf = Buffer.alloc(0);
+        sock.on("data", (d) => {
+          buf = Buffer.concat([buf, d]);
+          if (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+            sock.destroy();
+            resolve(buf.subarray(14, 4 + buf.readUInt32BE(0)).toString("utf8"));
+          }
+        });
+        sock.on("error", reject);
+      });
+      const served = serveOne(listener, g, ranges, { timeoutMs: 2_000 }).catch((e: unknown) => e);
+      const text = await program;
+      await served;
+      const wire = JSON.parse(text) as { correlations: { kind: string; seed?: string }; ranges: [string, string][]; graph: { nodes: { op: string; type: { bits: number; signed: boolean } }[] } };
+      expect(wire.correlations).toEqual({ kind: "ot" });
+      expect(text).not.toMatch(/seed/);
+      wire.graph.nodes.forEach((n, i) => {
+        if (n.op !== "param") return;
+        const [lo, hi] = typeRange(n.type);
+        expect(wire.ranges[i]).toEqual([String(lo), String(hi)]);
+      });
+      // The server's own analysis is tighter for at least some parameter (else the check above is vacuous).
+      expect(g.nodes.some((n, i) => n.op === "param" && (ranges[i]!.lo !== typeRange(n.type)[0] || ranges[i]!.hi !== typeRange(n.type)[1]))).toBe(true);
+      // No run of a parameter's values (as JSON would print them) appears anywhere in the program.
+      let checked = 0;
+      for (const t of g.params.values()) {
+        if (t.data.length < 16) continue;
+        checked++;
+        expect(text).not.toContain(Array.from(t.data, (v) => String(v)).slice(0, 16).join(","));
+      }
+      expect(checked).toBeGreaterThan(0);
+    } finally {
+      listener.close();
+    }
+  });
+
+  it("a dealer server is refused by a client that did not accept it (PQ5008), and runs when both accept", async () => {
+    const { g, ranges } = lenet();
+    const listener = await listen(0);
+    try {
+      const [s1, c1] = await Promise.all([
+        serveOne(listener, g, ranges, { insecureDealer: true, timeoutMs: 5_000 }).catch((e: unknown) => e),
+        connectAndRun("127.0.0.1", listener.port, input).catch((e: unknown) => e),
+      ]);
+      expect(c1).toBeInstanceOf(PqError);
+      expect((c1 as PqError).diagnostics[0]!.code).toBe("PQ5008");
+      expect(s1).toBeInstanceOf(PqError);
+      const [s2, c2] = await Promise.all([
+        serveOne(listener, g, ranges, { insecureDealer: true }),
+        connectAndRun("127.0.0.1", listener.port, input, { insecureDealer: true }),
+      ]);
+      expect([s2.correlations, c2.correlations]).toEqual(["dealer", "dealer"]);
+      expect(toBigints(c2.outputs![0]!)).toEqual(toBigints(runPlain(g, input(g)).outputs[0]!));
     } finally {
       listener.close();
     }

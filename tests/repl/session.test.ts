@@ -259,15 +259,21 @@ describe("REPL commands", () => {
     expect(errors(await s.execute(":trace hh"))).toContain("did you mean h?");
   });
 
-  it(":seed sets the dealer's seed that every 2pc run uses", async () => {
-    const seeds: string[] = [];
-    const spy: Backends = { ...inProcess, twoParty: (g, r, i, opts) => (seeds.push(opts.seed), inProcess.twoParty(g, r, i, opts)) };
+  it(":correlations picks the provider of 2pc runs (ot by default); :seed the dealer's seed", async () => {
+    const specs: string[] = [];
+    const spy: Backends = { ...inProcess, twoParty: (g, r, i, opts) => (specs.push(opts.provider.kind === "dealer" ? `dealer:${opts.provider.seed}` : opts.provider.kind), inProcess.twoParty(g, r, i, opts)) };
     const s = await loaded({ backends: spy });
+    expect(text(await s.execute(":correlations"))).toBe("correlations: ot");
+    await s.execute(`:run ${f.input} 2pc`);
+    expect(specs).toEqual(["ot"]);
+    specs.length = 0;
     expect(text(await s.execute(":seed"))).toBe("seed: pq-default-seed");
     expect(text(await s.execute(":seed 42"))).toContain("seed: 42");
+    expect(text(await s.execute(":correlations dealer"))).toContain("INSECURE");
     const a = await s.execute(`:run ${f.input} 2pc`);
     await s.execute(`:diff ${f.input}`);
-    expect(seeds).toEqual(["42", "42"]);
+    expect(specs).toEqual(["dealer:42", "dealer:42"]);
+    expect(errors(await s.execute(":correlations he"))).toContain("usage");
     // Same seed, same run: the same outputs and the same bytes per layer.
     const bytes = (o: Output) => text(o).split("\n").filter((l) => l.startsWith("m/")).map((l) => l.split(/\s{2,}/).slice(0, 7).join("|"));
     expect(bytes(await s.execute(`:run ${f.input} 2pc`))).toEqual(bytes(a));
@@ -294,7 +300,7 @@ describe("REPL commands", () => {
   it(":help lists every command; :quit quits; unknown commands suggest the nearest", async () => {
     const s = new Session();
     const h = text(await s.execute(":help"));
-    for (const c of ["load", "reload", "ast", "ir", "passes", "cost", "run", "diff", "trace", "seed", "protocols", "help", "quit"]) expect(h).toContain(`:${c}`);
+    for (const c of ["load", "reload", "ast", "ir", "passes", "cost", "run", "diff", "trace", "correlations", "seed", "protocols", "help", "quit"]) expect(h).toContain(`:${c}`);
     expect(text(await s.execute(":help run"))).toContain(":run INPUT... [plain|2pc]");
     expect((await s.execute(":quit")).quit).toBe(true);
     expect((await s.execute(":q")).quit).toBe(true);
