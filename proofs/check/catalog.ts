@@ -5,6 +5,7 @@ import { check, type Mode as EngineMode, type Outcome, type Proto } from "./engi
 import { checkAlgebraic, type AlgebraicMode } from "./algebraic.js";
 import * as P from "./protocols.js";
 import * as X from "./passes.js";
+import { otIdentities, otKernels } from "./ot.js";
 import { range } from "./spec.js";
 
 export type Scale = "full" | "quick";
@@ -277,6 +278,18 @@ export const CATALOG: Entry[] = [
       return [...requantGrid(4, [1, 3, 5], [-1, 0, 1, 2, 3]), ...big];
     }),
 
+  // ------------------------------------------------------------ the OT provider and kernels (proofs/ot.md)
+  {
+    id: "ot/identities", doc: "proofs/ot.md", statement: "the ring identities of the OT kernels and provider: signed Gilboa sum, messages mod 2^(N−k), selectOt, xorToArith, AND and Beaver triples from OTs",
+    params: (s) => (s === "full" ? "N ≤ 8 (selectOt N ≤ 4, Gilboa triples N ≤ 5, with pads N ≤ 3)" : "N ≤ 4"), how: "every operand, type, bit and pad value at the widths covered (plain arithmetic, no protocol code)", exhaustive: true,
+    run: async (s) => otIdentities(s === "full" ? 8 : 4), cost: () => 2,
+  },
+  {
+    id: "ot/kernels", doc: "proofs/ot.md", statement: "the real OT code (base OT, IKNP, TCCR, COT, vector COT) under the ot provider: selectOt, b2a (xorToArith), linearOt (both orientations, client-only, padding) and the provider's triples, bit pairs and AND triples are correct",
+    params: (s) => (s === "full" ? "select N = 1..3 every sharing (+ scalar condition, two rings); b2a N = 1..8, 16, 31..33, 52, 53, 63, 64; linear 1-column W of every value, every sharing of x, N = 2, 3; padded grouped conv N = 5, 32, 53, 64; correlations N ≤ 64, 512 each" : "select N = 1, 2; b2a N = 1, 8, 53, 64; linear N = 2 (i2); conv N = 5; correlations N = 3, 64, 64 each"),
+    how: "every input sharing at the widths stated (as vector elements); the OT randomness (node:crypto) is fresh per run, not enumerated", exhaustive: false,
+    run: async (s) => otKernels(s === "full"), cost: () => 6,
+  },
   // ------------------------------------------------------------ full widths, sampled
   row("leaves/wide", "proofs/README.md", "mul, select, b2a at wide rings (the BigInt and 32-bit paths)", "40 runs per width (inputs and randomness from a seeded PRG)", false,
     { full: `N ∈ {${WIDTHS_WIDE.join(", ")}}`, quick: "N ∈ {32, 53, 64}, 10 runs" },
