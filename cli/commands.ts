@@ -167,7 +167,9 @@ const run: Command = {
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
-    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), ...(model !== undefined ? { model } : {}) });
+    // The passes optimise for the correlations that will run (orientation, Winograd, conversions).
+    const target = backend === "2pc" && correlations === "ot" ? "ot-iknp" : "dealer";
+    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), target, ...(model !== undefined ? { model } : {}) });
     if (!program) return 1;
     const g = program.graph;
     const inputs = readInputs(g, specs);
@@ -248,7 +250,7 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
 
 const serve: Command = {
   name: "serve",
-  usage: "FILE.pq [--port P] [--host H] [--once] [--insecure-dealer]",
+  usage: "FILE.pq [--port P] [--host H] [--once] [--pipeline NAME] [--insecure-dealer]",
   summary: "be the server of two-party runs over TCP: hold the parameters, answer clients (`pq connect`)",
   description: "The server compiles the model with its parameters, sends each client the program without parameter values (and without their exact ranges), and runs its role. Correlated randomness comes from oblivious transfer between the two parties: each party's randomness is its own (semi-honest security, docs/REPORT.md).",
   options: {
@@ -256,18 +258,21 @@ const serve: Command = {
     host: { type: "string", valueName: "H", help: "address to listen on", default: "127.0.0.1" },
     once: { type: "boolean", help: "serve one client, then exit" },
     "insecure-dealer": { type: "boolean", help: "INSECURE: run a simulated dealer whose seed is sent to the client (either party can recompute the other's secrets); clients must accept it with their own --insecure-dealer. Tests and benchmarks only" },
+    ...pipelineOptions,
     model: modelOption,
   },
   async run(pos, values, io) {
     const file = oneFile("serve", pos);
     const port = Number(str(values, "port") ?? "7460");
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("serve", `--port must be 0..65535, got '${str(values, "port")}'`);
-    const { program } = compileOrReport(io, file, str(values, "model"));
+    const insecureDealer = values["insecure-dealer"] === true;
+    if (insecureDealer) io.err(DEALER_WARNING);
+    // The program the clients run is the one `pq run` would run: the pipeline's passes, for these correlations.
+    const model = str(values, "model");
+    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: insecureDealer ? "dealer" : "ot-iknp", ...(model !== undefined ? { model } : {}) });
     if (!program) return 1;
     const { listen } = await import("../interpreter/twopc/tcp.js");
     const { serveOne } = await import("../interpreter/twopc/remote.js");
-    const insecureDealer = values["insecure-dealer"] === true;
-    if (insecureDealer) io.err(DEALER_WARNING);
     const listener = await listen(port, str(values, "host") ?? "127.0.0.1");
     io.out(`pq serve: ${program.graph.name} listening on ${str(values, "host") ?? "127.0.0.1"}:${listener.port} (correlations: ${insecureDealer ? "dealer, INSECURE" : "ot"})`);
     try {
