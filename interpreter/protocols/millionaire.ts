@@ -29,9 +29,10 @@
 // Cost (ot), per element, q digits, both parties together: 128·m bits (the client's IKNP
 // columns, one per compared bit) + 2^w₀ + Σ_{d ≥ 1} 2·2^{w_d} bits (the server's masked
 // tables) + per tree node 256 bits (one random OT each way) + 4 bits (d and e opened by
-// each party) + 2 more where the node's eq is needed (not on the low spine); rounds
-// 2 + ⌈log₂ q⌉ (the OT's two flights, then one per tree level), 2 when q = 1.
-// E.g. m = 7 (DReLU on 8 bits): 896 + 16 + 16 + 260 = 1188 bits, 3 rounds.
+// each party) + 2 more where the node's eq is needed (not on the low spine); nothing
+// offline. Rounds per party 1 + ⌈log₂ q⌉: the client's columns, the server's corrections
+// (with its first level's openings right behind them, no wait between), then one per level.
+// E.g. m = 7 (DReLU on 8 bits): 896 + 16 + 16 + 260 = 1188 bits, 2 rounds.
 //
 // Shared low bits (`share`, compiler/requant-plan.ts SharedLow): the n inputs are k blocks,
 // and element j·(n/k) + i (j ≥ 1) agrees with element i, on both sides, on the low `low`
