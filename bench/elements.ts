@@ -8,6 +8,10 @@
 // at ℓ = 4, 8, 16, 32, on n = 8192 random elements at once (so the 10-byte frame headers,
 // a few per round, are amortised; the table shows bits with and without them).
 // Every run is also checked: the reconstructed output equals the plaintext function.
+// `--correlations ot`: the same blocks and more (millionaire, DReLU, B2A, select, AND, exact
+// truncation) under the OT provider on n = 2^16 elements at ℓ = 8, 16, 32: all bits both
+// parties sent (online and offline) per element, rounds and time, next to SCI's own
+// measurements of the same blocks (../shared/research/peers.md, hard-coded below, labelled).
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg, totalmem } from "node:os";
 import { tensorFromBigints, toBigints } from "../interpreter/plain/tensor.js";
@@ -20,6 +24,11 @@ import { drelu } from "../interpreter/protocols/drelu.js";
 import { select } from "../interpreter/protocols/select.js";
 import { truncReduce } from "../interpreter/protocols/trunc.js";
 import { extend } from "../interpreter/protocols/extend.js";
+import { trunc } from "../interpreter/protocols/trunc.js";
+import { millionaire } from "../interpreter/protocols/millionaire.js";
+import { b2a } from "../interpreter/protocols/b2a.js";
+import { and } from "../interpreter/protocols/and.js";
+import { performance } from "node:perf_hooks";
 
 const N = 8192;
 const LAMBDA = 128;
@@ -96,11 +105,11 @@ const BLOCKS: Block[] = [
 ];
 
 /** n random values of the input type: signed ℓ-bit, or in [0, 2^(ℓ−1)) when the MSB is known to be 0. */
-function randomValues(l: number, nonneg: boolean): bigint[] {
-  const bytes = randomBytes(8 * N);
+function randomValues(l: number, nonneg: boolean, n = N): bigint[] {
+  const bytes = randomBytes(8 * n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: bigint[] = [];
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < n; i++) {
     const r = view.getBigUint64(8 * i);
     out.push(nonneg ? BigInt.asUintN(l - 1, r) : BigInt.asIntN(l, r));
   }
@@ -109,8 +118,9 @@ function randomValues(l: number, nonneg: boolean): bigint[] {
 
 /** Random additive shares of `values` in Z_2^l: the client's and the server's. */
 function share(values: bigint[], l: number): [Share, Share] {
-  const x = inRing(tensorFromBigints([N], l, true, values), l);
-  const r = ringFromBytes(randomBytes(8 * N), l, [N]);
+  const n = values.length;
+  const x = inRing(tensorFromBigints([n], l, true, values), l);
+  const r = ringFromBytes(randomBytes(8 * n), l, [n]);
   return [sub(x, r), r];
 }
 
@@ -134,7 +144,7 @@ async function measure(b: Block, l: number): Promise<Measured> {
   return { client: totals(pc.meter.report(), "online"), server: totals(ps.meter.report(), "online"), offline, ok };
 }
 
-const perElem = (bytes: number): number => (8 * bytes) / N;
+const perElem = (bytes: number, n = N): number => (8 * bytes) / n;
 const bits = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 function table(head: string[], rows: string[][]): string {
@@ -177,4 +187,171 @@ async function main(): Promise<void> {
   process.exitCode = failed ? 1 : 0;
 }
 
-await main();
+// ---- `--correlations ot`: pq's OT kernels next to SCI's measured figures ----
+
+const N_OT = 2 ** 16;
+const OT_WIDTHS = [8, 16, 32];
+
+/** A figure SCI's own run gave (`../shared/research/peers.md`, "SCI", n = 2^16, two processes on this kind of machine). */
+interface Sci {
+  bits: number;
+  rounds: number;
+  /** Median wall clock of the slower party, as published there (a range when only a range is given). */
+  time: string;
+}
+
+interface OtCase {
+  name: string;
+  /** ℓ values to run (AND has a single row). */
+  widths: number[];
+  /** Both parties on n random inputs of width ℓ; ok = the reconstructed output is the plaintext function's. */
+  run: (l: number, n: number) => Promise<{ parties: [Party, Party]; ok: boolean }>;
+  /** SCI's measurement of the same block at ℓ (peers.md; see its table for the exact variant). */
+  sci: (l: number) => Sci | undefined;
+}
+
+/** Random XOR shares of n bits: [the bits, client's, server's]. */
+function randomBitShares(n: number): [Uint8Array, Uint8Array, Uint8Array] {
+  const b = Uint8Array.from(randomBytes(n), (v) => v & 1);
+  const s = Uint8Array.from(randomBytes(n), (v) => v & 1);
+  return [b, Uint8Array.from(b, (v, i) => v ^ s[i]!), s];
+}
+
+const xorOk = (c: Uint8Array, s: Uint8Array, want: (i: number) => number): boolean => c.every((v, i) => (v ^ s[i]!) === want(i));
+
+/** A Block (share in, share out) as an OT case. */
+function shareCase(b: Block, sci: (l: number) => Sci | undefined): OtCase {
+  return {
+    name: b.name,
+    widths: OT_WIDTHS,
+    sci,
+    run: async (l, n) => {
+      const values = randomValues(l, b.nonneg, n);
+      const [x0, x1] = share(values, l);
+      const r = await runBoth((p) => b.run(p, x0, l), (p) => b.run(p, x1, l), { provider: { kind: "ot" } });
+      const got = toBigints(add(r.client, r.server));
+      const ob = b.outBits(l);
+      return { parties: r.parties, ok: got.every((v, i) => v === BigInt.asIntN(ob, b.want(values[i]!, l))) };
+    },
+  };
+}
+
+const at = (l: number, table: Record<number, Sci>): Sci | undefined => table[l];
+/** peers.md's one row for DReLU / MSB / millionaire / wrap (3 rounds; times 0.24–0.39 / 0.25–0.30 / 0.50–1.19 s). */
+const SCI_COMPARE: Record<number, Sci> = { 8: { bits: 724, rounds: 3, time: "0.24–0.39" }, 16: { bits: 1744, rounds: 3, time: "0.25–0.30" }, 32: { bits: 3932, rounds: 3, time: "0.50–1.19" } };
+
+const OT_CASES: OtCase[] = [
+  {
+    name: "millionaire [u > v]",
+    widths: OT_WIDTHS,
+    sci: (l) => at(l, SCI_COMPARE),
+    run: async (l, n) => {
+      const u = Float64Array.from(randomValues(l, false, n), (v) => Number(BigInt.asUintN(l, v)));
+      const v = Float64Array.from(randomValues(l, false, n), (x) => Number(BigInt.asUintN(l, x)));
+      const r = await runBoth((p) => millionaire(p, u, l), (p) => millionaire(p, v, l), { provider: { kind: "ot" } });
+      return { parties: r.parties, ok: xorOk(r.client, r.server, (i) => (u[i]! > v[i]! ? 1 : 0)) };
+    },
+  },
+  {
+    name: "DReLU",
+    widths: OT_WIDTHS,
+    sci: (l) => at(l, SCI_COMPARE),
+    run: async (l, n) => {
+      const values = randomValues(l, false, n);
+      const [x0, x1] = share(values, l);
+      const r = await runBoth((p) => drelu(p, x0), (p) => drelu(p, x1), { provider: { kind: "ot" } });
+      return { parties: r.parties, ok: xorOk(r.client, r.server, (i) => (values[i]! >= 0n ? 1 : 0)) };
+    },
+  },
+  shareCase(BLOCKS[0]!, (l) => at(l, { 8: { bits: 1012, rounds: 5, time: "0.36" }, 16: { bits: 2064, rounds: 5, time: "0.43" }, 32: { bits: 4316, rounds: 5, time: "1.24" } })),
+  {
+    name: "B2A",
+    widths: OT_WIDTHS,
+    sci: (l) => at(l, { 8: { bits: 136, rounds: 1, time: "0.01–0.02" }, 16: { bits: 144, rounds: 1, time: "0.01–0.02" }, 32: { bits: 160, rounds: 1, time: "0.01–0.02" } }),
+    run: async (l, n) => {
+      const [b, b0, b1] = randomBitShares(n);
+      const r = await runBoth((p) => b2a(p, b0, l, [n]), (p) => b2a(p, b1, l, [n]), { provider: { kind: "ot" } });
+      return { parties: r.parties, ok: toBigints(add(r.client, r.server)).every((v, i) => v === BigInt(b[i]!)) };
+    },
+  },
+  {
+    name: "select",
+    widths: OT_WIDTHS,
+    sci: (l) => at(l, { 8: { bits: 272, rounds: 1, time: "0.03–0.06" }, 16: { bits: 288, rounds: 1, time: "0.03–0.06" }, 32: { bits: 320, rounds: 1, time: "0.03–0.06" } }),
+    run: async (l, n) => {
+      const [b, b0, b1] = randomBitShares(n);
+      const xs = randomValues(l, false, n);
+      const ys = randomValues(l, false, n);
+      const [x0, x1] = share(xs, l);
+      const [y0, y1] = share(ys, l);
+      const r = await runBoth((p) => select(p, b0, x0, y0), (p) => select(p, b1, x1, y1), { provider: { kind: "ot" } });
+      return { parties: r.parties, ok: toBigints(add(r.client, r.server)).every((v, i) => v === (b[i] ? xs[i]! : ys[i]!)) };
+    },
+  },
+  {
+    name: "AND (1 bit)",
+    widths: [1],
+    sci: () => ({ bits: 144, rounds: 1, time: "0.05" }),
+    run: async (_l, n) => {
+      const [x, x0, x1] = randomBitShares(n);
+      const [y, y0, y1] = randomBitShares(n);
+      const r = await runBoth((p) => and(p, x0, y0), (p) => and(p, x1, y1), { provider: { kind: "ot" } });
+      return { parties: r.parties, ok: xorOk(r.client, r.server, (i) => x[i]! & y[i]!) };
+    },
+  },
+  shareCase(BLOCKS[2]!, (l) => at(l, { 8: { bits: 860, rounds: 5, time: "0.11–1.3" }, 16: { bits: 1888, rounds: 5, time: "0.11–1.3" }, 32: { bits: 4092, rounds: 5, time: "0.11–1.3" } })),
+  shareCase(BLOCKS[3]!, (l) => at(l, { 8: { bits: 396, rounds: 3, time: "0.03–0.12" }, 16: { bits: 404, rounds: 3, time: "0.03–0.12" }, 32: { bits: 420, rounds: 3, time: "0.03–0.12" } })),
+  shareCase(BLOCKS[1]!, (l) => at(l, { 8: { bits: 404, rounds: 3, time: "0.04–0.6" }, 16: { bits: 860, rounds: 5, time: "0.04–0.6" }, 32: { bits: 1888, rounds: 5, time: "0.04–0.6" } })),
+  shareCase({
+    name: "trunc s=ℓ/2 (logical)",
+    nonneg: false,
+    run: (p, x, l) => trunc(p, x, l / 2, false, false),
+    want: (v, l) => BigInt.asUintN(l, v) >> BigInt(l / 2),
+    outBits: (l) => l,
+    iknp: () => 0,
+    silent: () => 0,
+    sciRounds: () => 0,
+  }, (l) => at(l, { 8: { bits: 972, rounds: 9, time: "0.22–1.2" }, 16: { bits: 2012, rounds: 13, time: "0.22–1.2" }, 32: { bits: 4208, rounds: 13, time: "0.22–1.2" } })),
+];
+
+async function otMain(): Promise<void> {
+  const cpu = cpus();
+  console.log("pq per-element costs of the building blocks under OT correlations (IKNP, in process) next to SCI's measurements");
+  console.log(`machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}`);
+  console.log(`load average (1/5/15 min): ${loadavg().map((x) => x.toFixed(2)).join(" / ")}; n = ${N_OT} elements per run`);
+  // Base OTs once, before any measured run: the runs continue that session (local.ts).
+  await runBoth((p) => and(p, new Uint8Array(1), new Uint8Array(1)), (p) => and(p, new Uint8Array(1), new Uint8Array(1)), { provider: { kind: "ot" } });
+  console.log();
+  const rows: string[][] = [];
+  let failed = false;
+  for (const c of OT_CASES) {
+    for (const l of c.widths) {
+      const t = performance.now();
+      const { parties, ok } = await c.run(l, N_OT);
+      const secs = (performance.now() - t) / 1000;
+      if (!ok) failed = true;
+      const [pc, ps] = parties.map((p) => totals(p.meter.report()));
+      const off = parties.reduce((a, p) => a + totals(p.meter.report(), "offline").sent, 0);
+      const sci = c.sci(l);
+      const total = perElem(pc!.sent + ps!.sent, N_OT);
+      rows.push([
+        c.name, String(l), bits(total), bits(perElem(off, N_OT)), `${pc!.rounds}/${ps!.rounds}`, secs.toFixed(2),
+        sci ? String(sci.bits) : "", sci ? String(sci.rounds) : "", sci ? sci.time : "", sci ? (total / sci.bits).toFixed(2) : "",
+        ok ? "ok" : "WRONG",
+      ]);
+    }
+  }
+  console.log(table(["block", "ℓ", "pq bits", "of which offline", "pq rounds c/s", "pq s", "SCI bits", "SCI rounds", "SCI s", "pq/SCI", "check"], rows));
+  console.log("pq bits: all bytes both parties sent (online + offline, 10-byte frame headers and 8-byte OT batch headers included) × 8 / n; " +
+    "rounds c/s: each party's rounds as pq's meter counts them (a run of sends not interrupted by a receive); pq s: wall clock of both parties " +
+    "in one process on one thread (SCI: two processes). SCI bits/rounds/s: SCI's own measurements, ../shared/research/peers.md (n = 2^16, " +
+    "all bytes both parties sent; time = median of the slower party, a range where peers.md gives one across widths), not pq's. " +
+    "Extension rows are ℓ → 2ℓ; truncReduce ℓ → ℓ/2; trunc is the exact logical shift by ℓ/2 in Z_2^ℓ.");
+  process.exitCode = failed ? 1 : 0;
+}
+
+const flag = process.argv.indexOf("--correlations");
+const correlations = flag >= 0 ? process.argv[flag + 1] : "dealer";
+if (correlations === "ot") await otMain();
+else if (correlations === "dealer") await main();
+else throw new Error(`--correlations ${correlations}: expected dealer or ot`);

@@ -5,7 +5,7 @@ import { check, type Mode as EngineMode, type Outcome, type Proto } from "./engi
 import { checkAlgebraic, type AlgebraicMode } from "./algebraic.js";
 import * as P from "./protocols.js";
 import * as X from "./passes.js";
-import { otIdentities, otKernels } from "./ot.js";
+import { millionaireOtInputs, otIdentities, otKernels } from "./ot.js";
 import { range } from "./spec.js";
 
 export type Scale = "full" | "quick";
@@ -194,6 +194,26 @@ export const CATALOG: Entry[] = [
   row("millionaire/shared", "proofs/millionaire.md", "millionaire with shared low bits: both comparisons [u_j > v_j] for every (u, v) agreeing below bit `low`; frames only from and", "every (u, v) pair of pairs; triples sampled, 1 PRG draw per case; provenance", false,
     { full: "m = 2..5, low = 1..m − 1", quick: "m = 2, 3, low = 1..m − 1" },
     (s) => pick(s, upTo(2, 5), [2, 3]).flatMap((m) => upTo(1, m - 1).map((low): [string, Proto<any>, Mode] => [`m=${m} low=${low}`, P.millionaireSharedProto(m, low), ALL()]))),
+  {
+    id: "millionaire-ot/inputs",
+    doc: "proofs/millionaire-ot.md",
+    statement: "millionaire, OT kernel (digits by 1-of-16 OT, paired triples): [u > v] for every (u, v); with shared low bits, every (u, v) × every pair of high parts",
+    params: (s) => pick(s, "m = 1..8; shared (m, low) = (4, 4), (5, 3), (5, 4), (6, 4), (8, 8)", "m = 1..5; shared (5, 4)"),
+    how: "every input, under the real ot provider (IKNP in memory): the OT randomness sampled, one run per parameter",
+    exhaustive: false,
+    cost: (s) => (s === "full" ? 6 : 1),
+    run: async (s) => {
+      const plain = pick(s, upTo(1, 8), upTo(1, 5)).map((m): [number, number] => [m, 0]);
+      const shared: [number, number][] = pick(s, [[4, 4], [5, 3], [5, 4], [6, 4], [8, 8]], [[5, 4]]);
+      let cases = 0;
+      for (const [m, low] of [...plain, ...shared]) {
+        const r = await millionaireOtInputs(m, low);
+        cases += r.cases;
+        if (r.failure) return { cases, failure: r.failure };
+      }
+      return { cases };
+    },
+  },
   row("msb/exhaustive", "proofs/msb.md", "msb: correct and private", "every sharing × every AND triple", true,
     { full: "N = 1, 2", quick: "N = 1, 2" }, () => [1, 2].map((N) => [`N=${N}`, P.msbProto(N), EX])),
   row("msb/inputs", "proofs/msb.md", "msb: correct for every sharing; frames only from and", "every sharing; triples sampled, 1 PRG draw per case; provenance", false,

@@ -7,13 +7,16 @@
 //   `ot` provider and the OT-native kernels — run by both parties in one process over the
 //   in-memory channel (twopc/local.ts runBoth with the `ot` provider). The OT randomness comes
 //   from node:crypto and cannot be enumerated, so these are SAMPLED in the randomness; the
-//   inputs are every sharing at the widths stated (packed as the elements of one vector).
+//   inputs are every sharing at the widths stated (packed as the elements of one vector);
+// - `millionaireOtInputs`: the OT-native comparison (proofs/millionaire-ot.md) on every input
+//   pair at small widths, with and without shared low digits, sampled in the randomness too.
 import { randomBytes } from "node:crypto";
 import { runBoth } from "../../interpreter/twopc/local.js";
 import type { Party } from "../../interpreter/twopc/party.js";
 import { select, selectMany } from "../../interpreter/protocols/select.js";
 import { b2a } from "../../interpreter/protocols/b2a.js";
 import { serverLinear } from "../../interpreter/protocols/linear.js";
+import { millionaire } from "../../interpreter/protocols/millionaire.js";
 import { applyMap, type LinearMap } from "../../interpreter/twopc/linear-map.js";
 import { constShare, getRing, type Share } from "../../interpreter/twopc/ring.js";
 import { OtProvider } from "../../interpreter/providers/ot.js";
@@ -286,4 +289,43 @@ export async function otKernels(full: boolean): Promise<Outcome> {
     if (r.failure) return { cases, failure: r.failure };
   }
   return { cases };
+}
+
+/**
+ * millionaire under OT (proofs/millionaire-ot.md) on every (u, v) of m bits, all pairs as one
+ * vector; with `low`, two blocks: every (u, v) of block 0 times every pair of high parts of
+ * block 1, which keeps block 0's low `low` bits.
+ */
+export async function millionaireOtInputs(m: number, low = 0): Promise<Outcome> {
+  const M = 2 ** m;
+  const u: number[] = [];
+  const v: number[] = [];
+  if (low === 0) {
+    for (let a = 0; a < M; a++) for (let b = 0; b < M; b++) u.push(a), v.push(b);
+  } else {
+    const L = 2 ** low;
+    const H = 2 ** (m - low);
+    const u1: number[] = [];
+    const v1: number[] = [];
+    for (let a = 0; a < M; a++) {
+      for (let b = 0; b < M; b++) {
+        for (let ha = 0; ha < H; ha++) {
+          for (let hb = 0; hb < H; hb++) {
+            u.push(a), v.push(b);
+            u1.push(ha * L + (a % L)), v1.push(hb * L + (b % L));
+          }
+        }
+      }
+    }
+    u.push(...u1);
+    v.push(...v1);
+  }
+  const share = low > 0 ? { k: 2, low } : undefined;
+  const r = await runBoth((p) => millionaire(p, Float64Array.from(u), m, share), (p) => millionaire(p, Float64Array.from(v), m, share), { provider: { kind: "ot" } });
+  for (let i = 0; i < u.length; i++) {
+    const want = u[i]! > v[i]! ? 1 : 0;
+    const got = r.client[i]! ^ r.server[i]!;
+    if (got !== want) return { cases: i, failure: `m = ${m}, low = ${low}: u = ${u[i]}, v = ${v[i]}: expected ${want}, got ${got}` };
+  }
+  return { cases: u.length };
 }

@@ -141,16 +141,21 @@ describe("comparison protocols reproduce LANGUAGE.md", () => {
 describe("tournaments batch every level", () => {
   const rounds = (p: Party) => totals(p.meter.report(), "online").rounds;
   const ceilLog2 = (n: number) => Math.ceil(Math.log2(n));
-  // Per level: the comparison tree (1 + ⌈log₂ N⌉) and the select (1 round with a dealer's
-  // correlations, 2 under OT: the u columns, then the corrections).
-  const select = defaultProvider().kind === "ot" ? 2 : 1;
+  // Per level: the comparison tree on m bits and the select. With a dealer's correlations the
+  // tree has a leaf per bit (1 + ⌈log₂ m⌉ rounds) and select takes 1 round; under OT the
+  // leaves are 4-bit digits (1 + ⌈log₂⌈m/4⌉⌉: the 1-of-16 OT, then a level per round, the
+  // server's first opening riding with its OT corrections) and select takes 2 (the u
+  // columns, then the corrections).
+  const ot = defaultProvider().kind === "ot";
+  const select = ot ? 2 : 1;
+  const compare = (m: number) => 1 + ceilLog2(ot ? Math.ceil(m / 4) : m);
 
-  it("argmax over 64 elements of i8 takes log₂64 · (1 + log₂8 + select) rounds (30 with a dealer)", async () => {
+  it("argmax over 64 elements of i8 takes log₂64 · (compare(8) + select) rounds (30 with a dealer, 24 under OT)", async () => {
     const xs = Array.from({ length: 64 }, (_, i) => BigInt(((i * 37) % 256) - 128));
     const r = await onShares([tensor(8, true, xs)], (p, [x]) => argmax(p, x!, true, 6));
     const top = xs.reduce((a, b) => (b > a ? b : a));
     expect(join(r.client, r.server, false)).toEqual([BigInt(xs.indexOf(top))]);
-    for (const p of r.parties) expect(rounds(p)).toBeLessThanOrEqual(ceilLog2(64) * (1 + select + ceilLog2(8)));
+    for (const p of r.parties) expect(rounds(p)).toBe(ceilLog2(64) * (compare(8) + select));
   });
 
   it("maxpool rounds depend on k² only, not on the number of windows", async () => {
@@ -162,6 +167,6 @@ describe("tournaments batch every level", () => {
     const small = await run(1, 3);
     const large = await run(4, 10);
     expect(large).toEqual(small);
-    for (const n of small) expect(n).toBeLessThanOrEqual(ceilLog2(9) * (1 + select + ceilLog2(16)));
+    for (const n of small) expect(n).toBe(ceilLog2(9) * (compare(16) + select));
   });
 });
