@@ -10,6 +10,7 @@
 import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
+import { concatBytes } from "../twopc/ring.js";
 
 export interface ReceiveIn<R> {
   /** One choice bit per OT (0 or 1, one per byte). */
@@ -26,21 +27,11 @@ export interface SendIn<S> {
   respond(rows: SenderRows): { msg: Uint8Array; out: S };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 export async function otRound<R, S>(
   link: OtLink, ot: OtPair, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[],
 ): Promise<{ received: R[]; sent: S[] }> {
   const mine = receive.map((b) => ot.receiver.extend(b.choices));
-  if (mine.length > 0) link.send(concat(mine.map((m) => m.msg)));
+  if (mine.length > 0) link.send(concatBytes(...mine.map((m) => m.msg)));
   const sent: S[] = [];
   const answers: Uint8Array[] = [];
   if (send.length > 0) {
@@ -55,7 +46,7 @@ export async function otRound<R, S>(
     }
   }
   const answerBytes = answers.reduce((a, m) => a + m.length, 0);
-  if (answerBytes > 0) link.send(concat(answers));
+  if (answerBytes > 0) link.send(concatBytes(...answers));
   const replyBytes = receive.reduce((a, b) => a + b.reply, 0);
   const replies = replyBytes > 0 ? await link.recv(replyBytes) : new Uint8Array(0);
   let o = 0;

@@ -3,7 +3,7 @@
 // dealer sends n·N bits to the server (its share of c). Proof: proofs/mul.md.
 // z = c + e·b + f·a + e·f (the public e·f added by the client), with e = x − a, f = y − b.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { add, mulElem, packRing, sub, unpackRing, type Share } from "../twopc/ring.js";
+import { add, concatBytes, mulElem, packRing, sub, unpackRing, type Share } from "../twopc/ring.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 
 const kernels: Kernels<(p: Party, x: Share, y: Share) => Promise<Share>> = {
@@ -26,14 +26,4 @@ async function mulBeaver(p: Party, x: Share, y: Share): Promise<Share> {
   let z = add(add(c, mulElem(e, b)), mulElem(f, a));
   if (p.role === "client") z = add(z, mulElem(e, f));
   return z;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, q) => n + q.length, 0));
-  let o = 0;
-  for (const q of parts) {
-    out.set(q, o);
-    o += q.length;
-  }
-  return out;
 }

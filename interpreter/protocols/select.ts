@@ -21,8 +21,7 @@
 // corrections), 2 rounds, nothing offline.
 // Proof: proofs/select.md.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { add, constShare, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
-import { concatBytes } from "./mul.js";
+import { add, concatBytes, constShare, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { fromVec, otOf, toVec } from "../providers/ot.js";
 import { cotBytes, cotRecv, cotSend } from "../ot/cot.js";

@@ -86,6 +86,17 @@ export function constShare(bits: number, shape: number[], values: (i: number) =>
 
 // ---------------------------------------------------------------- wire encoding
 
+/** Several byte strings as one (one message of a round). */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, q) => n + q.length, 0));
+  let o = 0;
+  for (const q of parts) {
+    out.set(q, o);
+    o += q.length;
+  }
+  return out;
+}
+
 /** Pack the low `bits` bits of every element, densely (n·bits bits, rounded up to bytes). */
 export function packRing(a: Share): Uint8Array {
   const n = a.data.length;
