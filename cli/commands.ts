@@ -147,7 +147,7 @@ const compile: Command = {
 
 const run: Command = {
   name: "run",
-  usage: "FILE.pq --input IN [--backend plain|2pc] [--correlations dealer] [--json]",
+  usage: "FILE.pq --input IN [--backend plain|2pc] [--correlations ot|dealer] [--seed S] [--json]",
   summary: "run a model on an input; print the output and a per-layer table",
   description: "IN is a JSON tensor ({\"shape\", \"data\"} or nested arrays of integers) or a PNG image; give NAME=IN per input for models with several inputs.",
   options: {
