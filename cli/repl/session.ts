@@ -20,7 +20,7 @@ import { formatDiagnostic, PqError, type Diagnostic } from "../../grammar/diagno
 import { readInputs } from "../../interpreter/inputs.js";
 import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { asDiagnostics } from "../common.js";
-import { BACKENDS, forecast, type Backend } from "../../compiler/cost/model.js";
+import { BACKENDS, forecast, passTarget, type Backend } from "../../compiler/cost/model.js";
 import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
@@ -192,7 +192,7 @@ export class Session {
   private pipeline(p: Program, upTo: number, target: Backend = this.target): Program {
     const guard = this.pipelineName !== undefined && this.pipelineName !== "sirnn";
     const disable = this.passes.filter((x) => !this.enabled.has(x.name)).map((x) => x.name);
-    const r = runPasses(p, this.passes.slice(0, upTo), { target, disable, guard });
+    const r = runPasses(p, this.passes.slice(0, upTo), { target: passTarget(target), disable, guard });
     if (upTo === this.passes.length && target === this.target) this.passLog = r.log;
     return r.program;
   }
@@ -411,7 +411,7 @@ export class Session {
 
   private passesCmd(args: string[]): Block[] {
     const [sub = "list", name] = args;
-    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot-iknp|ot-silent]";
+    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot|ot-iknp|ot-silent]";
     if (!["list", "enable", "disable", "show", "use", "target"].includes(sub)) throw new CommandError(`unknown :passes subcommand '${sub}'; ${usage}`);
     if (sub === "list") {
       const head = info(`${this.pipelineName !== undefined ? `pipeline ${this.pipelineName}` : "the session's own passes"}, optimising for ${this.target}`
@@ -453,7 +453,7 @@ export class Session {
     if (sub === "show") {
       if (!this.lowered) this.need();
       const before = this.pipeline(this.lowered!, i);
-      const r = pass.run(before, { target: this.target });
+      const r = pass.run(before, { target: passTarget(this.target) });
       return [
         info(`${pass.name}: ${r.applied ? "applied" : "not applied"} — ${r.note}`),
         out(`before ${pass.name}:\n${printGraph(before.graph).trimEnd()}\n\nafter ${pass.name}:\n${printGraph(r.program.graph).trimEnd()}`),
@@ -558,7 +558,7 @@ export class Session {
     ];
   }
 
-  /** `:cost [LAYER] [dealer|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
+  /** `:cost [LAYER] [dealer|ot|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
   private async cost(args: string[], _opts: ExecOptions): Promise<Block[]> {
     const p = this.need();
     const g = p.graph;
