@@ -581,7 +581,7 @@ export class Session {
         info(headerText),
         out(table(["layer", "ops", "online", "offline", "rounds", "online bytes"], rows,
           ["total", "", formatBytes(online(t.online)), formatBytes(t.offline.bytes), `${t.online.clientRounds}/${t.online.serverRounds}`, ""]) +
-          "\nonline: bytes both parties send during the run; offline: correlated randomness before it; rounds: client/server."),
+          "\nonline: bytes both parties send during the run; offline: bytes that make correlated randomness (the dealer's, or OT with the peer, base OTs included); rounds: client/server."),
       ];
     }
     const path = layer === "output" || layer === `${g.name}/output` ? `${g.name}/output` : this.resolveLayer(g, layer);
