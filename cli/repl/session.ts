@@ -20,7 +20,7 @@ import { formatDiagnostic, PqError, type Diagnostic } from "../../grammar/diagno
 import { readInputs } from "../../interpreter/inputs.js";
 import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { asDiagnostics } from "../common.js";
-import { BACKENDS, forecast, passTarget, type Backend } from "../../compiler/cost/model.js";
+import { BACKENDS, forecast, PASS_TARGETS, passTarget, type Backend, type PassTarget } from "../../compiler/cost/model.js";
 import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
@@ -112,7 +112,7 @@ export class Session {
   passes: readonly Pass[];
   private pipelineName: string | undefined;
   /** The correlations the passes optimise for (`:passes target`). */
-  private target: Backend = "dealer";
+  private target: PassTarget = "dealer";
   private readonly enabled = new Set<string>();
   /** The last pipeline run's log (what each pass did). */
   private passLog: PipelineLog[] = [];
@@ -189,10 +189,10 @@ export class Session {
    * `pq compile --pipeline NAME` runs them: a pipeline other than `sirnn` reverts a pass the
    * cost model forecasts to add bytes (compiler runPasses).
    */
-  private pipeline(p: Program, upTo: number, target: Backend = this.target): Program {
+  private pipeline(p: Program, upTo: number, target: PassTarget = this.target): Program {
     const guard = this.pipelineName !== undefined && this.pipelineName !== "sirnn";
     const disable = this.passes.filter((x) => !this.enabled.has(x.name)).map((x) => x.name);
-    const r = runPasses(p, this.passes.slice(0, upTo), { target: passTarget(target), disable, guard });
+    const r = runPasses(p, this.passes.slice(0, upTo), { target, disable, guard });
     if (upTo === this.passes.length && target === this.target) this.passLog = r.log;
     return r.program;
   }
@@ -411,7 +411,7 @@ export class Session {
 
   private passesCmd(args: string[]): Block[] {
     const [sub = "list", name] = args;
-    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot|ot-iknp|ot-silent]";
+    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot-iknp|ot-silent]";
     if (!["list", "enable", "disable", "show", "use", "target"].includes(sub)) throw new CommandError(`unknown :passes subcommand '${sub}'; ${usage}`);
     if (sub === "list") {
       const head = info(`${this.pipelineName !== undefined ? `pipeline ${this.pipelineName}` : "the session's own passes"}, optimising for ${this.target}`
@@ -439,8 +439,8 @@ export class Session {
       return [info(`pipeline ${name}: ${this.passes.length === 0 ? "no passes" : this.passes.map((p) => p.name).join(", ")}`), ...this.approximateNotices()];
     }
     if (sub === "target") {
-      if (!(BACKENDS as readonly string[]).includes(name)) throw new CommandError(`unknown correlations '${name}' (${BACKENDS.join(", ")})`);
-      this.target = name as Backend;
+      if (!(PASS_TARGETS as readonly string[]).includes(name)) throw new CommandError(`unknown correlations '${name}' (${PASS_TARGETS.join(", ")})`);
+      this.target = name as PassTarget;
       if (this.lowered) this.program = this.pipeline(this.lowered, this.passes.length);
       return [info(`the passes now optimise for ${name}`)];
     }
@@ -453,7 +453,7 @@ export class Session {
     if (sub === "show") {
       if (!this.lowered) this.need();
       const before = this.pipeline(this.lowered!, i);
-      const r = pass.run(before, { target: passTarget(this.target) });
+      const r = pass.run(before, { target: this.target });
       return [
         info(`${pass.name}: ${r.applied ? "applied" : "not applied"} — ${r.note}`),
         out(`before ${pass.name}:\n${printGraph(before.graph).trimEnd()}\n\nafter ${pass.name}:\n${printGraph(r.program.graph).trimEnd()}`),
@@ -564,11 +564,13 @@ export class Session {
     const g = p.graph;
     const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? this.target;
     const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
-    // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced.
-    const priced = backend === this.target ? p : this.pipeline(this.lowered!, this.passes.length, backend);
+    // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced
+    // (for pq's OT provider, with the ot-iknp accounting).
+    const target = passTarget(backend);
+    const priced = target === this.target ? p : this.pipeline(this.lowered!, this.passes.length, target);
     const f = forecast(priced, backend);
     const headerText = `cost: forecast (${backend}) — compile-time, in the units of the run report (bytes with frame headers, rounds)`
-      + (backend !== this.target ? `; the passes re-run optimising for ${backend} (the session's program optimises for ${this.target})` : "");
+      + (target !== this.target ? `; the passes re-run optimising for ${target} (the session's program optimises for ${this.target})` : "");
     const online = (c: { clientBytes: number; serverBytes: number }) => c.clientBytes + c.serverBytes;
     if (layer === undefined) {
       const max = Math.max(0, ...f.layers.map((l) => online(l.online)));

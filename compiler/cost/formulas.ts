@@ -21,6 +21,7 @@ export const BACKENDS: readonly Backend[] = ["dealer", "ot", "ot-iknp", "ot-sile
 
 /** What the passes optimise for: the OT provider's programs are chosen with the ot-iknp accounting (orientation, Winograd, cost guard). */
 export type PassTarget = Exclude<Backend, "ot">;
+export const PASS_TARGETS: readonly PassTarget[] = ["dealer", "ot-iknp", "ot-silent"];
 export const passTarget = (b: Backend): PassTarget => (b === "ot" ? "ot-iknp" : b);
 
 export type UnitKind = Unit["kind"];

@@ -14,7 +14,7 @@ import { addOffline, addOnline, zeroOffline, zeroOnline, type CostRow, type Offl
 import { trace } from "./trace.js";
 
 export type { Backend, PassTarget } from "./formulas.js";
-export { BACKENDS, passTarget } from "./formulas.js";
+export { BACKENDS, PASS_TARGETS, passTarget } from "./formulas.js";
 export type { CostRow, OfflineCost, OnlineCost } from "./rows.js";
 
 export interface LayerCost {
