@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { compileFile } from "../compiler/lower.js";
 import type { Program } from "../compiler/ir.js";
 import { STDLIB_DIR } from "../compiler/modules.js";
-import { forecast, type Backend } from "../compiler/cost/model.js";
+import { forecast, type PassTarget } from "../compiler/cost/model.js";
 import type { CostRow } from "../compiler/cost/rows.js";
 import { runPipeline } from "../compiler/passes/pipeline.js";
 import { winogradQuantize } from "../compiler/passes/winograd-quant.js";
@@ -23,7 +23,7 @@ const NETS: [string, string][] = [
   ["ResNet-18 W8A8", "examples/cifar/resnet18.pq"],
   ["MobileNetV2 W8A8", "examples/cifar/mobilenetv2.pq"],
 ];
-const BACKENDS: Backend[] = ["dealer", "ot-iknp", "ot-silent"];
+const BACKENDS: PassTarget[] = ["dealer", "ot-iknp", "ot-silent"];
 /** The pipelines compared with the `sirnn` baseline. */
 const PIPELINES = ["pq", "eqo"];
 

@@ -5,6 +5,7 @@ import type { Graph } from "../compiler/ir.js";
 import type { Interval } from "../compiler/ir.js";
 import { elemName, formatType, numel, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
 import { loadProgram } from "../compiler/modules.js";
+import { BACKENDS } from "../compiler/cost/formulas.js";
 import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
@@ -235,10 +236,10 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   if (tty) process.stderr.write("\r\x1b[K");
   const rep = buildReport(g, r);
   // The forecast and the measurement use the same units: say where they differ by more than 5%.
-  // The dealer is priced to the byte (compiler/cost/dealer.ts); the OT forecast (pq cost
-  // --correlations ot-iknp) prices CrypTFlow2/SiRNN's kernels, which pq's OT kernels do not all
-  // match yet, so it is not held against an OT run.
-  if (r.correlations === "dealer") for (const w of (await import("../compiler/cost/compare.js")).forecastWarnings(program, rep)) io.err(w);
+  // Both providers are priced to the byte (compiler/cost/dealer.ts, ot-provider.ts).
+  if (r.correlations === "dealer" || r.correlations === "ot") {
+    for (const w of (await import("../compiler/cost/compare.js")).forecastWarnings(program, rep, r.correlations)) io.err(w);
+  }
   if (values.json) {
     io.out(JSON.stringify(rep, null, 2));
     return 0;
@@ -381,11 +382,11 @@ export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connect
   },
 }, {
   name: "cost",
-  usage: "FILE.pq [--pipeline NAME] [--disable PASS] [--correlations dealer|ot-iknp|ot-silent] [--json] [--formulas] [--model NAME]",
+  usage: "FILE.pq [--pipeline NAME] [--disable PASS] [--correlations dealer|ot|ot-iknp|ot-silent] [--json] [--formulas] [--model NAME]",
   summary: "forecast the communication of a two-party run per layer and primitive (bytes, messages, rounds), without running it",
   description: "The dealer forecast is what `pq run --backend 2pc` measures, to the byte; ot-iknp and ot-silent price the same protocol sequence with CrypTFlow2/SiRNN and Cheetah costs (docs/COST.md).",
   options: {
-    correlations: { type: "string", valueName: "KIND", help: "correlated randomness to price: dealer, ot-iknp or ot-silent", default: "dealer" },
+    correlations: { type: "string", valueName: "KIND", help: "correlated randomness to price: dealer or ot (pq's providers, to the byte), ot-iknp or ot-silent (SCI/Cheetah's accounting)", default: "dealer" },
     ...pipelineOptions,
     json: { type: "boolean", help: "print the forecast as JSON (format pq-cost/1)" },
     formulas: { type: "boolean", help: "also print the cost formula of every building block" },
@@ -393,7 +394,7 @@ export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connect
   },
   async run(pos, values, io) {
     const file = oneFile("cost", pos);
-    const correlations = choice("cost", values, "correlations", ["dealer", "ot-iknp", "ot-silent"], "dealer") as "dealer" | "ot-iknp" | "ot-silent";
+    const correlations = choice("cost", values, "correlations", BACKENDS, "dealer");
     // Loaded on demand, like the other heavy commands.
     const { costCommand } = await import("./cost.js");
     const model = str(values, "model");

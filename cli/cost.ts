@@ -1,4 +1,4 @@
-// `pq cost FILE.pq [--pipeline NAME] [--correlations dealer|ot-iknp|ot-silent] [--json]`:
+// `pq cost FILE.pq [--pipeline NAME] [--correlations dealer|ot|ot-iknp|ot-silent] [--json]`:
 // the forecast per layer and per building block, totals and rounds, in the units and
 // legend style of the run report (cli/report.ts), so a forecast and a `pq run --backend
 // 2pc` table read side by side. Loaded on demand by cli/commands.ts.
@@ -6,7 +6,7 @@ import { compileWithPipeline, type Io } from "./common.js";
 import { formatBytes } from "./report.js";
 import { table } from "./table.js";
 import { formulasText } from "../compiler/cost/formulas.js";
-import { forecast, type Backend, type Forecast } from "../compiler/cost/model.js";
+import { forecast, passTarget, type Backend, type Forecast } from "../compiler/cost/model.js";
 import type { OfflineCost, OnlineCost } from "../compiler/cost/rows.js";
 import { HEADER_BYTES, LAMBDA } from "../compiler/cost/wire.js";
 
@@ -23,13 +23,14 @@ export interface CostOptions {
 
 const BACKEND_NOTE: Record<Backend, string> = {
   dealer: "dealer: the runtime's protocols to the byte (trusted dealer; offline = its corrections to the server)",
+  ot: "ot: pq's OT provider to the byte (its OT kernels; offline = correlations made by OT with the peer, and the base OTs under setup)",
   "ot-iknp": `ot-iknp: CrypTFlow2/SiRNN accounting with IKNP OT extension, λ = ${LAMBDA} (no offline phase)`,
   "ot-silent": "ot-silent: Cheetah accounting with silent (VOLE) OT (no offline phase)",
 };
 
 export const COST_LEGEND =
   `client→/server→: forecast online bytes each party writes on the channel (${HEADER_BYTES}-byte frame headers included); msgs: messages both send; ` +
-  "rounds: client's / server's maximal runs of sends between waits; offline: correlated randomness delivered before the run.";
+  "rounds: client's / server's maximal runs of sends between waits; offline: bytes that make correlated randomness (the dealer's, or OT with the peer, base OTs included).";
 
 function cells(c: { online: OnlineCost; offline: OfflineCost }): string[] {
   return [
@@ -57,7 +58,7 @@ export function costTable(f: Forecast): string {
 
 export async function costCommand(file: string, opts: CostOptions, io: Io): Promise<number> {
   const program = compileWithPipeline(io, file, {
-    pipeline: opts.pipeline, disable: opts.disable, target: opts.correlations,
+    pipeline: opts.pipeline, disable: opts.disable, target: passTarget(opts.correlations),
     ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
   });
   if (!program) return 1;

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { findCommand, REPL_COMMANDS, type ArgKind } from "./commands.js";
 import type { Session } from "./session.js";
 import { PIPELINES } from "../../compiler/passes/pipeline.js";
-import { BACKENDS } from "../../compiler/cost/model.js";
+import { PASS_TARGETS } from "../../compiler/cost/model.js";
 
 export interface Completion {
   /** Offset in the line where the word being completed starts. */
@@ -48,7 +48,7 @@ function candidatesFor(kind: ArgKind, word: string, session: Session, cwd: strin
     case "file-or-backend": return [...starting(["plain", "2pc"]), ...paths(word, cwd, false)];
     case "layer": return starting(session.layerNames());
     case "pass-sub": return starting(["list", "enable", "disable", "show", "use", "target"]);
-    case "pass": return starting(sub === "use" ? Object.keys(PIPELINES) : sub === "target" ? BACKENDS : session.passes.map((p) => p.name));
+    case "pass": return starting(sub === "use" ? Object.keys(PIPELINES) : sub === "target" ? PASS_TARGETS : session.passes.map((p) => p.name));
     case "command": return starting(REPL_COMMANDS.map((c) => c.name));
     case "none": return [];
   }

@@ -20,7 +20,7 @@ import { formatDiagnostic, PqError, type Diagnostic } from "../../grammar/diagno
 import { readInputs } from "../../interpreter/inputs.js";
 import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { asDiagnostics } from "../common.js";
-import { BACKENDS, forecast, type Backend } from "../../compiler/cost/model.js";
+import { BACKENDS, forecast, PASS_TARGETS, passTarget, type Backend, type PassTarget } from "../../compiler/cost/model.js";
 import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
@@ -112,7 +112,7 @@ export class Session {
   passes: readonly Pass[];
   private pipelineName: string | undefined;
   /** The correlations the passes optimise for (`:passes target`). */
-  private target: Backend = "dealer";
+  private target: PassTarget = "dealer";
   private readonly enabled = new Set<string>();
   /** The last pipeline run's log (what each pass did). */
   private passLog: PipelineLog[] = [];
@@ -189,7 +189,7 @@ export class Session {
    * `pq compile --pipeline NAME` runs them: a pipeline other than `sirnn` reverts a pass the
    * cost model forecasts to add bytes (compiler runPasses).
    */
-  private pipeline(p: Program, upTo: number, target: Backend = this.target): Program {
+  private pipeline(p: Program, upTo: number, target: PassTarget = this.target): Program {
     const guard = this.pipelineName !== undefined && this.pipelineName !== "sirnn";
     const disable = this.passes.filter((x) => !this.enabled.has(x.name)).map((x) => x.name);
     const r = runPasses(p, this.passes.slice(0, upTo), { target, disable, guard });
@@ -439,8 +439,8 @@ export class Session {
       return [info(`pipeline ${name}: ${this.passes.length === 0 ? "no passes" : this.passes.map((p) => p.name).join(", ")}`), ...this.approximateNotices()];
     }
     if (sub === "target") {
-      if (!(BACKENDS as readonly string[]).includes(name)) throw new CommandError(`unknown correlations '${name}' (${BACKENDS.join(", ")})`);
-      this.target = name as Backend;
+      if (!(PASS_TARGETS as readonly string[]).includes(name)) throw new CommandError(`unknown correlations '${name}' (${PASS_TARGETS.join(", ")})`);
+      this.target = name as PassTarget;
       if (this.lowered) this.program = this.pipeline(this.lowered, this.passes.length);
       return [info(`the passes now optimise for ${name}`)];
     }
@@ -558,17 +558,19 @@ export class Session {
     ];
   }
 
-  /** `:cost [LAYER] [dealer|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
+  /** `:cost [LAYER] [dealer|ot|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
   private async cost(args: string[], _opts: ExecOptions): Promise<Block[]> {
     const p = this.need();
     const g = p.graph;
     const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? this.target;
     const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
-    // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced.
-    const priced = backend === this.target ? p : this.pipeline(this.lowered!, this.passes.length, backend);
+    // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced
+    // (for pq's OT provider, with the ot-iknp accounting).
+    const target = passTarget(backend);
+    const priced = target === this.target ? p : this.pipeline(this.lowered!, this.passes.length, target);
     const f = forecast(priced, backend);
     const headerText = `cost: forecast (${backend}) — compile-time, in the units of the run report (bytes with frame headers, rounds)`
-      + (backend !== this.target ? `; the passes re-run optimising for ${backend} (the session's program optimises for ${this.target})` : "");
+      + (target !== this.target ? `; the passes re-run optimising for ${target} (the session's program optimises for ${this.target})` : "");
     const online = (c: { clientBytes: number; serverBytes: number }) => c.clientBytes + c.serverBytes;
     if (layer === undefined) {
       const max = Math.max(0, ...f.layers.map((l) => online(l.online)));
@@ -581,7 +583,7 @@ export class Session {
         info(headerText),
         out(table(["layer", "ops", "online", "offline", "rounds", "online bytes"], rows,
           ["total", "", formatBytes(online(t.online)), formatBytes(t.offline.bytes), `${t.online.clientRounds}/${t.online.serverRounds}`, ""]) +
-          "\nonline: bytes both parties send during the run; offline: correlated randomness before it; rounds: client/server."),
+          "\nonline: bytes both parties send during the run; offline: bytes that make correlated randomness (the dealer's, or OT with the peer, base OTs included); rounds: client/server."),
       ];
     }
     const path = layer === "output" || layer === `${g.name}/output` ? `${g.name}/output` : this.resolveLayer(g, layer);

@@ -4,14 +4,14 @@
 // prints `forecastWarnings` to stderr. `agreement` gives every figure the tests check.
 import type { Program } from "../ir.js";
 import { forecast } from "./model.js";
-import type { CostRow } from "./rows.js";
+import { addOffline, addOnline, zeroOffline, zeroOnline, type CostRow, type OfflineCost, type OnlineCost } from "./rows.js";
 
 /** The 5% of the issue: a larger relative difference in online bytes is reported. */
 export const TOLERANCE = 0.05;
 
 interface PartyMeasured {
   online: { sent: number; messages: number; rounds: number };
-  offline: { recv: number; messages: number };
+  offline: { recv: number; messages: number; rounds: number };
 }
 
 /** What is read of a run report (cli/report.ts RunReport, format pq-report/1). */
@@ -34,22 +34,24 @@ function deviation(measured: number, predicted: number): number {
   return (measured - predicted) / predicted;
 }
 
-function perLayer(rows: readonly CostRow[]): Map<string, CostRow["online"] & { offline: number; offlineMessages: number }> {
-  const m = new Map<string, CostRow["online"] & { offline: number; offlineMessages: number }>();
+interface Summed {
+  online: OnlineCost;
+  offline: OfflineCost;
+}
+
+const zero = (): Summed => ({ online: zeroOnline(), offline: zeroOffline() });
+
+function add(a: Summed, r: Summed): void {
+  addOnline(a.online, r.online);
+  addOffline(a.offline, r.offline);
+}
+
+function perLayer(rows: readonly CostRow[]): Map<string, Summed> {
+  const m = new Map<string, Summed>();
   for (const r of rows) {
     let a = m.get(r.layer);
-    if (!a) {
-      a = { clientBytes: 0, serverBytes: 0, rounds: 0, clientRounds: 0, serverRounds: 0, clientMessages: 0, serverMessages: 0, offline: 0, offlineMessages: 0 };
-      m.set(r.layer, a);
-    }
-    a.clientBytes += r.online.clientBytes;
-    a.serverBytes += r.online.serverBytes;
-    a.clientRounds += r.online.clientRounds;
-    a.serverRounds += r.online.serverRounds;
-    a.clientMessages += r.online.clientMessages;
-    a.serverMessages += r.online.serverMessages;
-    a.offline += r.offline.bytes;
-    a.offlineMessages += r.offline.messages;
+    if (!a) m.set(r.layer, (a = zero()));
+    add(a, r);
   }
   return m;
 }
@@ -65,12 +67,12 @@ export function compareForecast(rows: readonly CostRow[], report: MeasuredReport
   const seen = new Set<string>();
   for (const l of report.layers) {
     seen.add(l.layer);
-    const p = f.get(l.layer);
+    const p = f.get(l.layer)?.online;
     check(l.layer, l.client.online.sent + l.server.online.sent, p ? p.clientBytes + p.serverBytes : 0);
   }
-  for (const [layer, p] of f) if (!seen.has(layer)) check(layer, 0, p.clientBytes + p.serverBytes);
+  for (const [layer, { online: p }] of f) if (!seen.has(layer)) check(layer, 0, p.clientBytes + p.serverBytes);
   let total = 0;
-  for (const p of f.values()) total += p.clientBytes + p.serverBytes;
+  for (const { online: p } of f.values()) total += p.clientBytes + p.serverBytes;
   check("total", report.totals.client.online.sent + report.totals.server.online.sent, total);
   return out;
 }
@@ -80,10 +82,10 @@ export function formatWarning(w: ForecastWarning): string {
   return `pq: warning: ${w.layer}: measured ${w.measured} bytes, forecast ${w.forecast} (${pct})`;
 }
 
-/** The lines `pq run --backend 2pc` prints: the dealer forecast of the program against its run. */
-export function forecastWarnings(program: Program, report: MeasuredReport): string[] {
+/** The lines `pq run --backend 2pc` prints: the forecast of the program under the run's provider against its run. */
+export function forecastWarnings(program: Program, report: MeasuredReport, backend: "dealer" | "ot"): string[] {
   try {
-    return compareForecast(forecast(program, "dealer").rows, report).map(formatWarning);
+    return compareForecast(forecast(program, backend).rows, report).map(formatWarning);
   } catch (e) {
     // The forecast must never stop a run; say that it is missing instead.
     return [`pq: warning: no cost forecast for this program: ${e instanceof Error ? e.message : String(e)}`];
@@ -93,7 +95,7 @@ export function forecastWarnings(program: Program, report: MeasuredReport): stri
 export interface Agreement {
   layer: string;
   party: "client" | "server";
-  metric: "online bytes" | "online messages" | "online rounds" | "offline bytes" | "offline messages";
+  metric: "online bytes" | "online messages" | "online rounds" | "offline bytes" | "offline messages" | "offline rounds";
   measured: number;
   forecast: number;
   deviation: number;
@@ -104,31 +106,26 @@ export function agreement(rows: readonly CostRow[], report: MeasuredReport): Agr
   const f = perLayer(rows);
   const out: Agreement[] = [];
   const layers = [...report.layers.map((l) => ({ layer: l.layer, client: l.client, server: l.server })), { layer: "total", ...report.totals }];
-  const tot = { clientBytes: 0, serverBytes: 0, clientRounds: 0, serverRounds: 0, clientMessages: 0, serverMessages: 0, rounds: 0, offline: 0, offlineMessages: 0 };
-  for (const p of f.values()) {
-    tot.clientBytes += p.clientBytes;
-    tot.serverBytes += p.serverBytes;
-    tot.clientRounds += p.clientRounds;
-    tot.serverRounds += p.serverRounds;
-    tot.clientMessages += p.clientMessages;
-    tot.serverMessages += p.serverMessages;
-    tot.offline += p.offline;
-    tot.offlineMessages += p.offlineMessages;
-  }
+  const tot = zero();
+  for (const p of f.values()) add(tot, p);
   for (const l of layers) {
-    const p = l.layer === "total" ? tot : f.get(l.layer);
+    const { online: on, offline: off } = (l.layer === "total" ? tot : f.get(l.layer)) ?? zero();
     const push = (party: "client" | "server", metric: Agreement["metric"], measured: number, predicted: number) =>
       out.push({ layer: l.layer, party, metric, measured, forecast: predicted, deviation: deviation(measured, predicted) });
-    push("client", "online bytes", l.client.online.sent, p?.clientBytes ?? 0);
-    push("server", "online bytes", l.server.online.sent, p?.serverBytes ?? 0);
-    push("client", "online messages", l.client.online.messages, p?.clientMessages ?? 0);
-    push("server", "online messages", l.server.online.messages, p?.serverMessages ?? 0);
-    push("client", "online rounds", l.client.online.rounds, p?.clientRounds ?? 0);
-    push("server", "online rounds", l.server.online.rounds, p?.serverRounds ?? 0);
-    // The dealer's offline messages go to the server; the client's part comes from a shared seed.
-    push("client", "offline bytes", l.client.offline.recv, 0);
-    push("server", "offline bytes", l.server.offline.recv, p?.offline ?? 0);
-    push("server", "offline messages", l.server.offline.messages, p?.offlineMessages ?? 0);
+    push("client", "online bytes", l.client.online.sent, on.clientBytes);
+    push("server", "online bytes", l.server.online.sent, on.serverBytes);
+    push("client", "online messages", l.client.online.messages, on.clientMessages);
+    push("server", "online messages", l.server.online.messages, on.serverMessages);
+    push("client", "online rounds", l.client.online.rounds, on.clientRounds);
+    push("server", "online rounds", l.server.online.rounds, on.serverRounds);
+    // Offline as each party's meter counts it: received bytes, messages (sent by it, or the
+    // dealer's on receipt: the client's part of the dealer comes from a shared seed), rounds.
+    push("client", "offline bytes", l.client.offline.recv, off.clientRecv);
+    push("server", "offline bytes", l.server.offline.recv, off.serverRecv);
+    push("client", "offline messages", l.client.offline.messages, off.clientMessages);
+    push("server", "offline messages", l.server.offline.messages, off.serverMessages);
+    push("client", "offline rounds", l.client.offline.rounds, off.clientRounds);
+    push("server", "offline rounds", l.server.offline.rounds, off.serverRounds);
   }
   return out;
 }

@@ -2,56 +2,31 @@
 // protocol in interpreter/protocols/*.ts writes (payloads packed ⌈bits/8⌉, plus the
 // 10-byte frame header) and the corrections the dealer sends the server
 // (interpreter/twopc/dealer.ts: one offline message per correlation request with bytes),
-// and each party's meter is simulated (interpreter/twopc/meter.ts) so rounds are counted
-// exactly as measured: a send opens a round only if the party has received since its last send.
+// and each party's meter is simulated (parties.ts) so rounds are counted exactly as
+// measured: a send opens a round only if the party has received since its last send.
+import { Parties } from "./parties.js";
 import { RowSink, type CostRow } from "./rows.js";
-import { HEADER_BYTES } from "./wire.js";
 import type { Call } from "./trace.js";
 
-const bytesOf = (n: number, bits: number): number => Math.ceil((n * bits) / 8);
-
-/** One party's meter state: has it received since its last send? (meter.ts `waited`, initially true.) */
-interface PartyState {
-  waited: boolean;
-}
+export const bytesOf = (n: number, bits: number): number => Math.ceil((n * bits) / 8);
 
 class DealerPricer {
-  private readonly client: PartyState = { waited: true };
-  private readonly server: PartyState = { waited: true };
+  private readonly parties = new Parties();
 
   constructor(private readonly sink: RowSink) {}
 
-  private send(row: CostRow, who: "client" | "server", payload: number): void {
-    const st = who === "client" ? this.client : this.server;
-    const bytes = payload + HEADER_BYTES;
-    if (who === "client") {
-      row.online.clientBytes += bytes;
-      row.online.clientMessages += 1;
-      if (st.waited) row.online.clientRounds += 1;
-    } else {
-      row.online.serverBytes += bytes;
-      row.online.serverMessages += 1;
-      if (st.waited) row.online.serverRounds += 1;
-    }
-    st.waited = false;
-  }
-
-  private recv(who: "client" | "server"): void {
-    (who === "client" ? this.client : this.server).waited = true;
-  }
-
   /** party.ts `exchange` (and linear.ts's send-then-receive): both send, then both read. */
   private exchange(row: CostRow, clientPayload: number, serverPayload: number): void {
-    this.send(row, "client", clientPayload);
-    this.recv("client");
-    this.send(row, "server", serverPayload);
-    this.recv("server");
+    this.parties.exchange(row, clientPayload, serverPayload);
   }
 
-  /** dealer.ts `onDealer`: one message when there are bytes. */
+  /** dealer.ts `onDealer`: one message to the server when there are bytes (the client's part comes from a shared seed). */
   private offline(row: CostRow, bytes: number): void {
+    const n = bytes > 0 ? 1 : 0;
     row.offline.bytes += bytes;
-    if (bytes > 0) row.offline.messages += 1;
+    row.offline.messages += n;
+    row.offline.serverRecv += bytes;
+    row.offline.serverMessages += n;
   }
 
   /** and.ts: nothing for n = 0; else a triple request and one exchange of 2n packed bits. */
@@ -128,8 +103,8 @@ class DealerPricer {
       case "reveal": {
         // open.ts reveal: the server sends its shares; the client reads them (unless it skips the output).
         const row = this.sink.row(call, ["reveal"]);
-        this.send(row, "server", bytesOf(u.n, u.bits));
-        this.recv("client");
+        this.parties.send(row, "server", bytesOf(u.n, u.bits));
+        this.parties.recv("client");
         return;
       }
       default: {

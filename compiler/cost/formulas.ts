@@ -15,8 +15,14 @@
 import type { Unit } from "./trace.js";
 import { HEADER_BYTES, LAMBDA } from "./wire.js";
 
-export type Backend = "dealer" | "ot-iknp" | "ot-silent";
-export const BACKENDS: readonly Backend[] = ["dealer", "ot-iknp", "ot-silent"];
+/** `dealer` and `ot`: pq's providers, priced to the byte; `ot-iknp`, `ot-silent`: the SCI/Cheetah reference accounting. */
+export type Backend = "dealer" | "ot" | "ot-iknp" | "ot-silent";
+export const BACKENDS: readonly Backend[] = ["dealer", "ot", "ot-iknp", "ot-silent"];
+
+/** What the passes optimise for: the OT provider's programs are chosen with the ot-iknp accounting (orientation, Winograd, cost guard). */
+export type PassTarget = Exclude<Backend, "ot">;
+export const PASS_TARGETS: readonly PassTarget[] = ["dealer", "ot-iknp", "ot-silent"];
+export const passTarget = (b: Backend): PassTarget => (b === "ot" ? "ot-iknp" : b);
 
 export type UnitKind = Unit["kind"];
 

@@ -2,17 +2,19 @@
 // primitive, what a two-party run sends — online bytes per party, messages and rounds,
 // and the offline correlations — in the units of the runtime's report (docs/REPORT.md).
 // One trace of the building blocks the backend runs (trace.ts), priced per backend:
-// `dealer` exactly as the runtime does it (dealer.ts), `ot-iknp` and `ot-silent` with the
-// PROTOCOLS.md formulas (formulas.ts, ot.ts). docs/COST.md describes the model.
+// `dealer` and `ot` exactly as the runtime does it with that provider (dealer.ts,
+// ot-provider.ts), `ot-iknp` and `ot-silent` with the PROTOCOLS.md formulas of SCI and
+// Cheetah (formulas.ts, ot.ts). docs/COST.md describes the model.
 import type { Program } from "../ir.js";
 import { priceDealer } from "./dealer.js";
 import type { Backend } from "./formulas.js";
 import { priceOt } from "./ot.js";
+import { priceOtProvider } from "./ot-provider.js";
 import { addOffline, addOnline, zeroOffline, zeroOnline, type CostRow, type OfflineCost, type OnlineCost } from "./rows.js";
 import { trace } from "./trace.js";
 
-export type { Backend } from "./formulas.js";
-export { BACKENDS } from "./formulas.js";
+export type { Backend, PassTarget } from "./formulas.js";
+export { BACKENDS, PASS_TARGETS, passTarget } from "./formulas.js";
 export type { CostRow, OfflineCost, OnlineCost } from "./rows.js";
 
 export interface LayerCost {
@@ -72,7 +74,9 @@ export function layersOf(program: Program, rows: readonly CostRow[]): LayerCost[
     if (!l) {
       l = { layer: r.layer, ops: [r.op], online: zeroOnline(), offline: zeroOffline() };
       byName.set(r.layer, l);
-      layers.push(l);
+      // A provider's set-up comes first, as in the run report (cli/report.ts).
+      if (r.layer === "setup") layers.unshift(l);
+      else layers.push(l);
     }
     addOnline(l.online, r.online);
     addOffline(l.offline, r.offline);
@@ -80,9 +84,26 @@ export function layersOf(program: Program, rows: readonly CostRow[]): LayerCost[
   return layers;
 }
 
-export function forecast(program: Program, backend: Backend): Forecast {
+/** What a run's OT session has already done: `setup: false` when it continues an earlier one (no base OTs). */
+export interface ForecastOptions {
+  setup?: boolean;
+}
+
+function price(program: Program, backend: Backend, opts: ForecastOptions): CostRow[] {
   const calls = trace(program);
-  const rows = backend === "dealer" ? priceDealer(calls) : priceOt(calls, backend);
+  switch (backend) {
+    case "dealer":
+      return priceDealer(calls);
+    case "ot":
+      return priceOtProvider(calls, opts.setup ?? true);
+    case "ot-iknp":
+    case "ot-silent":
+      return priceOt(calls, backend);
+  }
+}
+
+export function forecast(program: Program, backend: Backend, opts: ForecastOptions = {}): Forecast {
+  const rows = price(program, backend, opts);
   const totals = { online: zeroOnline(), offline: zeroOffline() };
   const prims = new Map<string, PrimitiveCost>();
   for (const r of rows) {

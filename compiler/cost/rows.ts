@@ -17,9 +17,20 @@ export interface OnlineCost {
 }
 
 export interface OfflineCost {
-  /** Correlated randomness delivered before the run (the dealer's messages to the server); 0 for OT backends. */
+  /**
+   * Bytes that made correlated randomness, both directions: the dealer's corrections to the
+   * server, or both parties' OT flights under pq's OT provider (base OTs included); 0 for the
+   * reference OT backends, which count everything online.
+   */
   bytes: number;
   messages: number;
+  /** Per party, as its meter counts the offline phase: bytes received, messages (sent; the dealer's on receipt), rounds. */
+  clientRecv: number;
+  serverRecv: number;
+  clientMessages: number;
+  serverMessages: number;
+  clientRounds: number;
+  serverRounds: number;
 }
 
 export interface CostRow {
@@ -33,13 +44,13 @@ export interface CostRow {
 }
 
 export const zeroOnline = (): OnlineCost => ({ clientBytes: 0, serverBytes: 0, rounds: 0, clientRounds: 0, serverRounds: 0, clientMessages: 0, serverMessages: 0 });
-export const zeroOffline = (): OfflineCost => ({ bytes: 0, messages: 0 });
+export const zeroOffline = (): OfflineCost => ({ bytes: 0, messages: 0, clientRecv: 0, serverRecv: 0, clientMessages: 0, serverMessages: 0, clientRounds: 0, serverRounds: 0 });
 
 /** Rows keyed by node and primitive path, in first-touched order. */
 export class RowSink {
   private readonly rows = new Map<string, CostRow>();
 
-  row(call: Call, suffix: readonly string[]): CostRow {
+  row(call: Pick<Call, "nodeId" | "op" | "layer" | "path">, suffix: readonly string[]): CostRow {
     const primitive = [...call.path, ...suffix].join("/") || "(local)";
     const key = `${call.nodeId}\u0000${call.layer}\u0000${primitive}`;
     let r = this.rows.get(key);
@@ -68,6 +79,5 @@ export function addOnline(a: OnlineCost, b: OnlineCost): void {
 }
 
 export function addOffline(a: OfflineCost, b: OfflineCost): void {
-  a.bytes += b.bytes;
-  a.messages += b.messages;
+  for (const k of Object.keys(a) as (keyof OfflineCost)[]) a[k] += b[k];
 }

@@ -12,6 +12,7 @@ import { bigAttr, elemAttr, intAttr, liftedOperands } from "../ops.js";
 import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
+import type { ProductShape } from "./ot-sizes.js";
 
 /** One interactive building block call, with the sizes its cost depends on. */
 export type Unit =
@@ -31,9 +32,11 @@ export type Unit =
   /**
    * serverLinear (linear.ts): x, w, y element counts in Z_2^bits; for the OT formulas also the
    * activation's own width `xBits` and the matrix-product view: `receivers` = elements of the
-   * activation operand as OT receiver (im2col for convolutions), `d3` = products per receiver element.
+   * activation operand as OT receiver (im2col for convolutions), `d3` = products per receiver element;
+   * for pq's OT kernel the map itself as serverLinear receives it (shapes, element types,
+   * orientation: what ot-sizes.ts productPlan reads).
    */
-  | { kind: "linear"; x: number; w: number; y: number; bits: number; xBits: number; receivers: number; d3: number }
+  | { kind: "linear"; x: number; w: number; y: number; bits: number; xBits: number; receivers: number; d3: number; product: ProductShape }
   /** reveal to the client (open.ts): the server sends its n shares of Z_2^bits. */
   | { kind: "reveal"; n: number; bits: number };
 
@@ -188,6 +191,15 @@ class Tracer {
     const xn = numel(xt.shape);
     const wn = numel(wt.shape);
     const yn = numel(node.type.shape);
+    // run.ts `weighted`/`describe`: the client's plaintext keeps its declared width, a share is N unsigned bits.
+    const product: ProductShape = {
+      ...(node.op === "conv2d" ? { op: "conv2d" as const, stride: intAttr(node.attrs, "stride"), pad: intAttr(node.attrs, "pad"), groups: intAttr(node.attrs, "groups") }
+        : node.op === "linear" ? { op: "linear" as const } : { op: "scale" as const }),
+      w: wt.shape, x: xt.shape, y: node.type.shape,
+      wElem: { bits: wt.bits, signed: wt.signed },
+      xElem: xt.vis === "client" && xt.bits <= N ? { bits: xt.bits, signed: xt.signed } : { bits: N, signed: false },
+      receiver: node.attrs.receiver === 1 ? 1 : 0,
+    };
     // The matrix-product view for the OT formulas (PROTOCOLS.md, SiRNN cross_term_cost).
     let receivers = xn;
     let d3 = 1;
@@ -204,10 +216,10 @@ class Tracer {
     if (node.attrs.receiver === 1) {
       // The weights as OT receiver (orientation pass): W's elements are the d1×d2 operand,
       // the other dimension is the number of output positions per weight.
-      this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(wt.bits, N), receivers: wn, d3: receivers * d3 / wn });
+      this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(wt.bits, N), receivers: wn, d3: receivers * d3 / wn, product });
       return;
     }
-    this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(this.nativeBits(x), N), receivers, d3 });
+    this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(this.nativeBits(x), N), receivers, d3, product });
   }
 
   /**
@@ -227,8 +239,13 @@ class Tracer {
     const wn = a2 * O * C;
     const vn = a2 * C * tiles;
     const yn = a2 * O * tiles;
-    if (node.attrs.receiver === 1) this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: Math.min(ut.bits, N), receivers: wn, d3: tiles });
-    else this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: N, receivers: vn, d3: O });
+    // run.ts: V is a transform of x, read as N-bit ring elements either way.
+    const product: ProductShape = {
+      op: "winoconv", geometry: { th: g.th, tw: g.tw }, w: ut.shape, x: [a2, C, g.th, g.tw], y: [a2, O, g.th, g.tw],
+      wElem: { bits: ut.bits, signed: ut.signed }, xElem: { bits: N, signed: false }, receiver: node.attrs.receiver === 1 ? 1 : 0,
+    };
+    if (node.attrs.receiver === 1) this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: Math.min(ut.bits, N), receivers: wn, d3: tiles, product });
+    else this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: N, receivers: vn, d3: O, product });
   }
 
   /**

@@ -9,20 +9,13 @@
 // Sender: x_j = H(j, q_j) mod 2^ℓ, d_j = x_j + Δ_j − H(j, q_j ⊕ s) mod 2^ℓ.
 // Receiver: y_j = H(j, t_j) + c_j·d_j mod 2^ℓ (t_j = q_j ⊕ c_j·s, so y_j = x_j + c_j·Δ_j).
 import { hashRows } from "./aes.js";
-import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
+import type { ReceiverRows, SenderRows } from "./iknp.js";
+import { cotBytes } from "../../compiler/cost/ot-sizes.js";
 import { checkVec, fromHalves, toHalves, type Vec } from "./vec.js";
 import { checkLength, lowMask, misuse, packBits, unpackBits } from "./wire.js";
 
-export interface OtBytes {
-  /** Receiver → sender (the IKNP message). */
-  toSender: number;
-  /** Sender → receiver. */
-  toReceiver: number;
-}
-
-export function cotBytes(n: number, ell: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * ell) / 8) };
-}
+export { cotBytes };
+export type { OtBytes } from "../../compiler/cost/ot-sizes.js";
 
 function checkEll(where: string, ell: number): void {
   if (!Number.isInteger(ell) || ell < 1 || ell > 64) misuse(where, `ring width ${ell} is outside 1..64`);

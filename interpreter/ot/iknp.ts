@@ -12,18 +12,16 @@
 // Work is chunked in 2^16 OTs (PRG columns of 8 KiB, a 1 MiB row block: cache-sized, per the
 // spike); every base seed's AES-CTR stream continues across chunks and calls.
 import { Prg } from "./aes.js";
+import { KAPPA, iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
 import { transposeBits } from "./transpose.js";
 import { checkLength, malformed, misuse, type OtLabel } from "./wire.js";
 
-export const KAPPA = 128;
+// The sizes (κ, the batch header, `iknpMsgBytes`) are the forecast's too: compiler/cost/ot-sizes.ts.
+export { KAPPA, iknpMsgBytes };
 /** OTs per internal chunk. A multiple of 32, so only a call's last chunk is ragged. */
 export const CHUNK = 1 << 16;
-const HEADER = 8;
-
-/** Bytes of the receiver's message for a batch of n OTs. */
-export function iknpMsgBytes(n: number): number {
-  return HEADER + (KAPPA / 8) * 8 * Math.ceil(n / 8);
-}
+/** The batch header's bytes, where the u columns start (iknpMsgBytes(0)). */
+const HEADER = iknpMsgBytes(0);
 
 /** The receiver's side of a batch: t_j = rows 16j..16j+15, tweak of OT j = first + j. */
 export interface ReceiverRows {

@@ -15,8 +15,8 @@
 // IknpSender.extend(n·m, msg1) → rows, `nChoose1Send(rows, messages, N, k)` → msg2;
 // receiver `nChoose1Recv(rows, v, msg2, N, k)` → its messages.
 import { hashRows } from "./aes.js";
-import type { OtBytes } from "./cot.js";
-import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
+import type { ReceiverRows, SenderRows } from "./iknp.js";
+import { nChoose1Bytes as sizes, type OtBytes } from "../../compiler/cost/ot-sizes.js";
 import { bitsAt, checkLength, misuse, packBits, words } from "./wire.js";
 
 function logN(where: string, N: number, k: number): number {
@@ -27,8 +27,8 @@ function logN(where: string, N: number, k: number): number {
 }
 
 export function nChoose1Bytes(n: number, N: number, k: number): OtBytes {
-  const m = logN("nChoose1Bytes", N, k);
-  return { toSender: iknpMsgBytes(n * m), toReceiver: Math.ceil((n * N * k) / 8) };
+  logN("nChoose1Bytes", N, k);
+  return sizes(n, N, k);
 }
 
 /** The receiver's choice bits for the extension: bit j of v_i is OT i·m + j. */

@@ -7,17 +7,11 @@
 // densely packed). Messages are packed per OT in ⌈b/8⌉ bytes, LSB-first, the unused high bits
 // of the last byte zero; `smallMessages` reads b ≤ 32 as words.
 import { hashRows } from "./aes.js";
-import type { OtBytes } from "./cot.js";
-import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
+import type { ReceiverRows, SenderRows } from "./iknp.js";
+import { chosenOtBytes, rotBytes } from "../../compiler/cost/ot-sizes.js";
 import { checkLength, misuse, packBits, unpackBits } from "./wire.js";
 
-export function rotBytes(n: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: 0 };
-}
-
-export function chosenOtBytes(n: number, b: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((2 * n * b) / 8) };
-}
+export { chosenOtBytes, rotBytes };
 
 function checkBits(where: string, b: number): number {
   if (!Number.isInteger(b) || b < 1 || b > 128) misuse(where, `message width ${b} is outside 1..128`);

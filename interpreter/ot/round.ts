@@ -7,7 +7,8 @@
 // the channel rejects anything else (PQ5004).
 // Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
 // batches; 1 round, or 2 when there are corrections.
-import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
+import type { ReceiverRows, SenderRows } from "./iknp.js";
+import { iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
 import { concatBytes } from "../twopc/ring.js";

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { baseReceiverRespond, baseSenderFinish, baseSenderStart, type OtLink } from "./base.js";
 import { IknpReceiver, IknpSender, KAPPA } from "./iknp.js";
+import { SETUP_BYTES_PER_PARTY } from "../../compiler/cost/ot-sizes.js";
 
 export interface OtPair {
   /** Extends OTs in which this party is the sender. */
@@ -18,7 +19,7 @@ export interface OtPair {
   readonly receiver: IknpReceiver;
 }
 
-export const SETUP_BYTES_PER_PARTY = 32 + 32 * KAPPA;
+export { SETUP_BYTES_PER_PARTY };
 
 export async function setupOt(link: OtLink, role: "client" | "server"): Promise<OtPair> {
   const mine = role === "client" ? 1 : 2; // the direction in which this party is the OT receiver

@@ -8,14 +8,12 @@
 // Wire per instance: 128 bits receiver → sender (IKNP) and L·ℓ bits sender → receiver
 // (densely packed): `vcotBytes(n, L, ℓ)`. L = 1 is the COT of cot.ts with more hashing.
 import { tccr } from "./aes.js";
-import type { OtBytes } from "./cot.js";
-import { iknpMsgBytes, type ReceiverRows, type SenderRows } from "./iknp.js";
+import type { ReceiverRows, SenderRows } from "./iknp.js";
+import { vcotBytes } from "../../compiler/cost/ot-sizes.js";
 import { checkVec, type Vec } from "./vec.js";
 import { checkLength, misuse, packBits, unpackBits, words } from "./wire.js";
 
-export function vcotBytes(n: number, L: number, ell: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * L * ell) / 8) };
-}
+export { vcotBytes };
 
 function check(where: string, L: number, ell: number): void {
   if (!Number.isInteger(ell) || ell < 1 || ell > 64) misuse(where, `ring width ${ell} is outside 1..64`);

@@ -23,7 +23,8 @@
 // headers, 2 rounds, nothing offline.
 import { step, type Party } from "../twopc/party.js";
 import { add, packRing, sub, unpackRing, type Share } from "../twopc/ring.js";
-import { numelOf, type Elem } from "../plain/tensor.js";
+import { numelOf } from "../plain/tensor.js";
+import { productPlan } from "../../compiler/cost/ot-sizes.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { applyMap, matBlocks, type LinearMap } from "../twopc/linear-map.js";
 import { otOf, toVec, fromVec } from "../providers/ot.js";
@@ -62,11 +63,6 @@ async function linearBeaver(p: Party, map: LinearMap, w: Share | undefined, x: S
   return clientOnly ? y : add(y, f(w, x));
 }
 
-/** How a party's operand is read as choice bits: m bits, the top one weighing −2^(m−1) when signed. */
-function reading(e: Elem, N: number): { m: number; negTop: boolean } {
-  return e.bits < N ? { m: e.bits, negTop: e.signed } : { m: N, negTop: false };
-}
-
 /** Bit k of the m-bit two's complement (or unsigned) reading of each element. */
 function bitPlanes(v: Vec): (k: number, i: number) => number {
   if (v instanceof BigUint64Array) return (k, i) => Number((v[i]! >> BigInt(k)) & 1n);
@@ -80,8 +76,9 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
   const blocks = matBlocks(map);
   const { O, Q, P } = blocks[0]!;
   const wRecv = map.receiver === 1;
-  const { m, negTop } = reading(wRecv ? map.wElem : map.xElem, N);
-  const receiving = wRecv === server;
+  // Who receives, how many OTs of which widths: the plan the forecast prices (compiler/cost/ot-sizes.ts).
+  const { receiver, n, L, m, negTop } = productPlan(map, N);
+  const receiving = receiver === p.role;
   // Instances (public structure): weights (b, o, q) with vectors over p, or activations
   // (b, q, p) off the padding with vectors over o.
   const inst: number[] = [];
@@ -92,8 +89,7 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
       for (let t = 0; t < Q * P; t++) if (blk.x[t]! >= 0) inst.push(b, t);
     });
   }
-  const n = inst.length / 2;
-  const L = wRecv ? P : O;
+  if (inst.length !== 2 * n) throw new Error(`internal: the product has ${inst.length / 2} OT instances, its plan ${n}`);
   const wide = N > 52;
   // This party's operand, unsigned mod 2^N: W at the server, x0 at the client.
   const mine = server ? toVec(w!) : toVec(x);

@@ -50,6 +50,7 @@ import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../o
 import { rotRecv, rotSend } from "../ot/rot.js";
 import type { ReceiveIn, SendIn } from "../ot/round.js";
 import type { SharedLow } from "../../compiler/requant-plan.js";
+import { DIGIT, digitPlan, treeLevels } from "../../compiler/cost/ot-sizes.js";
 
 export type { SharedLow };
 
@@ -121,12 +122,8 @@ async function tree(n: number, g: number, width: number, sc: number, gt0: Uint8A
   needEq: (q: number, root: boolean) => boolean, ands: NodeAnds): Promise<Uint8Array> {
   let gt = gt0;
   let eq = eq0;
-  while (width > 1) {
-    const pairs = Math.floor(width / 2);
-    const next = Math.ceil(width / 2);
-    const root = pairs === 1 && next === 1;
-    const sp = sc >> 1;
-    const cnt = g * pairs + (n - g) * (pairs - sp);
+  // The levels' sizes are the forecast's too (compiler/cost/ot-sizes.ts).
+  for (const { pairs, next, root, sp, cnt } of treeLevels(n, g, width, sc)) {
     const x = new Uint8Array(cnt);
     const y1 = new Uint8Array(cnt);
     const y2 = new Uint8Array(cnt);
@@ -166,20 +163,9 @@ async function tree(n: number, g: number, width: number, sc: number, gt0: Uint8A
     }
     gt = ngt;
     eq = neq;
-    sc = sp;
     width = next;
   }
   return gt;
-}
-
-/** Computed tree nodes over all levels (the triples the OT kernel makes up front). */
-function treeNodes(n: number, g: number, width: number, sc: number): number {
-  let total = 0;
-  for (; width > 1; width = Math.ceil(width / 2), sc >>= 1) {
-    const pairs = Math.floor(width / 2);
-    total += g * pairs + (n - g) * (pairs - (sc >> 1));
-  }
-  return total;
 }
 
 /** The generic kernel: bit leaves, each gt by one AND, the tree's ANDs through and.ts. */
@@ -228,8 +214,6 @@ async function compareBits(p: Party, mine: Float64Array | BigUint64Array, { n, g
   return tree(n, g, m, low, gt, eq, (_q, root) => !root, ands);
 }
 
-const DIGIT = 4;
-
 /** Digit d of each value (4 bits from bit 4d), element-major: out[e·q + d]. */
 function digitsOf(values: Float64Array | BigUint64Array, q: number): Uint8Array {
   const n = values.length;
@@ -265,24 +249,17 @@ interface LeafBatch {
 async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n, g, m, low }: Shape): Promise<Uint8Array> {
   const ot = otOf(p);
   const client = p.role === "client";
-  const q = Math.ceil(m / DIGIT);
-  const sd = Math.floor(low / DIGIT);
+  // The plan (digits, leaf batches, tree nodes) is the forecast's too: compiler/cost/ot-sizes.ts.
+  const { q, sd, leaves: plan, T } = digitPlan(n, g, m, low);
   const width = (d: number) => Math.min(DIGIT, m - DIGIT * d);
   // Batches by (digit width, message width): digit 0 (gt only), full digits, a short top digit.
-  const batches = new Map<string, LeafBatch>();
+  const batches = new Map<string, LeafBatch>(plan.map((b) => [`${b.w}/${b.k}`, { w: b.w, k: b.k, at: [] }]));
   for (let e = 0; e < n; e++) {
-    for (let d = e < g ? 0 : sd; d < q; d++) {
-      const w = width(d);
-      const k = d === 0 ? 1 : 2;
-      const key = `${w}/${k}`;
-      let b = batches.get(key);
-      if (!b) batches.set(key, (b = { w, k, at: [] }));
-      b.at.push(e * q + d);
-    }
+    for (let d = e < g ? 0 : sd; d < q; d++) batches.get(`${width(d)}/${d === 0 ? 1 : 2}`)!.at.push(e * q + d);
   }
   const leaves = [...batches.values()];
+  if (leaves.some((b, i) => b.at.length !== plan[i]!.count)) throw new Error("internal: the millionaire's leaves differ from its plan");
   const dig = digitsOf(mine, q);
-  const T = treeNodes(n, g, q, sd);
   const a = randomBits(T);
   const rotIn: ReceiveIn<Uint8Array> = { choices: a, reply: 0, finish: (rows) => rotRecv(rows, 2) };
   const rotOut: SendIn<{ m0: Uint8Array; m1: Uint8Array }> = { n: T, respond: (rows) => ({ msg: new Uint8Array(0), out: rotSend(rows, 2) }) };

@@ -28,25 +28,16 @@ async function pq(...args: string[]): Promise<{ code: number; out: string; err: 
 
 /** A measured report that says exactly what the forecast says (per layer, both parties). */
 function reportOf(f: Forecast): MeasuredReport {
-  const party = (bytes: number, msgs: number, rounds: number, off: number, offMsgs: number) => ({ online: { sent: bytes, messages: msgs, rounds }, offline: { recv: off, messages: offMsgs } });
-  const layers = f.layers.map((l) => ({
-    layer: l.layer,
-    client: party(l.online.clientBytes, l.online.clientMessages, l.online.clientRounds, 0, 0),
-    server: party(l.online.serverBytes, l.online.serverMessages, l.online.serverRounds, l.offline.bytes, l.offline.messages),
-  }));
-  const t = f.totals;
-  return {
-    layers,
-    totals: {
-      client: party(t.online.clientBytes, t.online.clientMessages, t.online.clientRounds, 0, 0),
-      server: party(t.online.serverBytes, t.online.serverMessages, t.online.serverRounds, t.offline.bytes, t.offline.messages),
-    },
-  };
+  const parties = ({ online: on, offline: off }: Pick<Forecast["totals"], "online" | "offline">) => ({
+    client: { online: { sent: on.clientBytes, messages: on.clientMessages, rounds: on.clientRounds }, offline: { recv: off.clientRecv, messages: off.clientMessages, rounds: off.clientRounds } },
+    server: { online: { sent: on.serverBytes, messages: on.serverMessages, rounds: on.serverRounds }, offline: { recv: off.serverRecv, messages: off.serverMessages, rounds: off.serverRounds } },
+  });
+  return { layers: f.layers.map((l) => ({ layer: l.layer, ...parties(l) })), totals: parties(f.totals) };
 }
 
 describe("pq cost", () => {
   it("prints the per-layer and per-primitive tables, totals and the legend for every backend", async () => {
-    for (const b of ["dealer", "ot-iknp", "ot-silent"]) {
+    for (const b of ["dealer", "ot", "ot-iknp", "ot-silent"]) {
       const r = await pq("cost", LENET, "--correlations", b);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain("lenet/c1");
@@ -111,17 +102,30 @@ describe("forecast against measurement", () => {
   it("forecastWarnings (what pq run prints) turns a mismatch into lines, the total included", () => {
     const program = compileFile(LENET).program!;
     const rep = reportOf(f);
-    expect(forecastWarnings(program, rep)).toEqual([]);
+    expect(forecastWarnings(program, rep, "dealer")).toEqual([]);
     for (const l of rep.layers) l.server.online.sent *= 2;
     rep.totals.server.online.sent *= 2;
-    const lines = forecastWarnings(program, rep);
+    const lines = forecastWarnings(program, rep, "dealer");
     expect(lines.some((l) => l.startsWith("pq: warning: lenet/h3: measured "))).toBe(true);
     expect(lines.at(-1)).toMatch(/^pq: warning: total: measured \d+ bytes, forecast \d+ \(\+\d+\.\d%\)$/);
   });
 
-  it("pq run --backend 2pc prints no warning: the runtime's bytes are the forecast", async () => {
-    const r = await pq("run", small, "--input", input, "--backend", "2pc");
-    expect(r.code, r.err).toBe(0);
-    expect(r.err).not.toContain("warning");
+  it("forecastWarnings takes the run's provider: an OT run is held against the ot forecast", () => {
+    const program = compileFile(LENET).program!;
+    const ot = forecast(program, "ot");
+    const rep = reportOf(ot);
+    expect(forecastWarnings(program, rep, "ot")).toEqual([]);
+    // the same run against the dealer's forecast differs by far more than 5%
+    expect(forecastWarnings(program, rep, "dealer").length).toBeGreaterThan(0);
+    rep.layers.find((l) => l.layer === "lenet/c1")!.client.online.sent *= 2;
+    expect(forecastWarnings(program, rep, "ot").some((l) => l.startsWith("pq: warning: lenet/c1: measured "))).toBe(true);
+  });
+
+  it("pq run --backend 2pc prints no warning under either provider: the runtime's bytes are the forecast", async () => {
+    for (const c of ["ot", "dealer"]) {
+      const r = await pq("run", small, "--input", input, "--backend", "2pc", "--correlations", c);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).not.toContain("pq: warning");
+    }
   });
 });

@@ -2,9 +2,6 @@
 // networks (tests/gen/networks.ts) with random inputs — the issue's 5% per layer, party and
 // primitive — and a model that calls every interactive primitive at random widths and
 // shapes, which the model must price to the byte (it mirrors the backend's decisions).
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileFile } from "../../compiler/lower.js";
@@ -13,6 +10,7 @@ import { formatDiagnostic } from "../../grammar/diagnostics.js";
 import { tensorFromBigints } from "../../interpreter/plain/tensor.js";
 import { inputArb, materialize, networkArb } from "../gen/networks.js";
 import { measureAgainstForecast, outside } from "./harness.js";
+import { primitivesModel } from "./primitives-model.js";
 
 const TOL = 0.05;
 
@@ -35,55 +33,6 @@ describe("dealer forecast on random networks", () => {
     console.log(`random networks: max deviation of any figure ${(100 * worst).toFixed(3)}%`);
   }, 600_000);
 });
-
-const dir = mkdtempSync(join(tmpdir(), "pq-cost-"));
-
-/** A model whose x is shared (batchnorm with server multipliers) and that calls every interactive primitive. */
-function primitivesModel(bits: number, c: number, h: number, k: number): string {
-  const name = `p${bits}_${c}_${h}_${k}`;
-  writeFileSync(join(dir, `${name}.params.json`), JSON.stringify({
-    format: "pq-params/1",
-    tensors: { m: { shape: [c], data: Array.from({ length: c }, (_, i) => (i % 2 ? -1 : 1)) }, a: { shape: [c], data: Array.from({ length: c }, (_, i) => i % 2) } },
-  }));
-  const wide = Math.min(bits + 13, 64);
-  const path = join(dir, `${name}.pq`);
-  writeFileSync(path, `model p {
-  input x: client i${bits}[${c}, ${h}, ${h}]
-  params "${name}.params.json"
-  param m: i2[${c}]
-  param a: i2[${c}]
-  let s = batchnorm(x, m, a)
-  let t = trunc(s, by = 1)
-  let r = truncreduce(s, by = 2)
-  let cl = clamp(s, lo = -3, hi = 5)
-  let w = wrap(s, s)
-  let q = msb(s)
-  let bq = b2a(q, to = i8)
-  let z = sext(s, to = i${wide})
-  let y = mul(s, s)
-  let pos = relu(s)
-  let tz = trunc(pos, by = 1)
-  let ze = zext(pos, to = i${wide})
-  let mp = maxpool(s, ${k})
-  let sq = sqplus(s)
-  let rq = s as u3 scale 2^1
-  output argmax(s) to client
-  output t to client
-  output r to client
-  output cl to client
-  output w to client
-  output bq to client
-  output z to client
-  output y to client
-  output tz to client
-  output ze to client
-  output mp to client
-  output sq to client
-  output rq to client
-}
-`);
-  return path;
-}
 
 describe("dealer forecast of every primitive", () => {
   it("is exact (to the byte, message and round) at random widths and shapes", async () => {

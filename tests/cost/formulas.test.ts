@@ -152,19 +152,19 @@ describe("dealer closed forms (interpreter/protocols headers)", () => {
     // by hand, n = 1, m = 8: AND batches of 8, 8, 4, 1 → ⌈16/8⌉ + ⌈16/8⌉ + ⌈8/8⌉ + ⌈2/8⌉ + 4·10
     const r = priceDealer([call({ kind: "compare", n: 1, m: 8 })])[0]!;
     expect(r.online.clientBytes).toBe(2 + 2 + 1 + 1 + 40);
-    expect(r.offline).toEqual({ bytes: 1 + 1 + 1 + 1, messages: 4 });
+    expect(r.offline).toMatchObject({ bytes: 1 + 1 + 1 + 1, messages: 4, serverRecv: 4, serverMessages: 4, clientRecv: 0 });
   });
 
   it("b2a, mul, select, linear, reveal: the byte counts of their headers", () => {
     const [b2a] = priceDealer([call({ kind: "b2a", n: 100, bits: 12 })]);
     expect(b2a!.online).toMatchObject({ clientBytes: 13 + 10, serverBytes: 13 + 10, rounds: 1 });
-    expect(b2a!.offline).toEqual({ bytes: 150, messages: 1 });
+    expect(b2a!.offline).toMatchObject({ bytes: 150, messages: 1, serverRecv: 150, serverMessages: 1, clientRecv: 0 });
     const [mul] = priceDealer([call({ kind: "mul", n: 10, bits: 12, square: false })]);
     expect(mul!.online.clientBytes).toBe(2 * 15 + 10);
     expect(mul!.offline.bytes).toBe(15);
     const [sel] = priceDealer([call({ kind: "select", n: 10, conds: 10, rings: [12] })]);
     expect(sel!.online.clientBytes).toBe(2 + 2 * 15 + 10);
-    expect(sel!.offline).toEqual({ bytes: 15 + 15, messages: 2 });
+    expect(sel!.offline).toMatchObject({ bytes: 15 + 15, messages: 2, serverRecv: 30 });
     const [lin] = priceDealer([call({ kind: "linear", x: 400, w: 48000, y: 120, bits: 16, xBits: 4, receivers: 400, d3: 120 })]);
     expect(lin!.online).toMatchObject({ clientBytes: 800 + 10, serverBytes: 96000 + 10, clientRounds: 1, serverRounds: 1 });
     expect(lin!.offline.bytes).toBe(240);

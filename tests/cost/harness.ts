@@ -1,6 +1,8 @@
-// Run a program under the dealer two-party backend and set every measured figure beside
-// the dealer forecast: per layer and party (online bytes, messages, rounds; offline bytes
-// and messages) and per (layer, primitive path, party).
+// Run a program under a provider (the dealer, or pq's OT provider) and set every measured
+// figure beside that provider's forecast: per layer and party (online bytes, messages,
+// rounds; offline bytes, messages and rounds) and per (layer, primitive path, party).
+// In-process OT runs continue one session (twopc/local.ts), so only a process's first OT run
+// has base OTs: the forecast prices the `setup` row when the run reports one.
 import type { Program } from "../../compiler/ir.js";
 import { forecast } from "../../compiler/cost/model.js";
 import { agreement, type Agreement } from "../../compiler/cost/compare.js";
@@ -11,7 +13,7 @@ import { runTwoParty } from "../../interpreter/twopc/session.js";
 export interface Comparison {
   report: RunReport;
   figures: Agreement[];
-  /** Per (layer, primitive): [client online sent, server online sent, server offline recv], measured and forecast. */
+  /** Per (layer, primitive): [client online sent, server online sent, offline bytes (both parties' receipts)], measured and forecast. */
   primitives: { key: string; measured: number[]; forecast: number[] }[];
   /** The largest |measured − forecast| / forecast over every figure (0 when all agree). */
   maxDeviation: number;
@@ -21,10 +23,10 @@ export interface Comparison {
 
 const dev = (m: number, f: number): number => (f === 0 ? (m === 0 ? 0 : Infinity) : Math.abs(m - f) / f);
 
-export async function measureAgainstForecast(program: Program, inputs: Map<string, Tensor>, seed = "cost"): Promise<Comparison> {
-  const f = forecast(program, "dealer");
-  const run = await runTwoParty(program.graph, program.ranges, inputs, { provider: { kind: "dealer", seed }, timeoutMs: 120_000 });
+export async function measureAgainstForecast(program: Program, inputs: Map<string, Tensor>, seed = "cost", provider: "dealer" | "ot" = "dealer"): Promise<Comparison> {
+  const run = await runTwoParty(program.graph, program.ranges, inputs, { provider: provider === "ot" ? { kind: "ot" } : { kind: "dealer", seed }, timeoutMs: 120_000 });
   const report = buildReport(program.graph, run);
+  const f = forecast(program, provider, { setup: report.layers.some((l) => l.layer === "setup") });
   const figures = agreement(f.rows, report);
 
   const key = (layer: string, prim: string) => `${layer} :: ${prim}`;

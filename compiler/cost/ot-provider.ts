@@ -1,0 +1,124 @@
+// The `ot` backend, priced to the byte: what pq's OT provider (interpreter/providers/ot.ts)
+// and the kernels that run under it send, from the same trace units as the dealer backend.
+// Every OT flight is a size from ot-sizes.ts — the functions the runtime itself builds and
+// checks its messages with — replayed through both parties' simulated meters (parties.ts).
+//
+// What runs under OT (kernelOf picks the native kernel where there is one):
+//   setup    base OTs, offline (layer `setup`, primitive `base-ot`): each party its A, then its κ B's.
+//   compare  compareDigits: one OT round (leaves by 1-of-2^w OT from the client, the tree's
+//            paired triples by one random OT each way), then one opening per tree level.
+//   b2a      xorToArith: one correlated OT, the server receives.
+//   select   selectOt: one correlated OT per pair each way, in one round.
+//   linear   linearOt: m vector-COT batches from the receiver's side (productPlan).
+//   and      (carryKnown) the generic kernel: AND triples made offline (a random OT each way), one exchange.
+//   mul      the generic kernel: Beaver triples made offline (Gilboa: N correlated OTs per element each way), one exchange.
+//   reveal   the server's shares, as under every provider.
+import { bytesOf } from "./dealer.js";
+import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, productPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
+import { Parties, type Phase, type Who } from "./parties.js";
+import { RowSink, type CostRow } from "./rows.js";
+import type { Call } from "./trace.js";
+
+const sum = (bs: readonly OtBytes[], k: keyof OtBytes): number => bs.reduce((a, b) => a + b[k], 0);
+
+class OtPricer {
+  private readonly parties = new Parties();
+
+  constructor(private readonly sink: RowSink) {}
+
+  /**
+   * ot/round.ts `otRound` for one party: its receiver batches' u columns in one message, then
+   * (if it is a sender) it reads the peer's, answers with all corrections in one message
+   * (none for random OT), then reads the replies to its own batches (if any).
+   */
+  private partyRound(row: CostRow, who: Who, receives: readonly OtBytes[], sends: readonly OtBytes[], phase: Phase): void {
+    if (receives.length > 0) this.parties.send(row, who, sum(receives, "toSender"), phase);
+    if (sends.length > 0) this.parties.recv(who);
+    const answers = sum(sends, "toReceiver");
+    if (answers > 0) this.parties.send(row, who, answers, phase);
+    if (sum(receives, "toReceiver") > 0) this.parties.recv(who);
+  }
+
+  /** One OT round: the batches each party receives in (the peer is their sender). */
+  private round(row: CostRow, client: readonly OtBytes[], server: readonly OtBytes[], phase: Phase = "online"): void {
+    this.partyRound(row, "client", client, server, phase);
+    this.partyRound(row, "server", server, client, phase);
+  }
+
+  /** session.ts setupOt: both parties send A, read the peer's, send their B's, read the peer's. */
+  setup(): void {
+    const row = this.sink.row({ nodeId: -1, op: "base-ot", layer: "setup", path: ["base-ot"] }, []);
+    for (const who of ["client", "server"] as const) {
+      for (const bytes of SETUP_FLIGHTS) {
+        this.parties.send(row, who, bytes, "offline");
+        this.parties.recv(who);
+      }
+    }
+  }
+
+  price(call: Call): void {
+    const u = call.unit;
+    switch (u.kind) {
+      case "compare": {
+        if (u.m === 0 || u.n === 0) return;
+        const row = this.sink.row(call, ["compare"]);
+        const g = u.n / (u.share?.k ?? 1);
+        const plan = digitPlan(u.n, g, u.m, u.share?.low ?? 0);
+        const pairs = plan.T > 0 ? [rotBytes(plan.T)] : [];
+        this.round(row, [...plan.leaves.map((b) => nChoose1Bytes(b.count, 2 ** b.w, b.k)), ...pairs], pairs);
+        // The tree: per level d and e of every node opened, and the second e where the node's eq is needed.
+        if (plan.q > 1) for (const l of plan.levels) {
+          const open = bytesOf(2 * l.cnt + eqNodes(u.n, g, l), 1);
+          this.parties.exchange(row, open, open);
+        }
+        return;
+      }
+      case "carryKnown": {
+        if (u.n === 0) return;
+        this.round(this.sink.row(call, ["and", "and-triples"]), [rotBytes(u.n)], [rotBytes(u.n)], "offline");
+        this.parties.exchange(this.sink.row(call, ["and"]), bytesOf(2 * u.n, 1), bytesOf(2 * u.n, 1));
+        return;
+      }
+      case "b2a":
+        this.round(this.sink.row(call, ["b2a"]), [], [cotBytes(u.n, u.bits)]);
+        return;
+      case "mul": {
+        const cots = [cotBytes(u.n * u.bits, u.bits)];
+        this.round(this.sink.row(call, ["mul", "triples"]), cots, cots, "offline");
+        this.parties.exchange(this.sink.row(call, ["mul"]), 2 * bytesOf(u.n, u.bits), 2 * bytesOf(u.n, u.bits));
+        return;
+      }
+      case "select": {
+        if (u.rings.length === 0) return;
+        const cots = u.rings.map((N) => cotBytes(u.n, N));
+        this.round(this.sink.row(call, ["select"]), cots, cots);
+        return;
+      }
+      case "linear": {
+        const p = productPlan(u.product, u.bits);
+        const batches = Array.from({ length: p.m }, (_, k) => vcotBytes(p.n, p.L, u.bits - k));
+        this.round(this.sink.row(call, ["linear"]), p.receiver === "client" ? batches : [], p.receiver === "server" ? batches : []);
+        return;
+      }
+      case "reveal": {
+        const row = this.sink.row(call, ["reveal"]);
+        this.parties.send(row, "server", bytesOf(u.n, u.bits));
+        this.parties.recv("client");
+        return;
+      }
+      default: {
+        const never: never = u;
+        throw new Error(`cost: unknown unit ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+/** Price a trace with pq's OT provider into rows; `setup`: the session's base OTs first (a fresh session). */
+export function priceOtProvider(calls: readonly Call[], setup = true): CostRow[] {
+  const sink = new RowSink();
+  const p = new OtPricer(sink);
+  if (setup) p.setup();
+  for (const c of calls) p.price(c);
+  return sink.list();
+}

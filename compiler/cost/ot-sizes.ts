@@ -1,0 +1,211 @@
+// What pq's OT provider puts on the wire, as pure functions of public sizes: the message
+// sizes of the OT engine (interpreter/ot/) and the plans of the OT kernels (which OT batches
+// a kernel runs). The runtime imports them from here and checks its messages against them,
+// and the `ot` forecast (ot-provider.ts) prices with them, so the two cannot drift apart
+// (the shared-plan habit of compiler/requant-plan.ts). Nothing here touches data.
+import { LAMBDA } from "./wire.js";
+
+/** IKNP's κ: base OTs per direction, bits of the receiver's column per OT. */
+export const KAPPA = LAMBDA;
+
+/** Bytes of an IKNP batch header: its first OT index mod 2^32 and its size (iknp.ts). */
+const IKNP_HEADER = 8;
+
+/** Bytes of the receiver's message for a batch of n OTs (κ/8 bytes per 8 OTs, plus the header). */
+export function iknpMsgBytes(n: number): number {
+  return IKNP_HEADER + (KAPPA / 8) * 8 * Math.ceil(n / 8);
+}
+
+/** One OT batch's two flights. */
+export interface OtBytes {
+  /** Receiver → sender (the IKNP message). */
+  toSender: number;
+  /** Sender → receiver (0 for random OT). */
+  toReceiver: number;
+}
+
+/** Correlated OT over Z_2^ℓ (cot.ts): ℓ bits of correction per OT. */
+export function cotBytes(n: number, ell: number): OtBytes {
+  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * ell) / 8) };
+}
+
+/** Random OT (rot.ts): nothing from the sender. */
+export function rotBytes(n: number): OtBytes {
+  return { toSender: iknpMsgBytes(n), toReceiver: 0 };
+}
+
+/** Chosen-message OT with b-bit messages (rot.ts): both messages masked, 2b bits per OT. */
+export function chosenOtBytes(n: number, b: number): OtBytes {
+  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((2 * n * b) / 8) };
+}
+
+/** Vector correlated OT (vcot.ts): L values of ℓ bits per OT. */
+export function vcotBytes(n: number, L: number, ell: number): OtBytes {
+  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * L * ell) / 8) };
+}
+
+/** 1-out-of-2^w OT with k-bit messages (nchoose1.ts): w IKNP OTs per instance, a table of 2^w·k bits. */
+export function nChoose1Bytes(n: number, N: number, k: number): OtBytes {
+  return { toSender: iknpMsgBytes(n * Math.log2(N)), toReceiver: Math.ceil((n * N * k) / 8) };
+}
+
+/** Base-OT flights of each party at set-up (session.ts, Chou–Orlandi): its A, then its κ B's, 32 bytes per point. */
+export const SETUP_FLIGHTS: readonly number[] = [32, 32 * KAPPA];
+
+export const SETUP_BYTES_PER_PARTY = SETUP_FLIGHTS.reduce((a, b) => a + b, 0);
+
+// ---------------------------------------------------------------- the millionaire's plan
+
+/** Bits of a leaf digit of the OT millionaire (protocols/millionaire.ts compareDigits). */
+export const DIGIT = 4;
+
+/** One level of the comparison tree: `pairs` nodes per element, `cnt` of them computed (the rest shared across blocks). */
+export interface TreeLevel {
+  pairs: number;
+  next: number;
+  root: boolean;
+  /** Shared leaves of the level below (`sc`) and nodes of this one (`sp`) per element of blocks j ≥ 1. */
+  sp: number;
+  cnt: number;
+}
+
+/** The levels of the AND tree over `width` leaves per element, n elements in blocks of g, `sc` low leaves shared. */
+export function treeLevels(n: number, g: number, width: number, sc: number): TreeLevel[] {
+  const out: TreeLevel[] = [];
+  for (; width > 1; width = Math.ceil(width / 2), sc >>= 1) {
+    const pairs = Math.floor(width / 2);
+    const next = Math.ceil(width / 2);
+    const sp = sc >> 1;
+    out.push({ pairs, next, root: pairs === 1 && next === 1, sp, cnt: g * pairs + (n - g) * (pairs - sp) });
+  }
+  return out;
+}
+
+/** One 1-of-2^w OT batch of the leaves: digits of width w sending k-bit messages, `count` instances. */
+export interface LeafBatch {
+  w: number;
+  k: number;
+  count: number;
+}
+
+export interface DigitPlan {
+  /** Digits per value. */
+  q: number;
+  /** Digits wholly inside the shared low bits. */
+  sd: number;
+  /** Leaf batches in the order the kernel sends them (first seen walking elements, then digits). */
+  leaves: LeafBatch[];
+  /** Computed tree nodes over all levels: one paired triple (a random OT each way) each. */
+  T: number;
+  levels: TreeLevel[];
+}
+
+/** The OT millionaire on n m-bit values in blocks of g, `low` bits shared (compareDigits). */
+export function digitPlan(n: number, g: number, m: number, low: number): DigitPlan {
+  const q = Math.ceil(m / DIGIT);
+  const sd = Math.floor(low / DIGIT);
+  const width = (d: number) => Math.min(DIGIT, m - DIGIT * d);
+  const batches = new Map<string, LeafBatch>();
+  // Block 0 holds every digit, later blocks digits sd..q−1: count per (width, message bits).
+  const add = (d: number, times: number) => {
+    const w = width(d);
+    const k = d === 0 ? 1 : 2;
+    const key = `${w}/${k}`;
+    let b = batches.get(key);
+    if (!b) batches.set(key, (b = { w, k, count: 0 }));
+    b.count += times;
+  };
+  if (n > 0) for (let d = 0; d < q; d++) add(d, g);
+  if (n > g) for (let d = sd; d < q; d++) add(d, n - g);
+  const levels = treeLevels(n, g, q, sd);
+  return { q, sd, leaves: [...batches.values()], T: levels.reduce((a, l) => a + l.cnt, 0), levels };
+}
+
+/** Nodes of a level of the OT tree whose eq is needed (node index q > 0: the low spine never needs it). */
+export function eqNodes(n: number, g: number, l: TreeLevel): number {
+  return g * (l.pairs - 1) + (n - g) * (l.pairs - Math.max(l.sp, 1));
+}
+
+// ---------------------------------------------------------------- the server-weight product's plan
+
+/** What the OT product needs of a LinearMap (interpreter/twopc/linear-map.ts): the map, shapes, element types, orientation. */
+export type ProductShape = (
+  | { op: "conv2d"; stride: number; pad: number; groups: number }
+  | { op: "linear" }
+  | { op: "scale" }
+  | { op: "winoconv"; geometry: { th: number; tw: number } }
+) & {
+  w: readonly number[];
+  x: readonly number[];
+  y: readonly number[];
+  wElem: { bits: number; signed: boolean };
+  xElem: { bits: number; signed: boolean };
+  receiver: 0 | 1;
+};
+
+export interface ProductPlan {
+  /** The OT receiver: the server (weights receive) or the client (activations receive). */
+  receiver: "client" | "server";
+  /** Instances per batch: weight entries, or activation entries off the padding. */
+  n: number;
+  /** Values per instance: output positions per weight, or outputs per activation. */
+  L: number;
+  /** Choice bits per instance: one batch per bit k, of ℓ = N − k bits. */
+  m: number;
+  /** The top bit of a signed receiver reading weighs −2^(m−1). */
+  negTop: boolean;
+}
+
+/** In-bounds positions of a stride-s window offset u over `out` outputs in `size` inputs with padding `pad`. */
+function inside(out: number, s: number, u: number, pad: number, size: number): number {
+  let c = 0;
+  for (let i = 0; i < out; i++) {
+    const h = i * s + u - pad;
+    if (h >= 0 && h < size) c++;
+  }
+  return c;
+}
+
+/** The matrix-block view of a map (linear-map.ts matBlocks): blocks of O×Q weights against Q×P activations. */
+export function productBlocks(map: ProductShape): { blocks: number; O: number; Q: number; P: number; xEntries: number } {
+  switch (map.op) {
+    case "linear": {
+      const [O, K] = map.w as [number, number];
+      return { blocks: 1, O, Q: K, P: 1, xEntries: K };
+    }
+    case "scale": {
+      const C = map.x[0] ?? 1;
+      const P = map.x.reduce((a, v) => a * v, 1) / C;
+      return { blocks: C, O: 1, Q: 1, P, xEntries: C * P };
+    }
+    case "conv2d": {
+      const [, H, W] = map.x as [number, number, number];
+      const [O, Cg, kh, kw] = map.w as [number, number, number, number];
+      const [, OH, OW] = map.y as [number, number, number];
+      let rows = 0;
+      let cols = 0;
+      for (let u = 0; u < kh; u++) rows += inside(OH, map.stride, u, map.pad, H);
+      for (let v = 0; v < kw; v++) cols += inside(OW, map.stride, v, map.pad, W);
+      return { blocks: map.groups, O: O / map.groups, Q: Cg * kh * kw, P: OH * OW, xEntries: map.groups * Cg * rows * cols };
+    }
+    case "winoconv": {
+      const [a2, O, C] = map.w as [number, number, number];
+      const T = map.geometry.th * map.geometry.tw;
+      return { blocks: a2, O, Q: C, P: T, xEntries: a2 * C * T };
+    }
+  }
+}
+
+/** The OT product's batches in Z_2^N (protocols/linear.ts linearOt): m batches of n vector COTs, L values of N − k bits in batch k. */
+export function productPlan(map: ProductShape, N: number): ProductPlan {
+  const { blocks, O, Q, P, xEntries } = productBlocks(map);
+  const wRecv = map.receiver === 1;
+  const e = wRecv ? map.wElem : map.xElem;
+  return {
+    receiver: wRecv ? "server" : "client",
+    n: wRecv ? blocks * O * Q : xEntries,
+    L: wRecv ? P : O,
+    m: e.bits < N ? e.bits : N,
+    negTop: e.bits < N && e.signed,
+  };
+}
