@@ -10,7 +10,7 @@ import { formatDiagnostic } from "../../grammar/diagnostics.js";
 import { tensorFromBigints } from "../../interpreter/plain/tensor.js";
 import { inputArb, materialize, networkArb } from "../gen/networks.js";
 import { measureAgainstForecast, outside } from "./harness.js";
-import { primitivesModel } from "./primitives-model.js";
+import { primitivesCase, primitivesRun } from "./primitives-model.js";
 
 const TOL = 0.05;
 
@@ -38,15 +38,10 @@ describe("dealer forecast of every primitive", () => {
   it("is exact (to the byte, message and round) at random widths and shapes", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ bits: fc.integer({ min: 4, max: 30 }), c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 2, max: 5 }), k: fc.integer({ min: 1, max: 2 }), seed: fc.integer() }),
-        async ({ bits, c, h, k, seed }) => {
-          const r = compileFile(primitivesModel(bits, c, h, k));
-          if (!r.program) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d, r.sources)).join("\n"));
-          const n = c * h * h;
-          const half = 1n << BigInt(bits - 1);
-          const xs = Array.from({ length: n }, (_, i) => (BigInt(seed) * 7919n + BigInt(i) * 104729n) % (2n * half) - half);
-          const inputs = new Map([["x", tensorFromBigints([c, h, h], bits, true, xs)]]);
-          const cmp = await measureAgainstForecast(r.program, inputs, String(seed));
+        primitivesCase,
+        async (c) => {
+          const { program, inputs } = primitivesRun(c);
+          const cmp = await measureAgainstForecast(program, inputs, String(c.seed));
           expect(outside(cmp, 0)).toEqual([]);
         },
       ),

@@ -15,7 +15,7 @@ import { loadInput } from "../../interpreter/inputs.js";
 import { tensorFromBigints } from "../../interpreter/plain/tensor.js";
 import { inputArb, materialize, networkArb } from "../gen/networks.js";
 import { measureAgainstForecast, outside, type Comparison } from "./harness.js";
-import { primitivesModel } from "./primitives-model.js";
+import { primitivesCase, primitivesRun } from "./primitives-model.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const all = process.env.PQ_COST_ALL === "1";
@@ -85,14 +85,10 @@ describe("ot forecast on programs nobody wrote by hand", () => {
   it("equals the measurement for every primitive at random widths and shapes", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ bits: fc.integer({ min: 4, max: 30 }), c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 2, max: 5 }), k: fc.integer({ min: 1, max: 2 }), seed: fc.integer() }),
-        async ({ bits, c, h, k, seed }) => {
-          const r = compileFile(primitivesModel(bits, c, h, k));
-          if (!r.program) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d, r.sources)).join("\n"));
-          const n = c * h * h;
-          const half = 1n << BigInt(bits - 1);
-          const xs = Array.from({ length: n }, (_, i) => (BigInt(seed) * 7919n + BigInt(i) * 104729n) % (2n * half) - half);
-          const cmp = await measureAgainstForecast(r.program, new Map([["x", tensorFromBigints([c, h, h], bits, true, xs)]]), String(seed), "ot");
+        primitivesCase,
+        async (c) => {
+          const { program, inputs } = primitivesRun(c);
+          const cmp = await measureAgainstForecast(program, inputs, String(c.seed), "ot");
           expect(outside(cmp, 0)).toEqual([]);
         },
       ),

@@ -3,6 +3,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
+import { compileFile } from "../../compiler/lower.js";
+import type { Program } from "../../compiler/ir.js";
+import { formatDiagnostic } from "../../grammar/diagnostics.js";
+import { tensorFromBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pq-cost-"));
 
@@ -51,4 +56,16 @@ export function primitivesModel(bits: number, c: number, h: number, k: number): 
 }
 `);
   return path;
+}
+
+/** Random widths and shapes of the primitives model, and a seed for its input. */
+export const primitivesCase = fc.record({ bits: fc.integer({ min: 4, max: 30 }), c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 2, max: 5 }), k: fc.integer({ min: 1, max: 2 }), seed: fc.integer() });
+
+/** The compiled primitives model of a case and an input spread over its type's range. */
+export function primitivesRun({ bits, c, h, k, seed }: { bits: number; c: number; h: number; k: number; seed: number }): { program: Program; inputs: Map<string, Tensor> } {
+  const r = compileFile(primitivesModel(bits, c, h, k));
+  if (!r.program) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d, r.sources)).join("\n"));
+  const half = 1n << BigInt(bits - 1);
+  const xs = Array.from({ length: c * h * h }, (_, i) => (BigInt(seed) * 7919n + BigInt(i) * 104729n) % (2n * half) - half);
+  return { program: r.program, inputs: new Map([["x", tensorFromBigints([c, h, h], bits, true, xs)]]) };
 }
