@@ -46,8 +46,8 @@ function str(values: Values, name: string): string | undefined {
 
 /** Said on stderr by every command that runs the dealer. */
 const DEALER_WARNING =
-  "pq: WARNING: --correlations dealer simulates a trusted dealer inside both parties from one seed: " +
-  "each party could recompute the other's secrets. For tests and benchmarks only; --correlations ot is private.";
+  "pq: WARNING: INSECURE dealer (--correlations dealer, --insecure-dealer): a trusted dealer simulated inside both parties from one seed, " +
+  "so each party could recompute the other's secrets. For tests and benchmarks only; the default, OT, is private.";
 
 function choice<T extends string>(cmd: string, values: Values, name: string, allowed: readonly T[], dflt: T): T {
   const v = str(values, name) ?? dflt;

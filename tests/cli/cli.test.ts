@@ -88,3 +88,37 @@ describe("pq CLI", () => {
     expect(noInput.code).toBe(2);
   });
 });
+
+describe("the insecure dealer is announced on both sides", () => {
+  it("pq run --correlations dealer warns; the default (OT) does not; --seed needs the dealer", async () => {
+    const d = await pq("run", model, "--input", input, "--backend", "2pc", "--correlations", "dealer");
+    expect(d.code).toBe(0);
+    expect(d.err).toMatch(/WARNING: INSECURE dealer/);
+    const o = await pq("run", model, "--input", input, "--backend", "2pc");
+    expect(o.code).toBe(0);
+    expect(o.err).not.toMatch(/dealer/);
+    expect(o.out).toContain(d.out.split("\n")[0]!);
+    expect((await pq("run", model, "--input", input, "--backend", "2pc", "--seed", "7")).code).toBe(2);
+  });
+
+  it("pq serve --insecure-dealer and pq connect --insecure-dealer both warn; the run is correct", async () => {
+    const { listen } = await import("../../interpreter/twopc/tcp.js");
+    // A free port, then the server on it (serve prints its port only once listening).
+    const l = await listen(0);
+    const port = l.port;
+    l.close();
+    const server = pq("serve", model, "--port", String(port), "--once", "--insecure-dealer");
+    let client: { code: number; out: string; err: string } | undefined;
+    for (let i = 0; i < 50 && !client?.out; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      client = await pq("connect", `127.0.0.1:${port}`, "--input", input, "--insecure-dealer");
+    }
+    const s = await server;
+    expect(s.code).toBe(0);
+    expect(s.err).toMatch(/WARNING: INSECURE dealer/);
+    expect(client!.code).toBe(0);
+    expect(client!.err).toMatch(/WARNING: INSECURE dealer/);
+    const plain = await pq("run", model, "--input", input);
+    expect(client!.out.split("\n")[0]).toBe(plain.out.split("\n")[0]);
+  });
+});
