@@ -14,7 +14,7 @@
 //   mul      the generic kernel: Beaver triples made offline (Gilboa: N correlated OTs per element each way), one exchange.
 //   reveal   the server's shares, as under every provider.
 import { bytesOf } from "./dealer.js";
-import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, productPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
+import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
 import { Parties, type Phase, type Who } from "./parties.js";
 import { RowSink, type CostRow } from "./rows.js";
 import type { Call } from "./trace.js";
@@ -32,10 +32,13 @@ class OtPricer {
    * (none for random OT), then reads the replies to its own batches (if any).
    */
   private partyRound(row: CostRow, who: Who, receives: readonly OtBytes[], sends: readonly OtBytes[], phase: Phase): void {
-    if (receives.length > 0) this.parties.send(row, who, sum(receives, "toSender"), phase);
+    // A flight is written as the frames otFrames gives (one message each, the same round).
+    const flight = (bytes: number) => {
+      for (const f of otFrames(bytes)) this.parties.send(row, who, f, phase);
+    };
+    if (receives.length > 0) flight(sum(receives, "toSender"));
     if (sends.length > 0) this.parties.recv(who);
-    const answers = sum(sends, "toReceiver");
-    if (answers > 0) this.parties.send(row, who, answers, phase);
+    flight(sum(sends, "toReceiver"));
     if (sum(receives, "toReceiver") > 0) this.parties.recv(who);
   }
 

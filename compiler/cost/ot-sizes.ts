@@ -209,3 +209,18 @@ export function productPlan(map: ProductShape, N: number): ProductPlan {
     negTop: e.bits < N && e.signed,
   };
 }
+
+/**
+ * The largest frame an OT flight is written in: a bigger flight (a large layer's vector-COT
+ * corrections) goes as consecutive frames of at most this many payload bytes — the same
+ * round (no receive in between), well under the transport's 1 GiB frame limit, and no
+ * whole-flight buffer on the sending side.
+ */
+export const OT_FRAME_BYTES = 1 << 26;
+
+/** The payload sizes of the frames a flight of `bytes` is written in (none for an empty flight). */
+export function otFrames(bytes: number, cap = OT_FRAME_BYTES): number[] {
+  const out: number[] = [];
+  for (let left = bytes; left > 0; left -= cap) out.push(Math.min(left, cap));
+  return out;
+}

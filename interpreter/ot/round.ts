@@ -5,13 +5,14 @@
 // (skipped on both sides when no batch has any: random OT). Both parties build their batch
 // lists from the same public sizes, so each knows every message's length in advance and
 // the channel rejects anything else (PQ5004).
+// A flight above OT_FRAME_BYTES is written as several frames in a row (otFrames: still one
+// round), copied from the batches' messages without building the whole flight.
 // Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
 // batches; 1 round, or 2 when there are corrections.
 import type { ReceiverRows, SenderRows } from "./iknp.js";
-import { iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
+import { iknpMsgBytes, otFrames } from "../../compiler/cost/ot-sizes.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
-import { concatBytes } from "../twopc/ring.js";
 
 export interface ReceiveIn<R> {
   /** One choice bit per OT (0 or 1, one per byte). */
@@ -28,15 +29,50 @@ export interface SendIn<S> {
   respond(rows: SenderRows): { msg: Uint8Array; out: S };
 }
 
+/** One flight: the parts' bytes in order, as the frames otFrames gives. */
+export function sendFlight(link: OtLink, parts: readonly Uint8Array[], cap?: number): void {
+  let p = 0;
+  let off = 0;
+  for (const size of otFrames(parts.reduce((a, q) => a + q.length, 0), cap)) {
+    const frame = new Uint8Array(size);
+    let o = 0;
+    while (o < size) {
+      const part = parts[p]!;
+      const take = Math.min(size - o, part.length - off);
+      frame.set(part.subarray(off, off + take), o);
+      o += take;
+      off += take;
+      if (off === part.length) {
+        p++;
+        off = 0;
+      }
+    }
+    link.send(frame);
+  }
+}
+
+/** The peer's flight of `bytes` bytes, frame by frame (each frame's size checked by the channel). */
+export async function recvFlight(link: OtLink, bytes: number, cap?: number): Promise<Uint8Array> {
+  const frames = otFrames(bytes, cap);
+  if (frames.length === 1) return link.recv(bytes);
+  const out = new Uint8Array(bytes);
+  let o = 0;
+  for (const size of frames) {
+    out.set(await link.recv(size), o);
+    o += size;
+  }
+  return out;
+}
+
 export async function otRound<R, S>(
   link: OtLink, ot: OtPair, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[],
 ): Promise<{ received: R[]; sent: S[] }> {
   const mine = receive.map((b) => ot.receiver.extend(b.choices));
-  if (mine.length > 0) link.send(concatBytes(...mine.map((m) => m.msg)));
+  if (mine.length > 0) sendFlight(link, mine.map((m) => m.msg));
   const sent: S[] = [];
   const answers: Uint8Array[] = [];
   if (send.length > 0) {
-    const us = await link.recv(send.reduce((a, b) => a + iknpMsgBytes(b.n), 0));
+    const us = await recvFlight(link, send.reduce((a, b) => a + iknpMsgBytes(b.n), 0));
     let o = 0;
     for (const b of send) {
       const len = iknpMsgBytes(b.n);
@@ -47,9 +83,9 @@ export async function otRound<R, S>(
     }
   }
   const answerBytes = answers.reduce((a, m) => a + m.length, 0);
-  if (answerBytes > 0) link.send(concatBytes(...answers));
+  if (answerBytes > 0) sendFlight(link, answers);
   const replyBytes = receive.reduce((a, b) => a + b.reply, 0);
-  const replies = replyBytes > 0 ? await link.recv(replyBytes) : new Uint8Array(0);
+  const replies = replyBytes > 0 ? await recvFlight(link, replyBytes) : new Uint8Array(0);
   let o = 0;
   const received = receive.map((b, i) => {
     const r = b.finish(mine[i]!.rows, replies.subarray(o, o + b.reply));
