@@ -63,7 +63,7 @@ async function linearBeaver(p: Party, map: LinearMap, w: Share | undefined, x: S
   return clientOnly ? y : add(y, f(w, x));
 }
 
-/** Bit k of the m-bit two's complement (or unsigned) reading of each element. */
+/** Bit k of each element's unsigned reading (for k < m, also bit k of its m-bit reading). */
 function bitPlanes(v: Vec): (k: number, i: number) => number {
   if (v instanceof BigUint64Array) return (k, i) => Number((v[i]! >> BigInt(k)) & 1n);
   return (k, i) => Math.floor(v[i]! / 2 ** k) % 2;
@@ -75,9 +75,10 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
   if (server && !w) throw new Error("serverLinear: the server needs its weights");
   const blocks = matBlocks(map);
   const { O, Q, P } = blocks[0]!;
-  const wRecv = map.receiver === 1;
   // Who receives, how many OTs of which widths: the plan the forecast prices (compiler/cost/ot-sizes.ts).
   const { receiver, n, L, m, negTop } = productPlan(map, N);
+  // The server receives exactly when the weights are the receiver operand.
+  const wRecv = receiver === "server";
   const receiving = receiver === p.role;
   // Instances (public structure): weights (b, o, q) with vectors over p, or activations
   // (b, q, p) off the padding with vectors over o.
