@@ -195,8 +195,8 @@ class Lowerer {
   private input(name: string, nameSpan: Span, t: TypeExpr, scope: Scope): void {
     const d = this.resolveType(t, scope);
     if (d.vis && d.vis !== "client") fail("PQ2024", { name }, t.span);
-    if (!d.shape) fail("PQ2027", { name }, nameSpan);
-    const type: TensorType = { bits: d.bits, signed: d.signed, shape: d.shape, vis: "client", scale: d.scale ?? { kind: "pow2", exp: 0 }, nonneg: false };
+    // an omitted shape is a scalar (LANGUAGE.md, "Types")
+    const type: TensorType = { bits: d.bits, signed: d.signed, shape: d.shape ?? [], vis: "client", scale: d.scale ?? { kind: "pow2", exp: 0 }, nonneg: false };
     const [lo, hi] = typeRange(type);
     type.nonneg = lo >= 0n && hi < 1n << BigInt(type.bits - 1);
     const id = this.push("input", [], { name }, type, { lo, hi }, undefined, `${scope.path}/${name}`, nameSpan);
@@ -206,13 +206,13 @@ class Lowerer {
   private param(name: string, nameSpan: Span, t: TypeExpr, scope: Scope, span: Span): void {
     if (!this.paramsFile) fail("PQ2020", {}, span);
     const d = this.resolveType(t, scope);
-    if (!d.shape) fail("PQ2027", { name }, nameSpan);
+    const shape = d.shape ?? [];
     if (d.vis && d.vis !== "server") fail("PQ2015", { declared: `visibility ${d.vis}`, inferred: "visibility server (parameters belong to the server)" }, t.span);
     const key = scope.prefix + name;
     const prev = this.paramKeys.get(key);
     if (prev) fail("PQ2002", { name: key, where: `${prev.file}:${prev.line}:${prev.col}` }, nameSpan);
     this.paramKeys.set(key, nameSpan);
-    const bound = bindParam(this.paramsFile, { key, shape: d.shape, bits: d.bits, signed: d.signed, span: nameSpan });
+    const bound = bindParam(this.paramsFile, { key, shape, bits: d.bits, signed: d.signed, span: nameSpan });
     let scale = d.scale;
     if (bound.scale !== undefined) {
       const fileScale = normScale({ kind: "real", value: bound.scale });
@@ -222,9 +222,9 @@ class Lowerer {
       scale ??= fileScale;
     }
     this.graph.params.set(key, bound.data);
-    const known = knownFromData(d.shape, d.signed, bound.data.data);
+    const known = knownFromData(shape, d.signed, bound.data.data);
     const range = knownRange(known);
-    const type: TensorType = { bits: d.bits, signed: d.signed, shape: d.shape, vis: "server", scale: scale ?? { kind: "pow2", exp: 0 }, nonneg: false };
+    const type: TensorType = { bits: d.bits, signed: d.signed, shape, vis: "server", scale: scale ?? { kind: "pow2", exp: 0 }, nonneg: false };
     type.nonneg = range.lo >= 0n && range.hi < 1n << BigInt(d.bits - 1);
     const id = this.push("param", [], { name: key }, type, range, known, `${scope.path}/${name}`, nameSpan);
     this.define(scope, name, nameSpan, { kind: "tensor", id });

@@ -11,6 +11,7 @@ import {
 } from "./types.js";
 import type { Code } from "../grammar/diagnostics.js";
 import { tileOf, winoGeometry, winoRange } from "./winoconv.js";
+import { requantPlan, RequantTooWide } from "./requant-plan.js";
 
 export interface Operand {
   type: TensorType;
@@ -236,8 +237,14 @@ function checkReceiver(a: Attrs, op: string, fail: Fail): void {
   if (a.receiver !== undefined && a.receiver !== 0 && a.receiver !== 1) fail("PQ2006", { name: "receiver", op, expected: "0 (activations) or 1 (weights)" });
 }
 
+/** A condition on shapes (PQ2008). */
 function need(cond: boolean, fail: Fail, op: string, detail: string): void {
   if (!cond) fail("PQ2008", { op, detail });
+}
+
+/** A condition on attributes or element types (PQ2029). */
+function valid(cond: boolean, fail: Fail, op: string, detail: string): void {
+  if (!cond) fail("PQ2029", { op, detail });
 }
 
 /** Window geometry shared by the pooling ops. */
@@ -283,9 +290,9 @@ const conv2d: OpDescriptor = {
     need(w!.type.shape.length === 4, fail, "conv2d", `weights must be [O, C/groups, kh, kw], got ${shapeStr(w!.type.shape)}`);
     const [c, h, wd] = x!.type.shape as [number, number, number];
     const [o, ci, kh, kw] = w!.type.shape as [number, number, number, number];
-    need(groups >= 1 && c % groups === 0 && o % groups === 0, fail, "conv2d", `groups = ${groups} must divide ${c} input and ${o} output channels`);
+    valid(groups >= 1 && c % groups === 0 && o % groups === 0, fail, "conv2d", `groups = ${groups} must divide ${c} input and ${o} output channels`);
     need(ci === c / groups, fail, "conv2d", `weights expect ${ci} channels per group, input has ${c / groups}`);
-    need(stride >= 1 && pad >= 0, fail, "conv2d", `stride must be ≥ 1 and pad ≥ 0`);
+    valid(stride >= 1 && pad >= 0, fail, "conv2d", `stride must be ≥ 1 and pad ≥ 0`);
     const ho = Math.floor((h + 2 * pad - kh) / stride) + 1;
     const wo = Math.floor((wd + 2 * pad - kw) / stride) + 1;
     need(ho >= 1 && wo >= 1, fail, "conv2d", `a ${kh}×${kw} kernel does not fit a ${h}×${wd} input with pad ${pad}`);
@@ -327,10 +334,10 @@ const winoconv: OpDescriptor = {
     const [a2, O, C] = u!.type.shape as [number, number, number];
     need(a2 === t.alpha * t.alpha, fail, "winoconv", `F(${t.m}×${t.m},3×3) has ${t.alpha * t.alpha} tile positions, the filters ${a2}`);
     need(C === x!.type.shape[0], fail, "winoconv", `filters expect ${C} channels, input has ${x!.type.shape[0]}`);
-    need(pad >= 0, fail, "winoconv", "pad must be ≥ 0");
+    valid(pad >= 0, fail, "winoconv", "pad must be ≥ 0");
     const g = winoGeometry(t, x!.type.shape, O, pad);
     need(g.Ho >= 1 && g.Wo >= 1, fail, "winoconv", `a 3×3 kernel does not fit a ${g.H}×${g.W} input with pad ${pad}`);
-    need(k.length === a2 && k.every((r) => r.length === O && r.every((e) => Number.isInteger(e) && e >= 0 && e < 53)), fail, "winoconv", `k must be ${a2} rows of ${O} exponents in 0..52`);
+    valid(k.length === a2 && k.every((r) => r.length === O && r.every((e) => Number.isInteger(e) && e >= 0 && e < 53)), fail, "winoconv", `k must be ${a2} rows of ${O} exponents in 0..52`);
     if (off) need(sameShape(off.type.shape, [O]), fail, "winoconv", `offset must be [${O}], got ${shapeStr(off.type.shape)}`);
     const range = winoRange(t, u!.known!, k, O, C, x!.range, off?.known);
     if (!range) return fail("PQ2008", { op: "winoconv", detail: "the filters' effective kernel is beyond 2^53" });
@@ -492,7 +499,7 @@ const shl: OpDescriptor = {
   summary: "x·2^k (same real value: the scale shrinks by 2^k)",
   infer([x], a, fail) {
     const k = intAttr(a, "by");
-    need(k >= 0 && k < 64, fail, "shl", `shift ${k} must be in 0..63`);
+    valid(k >= 0 && k < 64, fail, "shl", `shift ${k} must be in 0..63`);
     return { shape: [...x!.type.shape], scale: mulScale(x!.type.scale, { kind: "pow2", exp: -k }), range: scaleI(x!.range, 1n << BigInt(k)), vis: x!.type.vis };
   },
 };
@@ -510,7 +517,7 @@ const divexact: OpDescriptor = {
   summary: "x / q for an odd public q that divides every value of x (local: × q⁻¹ mod 2^N)",
   infer([x], a, fail) {
     const q = intAttr(a, "by");
-    need(Number.isSafeInteger(q) && q >= 1 && q % 2 === 1, fail, "divexact", `divisor ${q} must be an odd positive integer`);
+    valid(Number.isSafeInteger(q) && q >= 1 && q % 2 === 1, fail, "divexact", `divisor ${q} must be an odd positive integer`);
     const Q = BigInt(q);
     const range = { lo: -floorDivB(-x!.range.lo, Q), hi: floorDivB(x!.range.hi, Q) };
     const v = scaleValue(x!.type.scale) * q;
@@ -534,7 +541,7 @@ const sum: OpDescriptor = {
       return { shape: [], scale: x!.type.scale, range: scaleI(x!.range, BigInt(numel(x!.type.shape))), vis: x!.type.vis };
     }
     const ax = intAttr(a, "axis");
-    need(ax >= 0 && ax < x!.type.shape.length, fail, "sum", `axis ${ax} out of range for ${shapeStr(x!.type.shape)}`);
+    valid(ax >= 0 && ax < x!.type.shape.length, fail, "sum", `axis ${ax} out of range for ${shapeStr(x!.type.shape)}`);
     const n = x!.type.shape[ax]!;
     return { shape: x!.type.shape.filter((_, i) => i !== ax), scale: x!.type.scale, range: scaleI(x!.range, BigInt(n)), vis: x!.type.vis };
   },
@@ -553,9 +560,9 @@ const linmap: OpDescriptor = {
   infer([x], a, fail) {
     const m = matrixAttr(a, "m");
     const ax = intAttr(a, "axis");
-    need(ax >= 0 && ax < x!.type.shape.length, fail, "linmap", `axis ${ax} out of range for ${shapeStr(x!.type.shape)}`);
+    valid(ax >= 0 && ax < x!.type.shape.length, fail, "linmap", `axis ${ax} out of range for ${shapeStr(x!.type.shape)}`);
     const k = x!.type.shape[ax]!;
-    need(m.length > 0 && m.every((r) => r.length === k), fail, "linmap", `matrix rows must have ${k} entries (the length of axis ${ax})`);
+    valid(m.length > 0 && m.every((r) => r.length === k), fail, "linmap", `matrix rows must have ${k} entries (the length of axis ${ax})`);
     let range: Interval | undefined;
     for (const row of m) {
       let r: Interval = { lo: 0n, hi: 0n };
@@ -594,7 +601,7 @@ const concat: OpDescriptor = {
   infer(xs, a, fail) {
     const ax = intAttr(a, "axis");
     const first = xs[0]!;
-    need(ax >= 0 && ax < first.type.shape.length, fail, "concat", `axis ${ax} out of range for ${shapeStr(first.type.shape)}`);
+    valid(ax >= 0 && ax < first.type.shape.length, fail, "concat", `axis ${ax} out of range for ${shapeStr(first.type.shape)}`);
     let len = 0;
     let range = first.range;
     for (const x of xs) {
@@ -625,12 +632,21 @@ const requant: OpDescriptor = {
     const mult = intAttr(a, "mult");
     const shift = intAttr(a, "shift");
     const to = elemAttr(a, "to");
-    need(mult >= 1 && mult < 2 ** 16 && shift > -64 && shift < 64, fail, "requant", `multiplier ${mult} / shift ${shift} out of range`);
+    valid(mult >= 1 && mult < 2 ** 16, fail, "requant", `multiplier ${mult} must be in 1..65535`);
     const ring = a.ring === undefined ? 0 : intAttr(a, "ring");
-    need(ring === 0 || (ring >= to.bits && ring <= 64), fail, "requant", `ring = ${ring} must be 0 or between the width of ${to.signed ? "i" : "u"}${to.bits} and 64`);
+    valid(ring === 0 || (ring >= to.bits && ring <= 64), fail, "requant", `ring = ${ring} must be 0 or between the width of ${to.signed ? "i" : "u"}${to.bits} and 64`);
     const [tlo, thi] = typeRange(to);
     const clampB = (v: bigint) => (v < tlo ? tlo : v > thi ? thi : v);
     const range = { lo: clampB(requantValue(x!.range.lo, mult, shift)), hi: clampB(requantValue(x!.range.hi, mult, shift)) };
+    // On shares the protocol works in one ring of at most 64 bits (compiler/requant-plan.ts).
+    if (x!.type.vis === "shared") {
+      try {
+        requantPlan(x!.range, x!.type, mult, shift, to);
+      } catch (e) {
+        if (!(e instanceof RequantTooWide)) throw e;
+        fail("PQ3004", { need: e.W, lo: x!.range.lo, hi: x!.range.hi, mult, shift });
+      }
+    }
     const s = x!.type.scale;
     const scale: Scale = mult === 1 ? mulScale(s, { kind: "pow2", exp: shift }) : normScale({ kind: "real", value: ((s.kind === "pow2" ? 2 ** s.exp : s.value) * 2 ** shift) / mult });
     return { shape: [...x!.type.shape], scale, range, bits: ring || to.bits, signed: to.signed, vis: x!.type.vis };
@@ -657,6 +673,29 @@ const mul: OpDescriptor = {
   },
 };
 
+/**
+ * The interval of select(drelu(x), x, 0). drelu reads x's N-bit two's complement: a signed x
+ * keeps its non-negative part; an unsigned x keeps its values below 2^(N−1) (those at or
+ * above read as negative, so drelu is 0 there). 0 joins when some value has drelu 0.
+ */
+export function dreluSelectRange(t: Pick<TensorType, "bits" | "signed">, r: Interval): Interval {
+  const top = t.signed ? r.hi : minB(r.hi, (1n << BigInt(t.bits - 1)) - 1n); // largest value read as ≥ 0
+  const low = t.signed ? maxB(r.lo, 0n) : r.lo; // smallest value read as ≥ 0
+  const someZero = t.signed ? r.lo < 0n : r.hi > top;
+  if (low > top) return { lo: 0n, hi: 0n }; // drelu is 0 everywhere
+  return someZero ? union({ lo: low, hi: top }, { lo: 0n, hi: 0n }) : { lo: low, hi: top };
+}
+
+/**
+ * What node `op` reads of an operand of type `x`. A sign test (msb, drelu) reads the sign of a
+ * signed value, and of a `nonneg` one (its MSB is known 0); of any other unsigned value it
+ * reads the top bit of the representation, which a change of width changes.
+ */
+export function readingOf(op: Op, x: Pick<TensorType, "signed" | "nonneg">): Reading {
+  const r = DESCRIPTORS[op].reads;
+  return r === "sign" && !x.signed && !x.nonneg ? "bits" : r;
+}
+
 const bit = (op: "msb" | "drelu"): OpDescriptor => ({
   op, kind: "interactive", arity: [1, 1], attrs: {},
   result: "fixed", reads: "sign", lifted: [],
@@ -670,7 +709,7 @@ const wrap: OpDescriptor = {
   op: "wrap", kind: "interactive", arity: [2, 2], attrs: {}, summary: "carry out of the N-bit addition x + y",
   result: "fixed", reads: "bits", lifted: [],
   infer([x, y], _a, fail) {
-    need(sameShape(x!.type.shape, y!.type.shape) && x!.type.bits === y!.type.bits, fail, "wrap", "operands must have the same shape and width");
+    valid(sameShape(x!.type.shape, y!.type.shape) && x!.type.bits === y!.type.bits, fail, "wrap", "operands must have the same shape and width");
     return { shape: [...x!.type.shape], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: 1n }, bits: 1, signed: false, vis: vis([x!, y!]) };
   },
 };
@@ -680,7 +719,7 @@ const b2a: OpDescriptor = {
   result: "fixed", reads: "bits", lifted: [],
   summary: "a bit as the integer 0 or 1 in a wider ring",
   infer([b], a, fail) {
-    need(b!.type.bits === 1, fail, "b2a", "the operand must be a u1 bit");
+    valid(b!.type.bits === 1, fail, "b2a", "the operand must be a u1 bit");
     const to = elemAttr(a, "to");
     return { shape: [...b!.type.shape], scale: { kind: "pow2", exp: 0 }, range: { lo: 0n, hi: 1n }, bits: to.bits, signed: to.signed, vis: b!.type.vis };
   },
@@ -690,18 +729,18 @@ const select: OpDescriptor = {
   op: "select", kind: "interactive", arity: [3, 3], attrs: {}, summary: "b ? x : y",
   result: "widest", reads: "bits", lifted: [1, 2],
   infer([b, x, y], _a, fail) {
-    need(b!.type.bits === 1, fail, "select", "the condition must be a u1 bit");
+    valid(b!.type.bits === 1, fail, "select", "the condition must be a u1 bit");
     need(numel(b!.type.shape) === 1 || sameShape(b!.type.shape, x!.type.shape), fail, "select", "the condition must be a scalar or have the shape of x");
     need(numel(y!.type.shape) === 1 || sameShape(y!.type.shape, x!.type.shape), fail, "select", `x ${shapeStr(x!.type.shape)} and y ${shapeStr(y!.type.shape)} differ`);
     if (!y!.known && scaleShift(x!.type.scale, y!.type.scale) !== 0) fail("PQ2014", { op: "select", detail: "x and y have different scales", hint: "requantize them to one scale" });
     // A literal y takes x's element type (as it takes x's scale); otherwise the wider wins.
-    const lit = y!.known !== undefined && x!.known === undefined;
+    const lit = y!.def?.op === "const" && x!.def?.op !== "const";
     const signed = lit ? x!.type.signed : x!.type.signed || y!.type.signed;
     const bits = lit ? x!.type.bits : Math.max(x!.type.bits, y!.type.bits);
-    // select(drelu(x), x, 0) is relu(x): its values are x's non-negative part.
+    // select(drelu(x), x, 0): the values of x whose N-bit reading is ≥ 0, and 0 where some is not.
     const zero = y!.known !== undefined && y!.known.size === 1 && y!.known.at(0) === 0n;
     const signSelect = zero && b!.def?.op === "drelu" && b!.def.inputs[0] === x!.id && x!.id !== undefined;
-    const range = signSelect ? { lo: maxB(x!.range.lo, 0n), hi: maxB(x!.range.hi, 0n) } : union(x!.range, y!.range);
+    const range = signSelect ? dreluSelectRange(x!.type, x!.range) : union(x!.range, y!.range);
     return {
       shape: [...x!.type.shape], scale: x!.type.scale, range, bits, signed,
       vis: vis([b!, x!, y!]),
@@ -716,7 +755,7 @@ const clamp: OpDescriptor = {
   infer([x], a, fail) {
     const lo = bigAttr(a, "lo");
     const hi = bigAttr(a, "hi");
-    need(lo <= hi, fail, "clamp", `lo ${lo} exceeds hi ${hi}`);
+    valid(lo <= hi, fail, "clamp", `lo ${lo} exceeds hi ${hi}`);
     const c = (v: bigint) => (v < lo ? lo : v > hi ? hi : v);
     const range = { lo: c(x!.range.lo), hi: c(x!.range.hi) };
     return same(x!, range);
@@ -729,7 +768,7 @@ const truncOp = (op: "trunc" | "truncreduce"): OpDescriptor => ({
   summary: op === "trunc" ? "exact ⌊x / 2^s⌋ in the same ring" : "exact ⌊x / 2^s⌋ in the ring of N − s bits",
   infer([x], a, fail) {
     const s = intAttr(a, "by");
-    need(s >= 1 && s < x!.type.bits, fail, op, `shift ${s} must be in 1..${x!.type.bits - 1}`);
+    valid(s >= 1 && s < x!.type.bits, fail, op, `shift ${s} must be in 1..${x!.type.bits - 1}`);
     const range = { lo: floorDiv2(x!.range.lo, s), hi: floorDiv2(x!.range.hi, s) };
     const bits = op === "trunc" ? x!.type.bits : x!.type.bits - s;
     return same(x!, range, { bits, scale: mulScale(x!.type.scale, { kind: "pow2", exp: s }) });
@@ -743,7 +782,7 @@ const ext = (op: "zext" | "sext"): OpDescriptor => ({
   infer([x], a, fail) {
     const to = elemAttr(a, "to");
     const n = x!.type.bits;
-    need(to.bits >= n, fail, op, `target width ${to.bits} is narrower than ${n}`);
+    valid(to.bits >= n, fail, op, `target width ${to.bits} is narrower than ${n}`);
     // The value read from x: its own reading, reinterpreted when the signedness differs.
     const half = 1n << BigInt(n - 1);
     const full = 1n << BigInt(n);

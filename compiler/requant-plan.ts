@@ -38,9 +38,14 @@ export function clampShare(R: number, lo: bigint | undefined, hi: bigint | undef
 }
 
 export interface RequantPlan {
-  /** x's interval, narrowed by its type and the known-MSB fact. */
+  /** x's interval, narrowed by its type, the known-MSB fact and the pre-clamp. */
   lo: bigint;
   hi: bigint;
+  /**
+   * Bounds x is clamped to first, in its own ring (clamp.ts), when z = x·K + add would not
+   * fit 64 bits over x's whole interval: beyond them y saturates anyway. Unset: no pre-clamp.
+   */
+  pre?: { lo?: bigint; hi?: bigint };
   /** z = x·K + add; y = ⌊z / 2^s⌋. */
   K: bigint;
   add: bigint;
@@ -54,9 +59,19 @@ export interface RequantPlan {
   needLo: boolean;
   needHi: boolean;
   T: Interval;
-  /** Set when y is wholly beyond a bound: the result is this public value. */
+  /** Set when y is wholly beyond a bound, or a single value: the result is this public value. */
   constant?: bigint;
 }
+
+/** The two-party requantization would need a ring wider than 64 bits (check reports it as PQ3004). */
+export class RequantTooWide extends Error {
+  constructor(readonly W: number, lo: bigint, hi: bigint, mult: number, shift: number) {
+    super(`requant: x in [${lo}, ${hi}] times ${mult} with shift ${shift} needs a ${W}-bit ring; the two-party backend supports at most 64 bits`);
+  }
+}
+
+/** ⌈a / b⌉ for b > 0 (bigint division truncates toward zero, which is the ceiling below 0). */
+const ceilDiv = (a: bigint, b: bigint): bigint => a / b + (a % b !== 0n && a > 0n ? 1n : 0n);
 
 export function requantPlan(
   range: Interval, x: { bits: number; signed: boolean; nonneg: boolean }, mult: number, shift: number, to: { bits: number; signed: boolean },
@@ -75,24 +90,35 @@ export function requantPlan(
   // z = x·K + add, then ⌊z / 2^s⌋; K and add fold both cases of the definition.
   const K = shift > 0 ? M : M << BigInt(-shift);
   const add = shift > 0 ? 1n << BigInt(shift - 1) : 0n;
-  const zlo = lo * K + add;
-  const zhi = hi * K + add;
-  const ylo = zlo >> BigInt(s); // >> on bigint rounds toward −∞
-  const yhi = zhi >> BigInt(s);
   const [tlo, thi] = typeRange(to);
   const T = { lo: tlo, hi: thi };
-  const base = { lo, hi, K, add, s, T, zlo, ylo };
-  if (yhi <= T.lo || ylo >= T.hi) return { ...base, W: 0, R: 0, needLo: false, needHi: false, constant: yhi <= T.lo ? T.lo : T.hi };
-  const needLo = ylo < T.lo;
-  const needHi = yhi > T.hi;
-  let R = signedWidthFor(ylo, yhi);
-  if (needLo) R = Math.max(R, signedWidthFor(ylo - T.lo, yhi - T.lo));
-  if (needHi) R = Math.max(R, signedWidthFor(T.hi - yhi, T.hi - ylo));
-  // Without a clamp, working in T's width (when the budget allows) saves a final extension.
-  if (!needLo && !needHi) R = Math.max(R, Math.min(to.bits, 64 - s));
-  const W = Math.max(signedWidthFor(zlo, zhi), signedWidthFor(lo, hi), R + s);
-  if (W > 64) {
-    throw new Error(`requant: x in [${lo}, ${hi}] times ${mult} with shift ${shift} needs a ${W}-bit ring; the two-party backend supports at most 64 bits`);
-  }
-  return { ...base, W, R: W - s, needLo, needHi };
+  const plan = (lo: bigint, hi: bigint): RequantPlan => {
+    const zlo = lo * K + add;
+    const zhi = hi * K + add;
+    const ylo = zlo >> BigInt(s); // >> on bigint rounds toward −∞
+    const yhi = zhi >> BigInt(s);
+    const base = { lo, hi, K, add, s, T, zlo, ylo };
+    const none = { W: 0, R: 0, needLo: false, needHi: false };
+    if (yhi <= T.lo || ylo >= T.hi) return { ...base, ...none, constant: yhi <= T.lo ? T.lo : T.hi };
+    if (ylo === yhi) return { ...base, ...none, constant: ylo };
+    const needLo = ylo < T.lo;
+    const needHi = yhi > T.hi;
+    let R = signedWidthFor(ylo, yhi);
+    if (needLo) R = Math.max(R, signedWidthFor(ylo - T.lo, yhi - T.lo));
+    if (needHi) R = Math.max(R, signedWidthFor(T.hi - yhi, T.hi - ylo));
+    // Without a clamp, working in T's width (when the budget allows) saves a final extension.
+    if (!needLo && !needHi) R = Math.max(R, Math.min(to.bits, 64 - s));
+    const W = Math.max(signedWidthFor(zlo, zhi), signedWidthFor(lo, hi), R + s);
+    return { ...base, W, R: W - s, needLo, needHi };
+  };
+  const whole = plan(lo, hi);
+  if (whole.W <= 64) return whole;
+  // y = ⌊(x·K + add) / 2^s⌋ does not decrease with x: every x ≤ a gives y ≤ T.lo, every
+  // x ≥ b gives y ≥ T.hi, so clamping x to [a, b] first changes no result and bounds z.
+  const a = ceilDiv(((T.lo + 1n) << BigInt(s)) - add, K) - 1n;
+  const b = ceilDiv((T.hi << BigInt(s)) - add, K);
+  const pre = { ...(a > lo ? { lo: a } : {}), ...(b < hi ? { hi: b } : {}) };
+  const narrowed = plan(a > lo ? a : lo, b < hi ? b : hi);
+  if (narrowed.W > 64 || (pre.lo === undefined && pre.hi === undefined)) throw new RequantTooWide(narrowed.W, lo, hi, mult, shift);
+  return narrowed.constant !== undefined ? narrowed : { ...narrowed, pre };
 }

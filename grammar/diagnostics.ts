@@ -52,12 +52,13 @@ export const CATALOGUE = {
   PQ2024: { message: "input '{name}' must come from the client" },
   PQ2025: { message: "outputs are revealed to the client only", hint: "write `output EXPR to client`" },
   PQ2026: { message: "cannot read '{path}': {reason}" },
-  PQ2027: { message: "'{name}' must be declared with a shape" },
   PQ2028: { message: "block call '{name}' needs its own `let`: another block call in this `let` already uses the parameter prefix '{prefix}'" },
+  PQ2029: { message: "invalid {op}: {detail}" },
 
   PQ3001: { message: "{layer} may overflow {type}: its values lie in [{lo}, {hi}]", hint: "it needs at least {need} bits; widen the declared type or requantize earlier" },
   PQ3002: { message: "{layer} needs {need} bits, more than the 64-bit maximum", hint: "requantize its inputs to fewer bits" },
   PQ3003: { message: "constant {value} does not fit in {type}" },
+  PQ3004: { message: "the two-party requantization of x in [{lo}, {hi}] by {mult}·2^-{shift} needs a {need}-bit ring, more than the 64-bit maximum", hint: "requantize in two steps (first to a type of about 32 bits), or narrow the value's interval" },
 
   PQ4001: { message: "cannot read parameter file '{path}': {reason}" },
   PQ4002: { message: "parameter file '{path}' is not valid: {reason}" },
@@ -71,6 +72,8 @@ export const CATALOGUE = {
   PQ4012: { message: "input '{path}' holds {value} at index {index}, outside {type}" },
   PQ4013: { message: "input '{path}' is not a valid tensor: {reason}", hint: "a tensor is JSON {\"shape\": [..], \"data\": [..]} or nested arrays, or a PNG image" },
   PQ4014: { message: "model has {count} inputs; give one per input as NAME=FILE" },
+
+  PQ4020: { message: "{layer} fails at run time: {op} of {detail}", hint: "a run-time error of the program (LANGUAGE.md, Ops); the two-party backend cannot see it, its result there is unspecified" },
 
   PQ5001: { message: "internal error in {where}: {detail}", hint: "this is a bug in pq; please report it with the program" },
   PQ5002: { message: "{party}: the peer closed the connection during {where}", hint: "the other party stopped or crashed; its own error says why" },

@@ -9,7 +9,7 @@
 // data, only on types, shapes, attributes and the range analysis, so this is exact.
 import { assertNever, type Graph, type Interval, type Node, type Program } from "../ir.js";
 import { bigAttr, elemAttr, intAttr, liftedOperands } from "../ops.js";
-import { msbOffset, numel, signedWidthFor, type TensorType } from "../types.js";
+import { msbOffset, numel, signedWidthFor, typeRange, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
 import type { ProductShape } from "./ot-sizes.js";
@@ -360,16 +360,16 @@ class Tracer {
     }
   }
 
-  /** clamp.ts: wrapPublic ((1 + k) comparisons on N bits batched) and one select of k·n elements. */
   private clamp(node: Node): void {
     const xt = this.type(node.inputs[0]!);
-    const N = xt.bits;
-    const n = numel(xt.shape);
-    const lo = bigAttr(node.attrs, "lo");
-    const hi = bigAttr(node.attrs, "hi");
+    this.clampUnits(numel(xt.shape), xt.bits, xt.signed, bigAttr(node.attrs, "lo"), bigAttr(node.attrs, "hi"));
+  }
+
+  /** clamp.ts: wrapPublic ((1 + k) comparisons on N bits batched) and one select of k·n elements. */
+  private clampUnits(n: number, N: number, signed: boolean, lo: bigint, hi: bigint): void {
     this.scope("clamp", () => {
       if (lo > hi) return;
-      const offset = xt.signed ? 1n << BigInt(N - 1) : 0n;
+      const offset = signed ? 1n << BigInt(N - 1) : 0n;
       const top = 1n << BigInt(N);
       let k = 0;
       if (lo + offset > 0n) k++;
@@ -395,7 +395,12 @@ class Tracer {
       // The protocol's own ring plan (compiler/requant-plan.ts).
       const plan = requantPlan(range, xt, mult, shift, to);
       if (plan.constant !== undefined) return; // a public constant
-      const { lo, hi, s, W, R, needLo, needHi, T, ylo } = plan;
+      const { lo, hi, s, W, R, needLo, needHi, T, ylo, pre } = plan;
+      // 0. the pre-clamp of a wide x
+      if (pre) {
+        const [tlo, thi] = typeRange(xt);
+        this.clampUnits(n, N, xt.signed, pre.lo ?? tlo, pre.hi ?? thi);
+      }
       // 1. into Z_2^W through the narrowest ring
       if (lo >= 0n && signedWidthFor(0n, hi) <= N) {
         const k = signedWidthFor(0n, hi);

@@ -7,7 +7,7 @@
 // a new primitive: proofs/passes/requant-relu.md.
 import type { Graph, Node } from "../ir.js";
 import { users } from "../ir.js";
-import { accumulates, DESCRIPTORS, elemAttr, liftedOperands, passesThrough } from "../ops.js";
+import { accumulates, DESCRIPTORS, elemAttr, liftedOperands, passesThrough, readingOf } from "../ops.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import { onlineBytes } from "../cost/model.js";
 import { headroomSites, widen } from "./headroom.js";
@@ -16,7 +16,11 @@ import type { Pass, PassContext, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
 import { elem, rewrite } from "./placement.js";
 
-/** x when node `id` computes relu(x): a `relu` op, or the std/protocols lowering select(drelu(x), x, 0). */
+/**
+ * x when node `id` computes relu(x): a `relu` op, or the std/protocols lowering
+ * select(drelu(x), x, 0) of a signed or `nonneg` x. (On an unsigned x that may reach
+ * 2^(N−1), drelu reads those values as negative: the select zeroes them, relu would not.)
+ */
 export function reluOperand(g: Graph, id: number): number | undefined {
   const n = g.nodes[id]!;
   if (n.op === "relu") return n.inputs[0];
@@ -25,7 +29,7 @@ export function reluOperand(g: Graph, id: number): number | undefined {
   const bn = g.nodes[b]!;
   const zn = g.nodes[z]!;
   const zero = zn.op === "const" && (zn.attrs.value as bigint[]).length === 1 && (zn.attrs.value as bigint[])[0] === 0n;
-  return bn.op === "drelu" && bn.inputs[0] === x && zero ? x : undefined;
+  return bn.op === "drelu" && bn.inputs[0] === x && zero && readingOf("drelu", g.nodes[x]!.type) === "sign" ? x : undefined;
 }
 
 /**

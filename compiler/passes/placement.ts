@@ -10,7 +10,7 @@ import { users } from "../ir.js";
 import type { Program } from "../ir.js";
 import { isNonneg, type Declared } from "../typing.js";
 import { signedWidthFor } from "../types.js";
-import { accumulates, DESCRIPTORS, liftedOperands, passesThrough } from "../ops.js";
+import { accumulates, DESCRIPTORS, liftedOperands, passesThrough, readingOf } from "../ops.js";
 import { GraphBuilder } from "./builder.js";
 import type { Pass, PassResult } from "./pass.js";
 import { unchanged } from "./pass.js";
@@ -91,13 +91,14 @@ export function elem(bits: number, signed: boolean): ElemSpec {
 
 // ------------------------------------------------------------------ P2: narrowing
 
-// A use is width-agnostic when it reads only the value (which fits both widths of a signed
-// acc: `value`, or `sign` — the MSB is the sign) and its own type does not follow the
-// operand's width; one that passes the width through (relu, maxpool, …) is, when its own
-// uses are. The facts are the ops' descriptors' (compiler/ops.ts `reads`, `result`).
-function readsValueOnly(op: Op): boolean {
+// A use is width-agnostic when it reads only the value (which fits both widths: `value`, or
+// `sign` of a signed or nonneg operand — the MSB is then the sign) and its own type does not
+// follow the operand's width; one that passes the width through (relu, maxpool, …) is, when
+// its own uses are. The facts are the ops' descriptors' (compiler/ops.ts `readingOf`, `result`).
+function readsValueOnly(op: Op, x: Node): boolean {
   const d = DESCRIPTORS[op];
-  return (d.reads === "value" || d.reads === "sign") && d.result !== "operand" && d.result !== "widest";
+  const r = readingOf(op, x.type);
+  return (r === "value" || r === "sign") && d.result !== "operand" && d.result !== "widest";
 }
 
 function widthAgnostic(g: Graph, us: number[][], isOutput: boolean[], id: number, seen = new Set<number>()): boolean {
@@ -106,7 +107,7 @@ function widthAgnostic(g: Graph, us: number[][], isOutput: boolean[], id: number
   seen.add(id);
   return us[id]!.every((u) => {
     const n = g.nodes[u]!;
-    if (readsValueOnly(n.op)) return true;
+    if (readsValueOnly(n.op, g.nodes[id]!)) return true;
     if (passesThrough(n.op)) return widthAgnostic(g, us, isOutput, u, seen);
     // select(b, x, literal): x's type (relu lowered); the condition position reads a u1.
     if (n.op === "select" && n.inputs[1] === id && n.inputs[2] !== id && g.nodes[n.inputs[2]!]!.op === "const") return widthAgnostic(g, us, isOutput, u, seen);

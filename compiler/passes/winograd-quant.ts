@@ -38,7 +38,7 @@
 // winograd.ts), so their truncation and the products' ring shrink by c bits.
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node } from "../ir.js";
-import { intAttr, type Interval, type Known } from "../ops.js";
+import { intAttr, readingOf, type Interval, type Known } from "../ops.js";
 import { kernelParts } from "../winoconv.js";
 import type { Program } from "../ir.js";
 import { mulScale, type TensorType } from "../types.js";
@@ -113,7 +113,7 @@ function coarsenCap(g: Graph, id: number, users: number[][], isOutput: Set<numbe
   for (const u of users[id]!) {
     const n = g.nodes[u]!;
     if (n.op === "requant") cap = Math.min(cap, Math.max(0, intAttr(n.attrs, "shift")));
-    else if (n.op === "drelu" || n.op === "msb") continue; // reads the sign only
+    else if (readingOf(n.op, g.nodes[id]!.type) === "sign") continue; // reads the sign only (drelu, msb of a signed value)
     else if (n.op === "relu" || n.op === "add" || n.op === "sub" || (n.op === "select" && n.inputs[0] !== id)) cap = Math.min(cap, coarsenCap(g, u, users, isOutput));
     else return 0;
   }

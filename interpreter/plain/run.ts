@@ -9,7 +9,8 @@ import { concat, flatten, reshape } from "./kernels/shape.js";
 import { winoInput, winoOutput, winoProducts, withOffset } from "./kernels/winoconv.js";
 import { tileOf, winoGeometry } from "../../compiler/winoconv.js";
 import { bigAttr, bigListAttr, elemAttr, intAttr, matrixAttr, strAttr } from "../../compiler/ops.js";
-import { convert, sameShape } from "./kernels/common.js";
+import { convert, ProgramFault, sameShape } from "./kernels/common.js";
+import { diag, PqError } from "../../grammar/diagnostics.js";
 import { getBig, tensorFromBigints, type Tensor } from "./tensor.js";
 
 export interface RunOptions {
@@ -46,6 +47,7 @@ export function runPlain(g: Graph, inputs: Map<string, Tensor>, opts: RunOptions
     try {
       value = evalNode(g, node, arg, inputs);
     } catch (e) {
+      if (e instanceof ProgramFault) throw new PqError(diag("PQ4020", { layer: node.origin.path, op: node.op, detail: e.message }, node.origin.span));
       const msg = e instanceof Error ? e.message : String(e);
       throw new Error(msg.startsWith(where(node)) ? msg : `${where(node)}: ${msg}`, { cause: e });
     }

@@ -1,4 +1,5 @@
-// clamp(x, lo, hi) = min(max(x, lo), hi) for shared x and public lo ≤ hi of x's type.
+// clamp(x, lo, hi) = min(max(x, lo), hi) for shared x and public lo ≤ hi (a bound beyond x's type
+// is the type's own end).
 // Comparisons against a public constant c are carries (wrap.ts), exact with no larger ring:
 // with x' = x + 2^(N−1) for a signed reading (order-preserving onto [0, 2^N)) and c' alike,
 //   [x ≥ c] = [x' + (2^N − c') ≥ 2^N] = carry(x' + 2^N − c')   (c' ≥ 1; c' = 0 is always true),
@@ -26,9 +27,13 @@ export function clamp(p: Party, x: Share, signed: boolean, lo: bigint, hi: bigin
     const top = 1n << BigInt(N);
     const min = -offset;
     const max = top - 1n - offset;
-    if (lo < min || lo > max || hi < min || hi > max) throw new Error(`clamp: bounds [${lo}, ${hi}] outside the ${signed ? "i" : "u"}${N} range`);
     const constant = (v: bigint): Share => (client ? constShare(N, x.shape, () => v) : zeroShare(N, x.shape));
     if (lo > hi) return constant(hi);
+    // A bound beyond the type's range is never crossed: it is the type's own end. (A result
+    // outside the type — both bounds beyond one end — is PQ3001 at compile time.)
+    if (lo > max || hi < min) throw new Error(`clamp: every value of ${signed ? "i" : "u"}${N} maps to a bound outside it`);
+    if (lo < min) lo = min;
+    if (hi > max) hi = max;
     const tests: { k: bigint; below: boolean; bound: bigint }[] = [];
     if (lo + offset > 0n) tests.push({ k: top - (lo + offset), below: true, bound: lo });
     if (hi + offset < top - 1n) tests.push({ k: top - 1n - (hi + offset), below: false, bound: hi });

@@ -2,6 +2,10 @@
 //   s > 0: y = clamp(⌊(x·M + 2^(s−1)) / 2^s⌋),   s ≤ 0: y = clamp(x·M·2^(−s)),
 // clamp saturating to T's range. The range analysis' interval [lo, hi] of x fixes every
 // ring width, so nothing wraps and each step is exact:
+//  0. only when z below would need more than 64 bits over x's whole interval: x is clamped
+//     (clamp.ts, in its own ring) to [a, b], where every x ≤ a already gives y ≤ lo_T and
+//     every x ≥ b gives y ≥ hi_T, so no result changes and z fits (else check rejects the
+//     requantization, PQ3004).
 //  1. x is reduced (free) to the narrowest ring K holding its interval — a non-negative
 //     interval in K = bitlen(hi) + 1 bits, so its MSB is known — and extended to the
 //     working ring W (extend.ts: known-MSB when lo ≥ 0, else lift.ts on K bits). The
@@ -26,10 +30,11 @@
 // less ≈ 6t for the second side's t shared low bits.
 // Proof: proofs/requant.md.
 import { clampShare, requantPlan } from "../../compiler/requant-plan.js";
-import { signedWidthFor } from "../../compiler/types.js";
+import { signedWidthFor, typeRange } from "../../compiler/types.js";
 import { step, type Party } from "../twopc/party.js";
 import { constShare, getRing, inRing, mulScalar, setBig, zeroShare, type Share } from "../twopc/ring.js";
 import { bitLength } from "../plain/tensor.js";
+import { clamp } from "./clamp.js";
 import { extend } from "./extend.js";
 import { msb } from "./msb.js";
 import { select } from "./select.js";
@@ -58,7 +63,12 @@ export function requant(
       const v = plan.constant;
       return constShare(outBits, x.shape, () => (p.role === "client" ? v : 0n));
     }
-    const { lo, hi, K, add, s, W, R, needLo, needHi, T, zlo, ylo } = plan;
+    const { lo, hi, K, add, s, W, R, needLo, needHi, T, zlo, ylo, pre } = plan;
+    // 0. a wide x whose product would pass 64 bits: clamped first where y saturates anyway.
+    if (pre) {
+      const [tlo, thi] = typeRange({ bits: N, signed });
+      x = await clamp(p, x, signed, pre.lo ?? tlo, pre.hi ?? thi);
+    }
 
     // 1. x into Z_2^W via its narrowest ring.
     let xw: Share;

@@ -115,9 +115,11 @@ function clampItems(N: number, signed: boolean, all: boolean): [string, Proto<an
   const vs = bounds(N, signed);
   const [lo, hi] = range(N, signed);
   const edges = [lo, lo + 1n, -1n, 0n, 1n, hi - 1n, hi].filter((v) => v >= lo && v <= hi);
-  const use = all ? vs : [...new Set(edges)];
+  // and bounds beyond the type on either side (never binding), where the result still fits it
+  const use = [...(all ? vs : [...new Set(edges)]), lo - 2n, hi + 3n];
+  const fits = (a: bigint, b: bigint) => (a > b ? b >= lo && b <= hi : a <= hi && b >= lo);
   const out: [string, Proto<any>, Mode][] = [];
-  for (const a of use) for (const b of use) out.push([`clamp ${signed ? "i" : "u"}${N} [${a}, ${b}]`, P.clampProto(N, signed, a, b), ALL()]);
+  for (const a of use) for (const b of use) if (fits(a, b)) out.push([`clamp ${signed ? "i" : "u"}${N} [${a}, ${b}]`, P.clampProto(N, signed, a, b), ALL()]);
   return out;
 }
 

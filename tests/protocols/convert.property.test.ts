@@ -237,8 +237,25 @@ describe("requantization matches LANGUAGE.md bit for bit", () => {
     expect(totals(parties[0].meter.report(), "online").sent).toBe(0);
   });
 
-  it("refuses a ring wider than 64 bits", async () => {
+  it("a product wider than 64 bits: x is clamped first where y saturates, exactly", async () => {
+    const edge = (b: number, sg: boolean) => [typeLo(b, sg), typeHi(b, sg), 0n, -1n, 1n, 1n << 40n, -(1n << 40n), 123456789n].filter((v) => v >= typeLo(b, sg) && v <= typeHi(b, sg));
+    const grid: [number, boolean, number, number, { bits: number; signed: boolean }][] = [
+      [64, true, 3, 1, { bits: 8, signed: true }],
+      [64, true, 40000, 30, { bits: 16, signed: true }],
+      [64, false, 65535, 20, { bits: 8, signed: false }],
+      [49, true, 50000, 16, { bits: 32, signed: true }],
+      [64, true, 1, -10, { bits: 12, signed: false }],
+    ];
+    for (const [bits, signed, M, sh, to] of grid) {
+      const values = edge(bits, signed);
+      const c: Case = { bits, signed, nonneg: false, values, masks: values.map(() => undefined) };
+      const { out } = await run(c, (p, x) => requant(p, x, signed, false, M, sh, to, { lo: typeLo(bits, signed), hi: typeHi(bits, signed) }));
+      expect(out).toEqual(values.map((v) => BigInt.asUintN(to.bits, requantRef(v, M, sh, to))));
+    }
+  });
+
+  it("refuses a ring wider than 64 bits even after the pre-clamp (the compiler rejects it first, PQ3004)", async () => {
     const c: Case = { bits: 64, signed: true, nonneg: false, values: [1n], masks: [undefined] };
-    await expect(run(c, (p, x) => requant(p, x, true, false, 3, 1, { bits: 8, signed: true }, { lo: typeLo(64, true), hi: typeHi(64, true) }))).rejects.toThrow(/64/);
+    await expect(run(c, (p, x) => requant(p, x, true, false, 1, -80, { bits: 8, signed: true }, { lo: typeLo(64, true), hi: typeHi(64, true) }))).rejects.toThrow(/64/);
   });
 });

@@ -3,7 +3,7 @@
 // |intermediate| that makes it exact; `exactInDoubles` checks it is ≤ 2^53.
 import { typeRange } from "../../../compiler/types.js";
 import { bitLength, ceilLog2, getBig, magBits, numData, type Elem, type Tensor } from "../tensor.js";
-import { axisWindows, binary, buildBig, buildNum, exactInDoubles, maxBitLength, splitAxis, unary } from "./common.js";
+import { axisWindows, binary, buildBig, buildNum, exactInDoubles, maxBitLength, ProgramFault, splitAxis, unary } from "./common.js";
 import { sumWindows } from "./layers.js";
 
 /** max(x, 0); same type as x. */
@@ -86,7 +86,7 @@ export function shl(x: Tensor, k: number, out: Elem): Tensor {
 export function divexact(x: Tensor, q: number, out: Elem): Tensor {
   const Q = BigInt(q);
   const fail = (v: bigint | number) => {
-    throw new Error(`divexact: ${v} is not a multiple of ${q}`);
+    throw new ProgramFault(`${v} is not a multiple of ${q}`);
   };
   return unary(
     x, out, magBits(x),

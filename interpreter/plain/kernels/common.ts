@@ -17,6 +17,9 @@ import {
 } from "../tensor.js";
 
 /** True when all operands are stored as doubles and |every intermediate| ≤ 2^log2Bound ≤ 2^53. */
+/** A run-time error of the program itself (LANGUAGE.md: divexact of a non-multiple), not of pq: runPlain reports it as PQ4020 at the node. */
+export class ProgramFault extends Error {}
+
 export function exactInDoubles(log2Bound: number, ...operands: readonly Tensor[]): boolean {
   return log2Bound <= DOUBLE_EXACT_LOG2 && operands.every((t) => !isWide(t.bits));
 }
