@@ -11,7 +11,7 @@ import { compileFile, type CompileResult } from "../../compiler/lower.js";
 import type { Program } from "../../compiler/ir.js";
 import { nearest as nearestName } from "../../grammar/suggest.js";
 import { loadProgram } from "../../compiler/modules.js";
-import type { Graph, Node } from "../../compiler/ir.js";
+import type { Graph } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ir.js";
 import { printGraph } from "../../compiler/print.js";
 import { formatType } from "../../compiler/types.js";
@@ -21,7 +21,9 @@ import { readInputs } from "../../interpreter/inputs.js";
 import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { asDiagnostics } from "../common.js";
 import { BACKENDS, forecast, PASS_TARGETS, passTarget, type Backend, type PassTarget } from "../../compiler/cost/model.js";
-import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
+import { buildReport, formatBytes, plainRun, reportTable, tensorText } from "../report.js";
+import { declaredTypes, layerOrder, layersOf } from "../../compiler/layers.js";
+import { layerCounter } from "../progress.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
 import { findCommand, helpText, REPL_COMMANDS, type CommandName } from "./commands.js";
@@ -92,18 +94,6 @@ function astJson(x: unknown): string {
 /** The words of a command line; "double quotes" group a path with spaces. */
 function words(s: string): string[] {
   return [...s.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-}
-
-/** Layers in execution order: each non-source layer path with its nodes. */
-export function layersOf(g: Graph): { path: string; nodes: Node[] }[] {
-  const byPath = new Map<string, Node[]>();
-  for (const n of g.nodes) {
-    if (n.op === "input" || n.op === "param" || n.op === "const") continue;
-    const l = byPath.get(n.origin.path) ?? [];
-    l.push(n);
-    byPath.set(n.origin.path, l);
-  }
-  return [...byPath].map(([path, nodes]) => ({ path, nodes }));
 }
 
 export class Session {
@@ -524,12 +514,17 @@ export class Session {
     return inputs;
   }
 
-  private progress(g: Graph, opts: ExecOptions, label = ""): (path: string) => void {
-    const order = layersOf(g).map((l) => l.path);
+  /** Progress of a plaintext job: over the computing layers, the rows of its table. */
+  private plainProgress(g: Graph, opts: ExecOptions, label = ""): (path: string) => void {
+    return this.progress(layersOf(g).map((l) => l.path), opts, label);
+  }
+
+  /** Progress over `layers` (the layers of the table the command prints), as `pq run` shows it. */
+  private progress(layers: readonly string[], opts: ExecOptions, label = ""): (path: string) => void {
+    const text = layerCounter(layers, label);
     return (path) => {
-      // Sources (inputs, parameters) are not layers: the count is over computing layers.
-      const k = order.indexOf(path);
-      if (k >= 0) opts.onProgress?.(`${label}[${k + 1}/${order.length}] ${path}`);
+      const t = text(path);
+      if (t !== undefined) opts.onProgress?.(t);
     };
   }
 
@@ -544,18 +539,12 @@ export class Session {
     }
     const inputs = this.inputs(g, args);
     if (backend === "2pc") {
-      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(g, opts) }));
+      const onLayer = this.progress(layerOrder(g).map((l) => l.layer), opts);
+      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer }));
       return [out(r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n")), out(reportTable(buildReport(g, r)))];
     }
-    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, onLayer: this.progress(g, opts) }));
-    const rows = layersOf(g).map((l) => [
-      l.path, [...new Set(l.nodes.map((n) => n.op))].join(" "), formatType(l.nodes[l.nodes.length - 1]!.type), (r.layerMs.get(l.path) ?? 0).toFixed(2),
-    ]);
-    return [
-      out(r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n")),
-      out(table(["layer", "ops", "output type", "time ms"], rows, ["total", "", "", r.totalMs.toFixed(2)]) +
-        "\ntime ms: wall-clock time of the plaintext backend for the layer's nodes."),
-    ];
+    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, onLayer: this.plainProgress(g, opts) }));
+    return [out(plainRun(g, declaredTypes(this.lowered!.graph), r).text)];
   }
 
   /** `:cost [LAYER] [dealer|ot|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
@@ -603,8 +592,8 @@ export class Session {
     const layers = layersOf(g);
     const lastNode = layers.map((l) => l.nodes[l.nodes.length - 1]!.id);
     return this.runJob(async (signal) => {
-      const plain = await this.backends.plain(g, inputs, { signal, keep: lastNode, onLayer: this.progress(g, opts, "plain ") });
-      const two = await this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(g, opts, "2pc ") });
+      const plain = await this.backends.plain(g, inputs, { signal, keep: lastNode, onLayer: this.plainProgress(g, opts, "plain ") });
+      const two = await this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(layerOrder(g).map((l) => l.layer), opts, "2pc ") });
       const outDiff = plain.outputs.findIndex((t, i) => !sameValues(t, two.outputs[i]!));
       if (outDiff < 0) {
         return [out(`no difference: plain and 2pc give the same ${plain.outputs.length} output(s) (${plain.outputs.map((t) => tensorText(t, 16)).join("; ")})`)];
@@ -651,7 +640,7 @@ export class Session {
     const path = this.resolveLayer(g, layer);
     const inputs = this.inputs(g, specs);
     const nodes = g.nodes.filter((n) => n.origin.path === path);
-    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, keep: nodes.map((n) => n.id), onLayer: this.progress(g, opts) }));
+    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, keep: nodes.map((n) => n.id), onLayer: this.plainProgress(g, opts) }));
     const lines = nodes.map((n) => {
       const v = r.kept.get(n.id)!;
       const vals = toBigints(v);
