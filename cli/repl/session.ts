@@ -7,6 +7,8 @@
 // dropped and its diagnostics shown, so the session is always a program that compiles
 // (except for having no output yet). Types are read from the compiled graph: the statement
 // is compiled with a temporary `output NAME to client`, whose node is NAME's value.
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { compileFile, type CompileResult } from "../../compiler/lower.js";
 import type { Program } from "../../compiler/ir.js";
 import { nearest as nearestName } from "../../grammar/suggest.js";
@@ -30,6 +32,7 @@ import { findCommand, helpText, REPL_COMMANDS, type CommandName } from "./comman
 import { NO_PASSES, PASSES, pipelinePasses, type Pass } from "./passes.js";
 import { PIPELINES, runPasses, type PipelineLog } from "../../compiler/passes/pipeline.js";
 import { protocolsText } from "./protocols.js";
+import { unifiedDiff } from "./linediff.js";
 import type { ProviderSpec } from "../../interpreter/providers/provider.js";
 
 export type Style = "out" | "error" | "notice" | "info";
@@ -209,7 +212,10 @@ export class Session {
   }
 
   private async command(rest: string, opts: ExecOptions): Promise<Output> {
-    const [name = "", ...args] = words(rest);
+    const [word = "", ...args] = words(rest);
+    // `:save! FILE` is :save that may overwrite; no other command takes a `!`.
+    if (word === "save!") return { blocks: this.save(args, true) };
+    const name = word;
     const cmd = findCommand(name) ?? (name === "q" || name === "exit" ? findCommand("quit") : undefined);
     if (!cmd) {
       const near = nearest(name, REPL_COMMANDS.map((c) => c.name));
@@ -221,6 +227,7 @@ export class Session {
   /** One handler per command (commands.ts): a command without one is a type error. */
   private readonly commands: { readonly [K in CommandName]: (args: string[], opts: ExecOptions) => Output | Promise<Output> } = {
     load: (args) => ({ blocks: this.load(args) }),
+    save: (args) => ({ blocks: this.save(args, false) }),
     reload: () => ({ blocks: this.reload() }),
     ast: (args) => ({ blocks: this.ast(args) }),
     ir: (args) => ({ blocks: this.ir(args) }),
@@ -350,6 +357,42 @@ export class Session {
     return blocks;
   }
 
+  /**
+   * `:save FILE`: the session's text — the loaded file (or the scratch model) with the typed
+   * statements inside its model — which compiles (the session never keeps a statement that
+   * does not). Relative `import` and `params` paths are rewritten for FILE's folder, so the
+   * saved file loads from wherever it is written.
+   */
+  save(args: string[], overwrite: boolean): Block[] {
+    const [dest] = args;
+    if (dest === undefined || args.length > 1) throw new CommandError("usage: :save FILE.pq (:save! FILE.pq overwrites)");
+    if (!overwrite && existsSync(dest)) throw new CommandError(`${dest} exists: :save! ${dest} overwrites it`);
+    const text = this.text();
+    const loaded = loadProgram(this.path, text);
+    const from = this.file === undefined ? process.cwd() : dirname(resolve(this.file));
+    const to = dirname(resolve(dest));
+    const edits: { at: number; end: number; path: string }[] = [];
+    const repoint = (path: string, span: { offset: number; endOffset: number }, isImport: boolean) => {
+      if (isAbsolute(path) || (isImport && path.startsWith("std/")) || from === to) return;
+      const quoted = /"(?:[^"\\]|\\.)*"/.exec(text.slice(span.offset, span.endOffset));
+      if (!quoted) return;
+      const moved = relative(to, resolve(from, path)).split(sep).join("/");
+      edits.push({ at: span.offset + quoted.index, end: span.offset + quoted.index + quoted[0].length, path: isImport && !moved.startsWith(".") ? `./${moved}` : moved });
+    };
+    for (const d of loaded.entry.decls) {
+      if (d.kind === "import") repoint(d.path, d.span, true);
+      if (d.kind === "model") for (const item of d.items) if (item.kind === "params") repoint(item.path, item.span, false);
+    }
+    let saved = text;
+    for (const e of edits.sort((x, y) => y.at - x.at)) saved = saved.slice(0, e.at) + JSON.stringify(e.path) + saved.slice(e.end);
+    try {
+      writeFileSync(dest, saved);
+    } catch (e) {
+      throw new CommandError(`cannot write ${dest}: ${(e as Error).message}`);
+    }
+    return [info(`saved ${dest}: ${this.added.length} typed statement(s) after ${this.file ?? "the scratch model"}${edits.length > 0 ? `; ${edits.length} relative path(s) rewritten for its folder` : ""}`)];
+  }
+
   // ------------------------------------------------------------ views
 
   private need(): Program {
@@ -444,9 +487,10 @@ export class Session {
       if (!this.lowered) this.need();
       const before = this.pipeline(this.lowered!, i);
       const r = pass.run(before, { target: this.target });
+      const diff = unifiedDiff(printGraph(before.graph).trimEnd(), printGraph(r.program.graph).trimEnd(), { key: withoutNodeIds });
       return [
         info(`${pass.name}: ${r.applied ? "applied" : "not applied"} — ${r.note}`),
-        out(`before ${pass.name}:\n${printGraph(before.graph).trimEnd()}\n\nafter ${pass.name}:\n${printGraph(r.program.graph).trimEnd()}`),
+        out(diff === "" ? `${pass.name} leaves the program as it is` : `--- before ${pass.name}\n+++ after ${pass.name}\n${diff}`),
       ];
     }
     if (sub === "enable") this.enabled.add(name);
@@ -660,6 +704,14 @@ export class Session {
     const g = this.program.graph;
     return layersOf(g).map((l) => l.path.slice(g.name.length + 1));
   }
+}
+
+/**
+ * A printed node's line with the node ids in its names masked (`h1_9` → `h1_#`): the printer
+ * names nodes by layer and id, so a pass that inserts a node renames every later one.
+ */
+function withoutNodeIds(line: string): string {
+  return line.replace(/\b([A-Za-z_][A-Za-z0-9_]*?)_\d+_*\b/g, "$1_#");
 }
 
 export const TRACE_BANNER = [
