@@ -1,7 +1,7 @@
 // `npm run bench:elements`: the per-element online cost of the non-linear building blocks
 // under pq's dealer correlations, read off the meter, next to the published costs of the
 // same blocks: CrypTFlow2/SiRNN (IKNP OT extension, λ = 128) and Cheetah (silent OT), as
-// tabulated in ../shared/PROTOCOLS.md, and the dealer/FSS floor (a function-secret-sharing
+// tabulated in docs/PROTOCOLS.md, and the dealer/FSS floor (a function-secret-sharing
 // gate opens one masked ℓ-bit value per party: 2ℓ bits online in all).
 // Blocks: signed ReLU on ℓ bits; truncate-and-reduce by s = ℓ/2 (ℓ → ℓ − s bits);
 // extension ℓ → 2ℓ with the MSB unknown and with it known (a value after ReLU);
@@ -42,10 +42,10 @@ interface Block {
   /** The plaintext meaning, on the signed reading of the input; the output's width. */
   want: (v: bigint, l: number) => bigint;
   outBits: (l: number) => number;
-  /** Bits per element, both directions, from PROTOCOLS.md. */
+  /** Bits per element, both directions, from docs/PROTOCOLS.md. */
   iknp: (l: number) => number;
   silent: (l: number) => number;
-  /** Rounds of the SCI implementation (4-bit digits in the millionaires' tree), from PROTOCOLS.md. */
+  /** Rounds of the SCI implementation (4-bit digits in the millionaires' tree), from docs/PROTOCOLS.md. */
   sciRounds: (l: number) => number;
 }
 
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     rows,
   ));
   console.log("bits per element; client/server: online bits each party sent (10-byte frame headers included), total = both, total−hdr = without headers; " +
-    "rounds c/s: client's/server's; offline: dealer bits; CrypTFlow2 (IKNP, λ = 128), Cheetah (silent OT): PROTOCOLS.md, both directions, same ℓ; " +
+    "rounds c/s: client's/server's; offline: dealer bits; CrypTFlow2 (IKNP, λ = 128), Cheetah (silent OT): docs/PROTOCOLS.md, both directions, same ℓ; " +
     "FSS floor: 2ℓ, one masked ℓ-bit opening per party; check: reconstructed output = plaintext.");
   process.exitCode = failed ? 1 : 0;
 }

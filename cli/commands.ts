@@ -12,7 +12,10 @@ import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/
 import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
-import { buildReport, partyTable, reportTable, tensorText } from "./report.js";
+import { buildReport, partyTable, plainRun, reportTable, tensorText } from "./report.js";
+import { declaredTypes, layerOrder, layersOf } from "../compiler/layers.js";
+import { layerProgress, Status } from "./progress.js";
+import { plainJob } from "./repl/backends.js";
 import { table } from "./table.js";
 
 export interface OptionSpec {
@@ -60,12 +63,15 @@ const pipelineOptions: Record<string, OptionSpec> = {
   pipeline: { type: "string", valueName: "NAME", help: "pass pipeline: pq (all exact optimisations), sirnn (the baseline), none, eqo (APPROXIMATE: quantized Winograd filters, docs/PASSES.md)", default: "pq" },
   disable: { type: "string", valueName: "PASS", help: "skip a pass of the pipeline (repeatable)", multiple: true },
   budget: { type: "string", valueName: "BYTES", help: "eqo: extra forecast online bytes (both parties; suffix KiB, MiB or GiB allowed) to spend on wider quantized Winograd filters where they cut the error bound most (mixed precision)" },
+  verbose: { type: "boolean", help: "say what every pass of the pipeline did and why (by default one line counts the passes that did not apply)" },
 };
 
 const UNITS: Record<string, number> = { "": 1, B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
 
-function pipelineArgs(values: Values, cmd = "pq"): { pipeline: string; disable: string[]; budget?: number } {
-  const out: { pipeline: string; disable: string[]; budget?: number } = { pipeline: str(values, "pipeline") ?? "pq", disable: (values.disable as string[] | undefined) ?? [] };
+function pipelineArgs(values: Values, cmd = "pq"): { pipeline: string; disable: string[]; budget?: number; verbose: boolean } {
+  const out: { pipeline: string; disable: string[]; budget?: number; verbose: boolean } = {
+    pipeline: str(values, "pipeline") ?? "pq", disable: (values.disable as string[] | undefined) ?? [], verbose: values.verbose === true,
+  };
   const b = str(values, "budget");
   if (b !== undefined) {
     const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?\s*$/.exec(b);
@@ -134,13 +140,13 @@ const compile: Command = {
     }
     const model = str(values, "model");
     const stopAfter = str(values, "emit-after");
-    const program = compileWithPipeline(io, file, {
+    const compiled = compileWithPipeline(io, file, {
       ...pipelineArgs(values, "compile"), ...(model !== undefined ? { model } : {}), ...(stopAfter !== undefined ? { stopAfter } : {}),
       // The layer-level IR is shown before any pass; passes work on the lowered program.
       ...(emit === "ir" ? { pipeline: "none", protocols: false } : {}),
     });
-    if (!program) return 1;
-    io.out(printGraph(program.graph));
+    if (!compiled) return 1;
+    io.out(printGraph(compiled.program.graph));
     return 0;
   },
 };
@@ -170,8 +176,9 @@ const run: Command = {
     const model = str(values, "model");
     // The passes optimise for the correlations that will run (orientation, Winograd, conversions).
     const target = backend === "2pc" && correlations === "ot" ? "ot-iknp" : "dealer";
-    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), target, ...(model !== undefined ? { model } : {}) });
-    if (!program) return 1;
+    const compiled = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), target, ...(model !== undefined ? { model } : {}) });
+    if (!compiled) return 1;
+    const { program } = compiled;
     const g = program.graph;
     const inputs = readInputs(g, specs);
     if (backend === "2pc") {
@@ -179,61 +186,26 @@ const run: Command = {
       const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: str(values, "seed") ?? "pq-default-seed" } : { kind: "ot" };
       return runTwoPartyCommand(program, inputs, provider, values, io);
     }
-    const times = new Map<string, { ops: string[]; ms: number; type: string; elems: number }>();
-    let last = performance.now();
-    const tty = !values.json && process.stderr.isTTY === true;
-    const t0 = last;
-    const { outputs } = runPlain(g, inputs, {
-      onNode: (n) => {
-        const now = performance.now();
-        if (n.op === "param" || n.op === "const" || n.op === "input") {
-          last = now;
-          return;
-        }
-        const layer = n.origin.path;
-        const row = times.get(layer) ?? { ops: [], ms: 0, type: "", elems: 0 };
-        if (!row.ops.includes(n.op)) row.ops.push(n.op);
-        row.ms += now - last;
-        row.type = formatType(n.type);
-        row.elems = numel(n.type.shape);
-        times.set(layer, row);
-        if (tty) process.stderr.write(`\r\x1b[K${layer} (${n.op})`);
-        last = now;
-      },
-    });
-    const total = performance.now() - t0;
-    if (tty) process.stderr.write("\r\x1b[K");
+    const progress = layerProgress(layersOf(g).map((l) => l.path));
+    const r = plainJob(g, inputs, [], progress.layer);
+    progress.done();
+    const run = plainRun(g, declaredTypes(compiled.lowered.graph), r);
     if (values.json) {
-      io.out(JSON.stringify({
-        model: g.name, backend,
-        outputs: outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
-        layers: [...times].map(([layer, r]) => ({ layer, ops: r.ops, type: r.type, ms: +r.ms.toFixed(3) })),
-        totalMs: +total.toFixed(3),
-      }, null, 2));
+      io.out(JSON.stringify({ model: g.name, backend, ...run.json }, null, 2));
       return 0;
     }
-    outputs.forEach((t, i) => io.out(`output ${i}: ${tensorText(t)}`));
-    io.out(table(["layer", "ops", "output type", "time ms"], [...times].map(([layer, r]) => [layer, r.ops.join(" "), r.type, r.ms.toFixed(2)]), [`total`, "", "", total.toFixed(2)]));
-    io.out("time ms: wall-clock time of the plaintext backend for the layer's nodes, in this process.");
+    io.out(run.text);
     return 0;
   },
 };
 
 async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>, provider: ProviderSpec, values: Values, io: Io): Promise<number> {
   const g = program.graph;
-  const tty = !values.json && process.stderr.isTTY === true;
-  const layers = new Set(g.nodes.map((n) => n.origin.path)).size;
-  let done = 0;
+  const progress = layerProgress(layerOrder(g).map((l) => l.layer));
   // Loaded on demand: plaintext commands do not pay for the protocol modules.
   const { runTwoParty } = await import("../interpreter/twopc/session.js");
-  const r = await runTwoParty(g, program.ranges, inputs, {
-    provider,
-    onLayer: (path) => {
-      done++;
-      if (tty) process.stderr.write(`\r\x1b[K[${done}/${layers}] ${path}`);
-    },
-  });
-  if (tty) process.stderr.write("\r\x1b[K");
+  const r = await runTwoParty(g, program.ranges, inputs, { provider, onLayer: progress.layer });
+  progress.done();
   const rep = buildReport(g, r);
   // The forecast and the measurement use the same units: say where they differ by more than 5%.
   // Both providers are priced to the byte (compiler/cost/dealer.ts, ot-provider.ts).
@@ -270,7 +242,7 @@ const serve: Command = {
     if (insecureDealer) io.err(DEALER_WARNING);
     // The program the clients run is the one `pq run` would run: the pipeline's passes, for these correlations.
     const model = str(values, "model");
-    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: insecureDealer ? "dealer" : "ot-iknp", ...(model !== undefined ? { model } : {}) });
+    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: insecureDealer ? "dealer" : "ot-iknp", ...(model !== undefined ? { model } : {}) })?.program;
     if (!program) return 1;
     const { listen } = await import("../interpreter/twopc/tcp.js");
     const { serveOne } = await import("../interpreter/twopc/remote.js");
@@ -279,7 +251,8 @@ const serve: Command = {
     try {
       do {
         try {
-          const r = await serveOne(listener, program.graph, program.ranges, { insecureDealer });
+          const progress = layerProgress(layerOrder(program.graph).map((l) => l.layer));
+          const r = await serveOne(listener, program.graph, program.ranges, { insecureDealer, onNode: (n) => progress.layer(n.origin.path) }).finally(progress.done);
           io.out(partyTable(r.meter));
         } catch (e) {
           // One client's failure ends its run, not the server (unless --once).
@@ -311,7 +284,13 @@ const connectCmd: Command = {
     if (specs.length === 0) throw new UsageError("connect", "--input IN is required");
     const { connectAndRun } = await import("../interpreter/twopc/remote.js");
     const insecureDealer = values["insecure-dealer"] === true;
-    const r = await connectAndRun(m[1]!, Number(m[2]), (g) => readInputs(g, specs), { insecureDealer });
+    // The layers are known once the server has sent the program (the inputs are read then too).
+    let progress: ReturnType<typeof layerProgress> | undefined;
+    const inputsFor = (g: Graph) => {
+      progress = layerProgress(layerOrder(g).map((l) => l.layer));
+      return readInputs(g, specs);
+    };
+    const r = await connectAndRun(m[1]!, Number(m[2]), inputsFor, { insecureDealer, onNode: (n) => progress?.layer(n.origin.path) }).finally(() => progress?.done());
     if (r.correlations === "dealer") io.err(DEALER_WARNING);
     if (values.json) {
       io.out(JSON.stringify({ model: r.graph.name, outputs: r.outputs!.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })), meter: r.meter }, null, 2));
@@ -353,14 +332,14 @@ const evalCmd: Command = {
     const test = loadMnist().test.slice(0, limit);
     let correct = 0;
     const t0 = performance.now();
-    const tty = !values.json && process.stderr.isTTY === true;
+    const status = new Status();
     for (const [i, s] of test.entries()) {
       const x = tensorFromBigints([...input!.type.shape], input!.type.bits, input!.type.signed, Array.from(s.pixels, (p) => BigInt(p)));
       const { outputs } = runPlain(g, new Map([[input!.attrs.name as string, x]]));
       if (Number(toBigints(outputs[0]!)[0]) === s.label) correct++;
-      if (tty && i % 50 === 0) process.stderr.write(`\r\x1b[K${i}/${test.length}`);
+      if (i % 50 === 0) status.show(`[${i}/${test.length}] images`);
     }
-    if (tty) process.stderr.write("\r\x1b[K");
+    status.done();
     const ms = performance.now() - t0;
     const acc = correct / test.length;
     if (values.json) io.out(JSON.stringify({ model: g.name, file, images: test.length, correct, accuracy: acc, ms: +ms.toFixed(1) }));

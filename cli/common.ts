@@ -4,7 +4,7 @@
 import { compileFile, type CompileResult } from "../compiler/lower.js";
 import type { Program } from "../compiler/ir.js";
 import { diag, formatDiagnostic, PqError, type Diagnostic } from "../grammar/diagnostics.js";
-import { checkPipelineArgs, runPipeline } from "../compiler/passes/pipeline.js";
+import { checkPipelineArgs, runPipeline, type PipelineLog } from "../compiler/passes/pipeline.js";
 import type { PassContext } from "../compiler/passes/pass.js";
 
 export class UsageError extends Error {
@@ -35,27 +35,51 @@ export function compileOrReport(io: Io, file: string, model?: string, protocols 
 }
 
 /**
- * Compile, then run a pass pipeline (`--pipeline`, `--disable`, `--emit-after`); the notes of
- * passes that did not apply go to stderr so nothing is silently skipped.
+ * What the pipeline did, for stderr. By default at most one line: the count of passes that
+ * did not apply (nothing to do, or reverted by the cost guard) and that `--verbose` says why;
+ * nothing when every enabled pass applied. Verbose: every pass with its whole note. An
+ * approximate pass changes the model's values: it is said every time it applies.
+ */
+export function pipelineNotes(pipeline: string, log: readonly PipelineLog[], verbose: boolean): string[] {
+  const lines: string[] = [];
+  if (verbose) {
+    for (const l of log) {
+      const [first = "", ...rest] = l.note.split("\n");
+      lines.push(`pq: pass ${l.pass} ${l.applied ? "applied" : l.note === "disabled" ? "disabled" : "did not apply"}${l.note === "disabled" ? "" : `: ${first}`}`, ...rest.map((r) => `      ${r}`));
+    }
+    return lines;
+  }
+  const applied = log.filter((l) => l.applied).length;
+  const disabled = log.filter((l) => !l.applied && l.note === "disabled").length;
+  const skipped = log.length - applied - disabled;
+  if (skipped > 0) {
+    lines.push(`pq: pipeline ${pipeline}: ${applied} of ${log.length} passes applied, ${skipped} did not apply${disabled > 0 ? `, ${disabled} disabled` : ""} (--verbose says why)`);
+  }
+  for (const l of log) if (l.applied && l.note.startsWith("APPROXIMATE")) lines.push(`pq: pass ${l.pass}: ${l.note.split("\n")[0]}`);
+  return lines;
+}
+
+/**
+ * Compile, then run a pass pipeline (`--pipeline`, `--disable`, `--emit-after`); what the
+ * passes did goes to stderr (pipelineNotes). Returns the program after the passes and the
+ * one before them (its per-layer types are the ones the source declares: `declaredTypes`).
  */
 export function compileWithPipeline(
   io: Io, file: string,
-  opts: { model?: string; pipeline?: string; disable?: string[]; stopAfter?: string; protocols?: boolean; target?: PassContext["target"]; budget?: number },
-): Program | undefined {
-  checkPipelineArgs(opts.pipeline ?? "pq", opts.disable ?? [], opts.stopAfter);
+  opts: { model?: string; pipeline?: string; disable?: string[]; stopAfter?: string; protocols?: boolean; target?: PassContext["target"]; budget?: number; verbose?: boolean },
+): { program: Program; lowered: Program } | undefined {
+  const pipeline = opts.pipeline ?? "pq";
+  checkPipelineArgs(pipeline, opts.disable ?? [], opts.stopAfter);
   const { program } = compileOrReport(io, file, opts.model, opts.protocols ?? true);
   if (!program) return undefined;
-  const { program: out, log } = runPipeline(program, opts.pipeline ?? "pq", {
+  const { program: out, log } = runPipeline(program, pipeline, {
     disable: opts.disable ?? [],
     ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter } : {}),
     ...(opts.target !== undefined ? { target: opts.target } : {}),
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
   });
-  // A note's first line says why; per-layer details stay for `pq compile --emit-after`.
-  for (const l of log) if (!l.applied && l.note !== "disabled") io.err(`pq: pass ${l.pass} did not apply: ${l.note.split("\n")[0]}`);
-  // An approximate pass changes the model's values: say so every time it applies.
-  for (const l of log) if (l.applied && l.note.startsWith("APPROXIMATE")) io.err(`pq: pass ${l.pass}: ${l.note.split("\n")[0]}`);
-  return out;
+  for (const l of pipelineNotes(pipeline, log, opts.verbose === true)) io.err(l);
+  return { program: out, lowered: program };
 }
 
 /** Turn anything thrown below a command into diagnostics: never a stack trace. */

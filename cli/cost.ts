@@ -14,6 +14,8 @@ export interface CostOptions {
   pipeline: string;
   disable: string[];
   budget?: number;
+  /** Every pass's note on stderr, not just the one-line summary. */
+  verbose: boolean;
   model?: string;
   correlations: Backend;
   json: boolean;
@@ -58,9 +60,9 @@ export function costTable(f: Forecast): string {
 
 export async function costCommand(file: string, opts: CostOptions, io: Io): Promise<number> {
   const program = compileWithPipeline(io, file, {
-    pipeline: opts.pipeline, disable: opts.disable, target: passTarget(opts.correlations),
+    pipeline: opts.pipeline, disable: opts.disable, target: passTarget(opts.correlations), verbose: opts.verbose,
     ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
-  });
+  })?.program;
   if (!program) return 1;
   const f = forecast(program, opts.correlations);
   if (opts.json) {

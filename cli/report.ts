@@ -2,7 +2,9 @@
 // --backend 2pc` and the JSON of `--json` (docs/REPORT.md defines every field).
 import { HEADER_BYTES } from "../compiler/cost/wire.js";
 import type { Graph } from "../compiler/ir.js";
-import { elemName } from "../compiler/types.js";
+import { elemName, formatType, type TensorType } from "../compiler/types.js";
+import { layerOrder, layersOf, layerType } from "../compiler/layers.js";
+import type { PlainResult } from "./repl/backends.js";
 import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { totals, type Counters, type MeterRow } from "../interpreter/twopc/meter.js";
 import type { TwoPartyResult } from "../interpreter/twopc/session.js";
@@ -38,29 +40,11 @@ function counts(rows: MeterRow[]): PartyCounts {
 }
 
 export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
-  const order: string[] = [];
-  const ops = new Map<string, string[]>();
-  for (const n of g.nodes) {
-    if (n.op === "param" || n.op === "const") continue;
-    if (!ops.has(n.origin.path)) {
-      ops.set(n.origin.path, []);
-      order.push(n.origin.path);
-    }
-    const l = ops.get(n.origin.path)!;
-    if (!l.includes(n.op)) l.push(n.op);
-  }
+  const order = layerOrder(g);
   // A provider's one-time set-up (the base OTs) comes first, as its own row.
-  if (r.client.some((x) => x.layer === "setup") || r.server.some((x) => x.layer === "setup")) {
-    ops.set("setup", ["base-ot"]);
-    order.unshift("setup");
-  }
-  const outLayer = `${g.name}/output`;
-  if (!ops.has(outLayer)) {
-    ops.set(outLayer, ["reveal"]);
-    order.push(outLayer);
-  } else ops.get(outLayer)!.push("reveal");
-  const layers = order.map((layer) => ({
-    layer, ops: ops.get(layer)!, ms: +(r.layerMs.get(layer) ?? 0).toFixed(3),
+  if (r.client.some((x) => x.layer === "setup") || r.server.some((x) => x.layer === "setup")) order.unshift({ layer: "setup", ops: ["base-ot"] });
+  const layers = order.map(({ layer, ops }) => ({
+    layer, ops, ms: +(r.layerMs.get(layer) ?? 0).toFixed(3),
     client: counts(r.client.filter((x) => x.layer === layer)),
     server: counts(r.server.filter((x) => x.layer === layer)),
   }));
@@ -107,6 +91,29 @@ export function partyTable(rows: readonly MeterRow[]): string {
   const body = order.map((l) => [l, ...line(rows.filter((r) => r.layer === l))]);
   return table(["layer", "sent", "received", "msgs", "rounds", "offline"], body, ["total", ...line(rows)]) +
     "\nsent/received: online bytes on this party's channel (frame headers included); rounds: maximal runs of sends between waits; offline: bytes this party sent and received to make correlations (dealer, or OT with the peer).";
+}
+
+export const PLAIN_LEGEND = "time ms: wall-clock time of the plaintext backend for the layer's nodes.";
+
+/**
+ * A plaintext run as `pq run` and the REPL's `:run` print it: the outputs and a row per
+ * computing layer with its ops, its declared result type (`declaredTypes`: what the source
+ * says, not the passes' internal width) and its time; and the same as JSON (`pq run --json`).
+ */
+export function plainRun(g: Graph, declared: ReadonlyMap<string, TensorType>, r: PlainResult): { text: string; json: object } {
+  const layers = layersOf(g).map((l) => ({
+    layer: l.path, ops: [...new Set(l.nodes.map((n) => n.op))], type: formatType(layerType(declared, l)), ms: r.layerMs.get(l.path) ?? 0,
+  }));
+  const outputs = r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n");
+  const rows = layers.map((l) => [l.layer, l.ops.join(" "), l.type, l.ms.toFixed(2)]);
+  return {
+    text: `${outputs}\n${table(["layer", "ops", "output type", "time ms"], rows, ["total", "", "", r.totalMs.toFixed(2)])}\n${PLAIN_LEGEND}`,
+    json: {
+      outputs: r.outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
+      layers: layers.map((l) => ({ ...l, ms: +l.ms.toFixed(3) })),
+      totalMs: +r.totalMs.toFixed(3),
+    },
+  };
 }
 
 /** A tensor's values for display: a scalar bare, else a list, cut after `limit` values. */

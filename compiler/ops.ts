@@ -36,7 +36,7 @@ export interface AttrSpec {
 
 /**
  * Which operand of an OT-based product is the OT receiver: 0 the activations, 1 the
- * weights (a batch norm's per-channel multipliers) (SiRNN's cost function, PROTOCOLS.md;
+ * weights (a batch norm's per-channel multipliers) (SiRNN's cost function, docs/PROTOCOLS.md;
  * chosen by the orientation pass). The dealer
  * backend's protocol is symmetric and ignores it; the cost model of OT backends reads it.
  */
@@ -59,7 +59,7 @@ export type OpKind = "source" | "layer" | "local" | "interactive";
 /**
  * Where an op's result element type comes from — what a pass that changes an operand's
  * width must know about the op's own type:
- * - `acc`: an accumulator (*acc* in LANGUAGE.md), its width from its interval (or a declared
+ * - `acc`: an accumulator (*acc* in docs/LANGUAGE.md), its width from its interval (or a declared
  *   one); rewrites keep its declared width and scale;
  * - `operand`: its operand's element type, so a change of that width passes through to it;
  * - `widest`: the widest of its operands' (concat; select, where a literal takes x's type);
@@ -825,7 +825,7 @@ export const DESCRIPTORS: { readonly [K in Op]: OpDescriptor } = {
 
 // ---------------------------------------------------------------- facts the passes read
 
-/** An accumulator (*acc* in LANGUAGE.md): its width comes from its interval. */
+/** An accumulator (*acc* in docs/LANGUAGE.md): its width comes from its interval. */
 export function accumulates(op: Op): boolean {
   return DESCRIPTORS[op].result === "acc";
 }

@@ -1,5 +1,5 @@
 // The geometry and interval rule of `winoconv`, a convolution given by its Winograd-domain
-// filters (LANGUAGE.md; the `winograd-quant` pass produces it). For a tile F(m×m, 3×3) with
+// filters (docs/LANGUAGE.md; the `winograd-quant` pass produces it). For a tile F(m×m, 3×3) with
 // α = m + 2 and filters u[j, o, i] (j = a·α + c a tile position), public power-of-two
 // factors 2^k[j][o] and an offset per output channel:
 //   y[o, tile, y₀, x₀] = Σ_(a,c) Aᵀ[y₀][a]·Aᵀ[x₀][c] · 2^k[ac][o] · Σ_i u[ac, o, i]·V[ac, i, tile] + offset[o]

@@ -1,14 +1,18 @@
-// The interactive REPL (Ink): a prompt with history (Up/Down), Tab completion, progress
-// of a running job, Ctrl-C to cancel a job (or clear the line), Ctrl-D to leave. Every
-// line goes to the same Session as the line mode, and its blocks are printed above the
-// prompt (Ink's <Static>: written once, so long outputs scroll like a normal terminal).
-import { Box, Static, Text, useApp, useInput } from "ink";
-import TextInput from "ink-text-input";
+// The interactive REPL (Ink): a prompt with line editing, history and reverse search
+// (keymap.ts), Tab completion, progress of a running job, Ctrl-C to cancel a job (or clear
+// the line), Ctrl-D to leave. Every line goes to the same Session as the line mode, and its
+// blocks are printed above the prompt (Ink's <Static>: written once, so long outputs scroll
+// like a normal terminal).
+import { Box, Static, Text, useApp, useInput, useStdout } from "ink";
 import { useRef, useState } from "react";
 import { applyCompletion, complete } from "./complete.js";
 import type { History } from "./history.js";
+import { display, emptyEditor, keypress, withText, type Editor } from "./keymap.js";
 import { PROMPT } from "./plain.js";
 import type { Block, Session, Style } from "./session.js";
+
+/** Clear the screen and its scrollback, cursor home (Ctrl-L). */
+const CLEAR_SCREEN = "\x1b[2J\x1b[3J\x1b[H";
 
 interface Entry {
   id: number;
@@ -30,111 +34,87 @@ export interface AppProps {
 
 export function App({ session, history, initial = [], cwd = process.cwd() }: AppProps) {
   const { exit } = useApp();
+  const { write } = useStdout();
   const nextId = useRef(1);
   const [entries, setEntries] = useState<Entry[]>(() => [{ id: 0, blocks: [{ style: "info", text: "pq repl — :help lists the commands, Ctrl-D leaves" }, ...initial] }]);
-  const [value, setValueState] = useState("");
-  // The line as last changed: TextInput's onSubmit can carry a value from before the last
-  // keystroke when keys arrive faster than its input handler is re-subscribed.
-  const current = useRef("");
-  const previous = useRef("");
-  const setValue = (v: string) => {
-    previous.current = current.current;
-    current.current = v;
-    setValueState(v);
+  // The editor lives in a ref: keys can arrive faster than React re-renders, and each must
+  // see the state the previous one left. `setShownEditor` re-renders the prompt.
+  const editor = useRef<Editor>(emptyEditor(history.entries));
+  const [, setShownEditor] = useState<Editor>(editor.current);
+  const setEditor = (e: Editor) => {
+    editor.current = e;
+    setShownEditor(e);
   };
-  // TextInput keeps its cursor in its own state: a new key remounts it with the cursor at
-  // the end whenever the line is replaced from outside (history, completion).
-  const [inputKey, setInputKey] = useState(0);
-  const [busy, setBusy] = useState(false);
+  // `running` is read by the key handler (current at once), `busy` re-renders.
+  const running = useRef(false);
+  const [busy, setBusyState] = useState(false);
+  const setBusy = (b: boolean) => {
+    running.current = b;
+    setBusyState(b);
+  };
   const [progress, setProgress] = useState("");
   const [shown, setShown] = useState<string[]>([]);
-  const histPos = useRef(history.entries.length);
-  const draft = useRef("");
 
   const push = (e: Omit<Entry, "id">) => setEntries((es) => [...es, { ...e, id: nextId.current++ }]);
-  const replace = (line: string) => {
-    setValue(line);
-    setInputKey((k) => k + 1);
+
+  // Lines pasted together with their newlines wait here and run one after another.
+  const pending = useRef<string[]>([]);
+
+  const submit = (lines: string[]) => {
+    for (const l of lines) history.add(l);
+    setEditor({ ...editor.current, hist: history.entries.length, draft: "" });
+    setShown([]);
+    pending.current.push(...lines);
+    if (!running.current) runPending();
+  };
+
+  const runPending = () => {
+    const line = pending.current.shift();
+    if (line === undefined) return setBusy(false);
+    running.current = true;
+    if (line.trim() === "") {
+      push({ input: line, blocks: [] });
+      return runPending();
+    }
+    setBusy(true);
+    void session.execute(line, { onProgress: setProgress }).then((r) => {
+      push({ input: line, blocks: r.blocks });
+      setProgress("");
+      if (r.quit) return exit();
+      runPending();
+    });
   };
 
   useInput((input, key) => {
+    const e = editor.current;
     if (key.ctrl && input === "c") {
       if (session.cancel()) return;
-      replace("");
+      pending.current = [];
+      setEditor({ ...emptyEditor(history.entries) });
       setShown([]);
       push({ blocks: [{ style: "info", text: "(Ctrl-C clears the line; Ctrl-D or :quit leaves)" }] });
       return;
     }
     if (key.ctrl && input === "d") {
-      if (busy) return;
-      // TextInput's handler normally runs first (its input effect subscribes first), so an
-      // empty line may already read "d".
-      if (current.current === "" || (current.current === "d" && previous.current === "")) return exit();
-      // TextInput inserts a "d" for Ctrl-D, before or after this handler runs: once both
-      // have run, put the line back as it was before the keystroke.
-      const seen = current.current;
-      setTimeout(() => replace(current.current !== seen ? seen : previous.current), 0);
+      if (!running.current && e.line.text === "" && !e.search) exit();
       return;
     }
-    if (busy) return;
-    if (key.upArrow) {
-      if (histPos.current === 0) return;
-      if (histPos.current === history.entries.length) draft.current = current.current;
-      histPos.current--;
-      replace(history.entries[histPos.current]!);
-    } else if (key.downArrow) {
-      if (histPos.current >= history.entries.length) return;
-      histPos.current++;
-      replace(histPos.current === history.entries.length ? draft.current : history.entries[histPos.current]!);
-    } else if (key.tab) {
-      const line = current.current;
-      const r = applyCompletion(line, complete(line, session, cwd));
+    if (running.current) return;
+    if (key.tab) {
+      const { text, cursor } = e.line;
+      const r = applyCompletion(text.slice(0, cursor), complete(text.slice(0, cursor), session, cwd));
       setShown(r.shown);
-      if (r.line !== line) replace(r.line);
+      const line = r.line + text.slice(cursor);
+      setEditor({ ...withText(e, line), line: { text: line, cursor: r.line.length } });
+      return;
     }
+    const o = keypress(e, input, key, history.entries);
+    if (o.clearScreen) write(CLEAR_SCREEN);
+    setEditor(o.editor);
+    if (o.submit) submit(o.submit);
   });
 
-  // Lines pasted together with their newlines wait here and run one after another.
-  const pending = useRef<string[]>([]);
-
-  const onChange = (v: string) => {
-    // A paste arrives as one chunk and TextInput inserts it whole, newlines included.
-    if (!/[\r\n]/.test(v)) return setValue(v);
-    const lines = v.split(/\r\n|\r|\n/);
-    const rest = lines.pop()!;
-    pending.current.push(...lines.slice(1));
-    replace(rest);
-    submit(lines[0]!, rest);
-  };
-
-  const submit = (line: string, keep = "") => {
-    if (busy) return;
-    replace(keep);
-    setShown([]);
-    history.add(line);
-    histPos.current = history.entries.length;
-    draft.current = "";
-    if (line.trim() === "") {
-      push({ input: line, blocks: [] });
-      return;
-    }
-    setBusy(true);
-    const go = async (l: string): Promise<void> => {
-      const r = await session.execute(l, { onProgress: setProgress });
-      push({ input: l, blocks: r.blocks });
-      setProgress("");
-      if (r.quit) return exit();
-      const next = pending.current.shift();
-      if (next !== undefined) {
-        history.add(next);
-        histPos.current = history.entries.length;
-        return go(next);
-      }
-      setBusy(false);
-    };
-    void go(line);
-  };
-
+  const { prefix, line } = display(editor.current, history.entries);
   return (
     <>
       <Static items={entries}>
@@ -157,10 +137,12 @@ export function App({ session, history, initial = [], cwd = process.cwd() }: App
       {busy ? (
         <Text color="gray">{progress === "" ? "running…" : progress}  (Ctrl-C cancels)</Text>
       ) : (
-        <Box>
-          <Text color="cyan">{PROMPT}</Text>
-          <TextInput key={inputKey} value={value} onChange={onChange} onSubmit={() => submit(current.current)} />
-        </Box>
+        <Text>
+          <Text color="cyan">{prefix === "" ? PROMPT : prefix}</Text>
+          {line.text.slice(0, line.cursor)}
+          <Text inverse>{line.text[line.cursor] ?? " "}</Text>
+          {line.text.slice(line.cursor + 1)}
+        </Text>
       )}
       {shown.length > 0 && <Text color="gray">{shown.join("  ")}</Text>}
     </>

@@ -15,6 +15,7 @@ interface CommandSpec {
 
 const COMMANDS = [
   { name: "load", args: "FILE.pq [MODEL]", summary: "load a program (the previous one stays if this one fails)", complete: ["pq-file", "none"] },
+  { name: "save", args: "FILE.pq", summary: "write the session's program (the loaded file and the statements typed since) to FILE.pq, to :load later; an existing file is kept: :save! FILE.pq overwrites it", complete: ["pq-file"] },
   { name: "reload", args: "", summary: "re-read the loaded file and re-apply the statements typed since", complete: ["none"] },
   { name: "ast", args: "[NAME]", summary: "the model's syntax tree (or one statement's), spans left out", complete: ["none"] },
   { name: "ir", args: "[LAYER]", summary: "the IR as .pq text (or one layer's nodes)", complete: ["layer"] },
@@ -58,6 +59,8 @@ export function helpText(): string {
     "",
     STATEMENT_HELP,
     "",
-    "keys: Tab completes commands, layers and paths; Up/Down walk the history; Ctrl-C cancels a run; Ctrl-D leaves.",
+    "keys: Tab completes commands, layers and paths; Up/Down walk the history, Ctrl-R searches it (again: older; Enter runs; Esc restores);",
+    "  Left/Right, Home/End (Ctrl-A/E) move; Ctrl-W deletes a word, Ctrl-U/K to the line's start/end; Ctrl-L clears the screen;",
+    "  Ctrl-C cancels a run (or clears the line); Ctrl-D leaves.",
   ].join("\n");
 }

@@ -6,6 +6,7 @@ import type { Io } from "../common.js";
 import { defaultBackends } from "./backends.js";
 import { History, historyFile } from "./history.js";
 import { runLines } from "./plain.js";
+import { Status } from "../progress.js";
 import { Session, type Block } from "./session.js";
 
 export async function repl(positionals: string[], model: string | undefined, io: Io): Promise<number> {
@@ -24,13 +25,9 @@ export async function repl(positionals: string[], model: string | undefined, io:
       if (!session.cancel()) process.exit(130);
     };
     process.on("SIGINT", onSigint);
-    const tty = process.stderr.isTTY === true;
     const rl = createInterface({ input: process.stdin, terminal: false });
     try {
-      return await runLines(session, rl, {
-        out: io.out,
-        ...(tty ? { progress: (s: string) => process.stderr.write(`\r\x1b[K${s}`) } : {}),
-      }, initial);
+      return await runLines(session, rl, { out: io.out, status: () => new Status() }, initial);
     } finally {
       rl.close();
       process.off("SIGINT", onSigint);

@@ -2,6 +2,7 @@
 // session and commands, each line echoed after a `pq> ` prompt and followed by its output,
 // so a run reads as a transcript (CI logs, docs). Everything goes to stdout, in order.
 // Exit code: 1 if any line produced an error, else 0 — a script fails loudly in CI.
+import type { Status } from "../progress.js";
 import type { Block, Session } from "./session.js";
 
 export const PROMPT = "pq> ";
@@ -12,8 +13,8 @@ export function blocksText(blocks: readonly Block[]): string {
 
 export interface LineModeIo {
   out: (s: string) => void;
-  /** Progress of a running job (e.g. to a terminal on stderr); omitted: none shown. */
-  progress?: (s: string) => void;
+  /** Where a job's progress goes, one Status per line (cli/progress.ts: stderr); omitted: none shown. */
+  status?: () => Status;
 }
 
 export async function runLines(session: Session, lines: AsyncIterable<string>, io: LineModeIo, initial: readonly Block[] = []): Promise<number> {
@@ -21,8 +22,9 @@ export async function runLines(session: Session, lines: AsyncIterable<string>, i
   if (initial.length > 0) io.out(blocksText(initial));
   for await (const line of lines) {
     io.out(`${PROMPT}${line}`);
-    const r = await session.execute(line, io.progress ? { onProgress: io.progress } : {});
-    io.progress?.("");
+    const status = io.status?.();
+    const r = await session.execute(line, status ? { onProgress: (s) => status.show(s) } : {});
+    status?.done();
     if (r.blocks.length > 0) io.out(blocksText(r.blocks));
     if (r.blocks.some((b) => b.style === "error")) failed = true;
     if (r.quit) break;

@@ -7,11 +7,13 @@
 // dropped and its diagnostics shown, so the session is always a program that compiles
 // (except for having no output yet). Types are read from the compiled graph: the statement
 // is compiled with a temporary `output NAME to client`, whose node is NAME's value.
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { compileFile, type CompileResult } from "../../compiler/lower.js";
 import type { Program } from "../../compiler/ir.js";
 import { nearest as nearestName } from "../../grammar/suggest.js";
 import { loadProgram } from "../../compiler/modules.js";
-import type { Graph, Node } from "../../compiler/ir.js";
+import type { Graph } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ir.js";
 import { printGraph } from "../../compiler/print.js";
 import { formatType } from "../../compiler/types.js";
@@ -21,13 +23,16 @@ import { readInputs } from "../../interpreter/inputs.js";
 import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { asDiagnostics } from "../common.js";
 import { BACKENDS, forecast, PASS_TARGETS, passTarget, type Backend, type PassTarget } from "../../compiler/cost/model.js";
-import { buildReport, formatBytes, reportTable, tensorText } from "../report.js";
+import { buildReport, formatBytes, plainRun, reportTable, tensorText } from "../report.js";
+import { declaredTypes, layerOrder, layersOf } from "../../compiler/layers.js";
+import { layerCounter } from "../progress.js";
 import { table } from "../table.js";
 import { Cancelled, inProcess, type Backends } from "./backends.js";
 import { findCommand, helpText, REPL_COMMANDS, type CommandName } from "./commands.js";
 import { NO_PASSES, PASSES, pipelinePasses, type Pass } from "./passes.js";
 import { PIPELINES, runPasses, type PipelineLog } from "../../compiler/passes/pipeline.js";
 import { protocolsText } from "./protocols.js";
+import { unifiedDiff } from "./linediff.js";
 import type { ProviderSpec } from "../../interpreter/providers/provider.js";
 
 export type Style = "out" | "error" | "notice" | "info";
@@ -92,18 +97,6 @@ function astJson(x: unknown): string {
 /** The words of a command line; "double quotes" group a path with spaces. */
 function words(s: string): string[] {
   return [...s.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-}
-
-/** Layers in execution order: each non-source layer path with its nodes. */
-export function layersOf(g: Graph): { path: string; nodes: Node[] }[] {
-  const byPath = new Map<string, Node[]>();
-  for (const n of g.nodes) {
-    if (n.op === "input" || n.op === "param" || n.op === "const") continue;
-    const l = byPath.get(n.origin.path) ?? [];
-    l.push(n);
-    byPath.set(n.origin.path, l);
-  }
-  return [...byPath].map(([path, nodes]) => ({ path, nodes }));
 }
 
 export class Session {
@@ -219,7 +212,10 @@ export class Session {
   }
 
   private async command(rest: string, opts: ExecOptions): Promise<Output> {
-    const [name = "", ...args] = words(rest);
+    const [word = "", ...args] = words(rest);
+    // `:save! FILE` is :save that may overwrite; no other command takes a `!`.
+    if (word === "save!") return { blocks: this.save(args, true) };
+    const name = word;
     const cmd = findCommand(name) ?? (name === "q" || name === "exit" ? findCommand("quit") : undefined);
     if (!cmd) {
       const near = nearest(name, REPL_COMMANDS.map((c) => c.name));
@@ -231,6 +227,7 @@ export class Session {
   /** One handler per command (commands.ts): a command without one is a type error. */
   private readonly commands: { readonly [K in CommandName]: (args: string[], opts: ExecOptions) => Output | Promise<Output> } = {
     load: (args) => ({ blocks: this.load(args) }),
+    save: (args) => ({ blocks: this.save(args, false) }),
     reload: () => ({ blocks: this.reload() }),
     ast: (args) => ({ blocks: this.ast(args) }),
     ir: (args) => ({ blocks: this.ir(args) }),
@@ -360,6 +357,42 @@ export class Session {
     return blocks;
   }
 
+  /**
+   * `:save FILE`: the session's text — the loaded file (or the scratch model) with the typed
+   * statements inside its model — which compiles (the session never keeps a statement that
+   * does not). Relative `import` and `params` paths are rewritten for FILE's folder, so the
+   * saved file loads from wherever it is written.
+   */
+  save(args: string[], overwrite: boolean): Block[] {
+    const [dest] = args;
+    if (dest === undefined || args.length > 1) throw new CommandError("usage: :save FILE.pq (:save! FILE.pq overwrites)");
+    if (!overwrite && existsSync(dest)) throw new CommandError(`${dest} exists: :save! ${dest} overwrites it`);
+    const text = this.text();
+    const loaded = loadProgram(this.path, text);
+    const from = this.file === undefined ? process.cwd() : dirname(resolve(this.file));
+    const to = dirname(resolve(dest));
+    const edits: { at: number; end: number; path: string }[] = [];
+    const repoint = (path: string, span: { offset: number; endOffset: number }, isImport: boolean) => {
+      if (isAbsolute(path) || (isImport && path.startsWith("std/")) || from === to) return;
+      const quoted = /"(?:[^"\\]|\\.)*"/.exec(text.slice(span.offset, span.endOffset));
+      if (!quoted) return;
+      const moved = relative(to, resolve(from, path)).split(sep).join("/");
+      edits.push({ at: span.offset + quoted.index, end: span.offset + quoted.index + quoted[0].length, path: isImport && !moved.startsWith(".") ? `./${moved}` : moved });
+    };
+    for (const d of loaded.entry.decls) {
+      if (d.kind === "import") repoint(d.path, d.span, true);
+      if (d.kind === "model") for (const item of d.items) if (item.kind === "params") repoint(item.path, item.span, false);
+    }
+    let saved = text;
+    for (const e of edits.sort((x, y) => y.at - x.at)) saved = saved.slice(0, e.at) + JSON.stringify(e.path) + saved.slice(e.end);
+    try {
+      writeFileSync(dest, saved);
+    } catch (e) {
+      throw new CommandError(`cannot write ${dest}: ${(e as Error).message}`);
+    }
+    return [info(`saved ${dest}: ${this.added.length} typed statement(s) after ${this.file ?? "the scratch model"}${edits.length > 0 ? `; ${edits.length} relative path(s) rewritten for its folder` : ""}`)];
+  }
+
   // ------------------------------------------------------------ views
 
   private need(): Program {
@@ -454,9 +487,10 @@ export class Session {
       if (!this.lowered) this.need();
       const before = this.pipeline(this.lowered!, i);
       const r = pass.run(before, { target: this.target });
+      const diff = unifiedDiff(printGraph(before.graph).trimEnd(), printGraph(r.program.graph).trimEnd(), { key: withoutNodeIds });
       return [
         info(`${pass.name}: ${r.applied ? "applied" : "not applied"} — ${r.note}`),
-        out(`before ${pass.name}:\n${printGraph(before.graph).trimEnd()}\n\nafter ${pass.name}:\n${printGraph(r.program.graph).trimEnd()}`),
+        out(diff === "" ? `${pass.name} leaves the program as it is` : `--- before ${pass.name}\n+++ after ${pass.name}\n${diff}`),
       ];
     }
     if (sub === "enable") this.enabled.add(name);
@@ -524,12 +558,17 @@ export class Session {
     return inputs;
   }
 
-  private progress(g: Graph, opts: ExecOptions, label = ""): (path: string) => void {
-    const order = layersOf(g).map((l) => l.path);
+  /** Progress of a plaintext job: over the computing layers, the rows of its table. */
+  private plainProgress(g: Graph, opts: ExecOptions, label = ""): (path: string) => void {
+    return this.progress(layersOf(g).map((l) => l.path), opts, label);
+  }
+
+  /** Progress over `layers` (the layers of the table the command prints), as `pq run` shows it. */
+  private progress(layers: readonly string[], opts: ExecOptions, label = ""): (path: string) => void {
+    const text = layerCounter(layers, label);
     return (path) => {
-      // Sources (inputs, parameters) are not layers: the count is over computing layers.
-      const k = order.indexOf(path);
-      if (k >= 0) opts.onProgress?.(`${label}[${k + 1}/${order.length}] ${path}`);
+      const t = text(path);
+      if (t !== undefined) opts.onProgress?.(t);
     };
   }
 
@@ -544,18 +583,12 @@ export class Session {
     }
     const inputs = this.inputs(g, args);
     if (backend === "2pc") {
-      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(g, opts) }));
+      const onLayer = this.progress(layerOrder(g).map((l) => l.layer), opts);
+      const r = await this.runJob((signal) => this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer }));
       return [out(r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n")), out(reportTable(buildReport(g, r)))];
     }
-    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, onLayer: this.progress(g, opts) }));
-    const rows = layersOf(g).map((l) => [
-      l.path, [...new Set(l.nodes.map((n) => n.op))].join(" "), formatType(l.nodes[l.nodes.length - 1]!.type), (r.layerMs.get(l.path) ?? 0).toFixed(2),
-    ]);
-    return [
-      out(r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n")),
-      out(table(["layer", "ops", "output type", "time ms"], rows, ["total", "", "", r.totalMs.toFixed(2)]) +
-        "\ntime ms: wall-clock time of the plaintext backend for the layer's nodes."),
-    ];
+    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, onLayer: this.plainProgress(g, opts) }));
+    return [out(plainRun(g, declaredTypes(this.lowered!.graph), r).text)];
   }
 
   /** `:cost [LAYER] [dealer|ot|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
@@ -603,8 +636,8 @@ export class Session {
     const layers = layersOf(g);
     const lastNode = layers.map((l) => l.nodes[l.nodes.length - 1]!.id);
     return this.runJob(async (signal) => {
-      const plain = await this.backends.plain(g, inputs, { signal, keep: lastNode, onLayer: this.progress(g, opts, "plain ") });
-      const two = await this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(g, opts, "2pc ") });
+      const plain = await this.backends.plain(g, inputs, { signal, keep: lastNode, onLayer: this.plainProgress(g, opts, "plain ") });
+      const two = await this.backends.twoParty(g, p.ranges, inputs, { provider: this.provider(), signal, onLayer: this.progress(layerOrder(g).map((l) => l.layer), opts, "2pc ") });
       const outDiff = plain.outputs.findIndex((t, i) => !sameValues(t, two.outputs[i]!));
       if (outDiff < 0) {
         return [out(`no difference: plain and 2pc give the same ${plain.outputs.length} output(s) (${plain.outputs.map((t) => tensorText(t, 16)).join("; ")})`)];
@@ -651,7 +684,7 @@ export class Session {
     const path = this.resolveLayer(g, layer);
     const inputs = this.inputs(g, specs);
     const nodes = g.nodes.filter((n) => n.origin.path === path);
-    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, keep: nodes.map((n) => n.id), onLayer: this.progress(g, opts) }));
+    const r = await this.runJob((signal) => this.backends.plain(g, inputs, { signal, keep: nodes.map((n) => n.id), onLayer: this.plainProgress(g, opts) }));
     const lines = nodes.map((n) => {
       const v = r.kept.get(n.id)!;
       const vals = toBigints(v);
@@ -671,6 +704,14 @@ export class Session {
     const g = this.program.graph;
     return layersOf(g).map((l) => l.path.slice(g.name.length + 1));
   }
+}
+
+/**
+ * A printed node's line with the node ids in its names masked (`h1_9` → `h1_#`): the printer
+ * names nodes by layer and id, so a pass that inserts a node renames every later one.
+ */
+function withoutNodeIds(line: string): string {
+  return line.replace(/\b([A-Za-z_][A-Za-z0-9_]*?)_\d+_*\b/g, "$1_#");
 }
 
 export const TRACE_BANNER = [

@@ -3,7 +3,7 @@
 // and the offline correlations — in the units of the runtime's report (docs/REPORT.md).
 // One trace of the building blocks the backend runs (trace.ts), priced per backend:
 // `dealer` and `ot` exactly as the runtime does it with that provider (dealer.ts,
-// ot-provider.ts), `ot-iknp` and `ot-silent` with the PROTOCOLS.md formulas of SCI and
+// ot-provider.ts), `ot-iknp` and `ot-silent` with the docs/PROTOCOLS.md formulas of SCI and
 // Cheetah (formulas.ts, ot.ts). docs/COST.md describes the model.
 import type { Program } from "../ir.js";
 import { priceDealer } from "./dealer.js";
@@ -12,6 +12,7 @@ import { priceOt } from "./ot.js";
 import { priceOtProvider } from "./ot-provider.js";
 import { addOffline, addOnline, zeroOffline, zeroOnline, type CostRow, type OfflineCost, type OnlineCost } from "./rows.js";
 import { trace } from "./trace.js";
+import { layerOrder } from "../layers.js";
 
 export type { Backend, PassTarget } from "./formulas.js";
 export { BACKENDS, PASS_TARGETS, passTarget } from "./formulas.js";
@@ -43,31 +44,9 @@ export interface Forecast {
   totals: { online: OnlineCost; offline: OfflineCost };
 }
 
-/** Layers in execution order with their ops, exactly as cli/report.ts buildReport orders them. */
-export function layerOrder(program: Program): { layer: string; ops: string[] }[] {
-  const g = program.graph;
-  const order: { layer: string; ops: string[] }[] = [];
-  const byName = new Map<string, string[]>();
-  for (const n of g.nodes) {
-    if (n.op === "param" || n.op === "const") continue;
-    let ops = byName.get(n.origin.path);
-    if (!ops) {
-      ops = [];
-      byName.set(n.origin.path, ops);
-      order.push({ layer: n.origin.path, ops });
-    }
-    if (!ops.includes(n.op)) ops.push(n.op);
-  }
-  const out = `${g.name}/output`;
-  const o = byName.get(out);
-  if (o) o.push("reveal");
-  else order.push({ layer: out, ops: ["reveal"] });
-  return order;
-}
-
 /** Sum rows per layer (every layer listed, in order, even those that send nothing). */
 export function layersOf(program: Program, rows: readonly CostRow[]): LayerCost[] {
-  const layers = layerOrder(program).map((l) => ({ ...l, online: zeroOnline(), offline: zeroOffline() }));
+  const layers = layerOrder(program.graph).map((l) => ({ ...l, online: zeroOnline(), offline: zeroOffline() }));
   const byName = new Map(layers.map((l) => [l.layer, l]));
   for (const r of rows) {
     let l = byName.get(r.layer);

@@ -1,6 +1,6 @@
 // The OT backends (ot-iknp: CrypTFlow2/SiRNN accounting; ot-silent: Cheetah accounting):
 // the same unit sequence as the dealer backend runs, each unit priced with its formula
-// (formulas.ts, with the PROTOCOLS.md sources). Units are in bits; a row's bytes are
+// (formulas.ts, with the docs/PROTOCOLS.md sources). Units are in bits; a row's bytes are
 // ⌈bits/8⌉ per unit plus one 10-byte frame header per message, one message per party per
 // round — the units of the runtime's meter, so an OT runtime could be checked against this
 // the way the dealer runtime is. Everything is online: the parties make their correlations

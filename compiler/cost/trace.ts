@@ -200,7 +200,7 @@ class Tracer {
       xElem: xt.vis === "client" && xt.bits <= N ? { bits: xt.bits, signed: xt.signed } : { bits: N, signed: false },
       receiver: node.attrs.receiver === 1 ? 1 : 0,
     };
-    // The matrix-product view for the OT formulas (PROTOCOLS.md, SiRNN cross_term_cost).
+    // The matrix-product view for the OT formulas (docs/PROTOCOLS.md, SiRNN cross_term_cost).
     let receivers = xn;
     let d3 = 1;
     if (node.op === "linear") d3 = wt.shape[0] ?? 1;

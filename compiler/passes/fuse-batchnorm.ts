@@ -9,7 +9,7 @@
 // user is the batch norm (and the conv is not a model output), w is a `param`, and m, a
 // (and b) are known (params or literals) →
 //   y' = conv(x, w', b')   with w'[o, …] = w[o, …]·m[o],  b'[o] = b[o]·m[o] + a[o]  (b = 0 if absent)
-// Proof (LANGUAGE.md, conv2d and batchnorm rows). For an output channel o and position p,
+// Proof (docs/LANGUAGE.md, conv2d and batchnorm rows). For an output channel o and position p,
 //   y[o,p] = (Σ_k x_k·w[o,k] + b[o])·m[o] + a[o] = Σ_k x_k·(w[o,k]·m[o]) + (b[o]·m[o] + a[o])
 // by distributivity over the integers: the same exact integer, for conv2d (every group's
 // output channel o has its own slice w[o, …]) and linear alike. Scales: w' has scale

@@ -2,7 +2,7 @@
 // operand known to the server (SiRNN, Rathee et al. 2021; SCI's LinearOT), one operand's
 // shares enter as the OT *receiver's* choice bits and the other as the sender's messages;
 // either can be the receiver, and the cost differs a lot with the operands' widths and
-// shapes. SiRNN's cost function (SCI LinearOT `cross_term_cost`, ../shared/PROTOCOLS.md):
+// shapes. SiRNN's cost function (SCI LinearOT `cross_term_cost`, docs/PROTOCOLS.md):
 // for (d1×d2)·(d2×d3) with the d1×d2 operand as receiver holding m-bit shares and an ℓ-bit
 // output, one cross term costs  d1·d2·(m·λ + d3·(m·ℓ − m(m−1)/2))  bits. With 2-bit weights
 // (EQO/UFO's setting) the weights usually win; with 8-bit weights and few output channels
@@ -60,7 +60,7 @@ export function isServerLinear(g: Graph, n: Node): boolean {
 
 /**
  * A conv2d as a product: per group, weights [O/g, C/g·kh·kw] times the im2col matrix
- * [C/g·kh·kw, H'·W'] (9·C·H'W' activation receiver elements for a 3×3 kernel, PROTOCOLS.md);
+ * [C/g·kh·kw, H'·W'] (9·C·H'W' activation receiver elements for a 3×3 kernel, docs/PROTOCOLS.md);
  * a linear layer as [O, K]·[K, 1]; a batch norm, per channel, as the 1×1 multiplier times
  * the channel's [1, H·W] row (C products: as receiver, the C multipliers each serve H·W
  * positions; the activations are C·H·W receivers with one product each).

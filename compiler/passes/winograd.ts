@@ -6,10 +6,10 @@
 // plaintext weights and becomes a new server parameter; only the α² per-position products
 // (contractions over the input channels) are interactive. In the OT accounting of SiRNN
 // that is α²·C·T = 4·C·H'W' receiver elements instead of 9·C·H'W' for im2col (EQO/UFO build
-// on exactly this, PROTOCOLS.md "Winograd").
+// on exactly this, docs/PROTOCOLS.md "Winograd").
 //
 // How it is written in pq's IR: one `winoconv(x, U'', K1²·b, tile = m, pad = p, k = 0)`
-// (LANGUAGE.md; compiler/winoconv.ts), then the exact division. The op's backends compute
+// (docs/LANGUAGE.md; compiler/winoconv.ts), then the exact division. The op's backends compute
 // the transforms locally and all α² products in one server-weight product (one round), and
 // its interval is exact per tile pixel, so the whole of it runs in the ring of its result.
 //
@@ -29,7 +29,7 @@
 //           costs (9·C·O + C·H·W)·N0 and Winograd α²·(C·O + C·T)·N + the truncreduce;
 //           with |x| = C·H·W for direct and 4·C·H'W' for F(2,3) it rarely wins;
 //   iknp:   SiRNN's cross-term cost with the cheaper receiver (orientation.ts) in the
-//           winoconv's ring (a dry run types it), plus the truncreduce (PROTOCOLS.md).
+//           winoconv's ring (a dry run types it), plus the truncreduce (docs/PROTOCOLS.md).
 import { paramData as foldedParam } from "./fuse-batchnorm.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node, ParamData } from "../ir.js";
@@ -249,7 +249,7 @@ export interface LayerCosts {
 
 /** Dealer truncreduce by s, online, both parties: a comparison on s bits (≈ 6s) and a 1-bit B2A each (trunc.ts). */
 const dealerTruncReduce = (s: number) => 2 * (6 * s + 1);
-/** IKNP truncate-and-reduce by s on ℓ bits (PROTOCOLS.md). */
+/** IKNP truncate-and-reduce by s on ℓ bits (docs/PROTOCOLS.md). */
 const iknpTruncReduce = (s: number, l: number) => LAMBDA * (s + 1) + l + 13 * s;
 
 export function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; elements: number } {

@@ -1,4 +1,4 @@
-// argmax over all elements (row-major), ties to the smallest index (LANGUAGE.md), as a
+// argmax over all elements (row-major), ties to the smallest index (docs/LANGUAGE.md), as a
 // tournament of (value, index) pairs (maxpool.ts `tournament`): per level one lessThan
 // for all pairs and one select that moves value and index together (one opened bit per
 // pair serves both rings). The right candidate replaces the left only if it is strictly

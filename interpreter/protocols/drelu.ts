@@ -1,5 +1,5 @@
 // DReLU: XOR shares of 1 − msb(x), i.e. [x ≥ 0] in the two's-complement reading of the N
-// bits (LANGUAGE.md: for a uN value ≥ 2^(N−1) it is 0). Complementing an XOR-shared bit is
+// bits (docs/LANGUAGE.md: for a uN value ≥ 2^(N−1) it is 0). Complementing an XOR-shared bit is
 // local: the client flips its share. Proof: proofs/drelu.md.
 // Cost: that of msb.ts — one comparison on N − 1 bits (≈ 6(N − 1) bits online per party,
 // 1 + ⌈log₂(N − 1)⌉ rounds); nothing else.

@@ -1,4 +1,4 @@
-// Max pooling over k×k windows (no padding, partial windows dropped: LANGUAGE.md), as a
+// Max pooling over k×k windows (no padding, partial windows dropped: docs/LANGUAGE.md), as a
 // tournament: every window's candidates are paired (2q, 2q+1) and each pair keeps the right
 // one iff left < right (lessThan.ts), picked by a select (select.ts); an odd candidate
 // moves up unchanged. All windows' pairs of one level go into ONE lessThan and ONE select,

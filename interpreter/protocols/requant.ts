@@ -1,4 +1,4 @@
-// Requantization `x as T` (LANGUAGE.md, the `as` row), exactly:
+// Requantization `x as T` (docs/LANGUAGE.md, the `as` row), exactly:
 //   s > 0: y = clamp(⌊(x·M + 2^(s−1)) / 2^s⌋),   s ≤ 0: y = clamp(x·M·2^(−s)),
 // clamp saturating to T's range. The range analysis' interval [lo, hi] of x fixes every
 // ring width, so nothing wraps and each step is exact:

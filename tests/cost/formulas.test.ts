@@ -1,6 +1,6 @@
-// The OT formulas against values computed by hand from ../shared/PROTOCOLS.md (λ = 128),
+// The OT formulas against values computed by hand from docs/PROTOCOLS.md (λ = 128),
 // the dealer's closed forms against its protocol headers, and the composites (extension,
-// truncate-and-reduce, ReLU) that pq builds from units against the PROTOCOLS.md rows.
+// truncate-and-reduce, ReLU) that pq builds from units against the docs/PROTOCOLS.md rows.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,7 @@ function bitsOf(units: Unit[], b: "ot-iknp" | "ot-silent"): number {
   return units.reduce((s, u) => s + both(u, b), 0);
 }
 
-describe("OT formulas (PROTOCOLS.md, per-element table)", () => {
+describe("OT formulas (docs/PROTOCOLS.md, per-element table)", () => {
   it("λ is 128", () => expect(L).toBe(128));
 
   it("comparison on ℓ bits: IKNP λℓ + 14ℓ, silent 11ℓ, 1 + ⌈log₂⌈ℓ/4⌉⌉ rounds", () => {
@@ -107,7 +107,7 @@ describe("OT formulas (PROTOCOLS.md, per-element table)", () => {
     }
   });
 
-  it("PROTOCOLS.md's ReLU traffic of ResNet-18 (557K ReLUs): ≈ 330 MB IKNP ℓ=32, ≈ 29 MB silent ℓ=32, ≈ 7 MB silent ℓ=8", () => {
+  it("docs/PROTOCOLS.md's ReLU traffic of ResNet-18 (557K ReLUs): ≈ 330 MB IKNP ℓ=32, ≈ 29 MB silent ℓ=32, ≈ 7 MB silent ℓ=8", () => {
     const n = 557_000;
     const relu = (l: number): Unit[] => [{ kind: "compare", n, m: l - 1 }, { kind: "select", n, conds: n, rings: [l] }];
     const MB = (bits: number) => bits / 8 / 1e6;

@@ -8,8 +8,7 @@ import { Session } from "../../cli/repl/session.js";
 import { fixture } from "./fixture.js";
 
 const f = fixture();
-// Generous: a recalled line remounts TextInput, whose key handler subscribes in an effect;
-// a key written before that runs would be lost (the suite runs files in parallel).
+// Generous: Ink re-subscribes its key handler after each render; the suite runs files in parallel.
 const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
 const ENTER = "\r";
 const UP = "\u001B[A";
@@ -71,6 +70,32 @@ describe("REPL UI", () => {
     // A recalled line is edited at its end (the cursor follows the recalled text).
     await type(UP, "0", ENTER);
     await until("seed: 20 (");
+    app.unmount();
+  });
+
+  it("edits the line with Home/End and Ctrl-A/E/W/U, searches the history with Ctrl-R, clears the screen with Ctrl-L", async () => {
+    const history = new History(undefined);
+    const { app, type, until } = await start(new Session(), history);
+    const prompt = () => app.lastFrame()!.split("\n").at(-1);
+    await type(":seed 41", ENTER);
+    await until("seed: 41 (");
+    // Terminals send Home/End as ESC [ H / ESC [ F; Ctrl-A, E, W, U, R, L as 0x01, 0x05, 0x17, 0x15, 0x12, 0x0c.
+    await type("seed 4", "\u001B[H", ":", "\u001B[F", "2");
+    expect(prompt()).toBe("pq> :seed 42");
+    await type("\u0001", "x", "\u0005", "y");
+    expect(prompt()).toBe("pq> x:seed 42y");
+    await type("\u0017");
+    expect(prompt()).toBe("pq> x:seed");
+    await type("\u0015");
+    expect(prompt()).toBe("pq>");
+    await type("\u0012", "4", "1");
+    expect(prompt()).toBe("(reverse-i-search)'41': :seed 41");
+    await type(ENTER);
+    await until(/pq> :seed 41\nseed: 41 \([\s\S]*pq> :seed 41\nseed: 41 \(/);
+    expect(history.entries).toEqual([":seed 41"]);
+    await type("abc", "\u000C", "d");
+    expect(app.stdout.frames.join("")).toContain("\u001B[2J");
+    expect(prompt()).toBe("pq> abcd");
     app.unmount();
   });
 

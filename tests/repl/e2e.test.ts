@@ -45,6 +45,10 @@ describe.skipIf(!built || !hasTmux)("pq repl in a terminal (tmux)", () => {
       const s = screen();
       expect(s).toContain("pq> :run examples/mnist/digits/digit-7.png plain");
       expect(s).toMatch(/mlp\/h1\s+flatten linear/);
+      // The terminal's own Home and End keys and Ctrl-W edit the line.
+      tmux("send-keys", "-t", "repl", "-l", "seed 7x");
+      tmux("send-keys", "-t", "repl", "C-w", "Home", ":", "End", "7", "8", "Enter");
+      await until(() => screen().includes("seed: 78 ("), "seed: 78");
       tmux("send-keys", "-t", "repl", "C-d");
       await until(() => !alive(), "the REPL to exit on Ctrl-D");
       expect(readFileSync(join(cfg, "history"), "utf8")).toContain(":run examples/mnist/digits/digit-7.png plain\n");

@@ -1,6 +1,7 @@
 // The REPL session without a terminal: every command, statements, bad input, cancellation,
 // completion, history and the line mode.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -167,6 +168,24 @@ describe("REPL commands", () => {
     expect(show).toMatch(/^winograd-quant: applied — APPROXIMATE/);
   }, 30_000);
 
+  it(":save writes the session as .pq that loads back to the same program; it keeps an existing file unless :save!", async () => {
+    const s = await loaded();
+    expect(errors(await s.execute("let g = relu(h)"))).toBe("");
+    const before = text(await s.execute(":ir"));
+    // Another folder: the model's relative `params` path is rewritten to still name its file.
+    const dest = join(mkdtempSync(join(tmpdir(), "pq-save-")), "saved.pq");
+    expect(text(await s.execute(`:save ${dest}`))).toMatch(/^saved .*saved\.pq: 1 typed statement\(s\) after .*m\.pq; 1 relative path\(s\) rewritten/);
+    const saved = readFileSync(dest, "utf8");
+    expect(saved).toContain("  let g = relu(h)\n}");
+    expect(saved).toMatch(/params "\.\.\/pq-repl-\w+\/m\.params\.json"/);
+    const again = new Session();
+    expect(errors(await again.execute(`:load ${dest}`))).toBe("");
+    expect(text(await again.execute(":ir"))).toBe(before);
+    expect(errors(await s.execute(`:save ${dest}`))).toContain("exists: :save! ");
+    expect(errors(await s.execute(`:save! ${dest}`))).toBe("");
+    expect(errors(await s.execute(":save"))).toContain("usage: :save FILE.pq");
+  });
+
   it(":passes with no pass registered says so", async () => {
     const s = await loaded({ passes: [] });
     expect(text(await s.execute(":passes"))).toBe(`the session's own passes, optimising for dealer\n${NO_PASSES}`);
@@ -182,7 +201,9 @@ describe("REPL commands", () => {
     expect(text(await s.execute(":passes"))).toMatch(/rename\s+off/);
     expect(text(await s.execute(":ir"))).toContain("model m {");
     const show = text(await s.execute(":passes show rename"));
-    expect(show).toMatch(/before rename:\nmodel m \{[\s\S]*after rename:\nmodel renamed \{/);
+    // A diff, not the program twice: the changed line, and unchanged ones only as context.
+    expect(show).toMatch(/--- before rename\n\+\+\+ after rename\n@@ -1,3 \+1,3 @@\n-model m \{\n\+model renamed \{\n {3}params /);
+    expect(show).not.toContain("output");
     expect(errors(await s.execute(":passes show renam"))).toContain("did you mean rename?");
     expect(text(await s.execute(":passes enable rename"))).toContain("enabled");
   });

@@ -82,7 +82,7 @@ export function shl(x: Tensor, k: number, out: Elem): Tensor {
   return unary(x, out, magBits(x) + k, (v) => v * p, (v) => v << bk);
 }
 
-/** x / q for an odd q dividing every element (LANGUAGE.md `divexact`); anything else is an error. */
+/** x / q for an odd q dividing every element (docs/LANGUAGE.md `divexact`); anything else is an error. */
 export function divexact(x: Tensor, q: number, out: Elem): Tensor {
   const Q = BigInt(q);
   const fail = (v: bigint | number) => {
