@@ -45,7 +45,7 @@ interface Val {
 const OPS = [
   "relu", "drelu", "msb", "signSelect", "select0", "selectLit", "select", "clamp", "requant", "requantReal", "zext", "sext", "b2a",
   "trunc", "truncreduce", "add", "sub", "neg", "mulc", "shl", "mul", "wrap", "sum", "argmax", "linear", "divexact",
-  "sqplus", "reveal", "scalarParam",
+  "sqplus", "reveal", "scalarParam", "maxpool", "avgpool", "gavgpool", "conv", "batchnorm", "linmap",
 ] as const;
 type OpName = (typeof OPS)[number];
 
@@ -233,6 +233,35 @@ function render(ins: { bits: number; signed: boolean; vec: boolean; e: number; s
         emit(`linear(${v.name}, lw)`, { vec: true, scale: pow(v.scale, -2) });
         break;
       }
+      case "maxpool": case "avgpool": {
+        // the vector tiled to [1, 4, 4], 2×2 windows, back to [4]
+        if (!x.vec) break;
+        const tiled = `reshape(concat(${x.name}, ${x.name}, ${x.name}, ${x.name}, axis = 0), shape = [1, 4, 4])`;
+        emit(`flatten(${s.op}(${tiled}, 2))`, { vec: true, scale: s.op === "maxpool" ? x.scale : `s${fresh++}`, ...(s.op === "maxpool" && x.type ? { type: x.type } : {}) });
+        break;
+      }
+      case "gavgpool":
+        if (!x.vec) break;
+        emit(`gavgpool(reshape(concat(${x.name}, ${x.name}, ${x.name}, ${x.name}, axis = 0), shape = [4, 2, 2]))`, { vec: true, scale: `s${fresh++}` });
+        break;
+      case "conv": {
+        // a 1×1 convolution over the vector as [4, 1, 1] channels
+        if (!x.vec) break;
+        if (!params.cw) {
+          params.cw = { shape: [VEC, VEC, 1, 1], data: matrix.map((v) => String(v === -16n ? 15n : -v)) };
+          decls.push(`  param cw: i5[${VEC}, ${VEC}, 1, 1] scale 2^-1`);
+        }
+        emit(`flatten(conv2d(reshape(${x.name}, shape = [${VEC}, 1, 1]), cw))`, { vec: true, scale: pow(x.scale, -1) });
+        break;
+      }
+      case "batchnorm":
+        if (!x.vec) break;
+        emit(`batchnorm(${x.name}, [${s.e}, 1, -1, ${s.k % 7}], [${s.big % 1000n}, 0, 1, -3])`, { vec: true, scale: x.scale });
+        break;
+      case "linmap":
+        if (!x.vec) break;
+        emit(`linmap(${x.name}, m = [[1, -2, 0, 3], [0, 1, 1, 1], [${s.e}, 0, 0, 0], [1, 1, 1, 1]], axis = 0)`, { vec: true, scale: x.scale });
+        break;
       case "divexact": {
         const q = [1, 3, 5, 9][s.k % 4]!;
         // mostly a multiple of q (as the Winograd chain makes it); sometimes not
