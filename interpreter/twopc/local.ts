@@ -1,8 +1,10 @@
 // Both parties in one process: the set-up used by tests, the REPL and `pq run --backend
 // 2pc`. The channel is in memory, or real TCP on loopback (`transport: "tcp"`, or
 // PQ_TRANSPORT=tcp in the environment); the provider is the one the caller names, or the
-// environment's (PQ_PROVIDER=dealer|enumerated|ot, dealer by default) — which is how CI runs
-// the two-party suites over every transport and every provider.
+// environment's (PQ_PROVIDER=dealer|enumerated|ot; OT when unset, so a library caller who
+// names nothing gets the private path) — which is how CI runs the two-party suites over
+// every transport and every provider (vitest.config.ts makes the dealer the test suites'
+// fixture unless PQ_PROVIDER says otherwise).
 import { memoryPair, type ChannelOptions, type Transport } from "./channel.js";
 import { makeEndpoint, withProvider, type Party } from "./party.js";
 import { connect, listen, makeTcpEndpoint, TcpTransport } from "./tcp.js";
@@ -29,9 +31,9 @@ export function defaultTransport(): TransportKind {
 
 export const PROVIDER_KINDS = ["dealer", "enumerated", "ot"] as const;
 
-/** The environment's provider (PQ_PROVIDER), with fixed randomness so a run can be repeated. */
+/** The environment's provider (PQ_PROVIDER, OT when unset); dealer and enumerated with fixed randomness so a test can be repeated. */
 export function defaultProvider(): ProviderSpec {
-  const kind = process.env.PQ_PROVIDER ?? "dealer";
+  const kind = process.env.PQ_PROVIDER ?? "ot";
   if (kind === "enumerated") return sampledSpec(1);
   if (kind === "ot") return { kind: "ot" };
   if (kind !== "dealer") throw new Error(`PQ_PROVIDER=${kind}: expected one of ${PROVIDER_KINDS.join(", ")}`);

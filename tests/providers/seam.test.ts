@@ -23,11 +23,23 @@ describe("providers", () => {
     expect([ec.corr.kind, es.corr.kind]).toEqual(["enumerated", "enumerated"]);
   });
 
-  it("runBoth runs under the provider PQ_PROVIDER names (dealer when unset)", async () => {
-    const want = process.env.PQ_PROVIDER ?? "dealer";
+  it("runBoth runs under the provider PQ_PROVIDER names (the suites set it: vitest.config.ts)", async () => {
+    const want = process.env.PQ_PROVIDER!;
     expect(defaultProvider().kind).toBe(want);
     const r = await runBoth(async (p) => p.corr.kind, async (p) => p.corr.kind);
     expect([r.client, r.server]).toEqual([want, want]);
+  });
+
+  it("a library caller who names no provider and sets no PQ_PROVIDER gets OT, never the dealer", async () => {
+    const before = process.env.PQ_PROVIDER;
+    delete process.env.PQ_PROVIDER;
+    try {
+      expect(defaultProvider().kind).toBe("ot");
+      const r = await runBoth(async (p) => p.corr.kind, async (p) => p.corr.kind);
+      expect([r.client, r.server]).toEqual(["ot", "ot"]);
+    } finally {
+      if (before !== undefined) process.env.PQ_PROVIDER = before;
+    }
   });
 
   it("an unknown PQ_PROVIDER is an error, not a silent dealer", () => {
