@@ -105,7 +105,7 @@ export class Session {
   passes: readonly Pass[];
   private pipelineName: string | undefined;
   /** The correlations the passes optimise for (`:passes target`). */
-  private target: PassTarget = "dealer";
+  private target: PassTarget = "ot-iknp";
   private readonly enabled = new Set<string>();
   /** The last pipeline run's log (what each pass did). */
   private passLog: PipelineLog[] = [];
@@ -595,7 +595,8 @@ export class Session {
   private async cost(args: string[], _opts: ExecOptions): Promise<Block[]> {
     const p = this.need();
     const g = p.graph;
-    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? this.target;
+    // by default, what `:run … 2pc` runs: the session's correlations, priced to the byte
+    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? this.correlations;
     const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
     // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced
     // (for pq's OT provider, with the ot-iknp accounting).
