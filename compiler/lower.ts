@@ -100,6 +100,8 @@ class Lowerer {
   private readonly paramKeys = new Map<string, Span>();
   /** Block prefixes used by the `let` being lowered. */
   private letPrefixes = new Set<string>();
+  /** Counter of the unspellable names (`%7`) that pass lowered arguments to an inlined implementation. */
+  private temps = 0;
 
   constructor(private readonly loaded: Loaded, private readonly lowerProtocols: boolean) {
     this.graph = { name: "", nodes: this.nodes, params: new Map(), outputs: [] };
@@ -274,7 +276,7 @@ class Lowerer {
       }
       case "name": {
         const b = scope.names.get(e.name);
-        if (!b) fail("PQ2001", { name: e.name, hint: this.suggest(e.name, [...scope.names.keys()]) }, e.span);
+        if (!b) fail("PQ2001", { name: e.name, hint: this.suggest(e.name, [...scope.names.keys()].filter((n) => !n.startsWith("%"))) }, e.span);
         if (b.kind === "poison") throw new Poisoned();
         if (b.kind !== "tensor") fail("PQ2019", { name: e.name, what: "int parameter" }, e.span);
         if (declared) return this.emitCopy(b.id, declared, scope, e.span);
@@ -367,20 +369,20 @@ class Lowerer {
     // that protocol, unless we are inside it already (its body calls the primitives).
     const impl = this.lowerProtocols ? this.loaded.implementations.get(e.callee) : undefined;
     if (impl && !this.expanding.includes(impl.name) && isOp(e.callee)) {
-      // Lower the arguments once and pass them by (unspellable) name, then choose: the
-      // protocol when the argument types fit its parameters, else the layer itself.
-      const names = new Map(scope.names);
-      const args: Expr[] = e.args.map((a, i) => {
-        names.set(`%${i}`, { kind: "tensor", id: this.expr(a, scope) });
-        return { kind: "name", name: `%${i}`, span: a.span };
-      });
-      const call = { ...e, args };
-      const inner = { ...scope, names };
-      const fits = impl.params.length === args.length && impl.params.every((q, i) => {
-        const b = names.get(`%${i}`);
-        return b?.kind === "tensor" && this.nodes[b.id]!.type.signed === q.type.signed;
-      });
-      return fits ? this.protocol(impl, call, inner, declared) : this.builtin(e.callee, call, inner, declared);
+      // Lower the arguments once and pass them by (unspellable, unique) names bound in the
+      // caller's scope for the call's duration (a copy of the scope per call made lowering
+      // quadratic in the program's length), then choose: the protocol when the argument
+      // types fit its parameters, else the layer itself.
+      const ids = e.args.map((a) => this.expr(a, scope));
+      const temps = ids.map(() => `%${this.temps++}`);
+      temps.forEach((name, i) => scope.names.set(name, { kind: "tensor", id: ids[i]! }));
+      try {
+        const call = { ...e, args: e.args.map((a, i): Expr => ({ kind: "name", name: temps[i]!, span: a.span })) };
+        const fits = impl.params.length === ids.length && impl.params.every((q, i) => this.nodes[ids[i]!]!.type.signed === q.type.signed);
+        return fits ? this.protocol(impl, call, scope, declared) : this.builtin(e.callee, call, scope, declared);
+      } finally {
+        for (const name of temps) scope.names.delete(name);
+      }
     }
     if (isOp(e.callee) && DESCRIPTORS[e.callee].kind !== "source") return this.builtin(e.callee, e, scope, declared);
     const block = this.loaded.blocks.get(e.callee);
