@@ -83,7 +83,7 @@ export function compileFile(path: string, opts: CompileOptions = {}): CompileRes
   if (!model) return result;
   const lowerer = new Lowerer(loaded, opts.protocols ?? true);
   const program = lowerer.model(model);
-  result.diagnostics.push(...lowerer.diagnostics);
+  for (const d of lowerer.diagnostics) result.diagnostics.push(d);
   if (!result.diagnostics.some((d) => d.severity === "error")) result.program = program;
   return result;
 }

@@ -70,7 +70,7 @@ export function loadProgram(entryPath: string, text?: string, extra: readonly st
     }
     out.sources.set(path, source);
     const { ast, diagnostics } = parseSource(source, path);
-    out.diagnostics.push(...diagnostics);
+    for (const d of diagnostics) out.diagnostics.push(d);
     out.files.set(path, ast);
     visiting.push(path);
     for (const d of ast.decls) {

@@ -24,7 +24,9 @@ export const CATALOGUE = {
   PQ1010: { message: "unterminated block comment", hint: "close the comment with */" },
   PQ1011: { message: "a positional argument cannot follow a named argument", hint: "write positional arguments first" },
   PQ1012: { message: "`return` must be the last statement of a {what} body" },
-  PQ1013: { message: "the program is nested too deeply to parse", hint: "name intermediate results with `let`" },
+  PQ1013: { message: "nested more than {depth} levels deep", hint: "name intermediate results with `let`" },
+  PQ1014: { message: "this is not .pq source: {why}", hint: "pq reads UTF-8 text declaring models, blocks and protocols" },
+  PQ1015: { message: "{count} more syntax errors in this file are not shown", hint: "fix the first ones; later errors are often their consequences" },
 
   PQ2001: { message: "unknown name '{name}'", hint: "{hint}" },
   PQ2002: { message: "'{name}' is already defined in this scope", hint: "the earlier definition is at {where}" },
@@ -126,6 +128,21 @@ export class PqError extends Error {
   }
 }
 
+/** Line `n` (1-based) of `text`, with line breaks counted as the lexer counts them (\r\n, \r, \n). */
+function lineOf(text: string, n: number): string | undefined {
+  const breaks = /\r\n|\r|\n/g;
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    if (breaks.exec(text) === null) return undefined;
+    start = breaks.lastIndex;
+  }
+  const end = breaks.exec(text)?.index ?? text.length;
+  return text.slice(start, end);
+}
+
+/** Characters of a source line shown in an excerpt. */
+const EXCERPT = 160;
+
 /**
  * `file:line:col: error PQnnnn: message`, the source line, a caret under the span,
  * and the hint. `sources` maps a file path to its text (for the excerpt).
@@ -135,12 +152,17 @@ export function formatDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, str
   const lines = [`${head}${d.severity} ${d.code}: ${d.message}`];
   const text = d.span ? sources.get(d.span.file) : undefined;
   if (d.span && text !== undefined) {
-    const srcLine = text.split(/\r?\n/)[d.span.line - 1];
+    const srcLine = lineOf(text, d.span.line);
     if (srcLine !== undefined) {
+      // A long line is shown around the span, and control characters as one mark each, so
+      // a minified or binary file neither floods nor drives the terminal.
+      const from = srcLine.length > EXCERPT ? Math.max(0, Math.min(d.span.col - 1 - EXCERPT / 4, srcLine.length - EXCERPT)) : 0;
+      const shownLine = srcLine.slice(from, from + EXCERPT).replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "\ufffd");
+      const col = d.span.col - from;
       const width = d.span.endLine === d.span.line ? Math.max(1, d.span.endCol - d.span.col) : Math.max(1, srcLine.length - d.span.col + 1);
       const gutter = String(d.span.line).padStart(4);
-      lines.push(`${gutter} | ${srcLine}`);
-      lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(d.span.col - 1)}${"^".repeat(width)}`);
+      lines.push(`${gutter} | ${from > 0 ? "…" : ""}${shownLine}${from + EXCERPT < srcLine.length ? "…" : ""}`);
+      lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(col - 1 + (from > 0 ? 1 : 0))}${"^".repeat(Math.max(1, Math.min(width, shownLine.length - col + 1)))}`);
     }
   }
   if (d.hint) lines.push(`  hint: ${d.hint}`);
