@@ -9,7 +9,7 @@ import { BACKENDS } from "../compiler/cost/formulas.js";
 import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
-import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
+import { asDiagnostics, compileOrReport, compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { buildReport, partyTable, reportTable, tensorText } from "./report.js";
@@ -23,7 +23,7 @@ export interface OptionSpec {
   multiple?: boolean;
 }
 
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface Command {
   name: string;
@@ -164,7 +164,9 @@ const run: Command = {
     const file = oneFile("run", pos);
     const backend = choice("run", values, "backend", ["plain", "2pc"], "plain");
     const correlations = choice("run", values, "correlations", ["ot", "dealer"] as const, "ot");
-    if (str(values, "seed") !== undefined && correlations !== "dealer") throw new UsageError("run", "--seed sets the dealer's randomness: it needs --correlations dealer");
+    const seed = str(values, "seed");
+    if (seed !== undefined && correlations !== "dealer") throw new UsageError("run", "--seed sets the dealer's randomness: it needs --correlations dealer");
+    if (seed !== undefined && !isSeed(seed)) throw new UsageError("run", `--seed must be a non-negative integer, got '${seed}'`);
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
@@ -176,7 +178,7 @@ const run: Command = {
     const inputs = readInputs(g, specs);
     if (backend === "2pc") {
       if (correlations === "dealer") io.err(DEALER_WARNING);
-      const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: str(values, "seed") ?? "pq-default-seed" } : { kind: "ot" };
+      const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: seed ?? "pq-default-seed" } : { kind: "ot" };
       return runTwoPartyCommand(program, inputs, provider, values, io);
     }
     const times = new Map<string, { ops: string[]; ms: number; type: string; elems: number }>();

@@ -94,7 +94,8 @@ class Lowerer {
   readonly known: (Known | undefined)[] = [];
   readonly diagnostics: Diagnostic[] = [];
   readonly graph: Graph;
-  private paramsFile?: ParamsFile;
+  /** The model's params file; "failed" when it could not be read (that error was reported). */
+  private paramsFile?: ParamsFile | "failed";
   private readonly expanding: string[] = [];
   /** Parameter keys already bound, to reject two block instances sharing a prefix. */
   private readonly paramKeys = new Map<string, Span>();
@@ -116,6 +117,8 @@ class Lowerer {
           case "input": return this.input(item.name, item.nameSpan, item.type, scope);
           case "params": {
             const path = resolve(dirname(item.span.file), item.path);
+            // Marked failed until it has been read, so that a read error is the only error (params()).
+            this.paramsFile = "failed";
             this.paramsFile = readParamsFile(path, item.span);
             this.graph.paramsFile = path;
             return;
@@ -186,9 +189,9 @@ class Lowerer {
       case "pow2": return { kind: "pow2", exp: s.exp };
       case "real": return normScale({ kind: "real", value: s.value });
       case "named": {
-        if (!this.paramsFile) fail("PQ2020", {}, s.span);
-        const v = this.paramsFile.scales.get(s.name);
-        if (v === undefined) fail("PQ4006", { name: s.name, path: this.paramsFile.path }, s.span);
+        const file = this.params(s.span);
+        const v = file.scales.get(s.name);
+        if (v === undefined) fail("PQ4006", { name: s.name, path: file.path }, s.span);
         return normScale({ kind: "real", value: v });
       }
     }
@@ -205,8 +208,17 @@ class Lowerer {
     this.define(scope, name, nameSpan, { kind: "tensor", id });
   }
 
+  /**
+   * The params file a `param` or a named scale reads; without one PQ2020. When reading it
+   * failed, what needs it is skipped like a use of a poisoned name: one error, not one per `param`.
+   */
+  private params(span: Span): ParamsFile {
+    if (this.paramsFile === "failed") throw new Poisoned();
+    return this.paramsFile ?? fail("PQ2020", {}, span);
+  }
+
   private param(name: string, nameSpan: Span, t: TypeExpr, scope: Scope, span: Span): void {
-    if (!this.paramsFile) fail("PQ2020", {}, span);
+    const file = this.params(span);
     const d = this.resolveType(t, scope);
     if (!d.shape) fail("PQ2027", { name }, nameSpan);
     if (d.vis && d.vis !== "server") fail("PQ2015", { declared: `visibility ${d.vis}`, inferred: "visibility server (parameters belong to the server)" }, t.span);
@@ -214,12 +226,12 @@ class Lowerer {
     const prev = this.paramKeys.get(key);
     if (prev) fail("PQ2002", { name: key, where: `${prev.file}:${prev.line}:${prev.col}` }, nameSpan);
     this.paramKeys.set(key, nameSpan);
-    const bound = bindParam(this.paramsFile, { key, shape: d.shape, bits: d.bits, signed: d.signed, span: nameSpan });
+    const bound = bindParam(file, { key, shape: d.shape, bits: d.bits, signed: d.signed, span: nameSpan });
     let scale = d.scale;
     if (bound.scale !== undefined) {
       const fileScale = normScale({ kind: "real", value: bound.scale });
       if (scale && Math.abs((scale.kind === "pow2" ? 2 ** scale.exp : scale.value) - bound.scale) > 1e-9 * bound.scale) {
-        fail("PQ4007", { name: key, path: this.paramsFile.path, got: bound.scale, expected: scale.kind === "pow2" ? `2^${scale.exp}` : scale.value }, nameSpan);
+        fail("PQ4007", { name: key, path: file.path, got: bound.scale, expected: scale.kind === "pow2" ? `2^${scale.exp}` : scale.value }, nameSpan);
       }
       scale ??= fileScale;
     }
@@ -265,6 +277,10 @@ class Lowerer {
 
   /** Lower an expression; `declared` is the type on the enclosing `let`, applied to the outermost op. */
   private expr(e: Expr, scope: Scope, declared?: Declared, letName?: string): number {
+    // `-x` of anything but a constant integer is `neg(x)`; `-3` is a literal.
+    if (e.kind === "neg" && typeof constInt(e, scope) !== "bigint") {
+      return this.call({ kind: "call", callee: "neg", calleeSpan: e.span, args: [e.operand], named: [], span: e.span }, scope, declared);
+    }
     switch (e.kind) {
       case "int":
       case "neg":

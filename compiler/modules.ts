@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BlockDecl, ProtocolDecl, SourceFile, Span } from "../grammar/ast.js";
-import { diag, type Diagnostic } from "../grammar/diagnostics.js";
+import { diag, fileReason, type Diagnostic } from "../grammar/diagnostics.js";
 import { parseSource } from "../grammar/parse.js";
 import { isOp } from "./ir.js";
 
@@ -62,8 +62,7 @@ export function loadProgram(entryPath: string, text?: string, extra: readonly st
       try {
         source = readFileSync(path, "utf8");
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const reason = code === "ENOENT" ? "no such file" : code ?? String(e);
+        const reason = fileReason(e);
         out.diagnostics.push(importSpan ? diag("PQ2009", { path, reason }, importSpan) : diag("PQ2026", { path, reason }));
         return undefined;
       }

@@ -73,6 +73,8 @@ export const CATALOGUE = {
   PQ4012: { message: "input '{path}' holds {value} at index {index}, outside {type}" },
   PQ4013: { message: "input '{path}' is not a valid tensor: {reason}", hint: "a tensor is JSON {\"shape\": [..], \"data\": [..]} or nested arrays, or a PNG image" },
   PQ4014: { message: "model has {count} inputs; give one per input as NAME=FILE" },
+  PQ4015: { message: "model {model} has no input '{name}'{suggestion}", hint: "its inputs: {known}" },
+  PQ4016: { message: "input '{name}' is given twice: '{first}' and '{second}'", hint: "give each input once" },
 
   PQ5001: { message: "internal error in {where}: {detail}", hint: "this is a bug in pq; please report it with the program" },
   PQ5002: { message: "{party}: the peer closed the connection during {where}", hint: "the other party stopped or crashed; its own error says why" },
@@ -85,6 +87,7 @@ export const CATALOGUE = {
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },
+  PQ9003: { message: "option {flag} needs a value ({value})", hint: "write `{flag} {value}`, or `{flag}=-…` for a value that starts with '-'; run `pq {command} --help`" },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof CATALOGUE;
@@ -116,6 +119,16 @@ export function diag(
   }
   if (span) d.span = span;
   return d;
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file", EACCES: "permission denied", EISDIR: "it is a folder, not a file", ENOTDIR: "a folder on its path is a file",
+};
+
+/** Why a file could not be read, in words (the `{reason}` of PQ2009, PQ2026, PQ4001, PQ4010). */
+export function fileReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return (code !== undefined ? FILE_ERRORS[code] ?? code : undefined) ?? (e instanceof Error ? e.message : String(e));
 }
 
 /** Thrown to abandon a stage; carries every diagnostic gathered so far. */

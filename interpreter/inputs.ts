@@ -3,7 +3,8 @@
 // the model input's declared type: a wrong shape or an out-of-range value is an error.
 import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
-import { diag, PqError } from "../grammar/diagnostics.js";
+import { diag, fileReason, PqError } from "../grammar/diagnostics.js";
+import { didYouMean } from "../grammar/suggest.js";
 import type { Graph } from "../compiler/ir.js";
 import type { TensorType } from "../compiler/types.js";
 import { elemName, numel, typeRange } from "../compiler/types.js";
@@ -54,7 +55,7 @@ export function loadInput(path: string, name: string, type: TensorType): Tensor 
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new PqError(diag("PQ4010", { path, reason: (e as NodeJS.ErrnoException).code ?? String(e) }));
+    throw new PqError(diag("PQ4010", { path, reason: fileReason(e) }));
   }
   let shape: number[];
   let raw: unknown[];
@@ -92,15 +93,31 @@ export function loadInput(path: string, name: string, type: TensorType): Tensor 
   return tensorFromBigints(shape, type.bits, type.signed, values);
 }
 
-/** `--input FILE` for a one-input model, `--input NAME=FILE` for each input otherwise. */
+/**
+ * `--input FILE` for a one-input model, `--input NAME=FILE` for each input otherwise. A
+ * spec that starts with an identifier and `=` names an input: one the model lacks (PQ4015)
+ * or one given twice (PQ4016) is an error, not a file path or a silent override.
+ */
 export function readInputs(g: Graph, specs: readonly string[]): Map<string, Tensor> {
   const inputs = g.nodes.filter((n) => n.op === "input");
+  const names = inputs.map((n) => n.attrs.name as string);
   const byName = new Map<string, string>();
   for (const s of specs) {
-    const eq = s.indexOf("=");
-    if (eq > 0 && inputs.some((n) => n.attrs.name === s.slice(0, eq))) byName.set(s.slice(0, eq), s.slice(eq + 1));
-    else if (inputs.length === 1) byName.set(inputs[0]!.attrs.name as string, s);
-    else throw new PqError(diag("PQ4014", { count: inputs.length }));
+    const named = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(s);
+    let name: string;
+    let path: string;
+    if (named) {
+      [, name, path] = named as unknown as [string, string, string];
+      if (!names.includes(name)) {
+        throw new PqError(diag("PQ4015", { model: g.name, name, suggestion: didYouMean(name, names), known: names.join(", ") || "none" }));
+      }
+    } else if (names.length === 1) {
+      [name, path] = [names[0]!, s];
+    } else {
+      throw new PqError(diag("PQ4014", { count: inputs.length }));
+    }
+    if (byName.has(name)) throw new PqError(diag("PQ4016", { name, first: byName.get(name)!, second: path }));
+    byName.set(name, path);
   }
   const out = new Map<string, Tensor>();
   for (const n of inputs) {
