@@ -5,6 +5,8 @@ import type { Graph } from "../compiler/ir.js";
 import type { Interval } from "../compiler/ir.js";
 import { elemName, formatType, numel, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
 import { loadProgram } from "../compiler/modules.js";
+import { checkLibrary } from "../compiler/library.js";
+import { compileFile } from "../compiler/lower.js";
 import { BACKENDS } from "../compiler/cost/formulas.js";
 import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
@@ -100,7 +102,20 @@ const check: Command = {
   options: { model: modelOption, quiet: { type: "boolean", help: "print diagnostics only, no report" } },
   async run(pos, values, io) {
     const file = oneFile("check", pos);
-    const { program } = compileOrReport(io, file, str(values, "model"));
+    const model = str(values, "model");
+    const result = compileFile(file, model !== undefined ? { model } : {});
+    const errors = result.diagnostics.filter((d) => d.severity === "error");
+    if (model === undefined && errors.length === 1 && errors[0]!.code === "PQ2011") {
+      // A library (blocks and protocols, no model): checked as far as it can be without a model.
+      const lib = checkLibrary(result.loaded);
+      printDiagnostics(io, [...result.diagnostics.filter((d) => d !== errors[0]), ...lib.diagnostics], result.sources);
+      if (lib.diagnostics.some((d) => d.severity === "error")) return 1;
+      const listed = (what: string, names: string[]) => `${names.length} ${what}${names.length > 0 ? ` (${names.join(", ")})` : ""}`;
+      io.out(`${file}: ok: a library of ${listed("blocks", lib.blocks)} and ${listed("protocols", lib.protocols)}; names and widths checked, types, shapes and ranges are checked in a model that uses them`);
+      return 0;
+    }
+    printDiagnostics(io, result.diagnostics, result.sources);
+    const program = result.program;
     if (!program) return 1;
     if (!values.quiet) io.out(rangeReport(program.graph, program.ranges));
     io.out(`${file}: ok (${program.graph.nodes.length} nodes)`);

@@ -8,7 +8,7 @@ import type {
   BlockDecl, Expr, ModelDecl, NamedArg, ProtocolDecl, ScaleExpr, Span, TypeExpr,
 } from "../grammar/ast.js";
 import { diag, PqError, type Code, type Diagnostic } from "../grammar/diagnostics.js";
-import { nearest } from "../grammar/suggest.js";
+import { nameHint } from "../grammar/suggest.js";
 import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op, type Program } from "./ir.js";
 import { loadProgram, type Loaded } from "./modules.js";
 import {
@@ -292,7 +292,7 @@ class Lowerer {
       }
       case "name": {
         const b = scope.names.get(e.name);
-        if (!b) fail("PQ2001", { name: e.name, hint: this.suggest(e.name, [...scope.names.keys()].filter((n) => !n.startsWith("%"))) }, e.span);
+        if (!b) fail("PQ2001", { name: e.name, hint: nameHint(e.name, [...scope.names.keys()].filter((n) => !n.startsWith("%"))) }, e.span);
         if (b.kind === "poison") throw new Poisoned();
         if (b.kind !== "tensor") fail("PQ2019", { name: e.name, what: "int parameter" }, e.span);
         if (declared) return this.emitCopy(b.id, declared, scope, e.span);
@@ -374,12 +374,6 @@ class Lowerer {
     return this.push("const", [], { value: values }, type, { lo, hi }, knownFromBigints(shape, values), scope.path, e.span, scope.via);
   }
 
-  private suggest(name: string, candidates: string[]): string {
-    // fewer edits than the name has letters, and at most a third of them (at least one)
-    const best = nearest(name, candidates, Math.min(name.length - 1, Math.max(1, Math.floor(name.length / 3))));
-    return best !== undefined ? `did you mean '${best}'?` : "";
-  }
-
   private call(e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined, letName?: string): number {
     // A layer with a two-party implementation written in .pq (std/protocols) is inlined as
     // that protocol, unless we are inside it already (its body calls the primitives).
@@ -406,7 +400,7 @@ class Lowerer {
     const proto = this.loaded.protocols.get(e.callee);
     if (proto) return this.protocol(proto, e, scope, declared);
     const names = [...Object.keys(DESCRIPTORS), ...this.loaded.blocks.keys(), ...this.loaded.protocols.keys()];
-    return fail("PQ2003", { name: e.callee, hint: this.suggest(e.callee, names) }, e.calleeSpan);
+    return fail("PQ2003", { name: e.callee, hint: nameHint(e.callee, names) }, e.calleeSpan);
   }
 
   private builtin(op: Op, e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined): number {

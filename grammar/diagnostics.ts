@@ -49,7 +49,7 @@ export const CATALOGUE = {
   PQ2019: { message: "'{name}' names a {what}, not a tensor" },
   PQ2020: { message: "a model needs `params \"FILE\"` before its first `param`" },
   PQ2021: { message: "several models in {file}: {names}", hint: "pick one with --model NAME" },
-  PQ2022: { message: "width variable '{name}' is not bound", hint: "a protocol's width variables are bound by its parameters' types" },
+  PQ2022: { message: "width variable '{name}' is not bound", hint: "a width variable is bound by a protocol's parameter types, or is a block's one-letter int parameter" },
   PQ2023: { message: "'{name}' is declared but never used" },
   PQ2024: { message: "input '{name}' must come from the client" },
   PQ2025: { message: "outputs are revealed to the client only", hint: "write `output EXPR to client`" },

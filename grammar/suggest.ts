@@ -51,3 +51,12 @@ export function didYouMean(word: string, names: readonly string[]): string {
 export function unknownName(what: string, name: string, known: readonly string[]): Diagnostic {
   return diag("PQ9002", { what, name, suggestion: didYouMean(name, known), known: known.join(", ") || "none" });
 }
+
+/**
+ * The hint of an unknown name in a program (PQ2001, PQ2003): `did you mean 'x'?` for a name
+ * fewer edits away than it has letters, and at most a third of them (at least one); else "".
+ */
+export function nameHint(name: string, candidates: Iterable<string>): string {
+  const best = nearest(name, candidates, Math.min(name.length - 1, Math.max(1, Math.floor(name.length / 3))));
+  return best !== undefined ? `did you mean '${best}'?` : "";
+}

@@ -14,11 +14,15 @@ function bad(path: string, reason: string): never {
   throw new PqError(diag("PQ4013", { path, reason }));
 }
 
-/** Nested arrays → shape and row-major values. */
-function flattenNested(v: unknown, path: string): { shape: number[]; data: unknown[] } {
+/**
+ * Nested arrays → shape and row-major values. Arrays nested deeper than the `rank` of the
+ * model input are an error before they are followed (the recursion stays that shallow).
+ */
+function flattenNested(v: unknown, path: string, rank: number): { shape: number[]; data: unknown[] } {
   if (!Array.isArray(v)) return { shape: [], data: [v] };
+  if (rank === 0) return bad(path, "arrays nested deeper than the model input's dimensions");
   if (v.length === 0) return bad(path, "an empty array");
-  const parts = v.map((x) => flattenNested(x, path));
+  const parts = v.map((x) => flattenNested(x, path, rank - 1));
   const inner = parts[0]!.shape;
   if (parts.some((p) => p.shape.join() !== inner.join())) bad(path, "ragged nested arrays");
   return { shape: [v.length, ...inner], data: parts.flatMap((p) => p.data) };
@@ -78,7 +82,7 @@ export function loadInput(path: string, name: string, type: TensorType): Tensor 
       raw = o.data as unknown[];
       if (raw.length !== numel(shape)) bad(path, `${raw.length} values for shape [${shape.join(", ")}]`);
     } else {
-      ({ shape, data: raw } = flattenNested(json, path));
+      ({ shape, data: raw } = flattenNested(json, path, type.shape.length));
     }
   }
   if (shape.join() !== type.shape.join()) {
