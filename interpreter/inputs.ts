@@ -1,8 +1,9 @@
 // Reading a client input: a JSON tensor ({"shape", "data"} or nested arrays) or a PNG
-// image (8-bit pixels, grey as one channel, colour as three, [C, H, W]). Checked against
-// the model input's declared type: a wrong shape or an out-of-range value is an error.
+// image (8-bit pixels, [C, H, W]: one channel or three as the PNG's colour type says).
+// Checked against the model input's declared type: a wrong shape or an out-of-range value
+// is an error.
 import { readFileSync } from "node:fs";
-import { PNG } from "pngjs";
+import { PNG, type PNGWithMetadata } from "pngjs";
 import { diag, fileReason, PqError } from "../grammar/diagnostics.js";
 import { didYouMean } from "../grammar/suggest.js";
 import type { Graph } from "../compiler/ir.js";
@@ -35,17 +36,18 @@ function toBig(v: unknown, path: string, i: number): bigint {
 }
 
 export function pngPixels(bytes: Buffer, path: string): { shape: number[]; data: number[] } {
-  let png: PNG;
+  let png: PNGWithMetadata;
   try {
     png = PNG.sync.read(bytes);
   } catch (e) {
     return bad(path, `not a readable PNG (${(e as Error).message})`);
   }
   const { width, height, data } = png;
-  // pngjs always decodes to RGBA; a grey image has R = G = B everywhere.
-  let grey = true;
-  for (let i = 0; i < width * height && grey; i++) grey = data[4 * i] === data[4 * i + 1] && data[4 * i] === data[4 * i + 2];
-  const channels = grey ? 1 : 3;
+  // The PNG's colour type decides (not its pixels, so a colour photo of a grey scene keeps its
+  // three channels): grey and grey+alpha are one channel, RGB, RGBA and palette images three.
+  // pngjs decodes every type to 8-bit RGBA (16-bit samples scaled down, 1/2/4-bit grey up, a
+  // palette looked up); alpha is dropped.
+  const channels = png.color ? 3 : 1;
   const out: number[] = new Array(channels * width * height);
   for (let c = 0; c < channels; c++) {
     for (let p = 0; p < width * height; p++) out[c * width * height + p] = data[4 * p + c]!;
