@@ -15,15 +15,18 @@ function bad(path: string, reason: string): never {
   throw new PqError(diag("PQ4013", { path, reason }));
 }
 
+/** Nesting beyond the model input's rank still read, so that a wrong rank is a shape error (PQ4011). */
+const EXTRA_DEPTH = 8;
+
 /**
- * Nested arrays → shape and row-major values. Arrays nested deeper than the `rank` of the
- * model input are an error before they are followed (the recursion stays that shallow).
+ * Nested arrays → shape and row-major values. Arrays nested `depth` levels deeper are refused
+ * before they are followed (the recursion stays that shallow).
  */
-function flattenNested(v: unknown, path: string, rank: number): { shape: number[]; data: unknown[] } {
+function flattenNested(v: unknown, path: string, depth: number): { shape: number[]; data: unknown[] } {
   if (!Array.isArray(v)) return { shape: [], data: [v] };
-  if (rank === 0) return bad(path, "arrays nested deeper than the model input's dimensions");
+  if (depth === 0) return bad(path, "arrays nested far deeper than the model input's dimensions");
   if (v.length === 0) return bad(path, "an empty array");
-  const parts = v.map((x) => flattenNested(x, path, rank - 1));
+  const parts = v.map((x) => flattenNested(x, path, depth - 1));
   const inner = parts[0]!.shape;
   if (parts.some((p) => p.shape.join() !== inner.join())) bad(path, "ragged nested arrays");
   return { shape: [v.length, ...inner], data: parts.flatMap((p) => p.data) };
@@ -84,7 +87,7 @@ export function loadInput(path: string, name: string, type: TensorType): Tensor 
       raw = o.data as unknown[];
       if (raw.length !== numel(shape)) bad(path, `${raw.length} values for shape [${shape.join(", ")}]`);
     } else {
-      ({ shape, data: raw } = flattenNested(json, path, type.shape.length));
+      ({ shape, data: raw } = flattenNested(json, path, type.shape.length + EXTRA_DEPTH));
     }
   }
   if (shape.join() !== type.shape.join()) {
