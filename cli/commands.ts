@@ -5,11 +5,13 @@ import type { Graph } from "../compiler/ir.js";
 import type { Interval } from "../compiler/ir.js";
 import { elemName, formatType, numel, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
 import { loadProgram } from "../compiler/modules.js";
+import { checkLibrary } from "../compiler/library.js";
+import { compileFile } from "../compiler/lower.js";
 import { BACKENDS } from "../compiler/cost/formulas.js";
 import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
-import { asDiagnostics, compileOrReport, compileWithPipeline, printDiagnostics, UsageError, type Io } from "./common.js";
+import { asDiagnostics, compileOrReport, compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { buildReport, partyTable, plainRun, reportTable, tensorText } from "./report.js";
@@ -26,7 +28,7 @@ export interface OptionSpec {
   multiple?: boolean;
 }
 
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface Command {
   name: string;
@@ -106,7 +108,20 @@ const check: Command = {
   options: { model: modelOption, quiet: { type: "boolean", help: "print diagnostics only, no report" } },
   async run(pos, values, io) {
     const file = oneFile("check", pos);
-    const { program } = compileOrReport(io, file, str(values, "model"));
+    const model = str(values, "model");
+    const result = compileFile(file, model !== undefined ? { model } : {});
+    const errors = result.diagnostics.filter((d) => d.severity === "error");
+    if (model === undefined && errors.length === 1 && errors[0]!.code === "PQ2011") {
+      // A library (blocks and protocols, no model): checked as far as it can be without a model.
+      const lib = checkLibrary(result.loaded);
+      printDiagnostics(io, [...result.diagnostics.filter((d) => d !== errors[0]), ...lib.diagnostics], result.sources);
+      if (lib.diagnostics.some((d) => d.severity === "error")) return 1;
+      const listed = (what: string, names: string[]) => `${names.length} ${what}${names.length > 0 ? ` (${names.join(", ")})` : ""}`;
+      io.out(`${file}: ok: a library of ${listed("blocks", lib.blocks)} and ${listed("protocols", lib.protocols)}; names and widths checked, types, shapes and ranges are checked in a model that uses them`);
+      return 0;
+    }
+    printDiagnostics(io, result.diagnostics, result.sources);
+    const program = result.program;
     if (!program) return 1;
     if (!values.quiet) io.out(rangeReport(program.graph, program.ranges));
     io.out(`${file}: ok (${program.graph.nodes.length} nodes)`);
@@ -170,7 +185,9 @@ const run: Command = {
     const file = oneFile("run", pos);
     const backend = choice("run", values, "backend", ["plain", "2pc"], "plain");
     const correlations = choice("run", values, "correlations", ["ot", "dealer"] as const, "ot");
-    if (str(values, "seed") !== undefined && correlations !== "dealer") throw new UsageError("run", "--seed sets the dealer's randomness: it needs --correlations dealer");
+    const seed = str(values, "seed");
+    if (seed !== undefined && correlations !== "dealer") throw new UsageError("run", "--seed sets the dealer's randomness: it needs --correlations dealer");
+    if (seed !== undefined && !isSeed(seed)) throw new UsageError("run", `--seed must be a non-negative integer, got '${seed}'`);
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
@@ -183,7 +200,7 @@ const run: Command = {
     const inputs = readInputs(g, specs);
     if (backend === "2pc") {
       if (correlations === "dealer") io.err(DEALER_WARNING);
-      const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: str(values, "seed") ?? "pq-default-seed" } : { kind: "ot" };
+      const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: seed ?? "pq-default-seed" } : { kind: "ot" };
       return runTwoPartyCommand(program, inputs, provider, values, io);
     }
     const progress = layerProgress(layersOf(g).map((l) => l.path));

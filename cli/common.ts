@@ -13,6 +13,11 @@ export class UsageError extends Error {
   }
 }
 
+/** A dealer seed as a user writes one (`pq run --seed`, the REPL's `:seed`): a decimal integer. */
+export function isSeed(text: string): boolean {
+  return /^\d{1,40}$/.test(text);
+}
+
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;

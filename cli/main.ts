@@ -2,8 +2,9 @@
 // The `pq` command: parses the command line and calls the library. Thin by design.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { asDiagnostics, printDiagnostics, stdio, UsageError, type Io } from "./common.js";
-import { COMMANDS, type Command } from "./commands.js";
-import { diag } from "../grammar/diagnostics.js";
+import { COMMANDS, type Command, type OptionSpec, type Values } from "./commands.js";
+import { diag, PqError } from "../grammar/diagnostics.js";
+import { unknownName } from "../grammar/suggest.js";
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -31,8 +32,32 @@ export function commandHelp(c: Command): string {
       lines.push(`  ${flag.padEnd(24)} ${o.help}${o.default !== undefined ? ` (default: ${o.default})` : ""}`);
     }
   }
-  lines.push(`  ${"--help".padEnd(24)} show this help`);
+  lines.push(`  ${"--help".padEnd(24)} ${HELP.help}`);
   return lines.join("\n");
+}
+
+const HELP: OptionSpec = { type: "boolean", help: "show this help" };
+
+/**
+ * `args` parsed against `cmd`'s options, or a coded usage error: an unknown option (PQ9002,
+ * with the nearest one), an option without its value (PQ9003: a separate value that starts
+ * with '-' and is not a number is the next option, not a value), or a value given to a switch.
+ */
+function parseCommandLine(cmd: Command, args: string[]): { values: Values; positionals: string[] } {
+  const specs: Record<string, OptionSpec> = { ...cmd.options, help: HELP };
+  const options: ParseArgsConfig["options"] = {};
+  for (const [k, o] of Object.entries(specs)) options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(k === "help" ? { short: "h" } : {}) };
+  const { values, positionals, tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  for (const t of tokens) {
+    if (t.kind !== "option") continue;
+    const o = specs[t.name];
+    if (!o) throw new PqError(unknownName(`option of pq ${cmd.name}`, t.rawName, Object.keys(specs).map((k) => `--${k}`)));
+    if (o.type === "string" && (t.value === undefined || (!t.inlineValue && /^-(?!\d)/.test(t.value)))) {
+      throw new PqError(diag("PQ9003", { flag: t.rawName, value: o.valueName ?? "VALUE", command: cmd.name }));
+    }
+    if (o.type === "boolean" && t.value !== undefined) throw new UsageError(cmd.name, `${t.rawName} is a switch and takes no value`);
+  }
+  return { values, positionals };
 }
 
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -46,25 +71,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     io.out("pq 0.1.0");
     return 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
-    io.err(`pq: unknown command '${name}'\n\n${usage()}`);
-    return 2;
-  }
-  const options: ParseArgsConfig["options"] = { help: { type: "boolean", short: "h" } };
-  for (const [k, o] of Object.entries(cmd.options)) options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
-  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    io.err(`pq ${name}: ${(e as Error).message}\nrun \`pq ${name} --help\``);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.out(commandHelp(cmd));
-    return 0;
-  }
-  try {
+    const cmd = COMMANDS.find((c) => c.name === name);
+    if (!cmd) throw new PqError(unknownName("command", name, COMMANDS.map((c) => c.name)));
+    const parsed = parseCommandLine(cmd, rest);
+    if (parsed.values.help) {
+      io.out(commandHelp(cmd));
+      return 0;
+    }
     return await cmd.run(parsed.positionals, parsed.values, io);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -73,7 +87,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     const ds = asDiagnostics(e);
     printDiagnostics(io, ds, new Map());
-    // PQ9xxx are about the command line itself (an unknown pipeline or pass name).
+    // PQ9xxx are about the command line itself (an unknown command, option, pipeline or pass name).
     return ds.every((d) => d.code.startsWith("PQ9")) ? 2 : 1;
   }
 }

@@ -22,7 +22,7 @@ const len = (s: string) => [...s].length;
 
 export function table(header: string[], rows: string[][], footer?: string[], width: number | undefined = terminalWidth()): string {
   const all = footer ? [header, ...rows, footer] : [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => len(r[c] ?? ""))));
+  const widths = header.map((_, c) => all.reduce((w, r) => Math.max(w, len(r[c] ?? "")), 0));
   const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => /^-?[\d.,]+%?$/.test(r[c] ?? "") || (r[c] ?? "") === ""));
   if (width !== undefined) {
     const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
@@ -33,7 +33,7 @@ export function table(header: string[], rows: string[][], footer?: string[], wid
       let c = -1;
       for (let i = 1; i < widths.length; i++) if (!numeric[i] && widths[i]! > MIN_WIDTH && (c < 0 || widths[i]! > widths[c]!)) c = i;
       if (c < 0) break;
-      const second = Math.max(MIN_WIDTH, ...widths.filter((w, i) => i !== c && i > 0 && !numeric[i] && w < widths[c]!));
+      const second = widths.reduce((m, w, i) => (i !== c && i > 0 && !numeric[i] && w < widths[c]! && w > m ? w : m), MIN_WIDTH);
       widths[c] = Math.max(second, widths[c]! - over, MIN_WIDTH);
     }
   }

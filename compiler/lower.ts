@@ -8,7 +8,7 @@ import type {
   BlockDecl, Expr, ModelDecl, NamedArg, ProtocolDecl, ScaleExpr, Span, TypeExpr,
 } from "../grammar/ast.js";
 import { diag, PqError, type Code, type Diagnostic } from "../grammar/diagnostics.js";
-import { nearest } from "../grammar/suggest.js";
+import { nameHint } from "../grammar/suggest.js";
 import { isOp, type AttrValue, type Attrs, type ElemSpec, type Graph, type Node, type Op, type Program } from "./ir.js";
 import { loadProgram, type Loaded } from "./modules.js";
 import {
@@ -83,7 +83,7 @@ export function compileFile(path: string, opts: CompileOptions = {}): CompileRes
   if (!model) return result;
   const lowerer = new Lowerer(loaded, opts.protocols ?? true);
   const program = lowerer.model(model);
-  result.diagnostics.push(...lowerer.diagnostics);
+  for (const d of lowerer.diagnostics) result.diagnostics.push(d);
   if (!result.diagnostics.some((d) => d.severity === "error")) result.program = program;
   return result;
 }
@@ -94,12 +94,15 @@ class Lowerer {
   readonly known: (Known | undefined)[] = [];
   readonly diagnostics: Diagnostic[] = [];
   readonly graph: Graph;
-  private paramsFile?: ParamsFile;
+  /** The model's params file; "failed" when it could not be read (that error was reported). */
+  private paramsFile?: ParamsFile | "failed";
   private readonly expanding: string[] = [];
   /** Parameter keys already bound, to reject two block instances sharing a prefix. */
   private readonly paramKeys = new Map<string, Span>();
   /** Block prefixes used by the `let` being lowered. */
   private letPrefixes = new Set<string>();
+  /** Counter of the unspellable names (`%7`) that pass lowered arguments to an inlined implementation. */
+  private temps = 0;
 
   constructor(private readonly loaded: Loaded, private readonly lowerProtocols: boolean) {
     this.graph = { name: "", nodes: this.nodes, params: new Map(), outputs: [] };
@@ -114,6 +117,8 @@ class Lowerer {
           case "input": return this.input(item.name, item.nameSpan, item.type, scope);
           case "params": {
             const path = resolve(dirname(item.span.file), item.path);
+            // Marked failed until it has been read, so that a read error is the only error (params()).
+            this.paramsFile = "failed";
             this.paramsFile = readParamsFile(path, item.span);
             this.graph.paramsFile = path;
             return;
@@ -184,9 +189,9 @@ class Lowerer {
       case "pow2": return { kind: "pow2", exp: s.exp };
       case "real": return normScale({ kind: "real", value: s.value });
       case "named": {
-        if (!this.paramsFile) fail("PQ2020", {}, s.span);
-        const v = this.paramsFile.scales.get(s.name);
-        if (v === undefined) fail("PQ4006", { name: s.name, path: this.paramsFile.path }, s.span);
+        const file = this.params(s.span);
+        const v = file.scales.get(s.name);
+        if (v === undefined) fail("PQ4006", { name: s.name, path: file.path }, s.span);
         return normScale({ kind: "real", value: v });
       }
     }
@@ -203,8 +208,17 @@ class Lowerer {
     this.define(scope, name, nameSpan, { kind: "tensor", id });
   }
 
+  /**
+   * The params file a `param` or a named scale reads; without one PQ2020. When reading it
+   * failed, what needs it is skipped like a use of a poisoned name: one error, not one per `param`.
+   */
+  private params(span: Span): ParamsFile {
+    if (this.paramsFile === "failed") throw new Poisoned();
+    return this.paramsFile ?? fail("PQ2020", {}, span);
+  }
+
   private param(name: string, nameSpan: Span, t: TypeExpr, scope: Scope, span: Span): void {
-    if (!this.paramsFile) fail("PQ2020", {}, span);
+    const file = this.params(span);
     const d = this.resolveType(t, scope);
     const shape = d.shape ?? [];
     if (d.vis && d.vis !== "server") fail("PQ2015", { declared: `visibility ${d.vis}`, inferred: "visibility server (parameters belong to the server)" }, t.span);
@@ -212,12 +226,12 @@ class Lowerer {
     const prev = this.paramKeys.get(key);
     if (prev) fail("PQ2002", { name: key, where: `${prev.file}:${prev.line}:${prev.col}` }, nameSpan);
     this.paramKeys.set(key, nameSpan);
-    const bound = bindParam(this.paramsFile, { key, shape, bits: d.bits, signed: d.signed, span: nameSpan });
+    const bound = bindParam(file, { key, shape, bits: d.bits, signed: d.signed, span: nameSpan });
     let scale = d.scale;
     if (bound.scale !== undefined) {
       const fileScale = normScale({ kind: "real", value: bound.scale });
       if (scale && Math.abs((scale.kind === "pow2" ? 2 ** scale.exp : scale.value) - bound.scale) > 1e-9 * bound.scale) {
-        fail("PQ4007", { name: key, path: this.paramsFile.path, got: bound.scale, expected: scale.kind === "pow2" ? `2^${scale.exp}` : scale.value }, nameSpan);
+        fail("PQ4007", { name: key, path: file.path, got: bound.scale, expected: scale.kind === "pow2" ? `2^${scale.exp}` : scale.value }, nameSpan);
       }
       scale ??= fileScale;
     }
@@ -263,6 +277,10 @@ class Lowerer {
 
   /** Lower an expression; `declared` is the type on the enclosing `let`, applied to the outermost op. */
   private expr(e: Expr, scope: Scope, declared?: Declared, letName?: string): number {
+    // `-x` of anything but a constant integer is `neg(x)`; `-3` is a literal.
+    if (e.kind === "neg" && typeof constInt(e, scope) !== "bigint") {
+      return this.call({ kind: "call", callee: "neg", calleeSpan: e.span, args: [e.operand], named: [], span: e.span }, scope, declared);
+    }
     switch (e.kind) {
       case "int":
       case "neg":
@@ -274,7 +292,7 @@ class Lowerer {
       }
       case "name": {
         const b = scope.names.get(e.name);
-        if (!b) fail("PQ2001", { name: e.name, hint: this.suggest(e.name, [...scope.names.keys()]) }, e.span);
+        if (!b) fail("PQ2001", { name: e.name, hint: nameHint(e.name, [...scope.names.keys()].filter((n) => !n.startsWith("%"))) }, e.span);
         if (b.kind === "poison") throw new Poisoned();
         if (b.kind !== "tensor") fail("PQ2019", { name: e.name, what: "int parameter" }, e.span);
         if (declared) return this.emitCopy(b.id, declared, scope, e.span);
@@ -356,31 +374,25 @@ class Lowerer {
     return this.push("const", [], { value: values }, type, { lo, hi }, knownFromBigints(shape, values), scope.path, e.span, scope.via);
   }
 
-  private suggest(name: string, candidates: string[]): string {
-    // fewer edits than the name has letters, and at most a third of them (at least one)
-    const best = nearest(name, candidates, Math.min(name.length - 1, Math.max(1, Math.floor(name.length / 3))));
-    return best !== undefined ? `did you mean '${best}'?` : "";
-  }
-
   private call(e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined, letName?: string): number {
     // A layer with a two-party implementation written in .pq (std/protocols) is inlined as
     // that protocol, unless we are inside it already (its body calls the primitives).
     const impl = this.lowerProtocols ? this.loaded.implementations.get(e.callee) : undefined;
     if (impl && !this.expanding.includes(impl.name) && isOp(e.callee)) {
-      // Lower the arguments once and pass them by (unspellable) name, then choose: the
-      // protocol when the argument types fit its parameters, else the layer itself.
-      const names = new Map(scope.names);
-      const args: Expr[] = e.args.map((a, i) => {
-        names.set(`%${i}`, { kind: "tensor", id: this.expr(a, scope) });
-        return { kind: "name", name: `%${i}`, span: a.span };
-      });
-      const call = { ...e, args };
-      const inner = { ...scope, names };
-      const fits = impl.params.length === args.length && impl.params.every((q, i) => {
-        const b = names.get(`%${i}`);
-        return b?.kind === "tensor" && this.nodes[b.id]!.type.signed === q.type.signed;
-      });
-      return fits ? this.protocol(impl, call, inner, declared) : this.builtin(e.callee, call, inner, declared);
+      // Lower the arguments once and pass them by (unspellable, unique) names bound in the
+      // caller's scope for the call's duration (a copy of the scope per call made lowering
+      // quadratic in the program's length), then choose: the protocol when the argument
+      // types fit its parameters, else the layer itself.
+      const ids = e.args.map((a) => this.expr(a, scope));
+      const temps = ids.map(() => `%${this.temps++}`);
+      temps.forEach((name, i) => scope.names.set(name, { kind: "tensor", id: ids[i]! }));
+      try {
+        const call = { ...e, args: e.args.map((a, i): Expr => ({ kind: "name", name: temps[i]!, span: a.span })) };
+        const fits = impl.params.length === ids.length && impl.params.every((q, i) => this.nodes[ids[i]!]!.type.signed === q.type.signed);
+        return fits ? this.protocol(impl, call, scope, declared) : this.builtin(e.callee, call, scope, declared);
+      } finally {
+        for (const name of temps) scope.names.delete(name);
+      }
     }
     if (isOp(e.callee) && DESCRIPTORS[e.callee].kind !== "source") return this.builtin(e.callee, e, scope, declared);
     const block = this.loaded.blocks.get(e.callee);
@@ -388,7 +400,7 @@ class Lowerer {
     const proto = this.loaded.protocols.get(e.callee);
     if (proto) return this.protocol(proto, e, scope, declared);
     const names = [...Object.keys(DESCRIPTORS), ...this.loaded.blocks.keys(), ...this.loaded.protocols.keys()];
-    return fail("PQ2003", { name: e.callee, hint: this.suggest(e.callee, names) }, e.calleeSpan);
+    return fail("PQ2003", { name: e.callee, hint: nameHint(e.callee, names) }, e.calleeSpan);
   }
 
   private builtin(op: Op, e: Extract<Expr, { kind: "call" }>, scope: Scope, declared: Declared | undefined): number {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BlockDecl, ProtocolDecl, SourceFile, Span } from "../grammar/ast.js";
-import { diag, type Diagnostic } from "../grammar/diagnostics.js";
+import { diag, fileReason, type Diagnostic } from "../grammar/diagnostics.js";
 import { parseSource } from "../grammar/parse.js";
 import { isOp } from "./ir.js";
 
@@ -24,6 +24,7 @@ export const STDLIB_DIR = join(packageRoot(), "stdlib");
 
 export interface Loaded {
   entry: SourceFile;
+  /** Parsed files by absolute path. */
   files: Map<string, SourceFile>;
   /** Source text by file path, for diagnostic excerpts. */
   sources: Map<string, string>;
@@ -50,29 +51,31 @@ export function loadProgram(entryPath: string, text?: string, extra: readonly st
   const where = new Map<string, Span>();
   const visiting: string[] = [];
 
+  // A file is known by its absolute path (`stdlib/protocols.pq` and the `std/protocols` it
+  // imports are one file) and named in diagnostics as it was first written.
   const visit = (path: string, src: string | undefined, importSpan: Span | undefined): SourceFile | undefined => {
-    if (visiting.includes(path)) {
-      out.diagnostics.push(diag("PQ2010", { cycle: [...visiting.slice(visiting.indexOf(path)), path].join(" → ") }, importSpan));
+    const key = resolve(path);
+    if (visiting.includes(key)) {
+      out.diagnostics.push(diag("PQ2010", { cycle: [...visiting.slice(visiting.indexOf(key)), key].join(" → ") }, importSpan));
       return undefined;
     }
-    const seen = out.files.get(path);
+    const seen = out.files.get(key);
     if (seen) return seen;
     let source = src;
     if (source === undefined) {
       try {
         source = readFileSync(path, "utf8");
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        const reason = code === "ENOENT" ? "no such file" : code ?? String(e);
+        const reason = fileReason(e);
         out.diagnostics.push(importSpan ? diag("PQ2009", { path, reason }, importSpan) : diag("PQ2026", { path, reason }));
         return undefined;
       }
     }
     out.sources.set(path, source);
     const { ast, diagnostics } = parseSource(source, path);
-    out.diagnostics.push(...diagnostics);
-    out.files.set(path, ast);
-    visiting.push(path);
+    for (const d of diagnostics) out.diagnostics.push(d);
+    out.files.set(key, ast);
+    visiting.push(key);
     for (const d of ast.decls) {
       if (d.kind === "import") visit(resolveImport(d.path, path), undefined, d.span);
     }

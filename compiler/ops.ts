@@ -615,7 +615,7 @@ const concat: OpDescriptor = {
     const shape = [...first.type.shape];
     shape[ax] = len;
     return {
-      shape, scale: first.type.scale, range, bits: Math.max(...xs.map((x) => x.type.bits)), signed: first.type.signed,
+      shape, scale: first.type.scale, range, bits: xs.reduce((w, x) => Math.max(w, x.type.bits), 0), signed: first.type.signed,
       vis: vis(xs),
     };
   },

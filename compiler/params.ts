@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { createCipheriv, createHash } from "node:crypto";
 import type { Span } from "../grammar/ast.js";
-import { diag, PqError } from "../grammar/diagnostics.js";
+import { diag, fileReason, PqError } from "../grammar/diagnostics.js";
 import type { ParamData } from "./ir.js";
 import { numel, typeRange } from "./types.js";
 
@@ -30,7 +30,7 @@ export function readParamsFile(path: string, span?: Span): ParamsFile {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new PqError(diag("PQ4001", { path, reason: (e as NodeJS.ErrnoException).code ?? String(e) }, span));
+    throw new PqError(diag("PQ4001", { path, reason: fileReason(e) }, span));
   }
   let json: unknown;
   try {

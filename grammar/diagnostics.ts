@@ -24,7 +24,9 @@ export const CATALOGUE = {
   PQ1010: { message: "unterminated block comment", hint: "close the comment with */" },
   PQ1011: { message: "a positional argument cannot follow a named argument", hint: "write positional arguments first" },
   PQ1012: { message: "`return` must be the last statement of a {what} body" },
-  PQ1013: { message: "the program is nested too deeply to parse", hint: "name intermediate results with `let`" },
+  PQ1013: { message: "nested more than {depth} levels deep", hint: "name intermediate results with `let`" },
+  PQ1014: { message: "this is not .pq source: {why}", hint: "pq reads UTF-8 text declaring models, blocks and protocols" },
+  PQ1015: { message: "{count} more syntax errors in this file are not shown", hint: "fix the first ones; later errors are often their consequences" },
 
   PQ2001: { message: "unknown name '{name}'", hint: "{hint}" },
   PQ2002: { message: "'{name}' is already defined in this scope", hint: "the earlier definition is at {where}" },
@@ -47,7 +49,7 @@ export const CATALOGUE = {
   PQ2019: { message: "'{name}' names a {what}, not a tensor" },
   PQ2020: { message: "a model needs `params \"FILE\"` before its first `param`" },
   PQ2021: { message: "several models in {file}: {names}", hint: "pick one with --model NAME" },
-  PQ2022: { message: "width variable '{name}' is not bound", hint: "a protocol's width variables are bound by its parameters' types" },
+  PQ2022: { message: "width variable '{name}' is not bound", hint: "a width variable is bound by a protocol's parameter types, or is a block's one-letter int parameter" },
   PQ2023: { message: "'{name}' is declared but never used" },
   PQ2024: { message: "input '{name}' must come from the client" },
   PQ2025: { message: "outputs are revealed to the client only", hint: "write `output EXPR to client`" },
@@ -72,6 +74,8 @@ export const CATALOGUE = {
   PQ4012: { message: "input '{path}' holds {value} at index {index}, outside {type}" },
   PQ4013: { message: "input '{path}' is not a valid tensor: {reason}", hint: "a tensor is JSON {\"shape\": [..], \"data\": [..]} or nested arrays, or a PNG image" },
   PQ4014: { message: "model has {count} inputs; give one per input as NAME=FILE" },
+  PQ4015: { message: "model {model} has no input '{name}'{suggestion}", hint: "its inputs: {known}" },
+  PQ4016: { message: "input '{name}' is given twice: '{first}' and '{second}'", hint: "give each input once" },
 
   PQ4020: { message: "{layer} fails at run time: {op} of {detail}", hint: "a run-time error of the program (LANGUAGE.md, Ops); the two-party backend cannot see it, its result there is unspecified" },
 
@@ -86,6 +90,7 @@ export const CATALOGUE = {
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },
+  PQ9003: { message: "option {flag} needs a value ({value})", hint: "write `{flag} {value}`, or `{flag}=-…` for a value that starts with '-'; run `pq {command} --help`" },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof CATALOGUE;
@@ -119,6 +124,16 @@ export function diag(
   return d;
 }
 
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file", EACCES: "permission denied", EISDIR: "it is a folder, not a file", ENOTDIR: "a folder on its path is a file",
+};
+
+/** Why a file could not be read, in words (the `{reason}` of PQ2009, PQ2026, PQ4001, PQ4010). */
+export function fileReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return (code !== undefined ? FILE_ERRORS[code] ?? code : undefined) ?? (e instanceof Error ? e.message : String(e));
+}
+
 /** Thrown to abandon a stage; carries every diagnostic gathered so far. */
 export class PqError extends Error {
   readonly diagnostics: Diagnostic[];
@@ -129,6 +144,21 @@ export class PqError extends Error {
   }
 }
 
+/** Line `n` (1-based) of `text`, with line breaks counted as the lexer counts them (\r\n, \r, \n). */
+function lineOf(text: string, n: number): string | undefined {
+  const breaks = /\r\n|\r|\n/g;
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    if (breaks.exec(text) === null) return undefined;
+    start = breaks.lastIndex;
+  }
+  const end = breaks.exec(text)?.index ?? text.length;
+  return text.slice(start, end);
+}
+
+/** Characters of a source line shown in an excerpt. */
+const EXCERPT = 160;
+
 /**
  * `file:line:col: error PQnnnn: message`, the source line, a caret under the span,
  * and the hint. `sources` maps a file path to its text (for the excerpt).
@@ -138,12 +168,17 @@ export function formatDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, str
   const lines = [`${head}${d.severity} ${d.code}: ${d.message}`];
   const text = d.span ? sources.get(d.span.file) : undefined;
   if (d.span && text !== undefined) {
-    const srcLine = text.split(/\r?\n/)[d.span.line - 1];
+    const srcLine = lineOf(text, d.span.line);
     if (srcLine !== undefined) {
+      // A long line is shown around the span, and control characters as one mark each, so
+      // a minified or binary file neither floods nor drives the terminal.
+      const from = srcLine.length > EXCERPT ? Math.max(0, Math.min(d.span.col - 1 - EXCERPT / 4, srcLine.length - EXCERPT)) : 0;
+      const shownLine = srcLine.slice(from, from + EXCERPT).replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "\ufffd");
+      const col = d.span.col - from;
       const width = d.span.endLine === d.span.line ? Math.max(1, d.span.endCol - d.span.col) : Math.max(1, srcLine.length - d.span.col + 1);
       const gutter = String(d.span.line).padStart(4);
-      lines.push(`${gutter} | ${srcLine}`);
-      lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(d.span.col - 1)}${"^".repeat(width)}`);
+      lines.push(`${gutter} | ${from > 0 ? "…" : ""}${shownLine}${from + EXCERPT < srcLine.length ? "…" : ""}`);
+      lines.push(`${" ".repeat(gutter.length)} | ${" ".repeat(col - 1 + (from > 0 ? 1 : 0))}${"^".repeat(Math.max(1, Math.min(width, shownLine.length - col + 1)))}`);
     }
   }
   if (d.hint) lines.push(`  hint: ${d.hint}`);

@@ -1,6 +1,6 @@
 // Tokens of the .pq language. Every token carries a `label`: the parser's error
 // messages quote it, so it is written for a user ("an identifier", "')'").
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "an identifier" });
 
@@ -81,6 +81,33 @@ export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\
 export const OPEN_COMMENT_GROUP = "openComment";
 export const OpenComment = createToken({ name: "OpenComment", pattern: /\/\*[\s\S]*/, group: OPEN_COMMENT_GROUP, line_breaks: true });
 
+/**
+ * A run of characters that start no token (PQ1001), kept in its own group for parse.ts. As a
+ * token rather than a lexing error it costs little: chevrotain's error records made a 10 MB
+ * file of junk take over a gigabyte. After MAX_INVALID_RUNS runs the rest of the text is one
+ * last run, so reading stops there (PQ1014): such a file is not .pq source.
+ */
+export const INVALID_GROUP = "invalid";
+export const MAX_INVALID_RUNS = 20;
+const STARTS_A_TOKEN = /[\sA-Za-z0-9_"\-^()[\]{},:=;]/;
+// `/` starts a token only as `//` or `/*`.
+const INVALID_RUN = /(?:[^\sA-Za-z0-9_"\-^()[\]{},:=;/]|\/(?![/*]))+/y;
+export const Invalid = createToken({
+  name: "Invalid",
+  pattern: {
+    exec: (text: string, offset: number, _tokens: IToken[], groups: Record<string, IToken[]>) => {
+      if ((groups[INVALID_GROUP]?.length ?? 0) >= MAX_INVALID_RUNS) return [text.slice(offset)];
+      INVALID_RUN.lastIndex = offset;
+      return INVALID_RUN.exec(text);
+    },
+  },
+  group: INVALID_GROUP,
+  line_breaks: true,
+  // Every UTF-16 code unit that starts no token (chevrotain's first-character index needs them).
+  start_chars_hint: Array.from({ length: 0x10000 }, (_, c) => c).filter((c) => !STARTS_A_TOKEN.test(String.fromCharCode(c))),
+  label: "a character that starts no token",
+});
+
 export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
@@ -128,6 +155,7 @@ export const allTokens: TokenType[] = [
   Colon,
   Equals,
   Semicolon,
+  Invalid,
 ];
 
 export const pqLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });

@@ -11,7 +11,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { compileFile, type CompileResult } from "../../compiler/lower.js";
 import type { Program } from "../../compiler/ir.js";
-import { nearest as nearestName } from "../../grammar/suggest.js";
+import { nearestTyped as nearest } from "../../grammar/suggest.js";
 import { loadProgram } from "../../compiler/modules.js";
 import type { Graph } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ir.js";
@@ -21,7 +21,7 @@ import type { ModelDecl } from "../../grammar/ast.js";
 import { formatDiagnostic, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import { readInputs } from "../../interpreter/inputs.js";
 import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
-import { asDiagnostics } from "../common.js";
+import { asDiagnostics, isSeed } from "../common.js";
 import { BACKENDS, forecast, PASS_TARGETS, passTarget, type Backend, type PassTarget } from "../../compiler/cost/model.js";
 import { buildReport, formatBytes, plainRun, reportTable, tensorText } from "../report.js";
 import { declaredTypes, layerOrder, layersOf } from "../../compiler/layers.js";
@@ -58,7 +58,9 @@ export interface SessionOptions {
   passes?: readonly Pass[];
 }
 
-const SCRATCH_PATH = "<repl>";
+const SCRATCH_PATH = "<scratch>";
+/** The file name of a typed line in diagnostics. */
+const REPL_LINE = "<repl>";
 const SCRATCH = "model repl {\n}\n";
 const DEFAULT_SEED = "pq-default-seed";
 /** Values shown per traced tensor. */
@@ -75,11 +77,6 @@ class CommandError extends Error {}
 
 function isError(d: Diagnostic): boolean {
   return d.severity === "error";
-}
-
-/** The nearest of `names` to `word`, if near enough to be a plausible typo. */
-export function nearest(word: string, names: readonly string[]): string | undefined {
-  return nearestName(word, names, Math.max(2, Math.floor(word.length / 3)), { prefix: true });
 }
 
 /** Horizontal bar of `value / max` of BAR_WIDTH cells, in eighths so small layers still show. */
@@ -149,17 +146,37 @@ export class Session {
     return this.file ?? SCRATCH_PATH;
   }
 
-  /** The session's model text with `extra` statements appended inside the model. */
-  text(extra: readonly string[] = []): string {
+  /** The session's model text with `extra` statements appended inside the model, and where the first of them starts. */
+  private layout(extra: readonly string[]): { text: string; start: number } {
     const stmts = [...this.added, ...extra];
-    if (stmts.length === 0) return this.base;
+    if (stmts.length === 0) return { text: this.base, start: this.base.length };
     let head = this.base.slice(0, this.insertAt);
     if (!head.endsWith("\n")) head += "\n";
-    return head + stmts.map((s) => `  ${s}\n`).join("") + this.base.slice(this.insertAt);
+    const typed = this.added.map((s) => `  ${s}\n`).join("");
+    return { text: head + stmts.map((s) => `  ${s}\n`).join("") + this.base.slice(this.insertAt), start: head.length + typed.length + 2 };
   }
 
-  private compile(extra: readonly string[] = []): CompileResult {
-    return compileFile(this.path, { text: this.text(extra), ...(this.modelName !== undefined ? { model: this.modelName } : {}) });
+  text(extra: readonly string[] = []): string {
+    return this.layout(extra).text;
+  }
+
+  /**
+   * Compile the session's text with `extra` statements appended. A diagnostic at or after the
+   * first of them is about the typed line `typed` (which that statement ends with): it points
+   * into that line, `<repl>:1:COL`, not at the line of the loaded file it was compiled into.
+   */
+  private compile(extra: readonly string[] = [], typed = extra[0]): CompileResult {
+    const { text, start } = this.layout(extra);
+    const r = compileFile(this.path, { text, ...(this.modelName !== undefined ? { model: this.modelName } : {}) });
+    if (typed === undefined) return r;
+    const from = start + extra[0]!.length - typed.length;
+    const col = (offset: number) => Math.min(Math.max(offset - from, 0), typed.length) + 1;
+    const diagnostics = r.diagnostics.map((d): Diagnostic => {
+      if (d.span?.file !== this.path || d.span.offset < start) return d;
+      const span = { file: REPL_LINE, line: 1, col: col(d.span.offset), endLine: 1, endCol: col(d.span.endOffset), offset: d.span.offset - from, endOffset: d.span.endOffset - from };
+      return { ...d, span };
+    });
+    return { ...r, diagnostics, sources: new Map(r.sources).set(REPL_LINE, typed) };
   }
 
   /** Errors that make `r` unusable: all of them, except "no output" when `noOutputOk`. */
@@ -250,7 +267,7 @@ export class Session {
     if (/^(import|block|protocol|model)\b/.test(s)) {
       return [err(`'${s.split(/\s/)[0]}' declarations belong in a file: write them there and :load it`)];
     }
-    if (!m) return this.typeOf(`let _ = ${s}`, "_", undefined);
+    if (!m) return this.typeOf(`let _ = ${s}`, "_", undefined, s);
     const kw = m[1]!;
     if (kw === "let" || kw === "input" || kw === "param") {
       const name = new RegExp(`^${kw}\\s+([A-Za-z_][A-Za-z0-9_]*)`).exec(s)?.[1];
@@ -274,9 +291,9 @@ export class Session {
    * Compile `stmt` with a temporary `output NAME to client` and show NAME's type and value
    * interval; keep `stmt` if `keep` is given and it compiled.
    */
-  private typeOf(stmt: string, name: string | undefined, keep: string | undefined): Block[] {
+  private typeOf(stmt: string, name: string | undefined, keep: string | undefined, typed = stmt): Block[] {
     const probe = name !== undefined ? [`output ${name} to client`] : [];
-    const r = this.compile([stmt, ...probe]);
+    const r = this.compile([stmt, ...probe], typed);
     const errors = Session.errors(r, name === undefined);
     if (errors.length > 0 || !r.program) return this.diagnostics({ diagnostics: errors.length > 0 ? errors : r.diagnostics, sources: r.sources });
     const g = r.program.graph;
@@ -528,7 +545,7 @@ export class Session {
   private seedCmd(args: string[]): Block[] {
     const [s] = args;
     if (s === undefined) return [info(`seed: ${this.seed}`)];
-    if (!/^[\w.-]+$/.test(s)) throw new CommandError("usage: :seed N (letters, digits, '.', '-', '_')");
+    if (!isSeed(s)) throw new CommandError(`usage: :seed N (a non-negative integer), got '${s}'`);
     this.seed = s;
     return [info(`seed: ${s} (the dealer's randomness of :run … 2pc and :diff with :correlations dealer; the same seed gives the same run)`)];
   }

@@ -1,9 +1,9 @@
 // The pass pipelines: one readable list each. `sirnn` is the baseline (the program as
 // lowered: direct convolution, conversions where the protocols need them, nothing fused);
 // `pq` applies every optimisation. The verifier runs after each pass when asked (tests do).
-import { diag, PqError } from "../../grammar/diagnostics.js";
+import { PqError } from "../../grammar/diagnostics.js";
 import type { Program } from "../ir.js";
-import { nearest } from "../../grammar/suggest.js";
+import { unknownName } from "../../grammar/suggest.js";
 import { verifyGraph } from "../verify.js";
 import { onlineBytes } from "../cost/model.js";
 import type { Pass, PassContext } from "./pass.js";
@@ -86,17 +86,13 @@ export interface PipelineOptions {
 }
 
 
-function suggestion(name: string, names: readonly string[]): string {
-  const best = nearest(name, names, 3);
-  return best !== undefined ? ` (did you mean '${best}'?)` : "";
-}
 
 export function checkPipelineArgs(pipeline: string, disable: readonly string[] = [], stopAfter?: string): void {
   if (!(pipeline in PIPELINES)) {
-    throw new PqError(diag("PQ9002", { what: "pipeline", name: pipeline, suggestion: suggestion(pipeline, Object.keys(PIPELINES)), known: Object.keys(PIPELINES).join(", ") }));
+    throw new PqError(unknownName("pipeline", pipeline, Object.keys(PIPELINES)));
   }
   for (const p of [...disable, ...(stopAfter !== undefined ? [stopAfter] : [])]) {
-    if (!(p in PASSES)) throw new PqError(diag("PQ9002", { what: "pass", name: p, suggestion: suggestion(p, Object.keys(PASSES)), known: Object.keys(PASSES).join(", ") || "none yet" }));
+    if (!(p in PASSES)) throw new PqError(unknownName("pass", p, Object.keys(PASSES)));
   }
 }
 

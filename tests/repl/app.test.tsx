@@ -122,7 +122,7 @@ describe("REPL UI", () => {
     const { app, type, until } = await start();
     await type("let z = relu(q)", ENTER);
     const frame = await until("error PQ2001: unknown name 'q'");
-    expect(frame).toMatch(/\| {3}let z = relu\(q\)\n\s+\| {16}\^/);
+    expect(frame).toMatch(/<repl>:1:14: error PQ2001[^\n]*\n\s+1 \| let z = relu\(q\)\n\s+\| {14}\^/);
     await type("input q: client i4[2]", ENTER);
     await until("q: client i4[2]");
     app.unmount();

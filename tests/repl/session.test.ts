@@ -12,7 +12,8 @@ import { History, historyFile } from "../../cli/repl/history.js";
 import { NO_PASSES, type Pass } from "../../cli/repl/passes.js";
 import { runLines } from "../../cli/repl/plain.js";
 import { parseHeader, readProtocols } from "../../cli/repl/protocols.js";
-import { nearest, Session, type Output } from "../../cli/repl/session.js";
+import { Session, type Output } from "../../cli/repl/session.js";
+import { nearestTyped as nearest } from "../../grammar/suggest.js";
 import { fixture, MODEL_TEXT } from "./fixture.js";
 import { compileFile } from "../../compiler/lower.js";
 import { forecast } from "../../compiler/cost/model.js";
@@ -64,7 +65,9 @@ describe("REPL statements", () => {
     const s = await loaded();
     const r = await s.execute("let z = relu(q)");
     expect(errors(r)).toContain("error PQ2001: unknown name 'q'");
-    expect(errors(r)).toMatch(/\| {3}let z = relu\(q\)\n\s+\| {16}\^\n?$/);
+    // It points into the typed line, not at the line of the loaded file it was compiled into.
+    expect(errors(r)).toMatch(/^<repl>:1:14: error PQ2001/);
+    expect(errors(r)).toMatch(/ {3}1 \| let z = relu\(q\)\n\s+\| {14}\^\n?$/);
     expect(s.added).toEqual([]);
     expect(errors(await s.execute("let z = relu(linear(x, w))"))).toBe("");
     expect(errors(await s.execute("let broken = relu("))).toMatch(/error PQ1\d{3}/);

@@ -27,7 +27,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   }
   const L = lens.reduce((a, b) => a + b, 0);
   const shape = first.shape.map((d, i) => (i === axis ? L : d));
-  const out = { bits: Math.max(...xs.map((t) => t.bits)), signed: first.signed };
+  const out = { bits: xs.reduce((w, t) => Math.max(w, t.bits), 0), signed: first.signed };
   // For each position k along the result axis: the operand and its own position.
   const owner = new Int32Array(L);
   const local = new Int32Array(L);
