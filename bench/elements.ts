@@ -11,7 +11,7 @@
 // `--correlations ot`: the same blocks and more (millionaire, DReLU, B2A, select, AND, exact
 // truncation) under the OT provider on n = 2^16 elements at ℓ = 8, 16, 32: all bits both
 // parties sent (online and offline) per element, rounds and time, next to SCI's own
-// measurements of the same blocks (../shared/research/peers.md, hard-coded below, labelled).
+// measurements of the same blocks (docs/PEERS.md, hard-coded below, labelled).
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg, totalmem } from "node:os";
 import { tensorFromBigints, toBigints } from "../interpreter/plain/tensor.js";
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
 const N_OT = 2 ** 16;
 const OT_WIDTHS = [8, 16, 32];
 
-/** A figure SCI's own run gave (`../shared/research/peers.md`, "SCI", n = 2^16, two processes on this kind of machine). */
+/** A figure SCI's own run gave (`docs/PEERS.md`, "SCI", n = 2^16, two processes on this kind of machine). */
 interface Sci {
   bits: number;
   rounds: number;
@@ -206,7 +206,7 @@ interface OtCase {
   widths: number[];
   /** Both parties on n random inputs of width ℓ; ok = the reconstructed output is the plaintext function's. */
   run: (l: number, n: number) => Promise<{ parties: [Party, Party]; ok: boolean }>;
-  /** SCI's measurement of the same block at ℓ (peers.md; see its table for the exact variant). */
+  /** SCI's measurement of the same block at ℓ (docs/PEERS.md; see its table for the exact variant). */
   sci: (l: number) => Sci | undefined;
 }
 
@@ -237,7 +237,7 @@ function shareCase(b: Block, sci: (l: number) => Sci | undefined): OtCase {
 }
 
 const at = (l: number, table: Record<number, Sci>): Sci | undefined => table[l];
-/** peers.md's one row for DReLU / MSB / millionaire / wrap (3 rounds; times 0.24–0.39 / 0.25–0.30 / 0.50–1.19 s). */
+/** docs/PEERS.md's one row for DReLU / MSB / millionaire / wrap (3 rounds; times 0.24–0.39 / 0.25–0.30 / 0.50–1.19 s). */
 const SCI_COMPARE: Record<number, Sci> = { 8: { bits: 724, rounds: 3, time: "0.24–0.39" }, 16: { bits: 1744, rounds: 3, time: "0.25–0.30" }, 32: { bits: 3932, rounds: 3, time: "0.50–1.19" } };
 
 const OT_CASES: OtCase[] = [
@@ -344,8 +344,8 @@ async function otMain(): Promise<void> {
   console.log(table(["block", "ℓ", "pq bits", "of which offline", "pq rounds c/s", "pq s", "SCI bits", "SCI rounds", "SCI s", "pq/SCI", "check"], rows));
   console.log("pq bits: all bytes both parties sent (online + offline, 10-byte frame headers and 8-byte OT batch headers included) × 8 / n; " +
     "rounds c/s: each party's rounds as pq's meter counts them (a run of sends not interrupted by a receive); pq s: wall clock of both parties " +
-    "in one process on one thread (SCI: two processes). SCI bits/rounds/s: SCI's own measurements, ../shared/research/peers.md (n = 2^16, " +
-    "all bytes both parties sent; time = median of the slower party, a range where peers.md gives one across widths), not pq's. " +
+    "in one process on one thread (SCI: two processes). SCI bits/rounds/s: SCI's own measurements, docs/PEERS.md (n = 2^16, " +
+    "all bytes both parties sent; time = median of the slower party, a range where docs/PEERS.md gives one across widths), not pq's. " +
     "Extension rows are ℓ → 2ℓ; truncReduce ℓ → ℓ/2; trunc is the exact logical shift by ℓ/2 in Z_2^ℓ.");
   process.exitCode = failed ? 1 : 0;
 }
