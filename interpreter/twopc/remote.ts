@@ -213,7 +213,7 @@ export interface ConnectRunOptions extends RemoteOptions {
   tls?: TlsOptions;
   /** The model hash the client accepts (PQ5011 for any other program). */
   expectModel?: string;
-  /** How long to wait for the program: the server may be busy with other sessions (default: 120 s). */
+  /** How long to wait for the TLS handshake and the program: the server may be busy with other sessions (default: 120 s). */
   waitMs?: number;
   /** Connection attempts while the server is not up yet (tcp.ts connect). */
   retries?: number;
@@ -223,8 +223,9 @@ export interface ConnectRunOptions extends RemoteOptions {
 export async function connectAndRun(
   host: string, port: number, inputsFor: (g: Graph) => Map<string, Tensor>, opts: ConnectRunOptions = {},
 ): Promise<RemoteResult> {
-  const t = await connect(host, port, { maxFrame: PROGRAM_FRAME_BYTES, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}) });
-  const e = makeTcpEndpoint("client", t, { timeoutMs: opts.waitMs ?? 120_000 });
+  const waitMs = opts.waitMs ?? 120_000;
+  const t = await connect(host, port, { maxFrame: PROGRAM_FRAME_BYTES, handshakeMs: waitMs, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}) });
+  const e = makeTcpEndpoint("client", t, { timeoutMs: waitMs });
   try {
     e.ch.where = "setup (waiting for the server's program)";
     e.meter.setLayer("setup");

@@ -203,12 +203,19 @@ export interface Incoming {
   /** The client's address, for logs. */
   readonly remote: string;
   /**
-   * Read it: the TLS handshake and the client's pin check when the listener has TLS (PQ5012,
-   * PQ5009), all within `deadlineMs` (PQ5003), then a transport whose frames are bounded by
-   * `maxFrame` (default MAX_FRAME_BYTES) until changed (`TcpTransport.limit`).
+   * The TLS handshake and the client's pin check when the listener has TLS (PQ5012, PQ5009),
+   * within `deadlineMs` (PQ5003). The connection is then still unread by pq (TLS buffers at
+   * most one record) until `transport`.
    */
-  open(deadlineMs: number, maxFrame?: number): Promise<TcpTransport>;
+  open(deadlineMs: number): Promise<Opened>;
   /** Refuse it unread. */
+  destroy(): void;
+}
+
+export interface Opened {
+  readonly remote: string;
+  /** Start reading: frames bounded by `maxFrame` (default MAX_FRAME_BYTES) until changed (`TcpTransport.limit`). */
+  transport(maxFrame?: number): TcpTransport;
   destroy(): void;
 }
 
@@ -266,8 +273,10 @@ export function listen(port: number, host = "127.0.0.1", opts: ListenOptions = {
         return {
           remote,
           destroy: () => socket.destroy(),
-          open: (deadlineMs, maxFrame = MAX_FRAME_BYTES) =>
-            context ? secureServerSide(socket, context, opts.tls!.pins, remote, deadlineMs, maxFrame) : Promise.resolve(new TcpTransport(socket, maxFrame)),
+          open: async (deadlineMs) => {
+            const s = context ? await secureServerSide(socket, context, opts.tls!.pins, remote, deadlineMs) : socket;
+            return { remote, destroy: () => s.destroy(), transport: (maxFrame) => new TcpTransport(s, maxFrame) };
+          },
         };
       };
       const listener: Listener = {
@@ -301,7 +310,7 @@ export function listen(port: number, host = "127.0.0.1", opts: ListenOptions = {
           });
         },
         async accept(timeoutMs?: number, maxFrame?: number): Promise<TcpTransport> {
-          return (await listener.next(timeoutMs)).open(timeoutMs ?? 30_000, maxFrame);
+          return (await (await listener.next(timeoutMs)).open(timeoutMs ?? 30_000)).transport(maxFrame);
         },
         close(): void {
           if (closed) return;
@@ -317,7 +326,7 @@ export function listen(port: number, host = "127.0.0.1", opts: ListenOptions = {
 }
 
 /** A TLS handshake within `deadlineMs` on an accepted socket, then the client's pin check. */
-function secureServerSide(socket: net.Socket, context: tls.SecureContext, pins: readonly string[], remote: string, deadlineMs: number, maxFrame: number): Promise<TcpTransport> {
+function secureServerSide(socket: net.Socket, context: tls.SecureContext, pins: readonly string[], remote: string, deadlineMs: number): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const s = new tls.TLSSocket(socket, { isServer: true, secureContext: context, requestCert: pins.length > 0, rejectUnauthorized: false });
     const fail = (e: Error) => {
@@ -336,7 +345,7 @@ function secureServerSide(socket: net.Socket, context: tls.SecureContext, pins: 
       s.off("close", onClose);
       try {
         if (pins.length > 0) checkPeer(s, pins, "server", remote);
-        resolve(new TcpTransport(s, maxFrame));
+        resolve(s);
       } catch (e) {
         reject(e as Error);
       }
@@ -350,8 +359,10 @@ export interface ConnectOptions {
   retries?: number;
   /** Pause between attempts. */
   delayMs?: number;
-  /** Give one attempt up after this long (a silent host never answers a SYN); also the TLS handshake's deadline. */
+  /** Give one attempt up after this long (a silent host never answers a SYN). */
   attemptTimeoutMs?: number;
+  /** The TLS handshake's deadline: a busy server starts it only when a session is free (default 120 s). */
+  handshakeMs?: number;
   /** TLS, the server pinned by `tls.pins` (with `tls.identity` for client authentication); plaintext when absent. */
   tls?: TlsOptions;
   /** The largest frame accepted until raised (`TcpTransport.limit`). */
@@ -377,7 +388,7 @@ export async function connect(host: string, port: number, opts: ConnectOptions =
       continue;
     }
     // Connected: a TLS failure or a wrong identity is not retried.
-    return opts.tls ? secureClientSide(socket, host, address, opts.tls, attemptTimeoutMs, opts.maxFrame) : new TcpTransport(socket, opts.maxFrame);
+    return opts.tls ? secureClientSide(socket, host, address, opts.tls, opts.handshakeMs ?? 120_000, opts.maxFrame) : new TcpTransport(socket, opts.maxFrame);
   }
   throw new PqError(diag("PQ5006", { party: "client", address, reason }));
 }

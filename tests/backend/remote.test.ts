@@ -120,3 +120,36 @@ describe("serve / connect: correlations and what the program reveals", () => {
     }
   });
 });
+
+describe("serve / connect: a malformed program from the server is a coded diagnostic (PQ5010), not a bug report", () => {
+  const programs: [string, string][] = [
+    ["not JSON", "{"],
+    ["an unknown op", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "launch", inputs: [], attrs: {}, type: { bits: 8, signed: false, shape: [1], vis: "client" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
+    ["a huge shape", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "input", inputs: [], attrs: { name: "x" }, type: { bits: 8, signed: false, shape: [1 << 20, 1 << 20], vis: "client" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
+    ["an operand that is not earlier", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "relu", inputs: [3], attrs: {}, type: { bits: 8, signed: false, shape: [1], vis: "shared" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
+  ];
+  for (const [what, body] of programs) {
+    it(what, async () => {
+      const listener = await listen(0);
+      try {
+        const served = listener.accept(5_000).then((t) => {
+          const text = new TextEncoder().encode(`${JSON.stringify({ format: "pq-program/3", correlations: { kind: "ot" } })}\n${body}`);
+          const frame = new Uint8Array(10 + text.length);
+          const v = new DataView(frame.buffer);
+          v.setUint16(0, 0x5051);
+          v.setUint32(2, 0);
+          v.setUint32(6, text.length);
+          frame.set(text, 10);
+          t.send(frame);
+          return t;
+        });
+        const e = await connectAndRun("127.0.0.1", listener.port, () => new Map()).catch((x: unknown) => x);
+        (await served).close();
+        expect(e).toBeInstanceOf(PqError);
+        expect((e as PqError).diagnostics[0]!.code).toBe("PQ5010");
+      } finally {
+        listener.close();
+      }
+    });
+  }
+});
