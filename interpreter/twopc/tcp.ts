@@ -331,6 +331,7 @@ function secureServerSide(socket: net.Socket, context: tls.SecureContext, pins: 
     const s = new tls.TLSSocket(socket, { isServer: true, secureContext: context, requestCert: pins.length > 0, rejectUnauthorized: false });
     const fail = (e: Error) => {
       clearTimeout(timer);
+      s.on("error", () => undefined); // a second error of a socket being torn down must not crash the process
       s.destroy();
       reject(e);
     };
@@ -423,6 +424,7 @@ function secureClientSide(socket: net.Socket, host: string, address: string, t: 
     });
     const fail = (e: Error) => {
       clearTimeout(timer);
+      s.on("error", () => undefined); // a second error of a socket being torn down must not crash the process
       s.destroy();
       reject(e);
     };

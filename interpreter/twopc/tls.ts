@@ -86,6 +86,7 @@ export function checkPeer(socket: TLSSocket, pins: readonly string[], role: Role
   const raw = socket.getPeerCertificate(true)?.raw as Buffer | undefined;
   const got = raw && raw.length > 0 ? fingerprintsOf(raw) : undefined;
   if (got && got.some((f) => pins.includes(f))) return;
+  socket.on("error", () => undefined); // nobody reads this socket any more
   socket.destroy();
   const peer = role === "client" ? "server" : "client";
   throw new PqError(diag("PQ5009", { party: role, peer, address, got: got ? `sha256:${got[0]}` : "no certificate", want: pins.map((p) => `sha256:${p}`).join(" or ") }));
