@@ -29,7 +29,7 @@ import type { Transport } from "./channel.js";
 import type { MeterRow } from "./meter.js";
 import { makeEndpoint, withProvider } from "./party.js";
 import { runParty, type PartyRunOptions } from "./run.js";
-import { connect, fingerprint, handshake, HANDSHAKE_FRAME_BYTES, makeTcpEndpoint, TcpTransport, type Listener } from "./tcp.js";
+import { connect, fingerprint, handshake, HANDSHAKE_FRAME_BYTES, makeTcpEndpoint, MAX_FRAME_BYTES, TcpTransport, type Listener } from "./tcp.js";
 import type { TlsOptions } from "./tls.js";
 
 const FORMAT = "pq-program/3";
@@ -239,6 +239,8 @@ export async function connectAndRun(
     if (correlations.kind === "dealer" && !opts.insecureDealer) throw new PqError(diag("PQ5008", { party: "client" }));
     const inputs = inputsFor(graph);
     await handshake(e.ch, fingerprint(new TextDecoder().decode(bytes)));
+    // The server is the pinned one and its program accepted: its messages are bounded by the transport's maximum only.
+    t.limit(MAX_FRAME_BYTES);
     const party = await withProvider(e, specOf(correlations));
     let outputs: Tensor[] | undefined;
     try {
