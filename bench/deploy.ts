@@ -1,16 +1,18 @@
 // `npm run bench:deploy`: two-party inference as a deployment runs it — `pq serve --once` and
-// `pq connect` as two processes on loopback TCP, so each party has its own core — with OT
+// `pq connect` as two processes on loopback TCP with TLS (the server's key pinned), so each party has its own core — with OT
 // correlations (the default), and with the insecure dealer for comparison when
 // `--with-dealer` is given. Per network: the client's wall clock from connect to result
 // (base OTs included), the bytes each party sent online and offline, rounds, the output.
 // Target (issue 13): ResNet-20 with OT under 30 s on this machine.
 import { spawn } from "node:child_process";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { STDLIB_DIR } from "../compiler/modules.js";
 import type { MeterRow } from "../interpreter/twopc/meter.js";
 import { totals } from "../interpreter/twopc/meter.js";
+import { selfSigned } from "../interpreter/twopc/tls.js";
 
 const ROOT = dirname(STDLIB_DIR);
 const PQ = join(ROOT, "dist", "cli", "main.js");
@@ -26,26 +28,31 @@ interface Run {
   meter: MeterRow[];
 }
 
-/** Start the server, wait for its port, run the client; both as child processes. */
+/** Start the server (TLS, a fresh key), wait for its port, run the client pinning the key; both as child processes. */
 async function once(file: string, input: string, dealer: boolean): Promise<Run> {
   const flag = dealer ? ["--insecure-dealer"] : [];
-  const server = spawn(process.execPath, [PQ, "serve", join(ROOT, file), "--port", "0", "--once", ...flag], { stdio: ["ignore", "pipe", "pipe"] });
-  const port = await new Promise<number>((resolve, reject) => {
+  const dir = mkdtempSync(join(tmpdir(), "pq-deploy-"));
+  const id = selfSigned();
+  writeFileSync(join(dir, "cert.pem"), id.cert);
+  writeFileSync(join(dir, "key.pem"), id.key);
+  const server = spawn(process.execPath, [PQ, "serve", join(ROOT, file), "--port", "0", "--once", "--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"), ...flag], { stdio: ["ignore", "pipe", "pipe"] });
+  const [port, key] = await new Promise<[number, string]>((resolve, reject) => {
     let out = "";
     server.stdout.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /listening on [^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      const m = /listening on [^:]+:(\d+) \(TLS, key (sha256:[0-9a-f]{64})/.exec(out);
+      if (m) resolve([Number(m[1]), m[2]!]);
     });
     server.on("exit", (code) => reject(new Error(`pq serve exited with ${code} before listening`)));
   });
   const t0 = performance.now();
-  const client = spawn(process.execPath, [PQ, "connect", `127.0.0.1:${port}`, "--input", join(ROOT, input), "--json", ...flag], { stdio: ["ignore", "pipe", "pipe"] });
+  const client = spawn(process.execPath, [PQ, "connect", `127.0.0.1:${port}`, "--server-fingerprint", key, "--input", join(ROOT, input), "--json", ...flag], { stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   client.stdout.on("data", (d: Buffer) => (text += d.toString()));
   const code = await new Promise<number | null>((resolve) => client.on("exit", resolve));
   const ms = performance.now() - t0;
   server.kill();
+  rmSync(dir, { recursive: true, force: true });
   if (code !== 0) throw new Error(`pq connect exited with ${code}`);
   const r = JSON.parse(text) as { outputs: { data: string[] }[]; meter: MeterRow[] };
   return { ms, output: r.outputs.map((o) => o.data.join(",")).join(" "), meter: r.meter };

@@ -11,7 +11,7 @@ import { BACKENDS } from "../compiler/cost/formulas.js";
 import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
-import { asDiagnostics, compileOrReport, compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
+import { compileOrReport, compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { buildReport, partyTable, plainRun, reportTable, tensorText } from "./report.js";
@@ -238,67 +238,167 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   return 0;
 }
 
+/** Said on stderr by both parties when they talk plaintext TCP. */
+const PLAINTEXT_WARNING =
+  "pq: WARNING: INSECURE plaintext TCP (--insecure-plaintext): no encryption and no authentication between the parties; anyone on the path " +
+  "can read the masked traffic, the program and the output's shares, or impersonate either party. For loopback tests only; the default is TLS with a pinned key.";
+
+/** A whole number of at least `min` from --NAME, or the default. */
+function intOption(cmd: string, values: Values, name: string, dflt: number, min = 1): number {
+  const text = str(values, name);
+  if (text === undefined) return dflt;
+  const v = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) throw new UsageError(cmd, `--${name} must be a whole number${min > 0 ? ` ≥ ${min}` : ""}, got '${text}'`);
+  return v;
+}
+
+/** The pins given by a repeatable --NAME flag, each a SHA-256 fingerprint. */
+async function pinsOption(cmd: string, values: Values, name: string): Promise<string[]> {
+  const { parsePin } = await import("../interpreter/twopc/tls.js");
+  return ((values[name] as string[] | undefined) ?? []).map((p) => {
+    const pin = parsePin(p);
+    if (pin === undefined) throw new UsageError(cmd, `--${name} must be a SHA-256 fingerprint (64 hex digits, colons and a sha256: prefix allowed), got '${p}'`);
+    return pin;
+  });
+}
+
+/** --cert and --key, both or neither. */
+async function identityOption(cmd: string, values: Values): Promise<{ cert: string; key: string; fingerprint: string } | undefined> {
+  const cert = str(values, "cert");
+  const key = str(values, "key");
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) throw new UsageError(cmd, "--cert and --key go together");
+  const { readIdentity } = await import("../interpreter/twopc/tls.js");
+  return readIdentity(cert, key);
+}
+
+const identityOptions: Record<string, OptionSpec> = {
+  cert: { type: "string", valueName: "FILE", help: "this party's certificate (PEM), e.g. from `pq keygen`" },
+  key: { type: "string", valueName: "FILE", help: "this party's private key (PEM) for --cert" },
+  "insecure-plaintext": { type: "boolean", help: "INSECURE: plaintext TCP, no TLS and no authentication; both parties must pass it. Loopback tests only" },
+  timeout: { type: "string", valueName: "MS", help: "give up when the peer sends nothing for this long during a run (PQ5003)", default: "30000" },
+};
+
 const serve: Command = {
   name: "serve",
-  usage: "FILE.pq [--port P] [--host H] [--once] [--pipeline NAME] [--insecure-dealer]",
-  summary: "be the server of two-party runs over TCP: hold the parameters, answer clients (`pq connect`)",
-  description: "The server compiles the model with its parameters, sends each client the program without parameter values (and without their exact ranges), and runs its role. Correlated randomness comes from oblivious transfer between the two parties: each party's randomness is its own (semi-honest security, docs/REPORT.md).",
+  usage: "FILE.pq (--cert FILE --key FILE | --insecure-plaintext) [--port P] [--host H] [--max-sessions N] [--timeout MS] [--once] [--pipeline NAME] [--insecure-dealer]",
+  summary: "be the server of two-party runs over TLS: hold the parameters, answer clients (`pq connect`)",
+  description: "The server compiles the model with its parameters (the pipeline of `pq run`), sends each client the program without parameter values (and without their exact ranges), and runs its role. " +
+    "Clients pin the server's key (--server-fingerprint, printed at start) and may pin the model (--expect-model, printed at start and by --model-hash). " +
+    "Up to --max-sessions clients are served at once, each in its own worker thread; further connections wait unread. One log line per session on stdout. " +
+    "SIGTERM or SIGINT: live sessions finish, new ones are refused. Correlated randomness comes from oblivious transfer between the two parties (semi-honest security, docs/REPORT.md); operators' guide: docs/DEPLOY.md.",
   options: {
     port: { type: "string", valueName: "P", help: "TCP port (0 = any free port)", default: "7460" },
     host: { type: "string", valueName: "H", help: "address to listen on", default: "127.0.0.1" },
-    once: { type: "boolean", help: "serve one client, then exit" },
+    ...identityOptions,
+    "client-fingerprint": { type: "string", valueName: "FP", help: "accept only clients presenting a certificate with this SHA-256 key fingerprint (repeatable; client authentication)", multiple: true },
+    "max-sessions": { type: "string", valueName: "N", help: "sessions served at once, each in its own worker thread (default: the number of cores)" },
+    "max-pending": { type: "string", valueName: "N", help: "connections waiting unread for a session; more are closed at once", default: "128" },
+    "handshake-timeout": { type: "string", valueName: "MS", help: "a session's TLS handshake and program handshake must be done within this", default: "10000" },
+    "session-timeout": { type: "string", valueName: "MS", help: "a whole session must end within this", default: "600000" },
+    once: { type: "boolean", help: "serve one client, then exit (exit code 1 if its session failed)" },
+    "log-json": { type: "boolean", help: "print each session's log line as JSON" },
+    "model-hash": { type: "boolean", help: "print the hash of the program clients will receive (for their --expect-model) and exit" },
     "insecure-dealer": { type: "boolean", help: "INSECURE: run a simulated dealer whose seed is sent to the client (either party can recompute the other's secrets); clients must accept it with their own --insecure-dealer. Tests and benchmarks only" },
     ...pipelineOptions,
     model: modelOption,
   },
   async run(pos, values, io) {
     const file = oneFile("serve", pos);
-    const port = Number(str(values, "port") ?? "7460");
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("serve", `--port must be 0..65535, got '${str(values, "port")}'`);
+    const port = intOption("serve", values, "port", 7460, 0);
+    if (port > 65535) throw new UsageError("serve", `--port must be 0..65535, got '${str(values, "port")}'`);
+    const host = str(values, "host") ?? "127.0.0.1";
+    const { cpus } = await import("node:os");
+    const limits = {
+      maxSessions: intOption("serve", values, "max-sessions", Math.max(1, cpus().length)),
+      maxPending: intOption("serve", values, "max-pending", 128, 0),
+      handshakeMs: intOption("serve", values, "handshake-timeout", 10_000),
+      timeoutMs: intOption("serve", values, "timeout", 30_000),
+      sessionMs: intOption("serve", values, "session-timeout", 600_000),
+    };
+    const plaintext = values["insecure-plaintext"] === true;
+    const identity = await identityOption("serve", values);
+    const clientPins = await pinsOption("serve", values, "client-fingerprint");
+    if (!values["model-hash"]) {
+      if (plaintext && (identity || clientPins.length > 0)) throw new UsageError("serve", "--insecure-plaintext has no TLS: drop --cert, --key and --client-fingerprint");
+      if (!plaintext && !identity) throw new UsageError("serve", "TLS needs --cert FILE --key FILE (make them with `pq keygen --out DIR`); plaintext TCP needs --insecure-plaintext");
+    }
     const insecureDealer = values["insecure-dealer"] === true;
-    if (insecureDealer) io.err(DEALER_WARNING);
     // The program the clients run is the one `pq run` would run: the pipeline's passes, for these correlations.
     const model = str(values, "model");
     const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: insecureDealer ? "dealer" : "ot-iknp", ...(model !== undefined ? { model } : {}) })?.program;
     if (!program) return 1;
-    const { listen } = await import("../interpreter/twopc/tcp.js");
-    const { serveOne } = await import("../interpreter/twopc/remote.js");
-    const listener = await listen(port, str(values, "host") ?? "127.0.0.1");
-    io.out(`pq serve: ${program.graph.name} listening on ${str(values, "host") ?? "127.0.0.1"}:${listener.port} (correlations: ${insecureDealer ? "dealer, INSECURE" : "ot"})`);
-    try {
-      do {
-        try {
-          const progress = layerProgress(layerOrder(program.graph).map((l) => l.layer));
-          const r = await serveOne(listener, program.graph, program.ranges, { insecureDealer, onNode: (n) => progress.layer(n.origin.path) }).finally(progress.done);
-          io.out(partyTable(r.meter));
-        } catch (e) {
-          // One client's failure ends its run, not the server (unless --once).
-          printDiagnostics(io, asDiagnostics(e), new Map());
-          if (values.once) return 1;
-        }
-      } while (!values.once);
-    } finally {
-      listener.close();
+    const { serveable } = await import("../interpreter/twopc/remote.js");
+    const served = serveable(program, insecureDealer ? "dealer" : "ot");
+    if (values["model-hash"]) {
+      io.out(`sha256:${served.hash}`);
+      return 0;
     }
-    return 0;
+    if (insecureDealer) io.err(DEALER_WARNING);
+    if (plaintext) io.err(PLAINTEXT_WARNING);
+    const { SessionServer } = await import("../interpreter/twopc/server.js");
+    let failed = 0;
+    const server = await SessionServer.start(served, {
+      host, port, ...limits, ...(identity ? { tls: { identity, pins: clientPins } } : {}), ...(values.once ? { limit: 1 } : {}),
+      onSession(s) {
+        if (s.outcome !== "ok") failed++;
+        io.out(values["log-json"] ? JSON.stringify({ time: new Date().toISOString(), ...s }) : sessionLine(s));
+      },
+    });
+    const security = identity ? `TLS, key sha256:${identity.fingerprint}${clientPins.length > 0 ? `, ${clientPins.length} client key(s) pinned` : ""}` : "plaintext, INSECURE";
+    io.out(`pq serve: ${program.graph.name} listening on ${host}:${server.port} (${security}; model sha256:${served.hash}; correlations: ${insecureDealer ? "dealer, INSECURE" : "ot"}; up to ${limits.maxSessions} sessions)`);
+    const stop = () => {
+      io.err(`pq serve: stopping: ${server.active} live session(s) finish, new connections are refused`);
+      void server.drain();
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    try {
+      await server.done;
+    } finally {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+    }
+    return values.once && failed > 0 ? 1 : 0;
   },
 };
 
+/** `client 127.0.0.1:5 model 1a2b3c4d5e6f ok 2.1 MiB sent 3.0 MiB received 84 rounds 950 ms` (and the error's message when not ok). */
+function sessionLine(s: import("../interpreter/twopc/server.js").SessionLog): string {
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+  return `pq serve: session ${s.client} model ${s.model.slice(0, 12)} ${s.outcome} ${mib(s.sent)} sent ${mib(s.recv)} received ${s.rounds} rounds ${s.ms} ms${s.detail !== undefined ? `: ${s.detail}` : ""}`;
+}
+
 const connectCmd: Command = {
   name: "connect",
-  usage: "HOST:PORT --input IN [--json] [--insecure-dealer]",
-  summary: "be the client of a two-party run over TCP: hold the input, learn the output",
+  usage: "HOST:PORT --input IN (--server-fingerprint FP | --insecure-plaintext) [--expect-model HASH] [--cert FILE --key FILE] [--json] [--insecure-dealer]",
+  summary: "be the client of a two-party run over TLS: hold the input, learn the output",
   options: {
     input: { type: "string", valueName: "IN", help: "input file (JSON tensor or PNG), or NAME=FILE per input", multiple: true },
+    "server-fingerprint": { type: "string", valueName: "FP", help: "the SHA-256 fingerprint of the server's key (`pq serve` prints it); any other server is refused (PQ5009) before a protocol byte (repeatable: any of them)", multiple: true },
+    "expect-model": { type: "string", valueName: "HASH", help: "run only this program (its hash, printed by `pq serve`); any other is refused (PQ5011)" },
+    ...identityOptions,
+    wait: { type: "string", valueName: "MS", help: "how long to wait for the program while the server is busy with other clients", default: "120000" },
     json: { type: "boolean", help: "print a machine-readable result" },
     "insecure-dealer": { type: "boolean", help: "INSECURE: accept a server started with --insecure-dealer (its seed lets either party recompute the other's secrets). Without it such a server is refused (PQ5008). Tests and benchmarks only" },
   },
   async run(pos, values, io) {
     if (pos.length !== 1) throw new UsageError("connect", "expected HOST:PORT");
     const m = /^(.+):(\d+)$/.exec(pos[0]!);
-    if (!m) throw new UsageError("connect", `expected HOST:PORT, got '${pos[0]}'`);
+    if (!m || Number(m[2]) > 65535) throw new UsageError("connect", `expected HOST:PORT with a port in 1..65535, got '${pos[0]}'`);
     const specs = (values.input as string[] | undefined) ?? [];
     if (specs.length === 0) throw new UsageError("connect", "--input IN is required");
+    const plaintext = values["insecure-plaintext"] === true;
+    const pins = await pinsOption("connect", values, "server-fingerprint");
+    const identity = await identityOption("connect", values);
+    if (plaintext && (pins.length > 0 || identity)) throw new UsageError("connect", "--insecure-plaintext has no TLS: drop --server-fingerprint, --cert and --key");
+    if (!plaintext && pins.length === 0) throw new UsageError("connect", "TLS needs --server-fingerprint FP (the server's `pq serve` prints it); plaintext TCP needs --insecure-plaintext");
+    const expect = str(values, "expect-model");
+    const expectModel = expect === undefined ? undefined : (await import("../interpreter/twopc/tls.js")).parsePin(expect);
+    if (expect !== undefined && expectModel === undefined) throw new UsageError("connect", `--expect-model must be a SHA-256 hash (64 hex digits, sha256: prefix allowed), got '${expect}'`);
+    const timeoutMs = intOption("connect", values, "timeout", 30_000);
+    const waitMs = intOption("connect", values, "wait", 120_000);
+    if (plaintext) io.err(PLAINTEXT_WARNING);
     const { connectAndRun } = await import("../interpreter/twopc/remote.js");
     const insecureDealer = values["insecure-dealer"] === true;
     // The layers are known once the server has sent the program (the inputs are read then too).
@@ -307,14 +407,53 @@ const connectCmd: Command = {
       progress = layerProgress(layerOrder(g).map((l) => l.layer));
       return readInputs(g, specs);
     };
-    const r = await connectAndRun(m[1]!, Number(m[2]), inputsFor, { insecureDealer, onNode: (n) => progress?.layer(n.origin.path) }).finally(() => progress?.done());
+    const r = await connectAndRun(m[1]!, Number(m[2]), inputsFor, {
+      insecureDealer, timeoutMs, waitMs, onNode: (n) => progress?.layer(n.origin.path),
+      ...(plaintext ? {} : { tls: { pins, ...(identity ? { identity } : {}) } }), ...(expectModel !== undefined ? { expectModel } : {}),
+    }).finally(() => progress?.done());
     if (r.correlations === "dealer") io.err(DEALER_WARNING);
     if (values.json) {
-      io.out(JSON.stringify({ model: r.graph.name, outputs: r.outputs!.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })), meter: r.meter }, null, 2));
+      io.out(JSON.stringify({ model: r.graph.name, hash: r.model, outputs: r.outputs!.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })), meter: r.meter }, null, 2));
       return 0;
     }
     r.outputs!.forEach((t, i) => io.out(`output ${i}: ${tensorText(t)}`));
     io.out(partyTable(r.meter));
+    return 0;
+  },
+};
+
+const keygen: Command = {
+  name: "keygen",
+  usage: "--out DIR [--name CN] [--force]",
+  summary: "make a key pair and self-signed certificate for TLS between the parties; print the fingerprint peers pin",
+  description: "Writes DIR/cert.pem and DIR/key.pem (mode 0600): an ECDSA P-256 key and a self-signed X.509 certificate, made with node:crypto. Give them to `pq serve --cert --key` (or `pq connect --cert --key` for client authentication); the peer pins the printed fingerprint (--server-fingerprint, --client-fingerprint). docs/DEPLOY.md shows the openssl equivalent.",
+  options: {
+    out: { type: "string", valueName: "DIR", help: "directory to write cert.pem and key.pem to (created if missing)" },
+    name: { type: "string", valueName: "CN", help: "the certificate's common name", default: "pq" },
+    force: { type: "boolean", help: "overwrite existing files" },
+  },
+  async run(pos, values, io) {
+    if (pos.length > 0) throw new UsageError("keygen", `unexpected argument '${pos[0]}'`);
+    const dir = str(values, "out");
+    if (dir === undefined) throw new UsageError("keygen", "--out DIR is required");
+    const { selfSigned, readIdentity } = await import("../interpreter/twopc/tls.js");
+    const { existsSync, mkdirSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const certPath = join(dir, "cert.pem");
+    const keyPath = join(dir, "key.pem");
+    const { diag, PqError } = await import("../grammar/diagnostics.js");
+    for (const p of [certPath, keyPath]) {
+      if (existsSync(p) && !values.force) throw new PqError(diag("PQ5013", { what: "output file", path: p, reason: "it exists (--force overwrites it)" }));
+    }
+    const id = selfSigned(str(values, "name") ?? "pq");
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(keyPath, id.key, { mode: 0o600 });
+      writeFileSync(certPath, id.cert);
+    } catch (e) {
+      throw new PqError(diag("PQ5013", { what: "output directory", path: dir, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message }));
+    }
+    io.out(`${certPath}\n${keyPath}\nfingerprint sha256:${readIdentity(certPath, keyPath).fingerprint}`);
     return 0;
   },
 };
@@ -365,7 +504,7 @@ const evalCmd: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connectCmd, {
+export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connectCmd, keygen, {
   name: "repl",
   usage: "[FILE.pq] [--model NAME]",
   summary: "interactive session: statements, :load, :ir, :cost, :run, :diff, :trace … (line mode when stdin is not a terminal)",

@@ -81,12 +81,18 @@ export const CATALOGUE = {
 
   PQ5001: { message: "internal error in {where}: {detail}", hint: "this is a bug in pq; please report it with the program" },
   PQ5002: { message: "{party}: the peer closed the connection during {where}", hint: "the other party stopped or crashed; its own error says why" },
-  PQ5003: { message: "{party}: no message from the peer within {ms} ms during {where}", hint: "the other party stalled; raise --timeout if the network is slow" },
+  PQ5003: { message: "{party}: no message from the peer within {ms} ms during {where}", hint: "the other party stalled; raise --timeout (pq serve, pq connect) if the network is slow" },
   PQ5004: { message: "{party}: malformed or unexpected message during {where}: {detail}", hint: "both parties must run the same program with the same options" },
   PQ5005: { message: "{party}: the parties run different programs: {detail}", hint: "both sides must compile the same .pq file with the same parameters' shapes" },
   PQ5006: { message: "{party}: cannot connect to {address}: {reason}" },
   PQ5007: { message: "{party}: malformed OT message during {where}: {detail}", hint: "the peer sent a point or a batch that this party did not expect; both parties must run the same OT batches in the same order" },
   PQ5008: { message: "{party}: the server runs the insecure dealer (one seed from which either party can recompute the other's secrets); refused", hint: "for tests and benchmarks only, pass --insecure-dealer to pq connect as well; a private run needs the server without --insecure-dealer" },
+
+  PQ5009: { message: "{party}: the {peer} at {address} presents key {got}, not the pinned {want}; refused before any protocol byte", hint: "pin the fingerprint the peer's `pq keygen` or `pq serve` printed (docs/DEPLOY.md); a different key means a different party or a man in the middle" },
+  PQ5010: { message: "client: the server's program is invalid: {detail}", hint: "the server is not a pq server of this version, or is faulty; pin the model you expect with --expect-model" },
+  PQ5011: { message: "client: the server runs model {got}, not the expected {want}; refused before the handshake", hint: "the server's operator can print its model hash with `pq serve FILE --model-hash`" },
+  PQ5012: { message: "{party}: TLS with {address} failed: {reason}", hint: "both parties use TLS (the default) or both pass --insecure-plaintext" },
+  PQ5013: { message: "cannot use {what} '{path}': {reason}", hint: "make a key pair with `pq keygen --out DIR` (docs/DEPLOY.md)" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },

@@ -28,7 +28,8 @@ export interface ChannelOptions {
 export class Channel {
   private sendSeq = 0;
   private recvSeq = 0;
-  private readonly timeoutMs: number;
+  /** Milliseconds to wait for one message (the client waits longer for its first, the program). */
+  timeoutMs: number;
   /** What the party is doing, for error messages: `lenet/conv1 (conv2d)`. */
   where = "setup";
 

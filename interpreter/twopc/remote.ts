@@ -8,69 +8,148 @@
 // through per-layer bounds); a parameter's interval is sent as its declared type's range,
 // never its exact minimum and maximum. That is the usual "public architecture" assumption of
 // 2PC inference; the weights stay private.
+// The program frame is a header line (format, correlations) and the program's canonical
+// JSON; the model hash is the SHA-256 of that JSON, so a client that pins it
+// (`expectModel`) runs that program or nothing, and checks it before parsing a byte of it.
 // Correlations: oblivious transfer by default — each party's randomness is its own and no
 // secret crosses the wire. The dealer (one seed, sent in the program, from which either party
 // could recompute the other's secrets) runs only when the server is started with
 // `insecureDealer` AND the client accepts it with its own `insecureDealer`; otherwise the
 // client refuses (PQ5008) before it sends anything.
-import { randomBytes } from "node:crypto";
-import type { Graph, Node } from "../../compiler/ir.js";
+import { createHash, randomBytes } from "node:crypto";
+import type { Graph, Node, Program } from "../../compiler/ir.js";
+import { isOp } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { typeRange } from "../../compiler/types.js";
+import { forecast } from "../../compiler/cost/model.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { ProviderSpec } from "../providers/provider.js";
 import type { Tensor } from "../plain/tensor.js";
+import type { Transport } from "./channel.js";
 import type { MeterRow } from "./meter.js";
-import { withProvider } from "./party.js";
+import { makeEndpoint, withProvider } from "./party.js";
 import { runParty, type PartyRunOptions } from "./run.js";
-import { connect, fingerprint, handshake, makeTcpEndpoint, type Listener } from "./tcp.js";
+import { connect, fingerprint, handshake, HANDSHAKE_FRAME_BYTES, makeTcpEndpoint, MAX_FRAME_BYTES, TcpTransport, type Listener } from "./tcp.js";
+import type { TlsOptions } from "./tls.js";
 
-const FORMAT = "pq-program/2";
+const FORMAT = "pq-program/3";
+/** The largest program frame a client reads (ResNet-20's is ~80 KB). */
+export const PROGRAM_FRAME_BYTES = 16 << 20;
+/** No tensor of a received program may hold more elements (the client allocates them). */
+const MAX_ELEMENTS = 1 << 26;
 
 /** What the program says about correlations: OT, or the dealer with its seed (insecure). */
 type WireCorrelations = { kind: "ot" } | { kind: "dealer"; seed: string };
 
-interface Wire {
-  format: string;
-  correlations: WireCorrelations;
+interface WireProgram {
   graph: { name: string; nodes: Node[]; outputs: Graph["outputs"] };
   ranges: [string, string][];
 }
 
-function encode(g: Graph, ranges: readonly Interval[], correlations: WireCorrelations): Uint8Array {
+/** A compiled program ready to serve: its canonical bytes, their hash, and the frame bound after the handshake. */
+export interface Served {
+  program: Program;
+  bytes: Uint8Array;
+  /** SHA-256 (hex) of `bytes`: the model hash a client pins with --expect-model. */
+  hash: string;
+  /** The largest frame a client can send in a run of this program: everything it sends (forecast) and a margin. */
+  maxClientFrame: number;
+  correlations: "ot" | "dealer";
+}
+
+export function serveable(program: Program, correlations: "ot" | "dealer"): Served {
+  const g = program.graph;
   // Spans stay with the server (they name its files); paths are enough for the report.
   const nodes = g.nodes.map((n) => ({ ...n, origin: n.origin.via ? { path: n.origin.path, via: n.origin.via } : { path: n.origin.path } }));
   // A parameter's exact interval is a fact about the weights: the client gets its type's range
   // (no protocol reads it — parameters are never shared).
-  const sent = ranges.map((r, i): [string, string] => {
+  const ranges = program.ranges.map((r, i): [string, string] => {
     const n = g.nodes[i]!;
     if (n.op !== "param") return [String(r.lo), String(r.hi)];
     const [lo, hi] = typeRange(n.type);
     return [String(lo), String(hi)];
   });
-  const wire: Wire = { format: FORMAT, correlations, graph: { name: g.name, nodes, outputs: g.outputs }, ranges: sent };
-  return new TextEncoder().encode(JSON.stringify(wire, (_k, v: unknown) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
+  const wire: WireProgram = { graph: { name: g.name, nodes, outputs: g.outputs }, ranges };
+  const bytes = new TextEncoder().encode(JSON.stringify(wire, (_k, v: unknown) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
+  const f = forecast(program, correlations);
+  const clientBytes = f.totals.online.clientBytes + f.totals.offline.serverRecv;
+  return { program, bytes, hash: createHash("sha256").update(bytes).digest("hex"), maxClientFrame: Math.ceil(clientBytes * 1.25) + (1 << 20), correlations };
 }
 
-function decode(bytes: Uint8Array): { graph: Graph; ranges: Interval[]; correlations: WireCorrelations } {
-  const bad = (detail: string): never => {
-    throw new PqError(diag("PQ5004", { party: "client", where: "setup", detail }));
-  };
-  let wire: Wire;
+function frameOf(s: Served, c: WireCorrelations): Uint8Array {
+  const head = new TextEncoder().encode(`${JSON.stringify({ format: FORMAT, correlations: c })}\n`);
+  const out = new Uint8Array(head.length + s.bytes.length);
+  out.set(head);
+  out.set(s.bytes, head.length);
+  return out;
+}
+
+function invalid(detail: string): never {
+  throw new PqError(diag("PQ5010", { detail }));
+}
+
+/** The header and the program's bytes; PQ5004 when the frame is not a program at all. */
+function split(frame: Uint8Array): { correlations: WireCorrelations; program: Uint8Array } {
+  const nl = frame.indexOf(10);
+  let head: { format?: unknown; correlations?: WireCorrelations } | undefined;
+  try {
+    head = nl > 0 && nl < 4096 ? JSON.parse(new TextDecoder().decode(frame.subarray(0, nl))) as typeof head : undefined;
+  } catch {
+    head = undefined;
+  }
+  if (head?.format !== FORMAT) throw new PqError(diag("PQ5004", { party: "client", where: "setup", detail: `expected a ${FORMAT} program` }));
+  const c = head.correlations;
+  if (!(c?.kind === "ot" || (c?.kind === "dealer" && typeof c.seed === "string"))) invalid("it names no known correlations");
+  return { correlations: c, program: frame.subarray(nl + 1) };
+}
+
+const isInt = (x: unknown, lo: number, hi: number): x is number => Number.isSafeInteger(x) && (x as number) >= lo && (x as number) <= hi;
+
+/**
+ * The program's structure, checked before the client runs it: every node well-formed, its
+ * operands earlier nodes, its type a real tensor type of bounded size, one interval per node.
+ * What this cannot see (an attribute that makes no sense for its op) fails during the run,
+ * where it is reported as PQ5010 too (connectAndRun).
+ */
+function parseProgram(bytes: Uint8Array): { graph: Graph; ranges: Interval[] } {
+  let wire: WireProgram;
   try {
     wire = JSON.parse(new TextDecoder().decode(bytes), (_k, v: unknown) =>
-      v !== null && typeof v === "object" && "$big" in v && typeof (v as { $big: unknown }).$big === "string" ? BigInt((v as { $big: string }).$big) : v) as Wire;
+      v !== null && typeof v === "object" && "$big" in v && typeof (v as { $big: unknown }).$big === "string" ? BigInt((v as { $big: string }).$big) : v) as WireProgram;
   } catch (e) {
-    return bad(`the program is not JSON (${(e as Error).message})`);
+    return invalid(`not JSON (${(e as Error).message})`);
   }
-  if (wire?.format !== FORMAT || !Array.isArray(wire.graph?.nodes) || !Array.isArray(wire.ranges)) {
-    return bad(`expected a ${FORMAT} program`);
+  const nodes: unknown = wire?.graph?.nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0 || typeof wire.graph.name !== "string") invalid("no graph");
+  if (!Array.isArray(wire.ranges) || wire.ranges.length !== nodes.length) invalid("one interval per node expected");
+  (nodes as unknown[]).forEach((raw, i) => {
+    const n = raw as Partial<Node> | null;
+    const at = `node ${i}`;
+    if (n === null || typeof n !== "object") invalid(`${at} is not an object`);
+    if (n.id !== i) invalid(`${at} has id ${String(n.id)}`);
+    if (typeof n.op !== "string" || !isOp(n.op)) invalid(`${at} has an unknown op ${JSON.stringify(n.op)}`);
+    if (!Array.isArray(n.inputs) || !n.inputs.every((j) => isInt(j, 0, i - 1))) invalid(`${at} (${n.op}) has an operand that is not an earlier node`);
+    const t = n.type;
+    if (!t || !isInt(t.bits, 1, 64) || typeof t.signed !== "boolean" || !["public", "client", "server", "shared"].includes(t.vis)) invalid(`${at} (${n.op}) has no valid element type`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => isInt(d, 0, MAX_ELEMENTS)) || t.shape.reduce((a, d) => a * d, 1) > MAX_ELEMENTS) {
+      invalid(`${at} (${n.op}) has an invalid or too large shape (at most ${MAX_ELEMENTS} elements)`);
+    }
+    if (n.attrs === null || typeof n.attrs !== "object" || typeof n.origin?.path !== "string") invalid(`${at} (${n.op}) has no attributes or origin`);
+  });
+  const outputs: unknown = wire.graph.outputs;
+  if (!Array.isArray(outputs) || outputs.length === 0 || !outputs.every((o: { node?: unknown; to?: unknown }) => isInt(o?.node, 0, nodes.length - 1) && (o.to === "client" || o.to === "server"))) {
+    invalid("its outputs do not name nodes");
   }
-  const c = wire.correlations;
-  if (!(c?.kind === "ot" || (c?.kind === "dealer" && typeof c.seed === "string"))) bad("the program names no known correlations");
-  if (wire.ranges.length !== wire.graph.nodes.length) bad("one interval per node expected");
-  const graph: Graph = { name: wire.graph.name, nodes: wire.graph.nodes, outputs: wire.graph.outputs, params: new Map() };
-  return { graph, ranges: wire.ranges.map(([lo, hi]) => ({ lo: BigInt(lo), hi: BigInt(hi) })), correlations: c };
+  const ranges = wire.ranges.map((r, i): Interval => {
+    try {
+      const [lo, hi] = [BigInt(r[0]), BigInt(r[1])];
+      if (lo > hi) throw new Error("empty");
+      return { lo, hi };
+    } catch {
+      return invalid(`the interval of node ${i} is not two ordered integers`);
+    }
+  });
+  return { graph: { name: wire.graph.name, nodes: wire.graph.nodes, outputs: wire.graph.outputs, params: new Map() }, ranges };
 }
 
 export interface RemoteResult {
@@ -79,9 +158,12 @@ export interface RemoteResult {
   graph: Graph;
   /** The correlations the run used. */
   correlations: "ot" | "dealer";
+  /** The model hash of the program run. */
+  model: string;
 }
 
 export interface RemoteOptions extends PartyRunOptions {
+  /** Per message (PQ5003 when the peer says nothing for this long). */
   timeoutMs?: number;
   /** Server: run the dealer instead of OT. Client: accept a server that does. INSECURE: tests and benchmarks only. */
   insecureDealer?: boolean;
@@ -91,42 +173,84 @@ function specOf(c: WireCorrelations): ProviderSpec {
   return c.kind === "ot" ? { kind: "ot" } : { kind: "dealer", seed: c.seed };
 }
 
-/** Serve one client on an open listener with a compiled program. */
-export async function serveOne(listener: Listener, g: Graph, ranges: readonly Interval[], opts: RemoteOptions = {}): Promise<RemoteResult> {
-  const t = await listener.accept();
-  const correlations: WireCorrelations = opts.insecureDealer ? { kind: "dealer", seed: randomBytes(16).toString("hex") } : { kind: "ot" };
-  const e = makeTcpEndpoint("server", t, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
+/** A transport whose accepted frame size the session can raise once the peer is known (TCP; a relay to a worker thread). */
+export interface BoundedTransport extends Transport {
+  limit(bytes: number): void;
+}
+
+export interface SessionHooks {
+  /** Called when the handshake passed: the client runs this program (server.ts stops the handshake deadline). */
+  onHandshake?: () => void;
+}
+
+/** The server's side of one session on an open transport (frames bounded by HANDSHAKE_FRAME_BYTES until the handshake). */
+export async function serveSession(t: BoundedTransport, s: Served, opts: RemoteOptions & SessionHooks = {}): Promise<RemoteResult> {
+  const correlations: WireCorrelations = s.correlations === "dealer" ? { kind: "dealer", seed: randomBytes(16).toString("hex") } : { kind: "ot" };
+  const channel = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
+  const e = t instanceof TcpTransport ? makeTcpEndpoint("server", t, channel) : makeEndpoint("server", t, channel);
   try {
     e.meter.setLayer("setup");
-    const program = encode(g, ranges, correlations);
-    await e.meter.scope("program", async () => e.ch.send(program));
-    await handshake(e.ch, fingerprint(new TextDecoder().decode(program)));
+    const frame = frameOf(s, correlations);
+    await e.meter.scope("program", async () => e.ch.send(frame));
+    await handshake(e.ch, fingerprint(new TextDecoder().decode(frame)));
+    t.limit(s.maxClientFrame);
+    opts.onHandshake?.();
     const p = await withProvider(e, specOf(correlations));
-    await runParty(p, g, ranges, undefined, opts);
-    return { meter: p.meter.report(), graph: g, correlations: correlations.kind };
+    await runParty(p, s.program.graph, s.program.ranges, undefined, opts);
+    return { meter: p.meter.report(), graph: s.program.graph, correlations: correlations.kind, model: s.hash };
   } finally {
     e.ch.close();
   }
 }
 
+/** Serve one client on an open listener (tests, `pq serve --once` without worker threads). */
+export async function serveOne(listener: Listener, s: Served, opts: RemoteOptions = {}): Promise<RemoteResult> {
+  return serveSession(await listener.accept(opts.timeoutMs, HANDSHAKE_FRAME_BYTES), s, opts);
+}
+
+export interface ConnectRunOptions extends RemoteOptions {
+  /** TLS with the server pinned (the default of `pq connect`); plaintext TCP when absent. */
+  tls?: TlsOptions;
+  /** The model hash the client accepts (PQ5011 for any other program). */
+  expectModel?: string;
+  /** How long to wait for the TLS handshake and the program: the server may be busy with other sessions (default: 120 s). */
+  waitMs?: number;
+  /** Connection attempts while the server is not up yet (tcp.ts connect). */
+  retries?: number;
+}
+
 /** Connect, receive the program, load the input for it, and run the client's role. */
 export async function connectAndRun(
-  host: string, port: number, inputsFor: (g: Graph) => Map<string, Tensor>, opts: RemoteOptions = {},
+  host: string, port: number, inputsFor: (g: Graph) => Map<string, Tensor>, opts: ConnectRunOptions = {},
 ): Promise<RemoteResult> {
-  const t = await connect(host, port);
-  const e = makeTcpEndpoint("client", t, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
+  const waitMs = opts.waitMs ?? 120_000;
+  const t = await connect(host, port, { maxFrame: PROGRAM_FRAME_BYTES, handshakeMs: waitMs, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}) });
+  const e = makeTcpEndpoint("client", t, { timeoutMs: waitMs });
   try {
-    e.ch.where = "setup (program)";
+    e.ch.where = "setup (waiting for the server's program)";
     e.meter.setLayer("setup");
     const bytes = await e.meter.scope("program", () => e.ch.recv());
-    const { graph, ranges, correlations } = decode(bytes);
+    e.ch.timeoutMs = opts.timeoutMs ?? 30_000;
+    const { correlations, program } = split(bytes);
+    const model = createHash("sha256").update(program).digest("hex");
+    if (opts.expectModel !== undefined && opts.expectModel !== model) throw new PqError(diag("PQ5011", { got: model, want: opts.expectModel }));
+    const { graph, ranges } = parseProgram(program);
     // Refused before the handshake: the client sends nothing to a dealer run it did not accept.
     if (correlations.kind === "dealer" && !opts.insecureDealer) throw new PqError(diag("PQ5008", { party: "client" }));
     const inputs = inputsFor(graph);
     await handshake(e.ch, fingerprint(new TextDecoder().decode(bytes)));
+    // The server is the pinned one and its program accepted: its messages are bounded by the transport's maximum only.
+    t.limit(MAX_FRAME_BYTES);
     const party = await withProvider(e, specOf(correlations));
-    const outputs = await runParty(party, graph, ranges, inputs, opts);
-    return { outputs: outputs!, meter: party.meter.report(), graph, correlations: correlations.kind };
+    let outputs: Tensor[] | undefined;
+    try {
+      outputs = await runParty(party, graph, ranges, inputs, opts);
+    } catch (err) {
+      // Well-formed programs of this pq run; anything else failing inside is the program's fault.
+      if (err instanceof PqError) throw err;
+      invalid(`${e.ch.where}: ${(err as Error).message}`);
+    }
+    return { outputs: outputs!, meter: party.meter.report(), graph, correlations: correlations.kind, model };
   } finally {
     e.ch.close();
   }

@@ -10,13 +10,23 @@
 // share crosses the wire.
 import { createHash } from "node:crypto";
 import net from "node:net";
+import tls from "node:tls";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import { TransportClosed, type Channel, type ChannelOptions, type Role, type Transport } from "./channel.js";
 import { makeEndpoint } from "./party.js";
 import type { Endpoint } from "../providers/correlations.js";
+import { checkPeer, type TlsOptions } from "./tls.js";
 
 /** Frames above this are refused: no pq message comes near it, so the stream is corrupt. */
 export const MAX_FRAME_BYTES = 1 << 30;
+/**
+ * What a server reads from a client before the handshake proved they run the same program
+ * (the handshake line is ~100 bytes): a stranger's declared 1 GiB frame is refused at its
+ * prefix, before any allocation. The session raises it afterwards (remote.ts).
+ */
+export const HANDSHAKE_FRAME_BYTES = 1 << 16;
+/** Frames queued unread beyond this pause the socket (TCP's flow control holds the rest at the peer). */
+const HIGH_WATER_BYTES = 16 << 20;
 const PREFIX_BYTES = 4;
 /** How long `close()` lets buffered writes drain before the socket is torn down. */
 const LINGER_MS = 2_000;
@@ -47,8 +57,10 @@ export class TcpTransport implements Transport {
   private failure: Failure | undefined;
   private closing = false;
   private context: TransportContext | undefined;
+  private queuedBytes = 0;
 
-  constructor(private readonly socket: net.Socket) {
+  /** `maxFrame`: the largest frame this side accepts (`limit` changes it). */
+  constructor(private readonly socket: net.Socket, private maxFrame = MAX_FRAME_BYTES) {
     // Protocol messages are latency-bound (one per round): do not let Nagle hold them back.
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -56,6 +68,8 @@ export class TcpTransport implements Transport {
     socket.on("close", () => this.fail({ kind: "closed", reason: "the connection is closed" }));
     // Always listened to: an unhandled 'error' event (ECONNRESET, EPIPE) would crash the process.
     socket.on("error", (e: Error) => this.fail({ kind: "closed", reason: e.message }));
+    // A listener's sockets arrive paused (unread while queued): reading starts here.
+    socket.resume();
   }
 
   /**
@@ -65,6 +79,14 @@ export class TcpTransport implements Transport {
   attach(ctx: TransportContext): this {
     this.context = ctx;
     return this;
+  }
+
+  /**
+   * Accept frames up to `bytes` from now on (never above MAX_FRAME_BYTES): what the protocol
+   * can send at this step. A larger announced frame fails the stream at its prefix (PQ5004).
+   */
+  limit(bytes: number): void {
+    this.maxFrame = Math.min(bytes, MAX_FRAME_BYTES);
   }
 
   /** The address of the other end, for messages. */
@@ -85,7 +107,11 @@ export class TcpTransport implements Transport {
 
   recv(): Promise<Uint8Array> {
     const f = this.frames.shift();
-    if (f) return Promise.resolve(f);
+    if (f) {
+      this.queuedBytes -= f.length;
+      if (this.queuedBytes < HIGH_WATER_BYTES && this.socket.isPaused() && !this.failure) this.socket.resume();
+      return Promise.resolve(f);
+    }
     if (this.failure) return Promise.reject(this.errorOf(this.failure));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
@@ -115,9 +141,9 @@ export class TcpTransport implements Transport {
         if (this.prefixFill < PREFIX_BYTES) break;
         this.prefixFill = 0;
         const len = new DataView(this.prefix.buffer).getUint32(0);
-        if (len > MAX_FRAME_BYTES) {
+        if (len > this.maxFrame) {
           // There is no way to find the next frame boundary: the connection is unusable.
-          this.fail({ kind: "malformed", detail: `the stream announces a ${len}-byte frame (the limit is ${MAX_FRAME_BYTES}); not a pq peer?` });
+          this.fail({ kind: "malformed", detail: `the stream announces a ${len}-byte frame (the limit here is ${this.maxFrame}); not a pq peer?` });
           this.socket.destroy();
           return;
         }
@@ -147,8 +173,11 @@ export class TcpTransport implements Transport {
 
   private deliver(frame: Uint8Array): void {
     const w = this.waiters.shift();
-    if (w) w.resolve(frame);
-    else this.frames.push(frame);
+    if (w) return w.resolve(frame);
+    this.frames.push(frame);
+    this.queuedBytes += frame.length;
+    // A peer that sends faster than this party reads is held back by TCP, not by our memory.
+    if (this.queuedBytes >= HIGH_WATER_BYTES) this.socket.pause();
   }
 
   /** The first failure wins; waiters exist only when no frame is queued, so order is kept. */
@@ -169,28 +198,65 @@ export class TcpTransport implements Transport {
 
 // ---------------------------------------------------------------- listen / connect
 
+/** A connection taken from the listen queue: not read until `open` (no TLS handshake, no buffer). */
+export interface Incoming {
+  /** The client's address, for logs. */
+  readonly remote: string;
+  /**
+   * The TLS handshake and the client's pin check when the listener has TLS (PQ5012, PQ5009),
+   * within `deadlineMs` (PQ5003). The connection is then still unread by pq (TLS buffers at
+   * most one record) until `transport`.
+   */
+  open(deadlineMs: number): Promise<Opened>;
+  /** Refuse it unread. */
+  destroy(): void;
+}
+
+export interface Opened {
+  readonly remote: string;
+  /** Start reading: frames bounded by `maxFrame` (default MAX_FRAME_BYTES) until changed (`TcpTransport.limit`). */
+  transport(maxFrame?: number): TcpTransport;
+  destroy(): void;
+}
+
 export interface Listener {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
-  /** The next incoming connection; with `timeoutMs`, PQ5003 if none comes in time. */
-  accept(timeoutMs?: number): Promise<TcpTransport>;
-  /** Stop listening; connections not yet accepted are closed, pending accepts rejected. */
+  /** The next incoming connection, unread; with `timeoutMs`, PQ5003 if none comes in time. */
+  next(timeoutMs?: number): Promise<Incoming>;
+  /** `next` then `open` (handshake deadline: `timeoutMs`, else 30 s): for one-client uses. */
+  accept(timeoutMs?: number, maxFrame?: number): Promise<TcpTransport>;
+  /** Connections waiting, unread, for `next`. */
+  readonly pending: number;
+  /** Stop listening; connections not yet taken are closed, pending `next` calls rejected. */
   close(): void;
 }
 
-export function listen(port: number, host = "127.0.0.1"): Promise<Listener> {
+export interface ListenOptions {
+  /** TLS with this identity (and client pins); plaintext TCP when absent. */
+  tls?: TlsOptions;
+  /**
+   * Connections queued beyond this are closed at once. Queued ones are accepted by the
+   * kernel but never read (paused), so they cost a socket each, not memory of ours.
+   */
+  maxPending?: number;
+}
+
+export function listen(port: number, host = "127.0.0.1", opts: ListenOptions = {}): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    const ready: TcpTransport[] = [];
-    const waiters: { resolve(t: TcpTransport): void; reject(e: Error): void }[] = [];
+    // Paused on connect: a queued connection's bytes stay in the kernel until a session takes it.
+    const server = net.createServer({ pauseOnConnect: true });
+    const maxPending = opts.maxPending ?? 128;
+    const context = opts.tls?.identity ? tls.createSecureContext({ cert: opts.tls.identity.cert, key: opts.tls.identity.key, minVersion: "TLSv1.3" }) : undefined;
+    const ready: net.Socket[] = [];
+    const waiters: { resolve(s: net.Socket): void; reject(e: Error): void }[] = [];
     let closed = false;
     server.on("connection", (socket) => {
-      if (closed) return void socket.destroy();
-      // Wrapped at once, so the socket's errors are handled and early frames buffered.
-      const t = new TcpTransport(socket);
+      socket.on("error", () => undefined); // a reset while queued must not crash the process
+      if (closed || (waiters.length === 0 && ready.length >= maxPending)) return void socket.destroy();
       const w = waiters.shift();
-      if (w) w.resolve(t);
-      else ready.push(t);
+      if (w) w.resolve(socket);
+      else ready.push(socket);
     });
     const onListenError = (e: NodeJS.ErrnoException) => {
       server.close();
@@ -202,18 +268,32 @@ export function listen(port: number, host = "127.0.0.1"): Promise<Listener> {
       // Errors after listening (rare: e.g. EMFILE on accept) must not crash the process.
       server.on("error", () => undefined);
       const bound = (server.address() as net.AddressInfo).port;
-      resolve({
+      const incoming = (socket: net.Socket): Incoming => {
+        const remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+        return {
+          remote,
+          destroy: () => socket.destroy(),
+          open: async (deadlineMs) => {
+            const s = context ? await secureServerSide(socket, context, opts.tls!.pins, remote, deadlineMs) : socket;
+            return { remote, destroy: () => s.destroy(), transport: (maxFrame) => new TcpTransport(s, maxFrame) };
+          },
+        };
+      };
+      const listener: Listener = {
         port: bound,
-        accept(timeoutMs?: number): Promise<TcpTransport> {
-          const t = ready.shift();
-          if (t) return Promise.resolve(t);
+        get pending() {
+          return ready.length;
+        },
+        next(timeoutMs?: number): Promise<Incoming> {
+          const s = ready.shift();
+          if (s) return Promise.resolve(incoming(s));
           if (closed) return Promise.reject(new TransportClosed("the listener is closed"));
           return new Promise((res, rej) => {
             let timer: NodeJS.Timeout | undefined;
             const w = {
-              resolve: (x: TcpTransport) => {
+              resolve: (x: net.Socket) => {
                 clearTimeout(timer);
-                res(x);
+                res(incoming(x));
               },
               reject: (e: Error) => {
                 clearTimeout(timer);
@@ -229,15 +309,49 @@ export function listen(port: number, host = "127.0.0.1"): Promise<Listener> {
             }
           });
         },
+        async accept(timeoutMs?: number, maxFrame?: number): Promise<TcpTransport> {
+          return (await (await listener.next(timeoutMs)).open(timeoutMs ?? 30_000)).transport(maxFrame);
+        },
         close(): void {
           if (closed) return;
           closed = true;
           server.close();
-          for (const t of ready.splice(0)) t.close();
+          for (const s of ready.splice(0)) s.destroy();
           for (const w of waiters.splice(0)) w.reject(new TransportClosed("the listener is closed"));
         },
-      });
+      };
+      resolve(listener);
     });
+  });
+}
+
+/** A TLS handshake within `deadlineMs` on an accepted socket, then the client's pin check. */
+function secureServerSide(socket: net.Socket, context: tls.SecureContext, pins: readonly string[], remote: string, deadlineMs: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = new tls.TLSSocket(socket, { isServer: true, secureContext: context, requestCert: pins.length > 0, rejectUnauthorized: false });
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      s.on("error", () => undefined); // a second error of a socket being torn down must not crash the process
+      s.destroy();
+      reject(e);
+    };
+    const timer = setTimeout(() => fail(new PqError(diag("PQ5003", { party: "server", ms: deadlineMs, where: `the TLS handshake with ${remote}` }))), deadlineMs);
+    const onError = (e: Error) => fail(new PqError(diag("PQ5012", { party: "server", address: remote, reason: e.message })));
+    const onClose = () => fail(new PqError(diag("PQ5012", { party: "server", address: remote, reason: "the client closed the connection during the TLS handshake (did it refuse this server's key, or speak plaintext?)" })));
+    s.once("error", onError);
+    s.once("close", onClose);
+    s.once("secure", () => {
+      clearTimeout(timer);
+      s.off("error", onError);
+      s.off("close", onClose);
+      try {
+        if (pins.length > 0) checkPeer(s, pins, "server", remote);
+        resolve(s);
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+    socket.resume();
   });
 }
 
@@ -248,6 +362,12 @@ export interface ConnectOptions {
   delayMs?: number;
   /** Give one attempt up after this long (a silent host never answers a SYN). */
   attemptTimeoutMs?: number;
+  /** The TLS handshake's deadline: a busy server starts it only when a session is free (default 120 s). */
+  handshakeMs?: number;
+  /** TLS, the server pinned by `tls.pins` (with `tls.identity` for client authentication); plaintext when absent. */
+  tls?: TlsOptions;
+  /** The largest frame accepted until raised (`TcpTransport.limit`). */
+  maxFrame?: number;
 }
 
 export async function connect(host: string, port: number, opts: ConnectOptions = {}): Promise<TcpTransport> {
@@ -258,19 +378,23 @@ export async function connect(host: string, port: number, opts: ConnectOptions =
   let reason = "no attempt made";
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, delayMs));
+    let socket: net.Socket;
     try {
-      return await attemptConnect(host, port, attemptTimeoutMs);
+      socket = await attemptConnect(host, port, attemptTimeoutMs);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       reason = err.code ? `${err.code}${attempt > 0 ? ` after ${attempt + 1} attempts` : ""}` : err.message;
       // An unknown host or an invalid port will not fix itself by waiting.
       if (err.code === "ENOTFOUND" || err.code === "ERR_SOCKET_BAD_PORT" || err.code === "ERR_INVALID_ARG_TYPE") break;
+      continue;
     }
+    // Connected: a TLS failure or a wrong identity is not retried.
+    return opts.tls ? secureClientSide(socket, host, address, opts.tls, opts.handshakeMs ?? 120_000, opts.maxFrame) : new TcpTransport(socket, opts.maxFrame);
   }
   throw new PqError(diag("PQ5006", { party: "client", address, reason }));
 }
 
-function attemptConnect(host: string, port: number, timeoutMs: number): Promise<TcpTransport> {
+function attemptConnect(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     const fail = (e: Error) => {
@@ -285,8 +409,37 @@ function attemptConnect(host: string, port: number, timeoutMs: number): Promise<
       socket.off("error", fail);
       socket.off("timeout", onTimeout);
       socket.setTimeout(0);
-      // Wrapped synchronously, before any data or error event can be missed.
-      resolve(new TcpTransport(socket));
+      resolve(socket);
+    });
+  });
+}
+
+/** The client's TLS handshake, then the server's pin check, before any protocol byte. */
+function secureClientSide(socket: net.Socket, host: string, address: string, t: TlsOptions, deadlineMs: number, maxFrame?: number): Promise<TcpTransport> {
+  return new Promise((resolve, reject) => {
+    // Trust comes from the pin, not from a CA: the chain is not verified, the key is.
+    const s = tls.connect({
+      socket, minVersion: "TLSv1.3", rejectUnauthorized: false, ...(net.isIP(host) ? {} : { servername: host }),
+      ...(t.identity ? { cert: t.identity.cert, key: t.identity.key } : {}),
+    });
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      s.on("error", () => undefined); // a second error of a socket being torn down must not crash the process
+      s.destroy();
+      reject(e);
+    };
+    const timer = setTimeout(() => fail(new PqError(diag("PQ5012", { party: "client", address, reason: `no TLS handshake within ${deadlineMs} ms` }))), deadlineMs);
+    const onError = (e: Error) => fail(new PqError(diag("PQ5012", { party: "client", address, reason: e.message })));
+    s.once("error", onError);
+    s.once("secureConnect", () => {
+      clearTimeout(timer);
+      s.off("error", onError);
+      try {
+        checkPeer(s, t.pins, "client", address);
+        resolve(new TcpTransport(s, maxFrame));
+      } catch (e) {
+        reject(e as Error);
+      }
     });
   });
 }

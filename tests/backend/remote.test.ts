@@ -6,9 +6,10 @@ import { compileFile } from "../../compiler/lower.js";
 import { loadInput } from "../../interpreter/inputs.js";
 import { runPlain } from "../../interpreter/plain/run.js";
 import { toBigints } from "../../interpreter/plain/tensor.js";
-import { connectAndRun, serveOne } from "../../interpreter/twopc/remote.js";
+import { connectAndRun, serveable, serveOne } from "../../interpreter/twopc/remote.js";
 import { listen } from "../../interpreter/twopc/tcp.js";
 import net from "node:net";
+import { createHash } from "node:crypto";
 import type { Graph } from "../../compiler/ir.js";
 import { typeRange } from "../../compiler/types.js";
 import { PqError } from "../../grammar/diagnostics.js";
@@ -24,7 +25,7 @@ describe("serve / connect over TCP", () => {
         return new Map([[n.attrs.name as string, loadInput("examples/mnist/digits/digit-3.png", n.attrs.name as string, n.type)]]);
       };
       const [server, client] = await Promise.all([
-        serveOne(listener, g, r.program!.ranges),
+        serveOne(listener, serveable(r.program!, "ot")),
         connectAndRun("127.0.0.1", listener.port, input),
       ]);
       expect(client.graph.params.size).toBe(0);
@@ -43,7 +44,7 @@ describe("serve / connect over TCP", () => {
 describe("serve / connect: correlations and what the program reveals", () => {
   const lenet = () => {
     const r = compileFile("examples/mnist/lenet_w8a8.pq");
-    return { g: r.program!.graph, ranges: r.program!.ranges };
+    return { g: r.program!.graph, ranges: r.program!.ranges, program: r.program! };
   };
   const input = (graph: Graph) => {
     const n = graph.nodes.find((x) => x.op === "input")!;
@@ -51,7 +52,7 @@ describe("serve / connect: correlations and what the program reveals", () => {
   };
 
   it("OT by default: the program carries no seed, no parameter value and no exact parameter range", async () => {
-    const { g, ranges } = lenet();
+    const { g, ranges, program: compiled } = lenet();
     const listener = await listen(0);
     try {
       // A raw client reads the first frame (4-byte length, 10-byte channel header, the program) and leaves.
@@ -67,11 +68,14 @@ describe("serve / connect: correlations and what the program reveals", () => {
         });
         sock.on("error", reject);
       });
-      const served = serveOne(listener, g, ranges, { timeoutMs: 2_000 }).catch((e: unknown) => e);
+      const served = serveOne(listener, serveable(compiled, "ot"), { timeoutMs: 2_000 }).catch((e: unknown) => e);
       const text = await program;
       await served;
-      const wire = JSON.parse(text) as { correlations: { kind: string; seed?: string }; ranges: [string, string][]; graph: { nodes: { op: string; type: { bits: number; signed: boolean } }[] } };
-      expect(wire.correlations).toEqual({ kind: "ot" });
+      // A header line (format, correlations), then the program whose SHA-256 is the model hash.
+      const [head, body] = [text.slice(0, text.indexOf("\n")), text.slice(text.indexOf("\n") + 1)];
+      expect(JSON.parse(head)).toEqual({ format: "pq-program/3", correlations: { kind: "ot" } });
+      expect(createHash("sha256").update(body).digest("hex")).toBe(serveable(compiled, "ot").hash);
+      const wire = JSON.parse(body) as { ranges: [string, string][]; graph: { nodes: { op: string; type: { bits: number; signed: boolean } }[] } };
       expect(text).not.toMatch(/seed/);
       wire.graph.nodes.forEach((n, i) => {
         if (n.op !== "param") return;
@@ -94,18 +98,19 @@ describe("serve / connect: correlations and what the program reveals", () => {
   });
 
   it("a dealer server is refused by a client that did not accept it (PQ5008), and runs when both accept", async () => {
-    const { g, ranges } = lenet();
+    const { g, program } = lenet();
+    const dealer = serveable(program, "dealer");
     const listener = await listen(0);
     try {
       const [s1, c1] = await Promise.all([
-        serveOne(listener, g, ranges, { insecureDealer: true, timeoutMs: 5_000 }).catch((e: unknown) => e),
+        serveOne(listener, dealer, { timeoutMs: 5_000 }).catch((e: unknown) => e),
         connectAndRun("127.0.0.1", listener.port, input).catch((e: unknown) => e),
       ]);
       expect(c1).toBeInstanceOf(PqError);
       expect((c1 as PqError).diagnostics[0]!.code).toBe("PQ5008");
       expect(s1).toBeInstanceOf(PqError);
       const [s2, c2] = await Promise.all([
-        serveOne(listener, g, ranges, { insecureDealer: true }),
+        serveOne(listener, dealer),
         connectAndRun("127.0.0.1", listener.port, input, { insecureDealer: true }),
       ]);
       expect([s2.correlations, c2.correlations]).toEqual(["dealer", "dealer"]);
@@ -114,4 +119,37 @@ describe("serve / connect: correlations and what the program reveals", () => {
       listener.close();
     }
   });
+});
+
+describe("serve / connect: a malformed program from the server is a coded diagnostic (PQ5010), not a bug report", () => {
+  const programs: [string, string][] = [
+    ["not JSON", "{"],
+    ["an unknown op", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "launch", inputs: [], attrs: {}, type: { bits: 8, signed: false, shape: [1], vis: "client" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
+    ["a huge shape", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "input", inputs: [], attrs: { name: "x" }, type: { bits: 8, signed: false, shape: [1 << 20, 1 << 20], vis: "client" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
+    ["an operand that is not earlier", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "relu", inputs: [3], attrs: {}, type: { bits: 8, signed: false, shape: [1], vis: "shared" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
+  ];
+  for (const [what, body] of programs) {
+    it(what, async () => {
+      const listener = await listen(0);
+      try {
+        const served = listener.accept(5_000).then((t) => {
+          const text = new TextEncoder().encode(`${JSON.stringify({ format: "pq-program/3", correlations: { kind: "ot" } })}\n${body}`);
+          const frame = new Uint8Array(10 + text.length);
+          const v = new DataView(frame.buffer);
+          v.setUint16(0, 0x5051);
+          v.setUint32(2, 0);
+          v.setUint32(6, text.length);
+          frame.set(text, 10);
+          t.send(frame);
+          return t;
+        });
+        const e = await connectAndRun("127.0.0.1", listener.port, () => new Map()).catch((x: unknown) => x);
+        (await served).close();
+        expect(e).toBeInstanceOf(PqError);
+        expect((e as PqError).diagnostics[0]!.code).toBe("PQ5010");
+      } finally {
+        listener.close();
+      }
+    });
+  }
 });

@@ -107,17 +107,19 @@ describe("the insecure dealer is announced on both sides", () => {
     const l = await listen(0);
     const port = l.port;
     l.close();
-    const server = pq("serve", model, "--port", String(port), "--once", "--insecure-dealer");
+    const server = pq("serve", model, "--port", String(port), "--once", "--insecure-dealer", "--insecure-plaintext");
     let client: { code: number; out: string; err: string } | undefined;
     for (let i = 0; i < 50 && !client?.out; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      client = await pq("connect", `127.0.0.1:${port}`, "--input", input, "--insecure-dealer");
+      client = await pq("connect", `127.0.0.1:${port}`, "--input", input, "--insecure-dealer", "--insecure-plaintext");
     }
     const s = await server;
     expect(s.code).toBe(0);
     expect(s.err).toMatch(/WARNING: INSECURE dealer/);
+    expect(s.err).toMatch(/WARNING: INSECURE plaintext/);
     expect(client!.code).toBe(0);
     expect(client!.err).toMatch(/WARNING: INSECURE dealer/);
+    expect(client!.err).toMatch(/WARNING: INSECURE plaintext/);
     const plain = await pq("run", model, "--input", input);
     expect(client!.out.split("\n")[0]).toBe(plain.out.split("\n")[0]);
   });

@@ -1,0 +1,255 @@
+// The server of `pq serve`: many clients, each in its own session, within bounds.
+// - At most `maxSessions` sessions run at once, each in its own worker thread (its own heap,
+//   its own provider and OT state; two cores serve two clients). This thread owns the
+//   sockets: it accepts, runs TLS, re-assembles frames and relays them to the session's
+//   worker (session-worker.ts), which runs serveSession (remote.ts).
+// - A connection is read only when it can be served soon: up to MAX_HANDSHAKES connections do
+//   their TLS handshake (deadline `handshakeMs`) outside the session slots — a silent or
+//   dripping client holds a handshake, not a session — then wait, unread, for a slot. Beyond
+//   that, connections wait unread in the listener's queue (at most `maxPending`, beyond which
+//   they are closed) and the kernel's backlog.
+// - Deadlines: the program handshake within `handshakeMs` of the session's start, every
+//   message within `timeoutMs` (the Channel's), the whole session within `sessionMs`; a
+//   session past a deadline is ended (its socket closed, its worker terminated), its slot freed.
+// - Frames: until the handshake a client may send HANDSHAKE_FRAME_BYTES per frame, then what
+//   the program can make it send (Served.maxClientFrame); tcp.ts refuses a larger declared
+//   frame at its 4-byte prefix, before allocating it.
+// - `drain()` (SIGTERM) stops accepting, closes the queue and resolves once live sessions end.
+// Run from the TypeScript sources (vitest) there is no compiled worker next to this file:
+// sessions then run in this thread (same serveSession, same bounds, no second core).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { diag, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
+import { TransportClosed } from "./channel.js";
+import { totals, type MeterRow } from "./meter.js";
+import { serveSession, type Served } from "./remote.js";
+import { HANDSHAKE_FRAME_BYTES, listen, type Incoming, type Listener, type Opened, type TcpTransport } from "./tcp.js";
+import type { TlsOptions } from "./tls.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./session-worker.js";
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  /** TLS identity and client pins; plaintext TCP when absent (the CLI requires --insecure-plaintext for that). */
+  tls?: TlsOptions;
+  maxSessions: number;
+  maxPending?: number;
+  handshakeMs: number;
+  /** Per message. */
+  timeoutMs: number;
+  sessionMs: number;
+  /** Serve this many sessions, then stop (e.g. 1 for `--once`); unbounded when absent. */
+  limit?: number;
+  /** Worker threads for sessions (default: when the compiled worker exists). */
+  workers?: boolean;
+  onSession(log: SessionLog): void;
+}
+
+/** One line per session (`pq serve` prints it, as text or JSON). */
+export interface SessionLog {
+  client: string;
+  model: string;
+  outcome: "ok" | Diagnostic["code"];
+  detail?: string;
+  /** Bytes the server sent and received (frame headers included), rounds, all phases. */
+  sent: number;
+  recv: number;
+  rounds: number;
+  ms: number;
+}
+
+const WORKER_URL = new URL("./session-worker.js", import.meta.url);
+
+/** TLS handshakes in progress at most (they cost a socket and one TLS record each, and run in this thread). */
+const MAX_HANDSHAKES = 32;
+
+export class SessionServer {
+  private live = 0;
+  private handshaking = 0;
+  private started = 0;
+  private draining = false;
+  private wake: (() => void) | undefined;
+  /** Connections through TLS, waiting (unread) for a session slot, oldest first. */
+  private readonly ready: { opened: Opened; t0: number }[] = [];
+  private readonly sessions = new Set<Promise<void>>();
+  private readonly workers: boolean;
+  /** Resolves when the server has stopped (drained, or `limit` sessions served) and every session ended. */
+  readonly done: Promise<void>;
+
+  private constructor(private readonly listener: Listener, private readonly program: Served, private readonly opts: ServerOptions) {
+    this.workers = opts.workers ?? existsSync(fileURLToPath(WORKER_URL));
+    this.done = this.loop();
+  }
+
+  static async start(program: Served, opts: ServerOptions): Promise<SessionServer> {
+    const listener = await listen(opts.port, opts.host, { ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.maxPending !== undefined ? { maxPending: opts.maxPending } : {}) });
+    return new SessionServer(listener, program, opts);
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  /** Sessions running now. */
+  get active(): number {
+    return this.live;
+  }
+
+  /** Stop accepting; queued connections are closed; `done` resolves when live sessions end. */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.listener.close();
+    for (const r of this.ready.splice(0)) r.opened.destroy();
+    this.wake?.();
+    return this.done;
+  }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private get finished(): boolean {
+    return this.draining || (this.opts.limit !== undefined && this.started >= this.opts.limit);
+  }
+
+  /**
+   * Take connections while a session slot is free or could soon be: TLS handshakes run
+   * outside the session slots (a silent or dripping client holds no session, only a
+   * handshake, until --handshake-timeout), then a connection waits unread for a slot.
+   */
+  private async loop(): Promise<void> {
+    try {
+      while (!this.finished) {
+        while (!this.finished && (this.handshaking >= MAX_HANDSHAKES || this.live + this.ready.length + this.handshaking >= this.opts.maxSessions + MAX_HANDSHAKES || (this.opts.limit !== undefined && this.started + this.ready.length + this.handshaking >= this.opts.limit))) {
+          await new Promise<void>((r) => (this.wake = r));
+        }
+        if (this.finished) break;
+        let inc: Incoming;
+        try {
+          inc = await this.listener.next();
+        } catch {
+          break; // the listener is closed
+        }
+        this.handshaking++;
+        const t0 = performance.now();
+        inc.open(this.opts.handshakeMs).then(
+          (opened) => {
+            this.ready.push({ opened, t0 });
+            this.startSessions();
+          },
+          (e: unknown) => {
+            this.started++; // a failed TLS handshake is that connection's session (`--once` ends with it)
+            this.log(inc.remote, t0, [], e);
+          },
+        ).finally(() => {
+          this.handshaking--;
+          this.signal();
+        });
+      }
+    } finally {
+      this.listener.close();
+      while (this.handshaking > 0) await new Promise<void>((r) => (this.wake = r));
+      this.startSessions();
+      while (this.sessions.size > 0) await Promise.all([...this.sessions]);
+    }
+  }
+
+  private startSessions(): void {
+    while (this.live < this.opts.maxSessions && this.ready.length > 0 && (this.opts.limit === undefined || this.started < this.opts.limit)) {
+      const { opened, t0 } = this.ready.shift()!;
+      this.live++;
+      this.started++;
+      const s = this.session(opened, t0).finally(() => {
+        this.live--;
+        this.sessions.delete(s);
+        this.startSessions();
+        this.signal();
+      });
+      this.sessions.add(s);
+    }
+  }
+
+  private log(client: string, t0: number, meter: MeterRow[], e?: unknown): void {
+    const d = e === undefined ? undefined : e instanceof PqError ? e.diagnostics[0]! : diag("PQ5001", { where: "pq serve", detail: e instanceof Error ? e.message : String(e) });
+    const t = totals(meter);
+    this.opts.onSession({ client, model: this.program.hash, outcome: d?.code ?? "ok", ...(d ? { detail: d.message } : {}), sent: t.sent, recv: t.recv, rounds: t.rounds, ms: Math.round(performance.now() - t0) });
+  }
+
+  private async session(opened: Opened, t0: number): Promise<void> {
+    const transport = opened.transport(HANDSHAKE_FRAME_BYTES);
+    let stop: ((d: Diagnostic) => void) | undefined;
+    // A deadline ends the session whatever it is doing: the socket closes, the worker goes.
+    const deadline = (ms: number, what: string) => setTimeout(() => stop?.(diag("PQ5003", { party: "server", ms, where: what })), ms);
+    const handshakeTimer = deadline(this.opts.handshakeMs, "the program handshake");
+    const sessionTimer = deadline(this.opts.sessionMs, "the session (its whole-session deadline)");
+    const stopped = new Promise<never>((_, reject) => {
+      stop = (d) => {
+        transport.close();
+        reject(new PqError(d));
+      };
+    });
+    stopped.catch(() => undefined);
+    const onHandshake = () => clearTimeout(handshakeTimer);
+    try {
+      const meter = this.workers
+        ? await this.inWorker(transport, onHandshake, stopped)
+        : (await Promise.race([serveSession(transport, this.program, { timeoutMs: this.opts.timeoutMs, onHandshake }), stopped])).meter;
+      this.log(opened.remote, t0, meter);
+    } catch (e) {
+      transport.close();
+      this.log(opened.remote, t0, [], e);
+    } finally {
+      clearTimeout(handshakeTimer);
+      clearTimeout(sessionTimer);
+      stop = undefined;
+    }
+  }
+
+  /** The session in a worker thread: frames relayed both ways, the worker pulling at most two ahead. */
+  private inWorker(t: TcpTransport, onHandshake: () => void, stopped: Promise<never>): Promise<MeterRow[]> {
+    const init: WorkerInit = { served: this.program, timeoutMs: this.opts.timeoutMs };
+    const w = new Worker(WORKER_URL, { workerData: init });
+    const post = (m: ToWorker, transfer: ArrayBuffer[] = []) => w.postMessage(m, transfer);
+    const result = new Promise<MeterRow[]>((resolve, reject) => {
+      w.on("message", (m: FromWorker) => {
+        switch (m.kind) {
+          case "frame":
+            t.send(m.frame);
+            return;
+          case "pull":
+            t.recv().then(
+              (f) => {
+                const copy = f.slice(); // never transfer a view of a shared Buffer pool
+                post({ kind: "frame", frame: copy }, [copy.buffer]);
+              },
+              (e: unknown) => post(e instanceof PqError ? { kind: "failed", diagnostics: e.diagnostics } : { kind: "closed", reason: e instanceof TransportClosed ? e.message : String(e) }),
+            );
+            return;
+          case "limit":
+            t.limit(m.bytes);
+            return;
+          case "handshake":
+            onHandshake();
+            return;
+          case "close":
+            t.close();
+            return;
+          case "done":
+            resolve(m.meter);
+            return;
+          case "error":
+            reject(new PqError(m.diagnostics));
+        }
+      });
+      w.once("error", (e) => reject(new PqError(diag("PQ5001", { where: "a session's worker", detail: e.message }))));
+      w.once("exit", (code) => reject(new PqError(diag("PQ5001", { where: "a session's worker", detail: `it exited with code ${code}` }))));
+    });
+    return Promise.race([result, stopped]).finally(() => {
+      t.close();
+      void w.terminate();
+    });
+  }
+}

@@ -1,0 +1,88 @@
+// pq keygen, pq serve and pq connect as an operator uses them: TLS by default with the
+// server's key pinned and the model pinned; plaintext only with the flag on both sides;
+// usage errors (missing keys or pins, a port out of range) exit 2.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { pq } from "./harness.js";
+
+const model = "examples/mnist/lenet_w8a8.pq";
+const input = "examples/mnist/digits/digit-3.png";
+const dir = mkdtempSync(join(tmpdir(), "pq-keys-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `pq serve … --port 0 --once` in this process, and the port, key and model it prints. */
+async function serveOnce(...flags: string[]) {
+  const lines: string[] = [];
+  let heard: (m: RegExpExecArray) => void = () => undefined;
+  const listening = new Promise<RegExpExecArray>((r) => (heard = r));
+  const { main } = await import("../../cli/main.js");
+  const done = main(["serve", model, "--port", "0", "--once", "--handshake-timeout", "5000", ...flags], {
+    out: (s) => {
+      lines.push(s);
+      const m = /listening on [^:]+:(\d+) \((?:TLS, key sha256:([0-9a-f]{64})|plaintext, INSECURE); model sha256:([0-9a-f]{64})/.exec(s);
+      if (m) heard(m);
+    },
+    err: (s) => lines.push(s),
+  });
+  const m = await Promise.race([listening, done.then(() => Promise.reject(new Error(lines.join("\n"))))]);
+  return { port: m[1]!, key: m[2], model: m[3]!, done, lines };
+}
+
+describe("pq keygen, serve and connect", () => {
+  it("keygen writes a key pair; serve over TLS; connect pinning key and model gets the plaintext output; the session is logged", async () => {
+    const k = await pq("keygen", "--out", dir);
+    expect(k.code).toBe(0);
+    const fp = /fingerprint sha256:([0-9a-f]{64})/.exec(k.out)![1]!;
+    expect((await pq("keygen", "--out", dir)).code).toBe(1); // no silent overwrite (PQ5013)
+    const hash = (await pq("serve", model, "--model-hash")).out.trim();
+    const s = await serveOnce("--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"), "--insecure-dealer", "--log-json");
+    expect(s.key).toBe(fp);
+    expect(`sha256:${s.model}`).not.toBe(hash); // the dealer's pipeline target differs from OT's: another program
+    const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", `sha256:${fp}`, "--expect-model", s.model, "--insecure-dealer");
+    expect(c.code).toBe(0);
+    expect(await s.done).toBe(0);
+    const plain = await pq("run", model, "--input", input);
+    expect(c.out.split("\n")[0]).toBe(plain.out.split("\n")[0]);
+    const log = JSON.parse(s.lines.find((l) => l.startsWith("{"))!) as Record<string, unknown>;
+    expect(log).toMatchObject({ client: expect.stringMatching(/^127\.0\.0\.1:\d+$/), model: s.model, outcome: "ok" });
+    expect(log.sent as number).toBeGreaterThan(0);
+    expect(log.rounds as number).toBeGreaterThan(0);
+  });
+
+  it("the OT program's hash is what --model-hash prints; a client expecting another model is refused (PQ5011)", async () => {
+    const hash = (await pq("serve", model, "--model-hash")).out.trim();
+    const s = await serveOnce("--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"));
+    expect(`sha256:${s.model}`).toBe(hash);
+    const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", s.key!, "--expect-model", "ab".repeat(32));
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/PQ5011/);
+    expect(await s.done).toBe(1);
+  });
+
+  it("a wrong server fingerprint is refused before any protocol byte (PQ5009)", async () => {
+    const s = await serveOnce("--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"));
+    const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", "cd".repeat(32));
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/PQ5009/);
+    expect(await s.done).toBe(1);
+    expect(s.lines.join("\n")).toMatch(/PQ5012/);
+  });
+
+  it("usage errors exit 2: TLS without keys or pins, plaintext mixed with TLS flags, a port out of range, a bad fingerprint", async () => {
+    const usage = async (...args: string[]) => {
+      const r = await pq(...args);
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(/PQ9001/)]);
+    };
+    await usage("serve", model);
+    await usage("serve", model, "--insecure-plaintext", "--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"));
+    await usage("serve", model, "--port", "70000", "--insecure-plaintext");
+    await usage("serve", model, "--max-sessions", "0", "--insecure-plaintext");
+    await usage("connect", "127.0.0.1:7460", "--input", input);
+    await usage("connect", "127.0.0.1:70000", "--input", input, "--insecure-plaintext");
+    await usage("connect", "127.0.0.1:7460", "--input", input, "--server-fingerprint", "xyz");
+    await usage("connect", "127.0.0.1:7460", "--input", input, "--insecure-plaintext", "--server-fingerprint", "ab".repeat(32));
+    await usage("keygen");
+  });
+});
