@@ -192,7 +192,7 @@ const run: Command = {
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
     // The passes optimise for the correlations that will run (orientation, Winograd, conversions).
-    const target = backend === "2pc" && correlations === "ot" ? "ot-iknp" : "dealer";
+    const target = backend === "2pc" && correlations === "ot" ? "ot" : "dealer";
     const compiled = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), target, ...(model !== undefined ? { model } : {}) });
     if (!compiled) return 1;
     const { program } = compiled;
@@ -326,7 +326,7 @@ const serve: Command = {
     const insecureDealer = values["insecure-dealer"] === true;
     // The program the clients run is the one `pq run` would run: the pipeline's passes, for these correlations.
     const model = str(values, "model");
-    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: insecureDealer ? "dealer" : "ot-iknp", ...(model !== undefined ? { model } : {}) })?.program;
+    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: insecureDealer ? "dealer" : "ot", ...(model !== undefined ? { model } : {}) })?.program;
     if (!program) return 1;
     const { serveable } = await import("../interpreter/twopc/remote.js");
     const served = serveable(program, insecureDealer ? "dealer" : "ot");

@@ -6,7 +6,7 @@ import { compileWithPipeline, type Io } from "./common.js";
 import { formatBytes } from "./report.js";
 import { table } from "./table.js";
 import { formulasText } from "../compiler/cost/formulas.js";
-import { forecast, passTarget, type Backend, type Forecast } from "../compiler/cost/model.js";
+import { forecast, type Backend, type Forecast } from "../compiler/cost/model.js";
 import type { OfflineCost, OnlineCost } from "../compiler/cost/rows.js";
 import { HEADER_BYTES, LAMBDA } from "../compiler/cost/wire.js";
 
@@ -60,7 +60,7 @@ export function costTable(f: Forecast): string {
 
 export async function costCommand(file: string, opts: CostOptions, io: Io): Promise<number> {
   const program = compileWithPipeline(io, file, {
-    pipeline: opts.pipeline, disable: opts.disable, target: passTarget(opts.correlations), verbose: opts.verbose,
+    pipeline: opts.pipeline, disable: opts.disable, target: opts.correlations, verbose: opts.verbose,
     ...(opts.model !== undefined ? { model: opts.model } : {}), ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
   })?.program;
   if (!program) return 1;

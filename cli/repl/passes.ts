@@ -1,6 +1,6 @@
 // The optimisation pipeline as `:passes` sees it: a pipeline's passes (compiler/passes/
 // pipeline.ts; `pq` unless `:passes use NAME` picks another), in order, each switchable,
-// optimising for the correlations `:passes target KIND` names (ot-iknp by default, as `pq run`
+// optimising for the correlations `:passes target KIND` names (ot by default, as `pq run`
 // compiles for its default OT correlations). The IR the
 // REPL shows and runs is the lowered program after the enabled ones, run as `pq compile`
 // runs them (compiler runPasses, with the pipeline's cost guard).

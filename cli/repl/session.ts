@@ -22,7 +22,7 @@ import { formatDiagnostic, PqError, type Diagnostic } from "../../grammar/diagno
 import { readInputs } from "../../interpreter/inputs.js";
 import { toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
 import { asDiagnostics, isSeed } from "../common.js";
-import { BACKENDS, forecast, PASS_TARGETS, passTarget, type Backend, type PassTarget } from "../../compiler/cost/model.js";
+import { BACKENDS, forecast, PASS_TARGETS, type Backend, type PassTarget } from "../../compiler/cost/model.js";
 import { buildReport, formatBytes, plainRun, reportTable, tensorText } from "../report.js";
 import { declaredTypes, layerOrder, layersOf } from "../../compiler/layers.js";
 import { layerCounter } from "../progress.js";
@@ -102,7 +102,7 @@ export class Session {
   passes: readonly Pass[];
   private pipelineName: string | undefined;
   /** The correlations the passes optimise for (`:passes target`). */
-  private target: PassTarget = "ot-iknp";
+  private target: PassTarget = "ot";
   private readonly enabled = new Set<string>();
   /** The last pipeline run's log (what each pass did). */
   private passLog: PipelineLog[] = [];
@@ -461,7 +461,7 @@ export class Session {
 
   private passesCmd(args: string[]): Block[] {
     const [sub = "list", name] = args;
-    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot-iknp|ot-silent]";
+    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot|ot-iknp|ot-silent]";
     if (!["list", "enable", "disable", "show", "use", "target"].includes(sub)) throw new CommandError(`unknown :passes subcommand '${sub}'; ${usage}`);
     if (sub === "list") {
       const head = info(`${this.pipelineName !== undefined ? `pipeline ${this.pipelineName}` : "the session's own passes"}, optimising for ${this.target}`
@@ -617,7 +617,7 @@ export class Session {
     const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
     // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced
     // (for pq's OT provider, with the ot-iknp accounting).
-    const target = passTarget(backend);
+    const target = backend;
     const priced = target === this.target ? p : this.pipeline(this.lowered!, this.passes.length, target);
     const f = forecast(priced, backend);
     const headerText = `cost: forecast (${backend}) — compile-time, in the units of the run report (bytes with frame headers, rounds)`

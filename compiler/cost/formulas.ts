@@ -19,10 +19,13 @@ import { HEADER_BYTES, LAMBDA } from "./wire.js";
 export type Backend = "dealer" | "ot" | "ot-iknp" | "ot-silent";
 export const BACKENDS: readonly Backend[] = ["dealer", "ot", "ot-iknp", "ot-silent"];
 
-/** What the passes optimise for: the OT provider's programs are chosen with the ot-iknp accounting (orientation, Winograd, cost guard). */
-export type PassTarget = Exclude<Backend, "ot">;
-export const PASS_TARGETS: readonly PassTarget[] = ["dealer", "ot-iknp", "ot-silent"];
-export const passTarget = (b: Backend): PassTarget => (b === "ot" ? "ot-iknp" : b);
+/**
+ * What the passes optimise for: any backend the forecast prices. `ot` (pq's OT provider, priced
+ * to the byte) is what `pq run` and `pq serve` compile for; the per-layer choices of orientation
+ * and Winograd use the SiRNN (IKNP) accounting under every OT target.
+ */
+export type PassTarget = Backend;
+export const PASS_TARGETS: readonly PassTarget[] = BACKENDS;
 
 export type UnitKind = Unit["kind"];
 

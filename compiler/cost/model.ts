@@ -15,7 +15,7 @@ import { trace } from "./trace.js";
 import { layerOrder } from "../layers.js";
 
 export type { Backend, PassTarget } from "./formulas.js";
-export { BACKENDS, PASS_TARGETS, passTarget } from "./formulas.js";
+export { BACKENDS, PASS_TARGETS } from "./formulas.js";
 export type { CostRow, OfflineCost, OnlineCost } from "./rows.js";
 
 export interface LayerCost {

@@ -1,6 +1,7 @@
 // A pass: a named, switchable rewrite of a program (SPU's pipeline habit). It returns the
 // rewritten program, or says why it did not apply — never a silent no-op.
 import type { Program } from "../ir.js";
+import type { PassTarget } from "../cost/formulas.js";
 
 export interface PassResult {
   program: Program;
@@ -11,7 +12,7 @@ export interface PassResult {
 
 /** What a pass may optimise for: the correlations the program will run with (compiler/cost). */
 export interface PassContext {
-  target: "dealer" | "ot-iknp" | "ot-silent";
+  target: PassTarget;
   /** A communication budget in forecast online bytes (both parties) that an approximate pass may spend on accuracy (`--budget`; winograd-quant). */
   budget?: number;
 }

@@ -43,7 +43,7 @@ import { kernelParts } from "../winoconv.js";
 import type { Program } from "../ir.js";
 import { mulScale, type TensorType } from "../types.js";
 import type { GraphBuilder } from "./builder.js";
-import { onlineBytes } from "../cost/model.js";
+import { onlineBytes, type PassTarget } from "../cost/model.js";
 import { knownValues } from "./fuse-batchnorm.js";
 import { layerCost, orientation } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
@@ -72,7 +72,7 @@ export interface WinogradQuantOptions {
    * bounds most per byte. Unset: every layer at its weights' width.
    */
   budget?: number;
-  target?: "dealer" | "ot-iknp" | "ot-silent";
+  target?: PassTarget;
   /**
    * Fold a following batch norm into the filters before quantizing (default true, as
    * quantized inference does). Folding widens the products' ring to the batch norm's, but
@@ -335,7 +335,7 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
   }
   let budgetNote = "";
   if (opts.budget !== undefined && chosen.size > 0) {
-    const r = spendBudget(p, program, opts.budget, opts.target ?? (acc === "dealer" ? "dealer" : "ot-iknp"), acc, chosen, alias);
+    const r = spendBudget(p, program, opts.budget, opts.target ?? (acc === "dealer" ? "dealer" : "ot"), acc, chosen, alias);
     program = r.program;
     budgetNote = r.note;
   }
@@ -370,7 +370,7 @@ export function winogradQuantize(p: Program, opts: WinogradQuantOptions = {}): {
  * downstream changes but the values.
  */
 function spendBudget(
-  p: Program, at: Program, budget: number, target: "dealer" | "ot-iknp" | "ot-silent", acc: Accounting,
+  p: Program, at: Program, budget: number, target: PassTarget, acc: Accounting,
   chosen: ReadonlyMap<number, { t: WinogradTile; bn: Node | undefined; coarsen: number; x: Interval; xType: TensorType; log: QuantLog; cost: number }>,
   alias: ReadonlyMap<number, number>,
 ): { program: Program; note: string } {

@@ -31,8 +31,8 @@ function exact(c: Comparison, what: string): string {
 async function example(file: string, input: string, pipeline: string): Promise<Comparison> {
   const r = compileFile(join(ROOT, file));
   expect(r.diagnostics.map((d) => formatDiagnostic(d, r.sources))).toEqual([]);
-  // As `pq run --backend 2pc` compiles for OT (cli/commands.ts): the passes target ot-iknp.
-  const program = runPipeline(r.program!, pipeline, { target: "ot-iknp" }).program;
+  // As `pq run --backend 2pc` compiles for OT (cli/commands.ts): the passes target ot.
+  const program = runPipeline(r.program!, pipeline, { target: "ot" }).program;
   const node = program.graph.nodes.find((n) => n.op === "input")!;
   const name = node.attrs.name as string;
   return measureAgainstForecast(program, new Map([[name, loadInput(join(ROOT, input), name, node.type)]]), file, "ot");
@@ -71,7 +71,7 @@ describe("ot forecast on programs nobody wrote by hand", () => {
       fc.asyncProperty(networkArb.chain((net) => fc.tuple(fc.constant(net), inputArb(net))), fc.constantFrom("none", "pq"), async ([net, x], pipeline) => {
         const r = compileFile(materialize(net));
         if (!r.program) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d, r.sources)).join("\n"));
-        const program = runPipeline(r.program, pipeline, { target: "ot-iknp" }).program;
+        const program = runPipeline(r.program, pipeline, { target: "ot" }).program;
         const inputs = new Map([["x", tensorFromBigints(net.input.shape, net.input.bits, net.input.signed, x)]]);
         const c = await measureAgainstForecast(program, inputs, String(net.seed), "ot");
         expect(outside(c, 0), `${net.source}\n(pipeline ${pipeline})`).toEqual([]);
