@@ -12,6 +12,7 @@ import { readInputs } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { compileOrReport, compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
+import type { Diagnostic } from "../grammar/diagnostics.js";
 import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { buildReport, partyTable, plainRun, reportTable, tensorText } from "./report.js";
@@ -101,6 +102,8 @@ export function rangeReport(g: Graph, ranges: Interval[]): string {
     "\nvalues: the interval every element lies in (range analysis); min width: the narrowest type holding it.";
 }
 
+const diagKey = (d: Diagnostic) => `${d.code}@${d.span?.file}:${d.span?.line}:${d.span?.col}`;
+
 const check: Command = {
   name: "check",
   usage: "FILE.pq [--model NAME]",
@@ -120,9 +123,13 @@ const check: Command = {
       io.out(`${file}: ok: a library of ${listed("blocks", lib.blocks)} and ${listed("protocols", lib.protocols)}; names and widths checked, types, shapes and ranges are checked in a model that uses them`);
       return 0;
     }
-    printDiagnostics(io, result.diagnostics, result.sources);
+    // The model's lowering checks what it instantiates; the library check also reaches the
+    // entry file's blocks and protocols the model does not use (said once where both report).
+    const seen = new Set(result.diagnostics.map(diagKey));
+    const unused = checkLibrary(result.loaded).diagnostics.filter((d) => d.span?.file === result.loaded.entry.path && !seen.has(diagKey(d)));
+    printDiagnostics(io, [...result.diagnostics, ...unused], result.sources);
     const program = result.program;
-    if (!program) return 1;
+    if (!program || unused.some((d) => d.severity === "error")) return 1;
     if (!values.quiet) io.out(rangeReport(program.graph, program.ranges));
     io.out(`${file}: ok (${program.graph.nodes.length} nodes)`);
     return 0;

@@ -114,4 +114,16 @@ describe("pq check of a library", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("error PQ2011");
   });
+
+  it("pq check of a model also checks the blocks it does not use, and says a mistake once", async () => {
+    const unused = join(dir, "unused.pq");
+    writeFileSync(unused, "block broken(x) {\n  return reluu(x)\n}\nmodel m {\n  input x: client i8[4]\n  output relu(x)\n}\n");
+    let r = await pq("check", unused);
+    expect(r.code).toBe(1);
+    expect([...r.err.matchAll(/error (PQ\d+)/g)].map((m) => m[1])).toEqual(["PQ2003"]);
+    const used = join(dir, "used.pq");
+    writeFileSync(used, "block broken(x) {\n  return reluu(x)\n}\nmodel m {\n  input x: client i8[4]\n  output broken(x)\n}\n");
+    r = await pq("check", used);
+    expect([...r.err.matchAll(/error (PQ\d+)/g)].map((m) => m[1])).toEqual(["PQ2003"]);
+  });
 });
