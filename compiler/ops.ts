@@ -644,7 +644,7 @@ const requant: OpDescriptor = {
         requantPlan(x!.range, x!.type, mult, shift, to);
       } catch (e) {
         if (!(e instanceof RequantTooWide)) throw e;
-        fail("PQ3004", { need: e.W, lo: x!.range.lo, hi: x!.range.hi, mult, shift });
+        fail("PQ3004", { need: e.W, lo: x!.range.lo, hi: x!.range.hi, factor: shift >= 0 ? `${mult}·2^-${shift}` : `${mult}·2^${-shift}` });
       }
     }
     const s = x!.type.scale;

@@ -60,7 +60,7 @@ export const CATALOGUE = {
   PQ3001: { message: "{layer} may overflow {type}: its values lie in [{lo}, {hi}]", hint: "it needs at least {need} bits; widen the declared type or requantize earlier" },
   PQ3002: { message: "{layer} needs {need} bits, more than the 64-bit maximum", hint: "requantize its inputs to fewer bits" },
   PQ3003: { message: "constant {value} does not fit in {type}" },
-  PQ3004: { message: "the two-party requantization of x in [{lo}, {hi}] by {mult}·2^-{shift} needs a {need}-bit ring, more than the 64-bit maximum", hint: "requantize in two steps (first to a type of about 32 bits), or narrow the value's interval" },
+  PQ3004: { message: "the two-party requantization of x in [{lo}, {hi}] by {factor} needs a {need}-bit ring, more than the 64-bit maximum", hint: "requantize in two steps, through a type and scale in between" },
 
   PQ4001: { message: "cannot read parameter file '{path}': {reason}" },
   PQ4002: { message: "parameter file '{path}' is not valid: {reason}" },
