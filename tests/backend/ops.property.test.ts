@@ -34,6 +34,8 @@ function plain(p: Program, inputs: Map<string, Tensor>): Outcome {
 }
 
 const stats = { accepted: 0, rejected: 0 };
+/** Cases per run; PQ_PROPERTY_RUNS=4000 for a longer search. */
+const RUNS = Number(process.env.PQ_PROPERTY_RUNS ?? 300);
 
 async function check(prog: OpsProgram, xs: bigint[][]): Promise<void> {
   const path = materializeOps(prog);
@@ -63,11 +65,11 @@ describe("random element-wise programs", () => {
   it("accepted means both backends agree under every pipeline, inside the intervals (seed printed on failure)", async () => {
     await fc.assert(
       fc.asyncProperty(opsProgramArb.chain((p) => fc.tuple(fc.constant(p), opsInputsArb(p))), ([p, xs]) => check(p, xs)),
-      { numRuns: Number(process.env.PQ_PROPERTY_RUNS ?? 300) },
+      { numRuns: RUNS },
     );
     // the generator must exercise accepted programs, not only diagnostics
     expect(stats.accepted).toBeGreaterThan(stats.rejected);
-  });
+  }, Math.max(60_000, RUNS * 300));
 });
 
 /** Compile `source` (with its params) and run it as the CLI does: plaintext as written, and after the pq pipeline in plaintext and as two parties. */
