@@ -11,7 +11,10 @@
 // never leaves the client, and no relinearisation or Galois key is made (the coefficient
 // encoding needs neither). The server uses the public key for one thing: encryptions of zero
 // that re-randomise its replies. Key material is metered offline, in the layer `setup` as
-// the primitive `he-keys`: 194 + 8·N·(L + 1) bytes client → server (L data primes).
+// the primitive `he-keys`: 194 + 8·N·(L + 1) bytes client → server (L data primes), then
+// each party's SHA-256 of that key (32 bytes each way), checked by both.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Correlations, CorrelationKind, Endpoint } from "./correlations.js";
 import { OtProvider } from "./ot.js";
 import type { OtPair } from "../ot/session.js";
@@ -27,6 +30,18 @@ export function heBytes(p: HeParams): { up: number; down: number; pk: number } {
   const N = p.degree;
   const L = p.coeffBits.length - 1;
   return { up: 194 + 8 * N * L, down: 113 + 16 * N, pk: 194 + 8 * N * (L + 1) };
+}
+
+/**
+ * Both parties exchange the SHA-256 of the public key (as made by the client, as received by
+ * the server) and check they agree; each ends the set-up having received, so neither's
+ * first online message is counted in the set-up's round.
+ */
+async function confirmKey(io: Endpoint, pk: Uint8Array): Promise<void> {
+  const mine = createHash("sha256").update(pk).digest();
+  io.ch.send(mine);
+  const theirs = await io.ch.recv(32);
+  if (!timingSafeEqual(mine, theirs)) throw new PqError(diag("PQ5014", { party: io.role, what: "confirming the client's public key", detail: "the parties hold different keys" }));
 }
 
 export class HeProvider implements Correlations {
@@ -77,6 +92,7 @@ export class HeProvider implements Correlations {
           });
           if (pkBytes.length !== sizes.pk) throw new Error(`internal: a public key of ${pkBytes.length} bytes, expected ${sizes.pk}`);
           io.ch.send(pkBytes);
+          await confirmKey(io, pkBytes);
           const p = new HeProvider(base, he, io.role, encryptor, evaluator, decryptor);
           p.arena.add({ delete: () => arena.close() });
           return p;
@@ -87,6 +103,7 @@ export class HeProvider implements Correlations {
           pk.loadArray(ctx, bytes);
           return arena.add(lib.Encryptor(ctx, pk));
         });
+        await confirmKey(io, bytes);
         const p = new HeProvider(base, he, io.role, encryptor, evaluator, undefined);
         p.arena.add({ delete: () => arena.close() });
         return p;
