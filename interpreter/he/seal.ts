@@ -127,8 +127,9 @@ async function makeContext(params: HeParams, party: string): Promise<HeContext> 
         ctx.delete();
         throw new PqError(diag("PQ5014", { party, what, detail: "SEAL refuses them at 128-bit security" }));
       }
-      const t = Number(parms.plainModulus.value);
-      const q = [...(ctx.firstContextData.parms.coeffModulus as unknown as BigUint64Array)];
+      // (Every getter returns a fresh wrapper of a C++ object: each goes to the arena.)
+      const t = Number(arena.add(parms.plainModulus).value);
+      const q = [...(arena.add(arena.add(ctx.firstContextData).parms).coeffModulus as unknown as BigUint64Array)];
       return { lib, ctx, params, t, q };
     } finally {
       arena.close();

@@ -148,11 +148,11 @@ async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   guard(lib, p.role, "decrypting the server's reply", () => {
     const ct = arena.add(lib.CipherText());
     const pt = arena.add(lib.PlainText());
-    const last = ctx.lastParmsId.values.join(",");
+    const last = arena.add(ctx.lastParmsId).values.join(",");
     let j = 0;
     outs.forEach((s, k) => {
       ct.loadArray(ctx, reply.subarray(k * sizes.down, (k + 1) * sizes.down));
-      if (ct.size !== 2 || ct.isNttForm || ct.parmsId.values.join(",") !== last) throw new Error(`a reply ciphertext of size ${ct.size} not at the lowest level`);
+      if (ct.size !== 2 || ct.isNttForm || arena.add(ct.parmsId).values.join(",") !== last) throw new Error(`a reply ciphertext of size ${ct.size} not at the lowest level`);
       prov.decryptor!.decrypt(ct, pt);
       const m = readPlain(he, pt);
       for (const c of s.coef) z0[j++] = m[c]!;
@@ -176,11 +176,15 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   const reply = new Uint8Array(plan.outCts * sizes.down);
   guard(lib, p.role, "computing on the client's ciphertexts", () => {
     const ev = prov.evaluator;
+    // (Every parms_id getter returns a fresh wrapper of a C++ object: each goes to the arena.)
+    const first = arena.add(ctx.firstParmsId);
+    const last = arena.add(ctx.lastParmsId);
+    const firstKey = first.values.join(",");
     const inputs: CipherText[] = [];
     for (let k = 0; k < plan.inCts; k++) {
       const ct = arena.add(lib.CipherText());
       ct.loadArray(ctx, upload.subarray(k * sizes.up, (k + 1) * sizes.up));
-      if (ct.size !== 2 || ct.isNttForm || ct.parmsId.values.join(",") !== ctx.firstParmsId.values.join(",")) throw new Error(`an upload ciphertext of size ${ct.size} not at the top level`);
+      if (ct.size !== 2 || ct.isNttForm || arena.add(ct.parmsId).values.join(",") !== firstKey) throw new Error(`an upload ciphertext of size ${ct.size} not at the top level`);
       ev.cipherTransformToNtt(ct, ct);
       inputs.push(ct);
     }
@@ -204,7 +208,7 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
           for (let qt = 0; qt < plan.nQ; qt++) {
             if (!kernelPoly(plan, b, ot, qt, W, t, coeffs)) continue;
             builder.load(kernel, coeffs);
-            ev.plainTransformToNtt(kernel, ctx.firstParmsId, kernel);
+            ev.plainTransformToNtt(kernel, first, kernel);
             const ct = inputs[(b * plan.nQ + qt) * plan.nP + ptile]!;
             if (!started) ev.multiplyPlain(ct, kernel, acc);
             else {
@@ -229,7 +233,7 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
           prov.encryptor.encryptZero(noise);
           loadNoise(he, noise, floodNoise(deg, plan.flood));
           ev.add(acc, noise, acc);
-          ev.cipherModSwitchTo(acc, ctx.lastParmsId, low);
+          ev.cipherModSwitchTo(acc, last, low);
           const bytes = low.saveArray(lib.ComprModeType.none);
           if (bytes.length !== sizes.down) throw new Error(`internal: a reply of ${bytes.length} bytes, expected ${sizes.down}`);
           reply.set(bytes, k++ * sizes.down);
