@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: "forks",
     // The suites' correlations: the insecure dealer is a fast test fixture; `npm test` reruns the
-    // two-party suites under PQ_PROVIDER=enumerated and ot. The library's own default is OT.
+    // two-party suites under PQ_PROVIDER=enumerated, ot and he. The library's own default is OT.
     env: { PQ_PROVIDER: process.env.PQ_PROVIDER ?? "dealer" },
   },
 });

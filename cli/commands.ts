@@ -176,13 +176,13 @@ const compile: Command = {
 
 const run: Command = {
   name: "run",
-  usage: "FILE.pq --input IN [--backend plain|2pc] [--correlations ot|dealer] [--seed S] [--json]",
+  usage: "FILE.pq --input IN [--backend plain|2pc] [--correlations ot|he|dealer] [--seed S] [--json]",
   summary: "run a model on an input; print the output and a per-layer table",
   description: "IN is a JSON tensor ({\"shape\", \"data\"} or nested arrays of integers) or a PNG image; give NAME=IN per input for models with several inputs.",
   options: {
     input: { type: "string", valueName: "IN", help: "input file (repeat as NAME=FILE for several inputs)", multiple: true },
     backend: { type: "string", valueName: "plain|2pc", help: "plaintext reference, or client and server over secret shares (both in this process)", default: "plain" },
-    correlations: { type: "string", valueName: "ot|dealer", help: "correlated randomness for 2pc: ot (oblivious transfer between the parties, no third party: private), or dealer (a simulated trusted dealer: INSECURE, for tests and benchmarks)", default: "ot" },
+    correlations: { type: "string", valueName: "ot|he|dealer", help: "correlated randomness for 2pc: ot (oblivious transfer between the parties, no third party: private), he (ot, with the products by server weights by homomorphic encryption: private), or dealer (a simulated trusted dealer: INSECURE, for tests and benchmarks)", default: "ot" },
     seed: { type: "string", valueName: "S", help: "seed of the dealer's randomness (2pc with --correlations dealer)" },
     ...pipelineOptions,
     json: { type: "boolean", help: "print a machine-readable report instead of tables" },
@@ -191,7 +191,7 @@ const run: Command = {
   async run(pos, values, io) {
     const file = oneFile("run", pos);
     const backend = choice("run", values, "backend", ["plain", "2pc"], "plain");
-    const correlations = choice("run", values, "correlations", ["ot", "dealer"] as const, "ot");
+    const correlations = choice("run", values, "correlations", ["ot", "he", "dealer"] as const, "ot");
     const seed = str(values, "seed");
     if (seed !== undefined && correlations !== "dealer") throw new UsageError("run", "--seed sets the dealer's randomness: it needs --correlations dealer");
     if (seed !== undefined && !isSeed(seed)) throw new UsageError("run", `--seed must be a non-negative integer, got '${seed}'`);
@@ -199,7 +199,8 @@ const run: Command = {
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
     // The passes optimise for the correlations that will run (orientation, Winograd, conversions).
-    const target = backend === "2pc" && correlations === "ot" ? "ot" : "dealer";
+    // (he: the passes price OT, which runs everything but the HE products.)
+    const target = backend === "2pc" && correlations !== "dealer" ? "ot" : "dealer";
     const compiled = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), target, ...(model !== undefined ? { model } : {}) });
     if (!compiled) return 1;
     const { program } = compiled;
@@ -207,7 +208,7 @@ const run: Command = {
     const inputs = readInputs(g, specs);
     if (backend === "2pc") {
       if (correlations === "dealer") io.err(DEALER_WARNING);
-      const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: seed ?? "pq-default-seed" } : { kind: "ot" };
+      const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: seed ?? "pq-default-seed" } : { kind: correlations };
       return runTwoPartyCommand(program, inputs, provider, values, io);
     }
     const progress = layerProgress(layersOf(g).map((l) => l.path));

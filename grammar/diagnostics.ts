@@ -93,6 +93,7 @@ export const CATALOGUE = {
   PQ5011: { message: "client: the server runs model {got}, not the expected {want}; refused before the handshake", hint: "the server's operator can print its model hash with `pq serve FILE --model-hash`" },
   PQ5012: { message: "{party}: TLS with {address} failed: {reason}", hint: "both parties use TLS (the default) or both pass --insecure-plaintext" },
   PQ5013: { message: "cannot use {what} '{path}': {reason}", hint: "make a key pair with `pq keygen --out DIR` (docs/DEPLOY.md)" },
+  PQ5014: { message: "{party}: homomorphic encryption failed while {what}: {detail}", hint: "both parties must use the same encryption parameters (128-bit security, proofs/he-linear.md); a malformed key or ciphertext means a faulty or different peer" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },

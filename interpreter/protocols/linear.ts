@@ -21,6 +21,8 @@
 // Cost (ot), both orientations, d1×d2 receiver elements with d3 products each:
 // d1·d2·(m·128 + d3·(m·N − m(m − 1)/2)) bits (SiRNN cross_term_cost) plus 8-byte batch
 // headers, 2 rounds, nothing offline.
+// Under he its own kernel (linear-he.ts, Cheetah's coefficient encoding, exact by a wrap bit;
+// Cost (he) and proof there), falling back to the OT kernel for a map the parameters cannot carry.
 import { step, type Party } from "../twopc/party.js";
 import { add, packRing, sub, unpackRing, type Share } from "../twopc/ring.js";
 import { numelOf } from "../plain/tensor.js";
@@ -30,12 +32,16 @@ import { applyMap, matBlocks, type LinearMap } from "../twopc/linear-map.js";
 import { otOf, toVec, fromVec } from "../providers/ot.js";
 import { vcotBytes, vcotRecv, vcotSend } from "../ot/vcot.js";
 import type { Vec } from "../ot/vec.js";
+import { linearHe } from "./linear-he.js";
 
 type ServerLinear = (p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean) => Promise<Share>;
 
 const kernels: Kernels<ServerLinear> = {
   generic: { consumes: ["bilinear"], proof: "proofs/linear.md", run: linearBeaver },
-  native: { ot: { consumes: [], proof: "proofs/linear.md", run: linearOt } },
+  native: {
+    ot: { consumes: [], proof: "proofs/linear.md", run: linearOt },
+    he: { consumes: [], proof: "proofs/he-linear.md", run: (p, map, w, x, clientOnly) => linearHe(p, map, w, x, clientOnly, linearOt) },
+  },
 };
 
 /**

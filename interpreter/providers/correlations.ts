@@ -7,7 +7,7 @@ import type { Meter } from "../twopc/meter.js";
 import type { Share } from "../twopc/ring.js";
 import type { LinearMap } from "../twopc/linear-map.js";
 
-export type ProviderKind = "dealer" | "enumerated" | "ot";
+export type ProviderKind = "dealer" | "enumerated" | "ot" | "he";
 
 /** The correlations a kernel may consume (each kernel declares its own, kernels.ts). */
 export type CorrelationKind = "triples" | "bilinear" | "andTriples" | "bitPairs";
@@ -32,6 +32,13 @@ export interface Correlations {
   bitPairs(bits: number, n: number): Promise<{ bool: Uint8Array; arith: Share }>;
   /** Milliseconds this party spent making correlations (offline work), when the provider measures it. */
   readonly offlineMs: number;
+  /**
+   * The provider this one extends (the he provider extends ot): its correlations are this one's,
+   * and its native kernels run where this one has none of its own (kernels.ts).
+   */
+  readonly base?: Correlations;
+  /** Frees what the provider holds outside the JS heap (the he provider's SEAL keys), at the end of a session. */
+  close?(): void;
 }
 
 /** A party before it has a provider: its role, the channel to the peer and the meter (what a provider may use). */

@@ -6,7 +6,7 @@
 // provider, in this one place. Each kernel states what it consumes and where its proof is;
 // its cost formula is in its file's header, beside the code.
 import type { Party } from "../twopc/party.js";
-import type { CorrelationKind, ProviderKind } from "./correlations.js";
+import type { CorrelationKind, Correlations, ProviderKind } from "./correlations.js";
 
 export interface Kernel<F> {
   /** The correlations the kernel asks its provider for. */
@@ -23,8 +23,10 @@ export interface Kernels<F> {
 
 /** The kernel that runs under this party's provider. */
 export function kernelOf<F>(p: Party, ks: Kernels<F>): Kernel<F> {
-  const native = ks.native?.[p.corr.kind];
-  if (native) return native;
+  for (let c: Correlations | undefined = p.corr; c; c = c.base) {
+    const native = ks.native?.[c.kind];
+    if (native) return native;
+  }
   const missing = ks.generic.consumes.filter((c) => !p.corr.supplies.has(c));
   if (missing.length > 0) throw new Error(`internal: the ${p.corr.kind} provider supplies no ${missing.join(", ")} and has no kernel of its own for ${ks.generic.proof}`);
   return ks.generic;

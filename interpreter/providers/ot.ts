@@ -222,6 +222,6 @@ export class OtProvider implements Correlations {
 
 /** The OT provider of a party running an OT-native kernel (kernels.ts picks those only under it). */
 export function otOf(p: Party): OtProvider {
-  if (!(p.corr instanceof OtProvider)) throw new Error(`internal: an OT kernel runs under the ${p.corr.kind} provider`);
-  return p.corr;
+  for (let c: Correlations | undefined = p.corr; c; c = c.base) if (c instanceof OtProvider) return c;
+  throw new Error(`internal: an OT kernel runs under the ${p.corr.kind} provider`);
 }

@@ -7,6 +7,8 @@
 //               (dealer.ts): fast, for tests and benchmarks — NOT secure;
 //   ot          oblivious transfer between the parties, no third party (ot.ts): the
 //               secure provider, and the default of every command;
+//   he          the OT provider plus BFV keys: the products with server weights by
+//               homomorphic encryption (he.ts, protocols/linear-he.ts), the rest by OT;
 //   enumerated  the dealer's distribution with its free values drawn from a chosen source
 //               (enumerated.ts): an odometer over every value (the proofs' exhaustive
 //               checks) or a seeded sampler (the protocol suites), both parties in one process.
@@ -14,6 +16,7 @@ import type { Correlations, Endpoint } from "./correlations.js";
 import { Dealer } from "./dealer.js";
 import { CorrelationStore, EnumCorrelations, Sampler } from "./enumerated.js";
 import { OtProvider } from "./ot.js";
+import { HeProvider } from "./he.js";
 import type { OtPair } from "../ot/session.js";
 
 /**
@@ -28,6 +31,8 @@ export type ProviderSpec =
    * OT again). Only the in-process runner sets it (twopc/local.ts).
    */
   | { kind: "ot"; resume?: { client: OtPair; server: OtPair } }
+  /** The OT provider (`resume` as there) plus BFV keys for the HE kernel of the server-weight products. */
+  | { kind: "he"; resume?: { client: OtPair; server: OtPair } }
   | { kind: "dealer"; seed: string }
   | { kind: "enumerated"; store: CorrelationStore; log?: { client?: string[]; server?: string[] } };
 
@@ -41,6 +46,8 @@ export async function openProvider(spec: ProviderSpec, io: Endpoint): Promise<Co
   switch (spec.kind) {
     case "ot":
       return OtProvider.open(io, spec.resume?.[io.role]);
+    case "he":
+      return HeProvider.open(io, spec.resume?.[io.role]);
     case "dealer":
       return new Dealer(spec.seed, io.role, io.meter);
     case "enumerated":

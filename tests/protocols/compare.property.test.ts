@@ -146,7 +146,8 @@ describe("tournaments batch every level", () => {
   // leaves are 4-bit digits (1 + ⌈log₂⌈m/4⌉⌉: the 1-of-16 OT, then a level per round, the
   // server's first opening riding with its OT corrections) and select takes 2 (the u
   // columns, then the corrections).
-  const ot = defaultProvider().kind === "ot";
+  // (he runs the OT kernels for all but the server-weight products.)
+  const ot = defaultProvider().kind === "ot" || defaultProvider().kind === "he";
   const select = ot ? 2 : 1;
   const compare = (m: number) => 1 + ceilLog2(ot ? Math.ceil(m / 4) : m);
 

@@ -1,0 +1,222 @@
+// A thin adapter over node-seal 6.0.3 (SEAL 4.1, BFV), the one place pq touches the WASM
+// library. Pinned: 7.x does not load on Node 20. What it guarantees:
+//   - SEAL is loaded once per process; a context is made once per parameter set (it holds no
+//     secret, so both parties of an in-process run share it);
+//   - every SEAL object a protocol makes is registered in an `Arena` that deletes them all
+//     (the WASM heap never shrinks: a leak is a crash a few thousand ciphertexts later);
+//   - every SEAL exception (an untyped WASM error) becomes the coded diagnostic PQ5014, naming
+//     the party and what it was doing — never a WASM abort;
+//   - parameters are checked for 128-bit security by SEAL's table (the HE standard's,
+//     CoeffModulus.MaxBitCount) before a context is used: an insecure set is PQ5014 too.
+// Plaintexts are built from coefficient vectors through SEAL's own serialization (6.x has no
+// coefficient setter; ../shared research: 88-byte prefix + N·u64, `loadArray`), and read back
+// the same way; ciphertexts are crafted (the flooding ciphertext) through theirs (113-byte
+// prefix, c0 over all primes, then c1). Proof of what the parameters guarantee:
+// proofs/he-linear.md §1.
+import SEALraw from "node-seal";
+import type { SEALLibrary } from "node-seal/implementation/seal.js";
+import type { CipherText } from "node-seal/implementation/cipher-text.js";
+import type { PlainText } from "node-seal/implementation/plain-text.js";
+import type { Context } from "node-seal/implementation/context.js";
+import { diag, PqError } from "../../grammar/diagnostics.js";
+
+export type { CipherText, PlainText, Context, SEALLibrary };
+
+const loadSeal = SEALraw as unknown as () => Promise<SEALLibrary>;
+let library: Promise<SEALLibrary> | undefined;
+
+/** The SEAL library, loaded once per process. */
+export function seal(): Promise<SEALLibrary> {
+  library ??= loadSeal();
+  return library;
+}
+
+/** The encryption parameters of pq's HE provider (what the handshake sends and checks). */
+export interface HeParams {
+  /** Polynomial degree N (number of coefficients). */
+  readonly degree: number;
+  /** Bit sizes of the coefficient primes, the last one the special (key-switching) prime. */
+  readonly coeffBits: readonly number[];
+  /** Bit size of the plaintext prime t (a batching prime: node-seal refuses any other, §1). */
+  readonly plainBits: number;
+}
+
+/**
+ * N = 8192 with 218 bits of coefficient modulus, SEAL's (and the HE standard's) maximum for
+ * 128-bit classical security at this degree; three 60-bit data primes (the last level keeps
+ * one, to which replies are switched) and a 38-bit special prime; a 44-bit plaintext prime.
+ * Why these sizes: proofs/he-linear.md §3 (t ≥ 8·bound, flooding ≥ 2^σ·N·noise, q_L ≥ 4t·N).
+ */
+export const HE_PARAMS: HeParams = { degree: 8192, coeffBits: [60, 60, 60, 38], plainBits: 44 };
+
+/** A SEAL failure as the coded diagnostic PQ5014. */
+export function sealError(lib: SEALLibrary | undefined, party: string, what: string, e: unknown): PqError {
+  if (e instanceof PqError) return e;
+  let detail: string;
+  try {
+    detail = lib ? lib.Exception.safe(e as never).message : String(e);
+  } catch {
+    detail = String(e);
+  }
+  return new PqError(diag("PQ5014", { party, what, detail }));
+}
+
+/** Run one SEAL call, turning its exception into PQ5014. */
+export function guard<T>(lib: SEALLibrary, party: string, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw sealError(lib, party, what, e);
+  }
+}
+
+/** Deletes every SEAL object registered in it (`add`), once, at `close`. */
+export class Arena {
+  private readonly objects: { delete(): void }[] = [];
+
+  add<T extends { delete(): void }>(o: T): T {
+    this.objects.push(o);
+    return o;
+  }
+
+  close(): void {
+    for (const o of this.objects.splice(0).reverse()) o.delete();
+  }
+}
+
+/** The parameters' context and the facts the protocols need, one per process and parameter set. */
+export interface HeContext {
+  readonly lib: SEALLibrary;
+  readonly ctx: Context;
+  readonly params: HeParams;
+  /** The plaintext prime. */
+  readonly t: number;
+  /** The data primes (the top level; the lowest level keeps the first). */
+  readonly q: readonly bigint[];
+}
+
+const contexts = new Map<string, Promise<HeContext>>();
+
+/** The context of `params`, checked for 128-bit security; PQ5014 if SEAL refuses them. */
+export function heContext(params: HeParams, party: string): Promise<HeContext> {
+  const key = JSON.stringify(params);
+  let c = contexts.get(key);
+  if (!c) {
+    c = makeContext(params, party);
+    contexts.set(key, c);
+    c.catch(() => contexts.delete(key));
+  }
+  return c;
+}
+
+async function makeContext(params: HeParams, party: string): Promise<HeContext> {
+  const lib = await seal();
+  const what = "checking the encryption parameters";
+  const max = lib.CoeffModulus.MaxBitCount(params.degree, lib.SecurityLevel.tc128);
+  const total = params.coeffBits.reduce((a, b) => a + b, 0);
+  if (total > max) throw new PqError(diag("PQ5014", { party, what, detail: `a ${total}-bit coefficient modulus at degree ${params.degree} is below 128-bit security (at most ${max} bits)` }));
+  return guard(lib, party, what, () => {
+    const arena = new Arena();
+    try {
+      const parms = arena.add(lib.EncryptionParameters(lib.SchemeType.bfv));
+      parms.setPolyModulusDegree(params.degree);
+      parms.setCoeffModulus(lib.CoeffModulus.Create(params.degree, Int32Array.from(params.coeffBits)));
+      parms.setPlainModulus(lib.PlainModulus.Batching(params.degree, params.plainBits));
+      const ctx = lib.Context(parms, true, lib.SecurityLevel.tc128);
+      if (!ctx.parametersSet()) {
+        ctx.delete();
+        throw new PqError(diag("PQ5014", { party, what, detail: "SEAL refuses them at 128-bit security" }));
+      }
+      // (Every getter returns a fresh wrapper of a C++ object: each goes to the arena.)
+      const t = Number(arena.add(parms.plainModulus).value);
+      const q = [...(arena.add(arena.add(ctx.firstContextData).parms).coeffModulus as unknown as BigUint64Array)];
+      return { lib, ctx, params, t, q };
+    } finally {
+      arena.close();
+    }
+  });
+}
+
+// SEAL 4.1 serialization with compression `none`: a 16-byte header (magic 0xA15E, version
+// 4.1, compression, total size) then the object. A plaintext: parms_id (32 bytes, zero for
+// a plaintext in coefficient form), coeff_count (u64), scale (f64), a DynArray (its own
+// 16-byte header, count u64) and the coefficients (u64 each), from byte 88.
+const PT_DATA = 88;
+
+function header(view: DataView, bytes: Uint8Array, at: number, size: number): void {
+  view.setUint16(at, 0xa15e, true);
+  bytes[at + 2] = 0x10; // header size
+  bytes[at + 3] = 4; // version 4.1
+  bytes[at + 4] = 1;
+  bytes[at + 5] = 0; // compression: none
+  view.setBigUint64(at + 8, BigInt(size), true);
+}
+
+/** A reusable serialized plaintext of N coefficients: fill `coeffs`, then `load`. */
+export class PlainBuilder {
+  private readonly bytes: Uint8Array;
+  private readonly words: Uint32Array;
+
+  constructor(private readonly he: HeContext) {
+    const N = he.params.degree;
+    this.bytes = new Uint8Array(PT_DATA + 8 * N);
+    const view = new DataView(this.bytes.buffer);
+    header(view, this.bytes, 0, this.bytes.length);
+    view.setBigUint64(48, BigInt(N), true);
+    view.setFloat64(56, 1.0, true);
+    header(view, this.bytes, 64, 24 + 8 * N);
+    view.setBigUint64(80, BigInt(N), true);
+    this.words = new Uint32Array(this.bytes.buffer, PT_DATA, 2 * N);
+  }
+
+  /** Load coefficients (integers in [0, t), t < 2^53) into `pt`. */
+  load(pt: PlainText, coeffs: Float64Array): void {
+    const w = this.words;
+    w.fill(0);
+    for (let i = 0; i < coeffs.length; i++) {
+      const v = coeffs[i]!;
+      w[2 * i] = v % 4294967296;
+      w[2 * i + 1] = Math.floor(v / 4294967296);
+    }
+    pt.loadArray(this.he.ctx, this.bytes);
+  }
+}
+
+/** A plaintext's N coefficients (zero past its stored count), as doubles (t < 2^53). */
+export function readPlain(he: HeContext, pt: PlainText): Float64Array {
+  const N = he.params.degree;
+  const b = pt.saveArray(he.lib.ComprModeType.none);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const count = Number(view.getBigUint64(80, true));
+  const out = new Float64Array(N);
+  for (let i = 0; i < Math.min(count, N); i++) out[i] = view.getUint32(PT_DATA + 8 * i, true) + view.getUint32(PT_DATA + 8 * i + 4, true) * 4294967296;
+  return out;
+}
+
+// A ciphertext (compression none): header, parms_id (32), is_ntt (u8), size (u64), N (u64),
+// L (u64), scale (f64), correction (u64), a DynArray header (16) and count (u64): the data
+// from byte 113 (not 8-aligned), c0 over the L primes, then c1.
+const CT_DATA = 113;
+
+/**
+ * Overwrite `ct` (a size-2 ciphertext at the top data level, coefficient form) with
+ * (c0 = e, c1 = 0): its phase is e, so adding it adds e to the noise (noise flooding).
+ * `e` holds N signed integers given as bigints.
+ */
+export function loadNoise(he: HeContext, ct: CipherText, e: readonly bigint[]): void {
+  const N = he.params.degree;
+  const b = ct.saveArray(he.lib.ComprModeType.none).slice();
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const L = Number(view.getBigUint64(65, true));
+  if (L !== he.q.length || b.length !== CT_DATA + 16 * L * N) throw new Error(`internal: a flooding ciphertext of ${L} primes and ${b.length} bytes`);
+  b.fill(0, CT_DATA);
+  for (let j = 0; j < L; j++) {
+    const qj = he.q[j]!;
+    for (let i = 0; i < N; i++) {
+      let r = e[i]! % qj;
+      if (r < 0n) r += qj;
+      view.setBigUint64(CT_DATA + 8 * (j * N + i), r, true);
+    }
+  }
+  ct.loadArray(he.ctx, b);
+}

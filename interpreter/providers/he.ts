@@ -1,0 +1,139 @@
+// The `he` provider: the OT provider (ot.ts) for every correlation and every OT-native
+// kernel, plus BFV keys for the HE-native kernel of the products with server weights
+// (protocols/linear-he.ts, Cheetah-style coefficient encoding over node-seal, he/).
+// Threat model: semi-honest parties (proofs/he-linear.md).
+//
+// Opening it opens the OT provider (base OTs, or the continued session), then makes the
+// client's keys: the client generates a secret key with SEAL's key generator — SEAL draws it
+// from its own PRNG (Blake2xb) seeded by the WASM runtime's random device, which Emscripten
+// backs with node:crypto's randomFillSync: each party's randomness is its own — and sends
+// the server its public key only, as a seeded (compressed) serialization; the secret key
+// never leaves the client, and no relinearisation or Galois key is made (the coefficient
+// encoding needs neither). The server uses the public key for one thing: encryptions of zero
+// that re-randomise its replies. Key material is metered offline, in the layer `setup` as
+// the primitive `he-keys`: 194 + 8·N·(L + 1) bytes client → server (L data primes), then
+// each party's SHA-256 of that key (32 bytes each way), checked by both.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { diag, PqError } from "../../grammar/diagnostics.js";
+import type { Correlations, CorrelationKind, Endpoint } from "./correlations.js";
+import { OtProvider } from "./ot.js";
+import type { OtPair } from "../ot/session.js";
+import type { LinearMap } from "../twopc/linear-map.js";
+import type { Share } from "../twopc/ring.js";
+import { Arena, guard, heContext, HE_PARAMS, type HeContext, type HeParams } from "../he/seal.js";
+import type { Encryptor } from "node-seal/implementation/encryptor.js";
+import type { Decryptor } from "node-seal/implementation/decryptor.js";
+import type { Evaluator } from "node-seal/implementation/evaluator.js";
+
+/** Serialized sizes (compression none) under the parameters: an upload, a reply, the public key. */
+export function heBytes(p: HeParams): { up: number; down: number; pk: number } {
+  const N = p.degree;
+  const L = p.coeffBits.length - 1;
+  return { up: 194 + 8 * N * L, down: 113 + 16 * N, pk: 194 + 8 * N * (L + 1) };
+}
+
+/**
+ * Both parties exchange the SHA-256 of the public key (as made by the client, as received by
+ * the server) and check they agree; each ends the set-up having received, so neither's
+ * first online message is counted in the set-up's round.
+ */
+async function confirmKey(io: Endpoint, pk: Uint8Array): Promise<void> {
+  const mine = createHash("sha256").update(pk).digest();
+  io.ch.send(mine);
+  const theirs = await io.ch.recv(32);
+  if (!timingSafeEqual(mine, theirs)) throw new PqError(diag("PQ5014", { party: io.role, what: "confirming the client's public key", detail: "the parties hold different keys" }));
+}
+
+export class HeProvider implements Correlations {
+  readonly kind = "he" as const;
+  readonly supplies: ReadonlySet<CorrelationKind>;
+  /** Milliseconds of HE work (encryption, products, decryption) this party spent, for the report. */
+  heMs = 0;
+  private readonly arena = new Arena();
+
+  private constructor(
+    readonly base: OtProvider,
+    readonly he: HeContext,
+    readonly role: Endpoint["role"],
+    /** Client: the symmetric encryptor (secret key); server: the public-key encryptor (re-randomisers). */
+    readonly encryptor: Encryptor,
+    readonly evaluator: Evaluator,
+    /** The client's only. */
+    readonly decryptor: Decryptor | undefined,
+  ) {
+    this.supplies = base.supplies;
+  }
+
+  get offlineMs(): number {
+    return this.base.offlineMs;
+  }
+
+  static async open(io: Endpoint, resume?: OtPair, params: HeParams = HE_PARAMS): Promise<HeProvider> {
+    const base = await OtProvider.open(io, resume);
+    const he = await heContext(params, io.role);
+    const { lib, ctx } = he;
+    const sizes = heBytes(params);
+    io.meter.setLayer("setup");
+    const before = io.ch.where;
+    io.ch.where = "setup (HE keys)";
+    const arena = new Arena();
+    try {
+      return await io.meter.offline(() => io.meter.scope("he-keys", async () => {
+        const evaluator = arena.add(guard(lib, io.role, "making an evaluator", () => lib.Evaluator(ctx)));
+        if (io.role === "client") {
+          const { encryptor, decryptor, pkBytes } = guard(lib, io.role, "generating keys", () => {
+            const kg = arena.add(lib.KeyGenerator(ctx));
+            const sk = arena.add(kg.secretKey());
+            const pk = arena.add(kg.createPublicKey());
+            const ser = kg.createPublicKeySerializable();
+            const pkBytes = ser.saveArray(lib.ComprModeType.none);
+            ser.delete();
+            return { encryptor: arena.add(lib.Encryptor(ctx, pk, sk)), decryptor: arena.add(lib.Decryptor(ctx, sk)), pkBytes };
+          });
+          if (pkBytes.length !== sizes.pk) throw new Error(`internal: a public key of ${pkBytes.length} bytes, expected ${sizes.pk}`);
+          io.ch.send(pkBytes);
+          await confirmKey(io, pkBytes);
+          const p = new HeProvider(base, he, io.role, encryptor, evaluator, decryptor);
+          p.arena.add({ delete: () => arena.close() });
+          return p;
+        }
+        const bytes = await io.ch.recv(sizes.pk);
+        const encryptor = guard(lib, io.role, "loading the client's public key", () => {
+          const pk = arena.add(lib.PublicKey());
+          pk.loadArray(ctx, bytes);
+          return arena.add(lib.Encryptor(ctx, pk));
+        });
+        await confirmKey(io, bytes);
+        const p = new HeProvider(base, he, io.role, encryptor, evaluator, undefined);
+        p.arena.add({ delete: () => arena.close() });
+        return p;
+      }));
+    } catch (e) {
+      arena.close();
+      throw e;
+    } finally {
+      io.ch.where = before;
+    }
+  }
+
+  /** Deletes this party's SEAL objects (keys, encryptor, evaluator): the end of the session. */
+  close(): void {
+    this.arena.close();
+  }
+
+  triples(bits: number, shape: number[]) {
+    return this.base.triples(bits, shape);
+  }
+
+  andTriples(n: number) {
+    return this.base.andTriples(n);
+  }
+
+  bitPairs(bits: number, n: number) {
+    return this.base.bitPairs(bits, n);
+  }
+
+  bilinear(_bits: number, _map: LinearMap): Promise<{ mine: Share; c: Share }> {
+    throw new Error("internal: the he provider makes no bilinear triples (protocols/linear-he.ts is its kernel)");
+  }
+}

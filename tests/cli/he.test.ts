@@ -1,0 +1,33 @@
+// `pq run --backend 2pc --correlations he` on MNIST LeNet W8A8: the same output, the same
+// per-layer values (--json), as the plaintext backend; the HE products are on the wire
+// (the server-weight product's bytes are the HE kernel's, not the OT kernel's).
+import { describe, expect, it } from "vitest";
+import { main } from "../../cli/main.js";
+
+const model = "examples/mnist/lenet_w8a8.pq";
+const input = "examples/mnist/digits/digit-7.png";
+
+async function pq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(args, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
+  return { code, out, err };
+}
+
+describe("pq run --correlations he", () => {
+  it("gives LeNet's plaintext output, with the HE products on the wire", async () => {
+    const plain = await pq("run", model, "--input", input, "--json");
+    const he = await pq("run", model, "--input", input, "--backend", "2pc", "--correlations", "he", "--json");
+    expect(plain.code).toBe(0);
+    expect(he.code).toBe(0);
+    expect(he.err).not.toMatch(/PQ\d{4}|dealer/);
+    const p = JSON.parse(plain.out) as { outputs: unknown };
+    const r = JSON.parse(he.out) as { correlations: string; outputs: unknown; primitives: { layer: string; primitive: string; phase: string; party: string; sent: number }[] };
+    expect(r.correlations).toBe("he");
+    expect(r.outputs).toEqual(p.outputs);
+    // conv2: one upload of the plan's ciphertexts (196,802 bytes each at N = 8192) from the client.
+    const conv2 = r.primitives.find((x) => x.layer === "lenet/c2" && x.primitive === "linear" && x.phase === "online" && x.party === "client")!;
+    expect(conv2.sent % 196_802).toBeLessThan(196_802);
+    expect(conv2.sent).toBeGreaterThanOrEqual(196_802);
+  }, 120_000);
+});

@@ -1,0 +1,142 @@
+// The HE kernel of the server-weight product (protocols/linear-he.ts) under the he provider,
+// whatever PQ_PROVIDER says: for random maps in rings the HE path carries (N ≤ 32), the
+// shares reconstruct the plaintext map bit for bit, the HE path (not the OT fallback) ran,
+// and the bytes on the wire are the plan's ciphertext counts × sizes plus the wrap OT.
+// Bad input: a reply or upload of the wrong size or level, insecure parameters — each the
+// coded diagnostic PQ5014 or PQ5004, never a WASM abort or a hang.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { randomBytes } from "node:crypto";
+import { runBoth } from "../../interpreter/twopc/local.js";
+import { serverLinear } from "../../interpreter/protocols/linear.js";
+import { applyMap, type LinearMap } from "../../interpreter/twopc/linear-map.js";
+import { constShare, getRing, ringFromBytes, sub, zeroShare } from "../../interpreter/twopc/ring.js";
+import { hePlan } from "../../interpreter/he/pack.js";
+import { heContext, HE_PARAMS } from "../../interpreter/he/seal.js";
+import { heBytes } from "../../interpreter/providers/he.js";
+import { PqError } from "../../grammar/diagnostics.js";
+import { nChoose1Bytes } from "../../compiler/cost/ot-sizes.js";
+
+const opArb = fc.oneof(
+  fc.record({ g: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 3 }), og: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 1 }), h: fc.integer({ min: 3, max: 8 }) })
+    .map(({ g, cg, og, k, s, pad, h }) => {
+      const o = Math.floor((h + 2 * pad - k) / s) + 1;
+      return { op: "conv2d" as const, stride: s, pad, groups: g, w: [g * og, cg, k, k], x: [g * cg, h, h], y: [g * og, o, o] };
+    }),
+  fc.record({ o: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 300 }) }).map(({ o, k }) => ({ op: "linear" as const, w: [o, k], x: [k], y: [o] })),
+  fc.record({ c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 3 }) }).map(({ c, h }) => ({ op: "scale" as const, w: [c], x: [c, h, h], y: [c, h, h] })),
+);
+
+function values(n: number, bits: number, signed: boolean): bigint[] {
+  const b = randomBytes(8 * n);
+  return Array.from({ length: n }, (_, i) => {
+    const u = b.readBigUInt64LE(8 * i) % (1n << BigInt(bits));
+    return signed ? BigInt.asIntN(bits, u) : u;
+  });
+}
+
+const HE = { kind: "he" } as const;
+
+describe("the HE kernel reproduces the plaintext map", () => {
+  it("bit for bit, on the HE path, with the plan's bytes on the wire", async () => {
+    const he = await heContext(HE_PARAMS, "test");
+    const sizes = heBytes(HE_PARAMS);
+    await fc.assert(fc.asyncProperty(
+      opArb, fc.integer({ min: 2, max: 32 }), fc.integer({ min: 1, max: 8 }), fc.boolean(), fc.integer({ min: 1, max: 10 }), fc.boolean(), fc.boolean(),
+      async (op, N, wBits, wSigned, xBits, xSigned, clientOnly) => {
+        const wElem = { bits: Math.min(wBits, N), signed: wSigned };
+        const xElem = clientOnly ? { bits: Math.min(xBits, N), signed: xSigned } : { bits: N, signed: false };
+        const map: LinearMap = { ...op, wElem, xElem, receiver: 0 };
+        const plan = hePlan(map, N, he);
+        fc.pre(typeof plan !== "string");
+        if (typeof plan === "string") return;
+        const nw = map.w.reduce((a, b) => a * b, 1);
+        const nx = map.x.reduce((a, b) => a * b, 1);
+        const wv = values(nw, wElem.bits, wElem.signed);
+        const W = constShare(N, map.w, (i) => wv[i]!);
+        const xv = values(nx, xElem.bits, clientOnly && xElem.signed);
+        const X = constShare(N, map.x, (i) => xv[i]!);
+        const want = applyMap(map, W, X, N);
+        const x1 = clientOnly ? zeroShare(N, map.x) : ringFromBytes(randomBytes(8 * nx), N, map.x);
+        const x0 = sub(X, x1);
+        const r = await runBoth((p) => serverLinear(p, map, undefined, x0, clientOnly), (p) => serverLinear(p, map, W, x1, clientOnly), { provider: HE });
+        const got = Array.from({ length: want.data.length }, (_, i) => BigInt.asIntN(N, getRing(r.client, i) + getRing(r.server, i)));
+        expect(got).toEqual(Array.from({ length: want.data.length }, (_, i) => getRing(want, i)));
+        // The upload and the reply: the plan's ciphertexts at their fixed sizes (10-byte frame headers).
+        const online = (party: 0 | 1) => r.parties[party].meter.report().filter((row) => row.phase === "online" && row.primitive === "linear");
+        const sent = (party: 0 | 1) => online(party).reduce((a, row) => a + row.sent, 0);
+        // The wrap OT: one 1-of-8 OT with N-bit messages per output (an OT flight of ≤ 1 frame here).
+        const ot = nChoose1Bytes(plan.blocks.length * plan.O * plan.P, 8, N);
+        expect(sent(0)).toBe(plan.inCts * sizes.up + 10 + ot.toSender + 10);
+        expect(sent(1)).toBe(plan.outCts * sizes.down + 10 + ot.toReceiver + 10);
+      }), { numRuns: 12 });
+  });
+
+  it("falls back to the OT kernel, exactly, where the parameters cannot carry the map", async () => {
+    const N = 40;
+    const map: LinearMap = { op: "linear", w: [3, 5], x: [5], y: [3], wElem: { bits: 8, signed: true }, xElem: { bits: N, signed: false }, receiver: 0 };
+    expect(typeof hePlan(map, N, await heContext(HE_PARAMS, "test"))).toBe("string");
+    const W = constShare(N, map.w, (i) => BigInt(i) - 7n);
+    const X = constShare(N, map.x, (i) => 1000n * BigInt(i) + 3n);
+    const x1 = ringFromBytes(randomBytes(8 * 5), N, map.x);
+    const r = await runBoth((p) => serverLinear(p, map, undefined, sub(X, x1), false), (p) => serverLinear(p, map, W, x1, false), { provider: HE });
+    const want = applyMap(map, W, X, N);
+    for (let i = 0; i < 3; i++) expect(BigInt.asIntN(N, getRing(r.client, i) + getRing(r.server, i))).toBe(getRing(want, i));
+  });
+});
+
+describe("bad input to the HE kernel is a coded diagnostic", () => {
+  const map: LinearMap = { op: "linear", w: [2, 3], x: [3], y: [2], wElem: { bits: 4, signed: true }, xElem: { bits: 16, signed: false }, receiver: 0 };
+  const N = 16;
+  const W = constShare(N, map.w, (i) => BigInt(i) - 3n);
+  const x = zeroShare(N, map.x);
+
+  it("a reply that is not a ciphertext at the lowest level: PQ5014 at the client", async () => {
+    const sizes = heBytes(HE_PARAMS);
+    const err = await runBoth(
+      (p) => serverLinear(p, map, undefined, x, false),
+      async (p) => {
+        await p.ch.recv(sizes.up);
+        const junk = randomBytes(sizes.down);
+        p.ch.send(junk);
+        return p.ch.recv();
+      },
+      { provider: HE, timeoutMs: 5000 },
+    ).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PqError);
+    expect((err as PqError).diagnostics[0]!.code).toBe("PQ5014");
+  });
+
+  it("an upload of the wrong size: PQ5004 at the server", async () => {
+    const err = await runBoth(
+      async (p) => {
+        p.ch.send(new Uint8Array(1000));
+        return p.ch.recv();
+      },
+      (p) => serverLinear(p, map, W, x, false),
+      { provider: HE, timeoutMs: 5000 },
+    ).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PqError);
+    expect((err as PqError).diagnostics[0]!.code).toBe("PQ5004");
+  });
+
+  it("a corrupted upload of the right size: PQ5014 at the server", async () => {
+    const sizes = heBytes(HE_PARAMS);
+    const err = await runBoth(
+      async (p) => {
+        p.ch.send(randomBytes(sizes.up));
+        return p.ch.recv();
+      },
+      (p) => serverLinear(p, map, W, x, false),
+      { provider: HE, timeoutMs: 5000 },
+    ).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PqError);
+    expect((err as PqError).diagnostics[0]!.code).toBe("PQ5014");
+  });
+
+  it("insecure encryption parameters: PQ5014 before any key is made", async () => {
+    const err = await heContext({ degree: 8192, coeffBits: [60, 60, 60, 60], plainBits: 44 }, "client").then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PqError);
+    expect((err as PqError).diagnostics[0]!.code).toBe("PQ5014");
+  });
+});
