@@ -5,8 +5,10 @@
 //
 // Opening it opens the OT provider (base OTs, or the continued session), then makes the
 // client's keys: the client generates a secret key with SEAL's key generator — SEAL draws it
-// from its own PRNG (Blake2xb) seeded by the WASM runtime's random device, which Emscripten
-// backs with node:crypto's randomFillSync: each party's randomness is its own — and sends
+// from its own PRNG (Blake2xb) seeded by the WASM runtime's random device (Emscripten's,
+// which we expect to be backed by the OS through node:crypto but have NOT verified in
+// node-seal's build; node-seal 6 offers no way to seed it from node:crypto): the key is the
+// client's own either way — and sends
 // the server its public key only, as a seeded (compressed) serialization; the secret key
 // never leaves the client, and no relinearisation or Galois key is made (the coefficient
 // encoding needs neither). The server uses the public key for one thing: encryptions of zero
