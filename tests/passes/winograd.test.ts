@@ -135,7 +135,7 @@ describe("headroom through Winograd's exact division (truncreduce after a winoco
         const two = await runTwoParty(r.program.graph, r.program.ranges, ins);
         expect(two.outputs.map(toBigints)).toEqual(outputs(before, ins));
       }),
-      { numRuns: 30 },
+      { numRuns: 60 },
     );
     // the rule is exercised (a requant or batch norm after the division lifts it)
     expect(widenedThrough).toBeGreaterThan(0);

@@ -315,7 +315,7 @@ describe("REPL commands", () => {
     expect(t).toContain("semi-honest");
     expect(t).toContain("trusted dealer");
     const files = readdirSync(join(import.meta.dirname, "../../interpreter/protocols")).filter((x) => x.endsWith(".ts"));
-    expect(readProtocols().map((p) => p.name)).toEqual(files.map((x) => x.replace(/\.ts$/, "")).sort());
+    expect(readProtocols().map((p) => p.name).sort()).toEqual(files.map((x) => x.replace(/\.ts$/, "")).sort());
   });
 
   it("parses a protocol header's summary, cost and proof", () => {
