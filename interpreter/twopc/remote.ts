@@ -21,7 +21,7 @@ import type { Graph, Node, Program } from "../../compiler/ir.js";
 import { isOp } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { typeRange } from "../../compiler/types.js";
-import { forecast } from "../../compiler/cost/model.js";
+import { largestMessages } from "../../compiler/cost/model.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { ProviderSpec } from "../providers/provider.js";
 import type { Tensor } from "../plain/tensor.js";
@@ -52,7 +52,7 @@ export interface Served {
   bytes: Uint8Array;
   /** SHA-256 (hex) of `bytes`: the model hash a client pins with --expect-model. */
   hash: string;
-  /** The largest frame a client can send in a run of this program: everything it sends (forecast) and a margin. */
+  /** The largest frame a client may send after its handshake (frameBounds). */
   maxClientFrame: number;
   correlations: "ot" | "dealer";
 }
@@ -75,17 +75,17 @@ export function serveable(program: Program, correlations: "ot" | "dealer"): Serv
 }
 
 /**
- * The largest frame each party may send after the handshake: everything it sends in a whole
- * run of `program` by the cost forecast (online, and what the peer receives offline; priced
- * to the byte for both providers), plus a quarter and 1 MiB. The peer's transport refuses a
- * larger declared frame at its 4-byte prefix (PQ5004), before allocating it; each message is
- * then checked against the exact size its step expects (Channel.recv, the OT engine: PQ5004,
- * PQ5007).
+ * The largest frame each party may send after the handshake: the largest message the cost
+ * model's replay of the run has that party write (compiler/cost/model.ts largestMessages;
+ * both providers are priced to the byte), plus a quarter and 1 MiB. The peer's transport
+ * refuses a larger declared frame at its 4-byte prefix (PQ5004), before allocating it; each
+ * message is then checked against the exact size its step expects (Channel.recv, the OT
+ * engine: PQ5004, PQ5007).
  */
 export function frameBounds(program: Program, correlations: "ot" | "dealer"): { client: number; server: number } {
-  const t = forecast(program, correlations).totals;
+  const m = largestMessages(program, correlations);
   const bound = (bytes: number) => Math.ceil(bytes * 1.25) + (1 << 20);
-  return { client: bound(t.online.clientBytes + t.offline.serverRecv), server: bound(t.online.serverBytes + t.offline.clientRecv) };
+  return { client: bound(m.client), server: bound(m.server) };
 }
 
 function frameOf(s: Served, c: WireCorrelations): Uint8Array {
