@@ -253,8 +253,8 @@ export async function connectAndRun(
     // Refused before the handshake: the client sends nothing to a dealer run it did not accept.
     if (correlations.kind === "dealer" && !opts.insecureDealer) throw new PqError(diag("PQ5008", { party: "client" }));
     const inputs = inputsFor(graph);
-    // The server's frames from now on (its ~100-byte handshake, then the run): at most what
-    // this program lets it send in a whole run. Set before this side's handshake goes out.
+    // The server's frames from now on (its ~100-byte handshake, then the run): at most the
+    // largest message this program has it write (frameBounds). Set before this side's handshake goes out.
     try {
       t.limit(frameBounds({ graph, ranges }, correlations.kind).server);
     } catch (err) {

@@ -1,6 +1,7 @@
 // pq keygen, pq serve and pq connect as an operator uses them: TLS by default with the
 // server's key pinned and the model pinned; plaintext only with the flag on both sides;
-// usage errors (missing keys or pins, a port out of range) exit 2.
+// usage errors (missing keys or pins, a port out of range) exit 2. For operators: serve and
+// connect move exactly what `pq run --backend 2pc` moves; the health probe; the session deadline.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +84,7 @@ describe("pq keygen, serve and connect", () => {
     await usage("serve", model, "--insecure-plaintext", "--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"));
     await usage("serve", model, "--port", "70000", "--insecure-plaintext");
     await usage("serve", model, "--max-sessions", "0", "--insecure-plaintext");
+    await usage("serve", model, "--health-port", "70000", "--insecure-plaintext");
     await usage("connect", "127.0.0.1:7460", "--input", input);
     await usage("connect", "127.0.0.1:70000", "--input", input, "--insecure-plaintext");
     await usage("connect", "127.0.0.1:7460", "--input", input, "--server-fingerprint", "xyz");
