@@ -5,68 +5,29 @@
 //   faults:  while a stalled client (connected, silent), a slowloris (one byte a second) and a
 //            client that is killed mid-run hold connections, a good client still finishes
 //            in time; a 1 GiB declared frame is refused at once and the server's RSS stays flat.
-// Options: --clients C (16), --sessions N (2), --dealer (the INSECURE dealer: faster; CI uses
-// it), --json (one JSON object, for tests/backend/serve.test.ts), --model FILE --input IN.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+//   --haproxy: --servers N (2) `pq serve` processes (one key) behind HAProxy in TCP mode with a
+//            health check on their probes (bench/haproxy.ts); C clients through it at once,
+//            every output checked; per server: sessions served, peak RSS, exit code on SIGTERM.
+// Options: --clients C (16), --sessions N (2) per server, --dealer (the INSECURE dealer: faster;
+// CI uses it), --json (one JSON object, for tests/backend/serve.test.ts), --model FILE --input IN.
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
 import { tmpdir, cpus, loadavg } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { STDLIB_DIR } from "../compiler/modules.js";
 import { compileFile } from "../compiler/lower.js";
 import type { Graph } from "../compiler/ir.js";
 import { loadInput } from "../interpreter/inputs.js";
 import { runPlain } from "../interpreter/plain/run.js";
 import { toBigints } from "../interpreter/plain/tensor.js";
-import { connectAndRun, type ConnectRunOptions } from "../interpreter/twopc/remote.js";
-import { selfSigned } from "../interpreter/twopc/tls.js";
-
-const ROOT = dirname(STDLIB_DIR);
-const PQ = join(ROOT, "dist", "cli", "main.js");
+import { connectAndRun } from "../interpreter/twopc/remote.js";
+import { haproxyMissing, startHaproxy } from "./haproxy.js";
+import { ROOT, startServe, writeKeys, type ServeProcess } from "./serve-process.js";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
-}
-
-interface Server {
-  proc: ChildProcess;
-  port: number;
-  opts: ConnectRunOptions;
-  lines: string[];
-  /** Resident and peak resident set size, MiB (Linux /proc). */
-  rss(): { now: number; peak: number };
-}
-
-async function startServer(model: string, sessions: number, dealer: boolean, dir: string): Promise<Server> {
-  const id = selfSigned();
-  writeFileSync(join(dir, "cert.pem"), id.cert);
-  writeFileSync(join(dir, "key.pem"), id.key);
-  const proc = spawn(process.execPath, [PQ, "serve", model, "--port", "0", "--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"),
-    "--max-sessions", String(sessions), "--handshake-timeout", "3000", "--log-json", ...(dealer ? ["--insecure-dealer"] : [])], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  const head = await new Promise<RegExpExecArray>((resolve, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const parts = out.split("\n");
-      out = parts.pop()!;
-      for (const l of parts) {
-        lines.push(l);
-        const m = /listening on [^:]+:(\d+) \(TLS, key sha256:([0-9a-f]{64}); model sha256:([0-9a-f]{64})/.exec(l);
-        if (m) resolve(m);
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`pq serve exited with ${code} before listening`)));
-  });
-  const status = (field: string) => Number(/(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8").split("\n").find((l) => l.startsWith(field)) ?? "0 kB")![1]) / 1024;
-  return {
-    proc, port: Number(head[1]), lines,
-    opts: { tls: { pins: [head[2]!] }, expectModel: head[3]!, insecureDealer: dealer, retries: 0 },
-    rss: () => ({ now: status("VmRSS:"), peak: status("VmHWM:") }),
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,9 +51,29 @@ export interface ServeBench {
   faults: { goodClientMs: number; goodCorrect: boolean; frameRefusedMs: number; rssBeforeMiB: number; rssAfterMiB: number; killedFreed: boolean; outcomes: string[] };
 }
 
-async function main(): Promise<void> {
-  const clients = Number(arg("clients", "16"));
-  const sessions = Number(arg("sessions", "2"));
+export interface HaproxyBench {
+  servers: number;
+  sessions: number;
+  clients: number;
+  correlations: string;
+  loadMs: number;
+  correct: number;
+  /** Per server: sessions it logged as ok, its peak RSS (MiB), its exit code after SIGTERM. */
+  perServer: { ok: number; peakRssMiB: number; exit: number | null }[];
+}
+
+interface Setup {
+  clients: number;
+  sessions: number;
+  dealer: boolean;
+  model: string;
+  /** A client through `port` pinning `s`'s key and model; true when its output is the plaintext one. */
+  client: (port: number, s: ServeProcess) => Promise<boolean>;
+  dir: string;
+  keys: string[];
+}
+
+function setup(): Setup {
   const dealer = process.argv.includes("--dealer");
   const model = join(ROOT, arg("model", "examples/mnist/lenet_w8a8.pq"));
   const inputFile = join(ROOT, arg("input", "examples/mnist/digits/digit-3.png"));
@@ -103,12 +84,23 @@ async function main(): Promise<void> {
   };
   const want = toBigints(runPlain(g, inputs(g)).outputs[0]!).join(",");
   const dir = mkdtempSync(join(tmpdir(), "pq-serve-bench-"));
-  const server = await startServer(model, sessions, dealer, dir);
+  return {
+    clients: Number(arg("clients", "16")), sessions: Number(arg("sessions", "2")), dealer, model, dir, keys: writeKeys(dir),
+    client: (port, s) => connectAndRun("127.0.0.1", port, inputs, s.opts).then((r) => toBigints(r.outputs![0]!).join(",") === want, () => false),
+  };
+}
+
+const machine = () => `machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${loadavg().map((x) => x.toFixed(2)).join(" / ")}; ${new Date().toISOString()}`;
+const oks = (s: ServeProcess) => s.lines.filter((l) => l.startsWith("{") && (JSON.parse(l) as { outcome: string }).outcome === "ok").length;
+
+/** One server; C clients at once, then the faults beside a good client. */
+async function loadAndFaults(b: Setup): Promise<void> {
+  const { clients, sessions, dealer } = b;
+  const server = await startServe(b.model, b.keys, ["--max-sessions", String(sessions), "--handshake-timeout", "3000"], dealer);
   try {
     await sleep(300);
     const idle = server.rss().now;
-    const client = () => connectAndRun("127.0.0.1", server.port, inputs, server.opts).then((r) => toBigints(r.outputs![0]!).join(",") === want, () => false);
-
+    const client = () => b.client(server.port, server);
     // Load: C clients at once.
     const t0 = performance.now();
     const results = await Promise.all(Array.from({ length: clients }, client));
@@ -152,14 +144,52 @@ async function main(): Promise<void> {
       return;
     }
     console.log(`pq serve under load: ${arg("model", "examples/mnist/lenet_w8a8.pq")}, TLS, --max-sessions ${sessions}, correlations ${r.correlations}`);
-    console.log(`machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${loadavg().map((x) => x.toFixed(2)).join(" / ")}; ${new Date().toISOString()}`);
+    console.log(machine());
     console.log(`load:   ${clients} concurrent clients, ${r.correct} correct, wall ${(r.loadMs / 1000).toFixed(1)} s; server RSS idle ${r.idleRssMiB} MiB, peak ${r.peakRssMiB} MiB`);
     console.log(`faults: stalled + slowloris + killed client + 1 GiB declared frame (refused in ${r.faults.frameRefusedMs} ms); a good client meanwhile: ${r.faults.goodCorrect ? "correct" : "WRONG"} in ${r.faults.goodClientMs} ms; server RSS ${r.faults.rssBeforeMiB} → ${r.faults.rssAfterMiB} MiB`);
     console.log(`sessions logged: ${outcomes.join(" ")}`);
   } finally {
     server.proc.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
+    await server.exited;
   }
 }
 
-await main();
+/** N servers (one key) behind HAProxy in TCP mode, health-checked on their probes; C clients through it at once. */
+async function behindHaproxy(b: Setup): Promise<void> {
+  const missing = haproxyMissing();
+  if (missing) throw new Error(missing);
+  const n = Number(arg("servers", "2"));
+  const servers = await Promise.all(Array.from({ length: n }, () => startServe(b.model, b.keys, ["--max-sessions", String(b.sessions)], b.dealer)));
+  const proxy = await startHaproxy(b.dir, servers);
+  try {
+    const t0 = performance.now();
+    const results = await Promise.all(Array.from({ length: b.clients }, () => b.client(proxy.port, servers[0]!)));
+    const loadMs = performance.now() - t0;
+    const peaks = servers.map((s) => s.rss().peak);
+    await proxy.stop();
+    for (const s of servers) s.proc.kill("SIGTERM");
+    const exits = await Promise.all(servers.map((s) => s.exited));
+    const r: HaproxyBench = {
+      servers: n, sessions: b.sessions, clients: b.clients, correlations: b.dealer ? "dealer" : "ot", loadMs: Math.round(loadMs), correct: results.filter(Boolean).length,
+      perServer: servers.map((s, i) => ({ ok: oks(s), peakRssMiB: Math.round(peaks[i]!), exit: exits[i]! })),
+    };
+    if (process.argv.includes("--json")) {
+      console.log(JSON.stringify(r));
+      return;
+    }
+    console.log(`pq serve behind HAProxy (TCP mode, leastconn, httpchk GET /healthz): ${arg("model", "examples/mnist/lenet_w8a8.pq")}, ${n} servers × --max-sessions ${b.sessions}, TLS (one key), correlations ${r.correlations}`);
+    console.log(machine());
+    console.log(`load:   ${b.clients} concurrent clients through HAProxy, ${r.correct} correct, wall ${(r.loadMs / 1000).toFixed(1)} s`);
+    console.log(`per server: ${r.perServer.map((p, i) => `pq${i + 1} ${p.ok} sessions, peak RSS ${p.peakRssMiB} MiB, exit ${p.exit}`).join("; ")}`);
+  } finally {
+    if (proxy.proc.exitCode === null) await proxy.stop();
+    for (const s of servers) if (s.proc.exitCode === null) s.proc.kill("SIGTERM");
+  }
+}
+
+const b = setup();
+try {
+  await (process.argv.includes("--haproxy") ? behindHaproxy(b) : loadAndFaults(b));
+} finally {
+  rmSync(b.dir, { recursive: true, force: true });
+}

@@ -289,7 +289,7 @@ const identityOptions: Record<string, OptionSpec> = {
 
 const serve: Command = {
   name: "serve",
-  usage: "FILE.pq (--cert FILE --key FILE | --insecure-plaintext) [--port P] [--host H] [--max-sessions N] [--timeout MS] [--once] [--pipeline NAME] [--insecure-dealer]",
+  usage: "FILE.pq (--cert FILE --key FILE | --insecure-plaintext) [--port P] [--host H] [--max-sessions N] [--timeout MS] [--health-port P] [--once] [--pipeline NAME] [--insecure-dealer]",
   summary: "be the server of two-party runs over TLS: hold the parameters, answer clients (`pq connect`)",
   description: "The server compiles the model with its parameters (the pipeline of `pq run`), sends each client the program without parameter values (and without their exact ranges), and runs its role. " +
     "Clients pin the server's key (--server-fingerprint, printed at start) and may pin the model (--expect-model, printed at start and by --model-hash). " +
@@ -304,6 +304,7 @@ const serve: Command = {
     "max-pending": { type: "string", valueName: "N", help: "connections waiting unread for a session; more are closed at once", default: "128" },
     "handshake-timeout": { type: "string", valueName: "MS", help: "a session's TLS handshake and program handshake must be done within this", default: "10000" },
     "session-timeout": { type: "string", valueName: "MS", help: "a whole session must end within this", default: "600000" },
+    "health-port": { type: "string", valueName: "P", help: "answer GET /healthz over plain HTTP on this port (same --host): 200 and {live, max, pending, draining}, 503 while draining after SIGTERM (for HAProxy's httpchk and Kubernetes probes; 0 = any free port)" },
     once: { type: "boolean", help: "serve one client, then exit (exit code 1 if its session failed)" },
     "log-json": { type: "boolean", help: "print each session's log line as JSON" },
     "model-hash": { type: "boolean", help: "print the hash of the program clients will receive (for their --expect-model) and exit" },
@@ -316,6 +317,8 @@ const serve: Command = {
     const port = intOption("serve", values, "port", 7460, 0);
     if (port > 65535) throw new UsageError("serve", `--port must be 0..65535, got '${str(values, "port")}'`);
     const host = str(values, "host") ?? "127.0.0.1";
+    const healthPort = str(values, "health-port") === undefined ? undefined : intOption("serve", values, "health-port", 0, 0);
+    if (healthPort !== undefined && healthPort > 65535) throw new UsageError("serve", `--health-port must be 0..65535, got '${str(values, "health-port")}'`);
     const { cpus } = await import("node:os");
     const limits = {
       maxSessions: intOption("serve", values, "max-sessions", Math.max(1, cpus().length)),
@@ -354,7 +357,12 @@ const serve: Command = {
       },
     });
     const security = identity ? `TLS, key sha256:${identity.fingerprint}${clientPins.length > 0 ? `, ${clientPins.length} client key(s) pinned` : ""}` : "plaintext, INSECURE";
+    const probe = healthPort === undefined ? undefined : await (await import("../interpreter/twopc/health.js")).healthProbe(healthPort, host, () => server.health()).catch(async (e: unknown) => {
+      await server.drain();
+      throw e;
+    });
     io.out(`pq serve: ${program.graph.name} listening on ${host}:${server.port} (${security}; model sha256:${served.hash}; correlations: ${insecureDealer ? "dealer, INSECURE" : "ot"}; up to ${limits.maxSessions} sessions)`);
+    if (probe) io.out(`pq serve: health probe on http://${host}:${probe.port}/healthz`);
     const stop = () => {
       io.err(`pq serve: stopping: ${server.active} live session(s) finish, new connections are refused`);
       void server.drain();
@@ -364,6 +372,7 @@ const serve: Command = {
     try {
       await server.done;
     } finally {
+      probe?.close();
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
     }

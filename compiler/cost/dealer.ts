@@ -11,9 +11,7 @@ import type { Call } from "./trace.js";
 export const bytesOf = (n: number, bits: number): number => Math.ceil((n * bits) / 8);
 
 class DealerPricer {
-  private readonly parties = new Parties();
-
-  constructor(private readonly sink: RowSink) {}
+  constructor(private readonly sink: RowSink, private readonly parties: Parties) {}
 
   /** party.ts `exchange` (and linear.ts's send-then-receive): both send, then both read. */
   private exchange(row: CostRow, clientPayload: number, serverPayload: number): void {
@@ -115,10 +113,10 @@ class DealerPricer {
   }
 }
 
-/** Price a trace with the dealer backend into rows. */
-export function priceDealer(calls: readonly Call[]): CostRow[] {
+/** Price a trace with the dealer backend into rows (`parties`: the simulated meters, to read more from them). */
+export function priceDealer(calls: readonly Call[], parties = new Parties()): CostRow[] {
   const sink = new RowSink();
-  const p = new DealerPricer(sink);
+  const p = new DealerPricer(sink, parties);
   for (const c of calls) p.price(c);
   return sink.list();
 }

@@ -10,6 +10,7 @@ import { priceDealer } from "./dealer.js";
 import type { Backend } from "./formulas.js";
 import { priceOt } from "./ot.js";
 import { priceOtProvider } from "./ot-provider.js";
+import { Parties, type Who } from "./parties.js";
 import { addOffline, addOnline, zeroOffline, zeroOnline, type CostRow, type OfflineCost, type OnlineCost } from "./rows.js";
 import { trace } from "./trace.js";
 import { layerOrder } from "../layers.js";
@@ -99,6 +100,18 @@ export function forecast(program: Program, backend: Backend, opts: ForecastOptio
   }
   const primitives = [...prims.values()].sort((a, b) => (b.online.clientBytes + b.online.serverBytes) - (a.online.clientBytes + a.online.serverBytes));
   return { format: "pq-cost/1", model: program.graph.name, backend, rows, layers: layersOf(program, rows), primitives, totals };
+}
+
+/**
+ * The largest message (payload and 10-byte frame header) each party writes in a run with the
+ * dealer or pq's OT provider (a fresh session: base OTs included), as the pricers replay it.
+ */
+export function largestMessages(program: Program, backend: "dealer" | "ot"): Record<Who, number> {
+  const parties = new Parties();
+  const calls = trace(program);
+  if (backend === "dealer") priceDealer(calls, parties);
+  else priceOtProvider(calls, true, parties);
+  return parties.largest;
 }
 
 /** Forecast online bytes of both parties: what the passes that choose by cost compare. */

@@ -22,9 +22,7 @@ import type { Call } from "./trace.js";
 const sum = (bs: readonly OtBytes[], k: keyof OtBytes): number => bs.reduce((a, b) => a + b[k], 0);
 
 class OtPricer {
-  private readonly parties = new Parties();
-
-  constructor(private readonly sink: RowSink) {}
+  constructor(private readonly sink: RowSink, private readonly parties: Parties) {}
 
   /**
    * ot/round.ts `otRound` for one party: its receiver batches' u columns in one message, then
@@ -117,10 +115,10 @@ class OtPricer {
   }
 }
 
-/** Price a trace with pq's OT provider into rows; `setup`: the session's base OTs first (a fresh session). */
-export function priceOtProvider(calls: readonly Call[], setup = true): CostRow[] {
+/** Price a trace with pq's OT provider into rows; `setup`: the session's base OTs first (a fresh session); `parties`: the simulated meters. */
+export function priceOtProvider(calls: readonly Call[], setup = true, parties = new Parties()): CostRow[] {
   const sink = new RowSink();
-  const p = new OtPricer(sink);
+  const p = new OtPricer(sink, parties);
   if (setup) p.setup();
   for (const c of calls) p.price(c);
   return sink.list();

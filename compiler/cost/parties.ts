@@ -12,10 +12,13 @@ export type Phase = "online" | "offline";
 
 export class Parties {
   private readonly waited: Record<Who, boolean> = { client: true, server: true };
+  /** The largest message (payload and frame header) each party has written: the frame bound of `pq serve` / `pq connect`. */
+  readonly largest: Record<Who, number> = { client: 0, server: 0 };
 
   /** `who` writes one message of `payload` bytes; under `offline` its peer's receipt is counted too. */
   send(row: CostRow, who: Who, payload: number, phase: Phase = "online"): void {
     const bytes = payload + HEADER_BYTES;
+    this.largest[who] = Math.max(this.largest[who], bytes);
     const opens = this.waited[who] ? 1 : 0;
     this.waited[who] = false;
     if (phase === "online") {

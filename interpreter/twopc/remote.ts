@@ -21,7 +21,7 @@ import type { Graph, Node, Program } from "../../compiler/ir.js";
 import { isOp } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { typeRange } from "../../compiler/types.js";
-import { forecast } from "../../compiler/cost/model.js";
+import { largestMessages } from "../../compiler/cost/model.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { ProviderSpec } from "../providers/provider.js";
 import type { Tensor } from "../plain/tensor.js";
@@ -29,7 +29,7 @@ import type { Transport } from "./channel.js";
 import type { MeterRow } from "./meter.js";
 import { makeEndpoint, withProvider } from "./party.js";
 import { runParty, type PartyRunOptions } from "./run.js";
-import { connect, fingerprint, handshake, HANDSHAKE_FRAME_BYTES, makeTcpEndpoint, MAX_FRAME_BYTES, TcpTransport, type Listener } from "./tcp.js";
+import { connect, fingerprint, handshake, HANDSHAKE_FRAME_BYTES, makeTcpEndpoint, TcpTransport, type Listener } from "./tcp.js";
 import type { TlsOptions } from "./tls.js";
 
 const FORMAT = "pq-program/3";
@@ -52,7 +52,7 @@ export interface Served {
   bytes: Uint8Array;
   /** SHA-256 (hex) of `bytes`: the model hash a client pins with --expect-model. */
   hash: string;
-  /** The largest frame a client can send in a run of this program: everything it sends (forecast) and a margin. */
+  /** The largest frame a client may send after its handshake (frameBounds). */
   maxClientFrame: number;
   correlations: "ot" | "dealer";
 }
@@ -71,9 +71,21 @@ export function serveable(program: Program, correlations: "ot" | "dealer"): Serv
   });
   const wire: WireProgram = { graph: { name: g.name, nodes, outputs: g.outputs }, ranges };
   const bytes = new TextEncoder().encode(JSON.stringify(wire, (_k, v: unknown) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
-  const f = forecast(program, correlations);
-  const clientBytes = f.totals.online.clientBytes + f.totals.offline.serverRecv;
-  return { program, bytes, hash: createHash("sha256").update(bytes).digest("hex"), maxClientFrame: Math.ceil(clientBytes * 1.25) + (1 << 20), correlations };
+  return { program, bytes, hash: createHash("sha256").update(bytes).digest("hex"), maxClientFrame: frameBounds(program, correlations).client, correlations };
+}
+
+/**
+ * The largest frame each party may send after the handshake: the largest message the cost
+ * model's replay of the run has that party write (compiler/cost/model.ts largestMessages;
+ * both providers are priced to the byte), plus a quarter and 1 MiB. The peer's transport
+ * refuses a larger declared frame at its 4-byte prefix (PQ5004), before allocating it; each
+ * message is then checked against the exact size its step expects (Channel.recv, the OT
+ * engine: PQ5004, PQ5007).
+ */
+export function frameBounds(program: Program, correlations: "ot" | "dealer"): { client: number; server: number } {
+  const m = largestMessages(program, correlations);
+  const bound = (bytes: number) => Math.ceil(bytes * 1.25) + (1 << 20);
+  return { client: bound(m.client), server: bound(m.server) };
 }
 
 function frameOf(s: Served, c: WireCorrelations): Uint8Array {
@@ -173,9 +185,9 @@ function specOf(c: WireCorrelations): ProviderSpec {
   return c.kind === "ot" ? { kind: "ot" } : { kind: "dealer", seed: c.seed };
 }
 
-/** A transport whose accepted frame size the session can raise once the peer is known (TCP; a relay to a worker thread). */
+/** A transport whose accepted frame size the session sets per step (TCP; a relay to a worker thread): `TcpTransport.limit`. */
 export interface BoundedTransport extends Transport {
-  limit(bytes: number): void;
+  limit(bytes: number, after?: number): void;
 }
 
 export interface SessionHooks {
@@ -183,17 +195,20 @@ export interface SessionHooks {
   onHandshake?: () => void;
 }
 
-/** The server's side of one session on an open transport (frames bounded by HANDSHAKE_FRAME_BYTES until the handshake). */
+/** The server's side of one session on an open transport that bounds frames by HANDSHAKE_FRAME_BYTES (the client's handshake). */
 export async function serveSession(t: BoundedTransport, s: Served, opts: RemoteOptions & SessionHooks = {}): Promise<RemoteResult> {
   const correlations: WireCorrelations = s.correlations === "dealer" ? { kind: "dealer", seed: randomBytes(16).toString("hex") } : { kind: "ot" };
   const channel = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
   const e = t instanceof TcpTransport ? makeTcpEndpoint("server", t, channel) : makeEndpoint("server", t, channel);
   try {
     e.meter.setLayer("setup");
+    // The client's first frame is its handshake (HANDSHAKE_FRAME_BYTES at most); the frames after
+    // it are bounded by what the program lets it send. Set before the program goes out, so the
+    // switch happens exactly at that frame however fast the client answers.
+    t.limit(s.maxClientFrame, 1);
     const frame = frameOf(s, correlations);
     await e.meter.scope("program", async () => e.ch.send(frame));
     await handshake(e.ch, fingerprint(new TextDecoder().decode(frame)));
-    t.limit(s.maxClientFrame);
     opts.onHandshake?.();
     const p = await withProvider(e, specOf(correlations));
     await runParty(p, s.program.graph, s.program.ranges, undefined, opts);
@@ -238,9 +253,14 @@ export async function connectAndRun(
     // Refused before the handshake: the client sends nothing to a dealer run it did not accept.
     if (correlations.kind === "dealer" && !opts.insecureDealer) throw new PqError(diag("PQ5008", { party: "client" }));
     const inputs = inputsFor(graph);
+    // The server's frames from now on (its ~100-byte handshake, then the run): at most the
+    // largest message this program has it write (frameBounds). Set before this side's handshake goes out.
+    try {
+      t.limit(frameBounds({ graph, ranges }, correlations.kind).server);
+    } catch (err) {
+      invalid(`its cost cannot be forecast (${(err as Error).message})`);
+    }
     await handshake(e.ch, fingerprint(new TextDecoder().decode(bytes)));
-    // The server is the pinned one and its program accepted: its messages are bounded by the transport's maximum only.
-    t.limit(MAX_FRAME_BYTES);
     const party = await withProvider(e, specOf(correlations));
     let outputs: Tensor[] | undefined;
     try {

@@ -11,10 +11,11 @@
 // - Deadlines: the program handshake within `handshakeMs` of the session's start, every
 //   message within `timeoutMs` (the Channel's), the whole session within `sessionMs`; a
 //   session past a deadline is ended (its socket closed, its worker terminated), its slot freed.
-// - Frames: until the handshake a client may send HANDSHAKE_FRAME_BYTES per frame, then what
-//   the program can make it send (Served.maxClientFrame); tcp.ts refuses a larger declared
-//   frame at its 4-byte prefix, before allocating it.
-// - `drain()` (SIGTERM) stops accepting, closes the queue and resolves once live sessions end.
+// - Frames: a client's first frame (its handshake) may hold HANDSHAKE_FRAME_BYTES, the frames
+//   after it what the program can make it send in a whole run (Served.maxClientFrame); tcp.ts
+//   refuses a larger declared frame at its 4-byte prefix, before allocating it.
+// - `drain()` (SIGTERM) stops accepting, closes the queue and resolves once live sessions end;
+//   `health()` is what the probe of `--health-port` reports (health.ts), 503 while draining.
 // Run from the TypeScript sources (vitest) there is no compiled worker next to this file:
 // sessions then run in this thread (same serveSession, same bounds, no second core).
 import { existsSync } from "node:fs";
@@ -26,6 +27,7 @@ import { totals, type MeterRow } from "./meter.js";
 import { serveSession, type Served } from "./remote.js";
 import { HANDSHAKE_FRAME_BYTES, listen, type Incoming, type Listener, type Opened, type TcpTransport } from "./tcp.js";
 import type { TlsOptions } from "./tls.js";
+import type { Health } from "./health.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./session-worker.js";
 
 export interface ServerOptions {
@@ -94,6 +96,11 @@ export class SessionServer {
   /** Sessions running now. */
   get active(): number {
     return this.live;
+  }
+
+  /** What the health probe reports (health.ts): sessions live and allowed, connections waiting, draining. */
+  health(): Health {
+    return { live: this.live, max: this.opts.maxSessions, pending: this.ready.length + this.handshaking + this.listener.pending, draining: this.draining };
   }
 
   /** Stop accepting; queued connections are closed; `done` resolves when live sessions end. */
@@ -229,7 +236,7 @@ export class SessionServer {
             );
             return;
           case "limit":
-            t.limit(m.bytes);
+            t.limit(m.bytes, m.after);
             return;
           case "handshake":
             onHandshake();

@@ -23,7 +23,7 @@ export type ToWorker =
 export type FromWorker =
   | { kind: "frame"; frame: Uint8Array }
   | { kind: "pull" }
-  | { kind: "limit"; bytes: number }
+  | { kind: "limit"; bytes: number; after: number }
   | { kind: "handshake" }
   | { kind: "close" }
   | { kind: "done"; meter: MeterRow[] }
@@ -76,8 +76,8 @@ class RelayTransport implements BoundedTransport {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  limit(bytes: number): void {
-    this.post({ kind: "limit", bytes });
+  limit(bytes: number, after = 0): void {
+    this.post({ kind: "limit", bytes, after });
   }
 
   close(): void {

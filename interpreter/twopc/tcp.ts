@@ -58,6 +58,9 @@ export class TcpTransport implements Transport {
   private closing = false;
   private context: TransportContext | undefined;
   private queuedBytes = 0;
+  /** Frames whose prefix has been read; `nextLimit` applies from frame number `at`. */
+  private framesIn = 0;
+  private nextLimit: { bytes: number; at: number } | undefined;
 
   /** `maxFrame`: the largest frame this side accepts (`limit` changes it). */
   constructor(private readonly socket: net.Socket, private maxFrame = MAX_FRAME_BYTES) {
@@ -82,11 +85,13 @@ export class TcpTransport implements Transport {
   }
 
   /**
-   * Accept frames up to `bytes` from now on (never above MAX_FRAME_BYTES): what the protocol
-   * can send at this step. A larger announced frame fails the stream at its prefix (PQ5004).
+   * Accept frames up to `bytes` (never above MAX_FRAME_BYTES) once `after` more frames have
+   * arrived (0: from the next one): what the protocol can send from that step on. Counting
+   * frames, not time, makes the switch exact even when the peer's frames are already in
+   * flight. A larger announced frame fails the stream at its prefix (PQ5004).
    */
-  limit(bytes: number): void {
-    this.maxFrame = Math.min(bytes, MAX_FRAME_BYTES);
+  limit(bytes: number, after = 0): void {
+    this.nextLimit = { bytes: Math.min(bytes, MAX_FRAME_BYTES), at: this.framesIn + after };
   }
 
   /** The address of the other end, for messages. */
@@ -141,6 +146,11 @@ export class TcpTransport implements Transport {
         if (this.prefixFill < PREFIX_BYTES) break;
         this.prefixFill = 0;
         const len = new DataView(this.prefix.buffer).getUint32(0);
+        if (this.nextLimit && this.framesIn >= this.nextLimit.at) {
+          this.maxFrame = this.nextLimit.bytes;
+          this.nextLimit = undefined;
+        }
+        this.framesIn++;
         if (len > this.maxFrame) {
           // There is no way to find the next frame boundary: the connection is unusable.
           this.fail({ kind: "malformed", detail: `the stream announces a ${len}-byte frame (the limit here is ${this.maxFrame}); not a pq peer?` });

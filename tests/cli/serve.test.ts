@@ -1,6 +1,7 @@
 // pq keygen, pq serve and pq connect as an operator uses them: TLS by default with the
 // server's key pinned and the model pinned; plaintext only with the flag on both sides;
-// usage errors (missing keys or pins, a port out of range) exit 2.
+// usage errors (missing keys or pins, a port out of range) exit 2. For operators: serve and
+// connect move exactly what `pq run --backend 2pc` moves; the health probe; the session deadline.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,13 +13,13 @@ const input = "examples/mnist/digits/digit-3.png";
 const dir = mkdtempSync(join(tmpdir(), "pq-keys-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `pq serve … --port 0 --once` in this process, and the port, key and model it prints. */
-async function serveOnce(...flags: string[]) {
+/** `pq serve MODEL … --port 0 --once` in this process, and the port, key and model it prints. */
+async function serveFileOnce(file: string, ...flags: string[]) {
   const lines: string[] = [];
   let heard: (m: RegExpExecArray) => void = () => undefined;
   const listening = new Promise<RegExpExecArray>((r) => (heard = r));
   const { main } = await import("../../cli/main.js");
-  const done = main(["serve", model, "--port", "0", "--once", "--handshake-timeout", "5000", ...flags], {
+  const done = main(["serve", file, "--port", "0", "--once", "--handshake-timeout", "5000", ...flags], {
     out: (s) => {
       lines.push(s);
       const m = /listening on [^:]+:(\d+) \((?:TLS, key sha256:([0-9a-f]{64})|plaintext, INSECURE); model sha256:([0-9a-f]{64})/.exec(s);
@@ -30,7 +31,11 @@ async function serveOnce(...flags: string[]) {
   return { port: m[1]!, key: m[2], model: m[3]!, done, lines };
 }
 
+const serveOnce = (...flags: string[]) => serveFileOnce(model, ...flags);
+const keys = () => ["--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem")];
+
 describe("pq keygen, serve and connect", () => {
+  // keygen runs first: the other tests of this file use its keys.
   it("keygen writes a key pair; serve over TLS; connect pinning key and model gets the plaintext output; the session is logged", async () => {
     const k = await pq("keygen", "--out", dir);
     expect(k.code).toBe(0);
@@ -79,10 +84,66 @@ describe("pq keygen, serve and connect", () => {
     await usage("serve", model, "--insecure-plaintext", "--cert", join(dir, "cert.pem"), "--key", join(dir, "key.pem"));
     await usage("serve", model, "--port", "70000", "--insecure-plaintext");
     await usage("serve", model, "--max-sessions", "0", "--insecure-plaintext");
+    await usage("serve", model, "--health-port", "70000", "--insecure-plaintext");
     await usage("connect", "127.0.0.1:7460", "--input", input);
     await usage("connect", "127.0.0.1:70000", "--input", input, "--insecure-plaintext");
     await usage("connect", "127.0.0.1:7460", "--input", input, "--server-fingerprint", "xyz");
     await usage("connect", "127.0.0.1:7460", "--input", input, "--insecure-plaintext", "--server-fingerprint", "ab".repeat(32));
     await usage("keygen");
+  });
+});
+
+describe("pq serve for operators: the same traffic as pq run, a health probe, a whole-session deadline", () => {
+  const mlp = "examples/mnist/mlp_w8a8.pq";
+  type Totals = { sent: number; recv: number; messages: number; rounds: number };
+  const sum = (rows: (Totals & { phase: string })[], phase: string) => rows.filter((r) => r.phase === phase).reduce(
+    (t, r) => ({ sent: t.sent + r.sent, recv: t.recv + r.recv, messages: t.messages + r.messages, rounds: t.rounds + r.rounds }), { sent: 0, recv: 0, messages: 0, rounds: 0 });
+
+  for (const [correlations, pipeline] of [["dealer", "pq"], ["ot", "sirnn"]] as const) {
+    it(`serve + connect move exactly what pq run --backend 2pc moves (MLP, ${correlations}, --pipeline ${pipeline}): per party and phase, bytes, messages and rounds`, async () => {
+      const flags = ["--pipeline", pipeline, ...(correlations === "dealer" ? ["--insecure-dealer"] : [])];
+      const run = JSON.parse((await pq("run", mlp, "--input", input, "--backend", "2pc", "--correlations", correlations, "--pipeline", pipeline, "--json")).out) as { totals: Record<"client" | "server", Record<"online" | "offline", Totals>> };
+      const s = await serveFileOnce(mlp, ...keys(), "--log-json", ...flags);
+      const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", s.key!, "--expect-model", s.model, "--json", ...(correlations === "dealer" ? ["--insecure-dealer"] : []));
+      expect([c.code, await s.done]).toEqual([0, 0]);
+      const meter = (JSON.parse(c.out) as { meter: (Totals & { phase: string; layer: string; primitive: string })[] }).meter;
+      // Only the remote session has the program and the handshake (setup rows of their own).
+      const session = meter.filter((r) => r.primitive === "program" || r.primitive === "handshake");
+      expect(session.map((r) => r.primitive).sort()).toEqual(["handshake", "program"]);
+      const rest = meter.filter((r) => !session.includes(r));
+      expect(sum(rest, "online")).toEqual(run.totals.client.online);
+      expect(sum(rest, "offline")).toEqual(run.totals.client.offline);
+      // The server's log line counts all of its traffic: the run's, plus the program and the handshake (one round of its own).
+      const log = JSON.parse(s.lines.find((l) => l.startsWith("{"))!) as Totals;
+      const srv = run.totals.server;
+      const extra = sum(session, "online");
+      expect(log.sent).toBe(srv.online.sent + srv.offline.sent + extra.recv);
+      expect(log.recv).toBe(srv.online.recv + srv.offline.recv + extra.sent);
+      expect(log.rounds).toBe(srv.online.rounds + srv.offline.rounds + 1);
+    }, 30_000);
+  }
+
+  it("--health-port: GET /healthz is 200 with live/max/pending/draining while serving; other paths 404", async () => {
+    const s = await serveFileOnce(mlp, ...keys(), "--insecure-dealer", "--health-port", "0", "--max-sessions", "3");
+    const url = /health probe on (http:\/\/\S+)/.exec(s.lines.join("\n"))![1]!;
+    const r = await fetch(url);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ live: 0, max: 3, pending: 0, draining: false });
+    expect((await fetch(url.replace("/healthz", "/"))).status).toBe(404);
+    const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", s.key!, "--insecure-dealer");
+    expect([c.code, await s.done]).toEqual([0, 0]);
+    await expect(fetch(url)).rejects.toThrow(); // the probe closes with the server
+  });
+
+  it("--session-timeout ends a session that runs too long (PQ5003 in the log, the client told PQ5002), exit 1 with --once", async () => {
+    const s = await serveOnce(...keys(), "--session-timeout", "1500", "--log-json");
+    const t0 = performance.now();
+    const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", s.key!);
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/PQ5002/);
+    expect(await s.done).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    const log = JSON.parse(s.lines.find((l) => l.startsWith("{"))!) as { outcome: string; detail: string };
+    expect(log).toMatchObject({ outcome: "PQ5003", detail: expect.stringMatching(/whole-session deadline/) });
   });
 });
