@@ -30,7 +30,8 @@ import { add, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../ot/nchoose1.js";
 import { hePlan, inputPoly, kernelPoly, outputSlots, type HePlan } from "../he/pack.js";
-import { Arena, guard, loadNoise, PlainBuilder, readPlain, type CipherText } from "../he/seal.js";
+import { Arena, guard, loadNoise, PlainBuilder, readPlain, type CipherText, type HeParams } from "../he/seal.js";
+import { productPlan, vcotBytes } from "../../compiler/cost/ot-sizes.js";
 import { numelOf } from "../plain/tensor.js";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -89,11 +90,29 @@ function floodNoise(n: number, f: number): bigint[] {
   return out;
 }
 
+/**
+ * Does HE move fewer bytes than the OT kernel for this product? Both sides of the comparison
+ * are exact payload counts from public data: the plan's ciphertexts and wrap OT, and the OT
+ * kernel's vector-COT batches (compiler/cost/ot-sizes.ts productPlan), frame headers aside.
+ */
+export function heCheaper(plan: HePlan, map: LinearMap, N: number, params: HeParams): boolean {
+  const sizes = heBytes(params);
+  const wrap = nChoose1Bytes(plan.blocks.length * plan.O * plan.P, WRAP_N, N);
+  const he = plan.inCts * sizes.up + plan.outCts * sizes.down + wrap.toSender + wrap.toReceiver;
+  const ot = productPlan(map, N);
+  let viaOt = 0;
+  for (let k = 0; k < ot.m; k++) {
+    const b = vcotBytes(ot.n, ot.L, N - k);
+    viaOt += b.toSender + b.toReceiver;
+  }
+  return he < viaOt;
+}
+
 export async function linearHe(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean, fallback: ServerLinear): Promise<Share> {
   const prov = heOf(p);
   const N = x.bits;
   const plan = hePlan(map, N, prov.he);
-  if (typeof plan === "string") return fallback(p, map, w, x, clientOnly);
+  if (typeof plan === "string" || (prov.products === "cheaper" && !heCheaper(plan, map, N, prov.he.params))) return fallback(p, map, w, x, clientOnly);
   const server = p.role === "server";
   if (server && !w) throw new Error("serverLinear: the server needs its weights");
   const t0 = performance.now();

@@ -46,11 +46,19 @@ async function confirmKey(io: Endpoint, pk: Uint8Array): Promise<void> {
   if (!timingSafeEqual(mine, theirs)) throw new PqError(diag("PQ5014", { party: io.role, what: "confirming the client's public key", detail: "the parties hold different keys" }));
 }
 
+export type HeProducts = "cheaper" | "all";
+
 export class HeProvider implements Correlations {
   readonly kind = "he" as const;
   readonly supplies: ReadonlySet<CorrelationKind>;
   /** Milliseconds of HE work (encryption, products, decryption) this party spent, for the report. */
   heMs = 0;
+  /**
+   * Which products run by HE: `cheaper` (the default) those where HE moves fewer bytes than the
+   * OT kernel would (both parties decide it from public data: the map, the ring, the
+   * parameters); `all` every product the parameters can carry (the HE kernel's own tests).
+   */
+  products: HeProducts = "cheaper";
   private readonly arena = new Arena();
 
   private constructor(

@@ -16,7 +16,7 @@ import type { Correlations, Endpoint } from "./correlations.js";
 import { Dealer } from "./dealer.js";
 import { CorrelationStore, EnumCorrelations, Sampler } from "./enumerated.js";
 import { OtProvider } from "./ot.js";
-import { HeProvider } from "./he.js";
+import { HeProvider, type HeProducts } from "./he.js";
 import type { OtPair } from "../ot/session.js";
 
 /**
@@ -32,7 +32,7 @@ export type ProviderSpec =
    */
   | { kind: "ot"; resume?: { client: OtPair; server: OtPair } }
   /** The OT provider (`resume` as there) plus BFV keys for the HE kernel of the server-weight products. */
-  | { kind: "he"; resume?: { client: OtPair; server: OtPair } }
+  | { kind: "he"; resume?: { client: OtPair; server: OtPair }; products?: HeProducts }
   | { kind: "dealer"; seed: string }
   | { kind: "enumerated"; store: CorrelationStore; log?: { client?: string[]; server?: string[] } };
 
@@ -46,8 +46,11 @@ export async function openProvider(spec: ProviderSpec, io: Endpoint): Promise<Co
   switch (spec.kind) {
     case "ot":
       return OtProvider.open(io, spec.resume?.[io.role]);
-    case "he":
-      return HeProvider.open(io, spec.resume?.[io.role]);
+    case "he": {
+      const he = await HeProvider.open(io, spec.resume?.[io.role]);
+      if (spec.products) he.products = spec.products;
+      return he;
+    }
     case "dealer":
       return new Dealer(spec.seed, io.role, io.meter);
     case "enumerated":

@@ -66,7 +66,7 @@ export async function runBoth<C, S>(
 ): Promise<{ client: C; server: S; parties: [Party, Party] }> {
   const kind = opts.transport ?? defaultTransport();
   const given = opts.provider ?? defaultProvider();
-  const spec: ProviderSpec = (given.kind === "ot" || given.kind === "he") && !given.resume && otSession ? { kind: given.kind, resume: otSession } : given;
+  const spec: ProviderSpec = (given.kind === "ot" || given.kind === "he") && !given.resume && otSession ? { ...given, resume: otSession } : given;
   if (spec.kind === "ot" || spec.kind === "he") otSession = undefined;
   const channel: ChannelOptions = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
   const [a, b] = await transports(kind);

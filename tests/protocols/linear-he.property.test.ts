@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { runBoth } from "../../interpreter/twopc/local.js";
 import { serverLinear } from "../../interpreter/protocols/linear.js";
+import { heCheaper } from "../../interpreter/protocols/linear-he.js";
 import { applyMap, type LinearMap } from "../../interpreter/twopc/linear-map.js";
 import { constShare, getRing, ringFromBytes, sub, zeroShare } from "../../interpreter/twopc/ring.js";
 import { hePlan } from "../../interpreter/he/pack.js";
@@ -35,7 +36,8 @@ function values(n: number, bits: number, signed: boolean): bigint[] {
   });
 }
 
-const HE = { kind: "he" } as const;
+// Every product the parameters can carry by HE (the default runs only those where HE moves fewer bytes).
+const HE = { kind: "he", products: "all" } as const;
 
 describe("the HE kernel reproduces the plaintext map", () => {
   it("bit for bit, on the HE path, with the plan's bytes on the wire", async () => {
@@ -138,5 +140,35 @@ describe("bad input to the HE kernel is a coded diagnostic", () => {
     const err = await heContext({ degree: 8192, coeffBits: [60, 60, 60, 60], plainBits: 44 }, "client").then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(PqError);
     expect((err as PqError).diagnostics[0]!.code).toBe("PQ5014");
+  });
+});
+
+describe("the he provider's choice per product", () => {
+  it("runs by HE exactly the products where HE moves fewer bytes than the OT kernel, both ways bit for bit", async () => {
+    const he = await heContext(HE_PARAMS, "test");
+    // a wide product (HE cheaper) and a tiny one (OT cheaper), as linear layers
+    const cases = [{ O: 128, K: 1024, N: 24 }, { O: 2, K: 3, N: 16 }];
+    const chose: boolean[] = [];
+    for (const { O, K, N } of cases) {
+      const map: LinearMap = { op: "linear", w: [O, K], x: [K], y: [O], wElem: { bits: 4, signed: true }, xElem: { bits: N, signed: false }, receiver: 0 };
+      const plan = hePlan(map, N, he);
+      expect(typeof plan).not.toBe("string");
+      if (typeof plan === "string") return;
+      const cheaper = heCheaper(plan, map, N, HE_PARAMS);
+      chose.push(cheaper);
+      const wv = values(O * K, 4, true);
+      const W = constShare(N, map.w, (i) => wv[i]!);
+      const xv = values(K, N, false);
+      const X = constShare(N, map.x, (i) => xv[i]!);
+      const want = applyMap(map, W, X, N);
+      const x1 = ringFromBytes(randomBytes(8 * K), N, map.x);
+      const r = await runBoth((p) => serverLinear(p, map, undefined, sub(X, x1), false), (p) => serverLinear(p, map, W, x1, false), { provider: { kind: "he" } });
+      const got = Array.from({ length: O }, (_, i) => BigInt.asIntN(N, getRing(r.client, i) + getRing(r.server, i)));
+      expect(got).toEqual(Array.from({ length: O }, (_, i) => getRing(want, i)));
+      // an HE upload is one ciphertext of ~197 KB: its presence on the wire says which kernel ran
+      const sent = r.parties[0].meter.report().filter((row) => row.phase === "online" && row.primitive === "linear").reduce((a, row) => a + row.sent, 0);
+      expect(sent >= heBytes(HE_PARAMS).up).toBe(cheaper);
+    }
+    expect(chose).toEqual([true, false]);
   });
 });
