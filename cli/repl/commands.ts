@@ -24,7 +24,7 @@ const COMMANDS = [
   { name: "run", args: "INPUT... [plain|2pc]", summary: "run on an input with per-layer progress, then the per-layer table", complete: ["file-or-backend"] },
   { name: "diff", args: "INPUT...", summary: "run both backends; the first layer whose values differ, or that none do", complete: ["file"] },
   { name: "trace", args: "LAYER [INPUT...]", summary: "DEBUG: reveal one layer's intermediate values (breaks privacy)", complete: ["layer", "file"] },
-  { name: "correlations", args: "[ot|dealer]", summary: "the correlations of 2pc runs: ot (oblivious transfer, private: the default) or dealer (a simulated trusted dealer: INSECURE, reproducible with :seed)", complete: ["none"] },
+  { name: "correlations", args: "[ot|he|dealer]", summary: "the correlations of 2pc runs: ot (oblivious transfer, private: the default), he (homomorphic encryption for the products with server weights, OT for the rest: private) or dealer (a simulated trusted dealer: INSECURE, reproducible with :seed)", complete: ["none"] },
   { name: "seed", args: "[N]", summary: "seed of the dealer's randomness (with :correlations dealer), for reproducible 2pc runs", complete: ["none"] },
   { name: "protocols", args: "", summary: "each op and protocol with its cost formula, and the threat model", complete: ["none"] },
   { name: "help", args: "[COMMAND]", summary: "this list, or one command's help", complete: ["command"] },

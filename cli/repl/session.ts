@@ -119,7 +119,7 @@ export class Session {
   private lowered: Program | undefined;
   program: Program | undefined;
   seed = DEFAULT_SEED;
-  correlations: "ot" | "dealer" = "ot";
+  correlations: "ot" | "he" | "dealer" = "ot";
   private lastInputs: string[] | undefined;
   private job: AbortController | undefined;
 
@@ -530,8 +530,9 @@ export class Session {
   private correlationsCmd(args: string[]): Block[] {
     const [c] = args;
     if (c === undefined) return [info(`correlations: ${this.correlations}`)];
-    if (c !== "ot" && c !== "dealer") throw new CommandError("usage: :correlations ot|dealer");
+    if (c !== "ot" && c !== "he" && c !== "dealer") throw new CommandError("usage: :correlations ot|he|dealer");
     this.correlations = c;
+    if (c === "he") return [info("correlations: he (homomorphic encryption for the products with server weights where it moves fewer bytes, oblivious transfer for the rest: private)")];
     return c === "ot"
       ? [info("correlations: ot (oblivious transfer between the two parties: each one's randomness is its own)")]
       : [info(`correlations: dealer — INSECURE: one seed (${this.seed}, :seed) from which either party could recompute the other's secrets; for tests and benchmarks`)];
@@ -539,7 +540,7 @@ export class Session {
 
   /** The provider of :run … 2pc and :diff. */
   private provider(): ProviderSpec {
-    return this.correlations === "dealer" ? { kind: "dealer", seed: this.seed } : { kind: "ot" };
+    return this.correlations === "dealer" ? { kind: "dealer", seed: this.seed } : { kind: this.correlations };
   }
 
   private seedCmd(args: string[]): Block[] {
@@ -613,7 +614,8 @@ export class Session {
     const p = this.need();
     const g = p.graph;
     // by default, what `:run … 2pc` runs: the session's correlations, priced to the byte
-    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? this.correlations;
+    // (he: priced as ot, which the forecast has; the HE products move fewer bytes than that)
+    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? (this.correlations === "he" ? "ot" : this.correlations);
     const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
     // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced
     // (for pq's OT provider, with the ot-iknp accounting).

@@ -299,12 +299,19 @@ describe("REPL commands", () => {
     const a = await s.execute(`:run ${f.input} 2pc`);
     await s.execute(`:diff ${f.input}`);
     expect(specs).toEqual(["dealer:42", "dealer:42"]);
-    expect(errors(await s.execute(":correlations he"))).toContain("usage");
+    expect(errors(await s.execute(":correlations frob"))).toContain("usage: :correlations ot|he|dealer");
     // Same seed, same run: the same outputs and the same bytes per layer.
     const bytes = (o: Output) => text(o).split("\n").filter((l) => l.startsWith("m/")).map((l) => l.split(/\s{2,}/).slice(0, 7).join("|"));
     expect(bytes(await s.execute(`:run ${f.input} 2pc`))).toEqual(bytes(a));
     expect(errors(await s.execute(":seed b$"))).toContain("usage");
-  });
+    // HE for the products with server weights: private, the same outputs as the dealer's run
+    specs.length = 0;
+    expect(text(await s.execute(":correlations he"))).toContain("homomorphic encryption");
+    const h = await s.execute(`:run ${f.input} 2pc`);
+    expect(specs).toEqual(["he"]);
+    expect(text(h).split("\n")[0]).toBe(text(a).split("\n")[0]);
+    expect(text(await s.execute(":cost"))).toContain("cost: forecast (ot)");
+  }, 60_000);
 
   it(":protocols lists every op, every protocol's cost and proof, and the threat model", async () => {
     const t = text(await new Session().execute(":protocols"));
