@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { pq } from "./harness.js";
 import { COMMANDS } from "../../cli/commands.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pq-cli-"));
@@ -22,13 +22,6 @@ const wrongShape = join(dir, "wrong.json");
 writeFileSync(wrongShape, JSON.stringify([[1, 2], [3, 4]]));
 const outOfRange = join(dir, "range.json");
 writeFileSync(outOfRange, JSON.stringify([1, 2, 3, 256]));
-
-async function pq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
-  return { code, out, err };
-}
 
 describe("pq CLI", () => {
   it("prints help and exits 0; no command is a usage error", async () => {

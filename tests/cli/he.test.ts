@@ -2,17 +2,10 @@
 // per-layer values (--json), as the plaintext backend; the HE products are on the wire
 // (the server-weight product's bytes are the HE kernel's, not the OT kernel's).
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { pq } from "./harness.js";
 
 const model = "examples/mnist/lenet_w8a8.pq";
 const input = "examples/mnist/digits/digit-7.png";
-
-async function pq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
-  return { code, out, err };
-}
 
 describe("pq run --correlations he", () => {
   it("gives LeNet's plaintext output, with the HE products on the wire", async () => {

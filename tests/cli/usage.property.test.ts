@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { pq } from "./harness.js";
 import { COMMANDS } from "../../cli/commands.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pq-usage-"));
@@ -14,13 +14,6 @@ const model = join(dir, "m.pq");
 writeFileSync(model, "model m {\n  input x: client i8[4]\n  input y: client i8[4]\n  output add(x, -y) to client\n}\n");
 const input = join(dir, "in.json");
 writeFileSync(input, "[1, -2, 3, -4]");
-
-async function pq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
-  return { code, out, err };
-}
 
 /** One edit (delete, insert or substitute a letter) somewhere in `word`. */
 const typo = (word: string) =>

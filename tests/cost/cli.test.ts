@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { pq } from "../cli/harness.js";
 import { compileFile } from "../../compiler/lower.js";
 import { forecast, type Forecast } from "../../compiler/cost/model.js";
 import { compareForecast, forecastWarnings, formatWarning, type MeasuredReport } from "../../compiler/cost/compare.js";
@@ -18,13 +18,6 @@ const small = join(dir, "m.pq");
 writeFileSync(small, 'model m {\n  input x: client u8[4]\n  params "m.params.json"\n  param w: i4[2, 4]\n  output argmax(relu(linear(x, w))) to client\n}\n');
 const input = join(dir, "in.json");
 writeFileSync(input, JSON.stringify({ shape: [4], data: [1, 0, 0, 9] }));
-
-async function pq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await main(args, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
-  return { code, out, err };
-}
 
 /** A measured report that says exactly what the forecast says (per layer, both parties). */
 function reportOf(f: Forecast): MeasuredReport {
