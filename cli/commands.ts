@@ -199,8 +199,7 @@ const run: Command = {
     if (specs.length === 0) throw new UsageError("run", "--input IN is required");
     const model = str(values, "model");
     // The passes optimise for the correlations that will run (orientation, Winograd, conversions).
-    // (he: the passes price OT, which runs everything but the HE products.)
-    const target = backend === "2pc" && correlations !== "dealer" ? "ot" : "dealer";
+    const target = backend === "2pc" ? correlations : "dealer";
     const compiled = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), target, ...(model !== undefined ? { model } : {}) });
     if (!compiled) return 1;
     const { program } = compiled;
@@ -233,8 +232,8 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   progress.done();
   const rep = buildReport(g, r);
   // The forecast and the measurement use the same units: say where they differ by more than 5%.
-  // Both providers are priced to the byte (compiler/cost/dealer.ts, ot-provider.ts).
-  if (r.correlations === "dealer" || r.correlations === "ot") {
+  // The three providers are priced to the byte (compiler/cost/dealer.ts, ot-provider.ts, he-sizes.ts).
+  if (r.correlations === "dealer" || r.correlations === "ot" || r.correlations === "he") {
     for (const w of (await import("../compiler/cost/compare.js")).forecastWarnings(program, rep, r.correlations)) io.err(w);
   }
   if (values.json) {
@@ -534,11 +533,11 @@ export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connect
   },
 }, {
   name: "cost",
-  usage: "FILE.pq [--pipeline NAME] [--disable PASS] [--correlations dealer|ot|ot-iknp|ot-silent] [--json] [--formulas] [--model NAME]",
+  usage: "FILE.pq [--pipeline NAME] [--disable PASS] [--correlations dealer|ot|he|ot-iknp|ot-silent] [--json] [--formulas] [--model NAME]",
   summary: "forecast the communication of a two-party run per layer and primitive (bytes, messages, rounds), without running it",
   description: "The dealer forecast is what `pq run --backend 2pc` measures, to the byte; ot-iknp and ot-silent price the same protocol sequence with CrypTFlow2/SiRNN and Cheetah costs (docs/COST.md).",
   options: {
-    correlations: { type: "string", valueName: "KIND", help: "correlated randomness to price: dealer or ot (pq's providers, to the byte), ot-iknp or ot-silent (SCI/Cheetah's accounting)", default: "dealer" },
+    correlations: { type: "string", valueName: "KIND", help: "correlated randomness to price: dealer, ot or he (pq's providers, to the byte), ot-iknp or ot-silent (SCI/Cheetah's accounting)", default: "dealer" },
     ...pipelineOptions,
     json: { type: "boolean", help: "print the forecast as JSON (format pq-cost/1)" },
     formulas: { type: "boolean", help: "also print the cost formula of every building block" },

@@ -1,4 +1,4 @@
-// `pq cost FILE.pq [--pipeline NAME] [--correlations dealer|ot|ot-iknp|ot-silent] [--json]`:
+// `pq cost FILE.pq [--pipeline NAME] [--correlations dealer|ot|he|ot-iknp|ot-silent] [--json]`:
 // the forecast per layer and per building block, totals and rounds, in the units and
 // legend style of the run report (cli/report.ts), so a forecast and a `pq run --backend
 // 2pc` table read side by side. Loaded on demand by cli/commands.ts.
@@ -26,6 +26,7 @@ export interface CostOptions {
 const BACKEND_NOTE: Record<Backend, string> = {
   dealer: "dealer: the runtime's protocols to the byte (trusted dealer; offline = its corrections to the server)",
   ot: "ot: pq's OT provider to the byte (its OT kernels; offline = correlations made by OT with the peer, and the base OTs under setup)",
+  he: "he: pq's HE provider to the byte (HE for the server-weight products where it moves fewer bytes, pq's OT provider for the rest; the client's public key under setup)",
   "ot-iknp": `ot-iknp: CrypTFlow2/SiRNN accounting with IKNP OT extension, λ = ${LAMBDA} (no offline phase)`,
   "ot-silent": "ot-silent: Cheetah accounting with silent (VOLE) OT (no offline phase)",
 };

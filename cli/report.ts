@@ -16,10 +16,18 @@ interface PartyCounts {
   offline: Counters;
 }
 
+/** Milliseconds of homomorphic-encryption work each party spent (runs under the he provider). */
+export interface HeTime {
+  client: number;
+  server: number;
+}
+
 export interface LayerReport {
   layer: string;
   ops: string[];
   ms: number;
+  /** Under the he provider: each party's HE work in the layer (keys in `setup`, the HE kernel's products). */
+  heMs?: HeTime;
   client: PartyCounts;
   server: PartyCounts;
 }
@@ -32,7 +40,7 @@ export interface RunReport {
   outputs: { shape: number[]; type: string; data: string[] }[];
   layers: LayerReport[];
   primitives: (MeterRow & { party: "client" | "server" })[];
-  totals: { client: PartyCounts; server: PartyCounts; ms: number };
+  totals: { client: PartyCounts; server: PartyCounts; ms: number; heMs?: HeTime };
 }
 
 function counts(rows: MeterRow[]): PartyCounts {
@@ -41,10 +49,17 @@ function counts(rows: MeterRow[]): PartyCounts {
 
 export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
   const order = layerOrder(g);
-  // A provider's one-time set-up (the base OTs) comes first, as its own row.
-  if (r.client.some((x) => x.layer === "setup") || r.server.some((x) => x.layer === "setup")) order.unshift({ layer: "setup", ops: ["base-ot"] });
+  // A provider's set-up (the base OTs, the HE keys) comes first, as its own row.
+  const setup = [...new Set([...r.client, ...r.server].filter((x) => x.layer === "setup").map((x) => x.primitive))];
+  if (setup.length > 0) order.unshift({ layer: "setup", ops: setup });
+  const he = r.correlations === "he";
+  const heOf = (layer?: string): HeTime => {
+    const sum = (m: Map<string, number>) => (layer === undefined ? [...m.values()].reduce((a, b) => a + b, 0) : m.get(layer) ?? 0);
+    return { client: +sum(r.heMs.client).toFixed(3), server: +sum(r.heMs.server).toFixed(3) };
+  };
   const layers = order.map(({ layer, ops }) => ({
     layer, ops, ms: +(r.layerMs.get(layer) ?? 0).toFixed(3),
+    ...(he ? { heMs: heOf(layer) } : {}),
     client: counts(r.client.filter((x) => x.layer === layer)),
     server: counts(r.server.filter((x) => x.layer === layer)),
   }));
@@ -53,7 +68,7 @@ export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
     outputs: r.outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
     layers,
     primitives: [...r.client.map((x) => ({ ...x, party: "client" as const })), ...r.server.map((x) => ({ ...x, party: "server" as const }))],
-    totals: { client: counts(r.client), server: counts(r.server), ms: +r.totalMs.toFixed(3) },
+    totals: { client: counts(r.client), server: counts(r.server), ms: +r.totalMs.toFixed(3), ...(he ? { heMs: heOf() } : {}) },
   };
 }
 
@@ -68,6 +83,8 @@ export const LEGEND =
   `client→/server→: online bytes each party wrote on the channel (${HEADER_BYTES}-byte frame headers included); msgs: messages both sent; ` +
   "rounds: client's / server's maximal runs of sends between waits; offline: bytes that made correlations (the dealer's, or OT with the peer, base OTs included); ms: client wall clock.";
 
+const HE_LEGEND = " HE ms: client's / server's milliseconds of homomorphic-encryption work (keys under setup, the HE products' encryption, products and decryption).";
+
 export function reportTable(rep: RunReport): string {
   const row = (l: { client: PartyCounts; server: PartyCounts }) => [
     formatBytes(l.client.online.sent), formatBytes(l.server.online.sent),
@@ -75,8 +92,12 @@ export function reportTable(rep: RunReport): string {
     `${l.client.online.rounds}/${l.server.online.rounds}`,
     formatBytes(l.client.offline.recv + l.server.offline.recv),
   ];
-  const rows = rep.layers.map((l) => [l.layer, l.ops.join(" "), ...row(l), l.ms.toFixed(1)]);
-  return table(["layer", "ops", "client→", "server→", "msgs", "rounds", "offline", "ms"], rows, ["total", "", ...row(rep.totals), rep.totals.ms.toFixed(1)]) + `\n${LEGEND}`;
+  // Under the he provider, a column of each party's HE work (client/server ms).
+  const he = rep.totals.heMs !== undefined;
+  const heCell = (t?: HeTime) => (he ? [t ? `${t.client.toFixed(0)}/${t.server.toFixed(0)}` : ""] : []);
+  const rows = rep.layers.map((l) => [l.layer, l.ops.join(" "), ...row(l), l.ms.toFixed(1), ...heCell(l.heMs)]);
+  return table(["layer", "ops", "client→", "server→", "msgs", "rounds", "offline", "ms", ...(he ? ["HE ms"] : [])], rows, ["total", "", ...row(rep.totals), rep.totals.ms.toFixed(1), ...heCell(rep.totals.heMs)])
+    + `\n${LEGEND}${he ? HE_LEGEND : ""}`;
 }
 
 /** One party's view of a run over TCP (`pq serve` / `pq connect`): what it sent and received per layer. */

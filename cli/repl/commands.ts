@@ -20,7 +20,7 @@ const COMMANDS = [
   { name: "ast", args: "[NAME]", summary: "the model's syntax tree (or one statement's), spans left out", complete: ["none"] },
   { name: "ir", args: "[LAYER]", summary: "the IR as .pq text (or one layer's nodes)", complete: ["layer"] },
   { name: "passes", args: "[list | enable NAME | disable NAME | show NAME | use PIPELINE | target KIND]", summary: "the optimisation pipeline (pq by default; use: pq, eqo, sirnn, none; target: the correlations its passes optimise for); show: the IR before/after one pass", complete: ["pass-sub", "pass"] },
-  { name: "cost", args: "[LAYER] [dealer|ot|ot-iknp|ot-silent]", summary: "forecast communication per layer as a table and bars (or one layer's primitives); by default for the session's :correlations", complete: ["layer"] },
+  { name: "cost", args: "[LAYER] [dealer|ot|he|ot-iknp|ot-silent]", summary: "forecast communication per layer as a table and bars (or one layer's primitives); by default for the session's :correlations", complete: ["layer"] },
   { name: "run", args: "INPUT... [plain|2pc]", summary: "run on an input with per-layer progress, then the per-layer table", complete: ["file-or-backend"] },
   { name: "diff", args: "INPUT...", summary: "run both backends; the first layer whose values differ, or that none do", complete: ["file"] },
   { name: "trace", args: "LAYER [INPUT...]", summary: "DEBUG: reveal one layer's intermediate values (breaks privacy)", complete: ["layer", "file"] },

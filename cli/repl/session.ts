@@ -461,7 +461,7 @@ export class Session {
 
   private passesCmd(args: string[]): Block[] {
     const [sub = "list", name] = args;
-    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot|ot-iknp|ot-silent]";
+    const usage = "usage: :passes [list | enable NAME | disable NAME | show NAME | use PIPELINE | target dealer|ot|he|ot-iknp|ot-silent]";
     if (!["list", "enable", "disable", "show", "use", "target"].includes(sub)) throw new CommandError(`unknown :passes subcommand '${sub}'; ${usage}`);
     if (sub === "list") {
       const head = info(`${this.pipelineName !== undefined ? `pipeline ${this.pipelineName}` : "the session's own passes"}, optimising for ${this.target}`
@@ -609,13 +609,12 @@ export class Session {
     return [out(plainRun(g, declaredTypes(this.lowered!.graph), r).text)];
   }
 
-  /** `:cost [LAYER] [dealer|ot|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
+  /** `:cost [LAYER] [dealer|ot|he|ot-iknp|ot-silent]`: the compile-time forecast (compiler/cost), as a table and bars. */
   private async cost(args: string[], _opts: ExecOptions): Promise<Block[]> {
     const p = this.need();
     const g = p.graph;
     // by default, what `:run … 2pc` runs: the session's correlations, priced to the byte
-    // (he: priced as ot, which the forecast has; the HE products move fewer bytes than that)
-    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? (this.correlations === "he" ? "ot" : this.correlations);
+    const backend = (BACKENDS as readonly string[]).find((b) => args.includes(b)) as Backend | undefined ?? this.correlations;
     const [layer] = args.filter((x) => !(BACKENDS as readonly string[]).includes(x));
     // Priced as `pq cost --correlations KIND` prices: the passes optimise for what is priced
     // (for pq's OT provider, with the ot-iknp accounting).

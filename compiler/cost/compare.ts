@@ -83,7 +83,7 @@ export function formatWarning(w: ForecastWarning): string {
 }
 
 /** The lines `pq run --backend 2pc` prints: the forecast of the program under the run's provider against its run. */
-export function forecastWarnings(program: Program, report: MeasuredReport, backend: "dealer" | "ot"): string[] {
+export function forecastWarnings(program: Program, report: MeasuredReport, backend: "dealer" | "ot" | "he"): string[] {
   try {
     return compareForecast(forecast(program, backend).rows, report).map(formatWarning);
   } catch (e) {

@@ -15,9 +15,12 @@
 import type { Unit } from "./trace.js";
 import { HEADER_BYTES, LAMBDA } from "./wire.js";
 
-/** `dealer` and `ot`: pq's providers, priced to the byte; `ot-iknp`, `ot-silent`: the SCI/Cheetah reference accounting. */
-export type Backend = "dealer" | "ot" | "ot-iknp" | "ot-silent";
-export const BACKENDS: readonly Backend[] = ["dealer", "ot", "ot-iknp", "ot-silent"];
+/**
+ * `dealer`, `ot` and `he`: pq's providers, priced to the byte (`he`: OT for everything but the
+ * server-weight products HE runs); `ot-iknp`, `ot-silent`: the SCI/Cheetah reference accounting.
+ */
+export type Backend = "dealer" | "ot" | "he" | "ot-iknp" | "ot-silent";
+export const BACKENDS: readonly Backend[] = ["dealer", "ot", "he", "ot-iknp", "ot-silent"];
 
 /**
  * What the passes optimise for: any backend the forecast prices. `ot` (pq's OT provider, priced

@@ -2,14 +2,15 @@
 // primitive, what a two-party run sends — online bytes per party, messages and rounds,
 // and the offline correlations — in the units of the runtime's report (docs/REPORT.md).
 // One trace of the building blocks the backend runs (trace.ts), priced per backend:
-// `dealer` and `ot` exactly as the runtime does it with that provider (dealer.ts,
-// ot-provider.ts), `ot-iknp` and `ot-silent` with the docs/PROTOCOLS.md formulas of SCI and
+// `dealer`, `ot` and `he` exactly as the runtime does it with that provider (dealer.ts,
+// ot-provider.ts, he-sizes.ts), `ot-iknp` and `ot-silent` with the docs/PROTOCOLS.md formulas of SCI and
 // Cheetah (formulas.ts, ot.ts). docs/COST.md describes the model.
 import type { Program } from "../ir.js";
 import { priceDealer } from "./dealer.js";
 import type { Backend } from "./formulas.js";
 import { priceOt } from "./ot.js";
 import { priceOtProvider } from "./ot-provider.js";
+import { HE_MODULI } from "./he-sizes.js";
 import { Parties, type Who } from "./parties.js";
 import { addOffline, addOnline, zeroOffline, zeroOnline, type CostRow, type OfflineCost, type OnlineCost } from "./rows.js";
 import { trace } from "./trace.js";
@@ -57,7 +58,7 @@ export function layersOf(program: Program, rows: readonly CostRow[]): LayerCost[
       // A provider's set-up comes first, as in the run report (cli/report.ts).
       if (r.layer === "setup") layers.unshift(l);
       else layers.push(l);
-    }
+    } else if (r.layer === "setup" && !l.ops.includes(r.op)) l.ops.push(r.op);
     addOnline(l.online, r.online);
     addOffline(l.offline, r.offline);
   }
@@ -67,6 +68,8 @@ export function layersOf(program: Program, rows: readonly CostRow[]): LayerCost[
 /** What a run's OT session has already done: `setup: false` when it continues an earlier one (no base OTs). */
 export interface ForecastOptions {
   setup?: boolean;
+  /** Under `he`: which products the HE kernel takes — `cheaper` (the provider's default) or `all` it can carry (its tests). */
+  heProducts?: "cheaper" | "all";
 }
 
 function price(program: Program, backend: Backend, opts: ForecastOptions): CostRow[] {
@@ -76,6 +79,8 @@ function price(program: Program, backend: Backend, opts: ForecastOptions): CostR
       return priceDealer(calls);
     case "ot":
       return priceOtProvider(calls, opts.setup ?? true);
+    case "he":
+      return priceOtProvider(calls, opts.setup ?? true, new Parties(), { moduli: HE_MODULI, products: opts.heProducts ?? "cheaper" });
     case "ot-iknp":
     case "ot-silent":
       return priceOt(calls, backend);
@@ -104,13 +109,13 @@ export function forecast(program: Program, backend: Backend, opts: ForecastOptio
 
 /**
  * The largest message (payload and 10-byte frame header) each party writes in a run with the
- * dealer or pq's OT provider (a fresh session: base OTs included), as the pricers replay it.
+ * dealer or pq's OT or HE provider (a fresh session: base OTs and keys included), as the pricers replay it.
  */
-export function largestMessages(program: Program, backend: "dealer" | "ot"): Record<Who, number> {
+export function largestMessages(program: Program, backend: "dealer" | "ot" | "he"): Record<Who, number> {
   const parties = new Parties();
   const calls = trace(program);
   if (backend === "dealer") priceDealer(calls, parties);
-  else priceOtProvider(calls, true, parties);
+  else priceOtProvider(calls, true, parties, backend === "he" ? { moduli: HE_MODULI, products: "cheaper" } : undefined);
   return parties.largest;
 }
 

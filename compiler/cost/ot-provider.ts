@@ -13,16 +13,27 @@
 //   and      (carryKnown) the generic kernel: AND triples made offline (a random OT each way), one exchange.
 //   mul      the generic kernel: Beaver triples made offline (Gilboa: N correlated OTs per element each way), one exchange.
 //   reveal   the server's shares, as under every provider.
+// Under the `he` provider (providers/he.ts) the same, plus: the client's public key and both
+// parties' hash of it in the set-up (primitive `he-keys`), and each server-weight product the
+// HE kernel takes (he-sizes.ts heProduct: where it moves fewer bytes, or all it can carry) as the upload, the
+// trimmed replies and the wrap's 1-of-8 OT round (protocols/linear-he.ts).
 import { bytesOf } from "./dealer.js";
 import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
 import { Parties, type Phase, type Who } from "./parties.js";
+import { heBytes, heFlights, heProduct, WRAP_N, type HeModuli } from "./he-sizes.js";
+
+/** The HE provider's moduli and which products its kernel takes (providers/he.ts `products`). */
+export interface HeChoice {
+  moduli: HeModuli;
+  products: "cheaper" | "all";
+}
 import { RowSink, type CostRow } from "./rows.js";
 import type { Call } from "./trace.js";
 
 const sum = (bs: readonly OtBytes[], k: keyof OtBytes): number => bs.reduce((a, b) => a + b[k], 0);
 
 class OtPricer {
-  constructor(private readonly sink: RowSink, private readonly parties: Parties) {}
+  constructor(private readonly sink: RowSink, private readonly parties: Parties, private readonly he?: HeChoice) {}
 
   /**
    * ot/round.ts `otRound` for one party: its receiver batches' u columns in one message, then
@@ -55,6 +66,19 @@ class OtPricer {
         this.parties.recv(who);
       }
     }
+  }
+
+  /** providers/he.ts open, after the OT provider's (fresh or continued): the client's keys, made anew per run. */
+  keys(he: HeModuli): void {
+    // providers/he.ts open: the client sends its public key and its hash; the server reads the key, sends its hash; each reads the peer's.
+    const keys = this.sink.row({ nodeId: -1, op: "he-keys", layer: "setup", path: ["he-keys"] }, []);
+    const sizes = heBytes(he.params);
+    this.parties.send(keys, "client", sizes.pk, "offline");
+    this.parties.send(keys, "client", sizes.confirm, "offline");
+    this.parties.recv("server");
+    this.parties.send(keys, "server", sizes.confirm, "offline");
+    this.parties.recv("client");
+    this.parties.recv("server");
   }
 
   price(call: Call): void {
@@ -96,6 +120,18 @@ class OtPricer {
         return;
       }
       case "linear": {
+        const plan = this.he && heProduct(u.product, u.bits, this.he.moduli, this.he.products);
+        if (plan) {
+          // protocols/linear-he.ts: the upload, the reply, then the wrap by 1-of-8 OT (the client receives).
+          const row = this.sink.row(call, ["linear"]);
+          const f = heFlights(plan, u.bits, this.he!.moduli.params);
+          this.parties.send(row, "client", f.up);
+          this.parties.recv("server");
+          this.parties.send(row, "server", f.reply);
+          this.parties.recv("client");
+          this.round(row, [nChoose1Bytes(plan.outputs, WRAP_N, u.bits)], []);
+          return;
+        }
         const p = productPlan(u.product, u.bits);
         const batches = Array.from({ length: p.m }, (_, k) => vcotBytes(p.n, p.L, u.bits - k));
         this.round(this.sink.row(call, ["linear"]), p.receiver === "client" ? batches : [], p.receiver === "server" ? batches : []);
@@ -115,11 +151,16 @@ class OtPricer {
   }
 }
 
-/** Price a trace with pq's OT provider into rows; `setup`: the session's base OTs first (a fresh session); `parties`: the simulated meters. */
-export function priceOtProvider(calls: readonly Call[], setup = true, parties = new Parties()): CostRow[] {
+/**
+ * Price a trace with pq's OT provider into rows; `setup`: the session's base OTs first (a fresh
+ * session); `parties`: the simulated meters; `he`: the HE provider's moduli (its keys are made
+ * per run, continued OT session or not).
+ */
+export function priceOtProvider(calls: readonly Call[], setup = true, parties = new Parties(), he?: HeChoice): CostRow[] {
   const sink = new RowSink();
-  const p = new OtPricer(sink, parties);
+  const p = new OtPricer(sink, parties, he);
   if (setup) p.setup();
+  if (he) p.keys(he.moduli);
   for (const c of calls) p.price(c);
   return sink.list();
 }

@@ -19,6 +19,7 @@ import type { CipherText } from "node-seal/implementation/cipher-text.js";
 import type { PlainText } from "node-seal/implementation/plain-text.js";
 import type { Context } from "node-seal/implementation/context.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
+import { CT_PREFIX, HE_MODULI, HE_PARAMS, type HeParams } from "../../compiler/cost/he-sizes.js";
 
 export type { CipherText, PlainText, Context, SEALLibrary };
 
@@ -31,23 +32,8 @@ export function seal(): Promise<SEALLibrary> {
   return library;
 }
 
-/** The encryption parameters of pq's HE provider (what the handshake sends and checks). */
-export interface HeParams {
-  /** Polynomial degree N (number of coefficients). */
-  readonly degree: number;
-  /** Bit sizes of the coefficient primes, the last one the special (key-switching) prime. */
-  readonly coeffBits: readonly number[];
-  /** Bit size of the plaintext prime t (a batching prime: node-seal refuses any other, §1). */
-  readonly plainBits: number;
-}
-
-/**
- * N = 8192 with 218 bits of coefficient modulus, SEAL's (and the HE standard's) maximum for
- * 128-bit classical security at this degree; three 60-bit data primes (the last level keeps
- * one, to which replies are switched) and a 38-bit special prime; a 44-bit plaintext prime.
- * Why these sizes: proofs/he-linear.md §3 (t ≥ 8·bound, flooding ≥ 2^σ·N·noise, q_L ≥ 4t·N).
- */
-export const HE_PARAMS: HeParams = { degree: 8192, coeffBits: [60, 60, 60, 38], plainBits: 44 };
+export type { HeParams };
+export { HE_PARAMS };
 
 /** A SEAL failure as the coded diagnostic PQ5014. */
 export function sealError(lib: SEALLibrary | undefined, party: string, what: string, e: unknown): PqError {
@@ -96,15 +82,16 @@ export interface HeContext {
 }
 
 const contexts = new Map<string, Promise<HeContext>>();
+const key = (p: HeParams): string => JSON.stringify([p.degree, p.coeffBits, p.plainBits]);
 
 /** The context of `params`, checked for 128-bit security; PQ5014 if SEAL refuses them. */
 export function heContext(params: HeParams, party: string): Promise<HeContext> {
-  const key = JSON.stringify(params);
-  let c = contexts.get(key);
+  const k = key(params);
+  let c = contexts.get(k);
   if (!c) {
     c = makeContext(params, party);
-    contexts.set(key, c);
-    c.catch(() => contexts.delete(key));
+    contexts.set(k, c);
+    c.catch(() => contexts.delete(k));
   }
   return c;
 }
@@ -130,6 +117,10 @@ async function makeContext(params: HeParams, party: string): Promise<HeContext> 
       // (Every getter returns a fresh wrapper of a C++ object: each goes to the arena.)
       const t = Number(arena.add(parms.plainModulus).value);
       const q = [...(arena.add(arena.add(ctx.firstContextData).parms).coeffModulus as unknown as BigUint64Array)];
+      // The forecast prices HE_PARAMS with the primes it records (compiler/cost/he-sizes.ts): they must be SEAL's.
+      if (key(params) === key(HE_MODULI.params) && (t !== HE_MODULI.t || q.join() !== HE_MODULI.q.join())) {
+        throw new Error(`internal: SEAL made the primes t = ${t}, q = ${q.join(", ")} for pq's parameters, compiler/cost/he-sizes.ts records others`);
+      }
       return { lib, ctx, params, t, q };
     } finally {
       arena.close();
@@ -196,7 +187,6 @@ export function readPlain(he: HeContext, pt: PlainText): Float64Array {
 // A ciphertext (compression none): header, parms_id (32), is_ntt (u8), size (u64), N (u64),
 // L (u64), scale (f64), correction (u64), a DynArray header (16) and count (u64): the data
 // from byte 113 (not 8-aligned), c0 over the L primes, then c1.
-const CT_DATA = 113;
 
 /**
  * Overwrite `ct` (a size-2 ciphertext at the top data level, coefficient form) with
@@ -208,15 +198,62 @@ export function loadNoise(he: HeContext, ct: CipherText, e: readonly bigint[]): 
   const b = ct.saveArray(he.lib.ComprModeType.none).slice();
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const L = Number(view.getBigUint64(65, true));
-  if (L !== he.q.length || b.length !== CT_DATA + 16 * L * N) throw new Error(`internal: a flooding ciphertext of ${L} primes and ${b.length} bytes`);
-  b.fill(0, CT_DATA);
+  if (L !== he.q.length || b.length !== CT_PREFIX + 16 * L * N) throw new Error(`internal: a flooding ciphertext of ${L} primes and ${b.length} bytes`);
+  b.fill(0, CT_PREFIX);
   for (let j = 0; j < L; j++) {
     const qj = he.q[j]!;
     for (let i = 0; i < N; i++) {
       let r = e[i]! % qj;
       if (r < 0n) r += qj;
-      view.setBigUint64(CT_DATA + 8 * (j * N + i), r, true);
+      view.setBigUint64(CT_PREFIX + 8 * (j * N + i), r, true);
     }
   }
   ct.loadArray(he.ctx, b);
+}
+
+/**
+ * The server's reply from `ct` (size 2, at the lowest level, one prime, coefficient form):
+ * c1 whole, then c0 at the coefficients `coefs` only — what compiler/cost/he-sizes.ts
+ * `reply(coefs.length)` counts — written into `out` from `at`.
+ */
+export function writeReply(he: HeContext, ct: CipherText, coefs: readonly number[], out: Uint8Array, at: number): void {
+  const N = he.params.degree;
+  const b = ct.saveArray(he.lib.ComprModeType.none);
+  if (b.length !== CT_PREFIX + 16 * N) throw new Error(`internal: a reply ciphertext of ${b.length} bytes, not one prime`);
+  out.set(b.subarray(CT_PREFIX + 8 * N, CT_PREFIX + 16 * N), at);
+  let o = at + 8 * N;
+  for (const c of coefs) {
+    out.set(b.subarray(CT_PREFIX + 8 * c, CT_PREFIX + 8 * c + 8), o);
+    o += 8;
+  }
+}
+
+/**
+ * The client's side of `writeReply`: a serialized ciphertext at the lowest level (its prefix
+ * made once, from an encryption of zero switched down) refilled per reply, with c0 zero at
+ * the coefficients the reply omits — they decrypt to values nobody reads. SEAL's load checks
+ * every coefficient against the prime: a junk reply is PQ5014 at `guard`.
+ */
+export class ReplyReader {
+  private readonly bytes: Uint8Array;
+
+  constructor(private readonly he: HeContext, template: CipherText) {
+    const N = he.params.degree;
+    this.bytes = template.saveArray(he.lib.ComprModeType.none).slice();
+    if (this.bytes.length !== CT_PREFIX + 16 * N) throw new Error(`internal: a lowest-level template of ${this.bytes.length} bytes`);
+  }
+
+  /** Load the reply at `reply[at …]` with useful coefficients `coefs` into `ct`. */
+  load(ct: CipherText, reply: Uint8Array, at: number, coefs: readonly number[]): void {
+    const N = this.he.params.degree;
+    const b = this.bytes;
+    b.fill(0, CT_PREFIX);
+    b.set(reply.subarray(at, at + 8 * N), CT_PREFIX + 8 * N);
+    let o = at + 8 * N;
+    for (const c of coefs) {
+      b.set(reply.subarray(o, o + 8), CT_PREFIX + 8 * c);
+      o += 8;
+    }
+    ct.loadArray(this.he.ctx, b);
+  }
 }

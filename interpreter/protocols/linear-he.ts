@@ -19,27 +19,26 @@
 // the mod switch): proofs/he-linear.md. A map the parameters cannot carry (the bound, the
 // ring width, the flooding budget: hePlan says which) runs the OT kernel instead, decided by
 // both parties from public data.
-// Cost (he), per product: the client sends inCts·(194 + 8·N·L) bytes, the server outCts·(113 +
-// 16·N) bytes (hePlan's counts; N = 8192, L = 3: 196,802 and 131,185); then per useful
+// Cost (he), per product (compiler/cost/he-sizes.ts heFlights, what `pq cost` prices): the
+// client sends inCts·(194 + 8·N·L) bytes (N = 8192, L = 3: 196,802 per ciphertext), the
+// server per reply ciphertext c1 whole and c0 at its useful coefficients only, 8·(N + k)
+// bytes for k outputs (OpenCheetah trims its replies likewise, SCI/src/cheetah/cheetah-api.cpp; proofs/he-linear.md §2); then per
 // output one 1-of-8 OT with N-bit messages (3·128 bits client → server, 8·N bits back);
 // 2 rounds (upload, reply) + 1 OT round trip; nothing offline.
 import type { Party } from "../twopc/party.js";
 import { fromVec, otOf } from "../providers/ot.js";
-import { HeProvider, heBytes } from "../providers/he.js";
+import { HeProvider } from "../providers/he.js";
 import { add, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../ot/nchoose1.js";
 import { hePlan, inputPoly, kernelPoly, outputSlots, type HePlan } from "../he/pack.js";
-import { Arena, guard, loadNoise, PlainBuilder, readPlain, type CipherText, type HeParams } from "../he/seal.js";
-import { productPlan, vcotBytes } from "../../compiler/cost/ot-sizes.js";
+import { Arena, guard, loadNoise, PlainBuilder, readPlain, ReplyReader, writeReply, type CipherText } from "../he/seal.js";
+import { heBytes, heCheaper, heFlights, WRAP_N } from "../../compiler/cost/he-sizes.js";
 import { numelOf } from "../plain/tensor.js";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 
 type ServerLinear = (p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean) => Promise<Share>;
-
-/** The wrap OT: 1 out of 8 (the client's digit ⌊z0/2^s⌋ < 8). */
-const WRAP_N = 8;
 
 function heOf(p: Party): HeProvider {
   if (!(p.corr instanceof HeProvider)) throw new Error(`internal: the HE kernel runs under the ${p.corr.kind} provider`);
@@ -90,24 +89,6 @@ function floodNoise(n: number, f: number): bigint[] {
   return out;
 }
 
-/**
- * Does HE move fewer bytes than the OT kernel for this product? Both sides of the comparison
- * are exact payload counts from public data: the plan's ciphertexts and wrap OT, and the OT
- * kernel's vector-COT batches (compiler/cost/ot-sizes.ts productPlan), frame headers aside.
- */
-export function heCheaper(plan: HePlan, map: LinearMap, N: number, params: HeParams): boolean {
-  const sizes = heBytes(params);
-  const wrap = nChoose1Bytes(plan.blocks.length * plan.O * plan.P, WRAP_N, N);
-  const he = plan.inCts * sizes.up + plan.outCts * sizes.down + wrap.toSender + wrap.toReceiver;
-  const ot = productPlan(map, N);
-  let viaOt = 0;
-  for (let k = 0; k < ot.m; k++) {
-    const b = vcotBytes(ot.n, ot.L, N - k);
-    viaOt += b.toSender + b.toReceiver;
-  }
-  return he < viaOt;
-}
-
 export async function linearHe(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean, fallback: ServerLinear): Promise<Share> {
   const prov = heOf(p);
   const N = x.bits;
@@ -119,7 +100,7 @@ export async function linearHe(p: Party, map: LinearMap, w: Share | undefined, x
   const arena = new Arena();
   try {
     const z = server ? await serverSide(p, prov, plan, map, w!, arena) : await clientSide(p, prov, plan, map, x, arena);
-    prov.heMs += performance.now() - t0;
+    p.meter.addHe(performance.now() - t0);
     return await finish(p, plan, map, z, w, x, clientOnly);
   } finally {
     arena.close();
@@ -160,22 +141,24 @@ async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
     }
   });
   p.ch.send(up);
-  const reply = await p.ch.recv(plan.outCts * sizes.down);
+  const reply = await p.ch.recv(heFlights(plan, x.bits, he.params).reply);
   const outs = slots(plan);
-  const n = outs.reduce((a, s) => a + s.coef.length, 0);
-  const z0 = new Float64Array(n);
+  const z0 = new Float64Array(plan.outputs);
   guard(lib, p.role, "decrypting the server's reply", () => {
     const ct = arena.add(lib.CipherText());
     const pt = arena.add(lib.PlainText());
-    const last = arena.add(ctx.lastParmsId).values.join(",");
+    prov.encryptor.encryptZero(ct);
+    prov.evaluator.cipherModSwitchTo(ct, arena.add(ctx.lastParmsId), ct);
+    const reader = new ReplyReader(he, ct);
     let j = 0;
-    outs.forEach((s, k) => {
-      ct.loadArray(ctx, reply.subarray(k * sizes.down, (k + 1) * sizes.down));
-      if (ct.size !== 2 || ct.isNttForm || arena.add(ct.parmsId).values.join(",") !== last) throw new Error(`a reply ciphertext of size ${ct.size} not at the lowest level`);
+    let at = 0;
+    for (const s of outs) {
+      reader.load(ct, reply, at, s.coef);
+      at += sizes.reply(s.coef.length);
       prov.decryptor!.decrypt(ct, pt);
       const m = readPlain(he, pt);
       for (const c of s.coef) z0[j++] = m[c]!;
-    });
+    }
   });
   return z0;
 }
@@ -190,9 +173,9 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   const wMax = map.wElem.signed ? 2 ** (map.wElem.bits - 1) : 2 ** map.wElem.bits - 1;
   for (const v of W) if (Math.abs(v) > wMax) throw new Error(`internal: a weight ${v} outside its type's range`);
   const outs = slots(plan);
-  const n = outs.reduce((a, s) => a + s.coef.length, 0);
-  const z1 = new Float64Array(n);
-  const reply = new Uint8Array(plan.outCts * sizes.down);
+  const z1 = new Float64Array(plan.outputs);
+  const reply = new Uint8Array(heFlights(plan, w.bits, he.params).reply);
+  let at = 0;
   guard(lib, p.role, "computing on the client's ciphertexts", () => {
     const ev = prov.evaluator;
     // (Every parms_id getter returns a fresh wrapper of a C++ object: each goes to the arena.)
@@ -253,9 +236,9 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
           loadNoise(he, noise, floodNoise(deg, plan.flood));
           ev.add(acc, noise, acc);
           ev.cipherModSwitchTo(acc, last, low);
-          const bytes = low.saveArray(lib.ComprModeType.none);
-          if (bytes.length !== sizes.down) throw new Error(`internal: a reply of ${bytes.length} bytes, expected ${sizes.down}`);
-          reply.set(bytes, k++ * sizes.down);
+          writeReply(he, low, s.coef, reply, at);
+          at += sizes.reply(s.coef.length);
+          k++;
         }
       }
     }

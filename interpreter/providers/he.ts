@@ -16,6 +16,7 @@
 // the primitive `he-keys`: 194 + 8·N·(L + 1) bytes client → server (L data primes), then
 // each party's SHA-256 of that key (32 bytes each way), checked by both.
 import { createHash, timingSafeEqual } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { Correlations, CorrelationKind, Endpoint } from "./correlations.js";
 import { OtProvider } from "./ot.js";
@@ -23,16 +24,10 @@ import type { OtPair } from "../ot/session.js";
 import type { LinearMap } from "../twopc/linear-map.js";
 import type { Share } from "../twopc/ring.js";
 import { Arena, guard, heContext, HE_PARAMS, type HeContext, type HeParams } from "../he/seal.js";
+import { heBytes } from "../../compiler/cost/he-sizes.js";
 import type { Encryptor } from "node-seal/implementation/encryptor.js";
 import type { Decryptor } from "node-seal/implementation/decryptor.js";
 import type { Evaluator } from "node-seal/implementation/evaluator.js";
-
-/** Serialized sizes (compression none) under the parameters: an upload, a reply, the public key. */
-export function heBytes(p: HeParams): { up: number; down: number; pk: number } {
-  const N = p.degree;
-  const L = p.coeffBits.length - 1;
-  return { up: 194 + 8 * N * L, down: 113 + 16 * N, pk: 194 + 8 * N * (L + 1) };
-}
 
 /**
  * Both parties exchange the SHA-256 of the public key (as made by the client, as received by
@@ -42,7 +37,7 @@ export function heBytes(p: HeParams): { up: number; down: number; pk: number } {
 async function confirmKey(io: Endpoint, pk: Uint8Array): Promise<void> {
   const mine = createHash("sha256").update(pk).digest();
   io.ch.send(mine);
-  const theirs = await io.ch.recv(32);
+  const theirs = await io.ch.recv(heBytes(HE_PARAMS).confirm);
   if (!timingSafeEqual(mine, theirs)) throw new PqError(diag("PQ5014", { party: io.role, what: "confirming the client's public key", detail: "the parties hold different keys" }));
 }
 
@@ -51,8 +46,6 @@ export type HeProducts = "cheaper" | "all";
 export class HeProvider implements Correlations {
   readonly kind = "he" as const;
   readonly supplies: ReadonlySet<CorrelationKind>;
-  /** Milliseconds of HE work (encryption, products, decryption) this party spent, for the report. */
-  heMs = 0;
   /**
    * Which products run by HE: `cheaper` (the default) those where HE moves fewer bytes than the
    * OT kernel would (both parties decide it from public data: the map, the ring, the
@@ -80,10 +73,21 @@ export class HeProvider implements Correlations {
 
   static async open(io: Endpoint, resume?: OtPair, params: HeParams = HE_PARAMS): Promise<HeProvider> {
     const base = await OtProvider.open(io, resume);
+    const t0 = performance.now();
     const he = await heContext(params, io.role);
+    io.meter.setLayer("setup");
+    io.meter.addHe(performance.now() - t0);
+    /** A synchronous SEAL step, its time counted as this party's HE work in the set-up. */
+    const timed = <T>(f: () => T): T => {
+      const t = performance.now();
+      try {
+        return f();
+      } finally {
+        io.meter.addHe(performance.now() - t);
+      }
+    };
     const { lib, ctx } = he;
     const sizes = heBytes(params);
-    io.meter.setLayer("setup");
     const before = io.ch.where;
     io.ch.where = "setup (HE keys)";
     const arena = new Arena();
@@ -91,7 +95,7 @@ export class HeProvider implements Correlations {
       return await io.meter.offline(() => io.meter.scope("he-keys", async () => {
         const evaluator = arena.add(guard(lib, io.role, "making an evaluator", () => lib.Evaluator(ctx)));
         if (io.role === "client") {
-          const { encryptor, decryptor, pkBytes } = guard(lib, io.role, "generating keys", () => {
+          const { encryptor, decryptor, pkBytes } = timed(() => guard(lib, io.role, "generating keys", () => {
             const kg = arena.add(lib.KeyGenerator(ctx));
             const sk = arena.add(kg.secretKey());
             const pk = arena.add(kg.createPublicKey());
@@ -99,7 +103,7 @@ export class HeProvider implements Correlations {
             const pkBytes = ser.saveArray(lib.ComprModeType.none);
             ser.delete();
             return { encryptor: arena.add(lib.Encryptor(ctx, pk, sk)), decryptor: arena.add(lib.Decryptor(ctx, sk)), pkBytes };
-          });
+          }));
           if (pkBytes.length !== sizes.pk) throw new Error(`internal: a public key of ${pkBytes.length} bytes, expected ${sizes.pk}`);
           io.ch.send(pkBytes);
           await confirmKey(io, pkBytes);
@@ -108,11 +112,11 @@ export class HeProvider implements Correlations {
           return p;
         }
         const bytes = await io.ch.recv(sizes.pk);
-        const encryptor = guard(lib, io.role, "loading the client's public key", () => {
+        const encryptor = timed(() => guard(lib, io.role, "loading the client's public key", () => {
           const pk = arena.add(lib.PublicKey());
           pk.loadArray(ctx, bytes);
           return arena.add(lib.Encryptor(ctx, pk));
-        });
+        }));
         await confirmKey(io, bytes);
         const p = new HeProvider(base, he, io.role, encryptor, evaluator, undefined);
         p.arena.add({ delete: () => arena.close() });

@@ -30,6 +30,8 @@ export class Meter {
   private waited = true;
   /** Where the channel's traffic is counted: offline while a provider makes correlations. */
   private phase: Phase = "online";
+  /** Milliseconds of homomorphic-encryption work per layer (the he provider's keys and kernel). */
+  private readonly he = new Map<string, number>();
 
   setLayer(path: string): void {
     this.layer = path;
@@ -91,6 +93,16 @@ export class Meter {
     const r = this.row("offline");
     r.recv += bytes;
     r.messages += bytes > 0 ? 1 : 0;
+  }
+
+  /** Count `ms` of HE work (key generation, encryption, products, decryption) in the current layer. */
+  addHe(ms: number): void {
+    this.he.set(this.layer, (this.he.get(this.layer) ?? 0) + ms);
+  }
+
+  /** This party's HE milliseconds per layer (empty when no HE ran). */
+  heMs(): Map<string, number> {
+    return new Map(this.he);
   }
 
   report(): MeterRow[] {

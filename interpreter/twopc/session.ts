@@ -16,8 +16,10 @@ export interface TwoPartyResult {
   outputs: Tensor[];
   client: MeterRow[];
   server: MeterRow[];
-  /** Wall-clock ms per layer path, as seen by the client, in execution order. */
+  /** Wall-clock ms per layer path (and `setup`: until the first node), as seen by the client, in execution order. */
   layerMs: Map<string, number>;
+  /** Each party's milliseconds of HE work per layer (the he provider; empty maps otherwise). */
+  heMs: { client: Map<string, number>; server: Map<string, number> };
   totalMs: number;
 }
 
@@ -35,7 +37,8 @@ export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs:
   const t0 = since;
   const onNode = (n: Node) => {
     const now = performance.now();
-    if (current !== "") layerMs.set(current, (layerMs.get(current) ?? 0) + now - since);
+    // Before the first node: the providers' set-up (base OTs, keys), the report's `setup` row.
+    layerMs.set(current === "" ? "setup" : current, (layerMs.get(current === "" ? "setup" : current) ?? 0) + now - since);
     since = now;
     if (n.origin.path !== current) opts.onLayer?.(n.origin.path, n);
     current = n.origin.path;
@@ -47,5 +50,8 @@ export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs:
   );
   const end = performance.now();
   if (current !== "") layerMs.set(current, (layerMs.get(current) ?? 0) + end - since);
-  return { correlations: r.parties[0].corr.kind, outputs: r.client!, client: r.parties[0].meter.report(), server: r.parties[1].meter.report(), layerMs, totalMs: end - t0 };
+  return {
+    correlations: r.parties[0].corr.kind, outputs: r.client!, client: r.parties[0].meter.report(), server: r.parties[1].meter.report(), layerMs,
+    heMs: { client: r.parties[0].meter.heMs(), server: r.parties[1].meter.heMs() }, totalMs: end - t0,
+  };
 }

@@ -56,7 +56,8 @@ describe("pq cost", () => {
     const r = await pq("cost", small, "--formulas");
     expect(r.code).toBe(0);
     expect(r.out).toContain("cross_term_cost");
-    expect((await pq("cost", small, "--correlations", "he")).code).toBe(2);
+    expect((await pq("cost", small, "--correlations", "he")).code).toBe(0);
+    expect((await pq("cost", small, "--correlations", "paillier")).code).toBe(2);
     expect((await pq("cost", small, "--pipeline", "nope")).code).toBe(2);
     expect((await pq("cost")).code).toBe(2);
     const bad = await pq("cost", small, "--pipeline", "eqo", "--budget", "lots");

@@ -23,10 +23,13 @@ export interface Comparison {
 
 const dev = (m: number, f: number): number => (f === 0 ? (m === 0 ? 0 : Infinity) : Math.abs(m - f) / f);
 
-export async function measureAgainstForecast(program: Program, inputs: Map<string, Tensor>, seed = "cost", provider: "dealer" | "ot" = "dealer"): Promise<Comparison> {
-  const run = await runTwoParty(program.graph, program.ranges, inputs, { provider: provider === "ot" ? { kind: "ot" } : { kind: "dealer", seed }, timeoutMs: 120_000 });
+/** `he-all`: the he provider with every product it can carry by HE (not only the cheaper ones). */
+export async function measureAgainstForecast(program: Program, inputs: Map<string, Tensor>, seed = "cost", provider: "dealer" | "ot" | "he" | "he-all" = "dealer"): Promise<Comparison> {
+  const spec = provider === "dealer" ? { kind: "dealer" as const, seed } : provider === "he-all" ? { kind: "he" as const, products: "all" as const } : { kind: provider };
+  const run = await runTwoParty(program.graph, program.ranges, inputs, { provider: spec, timeoutMs: 120_000 });
   const report = buildReport(program.graph, run);
-  const f = forecast(program, provider, { setup: report.layers.some((l) => l.layer === "setup") });
+  // A continued OT session has no base OTs (the he provider's keys are made per run all the same).
+  const f = forecast(program, provider === "he-all" ? "he" : provider, { setup: run.client.some((r) => r.primitive === "base-ot"), heProducts: provider === "he-all" ? "all" : "cheaper" });
   const figures = agreement(f.rows, report);
 
   const key = (layer: string, prim: string) => `${layer} :: ${prim}`;

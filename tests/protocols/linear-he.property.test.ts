@@ -9,12 +9,11 @@ import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { runBoth } from "../../interpreter/twopc/local.js";
 import { serverLinear } from "../../interpreter/protocols/linear.js";
-import { heCheaper } from "../../interpreter/protocols/linear-he.js";
 import { applyMap, type LinearMap } from "../../interpreter/twopc/linear-map.js";
 import { constShare, getRing, ringFromBytes, sub, zeroShare } from "../../interpreter/twopc/ring.js";
 import { hePlan } from "../../interpreter/he/pack.js";
 import { heContext, HE_PARAMS } from "../../interpreter/he/seal.js";
-import { heBytes } from "../../interpreter/providers/he.js";
+import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import { nChoose1Bytes } from "../../compiler/cost/ot-sizes.js";
 
@@ -68,9 +67,12 @@ describe("the HE kernel reproduces the plaintext map", () => {
         const online = (party: 0 | 1) => r.parties[party].meter.report().filter((row) => row.phase === "online" && row.primitive === "linear");
         const sent = (party: 0 | 1) => online(party).reduce((a, row) => a + row.sent, 0);
         // The wrap OT: one 1-of-8 OT with N-bit messages per output (an OT flight of ≤ 1 frame here).
+        // The replies: per ciphertext c1 whole and c0 at its useful coefficients, 8·(N + k) bytes.
         const ot = nChoose1Bytes(plan.blocks.length * plan.O * plan.P, 8, N);
+        expect(plan.outputs).toBe(plan.blocks.length * plan.O * plan.P);
+        expect(heFlights(plan, N, HE_PARAMS).reply).toBe(plan.outCts * 8 * HE_PARAMS.degree + 8 * plan.outputs);
         expect(sent(0)).toBe(plan.inCts * sizes.up + 10 + ot.toSender + 10);
-        expect(sent(1)).toBe(plan.outCts * sizes.down + 10 + ot.toReceiver + 10);
+        expect(sent(1)).toBe(plan.outCts * 8 * HE_PARAMS.degree + 8 * plan.outputs + 10 + ot.toReceiver + 10);
       }), { numRuns: 12 });
   });
 
@@ -93,13 +95,13 @@ describe("bad input to the HE kernel is a coded diagnostic", () => {
   const W = constShare(N, map.w, (i) => BigInt(i) - 3n);
   const x = zeroShare(N, map.x);
 
-  it("a reply that is not a ciphertext at the lowest level: PQ5014 at the client", async () => {
+  it("a reply whose coefficients are not below the lowest level's prime: PQ5014 at the client", async () => {
     const sizes = heBytes(HE_PARAMS);
     const err = await runBoth(
       (p) => serverLinear(p, map, undefined, x, false),
       async (p) => {
         await p.ch.recv(sizes.up);
-        const junk = randomBytes(sizes.down);
+        const junk = randomBytes(sizes.reply(2));
         p.ch.send(junk);
         return p.ch.recv();
       },
