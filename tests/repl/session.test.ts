@@ -310,7 +310,7 @@ describe("REPL commands", () => {
     const h = await s.execute(`:run ${f.input} 2pc`);
     expect(specs).toEqual(["he"]);
     expect(text(h).split("\n")[0]).toBe(text(a).split("\n")[0]);
-    expect(text(await s.execute(":cost"))).toContain("cost: forecast (ot)");
+    expect(text(await s.execute(":cost"))).toContain("cost: forecast (he)");
   }, 60_000);
 
   it(":protocols lists every op, every protocol's cost and proof, and the threat model", async () => {
