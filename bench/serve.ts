@@ -8,8 +8,13 @@
 //   --haproxy: --servers N (2) `pq serve` processes (one key) behind HAProxy in TCP mode with a
 //            health check on their probes (bench/haproxy.ts); C clients through it at once,
 //            every output checked; per server: sessions served, peak RSS, exit code on SIGTERM.
+//   --consecutive N: one server, N clients one after another (each a whole inference): per
+//            inference its wall time, the server's RSS and this process's (the client's) RSS
+//            after it — memory must not grow across inferences (SEAL's WASM heap never shrinks:
+//            a leak would show here).
 // Options: --clients C (16), --sessions N (2) per server, --dealer (the INSECURE dealer: faster;
-// CI uses it), --json (one JSON object, for tests/backend/serve.test.ts), --model FILE --input IN.
+// CI uses it), --he (`pq serve --correlations he`), --json (one JSON object, for
+// tests/backend/serve.test.ts), --model FILE --input IN.
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
@@ -24,6 +29,7 @@ import { toBigints } from "../interpreter/plain/tensor.js";
 import { connectAndRun } from "../interpreter/twopc/remote.js";
 import { haproxyMissing, startHaproxy } from "./haproxy.js";
 import { ROOT, startServe, writeKeys, type ServeProcess } from "./serve-process.js";
+import { table } from "../cli/table.js";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,6 +72,9 @@ interface Setup {
   clients: number;
   sessions: number;
   dealer: boolean;
+  /** `pq serve` flags for the correlations (`--correlations he` under --he). */
+  flags: string[];
+  correlations: string;
   model: string;
   /** A client through `port` pinning `s`'s key and model; true when its output is the plaintext one. */
   client: (port: number, s: ServeProcess) => Promise<boolean>;
@@ -75,6 +84,8 @@ interface Setup {
 
 function setup(): Setup {
   const dealer = process.argv.includes("--dealer");
+  const he = process.argv.includes("--he");
+  if (dealer && he) throw new Error("--dealer and --he exclude each other");
   const model = join(ROOT, arg("model", "examples/mnist/lenet_w8a8.pq"));
   const inputFile = join(ROOT, arg("input", "examples/mnist/digits/digit-3.png"));
   const g = compileFile(model).program!.graph;
@@ -86,6 +97,7 @@ function setup(): Setup {
   const dir = mkdtempSync(join(tmpdir(), "pq-serve-bench-"));
   return {
     clients: Number(arg("clients", "16")), sessions: Number(arg("sessions", "2")), dealer, model, dir, keys: writeKeys(dir),
+    flags: he ? ["--correlations", "he"] : [], correlations: dealer ? "dealer" : he ? "he" : "ot",
     client: (port, s) => connectAndRun("127.0.0.1", port, inputs, s.opts).then((r) => toBigints(r.outputs![0]!).join(",") === want, () => false),
   };
 }
@@ -96,7 +108,7 @@ const oks = (s: ServeProcess) => s.lines.filter((l) => l.startsWith("{") && (JSO
 /** One server; C clients at once, then the faults beside a good client. */
 async function loadAndFaults(b: Setup): Promise<void> {
   const { clients, sessions, dealer } = b;
-  const server = await startServe(b.model, b.keys, ["--max-sessions", String(sessions), "--handshake-timeout", "3000"], dealer);
+  const server = await startServe(b.model, b.keys, ["--max-sessions", String(sessions), "--handshake-timeout", "3000", ...b.flags], dealer);
   try {
     await sleep(300);
     const idle = server.rss().now;
@@ -135,7 +147,7 @@ async function loadAndFaults(b: Setup): Promise<void> {
     await sleep(3_500); // the handshake deadline (3 s) ends whatever is left
     const outcomes = server.lines.filter((l) => l.startsWith("{")).map((l) => (JSON.parse(l) as { outcome: string }).outcome);
     const r: ServeBench = {
-      clients, sessions, correlations: dealer ? "dealer" : "ot", loadMs: Math.round(loadMs), correct: results.filter(Boolean).length,
+      clients, sessions, correlations: b.correlations, loadMs: Math.round(loadMs), correct: results.filter(Boolean).length,
       peakRssMiB: Math.round(peak), idleRssMiB: Math.round(idle),
       faults: { goodClientMs: Math.round(goodClientMs), goodCorrect: good, frameRefusedMs: Math.round(frameRefusedMs), rssBeforeMiB: Math.round(before), rssAfterMiB: Math.round(after), killedFreed: outcomes.length >= clients + 4, outcomes },
     };
@@ -159,7 +171,7 @@ async function behindHaproxy(b: Setup): Promise<void> {
   const missing = haproxyMissing();
   if (missing) throw new Error(missing);
   const n = Number(arg("servers", "2"));
-  const servers = await Promise.all(Array.from({ length: n }, () => startServe(b.model, b.keys, ["--max-sessions", String(b.sessions)], b.dealer)));
+  const servers = await Promise.all(Array.from({ length: n }, () => startServe(b.model, b.keys, ["--max-sessions", String(b.sessions), ...b.flags], b.dealer)));
   const proxy = await startHaproxy(b.dir, servers);
   try {
     const t0 = performance.now();
@@ -170,7 +182,7 @@ async function behindHaproxy(b: Setup): Promise<void> {
     for (const s of servers) s.proc.kill("SIGTERM");
     const exits = await Promise.all(servers.map((s) => s.exited));
     const r: HaproxyBench = {
-      servers: n, sessions: b.sessions, clients: b.clients, correlations: b.dealer ? "dealer" : "ot", loadMs: Math.round(loadMs), correct: results.filter(Boolean).length,
+      servers: n, sessions: b.sessions, clients: b.clients, correlations: b.correlations, loadMs: Math.round(loadMs), correct: results.filter(Boolean).length,
       perServer: servers.map((s, i) => ({ ok: oks(s), peakRssMiB: Math.round(peaks[i]!), exit: exits[i]! })),
     };
     if (process.argv.includes("--json")) {
@@ -187,9 +199,46 @@ async function behindHaproxy(b: Setup): Promise<void> {
   }
 }
 
+export interface ConsecutiveBench {
+  correlations: string;
+  /** Per inference, in order: wall ms, the server's RSS and the client's (this process's) RSS after it, MiB. */
+  runs: { ms: number; correct: boolean; serverRssMiB: number; clientRssMiB: number }[];
+  serverPeakRssMiB: number;
+}
+
+/** One server, N clients one after another: memory after each inference. */
+async function consecutive(b: Setup, n: number): Promise<void> {
+  const server = await startServe(b.model, b.keys, ["--max-sessions", "1", ...b.flags], b.dealer);
+  const runs: ConsecutiveBench["runs"] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const correct = await b.client(server.port, server);
+      const ms = performance.now() - t0;
+      await sleep(200); // the session's worker thread exits
+      runs.push({ ms: Math.round(ms), correct, serverRssMiB: Math.round(server.rss().now), clientRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) });
+    }
+    const r: ConsecutiveBench = { correlations: b.correlations, runs, serverPeakRssMiB: Math.round(server.rss().peak) };
+    if (process.argv.includes("--json")) {
+      console.log(JSON.stringify(r));
+      return;
+    }
+    console.log(`pq serve, ${n} consecutive inferences on one server: ${arg("model", "examples/mnist/lenet_w8a8.pq")}, TLS, correlations ${r.correlations}`);
+    console.log(machine());
+    console.log(table(["#", "wall ms", "correct", "server RSS MiB", "client RSS MiB"], runs.map((x, i) => [String(i + 1), String(x.ms), x.correct ? "yes" : "NO", String(x.serverRssMiB), String(x.clientRssMiB)])));
+    const last = runs[runs.length - 1]!;
+    const second = runs[Math.min(1, runs.length - 1)]!;
+    console.log(`growth from inference 2 to ${n}: server ${last.serverRssMiB - second.serverRssMiB} MiB, client ${last.clientRssMiB - second.clientRssMiB} MiB; server peak RSS ${r.serverPeakRssMiB} MiB`);
+  } finally {
+    server.proc.kill("SIGTERM");
+    await server.exited;
+  }
+}
+
 const b = setup();
 try {
-  await (process.argv.includes("--haproxy") ? behindHaproxy(b) : loadAndFaults(b));
+  const n = process.argv.includes("--consecutive") ? Number(arg("consecutive", "20")) : 0;
+  await (n > 0 ? consecutive(b, n) : process.argv.includes("--haproxy") ? behindHaproxy(b) : loadAndFaults(b));
 } finally {
   rmSync(b.dir, { recursive: true, force: true });
 }

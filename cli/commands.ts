@@ -288,12 +288,13 @@ const identityOptions: Record<string, OptionSpec> = {
 
 const serve: Command = {
   name: "serve",
-  usage: "FILE.pq (--cert FILE --key FILE | --insecure-plaintext) [--port P] [--host H] [--max-sessions N] [--timeout MS] [--health-port P] [--once] [--pipeline NAME] [--insecure-dealer]",
+  usage: "FILE.pq (--cert FILE --key FILE | --insecure-plaintext) [--port P] [--host H] [--max-sessions N] [--timeout MS] [--health-port P] [--once] [--pipeline NAME] [--correlations ot|he] [--insecure-dealer]",
   summary: "be the server of two-party runs over TLS: hold the parameters, answer clients (`pq connect`)",
   description: "The server compiles the model with its parameters (the pipeline of `pq run`), sends each client the program without parameter values (and without their exact ranges), and runs its role. " +
     "Clients pin the server's key (--server-fingerprint, printed at start) and may pin the model (--expect-model, printed at start and by --model-hash). " +
     "Up to --max-sessions clients are served at once, each in its own worker thread; further connections wait unread. One log line per session on stdout. " +
-    "SIGTERM or SIGINT: live sessions finish, new ones are refused. Correlated randomness comes from oblivious transfer between the two parties (semi-honest security, docs/REPORT.md); operators' guide: docs/DEPLOY.md.",
+    "SIGTERM or SIGINT: live sessions finish, new ones are refused. Correlated randomness comes from oblivious transfer between the two parties (semi-honest security, docs/REPORT.md), " +
+    "with --correlations he the products with server weights by homomorphic encryption under each client's own keys where that moves fewer bytes; operators' guide: docs/DEPLOY.md.",
   options: {
     port: { type: "string", valueName: "P", help: "TCP port (0 = any free port)", default: "7460" },
     host: { type: "string", valueName: "H", help: "address to listen on", default: "127.0.0.1" },
@@ -307,6 +308,7 @@ const serve: Command = {
     once: { type: "boolean", help: "serve one client, then exit (exit code 1 if its session failed)" },
     "log-json": { type: "boolean", help: "print each session's log line as JSON" },
     "model-hash": { type: "boolean", help: "print the hash of the program clients will receive (for their --expect-model) and exit" },
+    correlations: { type: "string", valueName: "ot|he", help: "ot (oblivious transfer between the parties) or he (ot, with the products by server weights by homomorphic encryption where it moves fewer bytes); both private", default: "ot" },
     "insecure-dealer": { type: "boolean", help: "INSECURE: run a simulated dealer whose seed is sent to the client (either party can recompute the other's secrets); clients must accept it with their own --insecure-dealer. Tests and benchmarks only" },
     ...pipelineOptions,
     model: modelOption,
@@ -334,12 +336,15 @@ const serve: Command = {
       if (!plaintext && !identity) throw new UsageError("serve", "TLS needs --cert FILE --key FILE (make them with `pq keygen --out DIR`); plaintext TCP needs --insecure-plaintext");
     }
     const insecureDealer = values["insecure-dealer"] === true;
+    const chosen = choice("serve", values, "correlations", ["ot", "he"] as const, "ot");
+    if (insecureDealer && str(values, "correlations") !== undefined) throw new UsageError("serve", "--insecure-dealer replaces the correlations: drop --correlations");
+    const correlations = insecureDealer ? "dealer" : chosen;
     // The program the clients run is the one `pq run` would run: the pipeline's passes, for these correlations.
     const model = str(values, "model");
-    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: insecureDealer ? "dealer" : "ot", ...(model !== undefined ? { model } : {}) })?.program;
+    const program = compileWithPipeline(io, file, { ...pipelineArgs(values, "serve"), target: correlations, ...(model !== undefined ? { model } : {}) })?.program;
     if (!program) return 1;
     const { serveable } = await import("../interpreter/twopc/remote.js");
-    const served = serveable(program, insecureDealer ? "dealer" : "ot");
+    const served = serveable(program, correlations);
     if (values["model-hash"]) {
       io.out(`sha256:${served.hash}`);
       return 0;
@@ -360,7 +365,7 @@ const serve: Command = {
       await server.drain();
       throw e;
     });
-    io.out(`pq serve: ${program.graph.name} listening on ${host}:${server.port} (${security}; model sha256:${served.hash}; correlations: ${insecureDealer ? "dealer, INSECURE" : "ot"}; up to ${limits.maxSessions} sessions)`);
+    io.out(`pq serve: ${program.graph.name} listening on ${host}:${server.port} (${security}; model sha256:${served.hash}; correlations: ${insecureDealer ? "dealer, INSECURE" : correlations}; up to ${limits.maxSessions} sessions)`);
     if (probe) io.out(`pq serve: health probe on http://${host}:${probe.port}/healthz`);
     const stop = () => {
       io.err(`pq serve: stopping: ${server.active} live session(s) finish, new connections are refused`);

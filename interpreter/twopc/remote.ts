@@ -12,7 +12,9 @@
 // JSON; the model hash is the SHA-256 of that JSON, so a client that pins it
 // (`expectModel`) runs that program or nothing, and checks it before parsing a byte of it.
 // Correlations: oblivious transfer by default — each party's randomness is its own and no
-// secret crosses the wire. The dealer (one seed, sent in the program, from which either party
+// secret crosses the wire; or `he`, OT with the server-weight products by homomorphic
+// encryption under the client's own keys (the header names the encryption parameters, and the
+// client refuses any set but pq's, PQ5014, before the handshake). The dealer (one seed, sent in the program, from which either party
 // could recompute the other's secrets) runs only when the server is started with
 // `insecureDealer` AND the client accepts it with its own `insecureDealer`; otherwise the
 // client refuses (PQ5008) before it sends anything.
@@ -31,6 +33,7 @@ import { makeEndpoint, withProvider } from "./party.js";
 import { runParty, type PartyRunOptions } from "./run.js";
 import { connect, fingerprint, handshake, HANDSHAKE_FRAME_BYTES, makeTcpEndpoint, TcpTransport, type Listener } from "./tcp.js";
 import type { TlsOptions } from "./tls.js";
+import { HE_PARAMS, type HeParams } from "../../compiler/cost/he-sizes.js";
 
 const FORMAT = "pq-program/3";
 /** The largest program frame a client reads (ResNet-20's is ~80 KB). */
@@ -38,8 +41,11 @@ export const PROGRAM_FRAME_BYTES = 16 << 20;
 /** No tensor of a received program may hold more elements (the client allocates them). */
 const MAX_ELEMENTS = 1 << 26;
 
-/** What the program says about correlations: OT, or the dealer with its seed (insecure). */
-type WireCorrelations = { kind: "ot" } | { kind: "dealer"; seed: string };
+/** What the program says about correlations: OT, OT with HE products (and the encryption parameters), or the dealer with its seed (insecure). */
+type WireCorrelations = { kind: "ot" } | { kind: "he"; params: HeParams } | { kind: "dealer"; seed: string };
+
+/** The correlations a server runs. */
+export type ServedCorrelations = "ot" | "he" | "dealer";
 
 interface WireProgram {
   graph: { name: string; nodes: Node[]; outputs: Graph["outputs"] };
@@ -54,10 +60,10 @@ export interface Served {
   hash: string;
   /** The largest frame a client may send after its handshake (frameBounds). */
   maxClientFrame: number;
-  correlations: "ot" | "dealer";
+  correlations: ServedCorrelations;
 }
 
-export function serveable(program: Program, correlations: "ot" | "dealer"): Served {
+export function serveable(program: Program, correlations: ServedCorrelations): Served {
   const g = program.graph;
   // Spans stay with the server (they name its files); paths are enough for the report.
   const nodes = g.nodes.map((n) => ({ ...n, origin: n.origin.via ? { path: n.origin.path, via: n.origin.via } : { path: n.origin.path } }));
@@ -82,7 +88,7 @@ export function serveable(program: Program, correlations: "ot" | "dealer"): Serv
  * message is then checked against the exact size its step expects (Channel.recv, the OT
  * engine: PQ5004, PQ5007).
  */
-export function frameBounds(program: Program, correlations: "ot" | "dealer"): { client: number; server: number } {
+export function frameBounds(program: Program, correlations: ServedCorrelations): { client: number; server: number } {
   const m = largestMessages(program, correlations);
   const bound = (bytes: number) => Math.ceil(bytes * 1.25) + (1 << 20);
   return { client: bound(m.client), server: bound(m.server) };
@@ -111,8 +117,26 @@ function split(frame: Uint8Array): { correlations: WireCorrelations; program: Ui
   }
   if (head?.format !== FORMAT) throw new PqError(diag("PQ5004", { party: "client", where: "setup", detail: `expected a ${FORMAT} program` }));
   const c = head.correlations;
-  if (!(c?.kind === "ot" || (c?.kind === "dealer" && typeof c.seed === "string"))) invalid("it names no known correlations");
+  if (!(c?.kind === "ot" || c?.kind === "he" || (c?.kind === "dealer" && typeof c.seed === "string"))) invalid("it names no known correlations");
+  if (c.kind === "he") checkParams(c.params);
   return { correlations: c, program: frame.subarray(nl + 1) };
+}
+
+/**
+ * The client makes its keys under the parameters the server names: it accepts pq's own set
+ * only (HE_PARAMS: 128-bit secure by the HE standard's table, and the set the kernel's bounds
+ * and the forecast are proved for), and refuses any other before the handshake (PQ5014).
+ */
+function checkParams(p: unknown): void {
+  const q = p as Partial<HeParams> | null;
+  const same = q !== null && typeof q === "object" && q.degree === HE_PARAMS.degree && q.plainBits === HE_PARAMS.plainBits &&
+    Array.isArray(q.coeffBits) && q.coeffBits.length === HE_PARAMS.coeffBits.length && q.coeffBits.every((b, i) => b === HE_PARAMS.coeffBits[i]);
+  if (!same) {
+    throw new PqError(diag("PQ5014", {
+      party: "client", what: "checking the server's encryption parameters",
+      detail: `the server names ${JSON.stringify(p)}; this client runs only N = ${HE_PARAMS.degree}, coefficient primes of ${HE_PARAMS.coeffBits.join("+")} bits, a ${HE_PARAMS.plainBits}-bit plaintext prime (128-bit security)`,
+    }));
+  }
 }
 
 const isInt = (x: unknown, lo: number, hi: number): x is number => Number.isSafeInteger(x) && (x as number) >= lo && (x as number) <= hi;
@@ -169,7 +193,7 @@ export interface RemoteResult {
   meter: MeterRow[];
   graph: Graph;
   /** The correlations the run used. */
-  correlations: "ot" | "dealer";
+  correlations: ServedCorrelations;
   /** The model hash of the program run. */
   model: string;
 }
@@ -182,7 +206,7 @@ export interface RemoteOptions extends PartyRunOptions {
 }
 
 function specOf(c: WireCorrelations): ProviderSpec {
-  return c.kind === "ot" ? { kind: "ot" } : { kind: "dealer", seed: c.seed };
+  return c.kind === "dealer" ? { kind: "dealer", seed: c.seed } : { kind: c.kind };
 }
 
 /** A transport whose accepted frame size the session sets per step (TCP; a relay to a worker thread): `TcpTransport.limit`. */
@@ -197,7 +221,8 @@ export interface SessionHooks {
 
 /** The server's side of one session on an open transport that bounds frames by HANDSHAKE_FRAME_BYTES (the client's handshake). */
 export async function serveSession(t: BoundedTransport, s: Served, opts: RemoteOptions & SessionHooks = {}): Promise<RemoteResult> {
-  const correlations: WireCorrelations = s.correlations === "dealer" ? { kind: "dealer", seed: randomBytes(16).toString("hex") } : { kind: "ot" };
+  const correlations: WireCorrelations = s.correlations === "dealer" ? { kind: "dealer", seed: randomBytes(16).toString("hex") }
+    : s.correlations === "he" ? { kind: "he", params: HE_PARAMS } : { kind: "ot" };
   const channel = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
   const e = t instanceof TcpTransport ? makeTcpEndpoint("server", t, channel) : makeEndpoint("server", t, channel);
   try {

@@ -121,6 +121,63 @@ describe("serve / connect: correlations and what the program reveals", () => {
   });
 });
 
+describe("serve / connect with HE for the server-weight products", () => {
+  const input = (graph: Graph) => {
+    const n = graph.nodes.find((x) => x.op === "input")!;
+    return new Map([[n.attrs.name as string, loadInput("examples/mnist/digits/digit-3.png", n.attrs.name as string, n.type)]]);
+  };
+
+  it("LeNet under he: the header names the encryption parameters, the client makes its keys, the output equals plaintext", async () => {
+    const r = compileFile("examples/mnist/lenet_w8a8.pq");
+    const g = r.program!.graph;
+    const listener = await listen(0);
+    try {
+      const [server, client] = await Promise.all([serveOne(listener, serveable(r.program!, "he")), connectAndRun("127.0.0.1", listener.port, input)]);
+      expect([server.correlations, client.correlations]).toEqual(["he", "he"]);
+      expect(toBigints(client.outputs![0]!)).toEqual(toBigints(runPlain(g, input(g)).outputs[0]!));
+      // the client sent its public key (and nothing of its secret key): 262,338 bytes and a 32-byte hash
+      expect(client.meter.find((m) => m.primitive === "he-keys")!.sent).toBe(262_338 + 10 + 32 + 10);
+    } finally {
+      listener.close();
+    }
+  }, 60_000);
+
+  const fake = async (correlations: object) => {
+    const listener = await listen(0);
+    try {
+      const served = listener.accept(5_000).then((t) => {
+        const body = new TextEncoder().encode(`${JSON.stringify({ format: "pq-program/3", correlations })}\n{}`);
+        const frame = new Uint8Array(10 + body.length);
+        const v = new DataView(frame.buffer);
+        v.setUint16(0, 0x5051);
+        v.setUint32(2, 0);
+        v.setUint32(6, body.length);
+        frame.set(body, 10);
+        t.send(frame);
+        return t;
+      });
+      const e = await connectAndRun("127.0.0.1", listener.port, () => new Map()).catch((x: unknown) => x);
+      (await served).close();
+      return e;
+    } finally {
+      listener.close();
+    }
+  };
+
+  for (const [what, params] of [
+    ["insecure parameters (a 240-bit modulus at N = 8192)", { degree: 8192, coeffBits: [60, 60, 60, 60], plainBits: 44 }],
+    ["other parameters", { degree: 16384, coeffBits: [60, 60, 60, 60, 38], plainBits: 44 }],
+    ["no parameters", undefined],
+  ] as const) {
+    it(`a server naming ${what} is refused by the client before the handshake (PQ5014)`, async () => {
+      const e = await fake({ kind: "he", ...(params ? { params } : {}) });
+      expect(e).toBeInstanceOf(PqError);
+      expect((e as PqError).diagnostics[0]!.code).toBe("PQ5014");
+      expect((e as PqError).diagnostics[0]!.message).toContain("encryption parameters");
+    });
+  }
+});
+
 describe("serve / connect: a malformed program from the server is a coded diagnostic (PQ5010), not a bug report", () => {
   const programs: [string, string][] = [
     ["not JSON", "{"],

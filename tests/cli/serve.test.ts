@@ -99,28 +99,38 @@ describe("pq serve for operators: the same traffic as pq run, a health probe, a 
   const sum = (rows: (Totals & { phase: string })[], phase: string) => rows.filter((r) => r.phase === phase).reduce(
     (t, r) => ({ sent: t.sent + r.sent, recv: t.recv + r.recv, messages: t.messages + r.messages, rounds: t.rounds + r.rounds }), { sent: 0, recv: 0, messages: 0, rounds: 0 });
 
-  for (const [correlations, pipeline] of [["dealer", "pq"], ["ot", "sirnn"]] as const) {
-    it(`serve + connect move exactly what pq run --backend 2pc moves (MLP, ${correlations}, --pipeline ${pipeline}): per party and phase, bytes, messages and rounds`, async () => {
-      const flags = ["--pipeline", pipeline, ...(correlations === "dealer" ? ["--insecure-dealer"] : [])];
-      const run = JSON.parse((await pq("run", mlp, "--input", input, "--backend", "2pc", "--correlations", correlations, "--pipeline", pipeline, "--json")).out) as { totals: Record<"client" | "server", Record<"online" | "offline", Totals>> };
-      const s = await serveFileOnce(mlp, ...keys(), "--log-json", ...flags);
+  // (he on LeNet: its products c1, c2 and h3 run by HE, the MLP's by OT)
+  for (const [correlations, pipeline, file] of [["dealer", "pq", mlp], ["ot", "sirnn", mlp], ["he", "pq", model]] as const) {
+    it(`serve + connect move exactly what pq run --backend 2pc moves (${file}, ${correlations}, --pipeline ${pipeline}): per party and phase, bytes, messages and rounds`, async () => {
+      const flags = ["--pipeline", pipeline, ...(correlations === "dealer" ? ["--insecure-dealer"] : correlations === "he" ? ["--correlations", "he"] : [])];
+      const run = JSON.parse((await pq("run", file, "--input", input, "--backend", "2pc", "--correlations", correlations, "--pipeline", pipeline, "--json")).out) as {
+        totals: Record<"client" | "server", Record<"online" | "offline", Totals>>; primitives: (Totals & { phase: string; primitive: string; party: string })[];
+      };
+      // In-process runs continue this process's OT session (twopc/local.ts): only the first has base OTs. A remote session always has them.
+      const base = (party: string) => sum(run.primitives.filter((r) => r.party === party && r.primitive === "base-ot"), "offline");
+      const minus = (a: Totals, b: Totals): Totals => ({ sent: a.sent - b.sent, recv: a.recv - b.recv, messages: a.messages - b.messages, rounds: a.rounds - b.rounds });
+      const s = await serveFileOnce(file, ...keys(), "--log-json", ...flags);
+      expect(s.lines.join("\n")).toContain(`correlations: ${correlations === "dealer" ? "dealer, INSECURE" : correlations}`);
       const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", s.key!, "--expect-model", s.model, "--json", ...(correlations === "dealer" ? ["--insecure-dealer"] : []));
       expect([c.code, await s.done]).toEqual([0, 0]);
       const meter = (JSON.parse(c.out) as { meter: (Totals & { phase: string; layer: string; primitive: string })[] }).meter;
       // Only the remote session has the program and the handshake (setup rows of their own).
       const session = meter.filter((r) => r.primitive === "program" || r.primitive === "handshake");
       expect(session.map((r) => r.primitive).sort()).toEqual(["handshake", "program"]);
-      const rest = meter.filter((r) => !session.includes(r));
+      const rest = meter.filter((r) => !session.includes(r) && r.primitive !== "base-ot");
+      expect(meter.filter((r) => r.primitive === "base-ot").length).toBe(correlations === "dealer" ? 0 : 1);
       expect(sum(rest, "online")).toEqual(run.totals.client.online);
-      expect(sum(rest, "offline")).toEqual(run.totals.client.offline);
+      expect(sum(rest, "offline")).toEqual(minus(run.totals.client.offline, base("client")));
       // The server's log line counts all of its traffic: the run's, plus the program and the handshake (one round of its own).
       const log = JSON.parse(s.lines.find((l) => l.startsWith("{"))!) as Totals;
-      const srv = run.totals.server;
+      const srv = { online: run.totals.server.online, offline: minus(run.totals.server.offline, base("server")) };
       const extra = sum(session, "online");
-      expect(log.sent).toBe(srv.online.sent + srv.offline.sent + extra.recv);
-      expect(log.recv).toBe(srv.online.recv + srv.offline.recv + extra.sent);
-      expect(log.rounds).toBe(srv.online.rounds + srv.offline.rounds + 1);
-    }, 30_000);
+      const baseOt = sum(meter.filter((r) => r.primitive === "base-ot"), "offline");
+      expect(log.sent).toBe(srv.online.sent + srv.offline.sent + extra.recv + baseOt.recv);
+      expect(log.recv).toBe(srv.online.recv + srv.offline.recv + extra.sent + baseOt.sent);
+      expect(log.rounds).toBe(srv.online.rounds + srv.offline.rounds + 1 + baseOt.rounds);
+      if (correlations === "he") expect(meter.some((r) => r.primitive === "he-keys")).toBe(true);
+    }, 60_000);
   }
 
   it("--health-port: GET /healthz is 200 with live/max/pending/draining while serving; other paths 404", async () => {
