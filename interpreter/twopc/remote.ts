@@ -196,6 +196,8 @@ export interface RemoteResult {
   correlations: ServedCorrelations;
   /** The model hash of the program run. */
   model: string;
+  /** This party's milliseconds of HE work per layer (under he; empty otherwise). */
+  heMs: Map<string, number>;
 }
 
 export interface RemoteOptions extends PartyRunOptions {
@@ -237,7 +239,7 @@ export async function serveSession(t: BoundedTransport, s: Served, opts: RemoteO
     opts.onHandshake?.();
     const p = await withProvider(e, specOf(correlations));
     await runParty(p, s.program.graph, s.program.ranges, undefined, opts);
-    return { meter: p.meter.report(), graph: s.program.graph, correlations: correlations.kind, model: s.hash };
+    return { meter: p.meter.report(), graph: s.program.graph, correlations: correlations.kind, model: s.hash, heMs: p.meter.heMs() };
   } finally {
     e.ch.close();
   }
@@ -295,7 +297,7 @@ export async function connectAndRun(
       if (err instanceof PqError) throw err;
       invalid(`${e.ch.where}: ${(err as Error).message}`);
     }
-    return { outputs: outputs!, meter: party.meter.report(), graph, correlations: correlations.kind, model };
+    return { outputs: outputs!, meter: party.meter.report(), graph, correlations: correlations.kind, model, heMs: party.meter.heMs() };
   } finally {
     e.ch.close();
   }
