@@ -15,6 +15,10 @@ import { hePlan } from "../../interpreter/he/pack.js";
 import { heContext, HE_PARAMS } from "../../interpreter/he/seal.js";
 import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
 import { PqError } from "../../grammar/diagnostics.js";
+import { memoryPair } from "../../interpreter/twopc/channel.js";
+import { makeEndpoint } from "../../interpreter/twopc/party.js";
+import { HeProvider } from "../../interpreter/providers/he.js";
+import { OtProvider } from "../../interpreter/providers/ot.js";
 import { nChoose1Bytes } from "../../compiler/cost/ot-sizes.js";
 
 const opArb = fc.oneof(
@@ -136,6 +140,47 @@ describe("bad input to the HE kernel is a coded diagnostic", () => {
     ).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(PqError);
     expect((err as PqError).diagnostics[0]!.code).toBe("PQ5014");
+  });
+
+  // The set-up on raw endpoints: the server opens the he provider, the client plays a bad one.
+  const setupWith = async (client: (e: ReturnType<typeof makeEndpoint>) => Promise<unknown>) => {
+    const [a, b] = memoryPair();
+    const ec = makeEndpoint("client", a, { timeoutMs: 5000 });
+    const es = makeEndpoint("server", b, { timeoutMs: 5000 });
+    const [c, srv] = await Promise.all([
+      client(ec).then(() => undefined, (e: unknown) => e),
+      HeProvider.open(es).then((p) => (p.close(), undefined), (e: unknown) => (es.ch.close(), e)),
+    ]);
+    return { client: c, server: srv };
+  };
+
+  it("a public key that does not load: PQ5014 at the server, during the set-up", async () => {
+    const r = await setupWith(async (e) => {
+      await OtProvider.open(e);
+      e.ch.send(randomBytes(heBytes(HE_PARAMS).pk));
+      return e.ch.recv();
+    });
+    expect(r.server).toBeInstanceOf(PqError);
+    expect((r.server as PqError).diagnostics[0]!.code).toBe("PQ5014");
+    expect((r.server as PqError).diagnostics[0]!.message).toContain("public key");
+  });
+
+  it("a public key that loads but is not the one both confirm: PQ5014 at the server", async () => {
+    const r = await setupWith(async (e) => {
+      await OtProvider.open(e);
+      // a real key, then the hash of another
+      const he = await heContext(HE_PARAMS, "client");
+      const kg = he.lib.KeyGenerator(he.ctx);
+      const ser = kg.createPublicKeySerializable();
+      e.ch.send(ser.saveArray(he.lib.ComprModeType.none));
+      ser.delete();
+      kg.delete();
+      e.ch.send(randomBytes(32));
+      return e.ch.recv();
+    });
+    expect(r.server).toBeInstanceOf(PqError);
+    expect((r.server as PqError).diagnostics[0]!.code).toBe("PQ5014");
+    expect((r.server as PqError).diagnostics[0]!.message).toContain("different keys");
   });
 
   it("insecure encryption parameters: PQ5014 before any key is made", async () => {
