@@ -228,7 +228,9 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   const progress = layerProgress(layerOrder(g).map((l) => l.layer));
   // Loaded on demand: plaintext commands do not pay for the protocol modules.
   const { runTwoParty } = await import("../interpreter/twopc/session.js");
-  const r = await runTwoParty(g, program.ranges, inputs, { provider, onLayer: progress.layer });
+  // The compiled CLI runs the server party on its own thread: two cores, as a deployment
+  // (interpreter/twopc/threads.ts). (Its tests run it from the sources, on one thread.)
+  const r = await runTwoParty(g, program.ranges, inputs, { provider, onLayer: progress.layer, threads: !import.meta.url.endsWith(".ts") });
   progress.done();
   const rep = buildReport(g, r);
   // The forecast and the measurement use the same units: say where they differ by more than 5%.

@@ -4,7 +4,8 @@ import { performance } from "node:perf_hooks";
 import type { Graph, Node } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import type { Tensor } from "../plain/tensor.js";
-import { runBoth } from "./local.js";
+import { defaultProvider, runBoth } from "./local.js";
+import { runThreaded, threadsAvailable } from "./threads.js";
 import type { MeterRow } from "./meter.js";
 import { runParty } from "./run.js";
 import type { ProviderSpec } from "../providers/provider.js";
@@ -28,6 +29,11 @@ export interface TwoPartyOptions {
   provider?: ProviderSpec;
   timeoutMs?: number;
   onLayer?: (path: string, node: Node) => void;
+  /**
+   * The server party on a worker thread of its own (threads.ts): two cores, as a deployment.
+   * Its provider is fresh (no OT session is continued). Ignored where the worker cannot start.
+   */
+  threads?: boolean;
 }
 
 export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs: Map<string, Tensor>, opts: TwoPartyOptions = {}): Promise<TwoPartyResult> {
@@ -43,6 +49,15 @@ export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs:
     if (n.origin.path !== current) opts.onLayer?.(n.origin.path, n);
     current = n.origin.path;
   };
+  if (opts.threads && threadsAvailable()) {
+    const r = await runThreaded(g, ranges, inputs, opts.provider ?? defaultProvider(), { onNode, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+    const end = performance.now();
+    if (current !== "") layerMs.set(current, (layerMs.get(current) ?? 0) + end - since);
+    return {
+      correlations: r.client.corr.kind, outputs: r.outputs, client: r.client.meter.report(), server: r.server.meter, layerMs,
+      heMs: { client: r.client.meter.heMs(), server: r.server.heMs }, totalMs: end - t0,
+    };
+  }
   const r = await runBoth(
     (p) => runParty(p, g, ranges, inputs, { onNode }),
     (p) => runParty(p, g, ranges, undefined),
