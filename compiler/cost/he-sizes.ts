@@ -49,8 +49,8 @@ export const SIGMA = 40;
 /** SEAL's fresh noise: a normal of σ = 3.2 clipped at 6σ, so |e| ≤ 19 per coefficient. */
 const FRESH_NOISE = 19;
 
-/** The wrap OT: 1 out of 8 (the client's digit ⌊z0/2^s⌋ < 8). */
-export const WRAP_N = 8;
+/** The wrap OT is 1 out of at most 8 (the client's digit ⌊z0/2^s⌋ < 8, proofs/he-linear.md Lemma 3). */
+const WRAP_MAX = 8;
 
 /** SEAL's serialization (compression none) of a ciphertext: a 113-byte prefix, then its data. */
 export const CT_PREFIX = 113;
@@ -103,6 +103,8 @@ export interface HeTiling {
   shift: number;
   theta: number;
   digits: number;
+  /** The wrap OT is 1 out of wrapN: the least power of two ≥ digits (4 when 2^s ≥ t/4, as for most products; else 8). */
+  wrapN: number;
 }
 
 /** Largest |value| of an element type. */
@@ -168,15 +170,16 @@ export function heTiling(
   const shift = Math.floor(Math.log2((t - M) / 3));
   const theta = Math.floor(t / 2 ** shift) - 1;
   const digits = Math.floor((t - 1) / 2 ** shift) + 1;
-  if (digits > WRAP_N) throw new Error(`internal: ${digits} wrap digits`);
+  if (digits > WRAP_MAX) throw new Error(`internal: ${digits} wrap digits`);
+  const wrapN = Math.max(2, 2 ** Math.ceil(Math.log2(digits)));
   const nb = dims.count;
-  return { O, Q, P, Ot, Qt, Pt, nO, nQ, nP, inCts: nb * nQ * nP, outCts: nb * nO * nP, outputs: nb * O * P, bound, flood, shift, theta, digits };
+  return { O, Q, P, Ot, Qt, Pt, nO, nQ, nP, inCts: nb * nQ * nP, outCts: nb * nO * nP, outputs: nb * O * P, bound, flood, shift, theta, digits, wrapN };
 }
 
 /** Payload bytes of the HE kernel for a tiling: the uploads, the replies, the wrap OT (frame headers aside). */
 export function heFlights(plan: HeTiling, N: number, params: HeParams): { up: number; reply: number; wrap: { toSender: number; toReceiver: number } } {
   const sizes = heBytes(params);
-  return { up: plan.inCts * sizes.up, reply: plan.outCts * sizes.reply(0) + sizes.reply(plan.outputs) - sizes.reply(0), wrap: nChoose1Bytes(plan.outputs, WRAP_N, N) };
+  return { up: plan.inCts * sizes.up, reply: plan.outCts * sizes.reply(0) + sizes.reply(plan.outputs) - sizes.reply(0), wrap: nChoose1Bytes(plan.outputs, plan.wrapN, N) };
 }
 
 /**

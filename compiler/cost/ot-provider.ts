@@ -16,11 +16,11 @@
 // Under the `he` provider (providers/he.ts) the same, plus: the client's public key and both
 // parties' hash of it in the set-up (primitive `he-keys`), and each server-weight product the
 // HE kernel takes (he-sizes.ts heProduct: where it moves fewer bytes, or all it can carry) as the upload, the
-// trimmed replies and the wrap's 1-of-8 OT round (protocols/linear-he.ts).
+// trimmed replies and the wrap's 1-of-W OT round (protocols/linear-he.ts).
 import { bytesOf } from "./dealer.js";
 import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
 import { Parties, type Phase, type Who } from "./parties.js";
-import { heBytes, heFlights, heProduct, WRAP_N, type HeModuli } from "./he-sizes.js";
+import { heBytes, heFlights, heProduct, type HeModuli } from "./he-sizes.js";
 
 /** The HE provider's moduli and which products its kernel takes (providers/he.ts `products`). */
 export interface HeChoice {
@@ -122,14 +122,14 @@ class OtPricer {
       case "linear": {
         const plan = this.he && heProduct(u.product, u.bits, this.he.moduli, this.he.products);
         if (plan) {
-          // protocols/linear-he.ts: the upload, the reply, then the wrap by 1-of-8 OT (the client receives).
+          // protocols/linear-he.ts: the upload, the reply, then the wrap by 1-of-wrapN OT (the client receives).
           const row = this.sink.row(call, ["linear"]);
           const f = heFlights(plan, u.bits, this.he!.moduli.params);
           this.parties.send(row, "client", f.up);
           this.parties.recv("server");
           this.parties.send(row, "server", f.reply);
           this.parties.recv("client");
-          this.round(row, [nChoose1Bytes(plan.outputs, WRAP_N, u.bits)], []);
+          this.round(row, [nChoose1Bytes(plan.outputs, plan.wrapN, u.bits)], []);
           return;
         }
         const p = productPlan(u.product, u.bits);

@@ -11,7 +11,8 @@
 //      lowest level and replies (one message); its share is z1 = −R mod t;
 //   3. the client decrypts z0 = Z + B + R mod t, so z0 + z1 = Z + B + t·w with w ∈ {0, 1};
 //   4. w = [⌊z0/2^s⌋ + ⌊z1/2^s⌋ ≥ θ] exactly, because Z + B ≤ 2B is far from t (he/pack.ts
-//      chooses s, θ): ⌊z0/2^s⌋ < 8, so one 1-out-of-8 OT (ot/nchoose1.ts) gives the client
+//      chooses s, θ): ⌊z0/2^s⌋ < W (W = 4 for most products, at most 8), so one
+//      1-out-of-W OT (ot/nchoose1.ts) gives the client
 //      t·w + ρ mod 2^N and the server −ρ;
 //   5. y0 = z0 − (t·w + ρ), y1 = z1 + ρ − B (+ f(W, x1) when x is shared), mod 2^N:
 //      y0 + y1 = Z + f(W, x1) = f(W, x) mod 2^N, bit for bit.
@@ -23,7 +24,7 @@
 // client sends inCts·(194 + 8·N·L) bytes (N = 8192, L = 3: 196,802 per ciphertext), the
 // server per reply ciphertext c1 whole and c0 at its useful coefficients only, 8·(N + k)
 // bytes for k outputs (OpenCheetah trims its replies likewise, SCI/src/cheetah/cheetah-api.cpp; proofs/he-linear.md §2); then per
-// output one 1-of-8 OT with N-bit messages (3·128 bits client → server, 8·N bits back);
+// output one 1-of-W OT with N-bit messages (log₂W·128 bits client → server, W·N bits back);
 // 2 rounds (upload, reply) + 1 OT round trip; nothing offline.
 import type { Party } from "../twopc/party.js";
 import { fromVec, otOf } from "../providers/ot.js";
@@ -33,7 +34,7 @@ import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../ot/nchoose1.js";
 import { hePlan, inputPoly, kernelPoly, outputSlots, type HePlan } from "../he/pack.js";
 import { Arena, guard, loadNoise, PlainBuilder, readPlain, ReplyReader, writeReply, type CipherText } from "../he/seal.js";
-import { heBytes, heCheaper, heFlights, WRAP_N } from "../../compiler/cost/he-sizes.js";
+import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
 import { numelOf } from "../plain/tensor.js";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -247,7 +248,7 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   return z1;
 }
 
-/** Steps 4–5: the wrap bit by one 1-of-8 OT per useful output, then the shares in Z_2^N. */
+/** Steps 4–5: the wrap bit by one 1-of-W OT per useful output, then the shares in Z_2^N. */
 async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {
   const N = x.bits;
   const top = 2 ** N;
@@ -255,6 +256,8 @@ async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w
   const scale = 2 ** plan.shift;
   const t = heOf(p).he.t;
   const tMod = t % top;
+  // The wrap OT: 1 of W, W ≥ the client's digit range (public, from the plan).
+  const W = plan.wrapN;
   const outs = slots(plan);
   const acc = new Float64Array(numelOf(map.y));
   const addAt = (yi: number, v: number): void => {
@@ -264,7 +267,7 @@ async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w
   if (p.role === "client") {
     const digits = Uint8Array.from(z, (v) => Math.floor(v / scale));
     const { received } = await otOf(p).round(
-      [{ choices: nChoose1Choices(digits, WRAP_N), reply: nChoose1Bytes(n, WRAP_N, N).toReceiver, finish: (rows, msg) => nChoose1Recv(rows, digits, msg, WRAP_N, N, p.role) }],
+      [{ choices: nChoose1Choices(digits, W), reply: nChoose1Bytes(n, W, N).toReceiver, finish: (rows, msg) => nChoose1Recv(rows, digits, msg, W, N, p.role) }],
       [],
     );
     const m = received[0]!;
@@ -272,13 +275,13 @@ async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w
     for (const s of outs) for (const yi of s.y) addAt(yi, z[j]! - m[j++]!);
   } else {
     const rho = new Uint32Array(randomBytes(4 * n).buffer);
-    const messages = new Uint32Array(n * WRAP_N);
+    const messages = new Uint32Array(n * W);
     for (let j = 0; j < n; j++) {
       const a1 = Math.floor(z[j]! / scale);
       const r = N === 32 ? rho[j]! : rho[j]! % top;
-      for (let c = 0; c < WRAP_N; c++) messages[j * WRAP_N + c] = ((c + a1 >= plan.theta ? tMod : 0) + r) % top;
+      for (let c = 0; c < W; c++) messages[j * W + c] = ((c + a1 >= plan.theta ? tMod : 0) + r) % top;
     }
-    await otOf(p).round([], [{ n: n * Math.log2(WRAP_N), respond: (rows) => ({ msg: nChoose1Send(rows, messages, WRAP_N, N), out: null }) }]);
+    await otOf(p).round([], [{ n: n * Math.log2(W), respond: (rows) => ({ msg: nChoose1Send(rows, messages, W, N), out: null }) }]);
     let j = 0;
     for (const s of outs) {
       for (const yi of s.y) {

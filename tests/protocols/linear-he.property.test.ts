@@ -70,9 +70,12 @@ describe("the HE kernel reproduces the plaintext map", () => {
         // The upload and the reply: the plan's ciphertexts at their fixed sizes (10-byte frame headers).
         const online = (party: 0 | 1) => r.parties[party].meter.report().filter((row) => row.phase === "online" && row.primitive === "linear");
         const sent = (party: 0 | 1) => online(party).reduce((a, row) => a + row.sent, 0);
-        // The wrap OT: one 1-of-8 OT with N-bit messages per output (an OT flight of ≤ 1 frame here).
         // The replies: per ciphertext c1 whole and c0 at its useful coefficients, 8·(N + k) bytes.
-        const ot = nChoose1Bytes(plan.blocks.length * plan.O * plan.P, 8, N);
+        // The wrap OT: one 1-of-wrapN OT with N-bit messages per output (an OT flight of ≤ 1 frame here);
+        // wrapN covers the client's digits: 4 below a bound of 2^41 − 8192, else 8 (proofs/he-linear.md Lemma 3).
+        expect(plan.digits).toBeLessThanOrEqual(plan.wrapN);
+        expect(plan.wrapN).toBe(plan.bound <= 2 ** 41 - 8192 ? 4 : 8);
+        const ot = nChoose1Bytes(plan.blocks.length * plan.O * plan.P, plan.wrapN, N);
         expect(plan.outputs).toBe(plan.blocks.length * plan.O * plan.P);
         expect(heFlights(plan, N, HE_PARAMS).reply).toBe(plan.outCts * 8 * HE_PARAMS.degree + 8 * plan.outputs);
         expect(sent(0)).toBe(plan.inCts * sizes.up + 10 + ot.toSender + 10);
