@@ -14,6 +14,29 @@ import type { Graph } from "../../compiler/ir.js";
 import { typeRange } from "../../compiler/types.js";
 import { PqError } from "../../grammar/diagnostics.js";
 
+/** A server that sends one hand-made program frame (header `correlations`, then `body`); what the client's connectAndRun throws. */
+async function fakeServer(correlations: object, body: string): Promise<unknown> {
+  const listener = await listen(0);
+  try {
+    const served = listener.accept(5_000).then((t) => {
+      const text = new TextEncoder().encode(`${JSON.stringify({ format: "pq-program/3", correlations })}\n${body}`);
+      const frame = new Uint8Array(10 + text.length);
+      const v = new DataView(frame.buffer);
+      v.setUint16(0, 0x5051);
+      v.setUint32(2, 0);
+      v.setUint32(6, text.length);
+      frame.set(text, 10);
+      t.send(frame);
+      return t;
+    });
+    const e = await connectAndRun("127.0.0.1", listener.port, () => new Map()).catch((x: unknown) => x);
+    (await served).close();
+    return e;
+  } finally {
+    listener.close();
+  }
+}
+
 describe("serve / connect over TCP", () => {
   it("LeNet on a digit: client output equals plaintext; the client's graph holds no parameters", async () => {
     const r = compileFile("examples/mnist/lenet_w8a8.pq");
@@ -142,35 +165,13 @@ describe("serve / connect with HE for the server-weight products", () => {
     }
   }, 60_000);
 
-  const fake = async (correlations: object) => {
-    const listener = await listen(0);
-    try {
-      const served = listener.accept(5_000).then((t) => {
-        const body = new TextEncoder().encode(`${JSON.stringify({ format: "pq-program/3", correlations })}\n{}`);
-        const frame = new Uint8Array(10 + body.length);
-        const v = new DataView(frame.buffer);
-        v.setUint16(0, 0x5051);
-        v.setUint32(2, 0);
-        v.setUint32(6, body.length);
-        frame.set(body, 10);
-        t.send(frame);
-        return t;
-      });
-      const e = await connectAndRun("127.0.0.1", listener.port, () => new Map()).catch((x: unknown) => x);
-      (await served).close();
-      return e;
-    } finally {
-      listener.close();
-    }
-  };
-
   for (const [what, params] of [
     ["insecure parameters (a 240-bit modulus at N = 8192)", { degree: 8192, coeffBits: [60, 60, 60, 60], plainBits: 44 }],
     ["other parameters", { degree: 16384, coeffBits: [60, 60, 60, 60, 38], plainBits: 44 }],
     ["no parameters", undefined],
   ] as const) {
     it(`a server naming ${what} is refused by the client before the handshake (PQ5014)`, async () => {
-      const e = await fake({ kind: "he", ...(params ? { params } : {}) });
+      const e = await fakeServer({ kind: "he", ...(params ? { params } : {}) }, "{}");
       expect(e).toBeInstanceOf(PqError);
       expect((e as PqError).diagnostics[0]!.code).toBe("PQ5014");
       expect((e as PqError).diagnostics[0]!.message).toContain("encryption parameters");
@@ -187,26 +188,9 @@ describe("serve / connect: a malformed program from the server is a coded diagno
   ];
   for (const [what, body] of programs) {
     it(what, async () => {
-      const listener = await listen(0);
-      try {
-        const served = listener.accept(5_000).then((t) => {
-          const text = new TextEncoder().encode(`${JSON.stringify({ format: "pq-program/3", correlations: { kind: "ot" } })}\n${body}`);
-          const frame = new Uint8Array(10 + text.length);
-          const v = new DataView(frame.buffer);
-          v.setUint16(0, 0x5051);
-          v.setUint32(2, 0);
-          v.setUint32(6, text.length);
-          frame.set(text, 10);
-          t.send(frame);
-          return t;
-        });
-        const e = await connectAndRun("127.0.0.1", listener.port, () => new Map()).catch((x: unknown) => x);
-        (await served).close();
-        expect(e).toBeInstanceOf(PqError);
-        expect((e as PqError).diagnostics[0]!.code).toBe("PQ5010");
-      } finally {
-        listener.close();
-      }
+      const e = await fakeServer({ kind: "ot" }, body);
+      expect(e).toBeInstanceOf(PqError);
+      expect((e as PqError).diagnostics[0]!.code).toBe("PQ5010");
     });
   }
 });
