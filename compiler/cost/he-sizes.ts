@@ -78,23 +78,8 @@ export interface BlockDims {
   P: number;
 }
 
-/** How a product is tiled into ciphertexts, and the bounds its correctness and privacy rest on. */
-export interface HeTiling {
-  O: number;
-  Q: number;
-  P: number;
-  Ot: number;
-  Qt: number;
-  Pt: number;
-  /** Tiles per block along o, q, p. */
-  nO: number;
-  nQ: number;
-  nP: number;
-  /** Ciphertexts the client uploads and the server returns. */
-  inCts: number;
-  outCts: number;
-  /** Useful output coefficients over all replies (each output once: count·O·P). */
-  outputs: number;
+/** The bounds a product's correctness and privacy rest on (proofs/he-linear.md §2–§4), whatever its encoding. */
+export interface HeBounds {
   /** Public bound on |Z| = |f(W, u0)| for the client's operand u0 (its unsigned reading, or its input's range). */
   bound: number;
   /** Bits of the flooding noise: uniform in [−2^flood, 2^flood] per coefficient. */
@@ -106,6 +91,64 @@ export interface HeTiling {
   /** The wrap OT is 1 out of wrapN: the least power of two ≥ digits (4 when 2^s ≥ t/4, as for most products; else 8). */
   wrapN: number;
 }
+
+/** What every encoding has: its ciphertext counts and outputs (each output in exactly one reply). */
+interface HeCounts {
+  /** Ciphertexts the client uploads and the server returns. */
+  inCts: number;
+  outCts: number;
+  /** Useful output coefficients over all replies. */
+  outputs: number;
+}
+
+/**
+ * Matrix blocks (Cheetah's coefficient encoding of Y[o, p] = Σ_q W[o, q]·X̂[q, p], every map):
+ * tiles of Qt × Pt inputs and Ot outputs, nO × nQ × nP of them per block.
+ */
+export interface BlockTiling extends HeBounds, HeCounts {
+  kind: "blocks";
+  O: number;
+  Q: number;
+  P: number;
+  Ot: number;
+  Qt: number;
+  Pt: number;
+  nO: number;
+  nQ: number;
+  nP: number;
+}
+
+/**
+ * A convolution (groups = 1) on its padded input, Cheetah's HomConv (Huang et al. 2022, §4.1;
+ * the "padded convolution" Hyena builds on): Cn channels × Hn × Wn input positions per
+ * ciphertext — each input element uploaded once, not kh·kw times as in its im2col blocks —
+ * and one reply per output channel and spatial tile. The stride-1 output grid of the padded
+ * input (H1 × W1) is cut into tiles of th × tw; a tile reads Hn = th + kh − 1 rows and
+ * Wn = tw + kw − 1 columns; strided outputs are read at their stride-1 positions.
+ */
+export interface ConvTiling extends HeBounds, HeCounts {
+  kind: "conv";
+  C: number;
+  O: number;
+  H: number;
+  W: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  pad: number;
+  OH: number;
+  OW: number;
+  th: number;
+  tw: number;
+  Hn: number;
+  Wn: number;
+  Cn: number;
+  nC: number;
+  nH: number;
+  nW: number;
+}
+
+export type HeTiling = BlockTiling | ConvTiling;
 
 /** Largest |value| of an element type. */
 function maxAbs(bits: number, signed: boolean): number {
@@ -124,22 +167,51 @@ function tileCounts(L: number): number[] {
   return [...new Set(out)];
 }
 
-/**
- * The tiling of a product in Z_2^N with fewest ciphertexts, or why the HE kernel cannot run it
- * with these moduli (the kernel then runs the OT kernel: both parties decide alike).
- */
-export function heTiling(
-  dims: BlockDims, wElem: { bits: number; signed: boolean }, xElem: { bits: number; signed: boolean }, N: number, he: HeModuli,
-): HeTiling | string {
-  const { O, Q, P } = dims;
-  const deg = he.params.degree;
-  const wMax = maxAbs(wElem.bits, wElem.signed);
-  const xMax = maxAbs(xElem.bits, xElem.signed);
-  const bound = Q * wMax * xMax;
+type Elem = { bits: number; signed: boolean };
+
+/** |Z| ≤ Q·wMax·xMax must leave t ≥ 8·bound, and the ring must fit the wrap OT's messages. */
+function boundOf(Q: number, wElem: Elem, xElem: Elem, N: number, he: HeModuli): number | string {
+  const bound = Q * maxAbs(wElem.bits, wElem.signed) * maxAbs(xElem.bits, xElem.signed);
   const t = he.t;
   // t ≥ 8·bound: Z + bound ∈ [0, 2·bound] stays below t, and the wrap test needs t − M ≥ 3t/4 (M = 2·bound).
   if (8 * bound > t) return `|f(W, x0)| ≤ ${bound} needs a plaintext modulus ≥ 2^${Math.ceil(Math.log2(8 * bound))}, the parameters' is 2^${Math.log2(t).toFixed(1)}`;
   if (N > 32) return `a ${N}-bit ring (the wrap OT carries at most 32-bit messages)`;
+  return bound;
+}
+
+/**
+ * The flooding and wrap constants for a bound and a noise: `l1` bounds Σ‖ŵ‖₁ over the terms
+ * of any output coefficient (proofs/he-linear.md Lemma 2), or why the modulus cannot carry it.
+ */
+function boundsOf(bound: number, l1: number, he: HeModuli): HeBounds | string {
+  const deg = he.params.degree;
+  const t = he.t;
+  // Noise of an output coefficient before flooding: Σ over the terms of ŵ·(e + ε), |e + ε| ≤ 19.5.
+  const noise = l1 * (FRESH_NOISE + 0.5);
+  const flood = SIGMA + Math.ceil(Math.log2(deg)) + Math.ceil(Math.log2(noise + 1));
+  const qTop = he.q.reduce((a, b) => a * Number(b), 1);
+  const qLast = Number(he.q[0]!);
+  // Correctness at the lowest level (proofs/he-linear.md §3): 2^(flood+1) ≤ q/(4t), (N+1)/2 + 2 ≤ q_L/(4t).
+  if (2 ** (flood + 1) > qTop / (4 * t)) return `flooding noise of 2^${flood} does not fit the coefficient modulus`;
+  if ((deg + 1) / 2 + 2 > qLast / (4 * t)) throw new Error("internal: the lowest level's prime is too small for the plaintext modulus");
+  const M = 2 * bound;
+  const shift = Math.floor(Math.log2((t - M) / 3));
+  const theta = Math.floor(t / 2 ** shift) - 1;
+  const digits = Math.floor((t - 1) / 2 ** shift) + 1;
+  if (digits > WRAP_MAX) throw new Error(`internal: ${digits} wrap digits`);
+  const wrapN = Math.max(2, 2 ** Math.ceil(Math.log2(digits)));
+  return { bound, flood, shift, theta, digits, wrapN };
+}
+
+/**
+ * The block tiling of a product in Z_2^N with fewest ciphertexts, or why the HE kernel cannot
+ * run it with these moduli (the kernel then runs the OT kernel: both parties decide alike).
+ */
+export function heTiling(dims: BlockDims, wElem: Elem, xElem: Elem, N: number, he: HeModuli): BlockTiling | string {
+  const { O, Q, P } = dims;
+  const deg = he.params.degree;
+  const bound = boundOf(Q, wElem, xElem, N, he);
+  if (typeof bound === "string") return bound;
   let best: { Ot: number; Qt: number; Pt: number; cts: number } | undefined;
   for (const nQ of tileCounts(Q)) {
     const Qt = Math.ceil(Q / nQ);
@@ -155,31 +227,78 @@ export function heTiling(
   }
   if (!best) throw new Error(`internal: no tiling of ${O}×${Q}×${P} in ${deg} coefficients`);
   const { Ot, Qt, Pt } = best;
+  // ‖ŵ‖₁ summed over the Q tiles ≤ Ot·Q·wMax.
+  const b = boundsOf(bound, Ot * Q * maxAbs(wElem.bits, wElem.signed), he);
+  if (typeof b === "string") return b;
   const nO = Math.ceil(O / Ot);
   const nQ = Math.ceil(Q / Qt);
   const nP = Math.ceil(P / Pt);
-  // Noise of an output coefficient before flooding: Σ over the Q tiles of ŵ·(e + ε), ‖ŵ‖₁ summed ≤ Ot·Q·wMax, |e + ε| ≤ 19.5.
-  const noise = Ot * Q * wMax * (FRESH_NOISE + 0.5);
-  const flood = SIGMA + Math.ceil(Math.log2(deg)) + Math.ceil(Math.log2(noise + 1));
-  const qTop = he.q.reduce((a, b) => a * Number(b), 1);
-  const qLast = Number(he.q[0]!);
-  // Correctness at the lowest level (proofs/he-linear.md §3): 2^(flood+1) ≤ q/(4t), (N+1)/2 + 2 ≤ q_L/(4t).
-  if (2 ** (flood + 1) > qTop / (4 * t)) return `flooding noise of 2^${flood} does not fit the coefficient modulus`;
-  if ((deg + 1) / 2 + 2 > qLast / (4 * t)) throw new Error("internal: the lowest level's prime is too small for the plaintext modulus");
-  const M = 2 * bound;
-  const shift = Math.floor(Math.log2((t - M) / 3));
-  const theta = Math.floor(t / 2 ** shift) - 1;
-  const digits = Math.floor((t - 1) / 2 ** shift) + 1;
-  if (digits > WRAP_MAX) throw new Error(`internal: ${digits} wrap digits`);
-  const wrapN = Math.max(2, 2 ** Math.ceil(Math.log2(digits)));
   const nb = dims.count;
-  return { O, Q, P, Ot, Qt, Pt, nO, nQ, nP, inCts: nb * nQ * nP, outCts: nb * nO * nP, outputs: nb * O * P, bound, flood, shift, theta, digits, wrapN };
+  return { kind: "blocks", O, Q, P, Ot, Qt, Pt, nO, nQ, nP, inCts: nb * nQ * nP, outCts: nb * nO * nP, outputs: nb * O * P, ...b };
+}
+
+/** A conv2d's dimensions (groups = 1) as the conv encoding reads them. */
+export interface ConvDims {
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  pad: number;
+  OH: number;
+  OW: number;
+}
+
+/** The conv dimensions of a product, when it is a conv2d with one group (else the blocks alone apply). */
+export function convDims(map: ProductShape): ConvDims | undefined {
+  if (map.op !== "conv2d" || map.groups !== 1) return undefined;
+  const [C, H, W] = map.x as [number, number, number];
+  const [O, , kh, kw] = map.w as [number, number, number, number];
+  const [, OH, OW] = map.y as [number, number, number];
+  return { C, H, W, O, kh, kw, stride: map.stride, pad: map.pad, OH, OW };
+}
+
+/** The conv encoding's tiling with fewest bytes on the wire, or why it cannot run. */
+export function heConvTiling(d: ConvDims, wElem: Elem, xElem: Elem, N: number, he: HeModuli): ConvTiling | string {
+  const deg = he.params.degree;
+  const Q = d.C * d.kh * d.kw;
+  const bound = boundOf(Q, wElem, xElem, N, he);
+  if (typeof bound === "string") return bound;
+  // Every output coefficient sums the channel blocks' products: Σ‖ŵ‖₁ ≤ C·kh·kw·wMax = Q·wMax.
+  const b = boundsOf(bound, Q * maxAbs(wElem.bits, wElem.signed), he);
+  if (typeof b === "string") return b;
+  // The stride-1 grid the strided outputs are read from: rows 0 … (OH − 1)·stride.
+  const H1 = (d.OH - 1) * d.stride + 1;
+  const W1 = (d.OW - 1) * d.stride + 1;
+  const sizes = heBytes(he.params);
+  let best: (Omit<ConvTiling, keyof HeBounds | "kind" | keyof ConvDims> & { bytes: number }) | undefined;
+  for (const nH of tileCounts(H1)) {
+    const th = Math.ceil(H1 / nH);
+    for (const nW of tileCounts(W1)) {
+      const tw = Math.ceil(W1 / nW);
+      const Hn = th + d.kh - 1;
+      const Wn = tw + d.kw - 1;
+      const Cn = Math.min(d.C, Math.floor(deg / (Hn * Wn)));
+      if (Cn < 1) continue;
+      const nC = Math.ceil(d.C / Cn);
+      const inCts = nC * nH * nW;
+      const outCts = d.O * nH * nW;
+      const outputs = d.O * d.OH * d.OW;
+      const bytes = inCts * sizes.up + outCts * sizes.reply(0) + 8 * outputs;
+      if (!best || bytes < best.bytes) best = { th, tw, Hn, Wn, Cn, nC, nH, nW, inCts, outCts, outputs, bytes };
+    }
+  }
+  if (!best) return `no tile of a ${d.kh}×${d.kw} kernel fits ${deg} coefficients`;
+  const { bytes: _bytes, ...tiling } = best;
+  return { kind: "conv", ...d, ...tiling, ...b };
 }
 
 /** Payload bytes of the HE kernel for a tiling: the uploads, the replies, the wrap OT (frame headers aside). */
 export function heFlights(plan: HeTiling, N: number, params: HeParams): { up: number; reply: number; wrap: { toSender: number; toReceiver: number } } {
   const sizes = heBytes(params);
-  return { up: plan.inCts * sizes.up, reply: plan.outCts * sizes.reply(0) + sizes.reply(plan.outputs) - sizes.reply(0), wrap: nChoose1Bytes(plan.outputs, plan.wrapN, N) };
+  return { up: plan.inCts * sizes.up, reply: plan.outCts * sizes.reply(0) + 8 * plan.outputs, wrap: nChoose1Bytes(plan.outputs, plan.wrapN, N) };
 }
 
 /**
@@ -188,8 +307,7 @@ export function heFlights(plan: HeTiling, N: number, params: HeParams): { up: nu
  * kernel's vector-COT batches (productPlan), frame headers aside.
  */
 export function heCheaper(plan: HeTiling, map: ProductShape, N: number, params: HeParams): boolean {
-  const f = heFlights(plan, N, params);
-  const he = f.up + f.reply + f.wrap.toSender + f.wrap.toReceiver;
+  const he = heTotal(plan, N, params);
   const ot = productPlan(map, N);
   let viaOt = 0;
   for (let k = 0; k < ot.m; k++) {
@@ -199,10 +317,29 @@ export function heCheaper(plan: HeTiling, map: ProductShape, N: number, params: 
   return he < viaOt;
 }
 
-/** The HE kernel's tiling of a traced product under the parameters, if it runs by HE (`cheaper`: only where it moves fewer bytes). */
-export function heProduct(map: ProductShape, N: number, he: HeModuli, products: "cheaper" | "all" = "cheaper"): HeTiling | undefined {
+/** Payload bytes of a tiling's HE flights, all told. */
+function heTotal(plan: HeTiling, N: number, params: HeParams): number {
+  const f = heFlights(plan, N, params);
+  return f.up + f.reply + f.wrap.toSender + f.wrap.toReceiver;
+}
+
+/**
+ * The encoding a product runs in by HE: the one of its feasible tilings (blocks; for a conv2d
+ * with one group also the conv encoding) that moves fewest bytes, or why none can run.
+ */
+export function heEncoding(map: ProductShape, N: number, he: HeModuli): HeTiling | string {
   const b = productBlocks(map);
-  const plan = heTiling({ count: b.blocks, O: b.O, Q: b.Q, P: b.P }, map.wElem, map.xElem, N, he);
+  const blocks = heTiling({ count: b.blocks, O: b.O, Q: b.Q, P: b.P }, map.wElem, map.xElem, N, he);
+  const d = convDims(map);
+  const conv = d ? heConvTiling(d, map.wElem, map.xElem, N, he) : undefined;
+  if (conv === undefined || typeof conv === "string") return blocks;
+  if (typeof blocks === "string") return conv;
+  return heTotal(conv, N, he.params) < heTotal(blocks, N, he.params) ? conv : blocks;
+}
+
+/** The HE kernel's tiling of a traced product under the parameters, if it runs by HE (`cheaper`: only where it moves fewer bytes than OT). */
+export function heProduct(map: ProductShape, N: number, he: HeModuli, products: "cheaper" | "all" = "cheaper"): HeTiling | undefined {
+  const plan = heEncoding(map, N, he);
   if (typeof plan === "string") return undefined;
   return products === "all" || heCheaper(plan, map, N, he.params) ? plan : undefined;
 }

@@ -3,7 +3,8 @@
 // with a prime plaintext modulus t, made exact in Z_{2^N} by a wrap bit. With u0 the
 // client's operand (its share's unsigned reading, or its own input) and Z = f(W, u0) over the
 // integers, |Z| ≤ B (a public bound from the types, he/pack.ts), t ≥ 8B:
-//   1. the client encrypts u0 in the coefficient encoding (seeded symmetric ciphertexts, one
+//   1. the client encrypts u0 in the product's encoding (he/pack.ts: im2col blocks, or the
+//      padded convolution; seeded symmetric ciphertexts, one
 //      message);
 //   2. the server multiplies by its weight polynomials (NTT form), adds the plaintext
 //      R + B·[useful] with R uniform in Z_t^N, re-randomises with a public-key encryption of
@@ -32,7 +33,7 @@ import { HeProvider } from "../providers/he.js";
 import { add, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../ot/nchoose1.js";
-import { hePlan, inputPoly, kernelPoly, outputSlots, type HePlan } from "../he/pack.js";
+import { hePlan, layoutOf, type HeLayout, type HePlan, type Slots } from "../he/pack.js";
 import { Arena, guard, loadNoise, PlainBuilder, readPlain, ReplyReader, writeReply, type CipherText } from "../he/seal.js";
 import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
 import { numelOf } from "../plain/tensor.js";
@@ -109,13 +110,12 @@ export async function linearHe(p: Party, map: LinearMap, w: Share | undefined, x
 }
 
 /** Output slots in the order of the reply: y index per slot. */
-function slots(plan: HePlan): { coef: number[]; y: number[] }[] {
-  const out: { coef: number[]; y: number[] }[] = [];
-  for (let b = 0; b < plan.blocks.length; b++) for (let ot = 0; ot < plan.nO; ot++) for (let pt = 0; pt < plan.nP; pt++) out.push(outputSlots(plan, b, ot, pt));
-  return out;
+function slots(plan: HePlan, layout: HeLayout): Slots[] {
+  return Array.from({ length: plan.outCts }, (_, r) => layout.slots(r));
 }
 
 async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearMap, x: Share, arena: Arena): Promise<Float64Array> {
+  const layout = layoutOf(plan);
   const { he } = prov;
   const { lib, ctx } = he;
   const deg = he.params.degree;
@@ -126,24 +126,19 @@ async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   const up = new Uint8Array(plan.inCts * sizes.up);
   guard(lib, p.role, "encrypting its share", () => {
     const pt = arena.add(lib.PlainText());
-    let k = 0;
-    for (let b = 0; b < plan.blocks.length; b++) {
-      for (let qt = 0; qt < plan.nQ; qt++) {
-        for (let ptile = 0; ptile < plan.nP; ptile++) {
-          inputPoly(plan, b, qt, ptile, u0, coeffs);
-          builder.load(pt, coeffs);
-          const ser = prov.encryptor.encryptSymmetricSerializable(pt);
-          const bytes = ser.saveArray(lib.ComprModeType.none);
-          ser.delete();
-          if (bytes.length !== sizes.up) throw new Error(`internal: an upload of ${bytes.length} bytes, expected ${sizes.up}`);
-          up.set(bytes, k++ * sizes.up);
-        }
-      }
+    for (let k = 0; k < plan.inCts; k++) {
+      layout.input(k, u0, coeffs);
+      builder.load(pt, coeffs);
+      const ser = prov.encryptor.encryptSymmetricSerializable(pt);
+      const bytes = ser.saveArray(lib.ComprModeType.none);
+      ser.delete();
+      if (bytes.length !== sizes.up) throw new Error(`internal: an upload of ${bytes.length} bytes, expected ${sizes.up}`);
+      up.set(bytes, k * sizes.up);
     }
   });
   p.ch.send(up);
   const reply = await p.ch.recv(heFlights(plan, x.bits, he.params).reply);
-  const outs = slots(plan);
+  const outs = slots(plan, layout);
   const z0 = new Float64Array(plan.outputs);
   guard(lib, p.role, "decrypting the server's reply", () => {
     const ct = arena.add(lib.CipherText());
@@ -165,6 +160,7 @@ async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
 }
 
 async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearMap, w: Share, arena: Arena): Promise<Float64Array> {
+  const layout = layoutOf(plan);
   const { he } = prov;
   const { lib, ctx, t } = he;
   const deg = he.params.degree;
@@ -173,7 +169,7 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   const W = w.data as Float64Array;
   const wMax = map.wElem.signed ? 2 ** (map.wElem.bits - 1) : 2 ** map.wElem.bits - 1;
   for (const v of W) if (Math.abs(v) > wMax) throw new Error(`internal: a weight ${v} outside its type's range`);
-  const outs = slots(plan);
+  const outs = slots(plan, layout);
   const z1 = new Float64Array(plan.outputs);
   const reply = new Uint8Array(heFlights(plan, w.bits, he.params).reply);
   let at = 0;
@@ -201,47 +197,41 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
     const noise = arena.add(lib.CipherText());
     const low = arena.add(lib.CipherText());
     let j = 0;
-    let k = 0;
-    for (let b = 0; b < plan.blocks.length; b++) {
-      for (let ot = 0; ot < plan.nO; ot++) {
-        for (let ptile = 0; ptile < plan.nP; ptile++) {
-          // A zero kernel is skipped (SEAL refuses a product that is identically zero, a
-          // "transparent" ciphertext); with none left the sum is a fresh encryption of zero.
-          let started = false;
-          for (let qt = 0; qt < plan.nQ; qt++) {
-            if (!kernelPoly(plan, b, ot, qt, W, t, coeffs)) continue;
-            builder.load(kernel, coeffs);
-            ev.plainTransformToNtt(kernel, first, kernel);
-            const ct = inputs[(b * plan.nQ + qt) * plan.nP + ptile]!;
-            if (!started) ev.multiplyPlain(ct, kernel, acc);
-            else {
-              ev.multiplyPlain(ct, kernel, tmp);
-              ev.add(acc, tmp, acc);
-            }
-            started = true;
-          }
-          if (started) ev.cipherTransformFromNtt(acc, acc);
-          else prov.encryptor.encryptZero(acc);
-          // The mask R (all N coefficients) plus B at the useful ones; the server keeps −R.
-          const R = uniformModT(deg, t);
-          const s = outs[k]!;
-          for (const c of s.coef) {
-            z1[j++] = R[c]! === 0 ? 0 : t - R[c]!;
-            R[c] = (R[c]! + plan.bound) % t;
-          }
-          builder.load(mask, R);
-          ev.addPlain(acc, mask, acc);
-          prov.encryptor.encryptZero(zero);
-          ev.add(acc, zero, acc);
-          prov.encryptor.encryptZero(noise);
-          loadNoise(he, noise, floodNoise(deg, plan.flood));
-          ev.add(acc, noise, acc);
-          ev.cipherModSwitchTo(acc, last, low);
-          writeReply(he, low, s.coef, reply, at);
-          at += sizes.reply(s.coef.length);
-          k++;
+    for (let r = 0; r < plan.outCts; r++) {
+      // A zero kernel is skipped (SEAL refuses a product that is identically zero, a
+      // "transparent" ciphertext); with none left the sum is a fresh encryption of zero.
+      let started = false;
+      for (const k of layout.terms(r)) {
+        if (!layout.kernel(r, k, W, t, coeffs)) continue;
+        builder.load(kernel, coeffs);
+        ev.plainTransformToNtt(kernel, first, kernel);
+        const ct = inputs[k]!;
+        if (!started) ev.multiplyPlain(ct, kernel, acc);
+        else {
+          ev.multiplyPlain(ct, kernel, tmp);
+          ev.add(acc, tmp, acc);
         }
+        started = true;
       }
+      if (started) ev.cipherTransformFromNtt(acc, acc);
+      else prov.encryptor.encryptZero(acc);
+      // The mask R (all N coefficients) plus B at the useful ones; the server keeps −R.
+      const R = uniformModT(deg, t);
+      const s = outs[r]!;
+      for (const c of s.coef) {
+        z1[j++] = R[c]! === 0 ? 0 : t - R[c]!;
+        R[c] = (R[c]! + plan.bound) % t;
+      }
+      builder.load(mask, R);
+      ev.addPlain(acc, mask, acc);
+      prov.encryptor.encryptZero(zero);
+      ev.add(acc, zero, acc);
+      prov.encryptor.encryptZero(noise);
+      loadNoise(he, noise, floodNoise(deg, plan.flood));
+      ev.add(acc, noise, acc);
+      ev.cipherModSwitchTo(acc, last, low);
+      writeReply(he, low, s.coef, reply, at);
+      at += sizes.reply(s.coef.length);
     }
   });
   p.ch.send(reply);
@@ -250,6 +240,7 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
 
 /** Steps 4–5: the wrap bit by one 1-of-W OT per useful output, then the shares in Z_2^N. */
 async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {
+  const layout = layoutOf(plan);
   const N = x.bits;
   const top = 2 ** N;
   const n = z.length;
@@ -258,7 +249,7 @@ async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w
   const tMod = t % top;
   // The wrap OT: 1 of W, W ≥ the client's digit range (public, from the plan).
   const W = plan.wrapN;
-  const outs = slots(plan);
+  const outs = slots(plan, layout);
   const acc = new Float64Array(numelOf(map.y));
   const addAt = (yi: number, v: number): void => {
     const a = acc[yi]! + (((v % top) + top) % top);

@@ -29,6 +29,14 @@ const opArb = fc.oneof(
     }),
   fc.record({ o: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 300 }) }).map(({ o, k }) => ({ op: "linear" as const, w: [o, k], x: [k], y: [o] })),
   fc.record({ c: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 3 }) }).map(({ c, h }) => ({ op: "scale" as const, w: [c], x: [c, h, h], y: [c, h, h] })),
+  // wider convolutions with one group, where the padded-convolution encoding uploads fewer ciphertexts than im2col blocks
+  fc.record({ c: fc.integer({ min: 4, max: 12 }), o: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 5 }), s: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), h: fc.integer({ min: 8, max: 14 }), w: fc.integer({ min: 8, max: 14 }) })
+    .filter(({ k, pad, h, w }) => h + 2 * pad >= k && w + 2 * pad >= k)
+    .map(({ c, o, k, s, pad, h, w }) => {
+      const oh = Math.floor((h + 2 * pad - k) / s) + 1;
+      const ow = Math.floor((w + 2 * pad - k) / s) + 1;
+      return { op: "conv2d" as const, stride: s, pad, groups: 1, w: [o, c, k, k], x: [c, h, w], y: [o, oh, ow] };
+    }),
 );
 
 function values(n: number, bits: number, signed: boolean): bigint[] {
@@ -43,44 +51,64 @@ function values(n: number, bits: number, signed: boolean): bigint[] {
 const HE = { kind: "he", products: "all" } as const;
 
 describe("the HE kernel reproduces the plaintext map", () => {
-  it("bit for bit, on the HE path, with the plan's bytes on the wire", async () => {
+  /** One product by the HE kernel: shares reconstruct the plaintext map bit for bit, with the plan's bytes on the wire. */
+  async function check(op: Omit<LinearMap, "wElem" | "xElem" | "receiver">, N: number, wBits: number, wSigned: boolean, xBits: number, xSigned: boolean, clientOnly: boolean): Promise<string | undefined> {
     const he = await heContext(HE_PARAMS, "test");
     const sizes = heBytes(HE_PARAMS);
+    const wElem = { bits: Math.min(wBits, N), signed: wSigned };
+    const xElem = clientOnly ? { bits: Math.min(xBits, N), signed: xSigned } : { bits: N, signed: false };
+    const map = { ...op, wElem, xElem, receiver: 0 } as LinearMap;
+    const plan = hePlan(map, N, he);
+    if (typeof plan === "string") return undefined;
+    const nw = map.w.reduce((a, b) => a * b, 1);
+    const nx = map.x.reduce((a, b) => a * b, 1);
+    const wv = values(nw, wElem.bits, wElem.signed);
+    const W = constShare(N, map.w, (i) => wv[i]!);
+    const xv = values(nx, xElem.bits, clientOnly && xElem.signed);
+    const X = constShare(N, map.x, (i) => xv[i]!);
+    const want = applyMap(map, W, X, N);
+    const x1 = clientOnly ? zeroShare(N, map.x) : ringFromBytes(randomBytes(8 * nx), N, map.x);
+    const x0 = sub(X, x1);
+    const r = await runBoth((p) => serverLinear(p, map, undefined, x0, clientOnly), (p) => serverLinear(p, map, W, x1, clientOnly), { provider: HE });
+    const got = Array.from({ length: want.data.length }, (_, i) => BigInt.asIntN(N, getRing(r.client, i) + getRing(r.server, i)));
+    expect(got).toEqual(Array.from({ length: want.data.length }, (_, i) => getRing(want, i)));
+    // The upload and the reply: the plan's ciphertexts at their fixed sizes (10-byte frame headers).
+    const online = (party: 0 | 1) => r.parties[party].meter.report().filter((row) => row.phase === "online" && row.primitive === "linear");
+    const sent = (party: 0 | 1) => online(party).reduce((a, row) => a + row.sent, 0);
+    // The replies: per ciphertext c1 whole and c0 at its useful coefficients, 8·(N + k) bytes.
+    // The wrap OT: one 1-of-wrapN OT with N-bit messages per output (an OT flight of ≤ 1 frame here);
+    // wrapN covers the client's digits: 4 below a bound of 2^41 − 8192, else 8 (proofs/he-linear.md Lemma 3).
+    expect(plan.digits).toBeLessThanOrEqual(plan.wrapN);
+    expect(plan.wrapN).toBe(plan.bound <= 2 ** 41 - 8192 ? 4 : 8);
+    const ot = nChoose1Bytes(plan.outputs, plan.wrapN, N);
+    expect(plan.outputs).toBe(want.data.length);
+    expect(heFlights(plan, N, HE_PARAMS).reply).toBe(plan.outCts * 8 * HE_PARAMS.degree + 8 * plan.outputs);
+    expect(sent(0)).toBe(plan.inCts * sizes.up + 10 + ot.toSender + 10);
+    expect(sent(1)).toBe(plan.outCts * 8 * HE_PARAMS.degree + 8 * plan.outputs + 10 + ot.toReceiver + 10);
+    return plan.kind;
+  }
+
+  it("bit for bit, on the HE path, with the plan's bytes on the wire", async () => {
     await fc.assert(fc.asyncProperty(
       opArb, fc.integer({ min: 2, max: 32 }), fc.integer({ min: 1, max: 8 }), fc.boolean(), fc.integer({ min: 1, max: 10 }), fc.boolean(), fc.boolean(),
       async (op, N, wBits, wSigned, xBits, xSigned, clientOnly) => {
-        const wElem = { bits: Math.min(wBits, N), signed: wSigned };
-        const xElem = clientOnly ? { bits: Math.min(xBits, N), signed: xSigned } : { bits: N, signed: false };
-        const map: LinearMap = { ...op, wElem, xElem, receiver: 0 };
-        const plan = hePlan(map, N, he);
-        fc.pre(typeof plan !== "string");
-        if (typeof plan === "string") return;
-        const nw = map.w.reduce((a, b) => a * b, 1);
-        const nx = map.x.reduce((a, b) => a * b, 1);
-        const wv = values(nw, wElem.bits, wElem.signed);
-        const W = constShare(N, map.w, (i) => wv[i]!);
-        const xv = values(nx, xElem.bits, clientOnly && xElem.signed);
-        const X = constShare(N, map.x, (i) => xv[i]!);
-        const want = applyMap(map, W, X, N);
-        const x1 = clientOnly ? zeroShare(N, map.x) : ringFromBytes(randomBytes(8 * nx), N, map.x);
-        const x0 = sub(X, x1);
-        const r = await runBoth((p) => serverLinear(p, map, undefined, x0, clientOnly), (p) => serverLinear(p, map, W, x1, clientOnly), { provider: HE });
-        const got = Array.from({ length: want.data.length }, (_, i) => BigInt.asIntN(N, getRing(r.client, i) + getRing(r.server, i)));
-        expect(got).toEqual(Array.from({ length: want.data.length }, (_, i) => getRing(want, i)));
-        // The upload and the reply: the plan's ciphertexts at their fixed sizes (10-byte frame headers).
-        const online = (party: 0 | 1) => r.parties[party].meter.report().filter((row) => row.phase === "online" && row.primitive === "linear");
-        const sent = (party: 0 | 1) => online(party).reduce((a, row) => a + row.sent, 0);
-        // The replies: per ciphertext c1 whole and c0 at its useful coefficients, 8·(N + k) bytes.
-        // The wrap OT: one 1-of-wrapN OT with N-bit messages per output (an OT flight of ≤ 1 frame here);
-        // wrapN covers the client's digits: 4 below a bound of 2^41 − 8192, else 8 (proofs/he-linear.md Lemma 3).
-        expect(plan.digits).toBeLessThanOrEqual(plan.wrapN);
-        expect(plan.wrapN).toBe(plan.bound <= 2 ** 41 - 8192 ? 4 : 8);
-        const ot = nChoose1Bytes(plan.blocks.length * plan.O * plan.P, plan.wrapN, N);
-        expect(plan.outputs).toBe(plan.blocks.length * plan.O * plan.P);
-        expect(heFlights(plan, N, HE_PARAMS).reply).toBe(plan.outCts * 8 * HE_PARAMS.degree + 8 * plan.outputs);
-        expect(sent(0)).toBe(plan.inCts * sizes.up + 10 + ot.toSender + 10);
-        expect(sent(1)).toBe(plan.outCts * 8 * HE_PARAMS.degree + 8 * plan.outputs + 10 + ot.toReceiver + 10);
-      }), { numRuns: 12 });
+        fc.pre((await check(op, N, wBits, wSigned, xBits, xSigned, clientOnly)) !== undefined);
+      }), { numRuns: 20 });
+  });
+
+  it("the padded-convolution encoding (Cheetah's HomConv), bit for bit: strides, padding, channel blocks and spatial tiles", async () => {
+    // wide enough that it uploads fewer ciphertexts than im2col blocks, and so is the encoding chosen
+    const convArb = fc.record({ c: fc.integer({ min: 8, max: 40 }), o: fc.integer({ min: 1, max: 3 }), k: fc.constantFrom(3, 5), s: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), h: fc.integer({ min: 12, max: 20 }), w: fc.integer({ min: 12, max: 20 }) })
+      .map(({ c, o, k, s, pad, h, w }) => ({
+        op: "conv2d" as const, stride: s, pad, groups: 1, w: [o, c, k, k], x: [c, h, w],
+        y: [o, Math.floor((h + 2 * pad - k) / s) + 1, Math.floor((w + 2 * pad - k) / s) + 1],
+      }));
+    const kinds: string[] = [];
+    await fc.assert(fc.asyncProperty(convArb, fc.integer({ min: 12, max: 24 }), fc.integer({ min: 2, max: 8 }), fc.boolean(), async (op, N, wBits, clientOnly) => {
+      const kind = await check(op, N, wBits, true, 8, false, clientOnly);
+      if (kind) kinds.push(kind);
+    }), { numRuns: 6 });
+    expect(kinds.filter((k) => k === "conv").length).toBeGreaterThan(0);
   });
 
   it("falls back to the OT kernel, exactly, where the parameters cannot carry the map", async () => {
