@@ -3,6 +3,7 @@
 // (the server-weight product's bytes are the HE kernel's, not the OT kernel's).
 import { describe, expect, it } from "vitest";
 import { pq } from "./harness.js";
+import { parseResult } from "./schema.js";
 
 const model = "examples/mnist/lenet_w8a8.pq";
 const input = "examples/mnist/digits/digit-7.png";
@@ -14,8 +15,8 @@ describe("pq run --correlations he", () => {
     expect(plain.code).toBe(0);
     expect(he.code).toBe(0);
     expect(he.err).not.toMatch(/PQ\d{4}|dealer/);
-    const p = JSON.parse(plain.out) as { outputs: unknown };
-    const r = JSON.parse(he.out) as { correlations: string; outputs: unknown; primitives: { layer: string; primitive: string; phase: string; party: string; sent: number }[] };
+    const p = parseResult(plain.out) as { outputs: unknown };
+    const r = parseResult(he.out) as { correlations: string; outputs: unknown; primitives: { layer: string; primitive: string; phase: string; party: string; sent: number }[] };
     expect(r.correlations).toBe("he");
     expect(r.outputs).toEqual(p.outputs);
     // conv2: one upload of the plan's ciphertexts (196,802 bytes each at N = 8192) from the client.

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pq } from "./harness.js";
+import { parseResult } from "./schema.js";
 
 const model = "examples/mnist/lenet_w8a8.pq";
 const input = "examples/mnist/digits/digit-3.png";
@@ -102,11 +103,11 @@ describe("pq serve for operators: the same traffic as pq run, a health probe, a 
   for (const [correlations, pipeline] of [["dealer", "pq"], ["ot", "sirnn"]] as const) {
     it(`serve + connect move exactly what pq run --backend 2pc moves (MLP, ${correlations}, --pipeline ${pipeline}): per party and phase, bytes, messages and rounds`, async () => {
       const flags = ["--pipeline", pipeline, ...(correlations === "dealer" ? ["--insecure-dealer"] : [])];
-      const run = JSON.parse((await pq("run", mlp, "--input", input, "--backend", "2pc", "--correlations", correlations, "--pipeline", pipeline, "--json")).out) as { totals: Record<"client" | "server", Record<"online" | "offline", Totals>> };
+      const run = parseResult((await pq("run", mlp, "--input", input, "--backend", "2pc", "--correlations", correlations, "--pipeline", pipeline, "--json")).out) as { totals: Record<"client" | "server", Record<"online" | "offline", Totals>> };
       const s = await serveFileOnce(mlp, ...keys(), "--log-json", ...flags);
       const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", s.key!, "--expect-model", s.model, "--json", ...(correlations === "dealer" ? ["--insecure-dealer"] : []));
       expect([c.code, await s.done]).toEqual([0, 0]);
-      const meter = (JSON.parse(c.out) as { meter: (Totals & { phase: string; layer: string; primitive: string })[] }).meter;
+      const meter = (parseResult(c.out) as { primitives: (Totals & { phase: string; layer: string; primitive: string })[] }).primitives;
       // Only the remote session has the program and the handshake (setup rows of their own).
       const session = meter.filter((r) => r.primitive === "program" || r.primitive === "handshake");
       expect(session.map((r) => r.primitive).sort()).toEqual(["handshake", "program"]);
