@@ -213,7 +213,7 @@ const run: Command = {
     const labelsFile = str(values, "labels");
     const labels = labelsFile === undefined ? undefined : readLabels(labelsFile, g);
     const envelope = (seedUsed: string | null): Envelope => ({
-      command: "run", file, model: g.name, pipeline: args.pipeline, backend, correlations: backend === "2pc" ? correlations : null, seed: seedUsed, inputs: fileInputs(paths),
+      command: "run", file, model: g.name, pipeline: args.pipeline, disabled: args.disable, backend, correlations: backend === "2pc" ? correlations : null, seed: seedUsed, inputs: fileInputs(paths),
     });
     if (backend === "2pc") {
       if (correlations === "dealer") io.err(DEALER_WARNING);
@@ -443,7 +443,7 @@ const connectCmd: Command = {
     }).finally(() => progress?.done());
     if (r.correlations === "dealer") io.err(DEALER_WARNING);
     if (values.json) {
-      const envelope: Envelope = { command: "connect", file: null, model: r.graph.name, pipeline: null, backend: "2pc", correlations: r.correlations, seed: null, inputs: fileInputs(paths) };
+      const envelope: Envelope = { command: "connect", file: null, model: r.graph.name, pipeline: null, disabled: null, backend: "2pc", correlations: r.correlations, seed: null, inputs: fileInputs(paths) };
       const { totals } = await import("../interpreter/twopc/meter.js");
       io.out(resultJson(envelope, {
         modelHash: r.model, outputs: outputRecords(r.graph, r.outputs!, labels),
@@ -528,7 +528,7 @@ const evalCmd: Command = {
     const dataset = str(values, "dataset");
     const labels = str(values, "labels");
     return evalCommand(program, {
-      file, pipeline: args.pipeline, backend, limit, json: values.json === true,
+      file, pipeline: args.pipeline, disabled: args.disable, backend, limit, json: values.json === true,
       ...(dataset !== undefined ? { dataset } : {}), ...(labels !== undefined ? { labels } : {}),
       ...(backend === "2pc" ? { provider: correlations === "dealer" ? { kind: "dealer", seed: "pq-default-seed" } : { kind: correlations } } : {}),
     }, io);

@@ -68,7 +68,7 @@ export async function costCommand(file: string, opts: CostOptions, io: Io): Prom
   const f = forecast(program, opts.correlations);
   if (opts.json) {
     const { model, ...forecastBody } = f;
-    io.out(resultJson({ command: "cost", file, model, pipeline: opts.pipeline, backend: null, correlations: opts.correlations, seed: null, inputs: [] }, { forecast: forecastBody }));
+    io.out(resultJson({ command: "cost", file, model, pipeline: opts.pipeline, disabled: opts.disable, backend: null, correlations: opts.correlations, seed: null, inputs: [] }, { forecast: forecastBody }));
     return 0;
   }
   io.out(costTable(f));

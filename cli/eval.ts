@@ -19,6 +19,7 @@ import { classCount, predictedClass, readLabels, resultJson } from "./result.js"
 export interface EvalOptions {
   file: string;
   pipeline: string;
+  disabled: string[];
   dataset?: string;
   backend: "plain" | "2pc";
   provider?: ProviderSpec;
@@ -90,7 +91,7 @@ export async function evalCommand(program: Program, opts: EvalOptions, io: Io): 
   const accuracy = n === 0 ? 0 : correct / n;
   if (opts.json) {
     io.out(resultJson({
-      command: "eval", file: opts.file, model: g.name, pipeline: opts.pipeline, backend: opts.backend,
+      command: "eval", file: opts.file, model: g.name, pipeline: opts.pipeline, disabled: opts.disabled, backend: opts.backend,
       correlations: opts.provider?.kind ?? null, seed: opts.provider?.kind === "dealer" ? opts.provider.seed : null,
       inputs: [{ name, dataset: data.path }],
     }, {

@@ -41,6 +41,8 @@ export interface Envelope {
   model: string;
   /** The pass pipeline (null when the program came from the server). */
   pipeline: string | null;
+  /** The pipeline's passes switched off with --disable (null with the pipeline). */
+  disabled: string[] | null;
   backend: "plain" | "2pc" | null;
   correlations: string | null;
   /** The dealer's seed (null: every party draws its own randomness, or no two-party run). */

@@ -24,6 +24,7 @@ interface Result {
   file: string | null;
   model: string;
   pipeline: string | null;
+  disabled: string[] | null;
   backend: string | null;
   correlations: string | null;
   seed: string | null;
@@ -42,8 +43,8 @@ const sha = (path: string) => createHash("sha256").update(readFileSync(path)).di
 
 describe("pq-result/1", () => {
   it("run --backend plain: the envelope names the command, pq's version, pipeline, inputs with their SHA-256", async () => {
-    const j = await json("run", MLP, "--input", DIGIT, "--pipeline", "sirnn");
-    expect(j).toMatchObject({ format: "pq-result/1", pq: PQ_VERSION, command: "run", file: MLP, model: "mlp", pipeline: "sirnn", backend: "plain", correlations: null, seed: null });
+    const j = await json("run", MLP, "--input", DIGIT, "--pipeline", "sirnn", "--disable", "orientation");
+    expect(j).toMatchObject({ format: "pq-result/1", pq: PQ_VERSION, command: "run", file: MLP, model: "mlp", pipeline: "sirnn", disabled: ["orientation"], backend: "plain", correlations: null, seed: null });
     expect(PQ_VERSION).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
     expect(j.inputs).toEqual([{ name: "x", file: DIGIT, sha256: sha(DIGIT) }]);
     expect(j.outputs![0]!.data).toEqual(["7"]);
@@ -59,7 +60,7 @@ describe("pq-result/1", () => {
 
   it("cost: the forecast under the envelope, the priced correlations recorded", async () => {
     const j = await json("cost", MLP, "--correlations", "ot");
-    expect(j).toMatchObject({ command: "cost", model: "mlp", pipeline: "pq", backend: null, correlations: "ot", inputs: [] });
+    expect(j).toMatchObject({ command: "cost", model: "mlp", pipeline: "pq", disabled: [], backend: null, correlations: "ot", inputs: [] });
     expect((j.forecast as { backend: string }).backend).toBe("ot");
   });
 
@@ -84,7 +85,7 @@ describe("pq-result/1", () => {
     const port = await Promise.race([listening, server.then(() => Promise.reject(new Error(lines.join("\n"))))]);
     const j = await json("connect", `127.0.0.1:${port}`, "--input", DIGIT, "--insecure-plaintext", "--insecure-dealer");
     expect(await server).toBe(0);
-    expect(j).toMatchObject({ command: "connect", file: null, model: "mlp", pipeline: null, backend: "2pc", correlations: "dealer", inputs: [{ name: "x", file: DIGIT, sha256: sha(DIGIT) }] });
+    expect(j).toMatchObject({ command: "connect", file: null, model: "mlp", pipeline: null, disabled: null, backend: "2pc", correlations: "dealer", inputs: [{ name: "x", file: DIGIT, sha256: sha(DIGIT) }] });
     expect(j.modelHash).toMatch(/^[0-9a-f]{64}$/);
     expect(j.outputs![0]!.data).toEqual(["7"]);
   }, 30_000);
@@ -93,7 +94,7 @@ describe("pq-result/1", () => {
     const good = await json("run", MLP, "--input", DIGIT);
     expect(validateResult(good)).toBe(true);
     const without = (k: string) => Object.fromEntries(Object.entries(good).filter(([key]) => key !== k));
-    for (const k of ["format", "pq", "seed", "inputs", "outputs", "layers"]) expect(validateResult(without(k)), k).toBe(false);
+    for (const k of ["format", "pq", "disabled", "seed", "inputs", "outputs", "layers"]) expect(validateResult(without(k)), k).toBe(false);
     expect(validateResult({ ...good, format: "pq-report/1" })).toBe(false);
     expect(validateResult({ ...good, outputs: [{ ...good.outputs![0]!, data: [7] }] })).toBe(false);
     expect(validateResult({ ...good, backend: "2pc" })).toBe(false); // a 2pc run has per-party layers and primitives
