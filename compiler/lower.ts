@@ -205,7 +205,7 @@ class Lowerer {
     const type: TensorType = { bits: d.bits, signed: d.signed, shape: d.shape ?? [], vis: "client", scale: d.scale ?? { kind: "pow2", exp: 0 }, nonneg: false };
     const [lo, hi] = typeRange(type);
     type.nonneg = lo >= 0n && hi < 1n << BigInt(type.bits - 1);
-    if (decl.args.length > 0) fail("PQ2004", { op: "input", expected: "0 positional (its attributes are named: zero, mean, std)", got: decl.args.length }, decl.args[0]!.span);
+    if (decl.args.length > 0) fail("PQ2004", { op: "input", expected: "no positional", got: decl.args.length }, decl.args[0]!.span);
     const attrs: Attrs = { name };
     this.namedAttrs("input", decl.named, attrs, scope);
     const bad = (detail: string): never => fail("PQ2029", { op: `input '${name}'`, detail }, decl.span);
