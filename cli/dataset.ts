@@ -60,7 +60,8 @@ function list(path: string): string[] {
 
 function fromDirectory(dir: string, input: Node, classes: number, labels: readonly string[] | undefined): Sample[] {
   const name = input.attrs.name as string;
-  const folders = list(dir).filter((f) => statSync(join(dir, f)).isDirectory());
+  // A dangling link is no class folder (statSync follows links, and throws on a dangling one).
+  const folders = list(dir).filter((f) => statSync(join(dir, f), { throwIfNoEntry: false })?.isDirectory() === true);
   if (folders.length === 0) invalid(dir, "no class folders (DIR/<label>/*.png)");
   const byClass: Sample[][] = [];
   for (const f of folders) {
