@@ -54,8 +54,9 @@ async function once(file: string, input: string, dealer: boolean): Promise<Run> 
   server.kill();
   rmSync(dir, { recursive: true, force: true });
   if (code !== 0) throw new Error(`pq connect exited with ${code}`);
-  const r = JSON.parse(text) as { outputs: { data: string[] }[]; meter: MeterRow[] };
-  return { ms, output: r.outputs.map((o) => o.data.join(",")).join(" "), meter: r.meter };
+  // pq-result/1 (docs/REPORT.md): the client's meter rows are its `primitives`.
+  const r = JSON.parse(text) as { outputs: { data: string[] }[]; primitives: MeterRow[] };
+  return { ms, output: r.outputs.map((o) => o.data.join(",")).join(" "), meter: r.primitives };
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;

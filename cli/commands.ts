@@ -1,23 +1,22 @@
 // The commands of `pq`. Each one reads its arguments, calls the library, and prints.
-import { performance } from "node:perf_hooks";
 import { printGraph } from "../compiler/print.js";
 import type { Graph } from "../compiler/ir.js";
 import type { Interval } from "../compiler/ir.js";
-import { elemName, formatType, numel, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
+import { formatType, signedWidthFor, unsignedWidthFor } from "../compiler/types.js";
 import { loadProgram } from "../compiler/modules.js";
 import { checkLibrary } from "../compiler/library.js";
 import { compileFile } from "../compiler/lower.js";
 import { BACKENDS } from "../compiler/cost/formulas.js";
-import { readInputs } from "../interpreter/inputs.js";
-import { runPlain } from "../interpreter/plain/run.js";
-import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
-import { compileOrReport, compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
+import { inputPaths, readInputs } from "../interpreter/inputs.js";
+import type { Tensor } from "../interpreter/plain/tensor.js";
+import { compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
 import type { Diagnostic } from "../grammar/diagnostics.js";
 import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
-import { buildReport, partyTable, plainRun, reportTable, tensorText } from "./report.js";
+import { buildReport, outputLines, partyTable, plainRun, reportTable } from "./report.js";
+import { fileInputs, outputRecords, readLabels, resultJson, type Envelope } from "./result.js";
 import { declaredTypes, layerOrder, layersOf } from "../compiler/layers.js";
-import { layerProgress, Status } from "./progress.js";
+import { layerProgress } from "./progress.js";
 import { plainJob } from "./repl/backends.js";
 import { table } from "./table.js";
 
@@ -174,18 +173,21 @@ const compile: Command = {
 };
 
 
+const labelsOption: OptionSpec = { type: "string", valueName: "FILE", help: "class names, one per line in class order: report the label an output names" };
+
 const run: Command = {
   name: "run",
-  usage: "FILE.pq --input IN [--backend plain|2pc] [--correlations ot|he|dealer] [--seed S] [--json]",
+  usage: "FILE.pq --input IN [--backend plain|2pc] [--correlations ot|he|dealer] [--seed S] [--labels FILE] [--json]",
   summary: "run a model on an input; print the output and a per-layer table",
-  description: "IN is a JSON tensor ({\"shape\", \"data\"} or nested arrays of integers) or a PNG image; give NAME=IN per input for models with several inputs.",
+  description: "IN is a JSON tensor ({\"shape\", \"data\"} or nested arrays of integers, or {\"real\": ..} of reals quantized by the input's scale) or a PNG image; give NAME=IN per input for models with several inputs.",
   options: {
     input: { type: "string", valueName: "IN", help: "input file (repeat as NAME=FILE for several inputs)", multiple: true },
     backend: { type: "string", valueName: "plain|2pc", help: "plaintext reference, or client and server over secret shares (both in this process)", default: "plain" },
     correlations: { type: "string", valueName: "ot|he|dealer", help: "correlated randomness for 2pc: ot (oblivious transfer between the parties, no third party: private), he (ot, with the products by server weights by homomorphic encryption: private), or dealer (a simulated trusted dealer: INSECURE, for tests and benchmarks)", default: "ot" },
     seed: { type: "string", valueName: "S", help: "seed of the dealer's randomness (2pc with --correlations dealer)" },
+    labels: labelsOption,
     ...pipelineOptions,
-    json: { type: "boolean", help: "print a machine-readable report instead of tables" },
+    json: { type: "boolean", help: "print a machine-readable result (format pq-result/1, docs/REPORT.md) instead of tables" },
     model: modelOption,
   },
   async run(pos, values, io) {
@@ -200,30 +202,35 @@ const run: Command = {
     const model = str(values, "model");
     // The passes optimise for the correlations that will run (orientation, Winograd, conversions).
     const target = backend === "2pc" ? correlations : "dealer";
-    const compiled = compileWithPipeline(io, file, { ...pipelineArgs(values, "run"), target, ...(model !== undefined ? { model } : {}) });
+    const args = pipelineArgs(values, "run");
+    const compiled = compileWithPipeline(io, file, { ...args, target, ...(model !== undefined ? { model } : {}) });
     if (!compiled) return 1;
     const { program } = compiled;
     const g = program.graph;
+    const paths = inputPaths(g, specs);
     const inputs = readInputs(g, specs);
+    const labelsFile = str(values, "labels");
+    const labels = labelsFile === undefined ? undefined : readLabels(labelsFile, g);
+    const envelope = (seedUsed: string | null): Envelope => ({
+      command: "run", file, model: g.name, pipeline: args.pipeline, disabled: args.disable, backend, correlations: backend === "2pc" ? correlations : null, seed: seedUsed, inputs: fileInputs(paths),
+    });
     if (backend === "2pc") {
       if (correlations === "dealer") io.err(DEALER_WARNING);
       const provider: ProviderSpec = correlations === "dealer" ? { kind: "dealer", seed: seed ?? "pq-default-seed" } : { kind: correlations };
-      return runTwoPartyCommand(program, inputs, provider, values, io);
+      return runTwoPartyCommand(program, inputs, provider, { json: values.json === true, envelope: envelope(provider.kind === "dealer" ? provider.seed : null), ...(labels ? { labels } : {}) }, io);
     }
     const progress = layerProgress(layersOf(g).map((l) => l.path));
     const r = plainJob(g, inputs, [], progress.layer);
     progress.done();
-    const run = plainRun(g, declaredTypes(compiled.lowered.graph), r);
-    if (values.json) {
-      io.out(JSON.stringify({ model: g.name, backend, ...run.json }, null, 2));
-      return 0;
-    }
-    io.out(run.text);
+    const run = plainRun(g, declaredTypes(compiled.lowered.graph), r, labels);
+    io.out(values.json ? resultJson(envelope(null), run.json) : run.text);
     return 0;
   },
 };
 
-async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>, provider: ProviderSpec, values: Values, io: Io): Promise<number> {
+async function runTwoPartyCommand(
+  program: Program, inputs: Map<string, Tensor>, provider: ProviderSpec, opts: { json: boolean; envelope: Envelope; labels?: readonly string[] }, io: Io,
+): Promise<number> {
   const g = program.graph;
   const progress = layerProgress(layerOrder(g).map((l) => l.layer));
   // Loaded on demand: plaintext commands do not pay for the protocol modules.
@@ -232,17 +239,17 @@ async function runTwoPartyCommand(program: Program, inputs: Map<string, Tensor>,
   // (interpreter/twopc/threads.ts). (Its tests run it from the sources, on one thread.)
   const r = await runTwoParty(g, program.ranges, inputs, { provider, onLayer: progress.layer, threads: !import.meta.url.endsWith(".ts") });
   progress.done();
-  const rep = buildReport(g, r);
+  const rep = buildReport(g, r, opts.labels);
   // The forecast and the measurement use the same units: say where they differ by more than 5%.
   // The three providers are priced to the byte (compiler/cost/dealer.ts, ot-provider.ts, he-sizes.ts).
   if (r.correlations === "dealer" || r.correlations === "ot" || r.correlations === "he") {
     for (const w of (await import("../compiler/cost/compare.js")).forecastWarnings(program, rep, r.correlations)) io.err(w);
   }
-  if (values.json) {
-    io.out(JSON.stringify(rep, null, 2));
+  if (opts.json) {
+    io.out(resultJson(opts.envelope, rep));
     return 0;
   }
-  r.outputs.forEach((t, i) => io.out(`output ${i}: ${tensorText(t)}`));
+  io.out(outputLines(g, r.outputs, opts.labels));
   io.out(reportTable(rep));
   return 0;
 }
@@ -394,7 +401,7 @@ function sessionLine(s: import("../interpreter/twopc/server.js").SessionLog): st
 
 const connectCmd: Command = {
   name: "connect",
-  usage: "HOST:PORT --input IN (--server-fingerprint FP | --insecure-plaintext) [--expect-model HASH] [--cert FILE --key FILE] [--json] [--insecure-dealer]",
+  usage: "HOST:PORT --input IN (--server-fingerprint FP | --insecure-plaintext) [--expect-model HASH] [--cert FILE --key FILE] [--labels FILE] [--json] [--insecure-dealer]",
   summary: "be the client of a two-party run over TLS: hold the input, learn the output",
   options: {
     input: { type: "string", valueName: "IN", help: "input file (JSON tensor or PNG), or NAME=FILE per input", multiple: true },
@@ -402,7 +409,8 @@ const connectCmd: Command = {
     "expect-model": { type: "string", valueName: "HASH", help: "run only this program (its hash, printed by `pq serve`); any other is refused (PQ5011)" },
     ...identityOptions,
     wait: { type: "string", valueName: "MS", help: "how long to wait for the program while the server is busy with other clients", default: "120000" },
-    json: { type: "boolean", help: "print a machine-readable result" },
+    labels: labelsOption,
+    json: { type: "boolean", help: "print a machine-readable result (format pq-result/1, docs/REPORT.md)" },
     "insecure-dealer": { type: "boolean", help: "INSECURE: accept a server started with --insecure-dealer (its seed lets either party recompute the other's secrets). Without it such a server is refused (PQ5008). Tests and benchmarks only" },
   },
   async run(pos, values, io) {
@@ -426,8 +434,13 @@ const connectCmd: Command = {
     const insecureDealer = values["insecure-dealer"] === true;
     // The layers are known once the server has sent the program (the inputs are read then too).
     let progress: ReturnType<typeof layerProgress> | undefined;
+    let paths = new Map<string, string>();
+    let labels: string[] | undefined;
+    const labelsFile = str(values, "labels");
     const inputsFor = (g: Graph) => {
       progress = layerProgress(layerOrder(g).map((l) => l.layer));
+      paths = inputPaths(g, specs);
+      if (labelsFile !== undefined) labels = readLabels(labelsFile, g);
       return readInputs(g, specs);
     };
     const r = await connectAndRun(m[1]!, Number(m[2]), inputsFor, {
@@ -436,10 +449,16 @@ const connectCmd: Command = {
     }).finally(() => progress?.done());
     if (r.correlations === "dealer") io.err(DEALER_WARNING);
     if (values.json) {
-      io.out(JSON.stringify({ model: r.graph.name, hash: r.model, outputs: r.outputs!.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })), meter: r.meter }, null, 2));
+      const envelope: Envelope = { command: "connect", file: null, model: r.graph.name, pipeline: null, disabled: null, backend: "2pc", correlations: r.correlations, seed: null, inputs: fileInputs(paths) };
+      const { totals } = await import("../interpreter/twopc/meter.js");
+      io.out(resultJson(envelope, {
+        modelHash: r.model, outputs: outputRecords(r.graph, r.outputs!, labels),
+        primitives: r.meter.map((m) => ({ party: "client", ...m })),
+        totals: { client: { online: totals(r.meter, "online"), offline: totals(r.meter, "offline") } },
+      }));
       return 0;
     }
-    r.outputs!.forEach((t, i) => io.out(`output ${i}: ${tensorText(t)}`));
+    io.out(outputLines(r.graph, r.outputs!, labels));
     io.out(partyTable(r.meter));
     return 0;
   },
@@ -483,11 +502,18 @@ const keygen: Command = {
 
 const evalCmd: Command = {
   name: "eval",
-  usage: "FILE.pq [--limit N] [--json]",
-  summary: "accuracy of a model over its example's test split (MNIST: examples/mnist/README.md)",
+  usage: "FILE.pq [--dataset DIR|FILE] [--backend plain|2pc] [--correlations ot|he|dealer] [--labels FILE] [--limit N] [--json]",
+  summary: "accuracy of a model over a labelled dataset (by default the MNIST test split: examples/mnist/README.md)",
+  description: "A dataset is a directory with one folder per label (DIR/<label>/*.png or *.json tensors) or a JSON array / NDJSON file of {\"input\": TENSOR or \"FILE\", \"label\": LABEL} records. " +
+    "Labels are class indices, or names listed in --labels. --limit takes the first N samples, one class after the other. Under 2pc each image also runs on the plaintext backend and the predictions must agree (exit 1 if any differs).",
   options: {
-    limit: { type: "string", valueName: "N", help: "evaluate only the first N test images" },
-    json: { type: "boolean", help: "print a machine-readable result" },
+    dataset: { type: "string", valueName: "DIR|FILE", help: "the labelled samples (default: the MNIST test split of the `mnist` package)" },
+    backend: { type: "string", valueName: "plain|2pc", help: "plaintext reference, or client and server over secret shares (both in this process)", default: "plain" },
+    correlations: { type: "string", valueName: "ot|he|dealer", help: "correlated randomness for 2pc, as for pq run", default: "ot" },
+    labels: labelsOption,
+    limit: { type: "string", valueName: "N", help: "evaluate only the first N samples" },
+    ...pipelineOptions,
+    json: { type: "boolean", help: "print a machine-readable result (format pq-result/1, docs/REPORT.md)" },
     model: modelOption,
   },
   async run(pos, values, io) {
@@ -495,35 +521,23 @@ const evalCmd: Command = {
     const limitText = str(values, "limit");
     const limit = limitText === undefined ? Infinity : Number(limitText);
     if (!(Number.isInteger(limit) && limit > 0) && limit !== Infinity) throw new UsageError("eval", `--limit must be a positive integer, got '${limitText}'`);
-    const { program } = compileOrReport(io, file, str(values, "model"));
+    const backend = choice("eval", values, "backend", ["plain", "2pc"], "plain");
+    const correlations = choice("eval", values, "correlations", ["ot", "he", "dealer"] as const, "ot");
+    const model = str(values, "model");
+    const args = pipelineArgs(values, "eval");
+    // The program `pq run` would run with these options.
+    const target = backend === "2pc" && correlations !== "dealer" ? "ot" : "dealer";
+    const program = compileWithPipeline(io, file, { ...args, target, ...(model !== undefined ? { model } : {}) })?.program;
     if (!program) return 1;
-    const g = program.graph;
-    const inputs = g.nodes.filter((n) => n.op === "input");
-    const input = inputs[0];
-    if (inputs.length !== 1 || numel(input!.type.shape) !== 784 || input!.type.bits < 8) {
-      throw new UsageError("eval", "pq eval knows the MNIST test split: the model needs one input of 784 pixels (e.g. u8[1, 28, 28])");
-    }
-    if (g.outputs.length !== 1 || numel(g.nodes[g.outputs[0]!.node]!.type.shape) !== 1) {
-      throw new UsageError("eval", "the model's output must be one class index (argmax)");
-    }
-    // Loaded on demand: the digits are 20 MB of JSON that no other command needs.
-    const { loadMnist } = await import("../examples/mnist/dataset.js");
-    const test = loadMnist().test.slice(0, limit);
-    let correct = 0;
-    const t0 = performance.now();
-    const status = new Status();
-    for (const [i, s] of test.entries()) {
-      const x = tensorFromBigints([...input!.type.shape], input!.type.bits, input!.type.signed, Array.from(s.pixels, (p) => BigInt(p)));
-      const { outputs } = runPlain(g, new Map([[input!.attrs.name as string, x]]));
-      if (Number(toBigints(outputs[0]!)[0]) === s.label) correct++;
-      if (i % 50 === 0) status.show(`[${i}/${test.length}] images`);
-    }
-    status.done();
-    const ms = performance.now() - t0;
-    const acc = correct / test.length;
-    if (values.json) io.out(JSON.stringify({ model: g.name, file, images: test.length, correct, accuracy: acc, ms: +ms.toFixed(1) }));
-    else io.out(`${file}: ${correct}/${test.length} correct, accuracy ${(100 * acc).toFixed(2)}% (${(ms / test.length).toFixed(2)} ms per image, plaintext)`);
-    return 0;
+    if (backend === "2pc" && correlations === "dealer") io.err(DEALER_WARNING);
+    const { evalCommand } = await import("./eval.js");
+    const dataset = str(values, "dataset");
+    const labels = str(values, "labels");
+    return evalCommand(program, {
+      file, pipeline: args.pipeline, disabled: args.disable, backend, limit, json: values.json === true,
+      ...(dataset !== undefined ? { dataset } : {}), ...(labels !== undefined ? { labels } : {}),
+      ...(backend === "2pc" ? { provider: correlations === "dealer" ? { kind: "dealer", seed: "pq-default-seed" } : { kind: correlations } } : {}),
+    }, io);
   },
 };
 
@@ -546,7 +560,7 @@ export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connect
   options: {
     correlations: { type: "string", valueName: "KIND", help: "correlated randomness to price: dealer, ot or he (pq's providers, to the byte), ot-iknp or ot-silent (SCI/Cheetah's accounting)", default: "dealer" },
     ...pipelineOptions,
-    json: { type: "boolean", help: "print the forecast as JSON (format pq-cost/1)" },
+    json: { type: "boolean", help: "print the forecast as JSON (format pq-result/1, docs/REPORT.md and docs/COST.md)" },
     formulas: { type: "boolean", help: "also print the cost formula of every building block" },
     model: modelOption,
   },

@@ -4,6 +4,7 @@
 // 2pc` table read side by side. Loaded on demand by cli/commands.ts.
 import { compileWithPipeline, type Io } from "./common.js";
 import { formatBytes } from "./report.js";
+import { resultJson } from "./result.js";
 import { table } from "./table.js";
 import { formulasText } from "../compiler/cost/formulas.js";
 import { forecast, type Backend, type Forecast } from "../compiler/cost/model.js";
@@ -67,7 +68,8 @@ export async function costCommand(file: string, opts: CostOptions, io: Io): Prom
   if (!program) return 1;
   const f = forecast(program, opts.correlations);
   if (opts.json) {
-    io.out(JSON.stringify(f, null, 2));
+    const { model, ...forecastBody } = f;
+    io.out(resultJson({ command: "cost", file, model, pipeline: opts.pipeline, disabled: opts.disable, backend: null, correlations: opts.correlations, seed: null, inputs: [] }, { forecast: forecastBody }));
     return 0;
   }
   io.out(costTable(f));

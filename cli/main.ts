@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { asDiagnostics, printDiagnostics, stdio, UsageError, type Io } from "./common.js";
 import { COMMANDS, type Command, type OptionSpec, type Values } from "./commands.js";
+import { PQ_VERSION } from "./result.js";
 import { diag, PqError } from "../grammar/diagnostics.js";
 import { unknownName } from "../grammar/suggest.js";
 
@@ -68,7 +69,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version") {
-    io.out("pq 0.1.0");
+    io.out(`pq ${PQ_VERSION}`);
     return 0;
   }
   try {

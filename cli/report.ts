@@ -2,13 +2,13 @@
 // --backend 2pc` and the JSON of `--json` (docs/REPORT.md defines every field).
 import { HEADER_BYTES } from "../compiler/cost/wire.js";
 import type { Graph } from "../compiler/ir.js";
-import { elemName, formatType, type TensorType } from "../compiler/types.js";
+import { formatType, type TensorType } from "../compiler/types.js";
 import { layerOrder, layersOf, layerType } from "../compiler/layers.js";
 import type { PlainResult } from "./repl/backends.js";
 import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { totals, type Counters, type MeterRow } from "../interpreter/twopc/meter.js";
 import type { TwoPartyResult } from "../interpreter/twopc/session.js";
-import type { ProviderKind } from "../interpreter/providers/correlations.js";
+import { outputRecords, type OutputRecord } from "./result.js";
 import { table } from "./table.js";
 
 interface PartyCounts {
@@ -32,12 +32,9 @@ export interface LayerReport {
   server: PartyCounts;
 }
 
+/** The body of `pq run --backend 2pc --json` (the envelope around it: cli/result.ts). */
 export interface RunReport {
-  format: "pq-report/1";
-  model: string;
-  backend: "2pc";
-  correlations: ProviderKind;
-  outputs: { shape: number[]; type: string; data: string[] }[];
+  outputs: OutputRecord[];
   layers: LayerReport[];
   primitives: (MeterRow & { party: "client" | "server" })[];
   totals: { client: PartyCounts; server: PartyCounts; ms: number; heMs?: HeTime };
@@ -47,7 +44,7 @@ function counts(rows: MeterRow[]): PartyCounts {
   return { online: totals(rows, "online"), offline: totals(rows, "offline") };
 }
 
-export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
+export function buildReport(g: Graph, r: TwoPartyResult, labels?: readonly string[]): RunReport {
   const order = layerOrder(g);
   // A provider's set-up (the base OTs, the HE keys) comes first, as its own row.
   const setup = [...new Set([...r.client, ...r.server].filter((x) => x.layer === "setup").map((x) => x.primitive))];
@@ -64,8 +61,7 @@ export function buildReport(g: Graph, r: TwoPartyResult): RunReport {
     server: counts(r.server.filter((x) => x.layer === layer)),
   }));
   return {
-    format: "pq-report/1", model: g.name, backend: "2pc", correlations: r.correlations,
-    outputs: r.outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
+    outputs: outputRecords(g, r.outputs, labels),
     layers,
     primitives: [...r.client.map((x) => ({ ...x, party: "client" as const })), ...r.server.map((x) => ({ ...x, party: "server" as const }))],
     totals: { client: counts(r.client), server: counts(r.server), ms: +r.totalMs.toFixed(3), ...(he ? { heMs: heOf() } : {}) },
@@ -121,20 +117,36 @@ export const PLAIN_LEGEND = "time ms: wall-clock time of the plaintext backend f
  * computing layer with its ops, its declared result type (`declaredTypes`: what the source
  * says, not the passes' internal width) and its time; and the same as JSON (`pq run --json`).
  */
-export function plainRun(g: Graph, declared: ReadonlyMap<string, TensorType>, r: PlainResult): { text: string; json: object } {
+export function plainRun(g: Graph, declared: ReadonlyMap<string, TensorType>, r: PlainResult, labels?: readonly string[]): { text: string; json: object } {
   const layers = layersOf(g).map((l) => ({
     layer: l.path, ops: [...new Set(l.nodes.map((n) => n.op))], type: formatType(layerType(declared, l)), ms: r.layerMs.get(l.path) ?? 0,
   }));
-  const outputs = r.outputs.map((t, i) => `output ${i}: ${tensorText(t)}`).join("\n");
+  const outputs = outputLines(g, r.outputs, labels);
   const rows = layers.map((l) => [l.layer, l.ops.join(" "), l.type, l.ms.toFixed(2)]);
   return {
     text: `${outputs}\n${table(["layer", "ops", "output type", "time ms"], rows, ["total", "", "", r.totalMs.toFixed(2)])}\n${PLAIN_LEGEND}`,
     json: {
-      outputs: r.outputs.map((t) => ({ shape: t.shape, type: elemName(t), data: toBigints(t).map(String) })),
+      outputs: outputRecords(g, r.outputs, labels),
       layers: layers.map((l) => ({ ...l, ms: +l.ms.toFixed(3) })),
-      totalMs: +r.totalMs.toFixed(3),
+      totals: { ms: +r.totalMs.toFixed(3) },
     },
   };
+}
+
+/**
+ * `output i: VALUES` per output, as `pq run` and `pq connect` print them; an output with a
+ * scale other than 1 (logits) also shows its real values, and with --labels the class it names.
+ */
+export function outputLines(g: Graph, outputs: readonly Tensor[], labels?: readonly string[]): string {
+  return outputRecords(g, outputs, labels).map((o, i) => {
+    const real = o.scale !== 1 ? ` (real: ${o.shape.length === 0 ? realText(o.real[0]!) : `[${o.real.slice(0, 16).map(realText).join(", ")}${o.real.length > 16 ? `, … (${o.real.length - 16} more)` : ""}]`})` : "";
+    return `output ${i}: ${tensorText(outputs[i]!)}${real}${o.label !== undefined ? ` label ${o.label}` : ""}`;
+  }).join("\n");
+}
+
+/** A real for display: 4 significant digits. */
+function realText(x: number): string {
+  return String(Number(x.toPrecision(4)));
 }
 
 /** A tensor's values for display: a scalar bare, else a list, cut after `limit` values. */

@@ -5,7 +5,7 @@
 // so one mistake yields one diagnostic.
 import { dirname, resolve } from "node:path";
 import type {
-  BlockDecl, Expr, ModelDecl, NamedArg, ProtocolDecl, ScaleExpr, Span, TypeExpr,
+  BlockDecl, Expr, InputDecl, ModelDecl, NamedArg, ProtocolDecl, ScaleExpr, Span, TypeExpr,
 } from "../grammar/ast.js";
 import { diag, PqError, type Code, type Diagnostic } from "../grammar/diagnostics.js";
 import { nameHint } from "../grammar/suggest.js";
@@ -17,7 +17,7 @@ import {
 } from "./ops.js";
 import { bindParam, readParamsFile, type ParamsFile } from "./params.js";
 import { typeNode, type Declared } from "./typing.js";
-import { normScale, signedWidthFor, typeRange, type Scale, type TensorType } from "./types.js";
+import { elemName, normScale, signedWidthFor, typeRange, type Scale, type TensorType } from "./types.js";
 
 export interface CompileResult {
   program?: Program;
@@ -114,7 +114,7 @@ class Lowerer {
     for (const item of m.items) {
       this.statement(item.span, () => {
         switch (item.kind) {
-          case "input": return this.input(item.name, item.nameSpan, item.type, scope);
+          case "input": return this.input(item, scope);
           case "params": {
             const path = resolve(dirname(item.span.file), item.path);
             // Marked failed until it has been read, so that a read error is the only error (params()).
@@ -197,14 +197,28 @@ class Lowerer {
     }
   }
 
-  private input(name: string, nameSpan: Span, t: TypeExpr, scope: Scope): void {
+  private input(decl: InputDecl, scope: Scope): void {
+    const { name, nameSpan, type: t } = decl;
     const d = this.resolveType(t, scope);
     if (d.vis && d.vis !== "client") fail("PQ2024", { name }, t.span);
     // an omitted shape is a scalar (LANGUAGE.md, "Types")
     const type: TensorType = { bits: d.bits, signed: d.signed, shape: d.shape ?? [], vis: "client", scale: d.scale ?? { kind: "pow2", exp: 0 }, nonneg: false };
     const [lo, hi] = typeRange(type);
     type.nonneg = lo >= 0n && hi < 1n << BigInt(type.bits - 1);
-    const id = this.push("input", [], { name }, type, { lo, hi }, undefined, `${scope.path}/${name}`, nameSpan);
+    if (decl.args.length > 0) fail("PQ2004", { op: "input", expected: "no positional", got: decl.args.length }, decl.args[0]!.span);
+    const attrs: Attrs = { name };
+    this.namedAttrs("input", decl.named, attrs, scope);
+    const bad = (detail: string): never => fail("PQ2029", { op: `input '${name}'`, detail }, decl.span);
+    const zero = attrs.zero as bigint | undefined;
+    if (zero !== undefined && (zero < lo || zero > hi)) bad(`zero = ${zero} lies outside ${elemName(type)}`);
+    const channels = type.shape[0] ?? 1;
+    for (const k of ["mean", "std"] as const) {
+      const v = attrs[k] as number[] | undefined;
+      if (v === undefined) continue;
+      if (v.length !== 1 && v.length !== channels) bad(`${k} needs one value or one per channel (${channels}), got ${v.length}`);
+      if (!v.every((x) => Number.isFinite(x) && (k === "mean" || x > 0))) bad(`${k} must hold ${k === "std" ? "positive " : ""}finite reals`);
+    }
+    const id = this.push("input", [], attrs, type, { lo, hi }, undefined, `${scope.path}/${name}`, nameSpan);
     this.define(scope, name, nameSpan, { kind: "tensor", id });
   }
 
@@ -416,12 +430,7 @@ class Lowerer {
     const inputs = operands.map((a) => this.expr(a, scope));
     const attrs: Attrs = {};
     extra.forEach((a, i) => (attrs[attrNames[i]!] = this.attr(op, attrNames[i]!, desc.attrs[attrNames[i]!]!, a, scope)));
-    for (const na of e.named) {
-      const spec = desc.attrs[na.name];
-      if (!spec) fail("PQ2005", { op, name: na.name, known: attrNames.join(", ") || "none" }, na.span);
-      if (na.name in attrs) fail("PQ2002", { name: na.name, where: "a positional argument" }, na.span);
-      attrs[na.name] = this.attr(op, na.name, spec, na.value, scope);
-    }
+    this.namedAttrs(op, e.named, attrs, scope);
     for (const [name, spec] of Object.entries(desc.attrs)) {
       if (attrs[name] !== undefined) continue;
       const dflt = attrOrDefault(op, attrs, name);
@@ -429,6 +438,17 @@ class Lowerer {
       else if (spec.required) fail("PQ2007", { op, name }, e.span);
     }
     return this.emit(op, inputs, attrs, scope, e.span, declared);
+  }
+
+  /** Named attributes of `op` read into `attrs`, checked against its descriptor: unknown (PQ2005), given twice (PQ2002), of the wrong kind (PQ2006). */
+  private namedAttrs(op: Op, named: readonly NamedArg[], attrs: Attrs, scope: Scope): void {
+    const specs = DESCRIPTORS[op].attrs;
+    for (const na of named) {
+      const spec = specs[na.name];
+      if (!spec) fail("PQ2005", { op, name: na.name, known: Object.keys(specs).join(", ") || "none" }, na.span);
+      if (na.name in attrs) fail("PQ2002", { name: na.name, where: "a positional argument" }, na.span);
+      attrs[na.name] = this.attr(op, na.name, spec, na.value, scope);
+    }
   }
 
   private intArg(callee: string, name: string, e: Expr, scope: Scope): number {
@@ -448,12 +468,14 @@ class Lowerer {
       return Number(v);
     };
     const ints = (x: Expr): number[] => (x.kind === "list" ? x.items.map(num) : bad());
+    const real = (x: Expr): number => (x.kind === "real" ? x.value : x.kind === "neg" && x.operand.kind === "real" ? -x.operand.value : Number(int(x)));
     switch (spec.kind) {
       case "int": return num(e);
       case "bigint": return int(e);
       case "ints": return ints(e);
       case "int-or-ints": return e.kind === "list" ? ints(e) : num(e);
       case "matrix": return e.kind === "list" && e.items.length > 0 ? e.items.map(ints) : bad();
+      case "reals": return e.kind === "list" ? (e.items.length > 0 ? e.items.map(real) : bad()) : [real(e)];
       case "elem": {
         if (e.kind !== "typeArg" || e.type.shape || e.type.scale || e.type.vis) return bad();
         const d = this.resolveType(e.type, scope);
@@ -578,4 +600,5 @@ function constInt(x: Expr, scope: Scope): bigint | "poison" | undefined {
 const ATTR_WORDS: Record<AttrSpec["kind"], string> = {
   int: "an integer", bigint: "an integer", ints: "a list of integers", "int-or-ints": "an integer or a list of integers",
   matrix: "a matrix of integers such as [[1, 0], [0, 1]]", elem: "an element type such as i16 or u8",
+  reals: "a real number or a list of them, such as [0.5, 0.25]",
 };

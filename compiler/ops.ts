@@ -22,7 +22,7 @@ export interface Operand {
   def?: { op: Op; inputs: readonly number[] };
 }
 
-export type AttrKind = "int" | "ints" | "int-or-ints" | "matrix" | "elem" | "bigint";
+export type AttrKind = "int" | "ints" | "int-or-ints" | "matrix" | "elem" | "bigint" | "reals";
 
 export interface AttrSpec {
   kind: AttrKind;
@@ -802,8 +802,8 @@ const reveal: OpDescriptor = {
 };
 
 /** Sources are typed by their declarations (lowering), never by this rule. */
-const source = (op: "input" | "param" | "const", summary: string): OpDescriptor => ({
-  op, kind: "source", arity: [0, 0], attrs: {}, summary,
+const source = (op: "input" | "param" | "const", summary: string, attrs: Record<string, AttrSpec> = {}): OpDescriptor => ({
+  op, kind: "source", arity: [0, 0], attrs, summary,
   result: "fixed", reads: "none", lifted: [],
   infer() {
     throw new Error(`${op} nodes are typed by their declaration`);
@@ -811,7 +811,13 @@ const source = (op: "input" | "param" | "const", summary: string): OpDescriptor 
 });
 
 export const DESCRIPTORS: { readonly [K in Op]: OpDescriptor } = {
-  input: source("input", "a client input tensor"),
+  // How real values become the input's integers (docs/LANGUAGE.md, Inputs): q = round(r / scale) + zero,
+  // and a PNG's 8-bit sample p is first the real (p/255 − mean[c]) / std[c] when mean or std is declared.
+  input: source("input", "a client input tensor", {
+    zero: { kind: "bigint", default: 0n, quietDefault: true },
+    mean: { kind: "reals" },
+    std: { kind: "reals" },
+  }),
   param: source("param", "a server parameter tensor from the params file"),
   const: source("const", "a public literal"),
   conv2d, linear, batchnorm, relu, sqplus,

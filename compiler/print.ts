@@ -47,6 +47,14 @@ function nodeNames(g: Graph): string[] {
 
 const KEYWORDS = new Set(["import", "model", "block", "protocol", "input", "params", "param", "let", "output", "return", "to", "as", "scale", "nonneg", "int", "public", "client", "server", "shared"]);
 
+/** `k = v` for each attribute of its op's descriptor that `n` holds, but those at a quiet default. */
+function attrArgs(n: Node): string[] {
+  const specs = DESCRIPTORS[n.op].attrs;
+  return Object.entries(n.attrs)
+    .filter(([k, v]) => specs[k] !== undefined && !(specs[k]!.quietDefault && v === specs[k]!.default))
+    .map(([k, v]) => `${k} = ${attrText(v)}`);
+}
+
 export function printGraph(g: Graph): string {
   const names = nodeNames(g);
   const lines = [`model ${g.name} {`];
@@ -55,7 +63,10 @@ export function printGraph(g: Graph): string {
     const name = names[n.id]!;
     switch (n.op) {
       case "input":
-        lines.push(`  input ${name}: ${formatType({ ...n.type, nonneg: false })}`);
+      {
+        const attrs = attrArgs(n);
+        lines.push(`  input ${name}: ${formatType({ ...n.type, nonneg: false })}${attrs.length > 0 ? ` (${attrs.join(", ")})` : ""}`);
+      }
         break;
       case "param":
         lines.push(`  param ${name}: ${formatType({ ...n.type, nonneg: false })}`);
@@ -64,13 +75,7 @@ export function printGraph(g: Graph): string {
         lines.push(`  let ${name} = ${literalText(n)}`);
         break;
       default: {
-        const args = n.inputs.map((i) => names[i]!);
-        const specs = DESCRIPTORS[n.op].attrs;
-        for (const [k, v] of Object.entries(n.attrs)) {
-          if (specs[k]?.quietDefault && v === specs[k]!.default) continue;
-          args.push(`${k} = ${attrText(v)}`);
-        }
-        lines.push(`  let ${name}: ${formatType(n.type)} = ${n.op}(${args.join(", ")})`);
+        lines.push(`  let ${name}: ${formatType(n.type)} = ${n.op}(${[...n.inputs.map((i) => names[i]!), ...attrArgs(n)].join(", ")})`);
       }
     }
   }

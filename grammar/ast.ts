@@ -80,6 +80,9 @@ export interface InputDecl {
   name: string;
   nameSpan: Span;
   type: TypeExpr;
+  /** `(zero = .., mean = .., std = ..)` after the type; positional ones are kept for the diagnostic. */
+  args: Expr[];
+  named: NamedArg[];
   span: Span;
 }
 

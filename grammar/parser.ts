@@ -136,11 +136,18 @@ export class PqParser extends CstParser {
     this.OPTION(() => this.CONSUME(T.Semicolon));
   });
 
+  // `input x: u8[3, 32, 32] scale 2^-8 (zero = 0, mean = [..], std = [..])`: how real values
+  // become the input's integers (LANGUAGE.md, Inputs); the attributes are the input op's descriptor's.
   inputStmt = this.RULE("inputStmt", () => {
     this.CONSUME(T.Input);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeExpr);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+      this.CONSUME(T.RParen);
+    });
   });
 
   paramsStmt = this.RULE("paramsStmt", () => {

@@ -298,7 +298,8 @@ class AstBuilder extends BaseVisitor {
   inputStmt(ctx: Ctx, self: CstNode): InputDecl {
     const name = token(ctx, T.Identifier.name);
     const type = node(ctx, "typeExpr");
-    return { kind: "input", name: name.image, nameSpan: this.tokenSpan(name), type: this.typeExpr(type.children, type), span: this.nodeSpan(self) };
+    const { args, named } = this.arguments(ctx);
+    return { kind: "input", name: name.image, nameSpan: this.tokenSpan(name), type: this.typeExpr(type.children, type), args, named, span: this.nodeSpan(self) };
   }
 
   paramsStmt(ctx: Ctx, self: CstNode): ParamsFileDecl {
@@ -413,6 +414,11 @@ class AstBuilder extends BaseVisitor {
     const callee = token(ctx, T.Identifier.name);
     const span = this.nodeSpan(self);
     if (optToken(ctx, T.LParen.name) === undefined) return { kind: "name", name: callee.image, span };
+    return { kind: "call", callee: callee.image, calleeSpan: this.tokenSpan(callee), ...this.arguments(ctx), span };
+  }
+
+  /** The `argument`s of a call or an input's attributes: positional first (PQ1011), then named. */
+  private arguments(ctx: Ctx): { args: Expr[]; named: NamedArg[] } {
     const args: Expr[] = [];
     const named: NamedArg[] = [];
     for (const n of nodes(ctx, "argument")) {
@@ -424,7 +430,7 @@ class AstBuilder extends BaseVisitor {
         args.push(a.arg);
       }
     }
-    return { kind: "call", callee: callee.image, calleeSpan: this.tokenSpan(callee), args, named, span };
+    return { args, named };
   }
 
   argument(ctx: Ctx, self: CstNode): { kind: "named"; arg: NamedArg } | { kind: "positional"; arg: Expr } {

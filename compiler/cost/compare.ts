@@ -14,7 +14,7 @@ interface PartyMeasured {
   offline: { recv: number; messages: number; rounds: number };
 }
 
-/** What is read of a run report (cli/report.ts RunReport, format pq-report/1). */
+/** What is read of a run report (cli/report.ts RunReport, the body of `pq run --backend 2pc --json`). */
 export interface MeasuredReport {
   layers: readonly { layer: string; client: PartyMeasured; server: PartyMeasured }[];
   totals: { client: PartyMeasured; server: PartyMeasured };

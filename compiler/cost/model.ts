@@ -35,8 +35,8 @@ export interface PrimitiveCost {
   offline: OfflineCost;
 }
 
+/** The forecast: the body of `pq cost --json` (format pq-result/1, cli/result.ts). */
 export interface Forecast {
-  format: "pq-cost/1";
   model: string;
   backend: Backend;
   rows: CostRow[];
@@ -104,7 +104,7 @@ export function forecast(program: Program, backend: Backend, opts: ForecastOptio
     addOffline(p.offline, r.offline);
   }
   const primitives = [...prims.values()].sort((a, b) => (b.online.clientBytes + b.online.serverBytes) - (a.online.clientBytes + a.online.serverBytes));
-  return { format: "pq-cost/1", model: program.graph.name, backend, rows, layers: layersOf(program, rows), primitives, totals };
+  return { model: program.graph.name, backend, rows, layers: layersOf(program, rows), primitives, totals };
 }
 
 /**

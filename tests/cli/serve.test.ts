@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pq } from "./harness.js";
+import { parseResult } from "./schema.js";
 
 const model = "examples/mnist/lenet_w8a8.pq";
 const input = "examples/mnist/digits/digit-3.png";
@@ -103,7 +104,7 @@ describe("pq serve for operators: the same traffic as pq run, a health probe, a 
   for (const [correlations, pipeline, file] of [["dealer", "pq", mlp], ["ot", "sirnn", mlp], ["he", "pq", model]] as const) {
     it(`serve + connect move exactly what pq run --backend 2pc moves (${file}, ${correlations}, --pipeline ${pipeline}): per party and phase, bytes, messages and rounds`, async () => {
       const flags = ["--pipeline", pipeline, ...(correlations === "dealer" ? ["--insecure-dealer"] : correlations === "he" ? ["--correlations", "he"] : [])];
-      const run = JSON.parse((await pq("run", file, "--input", input, "--backend", "2pc", "--correlations", correlations, "--pipeline", pipeline, "--json")).out) as {
+      const run = parseResult((await pq("run", file, "--input", input, "--backend", "2pc", "--correlations", correlations, "--pipeline", pipeline, "--json")).out) as {
         totals: Record<"client" | "server", Record<"online" | "offline", Totals>>; primitives: (Totals & { phase: string; primitive: string; party: string })[];
       };
       // In-process runs continue this process's OT session (twopc/local.ts): only the first has base OTs. A remote session always has them.
@@ -113,7 +114,7 @@ describe("pq serve for operators: the same traffic as pq run, a health probe, a 
       expect(s.lines.join("\n")).toContain(`correlations: ${correlations === "dealer" ? "dealer, INSECURE" : correlations}`);
       const c = await pq("connect", `127.0.0.1:${s.port}`, "--input", input, "--server-fingerprint", s.key!, "--expect-model", s.model, "--json", ...(correlations === "dealer" ? ["--insecure-dealer"] : []));
       expect([c.code, await s.done]).toEqual([0, 0]);
-      const meter = (JSON.parse(c.out) as { meter: (Totals & { phase: string; layer: string; primitive: string })[] }).meter;
+      const meter = (parseResult(c.out) as { primitives: (Totals & { phase: string; layer: string; primitive: string })[] }).primitives;
       // Only the remote session has the program and the handshake (setup rows of their own).
       const session = meter.filter((r) => r.primitive === "program" || r.primitive === "handshake");
       expect(session.map((r) => r.primitive).sort()).toEqual(["handshake", "program"]);

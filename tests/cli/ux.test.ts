@@ -16,6 +16,7 @@ import { readInputs } from "../../interpreter/inputs.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";
 import { Session } from "../../cli/repl/session.js";
 import { pq } from "./harness.js";
+import { parseResult } from "./schema.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MLP = join(ROOT, "examples/mnist/mlp_w8a8.pq");
@@ -121,8 +122,8 @@ describe("per-layer types", () => {
     // headroom computes h1 with a spare bit; the layer is still declared u8.
     expect(formatType(optimised.graph.nodes.filter((n) => n.origin.path === "mlp/h1").at(-1)!.type)).toMatch(/^shared u9\[128\]/);
     expect(formatType(declaredTypes(lowered.graph).get("mlp/h1")!)).toMatch(/^shared u8\[128\]/);
-    const j = JSON.parse((await pq("run", MLP, "--input", DIGIT, "--json")).out);
-    expect(j.layers.map((l: { type: string }) => l.type.split(" ").slice(0, 2).join(" "))).toEqual(["shared u8[128]", "shared u8[64]", "shared u4"]);
+    const j = parseResult((await pq("run", MLP, "--input", DIGIT, "--json")).out) as { layers: { type: string }[] };
+    expect(j.layers.map((l) => l.type.split(" ").slice(0, 2).join(" "))).toEqual(["shared u8[128]", "shared u8[64]", "shared u4"]);
     const text = (await pq("run", MLP, "--input", DIGIT)).out;
     expect(text).toMatch(/mlp\/h1 .* shared u8\[128\]/);
     expect(text).not.toMatch(/u9/);

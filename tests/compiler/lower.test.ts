@@ -110,3 +110,23 @@ model t {
     expect(toBigints(outputs[0]!)).toEqual([7n, 9n, 13n, 15n]);
   });
 });
+
+describe("input attributes (zero, mean, std)", () => {
+  it("are kept on the input node, printed by the IR printer and read back the same", async () => {
+    const { printGraph } = await import("../../compiler/print.js");
+    const p = compile(`
+model t {
+  input x: client u8[3, 2, 2] scale 2^-7 (zero = 128, mean = [0.485, 0.456, -0.406], std = 2.5e-1)
+  output argmax(flatten(x)) to client
+}`);
+    const attrs = p.graph.nodes[0]!.attrs;
+    expect(attrs).toEqual({ name: "x", zero: 128n, mean: [0.485, 0.456, -0.406], std: [0.25] });
+    const text = printGraph(p.graph);
+    expect(text).toContain("input x: client u8[3, 2, 2] scale 2^-7 (zero = 128, mean = [0.485, 0.456, -0.406], std = [0.25])");
+    expect(compile(text).graph.nodes[0]!.attrs).toEqual(attrs);
+    // Without attributes the node and its printed line are as before.
+    const plain = compile("model t {\n  input x: client u8[4]\n  output x to client\n}");
+    expect(plain.graph.nodes[0]!.attrs).toEqual({ name: "x" });
+    expect(printGraph(plain.graph)).toContain("  input x: client u8[4]\n");
+  });
+});

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pq } from "../cli/harness.js";
+import { parseResult } from "../cli/schema.js";
 import { compileFile } from "../../compiler/lower.js";
 import { forecast, type Forecast } from "../../compiler/cost/model.js";
 import { compareForecast, forecastWarnings, formatWarning, type MeasuredReport } from "../../compiler/cost/compare.js";
@@ -41,11 +42,12 @@ describe("pq cost", () => {
     }
   });
 
-  it("--json is the forecast (format pq-cost/1), with --pipeline", async () => {
+  it("--json is the forecast in a pq-result/1 envelope (command, pipeline, correlations), with --pipeline", async () => {
     const r = await pq("cost", LENET, "--json", "--pipeline", "sirnn", "--correlations", "ot-silent");
     expect(r.code, r.err).toBe(0);
-    const j = JSON.parse(r.out) as Forecast;
-    expect(j.format).toBe("pq-cost/1");
+    const env = parseResult(r.out) as { command: string; model: string; pipeline: string; correlations: string; forecast: Omit<Forecast, "model"> };
+    expect([env.command, env.model, env.pipeline, env.correlations]).toEqual(["cost", "lenet", "sirnn", "ot-silent"]);
+    const j = env.forecast;
     expect(j.backend).toBe("ot-silent");
     const want = forecast(runPipeline(compileFile(LENET).program!, "sirnn", { target: "ot-silent" }).program, "ot-silent");
     expect(j.totals).toEqual(want.totals);

@@ -49,4 +49,12 @@ describe("pq-2pc as a library", () => {
     expect(two.outputs).toEqual([[0n, 7n]]);
     expect(two.twoParty!.correlations).toBe("dealer");
   });
+
+  it("real-valued inputs are quantized by the input's scale and zero point (flat or nested)", async () => {
+    const p = compile(join(ROOT, "m.pq"), { text: "model m {\n  input x: client i8[2, 2] scale 0.5 (zero = 1)\n  output relu(x)\n}\n", pipeline: "none" });
+    const flat = await run(p, { x: { real: [0.5, -0.5, 1.25, 100] } }, { backend: "plain" });
+    expect(flat.outputs).toEqual([[2n, 0n, 4n, 127n]]); // round(r / 0.5) + 1, saturated to i8
+    expect((await run(p, { x: { real: [[0.5, -0.5], [1.25, 100]] } }, { backend: "plain" })).outputs).toEqual(flat.outputs);
+    await expect(run(p, { x: { real: [0.5] } }, { backend: "plain" })).rejects.toThrow(/PQ4013.*1 values for shape \[2, 2\]/);
+  });
 });
