@@ -1,4 +1,4 @@
-// pq as a library (`import { compile, run, cost } from "pq-2pc"`): the same compiler,
+// pq as a library (`import { compile, run, runPlain, runTwoParty, cost } from "pq-2pc"`): the same compiler,
 // backends and forecast as the command line, with programs and tensors as values and
 // errors as `PqError` (coded diagnostics, `formatDiagnostic` prints them as the CLI does).
 // The two-party run is private by default: OT correlations unless a provider is named.
@@ -10,10 +10,10 @@ import { runPipeline } from "../compiler/passes/pipeline.js";
 import { forecast, type Backend, type Forecast } from "../compiler/cost/model.js";
 import { diag, formatDiagnostic, PqError, type Diagnostic } from "../grammar/diagnostics.js";
 import { inputFromJson, loadInput } from "../interpreter/inputs.js";
-import { runPlain } from "../interpreter/plain/run.js";
+import { runPlain as plainBackend } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
-import { runTwoParty, type TwoPartyResult } from "../interpreter/twopc/session.js";
+import { runTwoParty as twoPartyBackend, type TwoPartyResult } from "../interpreter/twopc/session.js";
 import { X509Certificate } from "node:crypto";
 import { keyFingerprint, parsePin, selfSigned } from "../interpreter/twopc/tls.js";
 import type { MeterRow } from "../interpreter/twopc/meter.js";
@@ -80,9 +80,19 @@ export interface RunResult {
 /** Run a compiled program on the model's inputs. */
 export async function run(program: Program, inputs: Record<string, InputValue>, opts: RunOptions = {}): Promise<RunResult> {
   const values = inputTensors(program.graph, inputs);
-  if (opts.backend === "plain") return { outputs: runPlain(program.graph, values).outputs.map(toBigints) };
-  const r = await runTwoParty(program.graph, program.ranges, values, { provider: opts.provider ?? { kind: "ot" } });
+  if (opts.backend === "plain") return { outputs: plainBackend(program.graph, values).outputs.map(toBigints) };
+  const r = await twoPartyBackend(program.graph, program.ranges, values, { provider: opts.provider ?? { kind: "ot" } });
   return { outputs: r.outputs.map(toBigints), twoParty: r };
+}
+
+/** The plaintext backend, the reference semantics: `run` with `backend: "plain"`. */
+export function runPlain(program: Program, inputs: Record<string, InputValue>): Promise<RunResult> {
+  return run(program, inputs, { backend: "plain" });
+}
+
+/** Both parties in this process: `run` with `backend: "2pc"` (OT correlations unless `provider` names others). */
+export function runTwoParty(program: Program, inputs: Record<string, InputValue>, provider?: ProviderSpec): Promise<RunResult> {
+  return run(program, inputs, { backend: "2pc", ...(provider ? { provider } : {}) });
 }
 
 /** The compile-time forecast of a two-party run, per layer and primitive (`pq cost`). */

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { compile, PqError, run } from "../../lib/index.js";
+import { compile, PqError, run, runPlain, runTwoParty } from "../../lib/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -32,6 +32,18 @@ describe("pq-2pc as a library", () => {
     expect(existsSync(join(ROOT, pkg.exports["."].types))).toBe(true);
     expect(pkg.files).toEqual(expect.arrayContaining(["dist/lib", "dist/interpreter", "stdlib/*.pq"]));
   });
+
+  it("runPlain and runTwoParty: the two backends by name, the same outputs (OT by default, a named provider otherwise)", async () => {
+    const program = compile(join(ROOT, "examples/mnist/mlp_w8a8.pq"));
+    const input = { x: { file: join(ROOT, "examples/mnist/digits/digit-3.png") } };
+    const plain = await runPlain(program, input);
+    const ot = await runTwoParty(program, input);
+    const dealer = await runTwoParty(program, input, { kind: "dealer", seed: "s" });
+    expect(plain.twoParty).toBeUndefined();
+    expect(ot.outputs).toEqual(plain.outputs);
+    expect(dealer.outputs).toEqual(plain.outputs);
+    expect([ot.twoParty!.correlations, dealer.twoParty!.correlations]).toEqual(["ot", "dealer"]);
+  }, 60_000);
 
   it("a program that does not compile throws its coded diagnostics; a missing input is PQ4014", async () => {
     let err: unknown;
