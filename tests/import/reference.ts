@@ -1,0 +1,53 @@
+// Runs an ONNX file under onnxruntime and its `pq import` under pq's plaintext backend on
+// the same images, for the comparisons of onnxruntime.test.ts.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { PNG } from "pngjs";
+import { compile, run } from "../../lib/index.js";
+import { scaleValue } from "../../compiler/types.js";
+
+export const DIGITS = "examples/mnist/digits";
+
+/** The bundled digits (pixel bytes), in file order. */
+export function digitImages(): Uint8Array[] {
+  return readdirSync(DIGITS).filter((f) => f.endsWith(".png")).sort().map((f) => {
+    const png = PNG.sync.read(readFileSync(join(DIGITS, f)));
+    return Uint8Array.from({ length: 784 }, (_, i) => png.data[4 * i]!);
+  });
+}
+
+export interface Comparison {
+  images: number;
+  /** Largest |onnxruntime's output / pq's output scale − pq's integer output| over all logits. */
+  maxLsb: number;
+  /** Images whose predicted class (argmax) differs. */
+  classDiffers: number;
+  /** Logits that differ by more than half a unit of pq's output scale. */
+  logitsDiffer: number;
+}
+
+export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<Comparison> {
+  const session = await ort.InferenceSession.create(onnxPath);
+  const program = compile(pqPath);
+  const outNode = program.graph.nodes[program.graph.outputs[0]!.node]!;
+  const scale = scaleValue(outNode.type.scale);
+  const inputName = program.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
+  const argmax = (v: ArrayLike<number>) => Array.from(v).reduce((b, x, i, a) => (x > a[b]! ? i : b), 0);
+  let maxLsb = 0;
+  let classDiffers = 0;
+  let logitsDiffer = 0;
+  for (const px of images) {
+    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, 1, 28, 28]);
+    const ref = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!.data as Float32Array;
+    const got = (await run(program, { [inputName]: Array.from(px) }, { backend: "plain" })).outputs[0]!.map(Number);
+    for (let i = 0; i < got.length; i++) {
+      const d = Math.abs(ref[i]! / scale - got[i]!);
+      maxLsb = Math.max(maxLsb, d);
+      if (d > 0.5) logitsDiffer++;
+    }
+    if (argmax(ref) !== argmax(got)) classDiffers++;
+  }
+  await session.release();
+  return { images: images.length, maxLsb, classDiffers, logitsDiffer };
+}
