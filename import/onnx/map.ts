@@ -87,6 +87,7 @@ export function mapQuantized(g: OnnxGraph, opts: MapOptions): Plan {
 class Mapper {
   private readonly values = new Map<string, Value>();
   private readonly dq = new Map<string, DqConst>();
+  private readonly runtimeConst = new Set<string>();
   private readonly names = new Names();
   private readonly plan: Plan;
   private node!: OnnxNode;
@@ -142,6 +143,9 @@ class Mapper {
   private value(name: string | undefined): Value {
     const v = name === undefined ? undefined : this.values.get(name);
     if (v !== undefined) return v;
+    if (name !== undefined && this.runtimeConst.has(name)) {
+      throw new PqError(diag("PQ6006", { path: this.g.path, node: this.node.name, op: this.node.op, what: "operand", name }));
+    }
     if (name !== undefined && (this.g.init.has(name) || this.dq.has(name))) this.fail(`operand '${name}' is a constant where pq needs a computed tensor`);
     if (name === this.g.input.name) this.fail(`reads the float model input '${name}' directly; pq needs it quantized by a QuantizeLinear first`);
     return this.fail(`operand '${name ?? ""}' is missing`);
@@ -214,6 +218,11 @@ class Mapper {
   // ------------------------------------------------------------------ nodes
 
   private visit(n: OnnxNode): void {
+    if (n.op !== "QuantizeLinear" && n.op !== "DequantizeLinear" && n.inputs.every((i) => i === "" || this.g.init.has(i))) {
+      // Computed from constants at run time: pq needs such a tensor as an initializer (PQ6006 where it is read).
+      for (const o of n.outputs) this.runtimeConst.add(o);
+      return;
+    }
     const [a, b] = n.inputs;
     const out = n.outputs[0];
     const hint = n.name;

@@ -1,11 +1,12 @@
 // Runs an ONNX file under onnxruntime and its `pq import` under pq's plaintext backend on
 // the same images, for the comparisons of onnxruntime.test.ts.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { PNG } from "pngjs";
 import { compile, run } from "../../lib/index.js";
 import { scaleValue } from "../../compiler/types.js";
+import { decodeModel, DTYPE, encodeModel } from "../../import/onnx/proto.js";
 
 export const DIGITS = "examples/mnist/digits";
 
@@ -28,7 +29,7 @@ export interface Comparison {
 }
 
 export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<Comparison> {
-  const session = await ort.InferenceSession.create(onnxPath);
+  const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
   const program = compile(pqPath);
   const outNode = program.graph.nodes[program.graph.outputs[0]!.node]!;
   const scale = scaleValue(outNode.type.scale);
@@ -50,4 +51,39 @@ export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, i
   }
   await session.release();
   return { images: images.length, maxLsb, classDiffers, logitsDiffer };
+}
+
+/** The first part of an ONNX model: its nodes up to `last`, whose output becomes the model's output (uint8, [N, ...dims]). */
+export function truncatedModel(onnxPath: string, last: string, dims: number[], outPath: string): void {
+  const m = decodeModel(readFileSync(onnxPath));
+  const nodes = m.graph!.node!;
+  const end = nodes.findIndex((n) => n.name === last);
+  if (end < 0) throw new Error(`no node ${last}`);
+  m.graph!.node = nodes.slice(0, end + 1);
+  const output = nodes[end]!.output![0]!;
+  m.graph!.output = [{ name: output, type: { tensorType: { elemType: DTYPE.UINT8, shape: { dim: [{ dimParam: "N" }, ...dims.map((d) => ({ dimValue: d }))] } } } }];
+  writeFileSync(outPath, encodeModel(m));
+}
+
+/** Element-wise |onnxruntime − pq| of a model whose output is a quantized tensor (zero point 0), over the images. */
+export async function quantizedOutputDiff(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<{ elements: number; differ: number; maxDiff: number }> {
+  const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
+  const program = compile(pqPath);
+  const inputName = program.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
+  let elements = 0;
+  let differ = 0;
+  let maxDiff = 0;
+  for (const px of images) {
+    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, 1, 28, 28]);
+    const ref = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!.data as Uint8Array;
+    const got = (await run(program, { [inputName]: Array.from(px) }, { backend: "plain" })).outputs[0]!.map(Number);
+    for (let i = 0; i < got.length; i++) {
+      const d = Math.abs(ref[i]! - got[i]!);
+      elements++;
+      if (d > 0) differ++;
+      maxDiff = Math.max(maxDiff, d);
+    }
+  }
+  await session.release();
+  return { elements, differ, maxDiff };
 }
