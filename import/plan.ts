@@ -110,7 +110,7 @@ export function pqSource(p: Plan, paramsFile: string): string {
 }
 
 /** A `pq-params/1` file: every integer tensor with its scale, one per line, and the named scales. */
-export function paramsJson(tensors: Iterable<[string, IntTensor]>, scales: Record<string, number>): string {
+export function paramsJson(tensors: Iterable<[string, { shape: readonly number[]; scale: number; data: ArrayLike<number> }]>, scales: Record<string, number>): string {
   const lines: string[] = [];
   for (const [name, t] of tensors) {
     lines.push(`    ${JSON.stringify(name)}: ${JSON.stringify({ shape: t.shape, scale: t.scale, data: Array.from(t.data) })}`);

@@ -198,6 +198,8 @@ const isBiasAdd = (g: OnnxGraph, n: OnnxNode) => n.op === "Add" && n.inputs.some
 function quantPoints(g: OnnxGraph): Set<string> {
   const uses = consumers(g);
   const outs = new Set(g.outputs);
+  // An output's value passed on by Identity, Flatten or Reshape is the output too.
+  for (const n of [...g.nodes].reverse()) if (["Identity", "Flatten", "Reshape"].includes(n.op) && outs.has(n.outputs[0] ?? "")) outs.add(n.inputs[0] ?? "");
   const points = new Set<string>();
   for (const n of g.nodes) {
     const t = n.outputs[0] ?? "";
@@ -269,8 +271,10 @@ export function quantizeFloat(g: OnnxGraph, cal: Calibration, opts: QuantizeOpti
   const scaleOf = new Map<string, number>();
   const accOf = new Map<string, number[]>();
   const shapes = evalFloat(g, cal.inputs[0]!);
+  // Internal tensors are named with `__` (no clash with the model's); nodes, whose names become
+  // the .pq program's, with `_`.
   const add = (op: string, inputs: string[], output: string, attrs: Map<string, number> = new Map()) =>
-    nodes.push({ name: output, op, domain: "", inputs, outputs: [output], attrs });
+    nodes.push({ name: output.replace("__", "_"), op, domain: "", inputs, outputs: [output], attrs });
   const constant = (name: string, elem: ElemType, dims: number[], data: ArrayLike<number>) => {
     init.set(name, { name, elem, dims, data: Float64Array.from(data) });
     return name;
