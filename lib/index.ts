@@ -2,6 +2,7 @@
 // backends and forecast as the command line, with programs and tensors as values and
 // errors as `PqError` (coded diagnostics, `formatDiagnostic` prints them as the CLI does).
 // The two-party run is private by default: OT correlations unless a provider is named.
+// `importOnnx` turns an ONNX model into a .pq program and its params (docs/ONNX.md).
 import { compileFile } from "../compiler/lower.js";
 import type { Program } from "../compiler/ir.js";
 import { runPipeline } from "../compiler/passes/pipeline.js";
@@ -12,9 +13,11 @@ import { runPlain } from "../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { runTwoParty, type TwoPartyResult } from "../interpreter/twopc/session.js";
+import { importOnnx, type ImportOptions, type ImportResult } from "../import/index.js";
 
 export type { Backend, Diagnostic, Forecast, Program, ProviderSpec, Tensor, TwoPartyResult };
-export { formatDiagnostic, PqError, tensorFromBigints, toBigints };
+export { formatDiagnostic, importOnnx, PqError, tensorFromBigints, toBigints };
+export type { ImportOptions, ImportResult };
 
 export interface CompileOptions {
   /** The source text (else the file at `path` is read; `path` still places imports and the params file). */
