@@ -28,20 +28,28 @@ export interface Comparison {
   logitsDiffer: number;
 }
 
-export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<Comparison> {
+/** Runs both on every image and hands each pair of outputs (onnxruntime's, pq's integers) to `visit`; returns pq's output scale. */
+async function runBoth(onnxPath: string, pqPath: string, images: Uint8Array[], visit: (ref: ArrayLike<number>, got: number[]) => void): Promise<number> {
   const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
   const program = compile(pqPath);
-  const outNode = program.graph.nodes[program.graph.outputs[0]!.node]!;
-  const scale = scaleValue(outNode.type.scale);
   const inputName = program.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
+  for (const px of images) {
+    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, 1, 28, 28]);
+    const ref = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!.data as ArrayLike<number>;
+    visit(ref, (await run(program, { [inputName]: Array.from(px) }, { backend: "plain" })).outputs[0]!.map(Number));
+  }
+  await session.release();
+  return scaleValue(program.graph.nodes[program.graph.outputs[0]!.node]!.type.scale);
+}
+
+export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<Comparison> {
   const argmax = (v: ArrayLike<number>) => Array.from(v).reduce((b, x, i, a) => (x > a[b]! ? i : b), 0);
+  const pairs: [ArrayLike<number>, number[]][] = [];
+  const scale = await runBoth(onnxPath, pqPath, images, (ref, got) => pairs.push([ref, got]));
   let maxLsb = 0;
   let classDiffers = 0;
   let logitsDiffer = 0;
-  for (const px of images) {
-    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, 1, 28, 28]);
-    const ref = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!.data as Float32Array;
-    const got = (await run(program, { [inputName]: Array.from(px) }, { backend: "plain" })).outputs[0]!.map(Number);
+  for (const [ref, got] of pairs) {
     for (let i = 0; i < got.length; i++) {
       const d = Math.abs(ref[i]! / scale - got[i]!);
       maxLsb = Math.max(maxLsb, d);
@@ -49,7 +57,6 @@ export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, i
     }
     if (argmax(ref) !== argmax(got)) classDiffers++;
   }
-  await session.release();
   return { images: images.length, maxLsb, classDiffers, logitsDiffer };
 }
 
@@ -67,23 +74,16 @@ export function truncatedModel(onnxPath: string, last: string, dims: number[], o
 
 /** Element-wise |onnxruntime − pq| of a model whose output is a quantized tensor (zero point 0), over the images. */
 export async function quantizedOutputDiff(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<{ elements: number; differ: number; maxDiff: number }> {
-  const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
-  const program = compile(pqPath);
-  const inputName = program.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
   let elements = 0;
   let differ = 0;
   let maxDiff = 0;
-  for (const px of images) {
-    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, 1, 28, 28]);
-    const ref = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!.data as Uint8Array;
-    const got = (await run(program, { [inputName]: Array.from(px) }, { backend: "plain" })).outputs[0]!.map(Number);
+  await runBoth(onnxPath, pqPath, images, (ref, got) => {
     for (let i = 0; i < got.length; i++) {
       const d = Math.abs(ref[i]! - got[i]!);
       elements++;
       if (d > 0) differ++;
       maxDiff = Math.max(maxDiff, d);
     }
-  }
-  await session.release();
+  });
   return { elements, differ, maxDiff };
 }
