@@ -6,7 +6,8 @@ import * as ort from "onnxruntime-node";
 import { PNG } from "pngjs";
 import { compile, run } from "../../lib/index.js";
 import { scaleValue } from "../../compiler/types.js";
-import { decodeModel, DTYPE, encodeModel } from "../../import/onnx/proto.js";
+import type { AttrValue, ElemType, OnnxGraph, OnnxTensor } from "../../import/onnx/graph.js";
+import { ATTR, decodeModel, DTYPE, encodeModel, type AttributeProto, type TensorProto } from "../../import/onnx/proto.js";
 
 export const DIGITS = "examples/mnist/digits";
 
@@ -28,13 +29,14 @@ export interface Comparison {
   logitsDiffer: number;
 }
 
-/** Runs both on every image and hands each pair of outputs (onnxruntime's, pq's integers) to `visit`; returns pq's output scale. */
+/** Runs both on every image (bytes; onnxruntime's input is bytes / 255) and hands each pair of outputs (onnxruntime's, pq's integers) to `visit`; returns pq's output scale. */
 async function runBoth(onnxPath: string, pqPath: string, images: Uint8Array[], visit: (ref: ArrayLike<number>, got: number[]) => void): Promise<number> {
   const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
   const program = compile(pqPath);
-  const inputName = program.graph.nodes.find((n) => n.op === "input")!.attrs.name as string;
+  const input = program.graph.nodes.find((n) => n.op === "input")!;
+  const inputName = input.attrs.name as string;
   for (const px of images) {
-    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, 1, 28, 28]);
+    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, ...input.type.shape]);
     const ref = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!.data as ArrayLike<number>;
     visit(ref, (await run(program, { [inputName]: Array.from(px) }, { backend: "plain" })).outputs[0]!.map(Number));
   }
@@ -60,30 +62,65 @@ export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, i
   return { images: images.length, maxLsb, classDiffers, logitsDiffer };
 }
 
-/** The first part of an ONNX model: its nodes up to `last`, whose output becomes the model's output (uint8, [N, ...dims]). */
-export function truncatedModel(onnxPath: string, last: string, dims: number[], outPath: string): void {
+/** The first part of an ONNX model: its nodes up to `last`, whose output becomes the model's output (uint8 or int8, [N, ...dims]). */
+export function truncatedModel(onnxPath: string, last: string, dims: number[], outPath: string, signed = false): void {
   const m = decodeModel(readFileSync(onnxPath));
   const nodes = m.graph!.node!;
   const end = nodes.findIndex((n) => n.name === last);
   if (end < 0) throw new Error(`no node ${last}`);
   m.graph!.node = nodes.slice(0, end + 1);
   const output = nodes[end]!.output![0]!;
-  m.graph!.output = [{ name: output, type: { tensorType: { elemType: DTYPE.UINT8, shape: { dim: [{ dimParam: "N" }, ...dims.map((d) => ({ dimValue: d }))] } } } }];
+  m.graph!.output = [{ name: output, type: { tensorType: { elemType: signed ? DTYPE.INT8 : DTYPE.UINT8, shape: { dim: [{ dimParam: "N" }, ...dims.map((d) => ({ dimValue: d }))] } } } }];
   writeFileSync(outPath, encodeModel(m));
 }
 
-/** Element-wise |onnxruntime − pq| of a model whose output is a quantized tensor (zero point 0), over the images. */
-export async function quantizedOutputDiff(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<{ elements: number; differ: number; maxDiff: number }> {
+/** Element-wise |(onnxruntime's q − zp) − pq's v| of a model whose output is a quantized tensor, over the images. */
+export async function quantizedOutputDiff(onnxPath: string, pqPath: string, images: Uint8Array[], zp = 0): Promise<{ elements: number; differ: number; maxDiff: number }> {
   let elements = 0;
   let differ = 0;
   let maxDiff = 0;
   await runBoth(onnxPath, pqPath, images, (ref, got) => {
     for (let i = 0; i < got.length; i++) {
-      const d = Math.abs(ref[i]! - got[i]!);
+      const d = Math.abs(ref[i]! - zp - got[i]!);
       elements++;
       if (d > 0) differ++;
       maxDiff = Math.max(maxDiff, d);
     }
   });
   return { elements, differ, maxDiff };
+}
+
+const DTYPE_OF: Record<ElemType, number> = {
+  float: DTYPE.FLOAT, double: DTYPE.DOUBLE, uint8: DTYPE.UINT8, int8: DTYPE.INT8, uint16: DTYPE.UINT16, int16: DTYPE.INT16,
+  int32: DTYPE.INT32, int64: DTYPE.INT64, uint4: 21, int4: 22,
+};
+
+function tensorProto(t: OnnxTensor): TensorProto {
+  const n = t.data.length;
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const raw: Record<string, () => Uint8Array> = {
+    float: () => bytes(Float32Array.from(t.data)), double: () => bytes(Float64Array.from(t.data)), uint8: () => Uint8Array.from(t.data),
+    int8: () => bytes(Int8Array.from(t.data)), uint16: () => bytes(Uint16Array.from(t.data)), int16: () => bytes(Int16Array.from(t.data)),
+    int32: () => bytes(Int32Array.from(t.data)), int64: () => bytes(BigInt64Array.from({ length: n }, (_, i) => BigInt(t.data[i]!))),
+  };
+  const make = raw[t.elem];
+  if (make === undefined) throw new Error(`cannot write ${t.elem}`);
+  return { name: t.name, dims: t.dims, dataType: DTYPE_OF[t.elem], rawData: make() };
+}
+
+/** A graph as an ONNX file (opset 21): the fixtures' float models, and pq's QDQ rewrite of them for onnxruntime. */
+export function writeGraph(g: OnnxGraph, path: string): void {
+  const attr = (name: string, v: AttrValue): AttributeProto =>
+    Array.isArray(v) ? { name, type: ATTR.INTS, ints: v } : typeof v === "number" ? (Number.isInteger(v) ? { name, type: ATTR.INT, i: v } : { name, type: ATTR.FLOAT, f: v }) : typeof v === "string" ? { name, type: ATTR.STRING, s: new TextEncoder().encode(v) } : { name, type: ATTR.TENSOR, t: tensorProto(v) };
+  const dims = g.input.shape.map((d, i) => (i === 0 ? { dimParam: "N" } : { dimValue: d }));
+  writeFileSync(path, encodeModel({
+    irVersion: 10, opsetImport: [{ domain: "", version: 21 }],
+    graph: {
+      name: "g",
+      node: g.nodes.map((n) => ({ name: n.name, opType: n.op, input: n.inputs, output: n.outputs, attribute: [...n.attrs].map(([k, v]) => attr(k, v)) })),
+      initializer: [...g.init.values()].map(tensorProto),
+      input: [{ name: g.input.name, type: { tensorType: { elemType: DTYPE.FLOAT, shape: { dim: dims } } } }],
+      output: g.outputs.map((name) => ({ name, type: { tensorType: { elemType: DTYPE.FLOAT } } })),
+    },
+  }));
 }
