@@ -2,8 +2,9 @@
 // A quantized model (QDQ or QOperator) is mapped as it is; a float model is first quantized
 // with calibration (import/quantize/float.ts), then mapped by the same code. Nothing is
 // written unless the whole model maps.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
+import { compileFile } from "../compiler/lower.js";
 import { diag, PqError } from "../grammar/diagnostics.js";
 import { readOnnx, type OnnxGraph } from "./onnx/graph.js";
 import { checkSupported, mapQuantized } from "./onnx/map.js";
@@ -85,6 +86,13 @@ export function importOnnx(path: string, opts: ImportOptions = {}): ImportResult
     mkdirSync(dirname(pq), { recursive: true });
     writeFileSync(pq, result.source);
     writeFileSync(params, result.params);
+    // The program must compile as written (types, ranges, parameters); if not, nothing stays.
+    const errors = compileFile(pq).diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+      rmSync(pq, { force: true });
+      rmSync(params, { force: true });
+      throw new PqError(errors);
+    }
     result.written = { pq, params };
   }
   return result;

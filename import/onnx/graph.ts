@@ -87,6 +87,9 @@ function decodeTensor(t: TensorProto, path: string, name: string): OnnxTensor {
     if (list.length !== n) bad(`holds ${list.length} values, its shape [${dims.join(", ")}] needs ${n}`);
     data = Float64Array.from(list);
   }
+  if (elem === "int64" && data.some((v) => Math.abs(v) > Number.MAX_SAFE_INTEGER)) {
+    bad("holds an integer beyond 2^53, which pq does not import exactly");
+  }
   return { name, dims, elem, data };
 }
 

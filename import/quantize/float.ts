@@ -181,6 +181,15 @@ export function evalFloat(g: OnnxGraph, input: Float64Array): Map<string, F> {
   return env;
 }
 
+/** The bias in i32 at the accumulator's scale, or PQ6007 at the node when it does not fit. */
+function biasOrFail(g: OnnxGraph, n: OnnxNode, b: ArrayLike<number>, accScales: number[]): Int32Array {
+  try {
+    return quantizeBias(b, accScales, n.name);
+  } catch (e) {
+    return fail(g, n, `${(e as Error).message}; calibrate on inputs that use more of the input's range, or use wider weights`);
+  }
+}
+
 /** Consumers of each tensor. */
 function consumers(g: OnnxGraph): Map<string, OnnxNode[]> {
   const m = new Map<string, OnnxNode[]>();
@@ -311,7 +320,7 @@ export function quantizeFloat(g: OnnxGraph, cal: Calibration, opts: QuantizeOpti
       let bias: string | undefined;
       const bSource = n.op === "MatMul" ? undefined : n.inputs[2] ? constOf(g, n, 2, "bias") : undefined;
       if (bSource !== undefined) {
-        const bq = quantizeBias(bSource.data, accScales, n.name);
+        const bq = biasOrFail(g, n, bSource.data, accScales);
         const bName = constant(`${n.name}__b`, "int32", [o], bq);
         const bsName = constant(`${n.name}__bs`, "float", accScales.length > 1 ? [o] : [], accScales);
         add("DequantizeLinear", [bName, bsName], `${n.name}__bdq`, new Map([["axis", 0]]));
@@ -326,7 +335,7 @@ export function quantizeFloat(g: OnnxGraph, cal: Calibration, opts: QuantizeOpti
       const c = g.init.get(n0.inputs[ci]!)!;
       const accScales = accOf.get(n.inputs[1 - ci] ?? "");
       if (accScales === undefined) fail(g, n, "adds a constant to something other than a layer's output");
-      const cName = constant(`${n.name}__c`, "int32", c.dims, quantizeBias(c.data, accScales, n.name));
+      const cName = constant(`${n.name}__c`, "int32", c.dims, biasOrFail(g, n, c.data, accScales));
       const csName = constant(`${n.name}__cs`, "float", accScales.length > 1 ? [accScales.length] : [], accScales);
       add("DequantizeLinear", [cName, csName], `${n.name}__cdq`, new Map([["axis", 0]]));
       nodes.push({ ...n, inputs: n.inputs.map((i, k) => (k === ci ? `${n.name}__cdq` : i)) });

@@ -124,6 +124,18 @@ describe("bad ONNX input is a coded diagnostic", () => {
   });
 });
 
+describe("the written program must compile", () => {
+  it("a model that maps but whose program does not compile (a layer beyond 64 bits): pq's diagnostic, and both files removed", () => {
+    const m = fixture("lenet_qdq");
+    const t = m.graph!.initializer!.find((x) => x.name === "conv1.weight_q")!;
+    t.dataType = 7; // int64
+    t.rawData = new Uint8Array(BigInt64Array.from({ length: 150 }, (_, i) => (i % 2 === 0 ? 1n : -1n) << 52n).buffer);
+    const ds = diagnostics(write("wide", m));
+    expect(ds.map((d) => d.code)).toContain("PQ3002");
+    expect(existsSync(join(dir, "wide.params.json"))).toBe(false);
+  });
+});
+
 describe("pq import on the command line", () => {
   it("prints the diagnostic (no stack trace), exits 1 and writes nothing", async () => {
     const m = fixture("lenet_qdq");
