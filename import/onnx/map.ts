@@ -22,7 +22,7 @@ export const SUPPORTED_OPS: Record<string, readonly string[]> = {
   "com.microsoft": ["QLinearAdd"],
 };
 
-export function isSupported(n: OnnxNode): boolean {
+function isSupported(n: OnnxNode): boolean {
   const domain = n.domain === "ai.onnx" ? "" : n.domain;
   return (SUPPORTED_OPS[domain] ?? []).includes(n.op);
 }
@@ -36,7 +36,7 @@ export function checkSupported(g: OnnxGraph): void {
   }
 }
 
-export const Q_RANGE: Partial<Record<ElemType, [number, number]>> = {
+const Q_RANGE: Partial<Record<ElemType, [number, number]>> = {
   uint4: [0, 15], int4: [-8, 7], uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767],
 };
 
@@ -90,6 +90,8 @@ class Mapper {
   private readonly runtimeConst = new Set<string>();
   private readonly names = new Names();
   private readonly plan: Plan;
+  private readonly argmax: boolean;
+  /** The node being mapped, for diagnostics. */
   private node!: OnnxNode;
 
   constructor(private readonly g: OnnxGraph, opts: MapOptions) {
@@ -100,8 +102,6 @@ class Mapper {
     };
     this.argmax = opts.argmax;
   }
-
-  private readonly argmax: boolean;
 
   private fail(detail: string): never {
     throw new PqError(diag("PQ6007", { path: this.g.path, node: this.node.name, op: this.node.op, detail }));
@@ -581,7 +581,7 @@ function sameScale(a: number, b: number): boolean {
 }
 
 /** ONNX QuantizeLinear's rounding: to nearest, ties to even. */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
