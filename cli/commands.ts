@@ -26,6 +26,8 @@ export interface OptionSpec {
   valueName?: string;
   default?: string;
   multiple?: boolean;
+  /** A one-letter alias (`-o`). */
+  short?: string;
 }
 
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -541,7 +543,69 @@ const evalCmd: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [check, compile, run, evalCmd, serve, connectCmd, keygen, {
+const quantizeOptions: Record<string, OptionSpec> = {
+  calibrate: { type: "string", valueName: "DIR", help: "a float model: calibrate on the .png images or .json tensors of DIR (the model's input) and quantize post-training" },
+  weights: { type: "string", valueName: "W", help: "weight width for a float model: symmetric, per output channel (per tensor for the output layer)", default: "8" },
+  activations: { type: "string", valueName: "A", help: "activation width for a float model: 4, 8 or 16", default: "8" },
+  percentile: { type: "string", valueName: "P", help: "calibrated range: the P-th percentile of an activation's magnitudes (default: the largest)" },
+};
+
+const importOptions: Record<string, OptionSpec> = {
+  out: { type: "string", short: "o", valueName: "OUT.pq", help: "the .pq file to write; its params file is OUT.params.json beside it (default: MODEL with .pq)" },
+  argmax: { type: "boolean", help: "output the class index (argmax) instead of the model's output tensor (what `pq eval` needs)" },
+  model: { type: "string", valueName: "NAME", help: "the model's name in the .pq file (default: the file's name)" },
+};
+
+function numberOption(cmd: string, values: Values, name: string): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new UsageError(cmd, `--${name} must be a number, got '${v}'`);
+  return n;
+}
+
+/** `pq import` and `pq quantize`: one path (import/index.ts); quantize insists on --calibrate. */
+async function importCommand(cmd: "import" | "quantize", pos: string[], values: Values, io: Io): Promise<number> {
+  if (pos.length !== 1) throw new UsageError(cmd, pos.length === 0 ? "expected MODEL.onnx" : `expected one MODEL.onnx, got ${pos.length} arguments`);
+  if (cmd === "quantize" && str(values, "calibrate") === undefined) throw new UsageError(cmd, "--calibrate DIR is required (the inputs to calibrate the activations on)");
+  const file = pos[0]!;
+  const out = str(values, "out") ?? file.replace(/(\.onnx)?$/i, ".pq");
+  const opts = {
+    out, argmax: values.argmax === true,
+    ...(str(values, "model") !== undefined ? { model: str(values, "model")! } : {}),
+    ...(str(values, "calibrate") !== undefined ? { calibrate: str(values, "calibrate")! } : {}),
+  };
+  for (const k of ["weights", "activations", "percentile"] as const) {
+    const v = numberOption(cmd, values, k);
+    if (v !== undefined) Object.assign(opts, { [k]: v });
+  }
+  // Loaded on demand: protobufjs and the ONNX schema only for these two commands.
+  const { importOnnx } = await import("../import/index.js");
+  const r = importOnnx(file, opts);
+  const form = r.kind === "float" ? "float, quantized with calibration" : r.kind === "qdq" ? "QDQ" : "QOperator";
+  io.out(`${file} (${form}): wrote ${r.written!.pq} and ${r.written!.params} (model ${r.plan.model}: ${r.plan.steps.length} statements, ${r.plan.params.size} parameter tensors)`);
+  return 0;
+}
+
+const importCmd: Command = {
+  name: "import",
+  usage: "MODEL.onnx [-o OUT.pq] [--argmax] [--calibrate DIR [--weights W] [--activations A] [--percentile P]]",
+  summary: "import an ONNX model (quantized QDQ or QOperator, or float with --calibrate) as a .pq program and its params",
+  description: "Every node pq cannot map is listed at once before anything is written. docs/ONNX.md has the supported ops and the rounding pq uses.",
+  options: { ...importOptions, ...quantizeOptions },
+  run: (pos, values, io) => importCommand("import", pos, values, io),
+};
+
+const quantizeCmd: Command = {
+  name: "quantize",
+  usage: "MODEL.onnx --calibrate DIR [--weights W] [--activations A] [--percentile P] [-o OUT.pq] [--argmax]",
+  summary: "post-training quantization of a float ONNX model with calibration: a .pq program and its params",
+  description: "The same path as `pq import MODEL --calibrate DIR`: per-channel symmetric weights, calibrated activation scales (docs/ONNX.md).",
+  options: { ...quantizeOptions, ...importOptions },
+  run: (pos, values, io) => importCommand("quantize", pos, values, io),
+};
+
+export const COMMANDS: Command[] = [check, compile, run, evalCmd, importCmd, quantizeCmd, serve, connectCmd, keygen, {
   name: "repl",
   usage: "[FILE.pq] [--model NAME]",
   summary: "interactive session: statements, :load, :ir, :cost, :run, :diff, :trace … (line mode when stdin is not a terminal)",

@@ -29,7 +29,7 @@ export function commandHelp(c: Command): string {
   if (opts.length > 0) {
     lines.push("options:");
     for (const [name, o] of opts) {
-      const flag = `--${name}${o.type === "string" ? ` ${o.valueName ?? "VALUE"}` : ""}`;
+      const flag = `${o.short !== undefined ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? ` ${o.valueName ?? "VALUE"}` : ""}`;
       lines.push(`  ${flag.padEnd(24)} ${o.help}${o.default !== undefined ? ` (default: ${o.default})` : ""}`);
     }
   }
@@ -47,7 +47,7 @@ const HELP: OptionSpec = { type: "boolean", help: "show this help" };
 function parseCommandLine(cmd: Command, args: string[]): { values: Values; positionals: string[] } {
   const specs: Record<string, OptionSpec> = { ...cmd.options, help: HELP };
   const options: ParseArgsConfig["options"] = {};
-  for (const [k, o] of Object.entries(specs)) options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(k === "help" ? { short: "h" } : {}) };
+  for (const [k, o] of Object.entries(specs)) options[k] = { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(k === "help" ? { short: "h" } : o.short !== undefined ? { short: o.short } : {}) };
   const { values, positionals, tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
   for (const t of tokens) {
     if (t.kind !== "option") continue;

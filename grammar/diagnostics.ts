@@ -3,7 +3,8 @@
 // Codes never change meaning once released. Ranges:
 //   PQ1xxx lexing and syntax        PQ2xxx names, types and shapes
 //   PQ3xxx range analysis/overflow  PQ4xxx parameter and input files
-//   PQ5xxx runtime and protocol     PQ9xxx command line
+//   PQ5xxx runtime and protocol     PQ6xxx model import (ONNX, quantization)
+//   PQ9xxx command line
 import type { Span } from "./ast.js";
 
 export interface CatalogueEntry {
@@ -98,6 +99,17 @@ export const CATALOGUE = {
   PQ5012: { message: "{party}: TLS with {address} failed: {reason}", hint: "both parties use TLS (the default) or both pass --insecure-plaintext" },
   PQ5013: { message: "cannot use {what} '{path}': {reason}", hint: "make a key pair with `pq keygen --out DIR` (docs/DEPLOY.md)" },
   PQ5014: { message: "{party}: homomorphic encryption failed while {what}: {detail}", hint: "both parties must use the same encryption parameters (128-bit security, proofs/he-linear.md); a malformed key or ciphertext means a faulty or different peer" },
+
+  PQ6001: { message: "'{path}' is not an ONNX model: {reason}", hint: "pq import reads an ONNX ModelProto (.onnx) as torch.onnx.export, tf2onnx or onnxruntime's quantizer write it" },
+  PQ6002: { message: "'{path}' imports opset {version} of domain '{domain}'; pq imports {supported}", hint: "convert the model to a supported opset (onnx.version_converter), docs/ONNX.md" },
+  PQ6003: { message: "'{path}' has {count} node(s) pq cannot import: {list}", hint: "docs/ONNX.md lists the ops and patterns pq imports; nothing was written" },
+  PQ6004: { message: "'{path}': node '{node}' ({op}) reads '{name}', which is no graph input, initializer or output of an earlier node", hint: "the model is incomplete or its nodes are not in topological order" },
+  PQ6005: { message: "'{path}': input '{name}' has the dynamic shape [{shape}]", hint: "pq needs fixed dimensions; only a leading batch axis may be symbolic (pq runs one input at a time); fix the shape when exporting" },
+  PQ6006: { message: "'{path}': node '{node}' ({op}): {what} '{name}' must be a constant (an initializer), it is computed at run time", hint: "scales, zero points, weights and shapes are compiled into the .pq program; fold constants when exporting" },
+  PQ6007: { message: "'{path}': node '{node}' ({op}): {detail}", hint: "docs/ONNX.md lists the attributes and operand forms pq maps" },
+  PQ6008: { message: "'{path}' is a {kind} model: {detail}" },
+  PQ6009: { message: "calibration '{path}': {detail}", hint: "--calibrate DIR holds PNG images or JSON tensors of the model's input (docs/ONNX.md)" },
+  PQ6010: { message: "'{path}': tensor '{name}' {detail}" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },

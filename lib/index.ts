@@ -4,6 +4,7 @@
 // The two-party run is private by default: OT correlations unless a provider is named.
 // `serve` and `connect` are the two parties as separate processes (`pq serve`, `pq connect`):
 // TLS with the server's key pinned unless plaintext is asked for by name.
+// `importOnnx` turns an ONNX model into a .pq program and its params (docs/ONNX.md).
 import { compileFile } from "../compiler/lower.js";
 import type { Graph, Program } from "../compiler/ir.js";
 import { runPipeline } from "../compiler/passes/pipeline.js";
@@ -18,9 +19,10 @@ import { X509Certificate } from "node:crypto";
 import { keyFingerprint, parsePin, selfSigned } from "../interpreter/twopc/tls.js";
 import type { MeterRow } from "../interpreter/twopc/meter.js";
 import type { SessionLog } from "../interpreter/twopc/server.js";
+import { importOnnx, type ImportOptions, type ImportResult } from "../import/index.js";
 
-export type { Backend, Diagnostic, Forecast, MeterRow, Program, ProviderSpec, SessionLog, Tensor, TwoPartyResult };
-export { formatDiagnostic, PqError, tensorFromBigints, toBigints };
+export type { Backend, Diagnostic, Forecast, ImportOptions, ImportResult, MeterRow, Program, ProviderSpec, SessionLog, Tensor, TwoPartyResult };
+export { formatDiagnostic, importOnnx, PqError, tensorFromBigints, toBigints };
 
 export interface CompileOptions {
   /** The source text (else the file at `path` is read; `path` still places imports and the params file). */

@@ -11,6 +11,9 @@
 //   - output: argmax of the last accumulator, ties to the smallest index.
 // All integer arithmetic below stays far below 2^53, so JS numbers are exact.
 
+import { requantConstants, requantValue } from '../../compiler/ops.js';
+import { paramsJson as writeParams } from '../../import/plan.js';
+import { quantizeBias, quantizeWeights } from '../../import/quantize/weights.js';
 import type { Sample } from './dataset.js';
 import {
   INPUT_SHAPE,
@@ -44,7 +47,7 @@ export interface QTensor {
 }
 
 export interface Requant {
-  multiplier: number;
+  mult: number;
   shift: number;
   max: number;
 }
@@ -73,22 +76,16 @@ export interface QuantNet {
 const I32_MAX = 2 ** 31 - 1;
 
 /**
- * Fixed-point form of the ratio r = s_in / s_out: M = round(r * 2^sh) with sh
- * chosen so that 2^15 <= r * 2^sh < 2^16, i.e. a 16-bit multiplier.
+ * The fixed-point form of the ratio r = s_in / s_out that pq itself uses for `as` (compiler/ops.ts
+ * `requantConstants`: a 16-bit multiplier M and a shift), with the saturation bound.
  */
 export function requantizer(ratio: number, bits: number): Requant {
   if (!(ratio > 0) || !Number.isFinite(ratio)) throw new Error(`bad requantization ratio ${ratio}`);
-  let shift = 0;
-  while (ratio * 2 ** shift < 2 ** 15) shift++;
-  while (ratio * 2 ** shift >= 2 ** 16) shift--;
-  // The rounding term 2^(sh-1) is only an integer for sh >= 1; our ratios are
-  // all far below 1, so a violation means a broken calibration.
-  if (shift < 1) throw new Error(`requantization ratio ${ratio} too large`);
-  return { multiplier: Math.round(ratio * 2 ** shift), shift, max: 2 ** bits - 1 };
+  return { ...requantConstants({ kind: 'real', value: ratio }, { kind: 'real', value: 1 }), max: 2 ** bits - 1 };
 }
 
 export function requantize(acc: number, rq: Requant): number {
-  const y = Math.floor((acc * rq.multiplier + 2 ** (rq.shift - 1)) / 2 ** rq.shift);
+  const y = Number(requantValue(BigInt(acc), rq.mult, rq.shift));
   return Math.min(Math.max(y, 0), rq.max);
 }
 
@@ -98,7 +95,6 @@ export function requantize(acc: number, rq: Requant): number {
  */
 export function quantizeNet(net: Net, params: FloatParams, actMax: number[], setting: Setting): QuantNet {
   const weightedCount = net.layers.filter(isWeighted).length;
-  const qmaxW = 2 ** (setting.weightBits - 1) - 1;
   const qmaxA = 2 ** setting.actBits - 1;
   const layers: QLayer[] = [];
   const actScales: number[] = [];
@@ -113,15 +109,11 @@ export function quantizeNet(net: Net, params: FloatParams, actMax: number[], set
     seen++;
     const p = params.get(spec.name);
     if (p === undefined) throw new Error(`missing parameters for ${spec.name}`);
-    const maxAbs = p.w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const wScale = maxAbs / qmaxW;
+    const qw = quantizeWeights(p.w, outputsOf(spec), setting.weightBits, false);
+    const wScale = qw.scales[0]!;
     const accScale = inScale * wScale;
-    const b = Int32Array.from(p.b, (v) => {
-      const q = Math.round(v / accScale);
-      if (Math.abs(q) > I32_MAX) throw new Error(`${spec.name}: bias ${v} does not fit i32 at scale ${accScale}`);
-      return q;
-    });
-    const w: QTensor = { shape: weightShape(spec), scale: wScale, data: Int32Array.from(p.w, (v) => Math.round(v / wScale)) };
+    const b = quantizeBias(p.b, [accScale], spec.name);
+    const w: QTensor = { shape: weightShape(spec), scale: wScale, data: qw.data };
     let requant: Requant | null = null;
     if (seen < weightedCount) {
       const calibrated = actMax[actScales.length];
@@ -241,25 +233,12 @@ export function fileStem(q: QuantNet): string {
 
 /** The params file: every integer tensor with its scale, plus the activation scales. */
 export function paramsJson(q: QuantNet): string {
-  const tensors: string[] = [];
+  const tensors: [string, { shape: number[]; scale: number; data: ArrayLike<number> }][] = [];
   for (const l of q.layers) {
     if (l.op !== 'conv' && l.op !== 'linear') continue;
-    for (const [suffix, t] of [['w', l.w], ['b', l.b]] as const) {
-      const body = JSON.stringify({ shape: t.shape, scale: t.scale, data: Array.from(t.data) });
-      tensors.push(`    ${JSON.stringify(`${l.spec.name}_${suffix}`)}: ${body}`);
-    }
+    tensors.push([`${l.spec.name}_w`, l.w], [`${l.spec.name}_b`, l.b]);
   }
-  const scales = Object.fromEntries(q.actScales.map((s, i) => [`a${i + 1}`, s]));
-  return [
-    '{',
-    '  "format": "pq-params/1",',
-    '  "tensors": {',
-    tensors.join(',\n'),
-    '  },',
-    `  "scales": ${JSON.stringify(scales)}`,
-    '}',
-    '',
-  ].join('\n');
+  return writeParams(tensors, Object.fromEntries(q.actScales.map((s, i) => [`a${i + 1}`, s])));
 }
 
 /** The .pq model source. */

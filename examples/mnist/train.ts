@@ -28,6 +28,7 @@ import {
   type QuantNet,
   type Setting,
 } from './quantize.js';
+import { percentile } from '../../import/quantize/weights.js';
 import { activationFakeQuant, conv2dValid, weightFakeQuant } from './tf-ops.js';
 
 const OUT_DIR = dirname(fileURLToPath(import.meta.url));
@@ -275,7 +276,7 @@ async function calibrate(m: FloatModel, x: tf.Tensor4D, percentiles: number[]): 
       offset += p.length;
     }
     all.sort();
-    percentiles.forEach((p, i) => ranges[i]!.push(all[Math.max(0, Math.ceil((p / 100) * all.length) - 1)]!));
+    percentiles.forEach((p, i) => ranges[i]!.push(percentile(all, p)));
   }
   return ranges;
 }

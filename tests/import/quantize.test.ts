@@ -1,0 +1,73 @@
+// Post-training quantization of a float ONNX model (`pq quantize`, `pq import --calibrate`):
+// one path, per-channel weights within their width and half a step, calibration from PNGs or
+// JSON tensors alike.
+import fc from "fast-check";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { importOnnx } from "../../import/index.js";
+import { quantizeWeights } from "../../import/quantize/weights.js";
+import { pq } from "../cli/harness.js";
+import { digitImages, DIGITS } from "./reference.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pq-quantize-"));
+const LENET = "examples/onnx/lenet_float.onnx";
+
+describe("weights", () => {
+  it("per-channel symmetric quantization: |q| ≤ 2^(b−1) − 1 and |w − q·s_o| ≤ s_o / 2 for every weight", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 1, max: 6 }), fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 12 }), (bits, o, row) => {
+        const w = Array.from({ length: o }, (_, k) => row.map((v) => v * (k + 1))).flat();
+        const { data, scales } = quantizeWeights(w, o, bits, true);
+        expect(scales).toHaveLength(o);
+        w.forEach((v, i) => {
+          const s = scales[Math.floor(i / row.length)]!;
+          expect(Math.abs(data[i]!)).toBeLessThanOrEqual(2 ** (bits - 1) - 1);
+          expect(Math.abs(v - data[i]! * s)).toBeLessThanOrEqual(s / 2 + 1e-9 * Math.abs(v));
+        });
+      }),
+    );
+  });
+});
+
+describe("pq quantize", () => {
+  it("writes what pq import --calibrate writes", async () => {
+    const a = await pq("quantize", LENET, "--calibrate", DIGITS, "--weights", "4", "--activations", "4", "-o", join(dir, "a", "lenet.pq"));
+    const b = await pq("import", LENET, "--calibrate", DIGITS, "--weights", "4", "--activations", "4", "-o", join(dir, "b", "lenet.pq"));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.out).toContain("(float, quantized with calibration): wrote");
+    for (const f of ["lenet.pq", "lenet.params.json"]) expect(readFileSync(join(dir, "a", f), "utf8")).toBe(readFileSync(join(dir, "b", f), "utf8"));
+  });
+
+  it("W4A4: i4 weights, u4 activations, per-channel multipliers on the hidden layers only", () => {
+    const r = importOnnx(LENET, { calibrate: DIGITS, weights: 4, activations: 4 });
+    const weights = [...r.plan.params].filter(([n]) => n.endsWith("_w"));
+    expect(weights.map(([, p]) => p.elem.bits).every((b) => b <= 4)).toBe(true);
+    for (const [, p] of weights) expect(p.tensor.data.every((v) => Math.abs(v) <= 7)).toBe(true);
+    const requants = r.plan.steps.filter((s) => s.op === "requant");
+    expect(requants.map((s) => (s.op === "requant" ? `${s.to.signed ? "i" : "u"}${s.to.bits}` : ""))).toEqual(["u4", "u4", "u4", "u4"]);
+    // Four hidden layers (conv1, conv2, fc1, fc2) get per-channel multipliers; fc3 is the output accumulator.
+    expect(r.plan.steps.filter((s) => s.op === "mulc").map((s) => s.out)).toEqual(["conv1_relu_q_m", "conv2_relu_q_m", "fc1_relu_q_m", "fc2_relu_q_m"]);
+    expect(r.source).toMatch(/output fc3 to client/);
+  });
+
+  it("calibrating on the digits as JSON tensors (pixels / 255) gives the program PNG calibration gives", () => {
+    const json = join(dir, "json-digits");
+    mkdirSync(json, { recursive: true });
+    digitImages().forEach((px, i) => writeFileSync(join(json, `d${i}.json`), JSON.stringify({ shape: [1, 28, 28], data: Array.from(px, (v) => v / 255) })));
+    expect(readdirSync(json)).toHaveLength(10);
+    const fromPng = importOnnx(LENET, { calibrate: DIGITS });
+    const fromJson = importOnnx(LENET, { calibrate: json });
+    expect(fromJson.plan.input.scale).toBe(1 / 255);
+    expect(fromJson.params).toBe(fromPng.params);
+  });
+
+  it("--percentile calibrates narrower ranges than the largest magnitude", () => {
+    const max = importOnnx(LENET, { calibrate: DIGITS });
+    const p = importOnnx(LENET, { calibrate: DIGITS, percentile: 99 });
+    const scales = (r: typeof max) => [...r.plan.scales.values()];
+    expect(scales(p)).toHaveLength(scales(max).length);
+    scales(p).forEach((s, i) => expect(s).toBeLessThan(scales(max)[i]!));
+  });
+});

@@ -1,0 +1,126 @@
+// Runs an ONNX file under onnxruntime and its `pq import` under pq's plaintext backend on
+// the same images, for the comparisons of onnxruntime.test.ts.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { PNG } from "pngjs";
+import { compile, run } from "../../lib/index.js";
+import { scaleValue } from "../../compiler/types.js";
+import type { AttrValue, ElemType, OnnxGraph, OnnxTensor } from "../../import/onnx/graph.js";
+import { ATTR, decodeModel, DTYPE, encodeModel, type AttributeProto, type TensorProto } from "../../import/onnx/proto.js";
+
+export const DIGITS = "examples/mnist/digits";
+
+/** The bundled digits (pixel bytes), in file order. */
+export function digitImages(): Uint8Array[] {
+  return readdirSync(DIGITS).filter((f) => f.endsWith(".png")).sort().map((f) => {
+    const png = PNG.sync.read(readFileSync(join(DIGITS, f)));
+    return Uint8Array.from({ length: 784 }, (_, i) => png.data[4 * i]!);
+  });
+}
+
+export interface Comparison {
+  images: number;
+  /** Largest |onnxruntime's output / pq's output scale − pq's integer output| over all logits. */
+  maxLsb: number;
+  /** Images whose predicted class (argmax) differs. */
+  classDiffers: number;
+  /** Logits that differ by more than half a unit of pq's output scale. */
+  logitsDiffer: number;
+}
+
+/** Runs both on every image (bytes; onnxruntime's input is bytes / 255) and hands each pair of outputs (onnxruntime's, pq's integers) to `visit`; returns pq's output scale. */
+async function runBoth(onnxPath: string, pqPath: string, images: Uint8Array[], visit: (ref: ArrayLike<number>, got: number[]) => void): Promise<number> {
+  const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
+  const program = compile(pqPath);
+  const input = program.graph.nodes.find((n) => n.op === "input")!;
+  const inputName = input.attrs.name as string;
+  for (const px of images) {
+    const x = new ort.Tensor("float32", Float32Array.from(px, (v) => v / 255), [1, ...input.type.shape]);
+    const ref = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!.data as ArrayLike<number>;
+    visit(ref, (await run(program, { [inputName]: Array.from(px) }, { backend: "plain" })).outputs[0]!.map(Number));
+  }
+  await session.release();
+  return scaleValue(program.graph.nodes[program.graph.outputs[0]!.node]!.type.scale);
+}
+
+export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, images: Uint8Array[]): Promise<Comparison> {
+  const argmax = (v: ArrayLike<number>) => Array.from(v).reduce((b, x, i, a) => (x > a[b]! ? i : b), 0);
+  const pairs: [ArrayLike<number>, number[]][] = [];
+  const scale = await runBoth(onnxPath, pqPath, images, (ref, got) => pairs.push([ref, got]));
+  let maxLsb = 0;
+  let classDiffers = 0;
+  let logitsDiffer = 0;
+  for (const [ref, got] of pairs) {
+    for (let i = 0; i < got.length; i++) {
+      const d = Math.abs(ref[i]! / scale - got[i]!);
+      maxLsb = Math.max(maxLsb, d);
+      if (d > 0.5) logitsDiffer++;
+    }
+    if (argmax(ref) !== argmax(got)) classDiffers++;
+  }
+  return { images: images.length, maxLsb, classDiffers, logitsDiffer };
+}
+
+/** The first part of an ONNX model: its nodes up to `last`, whose output becomes the model's output (uint8 or int8, [N, ...dims]). */
+export function truncatedModel(onnxPath: string, last: string, dims: number[], outPath: string, signed = false): void {
+  const m = decodeModel(readFileSync(onnxPath));
+  const nodes = m.graph!.node!;
+  const end = nodes.findIndex((n) => n.name === last);
+  if (end < 0) throw new Error(`no node ${last}`);
+  m.graph!.node = nodes.slice(0, end + 1);
+  const output = nodes[end]!.output![0]!;
+  m.graph!.output = [{ name: output, type: { tensorType: { elemType: signed ? DTYPE.INT8 : DTYPE.UINT8, shape: { dim: [{ dimParam: "N" }, ...dims.map((d) => ({ dimValue: d }))] } } } }];
+  writeFileSync(outPath, encodeModel(m));
+}
+
+/** Element-wise |(onnxruntime's q − zp) − pq's v| of a model whose output is a quantized tensor, over the images. */
+export async function quantizedOutputDiff(onnxPath: string, pqPath: string, images: Uint8Array[], zp = 0): Promise<{ elements: number; differ: number; maxDiff: number }> {
+  let elements = 0;
+  let differ = 0;
+  let maxDiff = 0;
+  await runBoth(onnxPath, pqPath, images, (ref, got) => {
+    for (let i = 0; i < got.length; i++) {
+      const d = Math.abs(ref[i]! - zp - got[i]!);
+      elements++;
+      if (d > 0) differ++;
+      maxDiff = Math.max(maxDiff, d);
+    }
+  });
+  return { elements, differ, maxDiff };
+}
+
+const DTYPE_OF: Record<ElemType, number> = {
+  float: DTYPE.FLOAT, double: DTYPE.DOUBLE, uint8: DTYPE.UINT8, int8: DTYPE.INT8, uint16: DTYPE.UINT16, int16: DTYPE.INT16,
+  int32: DTYPE.INT32, int64: DTYPE.INT64, uint4: 21, int4: 22,
+};
+
+function tensorProto(t: OnnxTensor): TensorProto {
+  const n = t.data.length;
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const raw: Record<string, () => Uint8Array> = {
+    float: () => bytes(Float32Array.from(t.data)), double: () => bytes(Float64Array.from(t.data)), uint8: () => Uint8Array.from(t.data),
+    int8: () => bytes(Int8Array.from(t.data)), uint16: () => bytes(Uint16Array.from(t.data)), int16: () => bytes(Int16Array.from(t.data)),
+    int32: () => bytes(Int32Array.from(t.data)), int64: () => bytes(BigInt64Array.from({ length: n }, (_, i) => BigInt(t.data[i]!))),
+  };
+  const make = raw[t.elem];
+  if (make === undefined) throw new Error(`cannot write ${t.elem}`);
+  return { name: t.name, dims: t.dims, dataType: DTYPE_OF[t.elem], rawData: make() };
+}
+
+/** A graph as an ONNX file (opset 21): the fixtures' float models, and pq's QDQ rewrite of them for onnxruntime. */
+export function writeGraph(g: OnnxGraph, path: string): void {
+  const attr = (name: string, v: AttrValue): AttributeProto =>
+    Array.isArray(v) ? { name, type: ATTR.INTS, ints: v } : typeof v === "number" ? (Number.isInteger(v) ? { name, type: ATTR.INT, i: v } : { name, type: ATTR.FLOAT, f: v }) : typeof v === "string" ? { name, type: ATTR.STRING, s: new TextEncoder().encode(v) } : { name, type: ATTR.TENSOR, t: tensorProto(v) };
+  const dims = g.input.shape.map((d, i) => (i === 0 ? { dimParam: "N" } : { dimValue: d }));
+  writeFileSync(path, encodeModel({
+    irVersion: 10, opsetImport: [{ domain: "", version: 21 }],
+    graph: {
+      name: "g",
+      node: g.nodes.map((n) => ({ name: n.name, opType: n.op, input: n.inputs, output: n.outputs, attribute: [...n.attrs].map(([k, v]) => attr(k, v)) })),
+      initializer: [...g.init.values()].map(tensorProto),
+      input: [{ name: g.input.name, type: { tensorType: { elemType: DTYPE.FLOAT, shape: { dim: dims } } } }],
+      output: g.outputs.map((name) => ({ name, type: { tensorType: { elemType: DTYPE.FLOAT } } })),
+    },
+  }));
+}
