@@ -122,7 +122,7 @@ export interface BlockTiling extends HeBounds, HeCounts {
  * A convolution (groups = 1) on its padded input, Cheetah's HomConv (Huang et al. 2022, §4.1;
  * the "padded convolution" Hyena builds on): Cn channels × Hn × Wn input positions per
  * ciphertext — each input element uploaded once, not kh·kw times as in its im2col blocks —
- * and one reply per output channel and spatial tile. The stride-1 output grid of the padded
+ * and Ot output channels per reply and spatial tile, Cn·Hn·Wn coefficients apart. The stride-1 output grid of the padded
  * input (H1 × W1) is cut into tiles of th × tw; a tile reads Hn = th + kh − 1 rows and
  * Wn = tw + kw − 1 columns; strided outputs are read at their stride-1 positions.
  */
@@ -143,7 +143,10 @@ export interface ConvTiling extends HeBounds, HeCounts {
   Hn: number;
   Wn: number;
   Cn: number;
+  /** Output channels per reply, D = Cn·Hn·Wn coefficients apart. */
+  Ot: number;
   nC: number;
+  nO: number;
   nH: number;
   nW: number;
 }
@@ -266,32 +269,45 @@ export function heConvTiling(d: ConvDims, wElem: Elem, xElem: Elem, N: number, h
   const Q = d.C * d.kh * d.kw;
   const bound = boundOf(Q, wElem, xElem, N, he);
   if (typeof bound === "string") return bound;
-  // Every output coefficient sums the channel blocks' products: Σ‖ŵ‖₁ ≤ C·kh·kw·wMax = Q·wMax.
-  const b = boundsOf(bound, Q * maxAbs(wElem.bits, wElem.signed), he);
-  if (typeof b === "string") return b;
+  const wMax = maxAbs(wElem.bits, wElem.signed);
   // The stride-1 grid the strided outputs are read from: rows 0 … (OH − 1)·stride.
   const H1 = (d.OH - 1) * d.stride + 1;
   const W1 = (d.OW - 1) * d.stride + 1;
   const sizes = heBytes(he.params);
-  let best: (Omit<ConvTiling, keyof HeBounds | "kind" | keyof ConvDims> & { bytes: number }) | undefined;
+  const outputs = d.O * d.OH * d.OW;
+  let best: (Omit<ConvTiling, keyof HeBounds | "kind" | keyof ConvDims> & { bytes: number; b: HeBounds }) | undefined;
   for (const nH of tileCounts(H1)) {
     const th = Math.ceil(H1 / nH);
     for (const nW of tileCounts(W1)) {
       const tw = Math.ceil(W1 / nW);
       const Hn = th + d.kh - 1;
       const Wn = tw + d.kw - 1;
-      const Cn = Math.min(d.C, Math.floor(deg / (Hn * Wn)));
-      if (Cn < 1) continue;
-      const nC = Math.ceil(d.C / Cn);
-      const inCts = nC * nH * nW;
-      const outCts = d.O * nH * nW;
-      const outputs = d.O * d.OH * d.OW;
-      const bytes = inCts * sizes.up + outCts * sizes.reply(0) + 8 * outputs;
-      if (!best || bytes < best.bytes) best = { th, tw, Hn, Wn, Cn, nC, nH, nW, inCts, outCts, outputs, bytes };
+      const HW = Hn * Wn;
+      if (HW > deg) continue;
+      // Cn channels per upload, Ot output channels per reply, Ot·Cn·HW ≤ N (Lemma 1'); the largest
+      // Ot for each Cn, evened out over the output channels.
+      for (const nC of tileCounts(d.C)) {
+        const Cn = Math.ceil(d.C / nC);
+        const most = Math.min(d.O, Math.floor(deg / (Cn * HW)));
+        if (most < 1) continue;
+        const nO = Math.ceil(d.O / most);
+        const Ot = Math.ceil(d.O / nO);
+        const inCts = nC * nH * nW;
+        const outCts = nO * nH * nW;
+        const bytes = inCts * sizes.up + outCts * sizes.reply(0) + 8 * outputs;
+        if (best && bytes >= best.bytes) continue;
+        // Every output coefficient's terms: Σ‖ŵ‖₁ ≤ Ot·C·kh·kw·wMax = Ot·Q·wMax over the channel blocks.
+        const b = boundsOf(bound, Ot * Q * wMax, he);
+        if (typeof b === "string") continue;
+        best = { th, tw, Hn, Wn, Cn, Ot, nC, nO, nH, nW, inCts, outCts, outputs, bytes, b };
+      }
     }
   }
-  if (!best) return `no tile of a ${d.kh}×${d.kw} kernel fits ${deg} coefficients`;
-  const { bytes: _bytes, ...tiling } = best;
+  if (!best) {
+    const b = boundsOf(bound, Q * wMax, he);
+    return typeof b === "string" ? b : `no tile of a ${d.kh}×${d.kw} kernel fits ${deg} coefficients`;
+  }
+  const { bytes: _bytes, b, ...tiling } = best;
   return { kind: "conv", ...d, ...tiling, ...b };
 }
 

@@ -12,12 +12,13 @@
 // (proofs/he-linear.md Lemma 1). Sums over the Q tiles are ciphertext additions.
 //
 // conv — a conv2d with one group, on its zero-padded input (Cheetah's HomConv, §4.1): each
-// input element once, Cn channels × Hn × Wn positions per ciphertext (HW = Hn·Wn):
+// input element once, Cn channels × Hn × Wn positions per ciphertext (HW = Hn·Wn), Ot output
+// channels per reply, D = Cn·HW apart, Ot·Cn·HW ≤ N:
 //   input   x̂ = Σ_{c<Cn, i<Hn, j<Wn} X[c, i, j]·X^(c·HW + i·Wn + j)
-//   kernel  ŵ = Σ_{c<Cn, l<kh, l'<kw} K[o, c, l, l']·X^(Off − c·HW − l·Wn − l'),
+//   kernel  ŵ = Σ_{o<Ot, c<Cn, l<kh, l'<kw} K[o, c, l, l']·X^(o·D + Off − c·HW − l·Wn − l'),
 //           Off = (Cn−1)·HW + (kh−1)·Wn + kw − 1
 //   x̂·ŵ has the tile's stride-1 correlation Σ_{c,l,l'} X[c, i+l, j+l']·K[o, c, l, l'] at
-//   coefficient Off + i·Wn + j, for i < th = Hn − kh + 1, j < tw = Wn − kw + 1
+//   coefficient o·D + Off + i·Wn + j, for i < th = Hn − kh + 1, j < tw = Wn − kw + 1
 // (proofs/he-linear.md Lemma 1'). Sums over the channel blocks are ciphertext additions; a
 // strided output is read at its stride-1 position.
 //
@@ -127,11 +128,13 @@ function blockLayout(plan: BlockTiling & { blocks: MatBlock[] }): HeLayout {
 }
 
 // Conv: upload k = (cb·nH + hi)·nW + wi (channel block, tile row, tile column); reply
-// r = (o·nH + hi)·nW + wi sums the channel blocks of its tile. Tile (hi, wi) covers the
+// r = (ot·nH + hi)·nW + wi (output channels ot·Ot …) sums the channel blocks of its tile. Tile (hi, wi) covers the
 // stride-1 output rows hi·th … and columns wi·tw … of the padded input.
 function convLayout(plan: ConvTiling): HeLayout {
-  const { C, H, W, kh, kw, stride, pad, OH, OW, th, tw, Hn, Wn, Cn, nC, nH, nW } = plan;
+  const { C, H, W, O, kh, kw, stride, pad, OH, OW, th, tw, Hn, Wn, Cn, Ot, nC, nH, nW } = plan;
   const HW = Hn * Wn;
+  // Output channel ot·Ot + oo of a reply sits D coefficients after the one before it.
+  const D = Cn * HW;
   const off = (Cn - 1) * HW + (kh - 1) * Wn + kw - 1;
   const tileOf = (r: number) => ({ hi: Math.floor(r / nW) % nH, wi: r % nW });
   return {
@@ -156,31 +159,37 @@ function convLayout(plan: ConvTiling): HeLayout {
       return Array.from({ length: nC }, (_, cb) => (cb * nH + hi) * nW + wi);
     },
     kernel(r, k, w, t, out) {
-      const o = Math.floor(r / (nH * nW));
+      const ot = Math.floor(r / (nH * nW));
       const cb = Math.floor(k / (nH * nW));
       out.fill(0);
       let any = false;
-      for (let c = 0; c < Cn && cb * Cn + c < C; c++) {
-        for (let l = 0; l < kh; l++) {
-          for (let l2 = 0; l2 < kw; l2++) {
-            const v = w[((o * C + cb * Cn + c) * kh + l) * kw + l2]!;
-            out[off - c * HW - l * Wn - l2] = v < 0 ? t + v : v;
-            if (v !== 0) any = true;
+      for (let oo = 0; oo < Ot && ot * Ot + oo < O; oo++) {
+        const o = ot * Ot + oo;
+        for (let c = 0; c < Cn && cb * Cn + c < C; c++) {
+          for (let l = 0; l < kh; l++) {
+            for (let l2 = 0; l2 < kw; l2++) {
+              const v = w[((o * C + cb * Cn + c) * kh + l) * kw + l2]!;
+              out[oo * D + off - c * HW - l * Wn - l2] = v < 0 ? t + v : v;
+              if (v !== 0) any = true;
+            }
           }
         }
       }
       return any;
     },
     slots(r) {
-      const o = Math.floor(r / (nH * nW));
+      const ot = Math.floor(r / (nH * nW));
       const { hi, wi } = tileOf(r);
       const coef: number[] = [];
       const y: number[] = [];
-      // The strided outputs (a, b) whose stride-1 position (a·stride, b·stride) lies in this tile.
-      for (let a = Math.ceil((hi * th) / stride); a < OH && a * stride < (hi + 1) * th; a++) {
-        for (let b = Math.ceil((wi * tw) / stride); b < OW && b * stride < (wi + 1) * tw; b++) {
-          coef.push(off + (a * stride - hi * th) * Wn + (b * stride - wi * tw));
-          y.push((o * OH + a) * OW + b);
+      for (let oo = 0; oo < Ot && ot * Ot + oo < O; oo++) {
+        const o = ot * Ot + oo;
+        // The strided outputs (a, b) whose stride-1 position (a·stride, b·stride) lies in this tile.
+        for (let a = Math.ceil((hi * th) / stride); a < OH && a * stride < (hi + 1) * th; a++) {
+          for (let b = Math.ceil((wi * tw) / stride); b < OW && b * stride < (wi + 1) * tw; b++) {
+            coef.push(oo * D + off + (a * stride - hi * th) * Wn + (b * stride - wi * tw));
+            y.push((o * OH + a) * OW + b);
+          }
         }
       }
       return { coef, y };

@@ -98,7 +98,7 @@ describe("the HE kernel reproduces the plaintext map", () => {
 
   it("the padded-convolution encoding (Cheetah's HomConv), bit for bit: strides, padding, channel blocks and spatial tiles", async () => {
     // wide enough that it uploads fewer ciphertexts than im2col blocks, and so is the encoding chosen
-    const convArb = fc.record({ c: fc.integer({ min: 8, max: 40 }), o: fc.integer({ min: 1, max: 3 }), k: fc.constantFrom(3, 5), s: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), h: fc.integer({ min: 12, max: 20 }), w: fc.integer({ min: 12, max: 20 }) })
+    const convArb = fc.record({ c: fc.integer({ min: 8, max: 40 }), o: fc.integer({ min: 1, max: 9 }), k: fc.constantFrom(3, 5), s: fc.integer({ min: 1, max: 2 }), pad: fc.integer({ min: 0, max: 2 }), h: fc.integer({ min: 12, max: 20 }), w: fc.integer({ min: 12, max: 20 }) })
       .map(({ c, o, k, s, pad, h, w }) => ({
         op: "conv2d" as const, stride: s, pad, groups: 1, w: [o, c, k, k], x: [c, h, w],
         y: [o, Math.floor((h + 2 * pad - k) / s) + 1, Math.floor((w + 2 * pad - k) / s) + 1],
@@ -107,8 +107,20 @@ describe("the HE kernel reproduces the plaintext map", () => {
     await fc.assert(fc.asyncProperty(convArb, fc.integer({ min: 12, max: 24 }), fc.integer({ min: 2, max: 8 }), fc.boolean(), async (op, N, wBits, clientOnly) => {
       const kind = await check(op, N, wBits, true, 8, false, clientOnly);
       if (kind) kinds.push(kind);
-    }), { numRuns: 6 });
+    }), { numRuns: 8 });
     expect(kinds.filter((k) => k === "conv").length).toBeGreaterThan(0);
+    // several output channels in one reply (Ot > 1), and several channel blocks and tiles, on fixed shapes
+    const he = await heContext(HE_PARAMS, "test");
+    // [C, O, H, k, stride, pad, what the plan must show]
+    const cases = [[16, 8, 8, 3, 1, 1, "Ot"], [24, 6, 12, 3, 2, 1, "Ot"], [40, 4, 20, 5, 1, 2, "nC"], [1, 2, 100, 3, 1, 1, "tiles"], [2, 2, 96, 3, 2, 1, "tiles"]] as const;
+    for (const [c, o, h, k, s, pad, what] of cases) {
+      const oh = Math.floor((h + 2 * pad - k) / s) + 1;
+      const op = { op: "conv2d" as const, stride: s, pad, groups: 1, w: [o, c, k, k], x: [c, h, h], y: [o, oh, oh] };
+      const plan = hePlan({ ...op, wElem: { bits: 4, signed: true }, xElem: { bits: 20, signed: false }, receiver: 0 }, 20, he);
+      if (typeof plan === "string" || plan.kind !== "conv") throw new Error(`expected the conv encoding for ${JSON.stringify(op)}`);
+      expect(what === "Ot" ? plan.Ot : what === "nC" ? plan.nC : plan.nH * plan.nW).toBeGreaterThan(1);
+      expect(await check(op, 20, 4, true, 8, false, false)).toBe("conv");
+    }
   });
 
   it("falls back to the OT kernel, exactly, where the parameters cannot carry the map", async () => {
