@@ -118,6 +118,20 @@ export interface BlockTiling extends HeBounds, HeCounts {
   nP: number;
 }
 
+/** A conv2d's dimensions (groups = 1) as the conv encoding reads them. */
+export interface ConvDims {
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  pad: number;
+  OH: number;
+  OW: number;
+}
+
 /**
  * A convolution (groups = 1) on its padded input, Cheetah's HomConv (Huang et al. 2022, §4.1;
  * the "padded convolution" Hyena builds on): Cn channels × Hn × Wn input positions per
@@ -126,18 +140,8 @@ export interface BlockTiling extends HeBounds, HeCounts {
  * input (H1 × W1) is cut into tiles of th × tw; a tile reads Hn = th + kh − 1 rows and
  * Wn = tw + kw − 1 columns; strided outputs are read at their stride-1 positions.
  */
-export interface ConvTiling extends HeBounds, HeCounts {
+export interface ConvTiling extends HeBounds, HeCounts, ConvDims {
   kind: "conv";
-  C: number;
-  O: number;
-  H: number;
-  W: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  pad: number;
-  OH: number;
-  OW: number;
   th: number;
   tw: number;
   Hn: number;
@@ -238,20 +242,6 @@ export function heTiling(dims: BlockDims, wElem: Elem, xElem: Elem, N: number, h
   const nP = Math.ceil(P / Pt);
   const nb = dims.count;
   return { kind: "blocks", O, Q, P, Ot, Qt, Pt, nO, nQ, nP, inCts: nb * nQ * nP, outCts: nb * nO * nP, outputs: nb * O * P, ...b };
-}
-
-/** A conv2d's dimensions (groups = 1) as the conv encoding reads them. */
-export interface ConvDims {
-  C: number;
-  H: number;
-  W: number;
-  O: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  pad: number;
-  OH: number;
-  OW: number;
 }
 
 /** The conv dimensions of a product, when it is a conv2d with one group (else the blocks alone apply). */
