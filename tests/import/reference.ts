@@ -10,11 +10,13 @@ import type { AttrValue, ElemType, OnnxGraph, OnnxTensor } from "../../import/on
 import { ATTR, decodeModel, DTYPE, encodeModel, type AttributeProto, type TensorProto } from "../../import/onnx/proto.js";
 
 export const DIGITS = "examples/mnist/digits";
+/** The Fashion-MNIST examples' sample images (the first test image of each class). */
+export const FASHION_SAMPLES = "examples/fashion/samples";
 
-/** The bundled digits (pixel bytes), in file order. */
-export function digitImages(): Uint8Array[] {
-  return readdirSync(DIGITS).filter((f) => f.endsWith(".png")).sort().map((f) => {
-    const png = PNG.sync.read(readFileSync(join(DIGITS, f)));
+/** The 28x28 grey PNGs of `dir` (pixel bytes), in file order: by default the bundled digits. */
+export function digitImages(dir = DIGITS): Uint8Array[] {
+  return readdirSync(dir).filter((f) => f.endsWith(".png")).sort().map((f) => {
+    const png = PNG.sync.read(readFileSync(join(dir, f)));
     return Uint8Array.from({ length: 784 }, (_, i) => png.data[4 * i]!);
   });
 }
