@@ -21,9 +21,11 @@ if (fashionMissing !== undefined) console.warn(`Fashion-MNIST fixtures: checked 
 
 /** Each dataset's fixtures (examples/onnx/PREFIX*.onnx), W8A8 examples and images. */
 const DATASETS = [
-  { title: "MNIST", prefix: "", examples: "examples/mnist", samples: DIGITS, split: () => loadMnist().test.filter((_, i) => i % 7 === 0) },
+  { title: "MNIST", prefix: "", examples: "examples/mnist", samples: DIGITS, split: () => loadMnist().test.filter((_, i) => i % 7 === 0), maxTies: 0 },
   {
-    title: "Fashion-MNIST", prefix: "fashion_", examples: "examples/fashion", samples: FASHION_SAMPLES,
+    // Fashion-MNIST's classes are closer: the QOperator LeNet's uint8 logits tie at the top on
+    // 3 of the 296 images (docs/ONNX.md), where pq's rounding picks the other tied class.
+    title: "Fashion-MNIST", prefix: "fashion_", examples: "examples/fashion", samples: FASHION_SAMPLES, maxTies: 5,
     split: () => (fashionMissing === undefined ? loadFashionMnist().test.filter((_, i) => i % 35 === 0) : []),
   },
 ];
@@ -71,11 +73,12 @@ for (const ds of DATASETS) {
 
     describe("imported quantized models against onnxruntime", () => {
       for (const [name, bound] of BOUNDS) {
-        it(`${ds.prefix}${name}: every logit within ${bound} units of the output scale, and the same class on every image`, async () => {
+        it(`${ds.prefix}${name}: every logit within ${bound} units of the output scale, and the same class on every image but ties of onnxruntime's largest logits`, async () => {
           const r = await compareWithOnnxRuntime(fx(name), imported(name), images);
           expect(r.images).toBe(images.length);
           expect(r.maxLsb).toBeLessThanOrEqual(bound);
-          expect(r.classDiffers).toBe(0);
+          expect(r.classDiffers - r.tiedClassDiffers).toBe(0);
+          expect(r.tiedClassDiffers).toBeLessThanOrEqual(ds.maxTies);
         });
       }
 
