@@ -7,9 +7,8 @@
 // `--every K` keeps every K-th image (the 0th, K-th, ...); the default is every image of the
 // test split. A missing dataset is PQ4034, saying how to install it.
 import { writeFileSync } from 'node:fs';
-import { formatDiagnostic, PqError } from '../../grammar/diagnostics.js';
 import { INPUT_SHAPE } from '../mnist/nets.js';
-import { loadFashionMnist } from './dataset.js';
+import { loadFashionMnistOrExit } from './dataset.js';
 
 const USAGE = 'usage: npx tsx examples/fashion/dataset-file.ts OUT.ndjson [--split test|train] [--every K]';
 
@@ -40,13 +39,7 @@ for (let i = 0; i < args.length; i++) {
 }
 if (out === undefined) usage('no output file');
 
-try {
-  const samples = loadFashionMnist()[split].filter((_, i) => i % every === 0);
-  const lines = samples.map((s) => JSON.stringify({ input: { shape: INPUT_SHAPE, data: Array.from(s.pixels) }, label: s.label }));
-  writeFileSync(out, `${lines.join('\n')}\n`);
-  console.log(`wrote ${out}: ${samples.length} images of the Fashion-MNIST ${split} split`);
-} catch (e) {
-  if (!(e instanceof PqError)) throw e;
-  for (const d of e.diagnostics) console.error(formatDiagnostic(d));
-  process.exit(1);
-}
+const samples = loadFashionMnistOrExit()[split].filter((_, i) => i % every === 0);
+const lines = samples.map((s) => JSON.stringify({ input: { shape: INPUT_SHAPE, data: Array.from(s.pixels) }, label: s.label }));
+writeFileSync(out, `${lines.join('\n')}\n`);
+console.log(`wrote ${out}: ${samples.length} images of the Fashion-MNIST ${split} split`);

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { diag, fileReason, PqError } from '../../grammar/diagnostics.js';
+import { diag, fileReason, formatDiagnostic, PqError } from '../../grammar/diagnostics.js';
 import { IMAGE_SIZE, PIXELS, type Sample } from '../mnist/dataset.js';
 
 /** Where Debian's `dataset-fashion-mnist` installs the idx files. */
@@ -87,6 +87,17 @@ function loadSplit(dir: string, prefix: 'train' | 't10k'): Sample[] {
 /** The official split: 60,000 train and 10,000 test images, each in file order. */
 export function loadFashionMnist(dir: string = FASHION_DIR): { train: Sample[]; test: Sample[] } {
   return { train: loadSplit(dir, 'train'), test: loadSplit(dir, 't10k') };
+}
+
+/** For the example scripts: the split, or on a PQ4034/PQ4035 the diagnostic on stderr (no stack trace) and exit 1. */
+export function loadFashionMnistOrExit(dir: string = FASHION_DIR): { train: Sample[]; test: Sample[] } {
+  try {
+    return loadFashionMnist(dir);
+  } catch (e) {
+    if (!(e instanceof PqError)) throw e;
+    for (const d of e.diagnostics) console.error(formatDiagnostic(d));
+    process.exit(1);
+  }
 }
 
 /** Why the test split cannot be loaded from `dir` (the PQ4034/PQ4035 message), or undefined when it can: tests skip on it. */

@@ -21,7 +21,7 @@ import { ATTR, DTYPE, encodeModel, type AttributeProto, type NodeProto, type Ten
 import { readOnnx } from "../../import/onnx/graph.js";
 import { evalFloat } from "../../import/quantize/float.js";
 import { quantizeWeights, symmetricScale } from "../../import/quantize/weights.js";
-import { loadFashionMnist } from "../fashion/dataset.js";
+import { loadFashionMnistOrExit } from "../fashion/dataset.js";
 import { loadMnist, type Sample } from "./dataset.js";
 import { LENET, MLP, isWeighted, weightShape, type Net } from "./nets.js";
 
@@ -232,7 +232,7 @@ function qopModel(net: Net, p: ParamsFile, graphName: string, floatOnnx: string,
 /** Where each dataset's W8A8 parameters are, what its fixtures are called, and its training images. */
 const DATASETS = {
   mnist: { dir: HERE, prefix: "", graphName: "mnist", train: () => loadMnist().train },
-  fashion: { dir: join(HERE, "..", "fashion"), prefix: "fashion_", graphName: "fashion_mnist", train: () => loadFashionMnist().train },
+  fashion: { dir: join(HERE, "..", "fashion"), prefix: "fashion_", graphName: "fashion_mnist", train: () => loadFashionMnistOrExit().train },
 } satisfies Record<string, { dir: string; prefix: string; graphName: string; train: () => Sample[] }>;
 
 const named = process.argv.slice(2);

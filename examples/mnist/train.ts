@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import pngjs from 'pngjs';
-import { FASHION_CLASSES, loadFashionMnist } from '../fashion/dataset.js';
+import { FASHION_CLASSES, loadFashionMnistOrExit } from '../fashion/dataset.js';
 import { IMAGE_SIZE, PIXELS, loadMnist, type Sample } from './dataset.js';
 import { LENET, MLP, isWeighted, type Net, type WeightedLayer } from './nets.js';
 import {
@@ -97,7 +97,7 @@ const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
   fashion: {
     title: 'Fashion-MNIST',
     outDir: join(HERE, '..', 'fashion'),
-    load: () => loadFashionMnist(),
+    load: () => loadFashionMnistOrExit(),
     schedule: {
       mlp: [
         { epochs: 5, lr: 1e-3 },
