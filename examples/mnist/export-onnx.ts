@@ -40,6 +40,8 @@ class Builder {
   readonly inits: TensorProto[] = [];
   private k = 0;
 
+  constructor(private readonly graphName: string) {}
+
   tensor(name: string, dtype: number, dims: number[], values: ArrayLike<number>): string {
     const n = values.length;
     let raw: Uint8Array;
@@ -71,8 +73,6 @@ class Builder {
     const q = this.node("QuantizeLinear", [x, s, z], `${name}_q`);
     return { q, dq: this.node("DequantizeLinear", [q, s, z], `${name}_dq`) };
   }
-
-  constructor(private readonly graphName: string) {}
 
   model(input: string, output: string, outDims: number[], opsets: [string, number][]): Uint8Array {
     const vi = (name: string, dims: (number | string)[]) => ({
