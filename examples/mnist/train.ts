@@ -1,10 +1,12 @@
-// Trains the MNIST example networks (nets.ts), quantizes them to pq's integer
-// semantics at W8A8 and W4A4, checks the result with an integer reference
-// simulation (quantize.ts) and writes every artifact next to this file:
+// Trains the example networks (nets.ts) on MNIST or Fashion-MNIST, quantizes them to pq's
+// integer semantics at W8A8 and W4A4, checks the result with an integer reference
+// simulation (quantize.ts) and writes every artifact into the dataset's example folder:
 //
-//   float-accuracy.json, {mlp,lenet}_{w8a8,w4a4}.{pq,params.json}, digits/digit-<d>.png
+//   float-accuracy.json, {mlp,lenet}_{w8a8,w4a4}.{pq,params.json}, and sample PNGs
+//   (examples/mnist/digits/digit-<d>.png, examples/fashion/samples/<d>-<class>.png)
 //
-// Run from the repository root:  npx tsx examples/mnist/train.ts
+// Run from the repository root:  npx tsx examples/mnist/train.ts [mnist|fashion]
+// (mnist when omitted; fashion needs Debian's dataset-fashion-mnist, ../fashion/README.md).
 // Everything is seeded (own PRNG for initialization and shuffling; the wasm
 // backend is single-threaded), so a rerun reproduces the same files.
 
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import pngjs from 'pngjs';
+import { FASHION_CLASSES, loadFashionMnistOrExit } from '../fashion/dataset.js';
 import { IMAGE_SIZE, PIXELS, loadMnist, type Sample } from './dataset.js';
 import { LENET, MLP, isWeighted, type Net, type WeightedLayer } from './nets.js';
 import {
@@ -31,7 +34,7 @@ import {
 import { percentile } from '../../import/quantize/weights.js';
 import { activationFakeQuant, conv2dValid, weightFakeQuant } from './tf-ops.js';
 
-const OUT_DIR = dirname(fileURLToPath(import.meta.url));
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 const BATCH = 64;
 /** Adam, one fresh optimizer per phase: a short low-rate phase settles the weights. */
@@ -39,37 +42,89 @@ interface Phase {
   epochs: number;
   lr: number;
 }
-const SCHEDULE: Record<Net['id'], Phase[]> = {
-  mlp: [
-    { epochs: 20, lr: 1e-3 },
-    { epochs: 5, lr: 1e-4 },
-  ],
-  lenet: [
-    { epochs: 15, lr: 1e-3 },
-    { epochs: 5, lr: 1e-4 },
-  ],
+
+/** What differs between the two datasets' examples; the networks and the method do not. */
+interface Example {
+  /** Names the generated .pq files' header comment. */
+  title: string;
+  outDir: string;
+  load: () => { train: Sample[]; test: Sample[] };
+  schedule: Record<Net['id'], Phase[]>;
+  /** Quantization-aware fine-tuning for W4A4, starting from the float weights. */
+  qatSchedule: Phase[];
+  /**
+   * Training images are translated by up to this many pixels in each direction
+   * (zero fill): with only ~8000 MNIST training images both nets overfit otherwise.
+   */
+  maxShift: number;
+  /** Calibration reads the first this many training images (all of them for MNIST's 7,996). */
+  calibrationImages: number;
+  /** `shuffle` seeds drive both the epoch order and the augmentation shifts. */
+  seeds: Record<Net['id'], { init: number; shuffle: number; qatShuffle: number }>;
+  /** The sample PNG of class `label` (the first test image of that class), relative to outDir. */
+  sampleFile: (label: number) => string;
+}
+
+const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
+  mnist: {
+    title: 'MNIST',
+    outDir: HERE,
+    load: loadMnist,
+    schedule: {
+      mlp: [
+        { epochs: 20, lr: 1e-3 },
+        { epochs: 5, lr: 1e-4 },
+      ],
+      lenet: [
+        { epochs: 15, lr: 1e-3 },
+        { epochs: 5, lr: 1e-4 },
+      ],
+    },
+    qatSchedule: [
+      { epochs: 4, lr: 2e-4 },
+      { epochs: 2, lr: 2e-5 },
+    ],
+    maxShift: 2,
+    calibrationImages: Infinity,
+    seeds: {
+      mlp: { init: 1, shuffle: 2, qatShuffle: 3 },
+      lenet: { init: 4, shuffle: 5, qatShuffle: 6 },
+    },
+    sampleFile: (label) => join('digits', `digit-${label}.png`),
+  },
+  // 60,000 training images: a few epochs suffice and no augmentation is needed (garments
+  // are centred, and the machine's 2 shared cores bound the budget; ../fashion/README.md).
+  fashion: {
+    title: 'Fashion-MNIST',
+    outDir: join(HERE, '..', 'fashion'),
+    load: () => loadFashionMnistOrExit(),
+    schedule: {
+      mlp: [
+        { epochs: 5, lr: 1e-3 },
+        { epochs: 1, lr: 1e-4 },
+      ],
+      lenet: [
+        { epochs: 5, lr: 1e-3 },
+        { epochs: 1, lr: 1e-4 },
+      ],
+    },
+    qatSchedule: [{ epochs: 1, lr: 1e-4 }],
+    maxShift: 0,
+    calibrationImages: 6000,
+    seeds: {
+      mlp: { init: 11, shuffle: 12, qatShuffle: 13 },
+      lenet: { init: 14, shuffle: 15, qatShuffle: 16 },
+    },
+    sampleFile: (label) => join('samples', `${label}-${FASHION_CLASSES[label]!.toLowerCase().replace(/[^a-z]+/g, '-')}.png`),
+  },
 };
-/** Quantization-aware fine-tuning for W4A4, starting from the float weights. */
-const QAT_SCHEDULE: Phase[] = [
-  { epochs: 4, lr: 2e-4 },
-  { epochs: 2, lr: 2e-5 },
-];
-/**
- * Training images are translated by up to this many pixels in each direction
- * (zero fill): with only ~8000 training images both nets overfit otherwise.
- */
-const MAX_SHIFT = 2;
+
 /**
  * Activation ranges: this percentile (nearest rank) of all elements of each
- * post-ReLU float activation over the whole train split. At 4 bits a tighter
+ * post-ReLU float activation over the calibration images. At 4 bits a tighter
  * clip trades rare large values for resolution on the common ones.
  */
 const CALIBRATION_PERCENTILE: Record<Setting['id'], number> = { w8a8: 99.99, w4a4: 99.9 };
-/** `shuffle` seeds drive both the epoch order and the augmentation shifts. */
-const SEEDS: Record<Net['id'], { init: number; shuffle: number; qatShuffle: number }> = {
-  mlp: { init: 1, shuffle: 2, qatShuffle: 3 },
-  lenet: { init: 4, shuffle: 5, qatShuffle: 6 },
-};
 const EVAL_BATCH = 500;
 
 /** mulberry32: a small, well-distributed 32-bit PRNG returning floats in [0, 1). */
@@ -95,15 +150,15 @@ function shuffled(n: number, random: () => number): Int32Array {
 
 /**
  * A training batch: pixel byte / 255, each image randomly translated by
- * -MAX_SHIFT..MAX_SHIFT pixels along each axis.
+ * -maxShift..maxShift pixels along each axis.
  */
-function augmentedBatch(samples: Sample[], rows: Int32Array, random: () => number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+function augmentedBatch(samples: Sample[], rows: Int32Array, random: () => number, maxShift: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const x = new Float32Array(rows.length * PIXELS);
   const y = new Float32Array(rows.length * 10);
   rows.forEach((row, i) => {
     const s = samples[row]!;
-    const dx = Math.floor(random() * (2 * MAX_SHIFT + 1)) - MAX_SHIFT;
-    const dy = Math.floor(random() * (2 * MAX_SHIFT + 1)) - MAX_SHIFT;
+    const dx = Math.floor(random() * (2 * maxShift + 1)) - maxShift;
+    const dy = Math.floor(random() * (2 * maxShift + 1)) - maxShift;
     for (let r = Math.max(0, dy); r < Math.min(IMAGE_SIZE, IMAGE_SIZE + dy); r++) {
       for (let c = Math.max(0, dx); c < Math.min(IMAGE_SIZE, IMAGE_SIZE + dx); c++) {
         x[i * PIXELS + r * IMAGE_SIZE + c] = s.pixels[(r - dy) * IMAGE_SIZE + (c - dx)]! / 255;
@@ -217,7 +272,7 @@ function forward(m: FloatModel, x: tf.Tensor4D, fq?: FakeQuant): { logits: tf.Te
   throw new Error(`${m.net.id}: no output layer`);
 }
 
-async function fit(m: FloatModel, samples: Sample[], schedule: Phase[], seed: number, fq?: FakeQuant): Promise<void> {
+async function fit(m: FloatModel, samples: Sample[], schedule: Phase[], seed: number, maxShift: number, fq?: FakeQuant): Promise<void> {
   const random = prng(seed);
   const n = samples.length;
   const varList = [...m.vars.values()].flatMap((v) => [v.w, v.b]);
@@ -231,7 +286,7 @@ async function fit(m: FloatModel, samples: Sample[], schedule: Phase[], seed: nu
       let lossSum = 0;
       for (let s = 0; s < n; s += BATCH) {
         const rows = order.subarray(s, s + BATCH);
-        const batch = augmentedBatch(samples, rows, random);
+        const batch = augmentedBatch(samples, rows, random, maxShift);
         const cost = tf.tidy(() =>
           optimizer.minimize(() => tf.losses.softmaxCrossEntropy(batch.y, forward(m, batch.x, fq).logits) as tf.Scalar, true, varList)!,
         );
@@ -293,50 +348,56 @@ async function exportParams(m: FloatModel): Promise<FloatParams> {
   return params;
 }
 
-function writeModel(q: QuantNet): void {
-  writeFileSync(join(OUT_DIR, `${fileStem(q)}.pq`), pqSource(q));
-  writeFileSync(join(OUT_DIR, `${fileStem(q)}.params.json`), paramsJson(q));
+function writeModel(ex: Example, q: QuantNet): void {
+  writeFileSync(join(ex.outDir, `${fileStem(q)}.pq`), pqSource(q, ex.title));
+  writeFileSync(join(ex.outDir, `${fileStem(q)}.params.json`), paramsJson(q));
 }
 
 /** The first test image of each class, as 8-bit grayscale PNGs. */
-function writeDigits(test: Sample[]): void {
-  const dir = join(OUT_DIR, 'digits');
-  mkdirSync(dir, { recursive: true });
+function writeSamples(ex: Example, test: Sample[]): void {
   const options = { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 } as const;
-  for (let digit = 0; digit < 10; digit++) {
-    const sample = test.find((s) => s.label === digit)!;
+  for (let label = 0; label < 10; label++) {
+    const sample = test.find((s) => s.label === label)!;
     const png = new pngjs.PNG({ width: IMAGE_SIZE, height: IMAGE_SIZE, ...options });
     png.data = Buffer.from(sample.pixels);
-    writeFileSync(join(dir, `digit-${digit}.png`), pngjs.PNG.sync.write(png, options));
+    const file = join(ex.outDir, ex.sampleFile(label));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, pngjs.PNG.sync.write(png, options));
   }
 }
 
 const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
 
+const which = process.argv[2] ?? 'mnist';
+if (which !== 'mnist' && which !== 'fashion') {
+  console.error(`usage: npx tsx examples/mnist/train.ts [mnist|fashion] (got '${which}')`);
+  process.exit(2);
+}
+const ex = EXAMPLES[which];
 await tf.setBackend('wasm');
-const { train, test } = loadMnist();
-console.log(`MNIST: ${train.length} train / ${test.length} test images`);
-writeDigits(test);
-const trainImages = toTensors(train).x;
+const { train, test } = ex.load();
+console.log(`${ex.title}: ${train.length} train / ${test.length} test images`);
+writeSamples(ex, test);
+const calibrationImages = toTensors(train.slice(0, ex.calibrationImages)).x;
 const testData = toTensors(test);
 
 const floatResults: Record<string, number> = {};
 const summary: string[] = [];
 for (const net of [MLP, LENET]) {
-  const seeds = SEEDS[net.id];
-  console.log(`\n${net.title}: training (Adam, batch ${BATCH}, shifts up to ${MAX_SHIFT}px)`);
+  const seeds = ex.seeds[net.id];
+  console.log(`\n${net.title}: training (Adam, batch ${BATCH}, shifts up to ${ex.maxShift}px)`);
   let start = performance.now();
   const model = createModel(net, seeds.init);
-  await fit(model, train, SCHEDULE[net.id], seeds.shuffle);
+  await fit(model, train, ex.schedule[net.id], seeds.shuffle, ex.maxShift);
   const trainSeconds = (performance.now() - start) / 1000;
   const floatAcc = await floatAccuracy(model, testData);
   floatResults[net.id] = floatAcc;
   console.log(`${net.title}: float test accuracy ${pct(floatAcc)} (trained in ${trainSeconds.toFixed(0)}s)`);
 
-  const [range8, range4] = await calibrate(model, trainImages, [CALIBRATION_PERCENTILE.w8a8, CALIBRATION_PERCENTILE.w4a4]);
+  const [range8, range4] = await calibrate(model, calibrationImages, [CALIBRATION_PERCENTILE.w8a8, CALIBRATION_PERCENTILE.w4a4]);
   const floatParams = await exportParams(model);
   const q8 = quantizeNet(net, floatParams, range8!, W8A8);
-  writeModel(q8);
+  writeModel(ex, q8);
   const acc8 = accuracy(q8, test);
   const ptq4 = accuracy(quantizeNet(net, floatParams, range4!, W4A4), test);
   console.log(`${net.title}: simulated W8A8 ${pct(acc8)}, W4A4 post-training ${pct(ptq4)}`);
@@ -345,10 +406,10 @@ for (const net of [MLP, LENET]) {
   start = performance.now();
   const qat = cloneModel(model);
   const fq = fakeQuant(W4A4, range4!);
-  await fit(qat, train, QAT_SCHEDULE, seeds.qatShuffle, fq);
+  await fit(qat, train, ex.qatSchedule, seeds.qatShuffle, ex.maxShift, fq);
   const qatSeconds = (performance.now() - start) / 1000;
   const q4 = quantizeNet(net, await exportParams(qat), range4!, W4A4);
-  writeModel(q4);
+  writeModel(ex, q4);
   const acc4 = accuracy(q4, test);
   console.log(
     `${net.title}: fake-quant W4A4 ${pct(await floatAccuracy(qat, testData, fq))}, simulated W4A4 ${pct(acc4)} (fine-tuned in ${qatSeconds.toFixed(0)}s)`,
@@ -360,7 +421,7 @@ for (const net of [MLP, LENET]) {
 }
 
 writeFileSync(
-  join(OUT_DIR, 'float-accuracy.json'),
+  join(ex.outDir, 'float-accuracy.json'),
   `${JSON.stringify({ split: 'test', images: test.length, ...floatResults }, null, 2)}\n`,
 );
 console.log(`\nTest accuracy (${test.length} images; quantized = integer simulation):`);

@@ -10,11 +10,13 @@ import type { AttrValue, ElemType, OnnxGraph, OnnxTensor } from "../../import/on
 import { ATTR, decodeModel, DTYPE, encodeModel, type AttributeProto, type TensorProto } from "../../import/onnx/proto.js";
 
 export const DIGITS = "examples/mnist/digits";
+/** The Fashion-MNIST examples' sample images (the first test image of each class). */
+export const FASHION_SAMPLES = "examples/fashion/samples";
 
-/** The bundled digits (pixel bytes), in file order. */
-export function digitImages(): Uint8Array[] {
-  return readdirSync(DIGITS).filter((f) => f.endsWith(".png")).sort().map((f) => {
-    const png = PNG.sync.read(readFileSync(join(DIGITS, f)));
+/** The 28x28 grey PNGs of `dir` (pixel bytes), in file order: by default the bundled digits. */
+export function digitImages(dir = DIGITS): Uint8Array[] {
+  return readdirSync(dir).filter((f) => f.endsWith(".png")).sort().map((f) => {
+    const png = PNG.sync.read(readFileSync(join(dir, f)));
     return Uint8Array.from({ length: 784 }, (_, i) => png.data[4 * i]!);
   });
 }
@@ -25,6 +27,12 @@ export interface Comparison {
   maxLsb: number;
   /** Images whose predicted class (argmax) differs. */
   classDiffers: number;
+  /**
+   * Of those, the images where onnxruntime's largest logit is shared by several classes (its
+   * argmax takes the first) and pq's class is another of them: a tie of quantized logits that a
+   * rounding difference of one unit breaks the other way.
+   */
+  tiedClassDiffers: number;
   /** Logits that differ by more than half a unit of pq's output scale. */
   logitsDiffer: number;
 }
@@ -50,6 +58,7 @@ export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, i
   const scale = await runBoth(onnxPath, pqPath, images, (ref, got) => pairs.push([ref, got]));
   let maxLsb = 0;
   let classDiffers = 0;
+  let tiedClassDiffers = 0;
   let logitsDiffer = 0;
   for (const [ref, got] of pairs) {
     for (let i = 0; i < got.length; i++) {
@@ -57,9 +66,13 @@ export async function compareWithOnnxRuntime(onnxPath: string, pqPath: string, i
       maxLsb = Math.max(maxLsb, d);
       if (d > 0.5) logitsDiffer++;
     }
-    if (argmax(ref) !== argmax(got)) classDiffers++;
+    const mine = argmax(got);
+    if (argmax(ref) !== mine) {
+      classDiffers++;
+      if (ref[mine] === Math.max(...Array.from(ref))) tiedClassDiffers++;
+    }
   }
-  return { images: images.length, maxLsb, classDiffers, logitsDiffer };
+  return { images: images.length, maxLsb, classDiffers, tiedClassDiffers, logitsDiffer };
 }
 
 /** The first part of an ONNX model: its nodes up to `last`, whose output becomes the model's output (uint8 or int8, [N, ...dims]). */
