@@ -21,6 +21,7 @@ import { totals, type Counters } from "../interpreter/twopc/meter.js";
 import { step, type Party } from "../interpreter/twopc/party.js";
 import { add, inRing, ringFromBytes, sub, zeroShare, type Share } from "../interpreter/twopc/ring.js";
 import { drelu } from "../interpreter/protocols/drelu.js";
+import { square } from "../interpreter/protocols/square.js";
 import { select } from "../interpreter/protocols/select.js";
 import { truncReduce } from "../interpreter/protocols/trunc.js";
 import { extend } from "../interpreter/protocols/extend.js";
@@ -264,6 +265,18 @@ const OT_CASES: OtCase[] = [
     },
   },
   shareCase(BLOCKS[0]!, (l) => at(l, { 8: { bits: 1012, rounds: 5, time: "0.36" }, 16: { bits: 2064, rounds: 5, time: "0.43" }, 32: { bits: 4316, rounds: 5, time: "1.24" } })),
+  {
+    // Flash's activation: sqplus's x² with no offline phase (protocols/square.ts), next to ReLU's row.
+    name: "square (x², sqplus)",
+    widths: OT_WIDTHS,
+    sci: () => undefined,
+    run: async (l, n) => {
+      const values = randomValues(l, false, n);
+      const [x0, x1] = share(values, l);
+      const r = await runBoth((p) => square(p, x0), (p) => square(p, x1), { provider: { kind: "ot" } });
+      return { parties: r.parties, ok: toBigints(add(r.client, r.server)).every((v, i) => v === BigInt.asIntN(l, values[i]! * values[i]!)) };
+    },
+  },
   {
     name: "B2A",
     widths: OT_WIDTHS,

@@ -178,14 +178,14 @@ export const FORMULAS: readonly Formula[] = [
   },
   {
     unit: "mul",
-    block: "multiplication of two shared values, n elements of ℓ bits (sqplus, mul)",
+    block: "multiplication of two shared values, n elements of ℓ bits (mul)",
     dealer: { online: "per party 2⌈n·ℓ/8⌉ + 10 bytes", offline: "⌈n·ℓ/8⌉ bytes", rounds: "1", source: "interpreter/protocols/mul.ts" },
     iknp: { bits: "t·n·(ℓλ + ℓ² − ℓ(ℓ−1)/2), t = 2 cross terms (1 for a square)", rounds: "1", source: "docs/PROTOCOLS.md, OT-based matrix product (SiRNN cross_term_cost, d1 = d2 = d3 = 1, m = ℓ) [derived]" },
     silent: { bits: "t·n·(ℓ + ℓ² − ℓ(ℓ−1)/2)", rounds: "1", source: "as IKNP with the per-OT λ replaced by ≈ 1 (correlated OT row) [derived]" },
   },
   {
     unit: "linear",
-    block: "conv2d / linear / batchnorm with server-held weights W, shared activation x (m bits), output y in ℓ bits",
+    block: "conv2d / linear / batchnorm with server-held weights W, shared activation x (m bits), output y in ℓ bits; sqplus's cross term x0·x1 as the element-wise map (W = x1, protocols/square.ts)",
     dealer: { online: "client ⌈|x|·ℓ/8⌉ + 10, server ⌈|W|·ℓ/8⌉ + 10 bytes", offline: "⌈|y|·ℓ/8⌉ bytes", rounds: "1", source: "interpreter/protocols/linear.ts" },
     iknp: { bits: "d1·d2·(m·λ + d3·(m·ℓ − m(m−1)/2)), d1·d2 = receiver elements (|x|, or H'W'·C·k² by im2col), d3 = outputs per element (O, Cout/groups, 1)", rounds: "1", source: "docs/PROTOCOLS.md, OT-based matrix product [code: SCI LinearOT cross_term_cost], activation as receiver" },
     silent: { bits: "d1·d2·(m + d3·(m·ℓ − m(m−1)/2))", rounds: "1", source: "as IKNP with λ → ≈ 1 (correlated OT row) [derived]" },

@@ -217,6 +217,8 @@ function boundsOf(bound: number, l1: number, he: HeModuli): HeBounds | string {
 export function heTiling(dims: BlockDims, wElem: Elem, xElem: Elem, N: number, he: HeModuli): BlockTiling | string {
   const { O, Q, P } = dims;
   const deg = he.params.degree;
+  // One coefficient per block (an element-wise product, protocols/square.ts): a ciphertext each.
+  if (O * Q * P === 1 && dims.count > 1) return "an element-wise product (each of its blocks a single coefficient)";
   const bound = boundOf(Q, wElem, xElem, N, he);
   if (typeof bound === "string") return bound;
   let best: { Ot: number; Qt: number; Pt: number; cts: number } | undefined;

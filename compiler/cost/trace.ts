@@ -285,9 +285,12 @@ class Tracer {
       case "relu":
         if (xt!.signed) throw new Error(`cost: signed relu at ${node.origin.path} was not lowered with std/protocols`);
         return;
-      case "sqplus":
-        this.emit({ kind: "mul", n: xn, bits: N, square: true });
+      case "sqplus": {
+        // protocols/square.ts: the cross term x0·x1 as the server-weight product of the element-wise map.
+        const product: ProductShape = { op: "scale", w: [xn], x: [xn, 1, 1], y: [xn, 1, 1], wElem: { bits: N, signed: false }, xElem: { bits: N, signed: false }, receiver: 0 };
+        this.scope("square", () => this.emit({ kind: "linear", x: xn, w: xn, y: xn, bits: N, xBits: N, receivers: xn, d3: 1, product }));
         return;
+      }
       case "avgpool":
       case "gavgpool":
       case "sum":

@@ -21,6 +21,7 @@ import type { Party } from "./party.js";
 import { add, bitsOfShare, inRing, mulScalar, shareOfBits, sub, zeroShare, type Share } from "./ring.js";
 import { reveal } from "../protocols/open.js";
 import { mul } from "../protocols/mul.js";
+import { square } from "../protocols/square.js";
 import { msb } from "../protocols/msb.js";
 import { b2a } from "../protocols/b2a.js";
 import { serverLinear } from "../protocols/linear.js";
@@ -184,7 +185,8 @@ class Ctx {
       case "sqplus": {
         const e = scaleShift(xt!.scale, { kind: "pow2", exp: 0 })!;
         const xs = L[0]!;
-        const sq = await mul(p, xs, xs);
+        // x² with no offline phase (protocols/square.ts), then the exact scaling of x.
+        const sq = await square(p, xs);
         return e <= 0 ? add(sq, mulScalar(xs, 1n << BigInt(-e))) : add(mulScalar(sq, 1n << BigInt(e)), xs);
       }
       case "avgpool": {
