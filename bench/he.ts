@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { compileFile } from "../compiler/lower.js";
 import { runPipeline } from "../compiler/passes/pipeline.js";
 import { forecast, type Forecast } from "../compiler/cost/model.js";
-import { HE_MODULI } from "../compiler/cost/he-sizes.js";
+import { HE_MODULI, heBytes } from "../compiler/cost/he-sizes.js";
 import { formatDiagnostic } from "../grammar/diagnostics.js";
 import type { Graph, Program } from "../compiler/ir.js";
 import { loadInput } from "../interpreter/inputs.js";
@@ -60,7 +60,9 @@ interface LayerRow {
 
 function layers(ot: Forecast, he: Forecast): LayerRow[] {
   const byOt = new Map(ot.layers.map((l) => [l.layer, online(l)]));
-  const heRows = new Set(he.rows.filter((r) => r.primitive.endsWith("linear") && r.online.clientBytes >= 194 + 8 * HE_MODULI.params.degree).map((r) => r.layer));
+  // An upload is one ciphertext: a product whose client sends at least that ran by HE.
+  const up = heBytes(HE_MODULI.params).up;
+  const heRows = new Set(he.rows.filter((r) => r.primitive.endsWith("linear") && r.online.clientBytes >= up).map((r) => r.layer));
   return he.layers.map((l) => ({ layer: l.layer, ot: byOt.get(l.layer) ?? 0, he: online(l), heProducts: heRows.has(l.layer) }));
 }
 

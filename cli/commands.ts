@@ -527,8 +527,8 @@ const evalCmd: Command = {
     const correlations = choice("eval", values, "correlations", ["ot", "he", "dealer"] as const, "ot");
     const model = str(values, "model");
     const args = pipelineArgs(values, "eval");
-    // The program `pq run` would run with these options.
-    const target = backend === "2pc" && correlations !== "dealer" ? "ot" : "dealer";
+    // The program `pq run` would run with these options (the passes optimise for its correlations).
+    const target = backend === "2pc" ? correlations : "dealer";
     const program = compileWithPipeline(io, file, { ...args, target, ...(model !== undefined ? { model } : {}) })?.program;
     if (!program) return 1;
     if (backend === "2pc" && correlations === "dealer") io.err(DEALER_WARNING);

@@ -101,21 +101,18 @@ export async function linearHe(p: Party, map: LinearMap, w: Share | undefined, x
   const t0 = performance.now();
   const arena = new Arena();
   try {
-    const z = server ? await serverSide(p, prov, plan, map, w!, arena) : await clientSide(p, prov, plan, map, x, arena);
+    // The layout and each reply's output slots, once: both steps and the wrap read them.
+    const layout = layoutOf(plan);
+    const outs = Array.from({ length: plan.outCts }, (_, r) => layout.slots(r));
+    const z = server ? await serverSide(p, prov, plan, layout, outs, map, w!, arena) : await clientSide(p, prov, plan, layout, outs, map, x, arena);
     p.meter.addHe(performance.now() - t0);
-    return await finish(p, plan, map, z, w, x, clientOnly);
+    return await finish(p, plan, outs, map, z, w, x, clientOnly);
   } finally {
     arena.close();
   }
 }
 
-/** Output slots in the order of the reply: y index per slot. */
-function slots(plan: HePlan, layout: HeLayout): Slots[] {
-  return Array.from({ length: plan.outCts }, (_, r) => layout.slots(r));
-}
-
-async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearMap, x: Share, arena: Arena): Promise<Float64Array> {
-  const layout = layoutOf(plan);
+async function clientSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLayout, outs: readonly Slots[], map: LinearMap, x: Share, arena: Arena): Promise<Float64Array> {
   const { he } = prov;
   const { lib, ctx } = he;
   const deg = he.params.degree;
@@ -138,7 +135,6 @@ async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   });
   p.ch.send(up);
   const reply = await p.ch.recv(heFlights(plan, x.bits, he.params).reply);
-  const outs = slots(plan, layout);
   const z0 = new Float64Array(plan.outputs);
   guard(lib, p.role, "decrypting the server's reply", () => {
     const ct = arena.add(lib.CipherText());
@@ -159,8 +155,7 @@ async function clientSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   return z0;
 }
 
-async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearMap, w: Share, arena: Arena): Promise<Float64Array> {
-  const layout = layoutOf(plan);
+async function serverSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLayout, outs: readonly Slots[], map: LinearMap, w: Share, arena: Arena): Promise<Float64Array> {
   const { he } = prov;
   const { lib, ctx, t } = he;
   const deg = he.params.degree;
@@ -169,7 +164,6 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
   const W = w.data as Float64Array;
   const wMax = map.wElem.signed ? 2 ** (map.wElem.bits - 1) : 2 ** map.wElem.bits - 1;
   for (const v of W) if (Math.abs(v) > wMax) throw new Error(`internal: a weight ${v} outside its type's range`);
-  const outs = slots(plan, layout);
   const z1 = new Float64Array(plan.outputs);
   const reply = new Uint8Array(heFlights(plan, w.bits, he.params).reply);
   let at = 0;
@@ -239,8 +233,7 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, map: LinearM
 }
 
 /** Steps 4–5: the wrap bit by one 1-of-W OT per useful output, then the shares in Z_2^N. */
-async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {
-  const layout = layoutOf(plan);
+async function finish(p: Party, plan: HePlan, outs: readonly Slots[], map: LinearMap, z: Float64Array, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {
   const N = x.bits;
   const top = 2 ** N;
   const n = z.length;
@@ -249,7 +242,6 @@ async function finish(p: Party, plan: HePlan, map: LinearMap, z: Float64Array, w
   const tMod = t % top;
   // The wrap OT: 1 of W, W ≥ the client's digit range (public, from the plan).
   const W = plan.wrapN;
-  const outs = slots(plan, layout);
   const acc = new Float64Array(numelOf(map.y));
   const addAt = (yi: number, v: number): void => {
     const a = acc[yi]! + (((v % top) + top) % top);

@@ -6,9 +6,10 @@
 // under OT its native kernel — vector COTs made online, nothing offline; under HE the same
 // (an element-wise map is not worth a ciphertext per element, he-sizes.ts); under the dealer
 // its bilinear triple.
-// Cost (ot): the client receives N vector COTs per element (bit k of x0 selects x1·2^k),
-// ⌈n/8⌉·… as linearOt's plan prices it: about N·λ + N(N+1)/2 bits per element, one round,
-// zero offline — against the Beaver square's 2·N·(λ + N) offline and 4N online.
+// Cost (ot): the client receives N vector COTs per element (bit k of x0 selects x1·2^k), as
+// linearOt's plan (compiler/cost/ot-sizes.ts productPlan) prices it: about N·λ + N(N+1)/2
+// bits per element, one round, zero offline — against the Beaver square's 2·N·(λ + N)
+// offline and 4N online.
 // Proof: proofs/square.md.
 import { step, type Party } from "../twopc/party.js";
 import { add, inRing, mulElem, mulScalar, type Share } from "../twopc/ring.js";

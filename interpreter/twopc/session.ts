@@ -44,7 +44,8 @@ export async function runTwoParty(g: Graph, ranges: readonly Interval[], inputs:
   const onNode = (n: Node) => {
     const now = performance.now();
     // Before the first node: the providers' set-up (base OTs, keys), the report's `setup` row.
-    layerMs.set(current === "" ? "setup" : current, (layerMs.get(current === "" ? "setup" : current) ?? 0) + now - since);
+    const key = current === "" ? "setup" : current;
+    layerMs.set(key, (layerMs.get(key) ?? 0) + now - since);
     since = now;
     if (n.origin.path !== current) opts.onLayer?.(n.origin.path, n);
     current = n.origin.path;
