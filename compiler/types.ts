@@ -94,6 +94,46 @@ export function typeRange(t: { bits: number; signed: boolean }): [bigint, bigint
   return t.signed ? [-(1n << (n - 1n)), (1n << (n - 1n)) - 1n] : [0n, (1n << n) - 1n];
 }
 
+/**
+ * The interval of a value as both parties of a two-party run know it: the range analysis'
+ * exact interval rounded outward to PUBLIC_BITS significant bits at each end, then cut to the
+ * type's range. The exact interval depends on the weights (a convolution's bound is the
+ * largest row sum of |w| times the input's bound); what survives the rounding is each end's
+ * bit length — which the ring widths the server chooses show anyway — and the bit after it.
+ * Idempotent; the protocols (interpreter/twopc/run.ts), the forecast (compiler/cost/trace.ts)
+ * and the program sent to a client (interpreter/twopc/remote.ts) all read this one.
+ * Why two bits and not one: a bound rounded up to 2^k − 1 makes requant's z = x·K + 2^(s−1)
+ * one bit wider than x, and each such site then pays a general extension (ResNet-20 under
+ * he: +46 % online bytes with one bit, +1.8 % with two; docs/REPORT.md).
+ */
+const PUBLIC_BITS = 2;
+
+export function publicRange(r: { lo: bigint; hi: bigint }, t: { bits: number; signed: boolean }): { lo: bigint; hi: bigint } {
+  const [tlo, thi] = typeRange(t);
+  const lo = r.lo >= 0n ? down(r.lo, PUBLIC_BITS) : -up(-r.lo, PUBLIC_BITS);
+  const hi = r.hi >= 0n ? up(r.hi + 1n, PUBLIC_BITS) - 1n : -down(-r.hi, PUBLIC_BITS);
+  return { lo: lo < tlo ? tlo : lo, hi: hi > thi ? thi : hi };
+}
+
+/** The largest v' ≤ v (v ≥ 0) with at most P significant bits. */
+function down(v: bigint, P: number): bigint {
+  const drop = BigInt(Math.max(bitLen(v) - P, 0));
+  return (v >> drop) << drop;
+}
+
+/** The smallest v' ≥ v (v ≥ 0) with at most P significant bits. */
+function up(v: bigint, P: number): bigint {
+  const d = down(v, P);
+  if (d === v) return v;
+  const drop = BigInt(Math.max(bitLen(v) - P, 0));
+  return d + (1n << drop);
+}
+
+/** Bits of a non-negative bigint (0 for 0). */
+function bitLen(v: bigint): number {
+  return v === 0n ? 0 : v.toString(2).length;
+}
+
 /** Minimal signed width holding [lo, hi]. */
 export function signedWidthFor(lo: bigint, hi: bigint): number {
   let n = 1;

@@ -10,7 +10,7 @@
 //   b2a      xorToArith: one correlated OT, the server receives.
 //   select   selectOt: one correlated OT per pair each way, in one round.
 //   linear   linearOt: m vector-COT batches from the receiver's side (productPlan).
-//   and      (carryKnown) the generic kernel: AND triples made offline (a random OT each way), one exchange.
+//   and      (carryKnown) the generic kernel: AND triples made offline (two per 1-of-16 OT, the client receives), one exchange.
 //   mul      the generic kernel: Beaver triples made offline (Gilboa: N correlated OTs per element each way), one exchange.
 //   reveal   the server's shares, as under every provider.
 // Under the `he` provider (providers/he.ts) the same, plus: the client's public key and both
@@ -89,8 +89,9 @@ class OtPricer {
         const row = this.sink.row(call, ["compare"]);
         const g = u.n / (u.share?.k ?? 1);
         const plan = digitPlan(u.n, g, u.m, u.share?.low ?? 0);
-        const pairs = plan.T > 0 ? [rotBytes(plan.T)] : [];
-        this.round(row, [...plan.leaves.map((b) => nChoose1Bytes(b.count, 2 ** b.w, b.k)), ...pairs], pairs);
+        const pairs = plan.P > 0 ? [rotBytes(plan.P)] : [];
+        const singles = plan.S > 0 ? [nChoose1Bytes(Math.ceil(plan.S / 2), 16, 2)] : [];
+        this.round(row, [...plan.leaves.map((b) => nChoose1Bytes(b.count, 2 ** b.w, b.k)), ...pairs, ...singles], pairs);
         // The tree: per level d and e of every node opened, and the second e where the node's eq is needed.
         if (plan.q > 1) for (const l of plan.levels) {
           const open = bytesOf(2 * l.cnt + eqNodes(u.n, g, l), 1);
@@ -100,7 +101,7 @@ class OtPricer {
       }
       case "carryKnown": {
         if (u.n === 0) return;
-        this.round(this.sink.row(call, ["and", "and-triples"]), [rotBytes(u.n)], [rotBytes(u.n)], "offline");
+        this.round(this.sink.row(call, ["and", "and-triples"]), [nChoose1Bytes(Math.ceil(u.n / 2), 16, 2)], [], "offline");
         this.parties.exchange(this.sink.row(call, ["and"]), bytesOf(2 * u.n, 1), bytesOf(2 * u.n, 1));
         return;
       }

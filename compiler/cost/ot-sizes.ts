@@ -11,9 +11,21 @@ export const KAPPA = LAMBDA;
 /** Bytes of an IKNP batch header: its first OT index mod 2^32 and its size (iknp.ts). */
 const IKNP_HEADER = 8;
 
-/** Bytes of the receiver's message for a batch of n OTs (κ/8 bytes per 8 OTs, plus the header). */
-export function iknpMsgBytes(n: number): number {
-  return IKNP_HEADER + (KAPPA / 8) * 8 * Math.ceil(n / 8);
+/** Columns of the KK13 extension (ot/kk13.ts): a code of length 256 and distance 128. */
+export const KK_LAMBDA = 256;
+
+/** Bytes of the receiver's message for a batch of n OTs (λ/8 bytes per 8 OTs, plus the header); λ = κ, or KK_LAMBDA for KK13. */
+export function iknpMsgBytes(n: number, lambda: number = KAPPA): number {
+  return IKNP_HEADER + (lambda / 8) * 8 * Math.ceil(n / 8);
+}
+
+/**
+ * Does 1-out-of-N OT run as KK13 (256 columns per instance) rather than from log2 N IKNP
+ * OTs (128 columns each)? Where it sends fewer bits: N = 8 and 16 (KK13's code covers values
+ * below 16; at N = 4 both take 256 and the table trick hashes less).
+ */
+export function usesKk13(N: number): boolean {
+  return N === 8 || N === 16;
 }
 
 /** One OT batch's two flights. */
@@ -44,13 +56,21 @@ export function vcotBytes(n: number, L: number, ell: number): OtBytes {
   return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * L * ell) / 8) };
 }
 
-/** 1-out-of-2^w OT with k-bit messages (nchoose1.ts): w IKNP OTs per instance, a table of 2^w·k bits. */
+/**
+ * 1-out-of-2^w OT with k-bit messages (nchoose1.ts): one KK13 instance (256 columns) for
+ * N = 8, 16, else w IKNP OTs per instance; then N·k masked bits per instance.
+ */
 export function nChoose1Bytes(n: number, N: number, k: number): OtBytes {
-  return { toSender: iknpMsgBytes(n * Math.log2(N)), toReceiver: Math.ceil((n * N * k) / 8) };
+  const toSender = usesKk13(N) ? iknpMsgBytes(n, KK_LAMBDA) : iknpMsgBytes(n * Math.log2(N));
+  return { toSender, toReceiver: Math.ceil((n * N * k) / 8) };
 }
 
-/** Base-OT flights of each party at set-up (session.ts, Chou–Orlandi): its A, then its κ B's, 32 bytes per point. */
-export const SETUP_FLIGHTS: readonly number[] = [32, 32 * KAPPA];
+/**
+ * Set-up flights of each party (session.ts): its A, then its κ B's (Chou–Orlandi base OT, 32
+ * bytes per point), then the IKNP message of the 256 random OTs that seed the peer's KK13
+ * receiver (the KK13 base OTs come from the extension itself).
+ */
+export const SETUP_FLIGHTS: readonly number[] = [32, 32 * KAPPA, iknpMsgBytes(KK_LAMBDA)];
 
 export const SETUP_BYTES_PER_PARTY = SETUP_FLIGHTS.reduce((a, b) => a + b, 0);
 
@@ -95,8 +115,12 @@ export interface DigitPlan {
   sd: number;
   /** Leaf batches in the order the kernel sends them (first seen walking elements, then digits). */
   leaves: LeafBatch[];
-  /** Computed tree nodes over all levels: one paired triple (a random OT each way) each. */
+  /** Computed tree nodes over all levels. */
   T: number;
+  /** Of them, nodes whose eq is needed: one paired triple each (a random OT each way). */
+  P: number;
+  /** The others (the low spine): one single bit triple each, two per 1-of-16 OT. */
+  S: number;
   levels: TreeLevel[];
 }
 
@@ -118,7 +142,9 @@ export function digitPlan(n: number, g: number, m: number, low: number): DigitPl
   if (n > 0) for (let d = 0; d < q; d++) add(d, g);
   if (n > g) for (let d = sd; d < q; d++) add(d, n - g);
   const levels = treeLevels(n, g, q, sd);
-  return { q, sd, leaves: [...batches.values()], T: levels.reduce((a, l) => a + l.cnt, 0), levels };
+  const T = levels.reduce((a, l) => a + l.cnt, 0);
+  const P = levels.reduce((a, l) => a + eqNodes(n, g, l), 0);
+  return { q, sd, leaves: [...batches.values()], T, P, S: T - P, levels };
 }
 
 /** Nodes of a level of the OT tree whose eq is needed (node index q > 0: the low spine never needs it). */

@@ -9,7 +9,7 @@
 // data, only on types, shapes, attributes and the range analysis, so this is exact.
 import { assertNever, type Graph, type Interval, type Node, type Program } from "../ir.js";
 import { bigAttr, elemAttr, intAttr, liftedOperands } from "../ops.js";
-import { msbOffset, numel, signedWidthFor, typeRange, type TensorType } from "../types.js";
+import { msbOffset, numel, publicRange, signedWidthFor, typeRange, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
 import type { ProductShape } from "./ot-sizes.js";
@@ -57,7 +57,12 @@ class Tracer {
   private node: Node | undefined;
   private layer = "";
 
-  constructor(private readonly g: Graph, private readonly ranges: readonly Interval[]) {}
+  /** The intervals the protocols read (types.ts publicRange), as run.ts derives them. */
+  private readonly ranges: readonly Interval[];
+
+  constructor(private readonly g: Graph, ranges: readonly Interval[]) {
+    this.ranges = ranges.map((r, i) => publicRange(r, g.nodes[i]!.type));
+  }
 
   private type(i: number): TensorType {
     return this.g.nodes[i]!.type;

@@ -6,13 +6,16 @@
 // replayed, reordered or mis-sized batch is rejected instead of silently decorrelating).
 // Nothing sender → receiver.
 // Result: the receiver holds t_j, the sender q_j = t_j ⊕ c_j·Δ with Δ = s its base-OT choices.
+// The same extension with λ = 256 columns and a codeword per OT instead of a repeated choice
+// bit is KK13's (Kolesnikov–Kumaresan, CRYPTO 2013, §4): `extendColumns` takes the code's
+// columns, and q_j = t_j ⊕ C(v_j) ⊙ s; ot/kk13.ts is its only user.
 // The flavours (cot.ts, rot.ts, nchoose1.ts) hash these rows with the batch's tweaks; a
 // batch's rows must go to exactly one flavour call on each side (a second call would hash
 // the same rows under the same tweaks, and its outputs would not be independent of the first).
 // Work is chunked in 2^16 OTs (PRG columns of 8 KiB, a 1 MiB row block: cache-sized, per the
 // spike); every base seed's AES-CTR stream continues across chunks and calls.
 import { Prg } from "./aes.js";
-import { KAPPA, iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
+import { KAPPA, KK_LAMBDA, iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
 import { transposeBits } from "./transpose.js";
 import { checkLength, malformed, misuse, type OtLabel } from "./wire.js";
 
@@ -23,7 +26,7 @@ export const CHUNK = 1 << 16;
 /** The batch header's bytes, where the u columns start (iknpMsgBytes(0)). */
 const HEADER = iknpMsgBytes(0);
 
-/** The receiver's side of a batch: t_j = rows 16j..16j+15, tweak of OT j = first + j. */
+/** The receiver's side of a batch: t_j = bytes λ/8·j .. λ/8·(j+1) − 1 of t, tweak of OT j = first + j. */
 export interface ReceiverRows {
   readonly n: number;
   readonly first: number;
@@ -32,7 +35,7 @@ export interface ReceiverRows {
   readonly t: Uint8Array;
 }
 
-/** The sender's side of a batch: q_j = t_j ⊕ c_j·Δ. */
+/** The sender's side of a batch: q_j = t_j ⊕ c_j·Δ (λ/8 bytes each; Δ = delta, λ bits). */
 export interface SenderRows {
   readonly n: number;
   readonly first: number;
@@ -49,7 +52,7 @@ export interface IknpOptions {
 }
 
 function checkSeeds(where: string, seeds: readonly Uint8Array[]): Prg[] {
-  if (seeds.length !== KAPPA) misuse(where, `${seeds.length} base-OT seeds, expected ${KAPPA}`);
+  if (seeds.length !== KAPPA && seeds.length !== KK_LAMBDA) misuse(where, `${seeds.length} base-OT seeds, expected ${KAPPA} (or ${KK_LAMBDA} for KK13)`);
   return seeds.map((k) => {
     if (k.length !== 16) misuse(where, `a ${k.length}-byte base-OT seed, expected 16`);
     return new Prg(k);
@@ -66,23 +69,24 @@ interface Chunk {
 }
 
 /**
- * The rows (16 bytes per OT) of a batch of n: per chunk, `fill` writes the 128 × 32W column
+ * The rows (λ/8 bytes per OT) of a batch of n: per chunk, `fill` writes the λ × 32W column
  * matrix (column i at words [i·W, i·W + W)) using a one-column scratch `col`; it is then
  * transposed into the chunk's rows.
  */
-function extendRows(n: number, fill: (chunk: Chunk, matrix: Int32Array, col: Int32Array) => void): Uint8Array {
-  const rows = new Uint8Array(16 * n);
+function extendRows(n: number, lambda: number, fill: (chunk: Chunk, matrix: Int32Array, col: Int32Array) => void): Uint8Array {
+  const rw32 = lambda / 32;
+  const rows = new Uint8Array((lambda / 8) * n);
   const rw = new Int32Array(rows.buffer);
   const Wmax = Math.ceil(Math.min(n, CHUNK) / 32);
-  const matrix = new Int32Array(KAPPA * Wmax);
-  const scratch = new Int32Array(4 * 32 * Wmax);
+  const matrix = new Int32Array(lambda * Wmax);
+  const scratch = new Int32Array(rw32 * 32 * Wmax);
   const col = new Int32Array(Wmax);
   for (let c0 = 0; c0 < n; c0 += CHUNK) {
     const C = Math.min(CHUNK, n - c0);
     const W = Math.ceil(C / 32);
-    fill({ c0, C, W, B: Math.ceil(C / 8), base: HEADER + (KAPPA / 8) * c0 }, matrix, col);
-    transposeBits(matrix, KAPPA, W, scratch);
-    rw.set(scratch.subarray(0, 4 * C), 4 * c0);
+    fill({ c0, C, W, B: Math.ceil(C / 8), base: HEADER + (lambda / 8) * c0 }, matrix, col);
+    transposeBits(matrix, lambda, W, scratch);
+    rw.set(scratch.subarray(0, rw32 * C), rw32 * c0);
   }
   return rows;
 }
@@ -93,32 +97,52 @@ export class IknpReceiver {
   private readonly g1: Prg[];
   private next = 0;
   readonly domain: number;
+  /** Columns: κ (IKNP) or KK_LAMBDA (KK13), one per base-OT seed pair. */
+  readonly lambda: number;
 
   constructor(k0: readonly Uint8Array[], k1: readonly Uint8Array[], opts: Pick<IknpOptions, "domain"> = {}) {
     this.g0 = checkSeeds("IknpReceiver", k0);
     this.g1 = checkSeeds("IknpReceiver", k1);
+    if (k1.length !== k0.length) misuse("IknpReceiver", `${k0.length} and ${k1.length} seeds`);
+    this.lambda = k0.length;
     this.domain = opts.domain ?? 0;
   }
 
-  /** Extend by choices.length OTs (one choice bit, 0 or 1, per byte). */
+  /** Extend by choices.length OTs (one choice bit, 0 or 1, per byte): every column carries the choice (κ columns). */
   extend(choices: Uint8Array): { msg: Uint8Array; rows: ReceiverRows } {
+    if (this.lambda !== KAPPA) misuse("IknpReceiver.extend", `a ${this.lambda}-column extension takes codewords (extendColumns)`);
+    const r = new Int32Array(Math.ceil(Math.min(choices.length, CHUNK) / 32));
+    return this.extendColumns(choices, (i, c0, C, out) => {
+      if (i === 0) {
+        r.fill(0);
+        for (let j = 0; j < C; j++) {
+          const c = choices[c0 + j]!;
+          if (c > 1) misuse("IknpReceiver.extend", `choice ${c} at ${c0 + j} is not a bit`);
+          r[j >>> 5] |= c << (j & 31);
+        }
+      }
+      out.set(r.subarray(0, out.length));
+    });
+  }
+
+  /**
+   * Extend by choices.length OTs whose λ-bit choice rows are given by columns: `column(i, c0,
+   * C, out)` writes bit j of column i for OTs c0..c0+C−1 into `out` (⌈C/32⌉ words, LSB first).
+   * `choices` is kept in the rows (the flavour's record of what the receiver chose).
+   */
+  extendColumns(choices: Uint8Array, column: (i: number, c0: number, C: number, out: Int32Array) => void): { msg: Uint8Array; rows: ReceiverRows } {
     const n = choices.length;
     const first = this.next;
     this.next += n;
-    const msg = new Uint8Array(iknpMsgBytes(n));
+    const msg = new Uint8Array(iknpMsgBytes(n, this.lambda));
     const head = new DataView(msg.buffer);
     head.setUint32(0, first >>> 0, true);
     head.setUint32(4, n, true);
     const r = new Int32Array(Math.ceil(Math.min(n, CHUNK) / 32));
-    const t = extendRows(n, ({ c0, C, W, B, base }, T, u) => {
-      r.fill(0);
-      for (let j = 0; j < C; j++) {
-        const c = choices[c0 + j]!;
-        if (c > 1) misuse("IknpReceiver.extend", `choice ${c} at ${c0 + j} is not a bit`);
-        r[j >>> 5] |= c << (j & 31);
-      }
+    const t = extendRows(n, this.lambda, ({ c0, C, W, B, base }, T, u) => {
       const uBytes = new Uint8Array(u.buffer, 0, B);
-      for (let i = 0; i < KAPPA; i++) {
+      for (let i = 0; i < this.lambda; i++) {
+        column(i, c0, C, r.subarray(0, W));
         const a = this.g0[i]!.next(4 * W);
         const b = this.g1[i]!.next(4 * W);
         const o = i * W;
@@ -144,12 +168,16 @@ export class IknpSender {
   readonly delta: Uint8Array;
   private readonly party: string;
 
+  /** Columns: κ (IKNP) or KK_LAMBDA (KK13). */
+  readonly lambda: number;
+
   constructor(s: Uint8Array, keys: readonly Uint8Array[], opts: IknpOptions = {}) {
-    if (s.length !== KAPPA) misuse("IknpSender", `${s.length} base-OT choices, expected ${KAPPA}`);
     this.g = checkSeeds("IknpSender", keys);
+    this.lambda = keys.length;
+    if (s.length !== this.lambda) misuse("IknpSender", `${s.length} base-OT choices, expected ${this.lambda}`);
     this.s = Uint8Array.from(s);
-    this.delta = new Uint8Array(16);
-    for (let i = 0; i < KAPPA; i++) {
+    this.delta = new Uint8Array(this.lambda / 8);
+    for (let i = 0; i < this.lambda; i++) {
       if (s[i]! > 1) misuse("IknpSender", `base-OT choice ${s[i]} at ${i} is not a bit`);
       this.delta[i >>> 3]! |= s[i]! << (i & 7);
     }
@@ -160,7 +188,7 @@ export class IknpSender {
   /** Extend by n OTs with the receiver's message for this batch. */
   extend(n: number, msg: Uint8Array): SenderRows {
     const label: OtLabel = { party: this.party, where: "OT extension" };
-    checkLength(label, msg, iknpMsgBytes(n), `the u matrix for ${n} OTs`);
+    checkLength(label, msg, iknpMsgBytes(n, this.lambda), `the u matrix for ${n} OTs`);
     const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
     const claimed = head.getUint32(0, true);
     if (claimed !== this.next >>> 0) malformed(label, `the batch starts at OT #${claimed} (mod 2^32), this party is at OT #${this.next} (a replayed or reordered batch)`);
@@ -168,9 +196,9 @@ export class IknpSender {
     if (count !== n) malformed(label, `the batch holds ${count} OTs, this party expected ${n}`);
     const first = this.next;
     this.next += n;
-    const q = extendRows(n, ({ W, B, base }, Q, u) => {
+    const q = extendRows(n, this.lambda, ({ W, B, base }, Q, u) => {
       const uBytes = new Uint8Array(u.buffer);
-      for (let i = 0; i < KAPPA; i++) {
+      for (let i = 0; i < this.lambda; i++) {
         const g = this.g[i]!.next(4 * W);
         const o = i * W;
         if (this.s[i]) {

@@ -1,22 +1,24 @@
-// 1-out-of-N OT, N = 2^m (1 ≤ m ≤ 8), k-bit messages (1 ≤ k ≤ 32), from m random OTs per
-// instance ("table trick"): the random message of the instance's j-th OT, stretched to N·k
-// bits by TCCR sub-blocks (GKWY20 §7.4, tweak = (OT index, block)), is a table of N k-bit pads,
-// and the pad of value v is pad_v = ⊕_j T_j^{v_j}[v] (v_j = bit j of v). The receiver knows
-// T_j^{c_j} only, so it learns pad_c; for v ≠ c some T_j^{1−c_j} is unknown and slot v of it is
-// used by pad_v alone, so the other pads are uniform and independent. The sender sends
-// m_v ⊕ pad_v for every v. This is the construction the crypto spike measured faster in JS
-// than Kolesnikov–Kumaresan 2013 (KK13 needs N hashes per OT with 256-bit keys; here the
-// sender hashes 2m·⌈N·k/128⌉ blocks): 0.33–0.58 M/s against 0.18–0.27 M/s for N = 16, k = 2
-// in the spike; this code runs 0.7–1.0 M/s (bench:ot). KK13 is not implemented: it needs a
-// hash of 256-bit keys, for which fixed-key AES gives no proven construction here.
-// Wire per instance: m·128 bits receiver → sender (the IKNP u columns of its m OTs) and N·k
-// bits sender → receiver: 544 bits for N = 16, k = 2 (KK13 would need 288). `nChoose1Bytes`.
-// Flow: receiver `nChoose1Choices(v, N)` → IknpReceiver.extend → msg1; sender
-// IknpSender.extend(n·m, msg1) → rows, `nChoose1Send(rows, messages, N, k)` → msg2;
+// 1-out-of-N OT, N = 2^m (1 ≤ m ≤ 8), k-bit messages (1 ≤ k ≤ 32), behind one choice:
+// `nChoose1Receive` / `nChoose1Sender` build a round's batches (round.ts) with KK13 (kk13.ts,
+// 256 columns per instance) for N = 8, 16 and the table trick below otherwise — whichever
+// sends fewer bits (ot-sizes.ts usesKk13; both hash with fixed-key-AES TCCR).
+// The table trick: m random OTs per instance; the random message of the instance's j-th OT,
+// stretched to N·k bits by TCCR sub-blocks (GKWY20 §7.4, tweak = (OT index, block)), is a
+// table of N k-bit pads, and the pad of value v is pad_v = ⊕_j T_j^{v_j}[v] (v_j = bit j of
+// v). The receiver knows T_j^{c_j} only, so it learns pad_c; for v ≠ c some T_j^{1−c_j} is
+// unknown and slot v of it is used by pad_v alone, so the other pads are uniform and
+// independent. The sender sends m_v ⊕ pad_v for every v.
+// Wire per instance: m·128 bits receiver → sender (the IKNP u columns of its m OTs), or 256
+// under KK13, and N·k bits sender → receiver: 288 bits for N = 16, k = 2 (the table trick
+// alone: 544). `nChoose1Bytes`.
+// Flow of the table trick: receiver `nChoose1Choices(v, N)` → IknpReceiver.extend → msg1;
+// sender IknpSender.extend(n·m, msg1) → rows, `nChoose1Send(rows, messages, N, k)` → msg2;
 // receiver `nChoose1Recv(rows, v, msg2, N, k)` → its messages.
 import { hashRows } from "./aes.js";
+import { kkRecv, kkSend } from "./kk13.js";
+import type { ReceiveIn, SendIn } from "./round.js";
 import type { ReceiverRows, SenderRows } from "./iknp.js";
-import { nChoose1Bytes as sizes, type OtBytes } from "../../compiler/cost/ot-sizes.js";
+import { iknpMsgBytes, nChoose1Bytes as sizes, usesKk13, type OtBytes } from "../../compiler/cost/ot-sizes.js";
 import { bitsAt, checkLength, misuse, packBits, words } from "./wire.js";
 
 function logN(where: string, N: number, k: number): number {
@@ -29,6 +31,12 @@ function logN(where: string, N: number, k: number): number {
 export function nChoose1Bytes(n: number, N: number, k: number): OtBytes {
   logN("nChoose1Bytes", N, k);
   return sizes(n, N, k);
+}
+
+/** The table trick's sizes whatever N (nChoose1Bytes gives KK13's where it runs): m IKNP OTs per instance. */
+export function tableBytes(n: number, N: number, k: number): OtBytes {
+  const m = logN("tableBytes", N, k);
+  return { toSender: iknpMsgBytes(n * m), toReceiver: Math.ceil((n * N * k) / 8) };
 }
 
 /** The receiver's choice bits for the extension: bit j of v_i is OT i·m + j. */
@@ -123,5 +131,18 @@ export const tableOneOfN: OneOfN = {
   choices: nChoose1Choices,
   send: nChoose1Send,
   recv: nChoose1Recv,
-  bytes: nChoose1Bytes,
+  bytes: tableBytes,
 };
+
+/** The receiver's batch of v.length 1-of-N instances with k-bit messages, for a round (round.ts): its output is the messages chosen. */
+export function nChoose1Receive(v: Uint8Array, N: number, k: number, party = "ot"): ReceiveIn<Uint32Array> {
+  const reply = nChoose1Bytes(v.length, N, k).toReceiver;
+  if (usesKk13(N)) return { choices: v, kk: true, reply, finish: (rows, msg) => kkRecv(rows, v, msg, N, k, party) };
+  return { choices: nChoose1Choices(v, N), reply, finish: (rows, msg) => nChoose1Recv(rows, v, msg, N, k, party) };
+}
+
+/** The sender's side of that batch: messages[i·N + v] is instance i's message for value v. */
+export function nChoose1Sender(n: number, messages: Uint32Array, N: number, k: number): SendIn<null> {
+  if (usesKk13(N)) return { n, kk: true, respond: (rows) => ({ msg: kkSend(rows, messages, N, k), out: null }) };
+  return { n: n * logN("nChoose1Sender", N, k), respond: (rows) => ({ msg: nChoose1Send(rows, messages, N, k), out: null }) };
+}

@@ -10,13 +10,16 @@
 // Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
 // batches; 1 round, or 2 when there are corrections.
 import type { ReceiverRows, SenderRows } from "./iknp.js";
-import { iknpMsgBytes, otFrames } from "../../compiler/cost/ot-sizes.js";
+import { iknpMsgBytes, KAPPA, KK_LAMBDA, otFrames } from "../../compiler/cost/ot-sizes.js";
+import { kkColumns } from "./kk13.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
 
 export interface ReceiveIn<R> {
-  /** One choice bit per OT (0 or 1, one per byte). */
+  /** One choice bit per OT (0 or 1, one per byte); under `kk`, one value below 16 per OT. */
   choices: Uint8Array;
+  /** Extend on the KK13 extension (256 columns, kk13.ts) instead of IKNP. */
+  kk?: boolean;
   /** Bytes the peer's sender answers this batch with (0 for random OT). */
   reply: number;
   finish(rows: ReceiverRows, reply: Uint8Array): R;
@@ -25,6 +28,8 @@ export interface ReceiveIn<R> {
 export interface SendIn<S> {
   /** The number of OTs in the peer's matching receiver batch. */
   n: number;
+  /** The peer's batch runs on the KK13 extension. */
+  kk?: boolean;
   /** The corrections to send (empty for random OT) and this party's output. */
   respond(rows: SenderRows): { msg: Uint8Array; out: S };
 }
@@ -67,16 +72,17 @@ export async function recvFlight(link: OtLink, bytes: number, cap?: number): Pro
 export async function otRound<R, S>(
   link: OtLink, ot: OtPair, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[],
 ): Promise<{ received: R[]; sent: S[] }> {
-  const mine = receive.map((b) => ot.receiver.extend(b.choices));
+  const mine = receive.map((b) => (b.kk ? ot.kkReceiver.extendColumns(b.choices, kkColumns(b.choices)) : ot.receiver.extend(b.choices)));
   if (mine.length > 0) sendFlight(link, mine.map((m) => m.msg));
   const sent: S[] = [];
   const answers: Uint8Array[] = [];
+  const uBytes = (b: SendIn<S>) => iknpMsgBytes(b.n, b.kk ? KK_LAMBDA : KAPPA);
   if (send.length > 0) {
-    const us = await recvFlight(link, send.reduce((a, b) => a + iknpMsgBytes(b.n), 0));
+    const us = await recvFlight(link, send.reduce((a, b) => a + uBytes(b), 0));
     let o = 0;
     for (const b of send) {
-      const len = iknpMsgBytes(b.n);
-      const { msg, out } = b.respond(ot.sender.extend(b.n, us.subarray(o, o + len)));
+      const len = uBytes(b);
+      const { msg, out } = b.respond((b.kk ? ot.kkSender : ot.sender).extend(b.n, us.subarray(o, o + len)));
       o += len;
       answers.push(msg);
       sent.push(out);

@@ -46,7 +46,8 @@ import { packBits, unpackBits } from "../twopc/ring.js";
 import { and } from "./and.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { otOf, randomBits } from "../providers/ot.js";
-import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../ot/nchoose1.js";
+import { nChoose1Receive, nChoose1Sender } from "../ot/nchoose1.js";
+import { bitTripleBatch } from "../providers/ot.js";
 import { rotRecv, rotSend } from "../ot/rot.js";
 import type { ReceiveIn, SendIn } from "../ot/round.js";
 import type { SharedLow } from "../../compiler/requant-plan.js";
@@ -250,7 +251,7 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   const ot = otOf(p);
   const client = p.role === "client";
   // The plan (digits, leaf batches, tree nodes) is the forecast's too: compiler/cost/ot-sizes.ts.
-  const { q, sd, leaves: plan, T } = digitPlan(n, g, m, low);
+  const { q, sd, leaves: plan, P: T, S } = digitPlan(n, g, m, low);
   const width = (d: number) => Math.min(DIGIT, m - DIGIT * d);
   // Batches by (digit width, message width): digit 0 (gt only), full digits, a short top digit.
   const batches = new Map<string, LeafBatch>(plan.map((b) => [`${b.w}/${b.k}`, { w: b.w, k: b.k, at: [] }]));
@@ -263,6 +264,9 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   const a = randomBits(T);
   const rotIn: ReceiveIn<Uint8Array> = { choices: a, reply: 0, finish: (rows) => rotRecv(rows, 2) };
   const rotOut: SendIn<{ m0: Uint8Array; m1: Uint8Array }> = { n: T, respond: (rows) => ({ msg: new Uint8Array(0), out: rotSend(rows, 2) }) };
+  // The spine nodes (whose eq no level reads) need one AND: single bit triples, two per 1-of-16 OT.
+  const singles = bitTripleBatch(S, p.role);
+  let single: { a: Uint8Array; b: Uint8Array; c: Uint8Array } | undefined;
   const gt = new Uint8Array(n * q);
   const eq = new Uint8Array(n * q);
   let pads: { m0: Uint8Array; m1: Uint8Array } | undefined;
@@ -271,10 +275,11 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     const recv = leaves.map((b): ReceiveIn<Uint32Array> => {
       const v = Uint8Array.from(b.at, (t) => dig[t]!);
       const N = 2 ** b.w;
-      return { choices: nChoose1Choices(v, N), reply: nChoose1Bytes(v.length, N, b.k).toReceiver, finish: (rows, msg) => nChoose1Recv(rows, v, msg, N, b.k, p.role) };
+      return nChoose1Receive(v, N, b.k, p.role);
     });
     const { received, sent } = await ot.round<Uint32Array | Uint8Array, { m0: Uint8Array; m1: Uint8Array }>(
-      T > 0 ? [...recv, rotIn] : recv, T > 0 ? [rotOut] : []);
+      [...recv, ...(T > 0 ? [rotIn] : []), ...(S > 0 ? [singles.receive!] : [])], T > 0 ? [rotOut] : []);
+    if (S > 0) single = singles.triples(received[leaves.length + (T > 0 ? 1 : 0)] as Uint32Array);
     leaves.forEach((b, j) => {
       const r = received[j] as Uint32Array;
       b.at.forEach((t, i) => {
@@ -298,10 +303,11 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
         eq[t] = re[i]!;
         for (let c = 0; c < N; c++) messages[i * N + c] = ((c > s ? 1 : 0) ^ rg[i]!) | ((b.k === 2 ? (c === s ? 1 : 0) ^ re[i]! : 0) << 1);
       });
-      return { n: b.at.length * b.w, respond: (rows) => ({ msg: nChoose1Send(rows, messages, N, b.k), out: null }) };
+      return nChoose1Sender(b.at.length, messages, N, b.k);
     });
     const { received, sent } = await ot.round<Uint8Array, { m0: Uint8Array; m1: Uint8Array } | null>(
-      T > 0 ? [rotIn] : [], T > 0 ? [...send, rotOut] : send);
+      T > 0 ? [rotIn] : [], [...send, ...(T > 0 ? [rotOut] : []), ...(S > 0 ? [singles.send!] : [])]);
+    if (S > 0) single = singles.triples();
     if (T > 0) {
       got = received[0]!;
       pads = sent[leaves.length]!;
@@ -317,40 +323,55 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   if (q === 1) return gt;
   // Triple pairs, node t: (a_t, b_t bit j, c_t bit j) for j = 0, 1, with c = a·b ⊕ m0 ⊕ m_{a_Q}:
   // XORed over both parties, m0_P ⊕ m_{a_P} of the peer's OT leaves exactly a_P·b_Q.
-  const { m0, m1 } = pads!;
   const b = new Uint8Array(T);
   const cc = new Uint8Array(T);
-  for (let t = 0; t < T; t++) {
-    b[t] = m0[t]! ^ m1[t]!;
-    cc[t] = (a[t]! ? b[t]! : 0) ^ m0[t]! ^ got![t]!;
+  if (T > 0) {
+    const { m0, m1 } = pads!;
+    for (let t = 0; t < T; t++) {
+      b[t] = m0[t]! ^ m1[t]!;
+      cc[t] = (a[t]! ? b[t]! : 0) ^ m0[t]! ^ got![t]!;
+    }
   }
-  let next = 0;
+  // Node i of a level takes the next triple pair when its eq is needed, else the next single triple.
+  let nextPair = 0;
+  let nextSingle = 0;
   const ands: NodeAnds = async (x, y1, y2, both) => {
     const cnt = x.length;
     const extra = both.reduce((s, v) => s + v, 0);
+    const ta = new Uint8Array(cnt);
+    const tb1 = new Uint8Array(cnt);
+    const tb2 = new Uint8Array(cnt);
+    const tc1 = new Uint8Array(cnt);
+    const tc2 = new Uint8Array(cnt);
+    for (let i = 0; i < cnt; i++) {
+      if (both[i]) {
+        const t = nextPair++;
+        [ta[i], tb1[i], tb2[i], tc1[i], tc2[i]] = [a[t]!, b[t]! & 1, b[t]! >> 1, cc[t]! & 1, cc[t]! >> 1];
+      } else {
+        const u = nextSingle++;
+        [ta[i], tb1[i], tc1[i]] = [single!.a[u]!, single!.b[u]!, single!.c[u]!];
+      }
+    }
     const open = new Uint8Array(2 * cnt + extra);
     for (let i = 0, j = 2 * cnt; i < cnt; i++) {
-      const t = next + i;
-      open[i] = x[i]! ^ a[t]!;
-      open[cnt + i] = y1[i]! ^ (b[t]! & 1);
-      if (both[i]) open[j++] = y2[i]! ^ (b[t]! >> 1);
+      open[i] = x[i]! ^ ta[i]!;
+      open[cnt + i] = y1[i]! ^ tb1[i]!;
+      if (both[i]) open[j++] = y2[i]! ^ tb2[i]!;
     }
     const theirs = unpackBits(await exchange(p, packBits(open)), open.length);
     const z1 = new Uint8Array(cnt);
     const z2 = new Uint8Array(cnt);
     const one = client ? 1 : 0;
     for (let i = 0, j = 2 * cnt; i < cnt; i++) {
-      const t = next + i;
       const dd = open[i]! ^ theirs[i]!;
       const e1 = open[cnt + i]! ^ theirs[cnt + i]!;
-      z1[i] = (cc[t]! & 1) ^ (dd & b[t]! & 1) ^ (e1 & a[t]!) ^ (dd & e1 & one);
+      z1[i] = tc1[i]! ^ (dd & tb1[i]!) ^ (e1 & ta[i]!) ^ (dd & e1 & one);
       if (both[i]) {
         const e2 = open[j]! ^ theirs[j]!;
         j++;
-        z2[i] = (cc[t]! >> 1) ^ (dd & (b[t]! >> 1)) ^ (e2 & a[t]!) ^ (dd & e2 & one);
+        z2[i] = tc2[i]! ^ (dd & tb2[i]!) ^ (e2 & ta[i]!) ^ (dd & e2 & one);
       }
     }
-    next += cnt;
     return { z1, z2 };
   };
   return tree(n, g, q, sd, gt, eq, (qq) => qq > 0, ands);

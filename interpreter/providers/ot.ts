@@ -6,8 +6,8 @@
 // Opening it runs the base OTs in both directions (interpreter/ot/session.ts), metered as
 // offline traffic of the primitive `base-ot` in the layer `setup`. It supplies, as offline
 // traffic made on demand with the peer:
-//   andTriples(n)    two random OTs per triple, one each way (a_P = m0 ⊕ m1, u_P = m0; the
-//                    cross term a_P·b_Q is u_P ⊕ m_{b_Q}): 128 bits each way per triple, 1 round.
+//   andTriples(n)    two triples per 1-of-16 OT with 2-bit messages (KK13, the client receives):
+//                    (256 + 32)/2 = 144 bits per triple, as SCI; 1 round trip.
 //   bitPairs(N, n)   one ℓ-bit correlated OT per pair (xorToArith of random bits): 128 + N bits.
 //   triples(N, n)    Gilboa products of the cross terms, N correlated OTs each way per
 //                    element with Δ = a·2^k: 2N(128 + N) bits per triple, 2 rounds.
@@ -16,7 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { cotBytes, cotRecv, cotSend } from "../ot/cot.js";
 import { otRound, type ReceiveIn, type SendIn } from "../ot/round.js";
-import { rotRecv, rotSend } from "../ot/rot.js";
+import { nChoose1Receive, nChoose1Sender } from "../ot/nchoose1.js";
 import { setupOt, type OtPair } from "../ot/session.js";
 import type { Vec } from "../ot/vec.js";
 import { isWide } from "../plain/tensor.js";
@@ -71,7 +71,49 @@ export function combineVec(a: Vec, b: Vec, s: number, bits: number): Vec {
   });
 }
 
-const NONE = new Uint8Array(0);
+
+/**
+ * n bit triples, two per 1-of-16 OT with 2-bit messages (CrypTFlow2 §3.1.1, as SCI), as one
+ * batch of a round (the client receives, with choice (a_C, b_C, a'_C, b'_C); the server sends
+ * for each choice (i, j, i', j') the bits c_S ⊕ (a_S ⊕ i)(b_S ⊕ j) and c'_S ⊕ (a'_S ⊕ i')(b'_S ⊕ j'))
+ * and this party's triples once the round is done (`triples` takes the client's received
+ * messages). An odd n leaves the last pair's second triple unused. Wire: `nChoose1Bytes(⌈n/2⌉, 16, 2)`.
+ */
+export function bitTripleBatch(n: number, role: "client" | "server"): {
+  receive?: ReceiveIn<Uint32Array>;
+  send?: SendIn<null>;
+  triples(received?: Uint32Array): { a: Uint8Array; b: Uint8Array; c: Uint8Array };
+} {
+  const pairs = Math.ceil(n / 2);
+  const ab = randomBytes(pairs);
+  const a = new Uint8Array(n);
+  const b = new Uint8Array(n);
+  for (let t = 0; t < n; t++) {
+    const nib = ab[t >>> 1]! >>> (2 * (t & 1));
+    a[t] = nib & 1;
+    b[t] = (nib >>> 1) & 1;
+  }
+  if (role === "client") {
+    const v = Uint8Array.from(ab, (x) => x & 15);
+    return {
+      receive: nChoose1Receive(v, 16, 2, role),
+      triples: (m) => ({ a, b, c: Uint8Array.from({ length: n }, (_, t) => (m![t >>> 1]! >>> (t & 1)) & 1) }),
+    };
+  }
+  const c = randomBits(n);
+  const messages = new Uint32Array(pairs * 16);
+  for (let i = 0; i < pairs; i++) {
+    for (let v = 0; v < 16; v++) {
+      let msg = 0;
+      for (let h = 0; h < 2 && 2 * i + h < n; h++) {
+        const t = 2 * i + h;
+        msg |= (c[t]! ^ ((a[t]! ^ ((v >>> (2 * h)) & 1)) & (b[t]! ^ ((v >>> (2 * h + 1)) & 1)))) << h;
+      }
+      messages[i * 16 + v] = msg;
+    }
+  }
+  return { send: nChoose1Sender(pairs, messages, 16, 2), triples: () => ({ a, b, c }) };
+}
 
 export class OtProvider implements Correlations {
   readonly kind = "ot" as const;
@@ -127,19 +169,9 @@ export class OtProvider implements Correlations {
   }
 
   async andTriples(n: number) {
-    const b = randomBits(n);
-    const { received, sent } = await this.offline("and-triples",
-      [{ choices: b, reply: 0, finish: (rows) => rotRecv(rows, 1) }],
-      [{ n, respond: (rows) => ({ msg: NONE, out: rotSend(rows, 1) }) }]);
-    const v = received[0]!;
-    const { m0, m1 } = sent[0]!;
-    const a = new Uint8Array(n);
-    const c = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      a[i] = m0[i]! ^ m1[i]!;
-      c[i] = (a[i]! & b[i]!) ^ m0[i]! ^ v[i]!;
-    }
-    return { a, b, c };
+    const t = bitTripleBatch(n, this.io.role);
+    const { received } = await this.offline("and-triples", t.receive ? [t.receive] : [], t.send ? [t.send] : []);
+    return t.triples(received[0]);
   }
 
   async bitPairs(bits: number, n: number) {

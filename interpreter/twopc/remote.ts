@@ -3,11 +3,12 @@
 // the graph without parameter values, its value intervals, and which correlations the run
 // uses — then both check they run the same program (handshake), open their providers (OT:
 // base OTs with each other) and execute their roles.
-// What the client learns this way: the architecture, every bit width and scale, and the
-// intervals of the range analysis for the values it shares (which depend on the weights only
-// through per-layer bounds); a parameter's interval is sent as its declared type's range,
-// never its exact minimum and maximum. That is the usual "public architecture" assumption of
-// 2PC inference; the weights stay private.
+// What the client learns this way: the architecture, every bit width and scale, and for each
+// value it shares its public interval (compiler/types.ts publicRange: the range analysis'
+// interval rounded to two significant bits per end — the exact one depends on the weights);
+// a parameter's interval is sent as its declared type's range, never its exact minimum and
+// maximum. That is the usual "public architecture" assumption of 2PC inference; the weights
+// stay private.
 // The program frame is a header line (format, correlations) and the program's canonical
 // JSON; the model hash is the SHA-256 of that JSON, so a client that pins it
 // (`expectModel`) runs that program or nothing, and checks it before parsing a byte of it.
@@ -22,7 +23,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Graph, Node, Program } from "../../compiler/ir.js";
 import { isOp } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
-import { typeRange } from "../../compiler/types.js";
+import { publicRange, typeRange } from "../../compiler/types.js";
 import { largestMessages } from "../../compiler/cost/model.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
 import type { ProviderSpec } from "../providers/provider.js";
@@ -67,12 +68,12 @@ export function serveable(program: Program, correlations: ServedCorrelations): S
   const g = program.graph;
   // Spans stay with the server (they name its files); paths are enough for the report.
   const nodes = g.nodes.map((n) => ({ ...n, origin: n.origin.via ? { path: n.origin.path, via: n.origin.via } : { path: n.origin.path } }));
-  // A parameter's exact interval is a fact about the weights: the client gets its type's range
-  // (no protocol reads it — parameters are never shared).
+  // Exact intervals are facts about the weights: the client gets each node's public interval
+  // (the one both parties' protocols read), and a parameter's type range (no protocol reads it —
+  // parameters are never shared).
   const ranges = program.ranges.map((r, i): [string, string] => {
     const n = g.nodes[i]!;
-    if (n.op !== "param") return [String(r.lo), String(r.hi)];
-    const [lo, hi] = typeRange(n.type);
+    const { lo, hi } = n.op === "param" ? { lo: typeRange(n.type)[0], hi: typeRange(n.type)[1] } : publicRange(r, n.type);
     return [String(lo), String(hi)];
   });
   const wire: WireProgram = { graph: { name: g.name, nodes, outputs: g.outputs }, ranges };

@@ -8,7 +8,7 @@ import type { Graph, Node } from "../../compiler/ir.js";
 import { assertNever } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { elemAttr, intAttr, liftedOperands, matrixAttr, mulcConstants } from "../../compiler/ops.js";
-import { oddInverse, scaleShift } from "../../compiler/types.js";
+import { oddInverse, publicRange, scaleShift } from "../../compiler/types.js";
 import { evalNode } from "../plain/run.js";
 import { avgpool, gavgpool } from "../plain/kernels/layers.js";
 import { concat } from "../plain/kernels/shape.js";
@@ -81,7 +81,12 @@ export async function runParty(
 }
 
 class Ctx {
-  constructor(private readonly p: Party, private readonly g: Graph, private readonly ranges: readonly Interval[], private readonly vals: (Val | undefined)[]) {}
+  /** The intervals the protocols read: each node's public interval (types.ts publicRange), never the exact one. */
+  private readonly ranges: readonly Interval[];
+
+  constructor(private readonly p: Party, private readonly g: Graph, ranges: readonly Interval[], private readonly vals: (Val | undefined)[]) {
+    this.ranges = ranges.map((r, i) => publicRange(r, g.nodes[i]!.type));
+  }
 
   private type(i: number) {
     return this.g.nodes[i]!.type;

@@ -10,6 +10,7 @@
 //   inputs are every sharing at the widths stated (packed as the elements of one vector);
 // - `millionaireOtInputs`: the OT-native comparison (proofs/millionaire-ot.md) on every input
 //   pair at small widths, with and without shared low digits, sampled in the randomness too.
+import { foldIsInjective } from "../../interpreter/ot/kk13.js";
 import { randomBytes } from "node:crypto";
 import { runBoth } from "../../interpreter/twopc/local.js";
 import type { Party } from "../../interpreter/twopc/party.js";
@@ -47,8 +48,10 @@ function typeValues(bits: number, signed: boolean): bigint[] {
  *  S  (b0 ⊕ b1)·(d0 + d1) ≡ out_C + out_S with out_P = b_P·d_P − x_P + x_Q + b_P·(1 − 2b_Q)·d_Q
  *     (selectOt): every bit pair, d0, d1, and COT pads x_C, x_S ∈ Z_2^N (N ≤ min(maxN, 4));
  *  B  (b_C + 2x) + (b_S − 2(x + b_S·b_C)) ≡ b_C ⊕ b_S: every bit pair, every x ∈ Z_2^N (xorToArith);
- *  A  (m0_C ⊕ m1_C ⊕ m0_S ⊕ m1_S)·(b_C ⊕ b_S) = c_C ⊕ c_S, c_P = a_P·b_P ⊕ m0_P ⊕ m0_Q ⊕ b_P·a_Q
- *     (andTriples): all 64 assignments;
+ *  A  c_C ⊕ c_S = (a_C ⊕ a_S)·(b_C ⊕ b_S) for c_C = c_S ⊕ (a_S ⊕ a_C)(b_S ⊕ b_C), the server's
+ *     1-of-16 message at the client's choice (andTriples, each half of a pair): all 32 assignments;
+ *  F  KK13's fold (kk13.ts foldIsInjective): G's columns on each nonzero codeword's support are
+ *     independent — all 15 nonzero values;
  *  M  Gilboa: a_C·b_C + a_S·b_S + Σ_k (y_C,k − x_C,k) + Σ_k (y_S,k − x_S,k) ≡ (a_C + a_S)(b_C + b_S)
  *     with y_P,k = x_Q,k + bit_k(b_P)·a_Q·2^k: every a_C, a_S, b_C, b_S ∈ Z_2^N and x ≡ 0, then
  *     (the pads enter linearly, once with each sign) every single pad set to every value (N ≤ 3).
@@ -131,17 +134,16 @@ export function otIdentities(maxN: number): Outcome {
     }
   }
   // A
-  for (let bitsA = 0; bitsA < 64; bitsA++) {
-    const [m0C, m1C, m0S, m1S, bC, bS] = [0, 1, 2, 3, 4, 5].map((i) => (bitsA >> i) & 1) as [number, number, number, number, number, number];
-    const aC = m0C ^ m1C;
-    const aS = m0S ^ m1S;
-    const vC = m0S ^ (bC & aS); // the client's random-OT output: m_{b_C} of the server's pair
-    const vS = m0C ^ (bS & aC);
-    const cC = (aC & bC) ^ m0C ^ vC;
-    const cS = (aS & bS) ^ m0S ^ vS;
+  for (let bitsA = 0; bitsA < 32; bitsA++) {
+    const [aC, bC, aS, bS, cS] = [0, 1, 2, 3, 4].map((i) => (bitsA >> i) & 1) as [number, number, number, number, number];
+    // The server's message for the client's choice (i, j) = (a_C, b_C): c_S ⊕ (a_S ⊕ i)(b_S ⊕ j).
+    const cC = cS ^ ((aS ^ aC) & (bS ^ bC));
     cases++;
-    if ((cC ^ cS) !== ((aC ^ aS) & (bC ^ bS))) return fail(cases, "A: AND triple from two random OTs", `m=(${m0C},${m1C},${m0S},${m1S}) b=(${bC},${bS})`);
+    if ((cC ^ cS) !== ((aC ^ aS) & (bC ^ bS))) return fail(cases, "A: AND triple from a 1-of-16 OT message", `a=(${aC},${aS}) b=(${bC},${bS}) c_S=${cS}`);
   }
+  // F: KK13's fold is injective on the support of every nonzero codeword block (kk13.ts).
+  cases += 15;
+  if (!foldIsInjective()) return fail(cases, "F: KK13 fold", "some nonzero codeword's support columns of G are dependent");
   return { cases };
 }
 

@@ -11,7 +11,7 @@ import { listen } from "../../interpreter/twopc/tcp.js";
 import net from "node:net";
 import { createHash } from "node:crypto";
 import type { Graph } from "../../compiler/ir.js";
-import { typeRange } from "../../compiler/types.js";
+import { publicRange, typeRange } from "../../compiler/types.js";
 import { PqError } from "../../grammar/diagnostics.js";
 
 /** A server that sends one hand-made program frame (header `correlations`, then `body`); what the client's connectAndRun throws. */
@@ -100,11 +100,19 @@ describe("serve / connect: correlations and what the program reveals", () => {
       expect(createHash("sha256").update(body).digest("hex")).toBe(serveable(compiled, "ot").hash);
       const wire = JSON.parse(body) as { ranges: [string, string][]; graph: { nodes: { op: string; type: { bits: number; signed: boolean } }[] } };
       expect(text).not.toMatch(/seed/);
+      let rounded = 0;
       wire.graph.nodes.forEach((n, i) => {
-        if (n.op !== "param") return;
+        if (n.op !== "param") {
+          // Every other interval is the public one both parties run with, never the exact one.
+          const pub = publicRange(ranges[i]!, n.type);
+          expect(wire.ranges[i]).toEqual([String(pub.lo), String(pub.hi)]);
+          if (pub.lo !== ranges[i]!.lo || pub.hi !== ranges[i]!.hi) rounded++;
+          return;
+        }
         const [lo, hi] = typeRange(n.type);
         expect(wire.ranges[i]).toEqual([String(lo), String(hi)]);
       });
+      expect(rounded).toBeGreaterThan(0); // the weight-derived intervals were rounded (the check is not vacuous)
       // The server's own analysis is tighter for at least some parameter (else the check above is vacuous).
       expect(g.nodes.some((n, i) => n.op === "param" && (ranges[i]!.lo !== typeRange(n.type)[0] || ranges[i]!.hi !== typeRange(n.type)[1]))).toBe(true);
       // No run of a parameter's values (as JSON would print them) appears anywhere in the program.

@@ -9,11 +9,11 @@ export function randomBits(n: number): Uint8Array {
   return Uint8Array.from(randomBytes(n), (b) => b & 1);
 }
 
-/** A connected extension pair, as base OT would leave it (seeds from node:crypto). */
-export function extensionPair(domain = 0): { sender: IknpSender; receiver: IknpReceiver } {
-  const k0 = Array.from({ length: KAPPA }, () => new Uint8Array(randomBytes(16)));
-  const k1 = Array.from({ length: KAPPA }, () => new Uint8Array(randomBytes(16)));
-  const s = randomBits(KAPPA);
+/** A connected extension pair, as base OT would leave it (seeds from node:crypto); λ = 256 is KK13's. */
+export function extensionPair(domain = 0, lambda = KAPPA): { sender: IknpSender; receiver: IknpReceiver } {
+  const k0 = Array.from({ length: lambda }, () => new Uint8Array(randomBytes(16)));
+  const k1 = Array.from({ length: lambda }, () => new Uint8Array(randomBytes(16)));
+  const s = randomBits(lambda);
   const keys = k0.map((k, i) => (s[i] ? k1[i]! : k));
   return { sender: new IknpSender(s, keys, { domain, party: "server" }), receiver: new IknpReceiver(k0, k1, { domain }) };
 }

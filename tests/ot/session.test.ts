@@ -3,6 +3,7 @@ import { PqError } from "../../grammar/diagnostics.js";
 import { cotRecv, cotSend } from "../../interpreter/ot/cot.js";
 import { SETUP_BYTES_PER_PARTY, setupOt } from "../../interpreter/ot/session.js";
 import { vecGet } from "../../interpreter/ot/vec.js";
+import { kkColumns, whCodeword } from "../../interpreter/ot/kk13.js";
 import { Channel, HEADER_BYTES, memoryPair } from "../../interpreter/twopc/channel.js";
 import { Meter, totals } from "../../interpreter/twopc/meter.js";
 import { randomBits } from "./helpers.js";
@@ -15,9 +16,9 @@ describe("setupOt", () => {
     const [cp, sp] = await Promise.all([setupOt(client, "client"), setupOt(server, "server")]);
     for (const ch of [client, server]) {
       const t = totals(ch.meter.report());
-      expect(t.sent).toBe(SETUP_BYTES_PER_PARTY + 2 * HEADER_BYTES);
-      expect(t.recv).toBe(SETUP_BYTES_PER_PARTY + 2 * HEADER_BYTES);
-      expect(t.rounds).toBe(2);
+      expect(t.sent).toBe(SETUP_BYTES_PER_PARTY + 3 * HEADER_BYTES);
+      expect(t.recv).toBe(SETUP_BYTES_PER_PARTY + 3 * HEADER_BYTES);
+      expect(t.rounds).toBe(3);
     }
     expect(Buffer.compare(cp.sender.delta, sp.sender.delta)).not.toBe(0);
     expect(cp.sender.domain).toBe(sp.receiver.domain);
@@ -35,6 +36,23 @@ describe("setupOt", () => {
       const { x, msg: msg2 } = cotSend(q, delta, 20);
       const y = cotRecv(rows, msg2, 20);
       for (let j = 0; j < n; j++) expect(vecGet(y, j)).toBe((vecGet(x, j) + BigInt(c[j]!) * 12345n) % (1n << 20n));
+    }
+    // The KK13 extensions (256 columns, base OTs from the IKNP ones): q ⊕ t = C(v) ⊙ s.
+    expect(cp.kkSender.domain).toBe(sp.kkReceiver.domain);
+    expect(sp.kkSender.domain).toBe(cp.kkReceiver.domain);
+    expect(new Set([cp.sender.domain, sp.sender.domain, cp.kkSender.domain, sp.kkSender.domain]).size).toBe(4);
+    for (const [snd, rcv] of [[cp.kkSender, sp.kkReceiver], [sp.kkSender, cp.kkReceiver]] as const) {
+      const n = 300;
+      const v = Uint8Array.from(randomBits(n), (b, j) => (b * 7 + j) % 16);
+      const { msg, rows } = rcv.extendColumns(v, kkColumns(v));
+      const q = snd.extend(n, msg);
+      for (let j = 0; j < n; j++) {
+        const h = whCodeword(v[j]!);
+        for (let b = 0; b < 16; b++) {
+          const d = (q.q[32 * j + 2 * b]! ^ rows.t[32 * j + 2 * b]!) | ((q.q[32 * j + 2 * b + 1]! ^ rows.t[32 * j + 2 * b + 1]!) << 8);
+          expect(d).toBe(h & (snd.delta[2 * b]! | (snd.delta[2 * b + 1]! << 8)));
+        }
+      }
     }
   });
 });
