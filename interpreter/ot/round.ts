@@ -13,6 +13,7 @@ import type { ReceiverRows, SenderRows } from "./iknp.js";
 import { iknpMsgBytes, otFrames } from "../../compiler/cost/ot-sizes.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
+import type { IdealReceive, IdealSend } from "./batches.js";
 
 export interface ReceiveIn<R> {
   /** One choice bit per OT (0 or 1, one per byte). */
@@ -20,6 +21,8 @@ export interface ReceiveIn<R> {
   /** Bytes the peer's sender answers this batch with (0 for random OT). */
   reply: number;
   finish(rows: ReceiverRows, reply: Uint8Array): R;
+  /** The batch as an ideal functionality (batches.ts); not read here. */
+  ideal?: IdealReceive;
 }
 
 export interface SendIn<S> {
@@ -27,6 +30,8 @@ export interface SendIn<S> {
   n: number;
   /** The corrections to send (empty for random OT) and this party's output. */
   respond(rows: SenderRows): { msg: Uint8Array; out: S };
+  /** The batch as an ideal functionality (batches.ts); not read here. */
+  ideal?: IdealSend;
 }
 
 /** One flight: the parts' bytes in order, as the frames otFrames gives. */

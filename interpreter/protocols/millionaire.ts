@@ -45,9 +45,8 @@ import { exchange, step, type Party } from "../twopc/party.js";
 import { packBits, unpackBits } from "../twopc/ring.js";
 import { and } from "./and.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
-import { otOf, randomBits } from "../providers/ot.js";
-import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../ot/nchoose1.js";
-import { rotRecv, rotSend } from "../ot/rot.js";
+import { otOf } from "../providers/ot.js";
+import { receiveOneOfN, receiveRot, sendOneOfN, sendRot } from "../ot/batches.js";
 import type { ReceiveIn, SendIn } from "../ot/round.js";
 import type { SharedLow } from "../../compiler/requant-plan.js";
 import { DIGIT, digitPlan, treeLevels } from "../../compiler/cost/ot-sizes.js";
@@ -260,9 +259,9 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   const leaves = [...batches.values()];
   if (leaves.some((b, i) => b.at.length !== plan[i]!.count)) throw new Error("internal: the millionaire's leaves differ from its plan");
   const dig = digitsOf(mine, q);
-  const a = randomBits(T);
-  const rotIn: ReceiveIn<Uint8Array> = { choices: a, reply: 0, finish: (rows) => rotRecv(rows, 2) };
-  const rotOut: SendIn<{ m0: Uint8Array; m1: Uint8Array }> = { n: T, respond: (rows) => ({ msg: new Uint8Array(0), out: rotSend(rows, 2) }) };
+  const a = ot.randomBits(T);
+  const rotIn = receiveRot(a, 2);
+  const rotOut = sendRot(T, 2);
   const gt = new Uint8Array(n * q);
   const eq = new Uint8Array(n * q);
   let pads: { m0: Uint8Array; m1: Uint8Array } | undefined;
@@ -270,8 +269,7 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   if (client) {
     const recv = leaves.map((b): ReceiveIn<Uint32Array> => {
       const v = Uint8Array.from(b.at, (t) => dig[t]!);
-      const N = 2 ** b.w;
-      return { choices: nChoose1Choices(v, N), reply: nChoose1Bytes(v.length, N, b.k).toReceiver, finish: (rows, msg) => nChoose1Recv(rows, v, msg, N, b.k, p.role) };
+      return receiveOneOfN(v, 2 ** b.w, b.k, p.role);
     });
     const { received, sent } = await ot.round<Uint32Array | Uint8Array, { m0: Uint8Array; m1: Uint8Array }>(
       T > 0 ? [...recv, rotIn] : recv, T > 0 ? [rotOut] : []);
@@ -290,15 +288,15 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     const send = leaves.map((b): SendIn<null> => {
       const N = 2 ** b.w;
       const messages = new Uint32Array(b.at.length * N);
-      const rg = randomBits(b.at.length);
-      const re = b.k === 2 ? randomBits(b.at.length) : new Uint8Array(b.at.length);
+      const rg = ot.randomBits(b.at.length);
+      const re = b.k === 2 ? ot.randomBits(b.at.length) : new Uint8Array(b.at.length);
       b.at.forEach((t, i) => {
         const s = dig[t]!;
         gt[t] = rg[i]!;
         eq[t] = re[i]!;
         for (let c = 0; c < N; c++) messages[i * N + c] = ((c > s ? 1 : 0) ^ rg[i]!) | ((b.k === 2 ? (c === s ? 1 : 0) ^ re[i]! : 0) << 1);
       });
-      return { n: b.at.length * b.w, respond: (rows) => ({ msg: nChoose1Send(rows, messages, N, b.k), out: null }) };
+      return sendOneOfN(messages, N, b.k);
     });
     const { received, sent } = await ot.round<Uint8Array, { m0: Uint8Array; m1: Uint8Array } | null>(
       T > 0 ? [rotIn] : [], T > 0 ? [...send, rotOut] : send);

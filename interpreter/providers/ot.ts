@@ -14,9 +14,8 @@
 // It supplies no bilinear triples: products with server weights run the OT-native kernel of
 // protocols/linear.ts. Its own kernels (b2a, select, linear) call `otOf(p)`.
 import { randomBytes } from "node:crypto";
-import { cotBytes, cotRecv, cotSend } from "../ot/cot.js";
+import { receiveCot, receiveRot, sendCot, sendRot } from "../ot/batches.js";
 import { otRound, type ReceiveIn, type SendIn } from "../ot/round.js";
-import { rotRecv, rotSend } from "../ot/rot.js";
 import { setupOt, type OtPair } from "../ot/session.js";
 import type { Vec } from "../ot/vec.js";
 import { isWide } from "../plain/tensor.js";
@@ -71,14 +70,23 @@ export function combineVec(a: Vec, b: Vec, s: number, bits: number): Vec {
   });
 }
 
-const NONE = new Uint8Array(0);
-
 export class OtProvider implements Correlations {
   readonly kind = "ot" as const;
   readonly supplies: ReadonlySet<CorrelationKind> = new Set<CorrelationKind>(["triples", "andTriples", "bitPairs"]);
   offlineMs = 0;
 
-  private constructor(private readonly io: Endpoint, readonly session: OtPair) {}
+  /** Protected for the proofs' ideal-OT provider (proofs/check/ideal-ot.ts), which replaces `round` and the randomness. */
+  protected constructor(private readonly io: Endpoint, readonly session: OtPair) {}
+
+  /** n uniform bits of this party's own (randomBits). */
+  randomBits(n: number): Uint8Array {
+    return randomBits(n);
+  }
+
+  /** Uniform elements of Z_2^bits of this party's own (randomRing). */
+  randomRing(bits: number, shape: number[]): Share {
+    return randomRing(bits, shape);
+  }
 
   /** Base OTs with the peer, or the continuation of an earlier session between the same parties. */
   static async open(io: Endpoint, resume?: OtPair): Promise<OtProvider> {
@@ -115,22 +123,19 @@ export class OtProvider implements Correlations {
    * the server's choice b_S gives it x + b_S·b_C): client b_C + 2x, server b_S − 2y.
    */
   async xorToArith(b: Uint8Array, bits: number, offline = false): Promise<Vec> {
-    const n = b.length;
     const mine: Vec = isWide(bits) ? BigUint64Array.from(b, (v) => BigInt(v)) : Float64Array.from(b);
     const run = <R, S>(r: readonly ReceiveIn<R>[], s: readonly SendIn<S>[]) => (offline ? this.offline("bitpairs", r, s) : this.round(r, s));
     if (this.io.role === "client") {
-      const { sent } = await run([], [{ n, respond: (rows) => { const { x, msg } = cotSend(rows, mine, bits); return { msg, out: x }; } }]);
+      const { sent } = await run([], [sendCot(mine, bits)]);
       return combineVec(mine, sent[0]!, 2, bits);
     }
-    const { received } = await run([{ choices: b, reply: cotBytes(n, bits).toReceiver, finish: (rows, m) => cotRecv(rows, m, bits, this.io.role) }], []);
+    const { received } = await run([receiveCot(b, bits, this.io.role)], []);
     return combineVec(mine, received[0]!, -2, bits);
   }
 
   async andTriples(n: number) {
-    const b = randomBits(n);
-    const { received, sent } = await this.offline("and-triples",
-      [{ choices: b, reply: 0, finish: (rows) => rotRecv(rows, 1) }],
-      [{ n, respond: (rows) => ({ msg: NONE, out: rotSend(rows, 1) }) }]);
+    const b = this.randomBits(n);
+    const { received, sent } = await this.offline("and-triples", [receiveRot(b, 1)], [sendRot(n, 1)]);
     const v = received[0]!;
     const { m0, m1 } = sent[0]!;
     const a = new Uint8Array(n);
@@ -143,14 +148,14 @@ export class OtProvider implements Correlations {
   }
 
   async bitPairs(bits: number, n: number) {
-    const bool = randomBits(n);
+    const bool = this.randomBits(n);
     const arith = await this.xorToArith(bool, bits, true);
     return { bool, arith: fromVec(arith, bits, [n]) };
   }
 
   async triples(bits: number, shape: number[]) {
-    const a = randomRing(bits, shape);
-    const b = randomRing(bits, shape);
+    const a = this.randomRing(bits, shape);
+    const b = this.randomRing(bits, shape);
     const n = a.data.length;
     const av = toVec(a);
     const bv = toVec(b);
@@ -179,10 +184,7 @@ export class OtProvider implements Correlations {
         }
       }
     }
-    const m = n * bits;
-    const { received, sent } = await this.offline("triples",
-      [{ choices, reply: cotBytes(m, bits).toReceiver, finish: (rows, msg) => cotRecv(rows, msg, bits, this.io.role) }],
-      [{ n: m, respond: (rows) => { const { x, msg } = cotSend(rows, delta, bits); return { msg, out: x }; } }]);
+    const { received, sent } = await this.offline("triples", [receiveCot(choices, bits, this.io.role)], [sendCot(delta, bits)]);
     // c = a·b + Σ_k y − Σ_k x: this party's share of a_P·b_P + a_Q·b_P + a_P·b_Q.
     const y = received[0]!;
     const x = sent[0]!;
