@@ -14,6 +14,7 @@ import { iknpMsgBytes, KAPPA, KK_LAMBDA, otFrames } from "../../compiler/cost/ot
 import { kkColumns } from "./kk13.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
+import type { IdealReceive, IdealSend } from "./batches.js";
 
 export interface ReceiveIn<R> {
   /** One choice bit per OT (0 or 1, one per byte); under `kk`, one value below 16 per OT. */
@@ -23,6 +24,8 @@ export interface ReceiveIn<R> {
   /** Bytes the peer's sender answers this batch with (0 for random OT). */
   reply: number;
   finish(rows: ReceiverRows, reply: Uint8Array): R;
+  /** The batch as an ideal functionality (batches.ts); not read here. */
+  ideal?: IdealReceive;
 }
 
 export interface SendIn<S> {
@@ -32,6 +35,8 @@ export interface SendIn<S> {
   kk?: boolean;
   /** The corrections to send (empty for random OT) and this party's output. */
   respond(rows: SenderRows): { msg: Uint8Array; out: S };
+  /** The batch as an ideal functionality (batches.ts); not read here. */
+  ideal?: IdealSend;
 }
 
 /** One flight: the parts' bytes in order, as the frames otFrames gives. */

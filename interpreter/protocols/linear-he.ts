@@ -32,7 +32,7 @@ import { fromVec, otOf } from "../providers/ot.js";
 import { HeProvider } from "../providers/he.js";
 import { add, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
-import { nChoose1Receive, nChoose1Sender } from "../ot/nchoose1.js";
+import { receiveOneOfN, sendOneOfN } from "../ot/batches.js";
 import { hePlan, layoutOf, type HeLayout, type HePlan, type Slots } from "../he/pack.js";
 import { Arena, guard, loadNoise, PlainBuilder, readPlain, ReplyReader, writeReply, type CipherText } from "../he/seal.js";
 import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
@@ -250,7 +250,7 @@ async function finish(p: Party, plan: HePlan, outs: readonly Slots[], map: Linea
   if (p.role === "client") {
     const digits = Uint8Array.from(z, (v) => Math.floor(v / scale));
     const { received } = await otOf(p).round(
-      [nChoose1Receive(digits, W, N, p.role)],
+      [receiveOneOfN(digits, W, N, p.role)],
       [],
     );
     const m = received[0]!;
@@ -264,7 +264,7 @@ async function finish(p: Party, plan: HePlan, outs: readonly Slots[], map: Linea
       const r = N === 32 ? rho[j]! : rho[j]! % top;
       for (let c = 0; c < W; c++) messages[j * W + c] = ((c + a1 >= plan.theta ? tMod : 0) + r) % top;
     }
-    await otOf(p).round([], [nChoose1Sender(n, messages, W, N)]);
+    await otOf(p).round([], [sendOneOfN(messages, W, N)]);
     let j = 0;
     for (const s of outs) {
       for (const yi of s.y) {

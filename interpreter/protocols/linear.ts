@@ -30,7 +30,7 @@ import { productPlan } from "../../compiler/cost/ot-sizes.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { applyMap, matBlocks, type LinearMap } from "../twopc/linear-map.js";
 import { otOf, toVec, fromVec } from "../providers/ot.js";
-import { vcotBytes, vcotRecv, vcotSend } from "../ot/vcot.js";
+import { receiveVcot, sendVcot } from "../ot/batches.js";
 import type { Vec } from "../ot/vec.js";
 import { linearHe } from "./linear-he.js";
 
@@ -184,9 +184,9 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
     receiving ? ks.map((k) => {
       const choices = new Uint8Array(n);
       for (let j = 0; j < n; j++) choices[j] = bit(k, operandAt(inst[2 * j]!, inst[2 * j + 1]!));
-      return { choices, reply: vcotBytes(n, L, N - k).toReceiver, finish: (rows, msg) => vcotRecv(rows, L, N - k, msg, p.role) };
+      return receiveVcot(choices, L, N - k, p.role);
     }) : [],
-    receiving ? [] : ks.map((k) => ({ n, respond: (rows) => { const { x: pad, msg } = vcotSend(rows, L, N - k, delta(k)); return { msg, out: pad }; } })),
+    receiving ? [] : ks.map((k) => sendVcot(n, L, N - k, () => delta(k))),
   );
   if (receiving) received.forEach((vals, k) => addInto(vals, k, 1));
   else sent.forEach((vals, k) => addInto(vals, k, -1));

@@ -45,10 +45,8 @@ import { exchange, step, type Party } from "../twopc/party.js";
 import { packBits, unpackBits } from "../twopc/ring.js";
 import { and } from "./and.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
-import { otOf, randomBits } from "../providers/ot.js";
-import { nChoose1Receive, nChoose1Sender } from "../ot/nchoose1.js";
-import { bitTripleBatch } from "../providers/ot.js";
-import { rotRecv, rotSend } from "../ot/rot.js";
+import { bitTripleBatch, otOf } from "../providers/ot.js";
+import { receiveOneOfN, receiveRot, sendOneOfN, sendRot } from "../ot/batches.js";
 import type { ReceiveIn, SendIn } from "../ot/round.js";
 import type { SharedLow } from "../../compiler/requant-plan.js";
 import { DIGIT, digitPlan, treeLevels } from "../../compiler/cost/ot-sizes.js";
@@ -261,11 +259,11 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   const leaves = [...batches.values()];
   if (leaves.some((b, i) => b.at.length !== plan[i]!.count)) throw new Error("internal: the millionaire's leaves differ from its plan");
   const dig = digitsOf(mine, q);
-  const a = randomBits(T);
-  const rotIn: ReceiveIn<Uint8Array> = { choices: a, reply: 0, finish: (rows) => rotRecv(rows, 2) };
-  const rotOut: SendIn<{ m0: Uint8Array; m1: Uint8Array }> = { n: T, respond: (rows) => ({ msg: new Uint8Array(0), out: rotSend(rows, 2) }) };
+  const a = ot.randomBits(T);
+  const rotIn = receiveRot(a, 2);
+  const rotOut = sendRot(T, 2);
   // The spine nodes (whose eq no level reads) need one AND: single bit triples, two per 1-of-16 OT.
-  const singles = bitTripleBatch(S, p.role);
+  const singles = bitTripleBatch(S, p.role, (k) => ot.randomBits(k));
   let single: { a: Uint8Array; b: Uint8Array; c: Uint8Array } | undefined;
   const gt = new Uint8Array(n * q);
   const eq = new Uint8Array(n * q);
@@ -274,8 +272,7 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   if (client) {
     const recv = leaves.map((b): ReceiveIn<Uint32Array> => {
       const v = Uint8Array.from(b.at, (t) => dig[t]!);
-      const N = 2 ** b.w;
-      return nChoose1Receive(v, N, b.k, p.role);
+      return receiveOneOfN(v, 2 ** b.w, b.k, p.role);
     });
     const { received, sent } = await ot.round<Uint32Array | Uint8Array, { m0: Uint8Array; m1: Uint8Array }>(
       [...recv, ...(T > 0 ? [rotIn] : []), ...(S > 0 ? [singles.receive!] : [])], T > 0 ? [rotOut] : []);
@@ -295,15 +292,15 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     const send = leaves.map((b): SendIn<null> => {
       const N = 2 ** b.w;
       const messages = new Uint32Array(b.at.length * N);
-      const rg = randomBits(b.at.length);
-      const re = b.k === 2 ? randomBits(b.at.length) : new Uint8Array(b.at.length);
+      const rg = ot.randomBits(b.at.length);
+      const re = b.k === 2 ? ot.randomBits(b.at.length) : new Uint8Array(b.at.length);
       b.at.forEach((t, i) => {
         const s = dig[t]!;
         gt[t] = rg[i]!;
         eq[t] = re[i]!;
         for (let c = 0; c < N; c++) messages[i * N + c] = ((c > s ? 1 : 0) ^ rg[i]!) | ((b.k === 2 ? (c === s ? 1 : 0) ^ re[i]! : 0) << 1);
       });
-      return nChoose1Sender(b.at.length, messages, N, b.k);
+      return sendOneOfN(messages, N, b.k);
     });
     const { received, sent } = await ot.round<Uint8Array, { m0: Uint8Array; m1: Uint8Array } | null>(
       T > 0 ? [rotIn] : [], [...send, ...(T > 0 ? [rotOut] : []), ...(S > 0 ? [singles.send!] : [])]);

@@ -24,7 +24,7 @@ import { exchange, step, type Party } from "../twopc/party.js";
 import { add, concatBytes, constShare, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { fromVec, otOf, toVec } from "../providers/ot.js";
-import { cotBytes, cotRecv, cotSend } from "../ot/cot.js";
+import { receiveCot, sendCot } from "../ot/batches.js";
 import type { Vec } from "../ot/vec.js";
 
 export type Choice = readonly [x: Share, y: Share];
@@ -90,10 +90,7 @@ async function selectOt(p: Party, b: Uint8Array, pairs: readonly Choice[]): Prom
     const kept: Vec = d instanceof BigUint64Array ? BigUint64Array.from(d, (v, i) => (bits[i] ? v : 0n)) : Float64Array.from(d, (v, i) => (bits[i] ? v : 0));
     return { N, y, delta, kept };
   });
-  const { received, sent } = await ot.round(
-    prep.map((q) => ({ choices: bits, reply: cotBytes(n, q.N).toReceiver, finish: (rows, msg) => cotRecv(rows, msg, q.N, p.role) })),
-    prep.map((q) => ({ n, respond: (rows) => { const { x, msg } = cotSend(rows, q.delta, q.N); return { msg, out: x }; } })),
-  );
+  const { received, sent } = await ot.round(prep.map((q) => receiveCot(bits, q.N, p.role)), prep.map((q) => sendCot(q.delta, q.N)));
   return prep.map((q, j) => {
     const mine = sub(fromVec(q.kept, q.N, q.y.shape), fromVec(sent[j]!, q.N, q.y.shape));
     return add(add(q.y, mine), fromVec(received[j]!, q.N, q.y.shape));

@@ -14,9 +14,8 @@
 // It supplies no bilinear triples: products with server weights run the OT-native kernel of
 // protocols/linear.ts. Its own kernels (b2a, select, linear) call `otOf(p)`.
 import { randomBytes } from "node:crypto";
-import { cotBytes, cotRecv, cotSend } from "../ot/cot.js";
+import { receiveCot, receiveOneOfN, sendCot, sendOneOfN } from "../ot/batches.js";
 import { otRound, type ReceiveIn, type SendIn } from "../ot/round.js";
-import { nChoose1Receive, nChoose1Sender } from "../ot/nchoose1.js";
 import { setupOt, type OtPair } from "../ot/session.js";
 import type { Vec } from "../ot/vec.js";
 import { isWide } from "../plain/tensor.js";
@@ -71,7 +70,6 @@ export function combineVec(a: Vec, b: Vec, s: number, bits: number): Vec {
   });
 }
 
-
 /**
  * n bit triples, two per 1-of-16 OT with 2-bit messages (CrypTFlow2 §3.1.1, as SCI), as one
  * batch of a round (the client receives, with choice (a_C, b_C, a'_C, b'_C); the server sends
@@ -79,28 +77,23 @@ export function combineVec(a: Vec, b: Vec, s: number, bits: number): Vec {
  * and this party's triples once the round is done (`triples` takes the client's received
  * messages). An odd n leaves the last pair's second triple unused. Wire: `nChoose1Bytes(⌈n/2⌉, 16, 2)`.
  */
-export function bitTripleBatch(n: number, role: "client" | "server"): {
+export function bitTripleBatch(n: number, role: "client" | "server", bits: (n: number) => Uint8Array): {
   receive?: ReceiveIn<Uint32Array>;
   send?: SendIn<null>;
   triples(received?: Uint32Array): { a: Uint8Array; b: Uint8Array; c: Uint8Array };
 } {
   const pairs = Math.ceil(n / 2);
-  const ab = randomBytes(pairs);
-  const a = new Uint8Array(n);
-  const b = new Uint8Array(n);
-  for (let t = 0; t < n; t++) {
-    const nib = ab[t >>> 1]! >>> (2 * (t & 1));
-    a[t] = nib & 1;
-    b[t] = (nib >>> 1) & 1;
-  }
+  const a = bits(n);
+  const b = bits(n);
+  // Instance i's choice: (a, b) of triple 2i in bits 0, 1, of triple 2i + 1 in bits 2, 3.
+  const v = Uint8Array.from({ length: pairs }, (_, i) => a[2 * i]! | (b[2 * i]! << 1) | ((a[2 * i + 1] ?? 0) << 2) | ((b[2 * i + 1] ?? 0) << 3));
   if (role === "client") {
-    const v = Uint8Array.from(ab, (x) => x & 15);
     return {
-      receive: nChoose1Receive(v, 16, 2, role),
+      receive: receiveOneOfN(v, 16, 2, role),
       triples: (m) => ({ a, b, c: Uint8Array.from({ length: n }, (_, t) => (m![t >>> 1]! >>> (t & 1)) & 1) }),
     };
   }
-  const c = randomBits(n);
+  const c = bits(n);
   const messages = new Uint32Array(pairs * 16);
   for (let i = 0; i < pairs; i++) {
     for (let v = 0; v < 16; v++) {
@@ -112,7 +105,7 @@ export function bitTripleBatch(n: number, role: "client" | "server"): {
       messages[i * 16 + v] = msg;
     }
   }
-  return { send: nChoose1Sender(pairs, messages, 16, 2), triples: () => ({ a, b, c }) };
+  return { send: sendOneOfN(messages, 16, 2), triples: () => ({ a, b, c }) };
 }
 
 export class OtProvider implements Correlations {
@@ -120,7 +113,18 @@ export class OtProvider implements Correlations {
   readonly supplies: ReadonlySet<CorrelationKind> = new Set<CorrelationKind>(["triples", "andTriples", "bitPairs"]);
   offlineMs = 0;
 
-  private constructor(private readonly io: Endpoint, readonly session: OtPair) {}
+  /** Protected for the proofs' ideal-OT provider (proofs/check/ideal-ot.ts), which replaces `round` and the randomness. */
+  protected constructor(private readonly io: Endpoint, readonly session: OtPair) {}
+
+  /** n uniform bits of this party's own (randomBits). */
+  randomBits(n: number): Uint8Array {
+    return randomBits(n);
+  }
+
+  /** Uniform elements of Z_2^bits of this party's own (randomRing). */
+  randomRing(bits: number, shape: number[]): Share {
+    return randomRing(bits, shape);
+  }
 
   /** Base OTs with the peer, or the continuation of an earlier session between the same parties. */
   static async open(io: Endpoint, resume?: OtPair): Promise<OtProvider> {
@@ -157,32 +161,31 @@ export class OtProvider implements Correlations {
    * the server's choice b_S gives it x + b_S·b_C): client b_C + 2x, server b_S − 2y.
    */
   async xorToArith(b: Uint8Array, bits: number, offline = false): Promise<Vec> {
-    const n = b.length;
     const mine: Vec = isWide(bits) ? BigUint64Array.from(b, (v) => BigInt(v)) : Float64Array.from(b);
     const run = <R, S>(r: readonly ReceiveIn<R>[], s: readonly SendIn<S>[]) => (offline ? this.offline("bitpairs", r, s) : this.round(r, s));
     if (this.io.role === "client") {
-      const { sent } = await run([], [{ n, respond: (rows) => { const { x, msg } = cotSend(rows, mine, bits); return { msg, out: x }; } }]);
+      const { sent } = await run([], [sendCot(mine, bits)]);
       return combineVec(mine, sent[0]!, 2, bits);
     }
-    const { received } = await run([{ choices: b, reply: cotBytes(n, bits).toReceiver, finish: (rows, m) => cotRecv(rows, m, bits, this.io.role) }], []);
+    const { received } = await run([receiveCot(b, bits, this.io.role)], []);
     return combineVec(mine, received[0]!, -2, bits);
   }
 
   async andTriples(n: number) {
-    const t = bitTripleBatch(n, this.io.role);
+    const t = bitTripleBatch(n, this.io.role, (k) => this.randomBits(k));
     const { received } = await this.offline("and-triples", t.receive ? [t.receive] : [], t.send ? [t.send] : []);
     return t.triples(received[0]);
   }
 
   async bitPairs(bits: number, n: number) {
-    const bool = randomBits(n);
+    const bool = this.randomBits(n);
     const arith = await this.xorToArith(bool, bits, true);
     return { bool, arith: fromVec(arith, bits, [n]) };
   }
 
   async triples(bits: number, shape: number[]) {
-    const a = randomRing(bits, shape);
-    const b = randomRing(bits, shape);
+    const a = this.randomRing(bits, shape);
+    const b = this.randomRing(bits, shape);
     const n = a.data.length;
     const av = toVec(a);
     const bv = toVec(b);
@@ -211,10 +214,7 @@ export class OtProvider implements Correlations {
         }
       }
     }
-    const m = n * bits;
-    const { received, sent } = await this.offline("triples",
-      [{ choices, reply: cotBytes(m, bits).toReceiver, finish: (rows, msg) => cotRecv(rows, msg, bits, this.io.role) }],
-      [{ n: m, respond: (rows) => { const { x, msg } = cotSend(rows, delta, bits); return { msg, out: x }; } }]);
+    const { received, sent } = await this.offline("triples", [receiveCot(choices, bits, this.io.role)], [sendCot(delta, bits)]);
     // c = a·b + Σ_k y − Σ_k x: this party's share of a_P·b_P + a_Q·b_P + a_P·b_Q.
     const y = received[0]!;
     const x = sent[0]!;

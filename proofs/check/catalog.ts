@@ -6,6 +6,7 @@ import { checkAlgebraic, type AlgebraicMode } from "./algebraic.js";
 import * as P from "./protocols.js";
 import * as X from "./passes.js";
 import { millionaireOtInputs, otIdentities, otKernels } from "./ot.js";
+import * as OT from "./ot-privacy.js";
 import { range } from "./spec.js";
 
 export type Scale = "full" | "quick";
@@ -35,6 +36,7 @@ const COST: Record<string, number> = {
   "linear/exhaustive": 11, "truncReduce/exhaustive": 9, "lift/inputs": 8, "maxpool/inputs": 8, "extend/exhaustive": 6,
   "extend/inputs": 6, "lessThan/inputs": 26, "wrap/inputs": 14, "clamp/inputs": 6, "argmax/inputs": 5, "avgpool/conv": 5, "linear/algebraic": 15,
   "open/exhaustive": 5, "select/algebraic": 10, "batchnorm/exhaustive": 4, "reveal/exhaustive": 3, "winograd2/binary": 8,
+  "ot-privacy/select": 3, "ot-privacy/select-wide": 2, "ot-privacy/linear": 4, "ot-privacy/triples": 2, "ot-privacy/millionaire-tree": 10,
 };
 
 type Mode = EngineMode | AlgebraicMode;
@@ -65,6 +67,29 @@ const ALG: AlgebraicMode = { kind: "algebraic", vector: true, probes: 64 };
 const ALG1: AlgebraicMode = { kind: "algebraic", vector: false, probes: 32 };
 const WIDTHS_ALG = [...upTo(1, 16), 24, ...WIDTHS_WIDE.slice(1)];
 const HOW_ALG = "by interpolation (Lemma M): the unchanged code at every point of a shifted 2^k grid over all k variables (input shares, free correlation values), Möbius-interpolated — every input × every value of the randomness; privacy by peeling the interpolated views; Lemma M corroborated at random points (sampled)";
+
+// The OT-hybrid privacy checks (ot-privacy.ts): protocols under ideal OT and the provider's inputless correlations.
+type OtItem = [string, () => Promise<Outcome>];
+const proto = (label: string, p: Proto<any>, mode: Mode = EX): OtItem => [label, () => (mode.kind === "algebraic" ? Promise.reject(new Error("no algebraic mode under OT")) : check(p, mode))];
+const corr = (c: OT.CorrelationSpec<any>): OtItem => [c.name, () => OT.correlationPrivacy(c)];
+const HOW_OT = "in the OT-hybrid model: the unchanged kernel under an ot provider whose OTs are ideal functionalities (proofs/check/ideal-ot.ts); every input × every value of the randomness (the OT senders' uniform outputs, each party's own random bits); each party's (view, own output) histogram compared across every input of the other party";
+const HOW_OT_CORR = "in the OT-hybrid model (proofs/check/ideal-ot.ts), every value of the randomness: the output pair's distribution, and each party's view histogram per own output compared across the other's outputs; the protocol on them as in the kernel checks";
+const HOW_OT_SAMPLED = (own: number, other: number) => `inputs sampled, randomness exhaustive, in the OT-hybrid model (proofs/check/ideal-ot.ts): per party ${own} distinct own inputs × (the other's input 0 and ${other} distinct others, PRG), every value of the randomness for each; (view, own output) histograms compared exactly`;
+
+function otRow(id: string, doc: string, statement: string, how: string, exhaustive: boolean, params: { full: string; quick: string }, items: (scale: Scale) => OtItem[]): Entry {
+  return {
+    id, doc, statement, how, exhaustive, params: (s) => params[s], cost: (s) => (s === "full" ? COST[id] ?? 1 : 1),
+    run: async (s) => {
+      let cases = 0;
+      for (const [label, f] of items(s)) {
+        const r = await f();
+        cases += r.cases;
+        if (r.failure) return { cases, failure: `[${label}] ${r.failure}` };
+      }
+      return { cases };
+    },
+  };
+}
 
 function row(
   id: string, doc: string, statement: string, how: string, exhaustive: boolean,
@@ -312,6 +337,49 @@ export const CATALOG: Entry[] = [
     how: "every input sharing at the widths stated (as vector elements); the OT randomness (node:crypto) is fresh per run, not enumerated", exhaustive: false,
     run: async (s) => otKernels(s === "full"), cost: () => 6,
   },
+  // ------------------------------------------------------------ privacy in the OT-hybrid model (ot-privacy.ts)
+  otRow("ot-privacy/b2a", "proofs/b2a.md", "b2a under OT (one COT, client sender): correct; each party's (view, output) independent of the other's bit — Sim_P = the run with the other's input 0", HOW_OT, true,
+    { full: "N = 1..8", quick: "N = 1..3" }, (s) => pick(s, upTo(1, 8), upTo(1, 3)).map((N) => proto(`N=${N}`, OT.b2aOt(N)))),
+  otRow("ot-privacy/select", "proofs/select.md", "select under OT (CrypTFlow2 multiplexer, one COT each way): correct; each party's (view, output) independent of the other's shares", HOW_OT, true,
+    { full: "N = 1, 2 (y shared); N = 1..3 (y = literal 0); one condition bit for 2 elements (N = 1); selectMany, one condition for pairs (x, 0) in Z_2 and in Z_4", quick: "N = 1 (y shared); N = 2 (y = 0)" },
+    (s) => pick(s, [
+      proto("N=1", OT.selectOtProto(1)), proto("N=2", OT.selectOtProto(2)),
+      ...upTo(1, 3).map((N) => proto(`N=${N} y=0`, OT.selectOtProto(N, true))),
+      proto("scalar condition, 2 elements, N=1", OT.selectScalarOt(1, 2)), proto("two rings 1, 2", OT.selectTwoRingsOt(1, 2)),
+    ], [proto("N=1", OT.selectOtProto(1)), proto("N=2 y=0", OT.selectOtProto(2, true))])),
+  otRow("ot-privacy/select-wide", "proofs/select.md", "select under OT at N = 3, 4: each party's (view, output) distribution the same for the other's input 0 and for sampled others", HOW_OT_SAMPLED(8, 8), false,
+    { full: "N = 3, 4, y shared", quick: "N = 3, 2 own × (0 + 2 other) inputs" },
+    (s) => pick(s, [3, 4], [3]).map((N) => proto(`N=${N}`, OT.selectOtProto(N), pick<Mode>(s, { kind: "randomness", own: 8, other: 8 }, { kind: "randomness", own: 2, other: 2 })))),
+  otRow("ot-privacy/linear", "proofs/linear.md", "the server-weight product under OT (vector COTs, SiRNN): correct; each party's (view, output) independent of the other's operand, both orientations", HOW_OT, true,
+    {
+      full: "linear W: 1×1 u2 at N = 2, 1×1 i2 at N = 3, 2×1 u2 at N = 2, 1×2 and 2×2 u1 at N = 1, each with the weights and with the activations receiving; client-only x (u2, i2) 1×1 at N = 3, both orientations; conv2d pad 1 (padding skipped), activations receiving, N = 1",
+      quick: "1×1 u2 at N = 2, both orientations",
+    },
+    (s) => [0, 1].flatMap((r) => {
+      const receiver = r as 0 | 1;
+      const L = (N: number, op: "linear" | "conv", o: number, k: number, w: { bits: number; signed: boolean }, clientOnly?: { bits: number; signed: boolean }) =>
+        proto(`${op} ${o}x${k} N=${N} W ${w.signed ? "i" : "u"}${w.bits}${clientOnly ? ` client-only x ${clientOnly.signed ? "i" : "u"}${clientOnly.bits}` : ""} receiver=${receiver}`, OT.linearOtProto(N, { op, o, k, receiver, w, ...(clientOnly ? { clientOnly } : {}) }));
+      const u = (bits: number) => ({ bits, signed: false });
+      const i = (bits: number) => ({ bits, signed: true });
+      return pick(s, [
+        L(2, "linear", 1, 1, u(2)), L(3, "linear", 1, 1, i(2)), L(2, "linear", 2, 1, u(2)), L(1, "linear", 1, 2, u(1)), L(1, "linear", 2, 2, u(1)),
+        L(3, "linear", 1, 1, i(2), u(2)), L(3, "linear", 1, 1, u(2), i(2)),
+        ...(receiver === 0 ? [L(1, "conv", 1, 2, u(1))] : []),
+      ], [L(2, "linear", 1, 1, u(2))]);
+    })),
+  otRow("ot-privacy/and", "proofs/ot.md", "AND triples, two per 1-of-16 OT (OtProvider.andTriples): F_corr's distribution, each view simulated from the party's own triple; and (GMW) on them: correct and private", HOW_OT_CORR, true,
+    { full: "andTriples n = 1, 2; and, n = 1", quick: "andTriples n = 1; and, n = 1" },
+    (s) => [...pick(s, [1, 2], [1]).map((n) => corr(OT.andTriplesOt(n))), proto("and n=1", OT.andOt())]),
+  otRow("ot-privacy/triples", "proofs/ot.md", "Beaver triples by Gilboa's product from COTs (OtProvider.triples): F_corr's distribution, each view simulated from the party's own triple; mul on them: correct and private", HOW_OT_CORR, true,
+    { full: "triples N = 1 (n = 1, 2), N = 2 (n = 1); mul N = 1", quick: "triples N = 1 (n = 1); mul N = 1" },
+    (s) => [...pick(s, [[1, 1], [1, 2], [2, 1]], [[1, 1]]).map(([N, n]) => corr(OT.gilboaTriples(N!, n!))), proto("mul N=1", OT.mulOt(1))]),
+  otRow("ot-privacy/bitpairs", "proofs/ot.md", "bit pairs by one COT (OtProvider.bitPairs): correct, uniform on the 2^(N+1) pairs with s0 ≡ r0 (mod 2) (ot.md, Open point 1); each view simulated from the party's own pair", HOW_OT_CORR, true,
+    { full: "N = 1..8", quick: "N = 1..3" }, (s) => pick(s, upTo(1, 8), upTo(1, 3)).map((N) => corr(OT.bitPairsOt(N, 1)))),
+  otRow("ot-privacy/millionaire", "proofs/millionaire-ot.md", "millionaire under OT, one digit (the leaf's 1-of-2^m OT, server's masks g): correct; each party's (view, output) independent of the other's value", HOW_OT, true,
+    { full: "m = 1..4", quick: "m = 1..3" }, (s) => pick(s, upTo(1, 4), upTo(1, 3)).map((m) => proto(`m=${m}`, OT.millionaireOt(m)))),
+  otRow("ot-privacy/millionaire-tree", "proofs/millionaire-ot.md", "millionaire under OT, two digits (1-of-16 and 1-of-2^w leaves, the root node with a single triple from a 1-of-16 OT; the paired triples of nodes whose eq is needed appear from four digits on, beyond the enumerator): each party's (view, output) distribution the same for the other's value 0 and for sampled others", HOW_OT_SAMPLED(2, 2), false,
+    { full: "m = 5, 8", quick: "m = 5, 1 own × (0 + 1 other) values" },
+    (s) => pick(s, [5, 8], [5]).map((m) => proto(`m=${m}`, OT.millionaireOt(m), pick<Mode>(s, { kind: "randomness", own: 2, other: 2 }, { kind: "randomness", own: 1, other: 1 })))),
   // ------------------------------------------------------------ full widths, sampled
   row("leaves/wide", "proofs/README.md", "mul, select, b2a at wide rings (the BigInt and 32-bit paths)", "40 runs per width (inputs and randomness from a seeded PRG)", false,
     { full: `N ∈ {${WIDTHS_WIDE.join(", ")}}`, quick: "N ∈ {32, 53, 64}, 10 runs" },

@@ -14,6 +14,12 @@
 //                    one draw per case. `chunk` cases run as one vector (the cases are the
 //                    elements of the vectors the protocol runs on); chunk 1 is one run per case.
 //   sampled          inputs and randomness from a PRG, `runs` runs.
+//   randomness       inputs sampled (per party: distinct own inputs × the other's input 0 and
+//                    distinct others), every value of the randomness for each (an odometer
+//                    over the randomness only): exact view distributions for those inputs.
+// A Proto may run under ideal OT instead of the dealer (`provider: "ideal-ot"`, the OT-hybrid
+// model of ideal-ot.ts) and name each party's own output (`ownShare`), which is then part of
+// the view compared.
 //
 // Per case it checks, and stops at the first failure (the enumeration visits values in
 // increasing order, so the first failure is the lexicographically smallest counterexample):
@@ -23,7 +29,7 @@
 //                 in every case: they may not depend on any input;
 //   provenance    (composites) every frame is sent from inside a leaf protocol whose privacy
 //                 is checked on its own — the hypothesis of the composition lemma;
-//   privacy       (exhaustive, `privacy`) for each party P and each value of P's own input,
+//   privacy       (exhaustive with `privacy`, randomness) for each party P and each value of P's own input,
 //                 the histogram of P's view over the randomness is the same for every value
 //                 of the other party's input. All leaves of the odometer carry the same weight
 //                 (constant depth, checked), so equal count histograms are equal
@@ -33,7 +39,7 @@
 import type { Party } from "../../interpreter/twopc/party.js";
 import { Odometer } from "./enumerated.js";
 import { Sampler, type Source } from "../../interpreter/providers/enumerated.js";
-import { runPair, type View } from "./harness.js";
+import { runPair, type HarnessProvider, type View } from "./harness.js";
 import type { Role } from "../../interpreter/twopc/channel.js";
 
 export type Owner = "client" | "server" | "shared";
@@ -75,6 +81,16 @@ export interface Proto<O = unknown> {
   leaves?: readonly string[];
   /** A leaf checked algebraically (algebraic.ts): the segments of every frame each party receives. */
   layout?: Layout;
+  /**
+   * The correlations: the enumerated dealer (default, the F_corr-hybrid model) or ideal OT
+   * (`ideal-ot`: the OT-hybrid model, ideal-ot.ts — the OT-native kernels run).
+   */
+  provider?: HarnessProvider;
+  /**
+   * A party's own output (its share) as text: appended to its view in the privacy
+   * comparison, so what is compared is the joint distribution of (view, own output).
+   */
+  ownShare?(o: O): string;
 }
 
 /** Runaway guard for exhaustive mode: more runs than this is a mistake in the parameters. */
@@ -82,6 +98,12 @@ export const MAX_EXHAUSTIVE = 1 << 21;
 
 export type Mode =
   | { kind: "exhaustive"; privacy: boolean }
+  /**
+   * Every value of the randomness for sampled inputs: for each party P, `own` distinct inputs
+   * of P (PRG) and for each, the other party's all-zero input (the simulator's) and `other`
+   * more distinct ones (PRG); P's view histograms compared exactly across them.
+   */
+  | { kind: "randomness"; own: number; other: number; seed?: number }
   | { kind: "inputs"; shares: "all" | "sampled"; chunk?: number; seed?: number }
   | { kind: "sampled"; runs: number; seed?: number };
 
@@ -188,7 +210,12 @@ async function runCases<O>(proto: Proto<O>, cases: Case[], src: Source, record =
   const n = cases.length;
   const oc = ownOf(proto.draws, "client", cases);
   const os = ownOf(proto.draws, "server", cases);
-  return runPair(src, (p) => proto.run(p, oc, n), (p) => proto.run(p, os, n), record);
+  return runPair(src, (p) => proto.run(p, oc, n), (p) => proto.run(p, os, n), record, proto.provider);
+}
+
+/** A party's view as one string: its events, and its own output when the protocol names it. */
+function viewOf<O>(proto: Proto<O>, v: View, out: O): string {
+  return proto.ownShare ? `${viewKey(v)}|out:${proto.ownShare(out)}` : viewKey(v);
 }
 
 function correctness(draws: Draw[], c: Case, rand: string, expected: string, got: string): string {
@@ -250,8 +277,8 @@ export async function check<O>(proto: Proto<O>, mode: Mode): Promise<Outcome> {
             }
           }
         } else {
-          bump(hc, ownText(draws, "client", c), ownText(draws, "server", c), viewKey(r.views.client));
-          bump(hs, ownText(draws, "server", c), ownText(draws, "client", c), viewKey(r.views.server));
+          bump(hc, ownText(draws, "client", c), ownText(draws, "server", c), viewOf(proto, r.views.client, r.client));
+          bump(hs, ownText(draws, "server", c), ownText(draws, "client", c), viewOf(proto, r.views.server, r.server));
         }
       }
     } while (od.next());
@@ -268,6 +295,8 @@ export async function check<O>(proto: Proto<O>, mode: Mode): Promise<Outcome> {
     }
     return out;
   }
+
+  if (mode.kind === "randomness") return randomnessMode(proto, mode);
 
   if (mode.kind === "inputs") {
     // Enumerate the case digits with an odometer, `chunk` cases per run.
@@ -347,6 +376,87 @@ export async function check<O>(proto: Proto<O>, mode: Mode): Promise<Outcome> {
     if (got !== expected) return { cases, failure: correctness(draws, c, `PRG draws ${drawsText(sm.drawn)}`, expected, got) };
   }
   return { cases };
+}
+
+/**
+ * Mode `randomness`: sampled inputs, every value of the randomness for each (one run per
+ * value, an odometer over the randomness only). For party P: `own` values of P's input; for
+ * each, the other party's all-zero input and `other` sampled ones. Correctness and structure
+ * in every run; P's (view, own output) histograms compared exactly across the other's inputs.
+ */
+async function randomnessMode<O>(proto: Proto<O>, mode: { own: number; other: number; seed?: number }): Promise<Outcome> {
+  const draws = proto.draws;
+  const prg = new Sampler((mode.seed ?? 5) * 4_242_421 + 17);
+  let cases = 0;
+  let shape: string | undefined;
+  let depth: number | undefined;
+  const distinct = { client: new Set<string>(), server: new Set<string>() };
+  for (const role of ["client", "server"] as const) {
+    const other = role === "client" ? "server" : "client";
+    const side = (d: Draw, who: "client" | "server"): boolean => d.owner === who || d.owner === "shared";
+    // One party's part of a case: its owned draws and its share of every shared one.
+    const part = (who: "client" | "server", zero: boolean): bigint[] => draws.filter((d) => side(d, who)).map((d) => (zero ? 0n : prg.draw(d.bits)));
+    // `count` distinct parts (a repeated input would add its runs to the same histogram twice).
+    const distinctParts = (who: "client" | "server", count: number, seen: Set<string>): bigint[][] => {
+      const out: bigint[][] = [];
+      for (let tries = 0; out.length < count && tries < 64 * count; tries++) {
+        const v = part(who, false);
+        if (seen.has(v.join(","))) continue;
+        seen.add(v.join(","));
+        out.push(v);
+      }
+      return out;
+    };
+    const join = (mine: bigint[], theirs: bigint[]): Case => {
+      let i = 0;
+      let j = 0;
+      return {
+        raw: draws.map((d) => {
+          if (d.owner === "shared") {
+            const a = mine[i++]!;
+            const b = theirs[j++]!;
+            return role === "client" ? [a, b] : [b, a];
+          }
+          return d.owner === role ? [mine[i++]!] : [theirs[j++]!];
+        }),
+      };
+    };
+    const h: Hist = new Map();
+    for (const mine of distinctParts(role, mode.own, new Set())) {
+      const zero = part(other, true);
+      const others = [zero, ...distinctParts(other, mode.other, new Set([zero.join(",")]))];
+      for (const theirs of others) {
+        const c = join(mine, theirs);
+        const expected = proto.spec(draws.map((d, k) => value(d, c.raw[k]!)));
+        if (expected === undefined) continue;
+        const od = new Odometer();
+        do {
+          od.reset();
+          let r;
+          const rand = () => `free values in draw order: ${drawsText(od.trace.values)}`;
+          try {
+            r = await runCases(proto, [c], od);
+          } catch (e) {
+            return { cases, failure: correctness(draws, c, rand(), expected, `error: ${(e as Error).message}`) };
+          }
+          cases++;
+          const got = proto.output(r.client, r.server, 0);
+          if (got !== expected) return { cases, failure: correctness(draws, c, rand(), expected, got) };
+          const sh = pattern(r.views.client, r.views.server);
+          if (shape === undefined) shape = sh;
+          else if (sh !== shape) return { cases, failure: `STRUCTURE: the message pattern depends on the inputs\n  inputs: ${describe(draws, c)}\n  pattern: ${sh}\n  earlier: ${shape}` };
+          if (depth === undefined) depth = od.depth;
+          else if (od.depth !== depth) return { cases, failure: `STRUCTURE: the amount of randomness depends on the inputs (${od.depth} vs ${depth} bits)\n  inputs: ${describe(draws, c)}` };
+          const v = viewOf(proto, r.views[role], r[role]);
+          distinct[role].add(v);
+          bump(h, ownText(draws, role, c), ownText(draws, other, c), v);
+        } while (od.next());
+      }
+    }
+    const f = compareHist(h, role, other);
+    if (f) return { cases, failure: f };
+  }
+  return { cases, randomBits: depth ?? 0, views: { client: distinct.client.size, server: distinct.server.size } };
 }
 
 /** A failing batched case run alone: the first of 256 PRG randomness draws that fails it. */

@@ -4,11 +4,18 @@
 // every frame it receives (hex, header included — the header is a public function of the
 // message count and lengths). Every frame sent is also tagged with the sender's primitive
 // path (the meter's `step` stack) — the *provenance* used by the composition checks.
+// With `provider = "ideal-ot"` the parties run under the OT-hybrid model instead
+// (ideal-ot.ts): an `ot` provider whose OTs are ideal functionalities drawing from the source,
+// their outputs and each party's own randomness appended to its view.
 import { Channel, TransportClosed, type Role, type Transport } from "../../interpreter/twopc/channel.js";
 import { Meter } from "../../interpreter/twopc/meter.js";
 import type { Party } from "../../interpreter/twopc/party.js";
 import { CorrelationStore, type Source } from "../../interpreter/providers/enumerated.js";
 import { openProvider } from "../../interpreter/providers/provider.js";
+import { IdealOtHub, IdealOtProvider } from "./ideal-ot.js";
+
+/** Which correlations the harness hands out: the enumerated dealer (F_corr), or ideal OT (the OT-hybrid model). */
+export type HarnessProvider = "enumerated" | "ideal-ot";
 
 export interface View {
   /** Correlations and received frames, in the order the party met them. */
@@ -75,21 +82,23 @@ export interface PairRun<C, S> {
   store: CorrelationStore;
 }
 
-async function party(role: Role, meter: Meter, t: Transport, store: CorrelationStore, view: View | undefined): Promise<Party> {
+async function party(role: Role, meter: Meter, t: Transport, store: CorrelationStore, view: View | undefined, hub: IdealOtHub | undefined): Promise<Party> {
   const ch = new Channel(t, meter, role, { timeoutMs: 10_000 });
+  if (hub) return { role, meter, ch, corr: new IdealOtProvider({ role, ch, meter }, hub, view?.events) };
   const log = view ? { [role]: view.events } : undefined;
   return { role, meter, ch, corr: await openProvider({ kind: "enumerated", store, ...(log ? { log } : {}) }, { role, ch, meter }) };
 }
 
 /**
- * Run client and server code concurrently with correlations from `source`. With
+ * Run client and server code concurrently with correlations (or ideal OTs) from `source`. With
  * `record = false` (batched correctness runs) the views keep only the provenance of sent
  * frames, not their contents.
  */
 export async function runPair<C, S>(
-  source: Source, client: (p: Party) => Promise<C>, server: (p: Party) => Promise<S>, record = true,
+  source: Source, client: (p: Party) => Promise<C>, server: (p: Party) => Promise<S>, record = true, provider: HarnessProvider = "enumerated",
 ): Promise<PairRun<C, S>> {
   const store = new CorrelationStore(source);
+  const hub = provider === "ideal-ot" ? new IdealOtHub(source) : undefined;
   const vc: View = { events: [], sent: [] };
   const vs: View = { events: [], sent: [] };
   const mc = new Meter();
@@ -98,8 +107,8 @@ export async function runPair<C, S>(
   const b = new Recording(vs, ms, record);
   a.peer = b;
   b.peer = a;
-  const pc = await party("client", mc, a, store, record ? vc : undefined);
-  const ps = await party("server", ms, b, store, record ? vs : undefined);
+  const pc = await party("client", mc, a, store, record ? vc : undefined, hub);
+  const ps = await party("server", ms, b, store, record ? vs : undefined, hub);
   const guard = <T>(q: Promise<T>, p: Party) => q.catch((e: unknown) => {
     p.ch.close();
     throw e;

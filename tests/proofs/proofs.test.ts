@@ -11,6 +11,10 @@ import { add, constShare, getRing, mulElem, packRing, sub, unpackRing, type Shar
 import { mul } from "../../interpreter/protocols/mul.js";
 import { share } from "../../proofs/check/shares.js";
 import { checkAlgebraic } from "../../proofs/check/algebraic.js";
+import { select } from "../../interpreter/protocols/select.js";
+import { otOf } from "../../interpreter/providers/ot.js";
+import { receiveOneOfN, sendOneOfN } from "../../interpreter/ot/batches.js";
+import { rotRecv } from "../../interpreter/ot/rot.js";
 
 describe("proofs: machine checks (quick parameters)", () => {
   for (const e of CATALOG) {
@@ -109,5 +113,81 @@ describe("proofs: the algebraic checker finds planted faults", () => {
     }
     const r = await checkAlgebraic(proto(5, bent), mulLayout(5), { ...ALG, probes: 64 });
     expect(r.failure).toMatch(/^CORRECTNESS counterexample \(random point\)\n  variables:  x0=/);
+  });
+});
+
+describe("proofs: the OT-hybrid privacy checks find planted leaks (ideal OT, proofs/check/ideal-ot.ts)", () => {
+  const EX = { kind: "exhaustive", privacy: true } as const;
+  const text = (z: Share) => `${z.bits}:${BigInt.asUintN(z.bits, getRing(z, 0))}`;
+  const selectLike = (f: (p: Party, b: Uint8Array, x: Share, y: Share) => Promise<Share>): Proto<Share> => ({
+    draws: [{ name: "b", bits: 1, owner: "shared" }, { name: "x", bits: 2, owner: "shared" }, { name: "y", bits: 2, owner: "shared" }],
+    run: (p, [b, x, y]) => f(p, Uint8Array.from(b!, Number), share(2, x!), share(2, y!)),
+    output: ringOut,
+    spec: ([b, x, y]) => `2:${b ? x : y}`,
+    provider: "ideal-ot",
+    ownShare: text,
+  });
+
+  it("accepts the OT multiplexer as it is", async () => {
+    const r = await check(selectLike(select), EX);
+    expect(r.failure).toBeUndefined();
+    expect(r.randomBits).toBe(4); // the two COT pads
+  });
+
+  it("a select that also sends its share of x in the clear gives a privacy counterexample", async () => {
+    const leaky = async (p: Party, b: Uint8Array, x: Share, y: Share) => {
+      const z = await select(p, b, x, y);
+      await exchange(p, packRing(x));
+      return z;
+    };
+    const r = await check(selectLike(leaky), EX);
+    expect(r.failure).toMatch(/^PRIVACY counterexample: the client's view distribution depends on the server's input/);
+  });
+
+  // XOR shares of the server's bit v by one 1-of-2 OT: the client (choice 0) receives v ⊕ r,
+  // the server keeps r — with r its own random bit, or r = 0 (the mask forgotten).
+  const viaOneOfTwo = (masked: boolean): Proto<Uint8Array> => ({
+    draws: [{ name: "v", bits: 1, owner: "server" }],
+    run: async (p, own) => {
+      const ot = otOf(p);
+      if (p.role === "client") {
+        const { received } = await ot.round([receiveOneOfN(Uint8Array.of(0), 2, 1, p.role)], []);
+        return Uint8Array.from(received[0]!);
+      }
+      const r = masked ? ot.randomBits(1)[0]! : 0;
+      const v = Number(own[0]![0]!) ^ r;
+      await ot.round([], [sendOneOfN(Uint32Array.of(v, v), 2, 1)]);
+      return Uint8Array.of(r);
+    },
+    output: (c, s) => `${c[0]! ^ s[0]!}`,
+    spec: ([v]) => `${v}`,
+    provider: "ideal-ot",
+    ownShare: (o) => `${o[0]}`,
+  });
+
+  it("a 1-of-N message whose mask is forgotten: the receiver's OT output is in its view", async () => {
+    expect((await check(viaOneOfTwo(true), EX)).failure).toBeUndefined();
+    const r = await check(viaOneOfTwo(false), EX);
+    expect(r.failure).toMatch(/^PRIVACY counterexample: the client's view distribution depends on the server's input\n  client's own input: \n  view: ot<1of2:0\|out:0/);
+  });
+
+  it("an OT batch without its ideal description (not built by interpreter/ot/batches.ts) is refused", async () => {
+    const bare: Proto<Uint8Array> = {
+      draws: [{ name: "c", bits: 1, owner: "client" }],
+      run: async (p, own) => {
+        const ot = otOf(p);
+        if (p.role === "client") {
+          const { received } = await ot.round([{ choices: Uint8Array.of(Number(own[0]![0]!)), reply: 0, finish: (rows) => rotRecv(rows, 1) }], []);
+          return received[0]!;
+        }
+        await ot.round([], [{ n: 1, respond: () => ({ msg: new Uint8Array(0), out: null }) }]);
+        return Uint8Array.of(0);
+      },
+      output: () => "0",
+      spec: () => "0",
+      provider: "ideal-ot",
+    };
+    const r = await check(bare, EX);
+    expect(r.failure).toMatch(/a batch without an ideal description/);
   });
 });
