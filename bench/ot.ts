@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { cotBytes, cotRecv, cotSend } from "../interpreter/ot/cot.js";
 import type { IknpReceiver, IknpSender } from "../interpreter/ot/iknp.js";
-import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "../interpreter/ot/nchoose1.js";
+import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send, tableBytes } from "../interpreter/ot/nchoose1.js";
+import { kkColumns, kkRecv, kkSend } from "../interpreter/ot/kk13.js";
 import { rotBytes, rotRecv, rotSend } from "../interpreter/ot/rot.js";
 import { SETUP_BYTES_PER_PARTY, setupOt } from "../interpreter/ot/session.js";
 import { vecGet, vecZeros } from "../interpreter/ot/vec.js";
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   let setupMs = Infinity;
   let snd: IknpSender | undefined;
   let rcv: IknpReceiver | undefined;
+  let kkSnd: IknpSender | undefined;
+  let kkRcv: IknpReceiver | undefined;
   for (let r = 0; r < REPS; r++) {
     const [a, b] = memoryPair();
     const t0 = performance.now();
@@ -75,8 +78,10 @@ async function main(): Promise<void> {
     setupMs = Math.min(setupMs, performance.now() - t0);
     snd = server.sender; // the direction in which the client receives
     rcv = client.receiver;
+    kkSnd = server.kkSender;
+    kkRcv = client.kkReceiver;
   }
-  if (!snd || !rcv) return;
+  if (!snd || !rcv || !kkSnd || !kkRcv) return;
 
   for (const n of [1 << 16, 1 << 20]) {
     for (const ell of [8, 16, 32]) {
@@ -118,13 +123,21 @@ async function main(): Promise<void> {
       const got = clock("r", () => nChoose1Recv(rows, v, msg2, N, k));
       for (const i of [0, n - 1]) check(got[i] === messages[i * N + v[i]!], "1-of-16");
     });
-    const sz = nChoose1Bytes(n, N, k);
-    rows.push({ what: "1-of-16, k=2", n, ...ms, bytesPerOt: (sz.toSender + sz.toReceiver) / n });
+    const sz = tableBytes(n, N, k);
+    rows.push({ what: "1-of-16 table", n, ...ms, bytesPerOt: (sz.toSender + sz.toReceiver) / n });
+    const kk = best((clock) => {
+      const { msg, rows } = clock("r", () => kkRcv.extendColumns(v, kkColumns(v)));
+      const msg2 = clock("s", () => kkSend(kkSnd.extend(n, msg), messages, N, k));
+      const got = clock("r", () => kkRecv(rows, v, msg2, N, k));
+      for (const i of [0, n - 1]) check(got[i] === messages[i * N + v[i]!], "1-of-16 KK13");
+    });
+    const kz = nChoose1Bytes(n, N, k);
+    rows.push({ what: "1-of-16 KK13", n, ...kk, bytesPerOt: (kz.toSender + kz.toReceiver) / n });
   }
 
   const load = loadavg().map((x) => x.toFixed(2)).join(" ");
   console.log(`OT engine, both parties in one process (best of ${REPS}); load average ${load}\n`);
-  console.log(`base OT setup, both directions (2 × 128 Chou–Orlandi OTs): ${setupMs.toFixed(0)} ms, ${SETUP_BYTES_PER_PARTY} payload bytes sent per party`);
+  console.log(`session setup, both directions (2 × 128 Chou–Orlandi OTs, then 2 × 256 KK13 base OTs from IKNP): ${setupMs.toFixed(0)} ms, ${SETUP_BYTES_PER_PARTY} payload bytes sent per party`);
   console.log("");
   console.log(`${"flavour".padEnd(14)} ${"n".padStart(8)} ${"S ms".padStart(8)} ${"R ms".padStart(8)} ${"M OT/s".padStart(8)} ${"bits/OT".padStart(8)}`);
   for (const r of rows) {

@@ -149,11 +149,35 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
    * −1 is padding, a zero); with the activations receiving, the server's column W[·, q]
    * (q = ⌊t/P⌋, through the block's w table with stride Q).
    */
+  let gathered: Float64Array | undefined;
+  const gather = (at: (blk: (typeof blocks)[number], t: number) => { table: Int32Array; base: number; stride: number }): Float64Array => {
+    const G = new Float64Array(n * L);
+    const M = mine as Float64Array;
+    for (let j = 0; j < n; j++) {
+      const { table, base, stride } = at(blocks[inst[2 * j]!]!, inst[2 * j + 1]!);
+      for (let v = 0; v < L; v++) {
+        const src = table[base + v * stride]!;
+        if (src >= 0) G[j * L + v] = M[src]!;
+      }
+    }
+    return G;
+  };
   const delta = (k: number): Vec => {
     const ell = N - k;
     const neg = coef(k) < 0;
     const at = (blk: (typeof blocks)[number], t: number): { table: Int32Array; base: number; stride: number } =>
       (wRecv ? { table: blk.x, base: (t % Q) * P, stride: 1 } : { table: blk.w, base: Math.floor(t / P), stride: Q });
+    if (ell <= 52 && mine instanceof Float64Array) {
+      // The other operand's entries, gathered once for all k (padding: 0), then reduced per k.
+      const G = gathered ??= gather(at);
+      const out = new Float64Array(n * L);
+      const top = 2 ** ell;
+      for (let i = 0; i < out.length; i++) {
+        const r = G[i]! % top;
+        out[i] = neg && r !== 0 ? top - r : r;
+      }
+      return out;
+    }
     if (ell <= 52) {
       const out = new Float64Array(n * L);
       const top = 2 ** ell;
@@ -162,7 +186,7 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
         for (let v = 0; v < L; v++) {
           const src = table[base + v * stride]!;
           if (src < 0) continue;
-          const r = mine instanceof BigUint64Array ? Number(BigInt.asUintN(ell, mine[src]!)) : mine[src]! % top;
+          const r = Number(BigInt.asUintN(ell, (mine as BigUint64Array)[src]!));
           out[j * L + v] = neg && r !== 0 ? top - r : r;
         }
       }
@@ -188,8 +212,23 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
     }) : [],
     receiving ? [] : ks.map((k) => sendVcot(n, L, N - k, () => delta(k))),
   );
-  if (receiving) received.forEach((vals, k) => addInto(vals, k, 1));
-  else sent.forEach((vals, k) => addInto(vals, k, -1));
+  const parts = receiving ? received : sent;
+  const sign = receiving ? 1 : -1;
+  if (acc instanceof Float64Array && parts.every((v) => v instanceof Float64Array)) {
+    // Σ_k sign·2^k·vals_k per (instance, position) in one contiguous buffer, then one scatter
+    // into y: |2^k·val| < 2^N, so one correction per term keeps the sum in [0, 2^N).
+    const top = 2 ** N;
+    const T = new Float64Array(n * L);
+    parts.forEach((vals, k) => {
+      const f = sign * 2 ** k;
+      const V = vals as Float64Array;
+      for (let i = 0; i < T.length; i++) {
+        const a = T[i]! + f * V[i]!;
+        T[i] = a >= top ? a - top : a < 0 ? a + top : a;
+      }
+    });
+    addInto(T, 0, 1);
+  } else parts.forEach((vals, k) => addInto(vals, k, sign));
   let y = fromVec(acc, N, map.y);
   if (server && !clientOnly) y = add(y, applyMap(map, w!, x, N));
   return y;
