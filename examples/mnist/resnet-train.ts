@@ -3,9 +3,10 @@
 // examples/resnet/ (../resnet/README.md): `npx tsx examples/mnist/train.ts DATASET resnet`.
 //
 //   1. ReLU, float, from a seeded initialization (batch norm on batch statistics);
-//   2. x² + x, float, starting from the ReLU model: act = (1 − α)·ReLU(x) + α·(x² + x) with α
+//   2. x² + x, float, starting from the ReLU model: act = (1 − α)·ReLU(x) + α·(x²/8 + x) with α
 //      going linearly from 0 to 1 over the first `rampFraction` of its batches, then pure x² + x
-//      (Flash's gradual replacement, Roh et al., arXiv 2401.16732);
+//      (Flash's gradual replacement, Roh et al., arXiv 2401.16732; x²/8 + x is x² + x up to
+//      scaling, folded away before quantization: resnet.ts's header);
 //   3. for each: batch norm folded into the convolutions, activation ranges calibrated, and
 //      per bit width a copy fine-tuned with fake quantization (straight-through) at the fixed
 //      power-of-two activation scales, then quantized and written.
@@ -103,7 +104,9 @@ export async function trainResNets(ex: ResNetExample, train: Sample[], test: Sam
   console.log(`ResNet-8, x² + x: float test accuracy ${pct(floats.sqplus)} (${sqSeconds.toFixed(0)}s)`);
 
   for (const [act, model] of [['relu', relu], ['sqplus', sq]] as const) {
-    const folded = foldBatchNorm(model);
+    const folded = foldBatchNorm(model, act);
+    const foldedAcc = await accuracyOf((x) => forward(folded, x, evalMode(act)).logits, testData);
+    console.log(`ResNet-8 ${act}: folded float model ${pct(foldedAcc)} (batch norm model ${pct(floats[act]!)})`);
     const probe = (x: tf.Tensor4D) => forward(folded, x, evalMode(act)).probes.flat();
     const ranges = await calibrate(probe, calibrationImages, [ex.percentiles.w8a8, ex.percentiles.w4a4]);
     for (const [setting, range] of [[W8A8, ranges[0]!], [W4A4, ranges[1]!]] as const) {
@@ -112,7 +115,7 @@ export async function trainResNets(ex: ResNetExample, train: Sample[], test: Sam
       const fq = fakeQuant(act, scales, setting);
       const mode: Mode = { ...evalMode(act), fq };
       const ptq = await accuracyOf((x) => forward(folded, x, mode).logits, testData);
-      const qat: FoldedResNet = foldBatchNorm(model);
+      const qat: FoldedResNet = foldBatchNorm(model, act);
       console.log(`ResNet-8 ${act} ${setting.id}: fake-quant before fine-tuning ${pct(ptq)}; fine-tuning`);
       const seconds = await runStage(ex, trainable(qat, () => mode), train, plan.qat, plan.seeds.qat[act][setting.id]);
       const acc = await accuracyOf((x) => forward(qat, x, mode).logits, testData);

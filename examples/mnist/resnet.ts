@@ -13,6 +13,16 @@
 // requantized by a multiplier. Activations are the type of the `as`:
 //   ReLU:   relu(acc) as uA scale 2^f
 //   x² + x: sqplus(acc as iA scale 2^e) as iA scale 2^f  (signed: x² + x ≥ -1/4)
+//
+// x² + x with a small quadratic coefficient. A first run trained the float model with x² + x
+// itself and diverged as α reached 1 (MNIST training loss 0.46 → 3.32 within an epoch: seven
+// stacked squares are a polynomial of degree 128). The float model therefore uses
+// g(z) = a·z² + z with a = SQPLUS_A = 1/8, which is x² + x up to scaling: g(z) = h(a·z) / a
+// with h(u) = u² + u, what pq's sqplus computes. Folding (foldBatchNorm) turns it into h
+// exactly: with every activation stored as a·(its value), multiplying the stem's weights and
+// every bias (convs and classifier) by a makes each pre-activation a·z, so each sqplus computes
+// h(a·z) = a·g(z), and the logits come out multiplied by a > 0, which leaves the argmax alone.
+// Calibration, fine-tuning and export all run on that folded model.
 
 import * as tf from '@tensorflow/tfjs';
 import { paramsJson as writeParams } from '../../import/plan.js';
@@ -106,6 +116,8 @@ export interface FoldedResNet {
   fc: Dense;
 }
 
+/** The quadratic coefficient of the float model's x² + x (see the header): a power of two. */
+export const SQPLUS_A = 1 / 8;
 const BN_EPSILON = 1e-3;
 const BN_MOMENTUM = 0.9;
 
@@ -139,16 +151,19 @@ export function cloneResNet(m: BnResNet): BnResNet {
   return { kind: 'bn', convs, fc: { w: copy(m.fc.w), b: copy(m.fc.b) } };
 }
 
-export function foldBatchNorm(m: BnResNet): FoldedResNet {
+/** Batch norm folded into the convolutions; for x² + x also SQPLUS_A moved into the weights (see the header). */
+export function foldBatchNorm(m: BnResNet, act: Activation): FoldedResNet {
+  const a = act === 'sqplus' ? SQPLUS_A : 1;
   const convs = new Map<string, Dense>();
   for (const [name, c] of m.convs) {
     const [w, b] = tf.tidy(() => {
       const factor = tf.div(c.gamma, tf.sqrt(tf.add(c.variance, BN_EPSILON)));
-      return [tf.mul(c.w, factor), tf.sub(c.beta, tf.mul(factor, c.mean))];
+      const w = tf.mul(c.w, factor);
+      return [name === STEM.name ? tf.mul(w, a) : w, tf.mul(tf.sub(c.beta, tf.mul(factor, c.mean)), a)];
     });
     convs.set(name, { w: tf.variable(w!), b: tf.variable(b!) });
   }
-  return { kind: 'folded', convs, fc: { w: tf.variable(m.fc.w.clone()), b: tf.variable(m.fc.b.clone()) } };
+  return { kind: 'folded', convs, fc: { w: tf.variable(m.fc.w.clone()), b: tf.variable(tf.mul(m.fc.b, a)) } };
 }
 
 export function trainableVars(m: BnResNet | FoldedResNet): tf.Variable[] {
@@ -182,7 +197,7 @@ function conv(spec: ConvSpec, x: tf.Tensor4D, w: tf.Tensor): tf.Tensor4D {
 /** How a forward pass treats the activations and the weights. */
 export interface Mode {
   act: Activation;
-  /** x² + x models: the share of x² + x in (1 − α)·ReLU(x) + α·(x² + x) (Flash's gradual replacement). */
+  /** x² + x models: the share of x² + x in (1 − α)·ReLU(x) + α·(x² + x) (Flash's gradual replacement; a·x² + x before folding). */
   alpha: number;
   /** Batch norm on batch statistics, updating the running ones (training of a BnResNet). */
   training: boolean;
@@ -229,7 +244,7 @@ export function forward(m: BnResNet | FoldedResNet, x: tf.Tensor4D, mode: Mode):
       y = tf.relu(pre);
     } else {
       const q = fq ? fq.inputs[site]!(pre) : pre;
-      const square = tf.add(tf.square(q), q);
+      const square = tf.add(m.kind === 'bn' ? tf.mul(tf.square(q), SQPLUS_A) : tf.square(q), q);
       y = mode.alpha >= 1 ? square : tf.add(tf.mul(tf.relu(q), 1 - mode.alpha), tf.mul(square, mode.alpha));
     }
     probes.push([tf.abs(pre), tf.abs(y)]);

@@ -89,10 +89,10 @@ const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
     },
     sampleFile: (label) => join('digits', `digit-${label}.png`),
     resnet: {
-      relu: { every: 1, phases: [{ epochs: 5, lr: 1e-3 }, { epochs: 1, lr: 1e-4 }] },
-      sqplus: { every: 1, phases: [{ epochs: 3, lr: 5e-4 }, { epochs: 1, lr: 1e-4 }] },
+      relu: { every: 1, phases: [{ epochs: 4, lr: 1e-3 }, { epochs: 1, lr: 1e-4 }] },
+      sqplus: { every: 1, phases: [{ epochs: 3, lr: 3e-4 }] },
       rampFraction: 0.5,
-      qat: { every: 1, phases: [{ epochs: 1, lr: 1e-4 }] },
+      qat: { every: 2, phases: [{ epochs: 1, lr: 1e-4 }] },
       calibrationImages: 1000,
       seeds: { init: 21, relu: 22, sqplus: 23, qat: { relu: { w8a8: 24, w4a4: 25 }, sqplus: { w8a8: 26, w4a4: 27 } } },
     },
@@ -121,12 +121,12 @@ const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
       lenet: { init: 14, shuffle: 15, qatShuffle: 16 },
     },
     sampleFile: (label) => join('samples', `${label}-${FASHION_CLASSES[label]!.toLowerCase().replace(/[^a-z]+/g, '-')}.png`),
-    // An epoch of 60,000 images takes ~8 minutes for ResNet-8 here: the stages read subsets.
+    // An epoch of 60,000 images takes ~7 minutes for ResNet-8 here: the stages read subsets.
     resnet: {
-      relu: { every: 2, phases: [{ epochs: 3, lr: 1e-3 }, { epochs: 1, lr: 1e-4 }] },
-      sqplus: { every: 2, phases: [{ epochs: 2, lr: 5e-4 }] },
+      relu: { every: 4, phases: [{ epochs: 3, lr: 1e-3 }, { epochs: 1, lr: 1e-4 }] },
+      sqplus: { every: 4, phases: [{ epochs: 2, lr: 3e-4 }] },
       rampFraction: 0.5,
-      qat: { every: 4, phases: [{ epochs: 1, lr: 1e-4 }] },
+      qat: { every: 8, phases: [{ epochs: 1, lr: 1e-4 }] },
       calibrationImages: 1000,
       seeds: { init: 31, relu: 32, sqplus: 33, qat: { relu: { w8a8: 34, w4a4: 35 }, sqplus: { w8a8: 36, w4a4: 37 } } },
     },
