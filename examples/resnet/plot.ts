@@ -59,7 +59,7 @@ function panel(dataset: (typeof DATASETS)[number], ox: number): string {
   const out: string[] = [];
   out.push(`<text x="${ox + M.left + pw / 2}" y="20" text-anchor="middle" font-weight="bold">${TITLE[dataset]} (${ms[0]?.plain.images ?? 0} test images)</text>`);
   out.push(`<rect x="${ox + M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
-  const yStep = yHi - yLo > 6 ? 2 : yHi - yLo > 3 ? 1 : 0.5;
+  const yStep = [0.5, 1, 2, 5, 10, 20].find((step) => (yHi - yLo) / step <= 8) ?? 25;
   for (let v = yLo; v <= yHi + 1e-9; v += yStep) {
     out.push(`<line x1="${ox + M.left}" x2="${ox + M.left + pw}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/>`);
     out.push(`<text x="${ox + M.left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);

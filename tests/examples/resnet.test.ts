@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/lower.js";
+import { numel } from "../../compiler/types.js";
 import { formatDiagnostic } from "../../grammar/diagnostics.js";
 import { runPlain } from "../../interpreter/plain/run.js";
 import { tensorFromBigints, toBigints } from "../../interpreter/plain/tensor.js";
@@ -15,6 +16,9 @@ import { runTwoParty } from "../../interpreter/twopc/session.js";
 import { digitImages, DIGITS, FASHION_SAMPLES } from "../import/reference.js";
 
 const DIR = join(import.meta.dirname, "..", "..", "examples", "resnet");
+/** A conv with its bias: stem, blocks of two 3×3 convs (a 1×1 projection where the width changes), classifier. */
+const conv = (cin: number, cout: number, k: number) => cout * cin * k * k + cout;
+const PARAMS = conv(1, 8, 3) + conv(8, 16, 3) + conv(16, 16, 3) + conv(8, 16, 1) + conv(16, 32, 3) + conv(32, 32, 3) + conv(16, 32, 1) + 2 * conv(32, 32, 3) + 32 * 10 + 10;
 const MODELS = ["mnist", "fashion"].flatMap((d) => ["relu", "sqplus"].flatMap((a) => ["w8a8", "w4a4"].map((s) => `${d}_${a}_${s}`)));
 
 function compileModel(name: string) {
@@ -41,6 +45,9 @@ describe("examples/resnet", () => {
     const requants = g.nodes.filter((n) => n.op === "requant");
     expect(requants).toHaveLength(act === "relu" ? 7 : 14);
     for (const r of requants) expect([r.type.bits, r.type.signed]).toEqual([bits, act === "sqplus"]);
+    let params = 0;
+    for (const p of g.params.values()) params += numel(p.shape);
+    expect(params).toBe(PARAMS);
     const out = g.nodes[g.outputs[0]!.node]!;
     expect(out.op).toBe("argmax");
     expect(g.nodes[out.inputs[0]!]!.type.shape).toEqual([10]);
