@@ -35,8 +35,9 @@ describe("examples/resnet", () => {
     const count = (op: string) => g.nodes.filter((n) => n.op === op).length;
     // stem, three blocks of two 3×3 convs, two 1×1 projection shortcuts; seven activations
     expect(count("conv2d")).toBe(9);
-    expect(count(act)).toBe(7);
-    expect(count(act === "relu" ? "sqplus" : "relu")).toBe(0);
+    // ReLU is lowered to select(drelu(x), x, 0) (stdlib/protocols.pq); sqplus stays one op
+    expect(count(act === "relu" ? "drelu" : "sqplus")).toBe(7);
+    expect(count(act === "relu" ? "sqplus" : "drelu")).toBe(0);
     expect(count("add")).toBe(3);
     for (const c of g.nodes.filter((n) => n.op === "conv2d" || n.op === "linear")) {
       expect(g.nodes[c.inputs[1]!]!.type.bits, c.origin.path).toBe(bits);
@@ -56,7 +57,7 @@ describe("examples/resnet", () => {
   it.each([
     ["mnist_sqplus_w8a8", DIGITS, 7],
     ["fashion_sqplus_w4a4", FASHION_SAMPLES, 9],
-  ] as const)("%s: the two-party prediction equals the plaintext one on sample %i", async (name, dir, k) => {
+  ] as const)("%s: the two-party prediction equals the plaintext one on the sample image of %s, number %i", async (name, dir, k) => {
     const program = compileModel(name);
     const g = program.graph;
     const input = g.nodes.find((n) => n.op === "input")!;
