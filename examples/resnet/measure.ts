@@ -24,7 +24,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 function pq(args: string[]): Record<string, unknown> {
-  console.log(`  pq ${args.map((a) => relative(ROOT, a) || a).join(' ')}`);
+  console.log(`  pq ${args.map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a)).join(' ')}`);
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`pq ${args.join(' ')} exited with ${r.status}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;

@@ -25,11 +25,11 @@ const H = 340;
 const M = { left: 58, right: 16, top: 34, bottom: 46 };
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-/** Ticks 1, 2, 5 × 10^k (MiB) inside [lo, hi]. */
+/** Ticks 1, 1.5, 2, 3, 5, 7 × 10^k (MiB) inside [lo, hi]. */
 function logTicks(lo: number, hi: number): number[] {
   const ticks: number[] = [];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
+    for (const m of [1, 1.5, 2, 3, 5, 7]) {
       const v = m * 10 ** e;
       if (v >= lo && v <= hi) ticks.push(v);
     }
@@ -60,7 +60,7 @@ function panel(dataset: (typeof DATASETS)[number], ox: number): string {
   out.push(`<text x="${ox + M.left + pw / 2}" y="20" text-anchor="middle" font-weight="bold">${TITLE[dataset]} (${ms[0]?.plain.images ?? 0} test images)</text>`);
   out.push(`<rect x="${ox + M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   const yStep = [0.5, 1, 2, 5, 10, 20].find((step) => (yHi - yLo) / step <= 8) ?? 25;
-  for (let v = yLo; v <= yHi + 1e-9; v += yStep) {
+  for (let v = Math.ceil(yLo / yStep) * yStep; v <= yHi + 1e-9; v += yStep) {
     out.push(`<line x1="${ox + M.left}" x2="${ox + M.left + pw}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/>`);
     out.push(`<text x="${ox + M.left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
   }
@@ -140,3 +140,12 @@ for (const dataset of DATASETS) {
     }
   }
 }
+
+// The two-party runs against the forecast: online bytes and rounds must agree exactly; the
+// measured offline bytes are averaged over the run's inferences, which share one session's base OTs.
+const online = models.every((m) => m.twopc.measured.online === m.cost.ot.online && m.twopc.measured.rounds === m.cost.ot.rounds);
+const offline = [...new Set(models.map((m) => m.cost.ot.offline - m.twopc.measured.offline))];
+console.log(
+  `\n2PC (ot) measured against pq cost: online bytes and rounds ${online ? 'equal for every model' : 'DIFFER'}; ` +
+    `forecast offline − measured offline per inference: ${offline.join(', ')} B`,
+);
