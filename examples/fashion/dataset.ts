@@ -16,8 +16,11 @@ import { gunzipSync } from 'node:zlib';
 import { diag, fileReason, formatDiagnostic, PqError } from '../../grammar/diagnostics.js';
 import { IMAGE_SIZE, PIXELS, type Sample } from '../mnist/dataset.js';
 
-/** Where Debian's `dataset-fashion-mnist` installs the idx files. */
-export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+/**
+ * Where Debian's `dataset-fashion-mnist` installs the idx files; the environment variable
+ * PQ_FASHION_DIR names another directory (tests point it at a missing one).
+ */
+export const FASHION_DIR = process.env.PQ_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist';
 
 /** Class names, in label order (Zalando's README). */
 export const FASHION_CLASSES = [

@@ -46,14 +46,16 @@ export const conv2dValid = tf.customGrad((...args) => {
 
 /**
  * Fake quantization of a weight tensor to `bits`-bit symmetric integers with
- * the per-tensor scale pq uses (max|w| / (2^(bits-1) - 1)). The gradient is
- * passed straight through (STE): the scale is treated as a constant.
+ * the per-tensor scale pq uses (max|w| / (2^(bits-1) - 1)); with `pow2`, that
+ * scale rounded up to a power of two (what a residual add needs, resnet.ts).
+ * The gradient is passed straight through (STE): the scale is treated as a constant.
  */
-export function weightFakeQuant(bits: number): (w: tf.Tensor) => tf.Tensor {
+export function weightFakeQuant(bits: number, pow2 = false): (w: tf.Tensor) => tf.Tensor {
   const qmax = 2 ** (bits - 1) - 1;
   return tf.customGrad((...args) => {
     const w = args[0] as tf.Tensor;
-    const scale = tf.div(tf.max(tf.abs(w)), qmax);
+    const real = tf.div(tf.max(tf.abs(w)), qmax);
+    const scale = pow2 ? tf.pow(2, tf.ceil(tf.div(tf.log(real), Math.LN2))) : real;
     return { value: tf.mul(tf.round(tf.div(w, scale)), scale), gradFunc: (dy: tf.Tensor) => dy };
   }) as (w: tf.Tensor) => tf.Tensor;
 }
@@ -72,6 +74,24 @@ export function activationFakeQuant(bits: number, scale: number): (y: tf.Tensor)
     return {
       value: tf.mul(tf.round(tf.div(tf.clipByValue(y, 0, top), scale)), scale),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(tf.lessEqual(saved[0]!, top), 'float32')),
+    };
+  }) as (y: tf.Tensor) => tf.Tensor;
+}
+
+/**
+ * The same for a signed activation (x² + x and its input, resnet.ts): `bits`-bit two's
+ * complement at `scale`, so the range is [-2^(bits-1), 2^(bits-1) - 1] · scale. STE as above.
+ */
+export function signedActivationFakeQuant(bits: number, scale: number): (y: tf.Tensor) => tf.Tensor {
+  const lo = -scale * 2 ** (bits - 1);
+  const hi = scale * (2 ** (bits - 1) - 1);
+  return tf.customGrad((...args) => {
+    const [y, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([y]);
+    return {
+      value: tf.mul(tf.round(tf.div(tf.clipByValue(y, lo, hi), scale)), scale),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.mul(dy, tf.cast(tf.logicalAnd(tf.greaterEqual(saved[0]!, lo), tf.lessEqual(saved[0]!, hi)), 'float32')),
     };
   }) as (y: tf.Tensor) => tf.Tensor;
 }

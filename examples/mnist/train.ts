@@ -5,8 +5,10 @@
 //   float-accuracy.json, {mlp,lenet}_{w8a8,w4a4}.{pq,params.json}, and sample PNGs
 //   (examples/mnist/digits/digit-<d>.png, examples/fashion/samples/<d>-<class>.png)
 //
-// Run from the repository root:  npx tsx examples/mnist/train.ts [mnist|fashion]
+// Run from the repository root:  npx tsx examples/mnist/train.ts [mnist|fashion] [resnet]
 // (mnist when omitted; fashion needs Debian's dataset-fashion-mnist, ../fashion/README.md).
+// With `resnet` it trains the residual networks instead (resnet-train.ts), written to
+// examples/resnet/ (../resnet/README.md).
 // Everything is seeded (own PRNG for initialization and shuffling; the wasm
 // backend is single-threaded), so a rerun reproduces the same files.
 
@@ -17,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import pngjs from 'pngjs';
 import { FASHION_CLASSES, loadFashionMnistOrExit } from '../fashion/dataset.js';
-import { IMAGE_SIZE, PIXELS, loadMnist, type Sample } from './dataset.js';
+import { IMAGE_SIZE, loadMnist, type Sample } from './dataset.js';
 import { LENET, MLP, isWeighted, type Net, type WeightedLayer } from './nets.js';
 import {
   W4A4,
@@ -31,17 +33,11 @@ import {
   type QuantNet,
   type Setting,
 } from './quantize.js';
-import { percentile } from '../../import/quantize/weights.js';
 import { activationFakeQuant, conv2dValid, weightFakeQuant } from './tf-ops.js';
+import { trainResNets, type ResNetPlan } from './resnet-train.js';
+import { BATCH, accuracyOf, calibrate, fit, prng, toTensors, type Phase, type Trainable } from './training.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-
-const BATCH = 64;
-/** Adam, one fresh optimizer per phase: a short low-rate phase settles the weights. */
-interface Phase {
-  epochs: number;
-  lr: number;
-}
 
 /** What differs between the two datasets' examples; the networks and the method do not. */
 interface Example {
@@ -63,6 +59,7 @@ interface Example {
   seeds: Record<Net['id'], { init: number; shuffle: number; qatShuffle: number }>;
   /** The sample PNG of class `label` (the first test image of that class), relative to outDir. */
   sampleFile: (label: number) => string;
+  resnet: ResNetPlan;
 }
 
 const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
@@ -91,6 +88,14 @@ const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
       lenet: { init: 4, shuffle: 5, qatShuffle: 6 },
     },
     sampleFile: (label) => join('digits', `digit-${label}.png`),
+    resnet: {
+      relu: { every: 1, phases: [{ epochs: 4, lr: 1e-3 }, { epochs: 1, lr: 1e-4 }] },
+      sqplus: { every: 1, phases: [{ epochs: 3, lr: 3e-4 }] },
+      rampFraction: 0.5,
+      qat: { every: 2, phases: [{ epochs: 1, lr: 1e-4 }] },
+      calibrationImages: 1000,
+      seeds: { init: 21, relu: 22, sqplus: 23, qat: { relu: { w8a8: 24, w4a4: 25 }, sqplus: { w8a8: 26, w4a4: 27 } } },
+    },
   },
   // 60,000 training images: a few epochs suffice and no augmentation is needed (garments
   // are centred, and the machine's 2 shared cores bound the budget; ../fashion/README.md).
@@ -116,6 +121,15 @@ const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
       lenet: { init: 14, shuffle: 15, qatShuffle: 16 },
     },
     sampleFile: (label) => join('samples', `${label}-${FASHION_CLASSES[label]!.toLowerCase().replace(/[^a-z]+/g, '-')}.png`),
+    // An epoch of 60,000 images takes ~7 minutes for ResNet-8 here: the stages read subsets.
+    resnet: {
+      relu: { every: 4, phases: [{ epochs: 3, lr: 1e-3 }, { epochs: 1, lr: 1e-4 }] },
+      sqplus: { every: 4, phases: [{ epochs: 2, lr: 3e-4 }] },
+      rampFraction: 0.5,
+      qat: { every: 8, phases: [{ epochs: 1, lr: 1e-4 }] },
+      calibrationImages: 1000,
+      seeds: { init: 31, relu: 32, sqplus: 33, qat: { relu: { w8a8: 34, w4a4: 35 }, sqplus: { w8a8: 36, w4a4: 37 } } },
+    },
   },
 };
 
@@ -125,66 +139,6 @@ const EXAMPLES: Record<'mnist' | 'fashion', Example> = {
  * clip trades rare large values for resolution on the common ones.
  */
 const CALIBRATION_PERCENTILE: Record<Setting['id'], number> = { w8a8: 99.99, w4a4: 99.9 };
-const EVAL_BATCH = 500;
-
-/** mulberry32: a small, well-distributed 32-bit PRNG returning floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(n: number, random: () => number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-/**
- * A training batch: pixel byte / 255, each image randomly translated by
- * -maxShift..maxShift pixels along each axis.
- */
-function augmentedBatch(samples: Sample[], rows: Int32Array, random: () => number, maxShift: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  const x = new Float32Array(rows.length * PIXELS);
-  const y = new Float32Array(rows.length * 10);
-  rows.forEach((row, i) => {
-    const s = samples[row]!;
-    const dx = Math.floor(random() * (2 * maxShift + 1)) - maxShift;
-    const dy = Math.floor(random() * (2 * maxShift + 1)) - maxShift;
-    for (let r = Math.max(0, dy); r < Math.min(IMAGE_SIZE, IMAGE_SIZE + dy); r++) {
-      for (let c = Math.max(0, dx); c < Math.min(IMAGE_SIZE, IMAGE_SIZE + dx); c++) {
-        x[i * PIXELS + r * IMAGE_SIZE + c] = s.pixels[(r - dy) * IMAGE_SIZE + (c - dx)]! / 255;
-      }
-    }
-    y[i * 10 + s.label] = 1;
-  });
-  return { x: tf.tensor4d(x, [rows.length, IMAGE_SIZE, IMAGE_SIZE, 1]), y: tf.tensor2d(y, [rows.length, 10]) };
-}
-
-interface DataTensors {
-  /** [N, 28, 28, 1], pixel byte / 255. */
-  x: tf.Tensor4D;
-  labels: Int32Array;
-}
-
-function toTensors(samples: Sample[]): DataTensors {
-  const x = new Float32Array(samples.length * PIXELS);
-  samples.forEach((s, i) => {
-    for (let p = 0; p < PIXELS; p++) x[i * PIXELS + p] = s.pixels[p]! / 255;
-  });
-  return {
-    x: tf.tensor4d(x, [samples.length, IMAGE_SIZE, IMAGE_SIZE, 1]),
-    labels: Int32Array.from(samples, (s) => s.label),
-  };
-}
 
 /** Float model in TensorFlow layouts: conv w [k, k, in, out], linear w [in, out]. */
 interface FloatModel {
@@ -272,68 +226,11 @@ function forward(m: FloatModel, x: tf.Tensor4D, fq?: FakeQuant): { logits: tf.Te
   throw new Error(`${m.net.id}: no output layer`);
 }
 
-async function fit(m: FloatModel, samples: Sample[], schedule: Phase[], seed: number, maxShift: number, fq?: FakeQuant): Promise<void> {
-  const random = prng(seed);
-  const n = samples.length;
-  const varList = [...m.vars.values()].flatMap((v) => [v.w, v.b]);
-  const total = schedule.reduce((a, p) => a + p.epochs, 0);
-  let epoch = 0;
-  for (const phase of schedule) {
-    const optimizer = tf.train.adam(phase.lr);
-    for (let e = 0; e < phase.epochs; e++) {
-      const start = performance.now();
-      const order = shuffled(n, random);
-      let lossSum = 0;
-      for (let s = 0; s < n; s += BATCH) {
-        const rows = order.subarray(s, s + BATCH);
-        const batch = augmentedBatch(samples, rows, random, maxShift);
-        const cost = tf.tidy(() =>
-          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(batch.y, forward(m, batch.x, fq).logits) as tf.Scalar, true, varList)!,
-        );
-        lossSum += (await cost.data())[0]! * rows.length;
-        tf.dispose([cost, batch.x, batch.y]);
-      }
-      const seconds = ((performance.now() - start) / 1000).toFixed(1);
-      console.log(`  epoch ${++epoch}/${total}  lr ${phase.lr}  loss ${(lossSum / n).toFixed(4)}  (${seconds}s)`);
-    }
-    optimizer.dispose();
-  }
-}
-
-async function floatAccuracy(m: FloatModel, data: DataTensors, fq?: FakeQuant): Promise<number> {
-  const n = data.labels.length;
-  let correct = 0;
-  for (let s = 0; s < n; s += EVAL_BATCH) {
-    const size = Math.min(EVAL_BATCH, n - s);
-    const predicted = tf.tidy(() => tf.argMax(forward(m, tf.slice(data.x, s, size), fq).logits, 1));
-    const classes = await predicted.data();
-    predicted.dispose();
-    for (let i = 0; i < size; i++) if (classes[i] === data.labels[s + i]) correct++;
-  }
-  return correct / n;
-}
-
-/** For each percentile, the calibrated range of every hidden activation. */
-async function calibrate(m: FloatModel, x: tf.Tensor4D, percentiles: number[]): Promise<number[][]> {
-  const n = x.shape[0];
-  const chunks: Float32Array[][] = [];
-  for (let s = 0; s < n; s += EVAL_BATCH) {
-    const hidden = tf.tidy(() => forward(m, tf.slice(x, s, Math.min(EVAL_BATCH, n - s))).hidden);
-    for (const [i, t] of hidden.entries()) (chunks[i] ??= []).push((await t.data()) as Float32Array);
-    tf.dispose(hidden);
-  }
-  const ranges = percentiles.map(() => [] as number[]);
-  for (const parts of chunks) {
-    const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      all.set(p, offset);
-      offset += p.length;
-    }
-    all.sort();
-    percentiles.forEach((p, i) => ranges[i]!.push(percentile(all, p)));
-  }
-  return ranges;
+function trainable(m: FloatModel, fq?: FakeQuant): Trainable {
+  return {
+    vars: [...m.vars.values()].flatMap((v) => [v.w, v.b]),
+    loss: (x, y) => tf.losses.softmaxCrossEntropy(y, forward(m, x, fq).logits) as tf.Scalar,
+  };
 }
 
 /** Float parameters in pq layout: conv [out, in, kh, kw], linear [out, in]. */
@@ -368,61 +265,72 @@ function writeSamples(ex: Example, test: Sample[]): void {
 
 const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
 
+/** MLP and LeNet: float training, W8A8 by calibration, W4A4 by quantization-aware fine-tuning (README.md). */
+async function trainNets(ex: Example, train: Sample[], test: Sample[]): Promise<void> {
+  writeSamples(ex, test);
+  const calibrationImages = toTensors(train.slice(0, ex.calibrationImages)).x;
+  const testData = toTensors(test);
+
+  const floatResults: Record<string, number> = {};
+  const summary: string[] = [];
+  for (const net of [MLP, LENET]) {
+    const seeds = ex.seeds[net.id];
+    console.log(`\n${net.title}: training (Adam, batch ${BATCH}, shifts up to ${ex.maxShift}px)`);
+    let start = performance.now();
+    const model = createModel(net, seeds.init);
+    await fit(trainable(model), train, ex.schedule[net.id], seeds.shuffle, ex.maxShift);
+    const trainSeconds = (performance.now() - start) / 1000;
+    const floatAcc = await accuracyOf((x) => forward(model, x).logits, testData);
+    floatResults[net.id] = floatAcc;
+    console.log(`${net.title}: float test accuracy ${pct(floatAcc)} (trained in ${trainSeconds.toFixed(0)}s)`);
+
+    const [range8, range4] = await calibrate((x) => forward(model, x).hidden, calibrationImages, [CALIBRATION_PERCENTILE.w8a8, CALIBRATION_PERCENTILE.w4a4]);
+    const floatParams = await exportParams(model);
+    const q8 = quantizeNet(net, floatParams, range8!, W8A8);
+    writeModel(ex, q8);
+    const acc8 = accuracy(q8, test);
+    const ptq4 = accuracy(quantizeNet(net, floatParams, range4!, W4A4), test);
+    console.log(`${net.title}: simulated W8A8 ${pct(acc8)}, W4A4 post-training ${pct(ptq4)}`);
+
+    console.log(`${net.title}: W4A4 quantization-aware fine-tuning`);
+    start = performance.now();
+    const qat = cloneModel(model);
+    const fq = fakeQuant(W4A4, range4!);
+    await fit(trainable(qat, fq), train, ex.qatSchedule, seeds.qatShuffle, ex.maxShift);
+    const qatSeconds = (performance.now() - start) / 1000;
+    const q4 = quantizeNet(net, await exportParams(qat), range4!, W4A4);
+    writeModel(ex, q4);
+    const acc4 = accuracy(q4, test);
+    console.log(
+      `${net.title}: fake-quant W4A4 ${pct(await accuracyOf((x) => forward(qat, x, fq).logits, testData))}, simulated W4A4 ${pct(acc4)} (fine-tuned in ${qatSeconds.toFixed(0)}s)`,
+    );
+    summary.push(
+      `${net.title.padEnd(6)} float ${pct(floatAcc)}  W8A8 ${pct(acc8)}  W4A4 ${pct(acc4)} (post-training only: ${pct(ptq4)})  ` +
+        `train ${trainSeconds.toFixed(0)}s + QAT ${qatSeconds.toFixed(0)}s`,
+    );
+  }
+
+  writeFileSync(
+    join(ex.outDir, 'float-accuracy.json'),
+    `${JSON.stringify({ split: 'test', images: test.length, ...floatResults }, null, 2)}\n`,
+  );
+  console.log(`\nTest accuracy (${test.length} images; quantized = integer simulation):`);
+  for (const line of summary) console.log(`  ${line}`);
+}
+
 const which = process.argv[2] ?? 'mnist';
-if (which !== 'mnist' && which !== 'fashion') {
-  console.error(`usage: npx tsx examples/mnist/train.ts [mnist|fashion] (got '${which}')`);
+const nets = process.argv[3] ?? 'mlp,lenet';
+if ((which !== 'mnist' && which !== 'fashion') || (nets !== 'mlp,lenet' && nets !== 'resnet')) {
+  console.error(`usage: npx tsx examples/mnist/train.ts [mnist|fashion] [resnet] (got '${process.argv.slice(2).join(' ')}')`);
   process.exit(2);
 }
 const ex = EXAMPLES[which];
 await tf.setBackend('wasm');
 const { train, test } = ex.load();
 console.log(`${ex.title}: ${train.length} train / ${test.length} test images`);
-writeSamples(ex, test);
-const calibrationImages = toTensors(train.slice(0, ex.calibrationImages)).x;
-const testData = toTensors(test);
-
-const floatResults: Record<string, number> = {};
-const summary: string[] = [];
-for (const net of [MLP, LENET]) {
-  const seeds = ex.seeds[net.id];
-  console.log(`\n${net.title}: training (Adam, batch ${BATCH}, shifts up to ${ex.maxShift}px)`);
-  let start = performance.now();
-  const model = createModel(net, seeds.init);
-  await fit(model, train, ex.schedule[net.id], seeds.shuffle, ex.maxShift);
-  const trainSeconds = (performance.now() - start) / 1000;
-  const floatAcc = await floatAccuracy(model, testData);
-  floatResults[net.id] = floatAcc;
-  console.log(`${net.title}: float test accuracy ${pct(floatAcc)} (trained in ${trainSeconds.toFixed(0)}s)`);
-
-  const [range8, range4] = await calibrate(model, calibrationImages, [CALIBRATION_PERCENTILE.w8a8, CALIBRATION_PERCENTILE.w4a4]);
-  const floatParams = await exportParams(model);
-  const q8 = quantizeNet(net, floatParams, range8!, W8A8);
-  writeModel(ex, q8);
-  const acc8 = accuracy(q8, test);
-  const ptq4 = accuracy(quantizeNet(net, floatParams, range4!, W4A4), test);
-  console.log(`${net.title}: simulated W8A8 ${pct(acc8)}, W4A4 post-training ${pct(ptq4)}`);
-
-  console.log(`${net.title}: W4A4 quantization-aware fine-tuning`);
-  start = performance.now();
-  const qat = cloneModel(model);
-  const fq = fakeQuant(W4A4, range4!);
-  await fit(qat, train, ex.qatSchedule, seeds.qatShuffle, ex.maxShift, fq);
-  const qatSeconds = (performance.now() - start) / 1000;
-  const q4 = quantizeNet(net, await exportParams(qat), range4!, W4A4);
-  writeModel(ex, q4);
-  const acc4 = accuracy(q4, test);
-  console.log(
-    `${net.title}: fake-quant W4A4 ${pct(await floatAccuracy(qat, testData, fq))}, simulated W4A4 ${pct(acc4)} (fine-tuned in ${qatSeconds.toFixed(0)}s)`,
-  );
-  summary.push(
-    `${net.title.padEnd(6)} float ${pct(floatAcc)}  W8A8 ${pct(acc8)}  W4A4 ${pct(acc4)} (post-training only: ${pct(ptq4)})  ` +
-      `train ${trainSeconds.toFixed(0)}s + QAT ${qatSeconds.toFixed(0)}s`,
-  );
+if (nets === 'resnet') {
+  const outDir = join(HERE, '..', 'resnet');
+  await trainResNets({ id: which, title: ex.title, outDir, maxShift: ex.maxShift, plan: ex.resnet, percentiles: CALIBRATION_PERCENTILE }, train, test);
+} else {
+  await trainNets(ex, train, test);
 }
-
-writeFileSync(
-  join(ex.outDir, 'float-accuracy.json'),
-  `${JSON.stringify({ split: 'test', images: test.length, ...floatResults }, null, 2)}\n`,
-);
-console.log(`\nTest accuracy (${test.length} images; quantized = integer simulation):`);
-for (const line of summary) console.log(`  ${line}`);

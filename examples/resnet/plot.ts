@@ -1,0 +1,151 @@
+// Draws accuracy against communication for every ResNet-8 variant (ReLU / x² + x × W8A8 / W4A4
+// × OT / HE correlations) from results.json (measure.ts) and float-accuracy.json (train.ts), as
+// plain SVG text, and prints the README's table from the same numbers:
+//
+//   npx tsx examples/resnet/plot.ts      # writes accuracy-vs-communication.svg, prints the table
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ACTIVATIONS, CORRELATIONS, DATASETS, SETTINGS, type ModelResult } from './results.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const MIB = 2 ** 20;
+
+const models = (JSON.parse(readFileSync(join(HERE, 'results.json'), 'utf8')) as { models: ModelResult[] }).models;
+const floats = JSON.parse(readFileSync(join(HERE, 'float-accuracy.json'), 'utf8')) as Record<string, Record<string, number>>;
+
+const TITLE: Record<(typeof DATASETS)[number], string> = { mnist: 'MNIST', fashion: 'Fashion-MNIST' };
+const ACT_NAME: Record<(typeof ACTIVATIONS)[number], string> = { relu: 'ReLU', sqplus: 'x² + x' };
+const COLOR: Record<(typeof ACTIVATIONS)[number], string> = { relu: '#1f6fb4', sqplus: '#d1495b' };
+const total = (m: ModelResult, c: (typeof CORRELATIONS)[number]): number => m.cost[c].online + m.cost[c].offline;
+
+const W = 460;
+const H = 340;
+const M = { left: 58, right: 16, top: 34, bottom: 46 };
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** Ticks 1, 1.5, 2, 3, 5, 7 × 10^k (MiB) inside [lo, hi]. */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 1.5, 2, 3, 5, 7]) {
+      const v = m * 10 ** e;
+      if (v >= lo && v <= hi) ticks.push(v);
+    }
+  }
+  return ticks;
+}
+
+function marker(c: (typeof CORRELATIONS)[number], x: number, y: number, color: string, filled: boolean): string {
+  const fill = filled ? color : 'white';
+  return c === 'ot'
+    ? `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="5" fill="${fill}" stroke="${color}" stroke-width="1.6"/>`
+    : `<rect x="${(x - 4.5).toFixed(1)}" y="${(y - 4.5).toFixed(1)}" width="9" height="9" fill="${fill}" stroke="${color}" stroke-width="1.6"/>`;
+}
+
+function panel(dataset: (typeof DATASETS)[number], ox: number): string {
+  const ms = models.filter((m) => m.dataset === dataset);
+  const accs = ms.map((m) => 100 * m.plain.accuracy).concat(ACTIVATIONS.map((a) => 100 * floats[dataset]![a]!));
+  const yLo = Math.floor(Math.min(...accs) - 0.5);
+  const yHi = Math.ceil(Math.max(...accs) + 0.3);
+  const comms = ms.flatMap((m) => CORRELATIONS.map((c) => total(m, c) / MIB));
+  const xLo = Math.min(...comms) / 1.3;
+  const xHi = Math.max(...comms) * 1.3;
+  const pw = W - M.left - M.right;
+  const ph = H - M.top - M.bottom;
+  const sx = (v: number) => ox + M.left + (pw * Math.log(v / xLo)) / Math.log(xHi / xLo);
+  const sy = (v: number) => M.top + ph * (1 - (v - yLo) / (yHi - yLo));
+  const out: string[] = [];
+  out.push(`<text x="${ox + M.left + pw / 2}" y="20" text-anchor="middle" font-weight="bold">${TITLE[dataset]} (${ms[0]?.plain.images ?? 0} test images)</text>`);
+  out.push(`<rect x="${ox + M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
+  const yStep = [0.5, 1, 2, 5, 10, 20].find((step) => (yHi - yLo) / step <= 8) ?? 25;
+  for (let v = Math.ceil(yLo / yStep) * yStep; v <= yHi + 1e-9; v += yStep) {
+    out.push(`<line x1="${ox + M.left}" x2="${ox + M.left + pw}" y1="${sy(v).toFixed(1)}" y2="${sy(v).toFixed(1)}" stroke="#eee"/>`);
+    out.push(`<text x="${ox + M.left - 6}" y="${(sy(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
+  }
+  for (const t of logTicks(xLo, xHi)) {
+    out.push(`<line x1="${sx(t).toFixed(1)}" x2="${sx(t).toFixed(1)}" y1="${M.top}" y2="${M.top + ph}" stroke="#eee"/>`);
+    out.push(`<text x="${sx(t).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${t}</text>`);
+  }
+  out.push(`<text x="${ox + M.left + pw / 2}" y="${H - 8}" text-anchor="middle">communication per inference, online + offline (MiB, log scale)</text>`);
+  out.push(`<text transform="translate(${ox + 16},${M.top + ph / 2}) rotate(-90)" text-anchor="middle">test accuracy (%)</text>`);
+  for (const act of ACTIVATIONS) {
+    const f = 100 * floats[dataset]![act]!;
+    out.push(`<line x1="${ox + M.left}" x2="${ox + M.left + pw}" y1="${sy(f).toFixed(1)}" y2="${sy(f).toFixed(1)}" stroke="${COLOR[act]}" stroke-dasharray="5 4" stroke-width="1.2"/>`);
+  }
+  for (const m of ms) {
+    for (const c of CORRELATIONS) {
+      const x = sx(total(m, c) / MIB);
+      const y = sy(100 * m.plain.accuracy);
+      out.push(marker(c, x, y, COLOR[m.act], m.setting === 'w8a8'));
+      out.push(`<text x="${(x + 7).toFixed(1)}" y="${(y - 6).toFixed(1)}" font-size="10" fill="${COLOR[m.act]}">${m.setting === 'w8a8' ? 'W8A8' : 'W4A4'}</text>`);
+    }
+  }
+  return out.join('\n');
+}
+
+function legend(y: number): string {
+  const items: string[] = [];
+  let x = M.left;
+  for (const act of ACTIVATIONS) {
+    items.push(`<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${COLOR[act]}" stroke-width="6"/>`, `<text x="${x + 28}" y="${y + 4}">${esc(ACT_NAME[act])}</text>`);
+    x += 100;
+  }
+  items.push(marker('ot', x + 6, y, '#444', true), `<text x="${x + 16}" y="${y + 4}">OT correlations</text>`);
+  x += 130;
+  items.push(marker('he', x + 6, y, '#444', true), `<text x="${x + 16}" y="${y + 4}">HE correlations</text>`);
+  x += 130;
+  items.push(marker('ot', x + 6, y, '#444', true), `<text x="${x + 16}" y="${y + 4}">W8A8</text>`);
+  x += 64;
+  items.push(marker('ot', x + 6, y, '#444', false), `<text x="${x + 16}" y="${y + 4}">W4A4</text>`);
+  x += 64;
+  items.push(`<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="#444" stroke-dasharray="5 4"/>`, `<text x="${x + 28}" y="${y + 4}">float model</text>`);
+  return items.join('\n');
+}
+
+const svg = [
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 30}" viewBox="0 0 ${2 * W} ${H + 30}" font-family="sans-serif" font-size="12">`,
+  '<!-- generated by examples/resnet/plot.ts from results.json and float-accuracy.json -->',
+  `<rect width="${2 * W}" height="${H + 30}" fill="white"/>`,
+  ...DATASETS.map((d, i) => (models.some((m) => m.dataset === d) ? panel(d, i * W) : '')),
+  legend(H + 14),
+  '</svg>',
+  '',
+].join('\n');
+writeFileSync(join(HERE, 'accuracy-vs-communication.svg'), svg);
+
+const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
+const mib = (b: number): string => (b / MIB).toFixed(2);
+console.log('| data | activation | float | weights/activations | `pq eval` (plaintext) | drop from float | 2PC = plaintext | ot online + offline (MiB) | he online + offline (MiB) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const dataset of DATASETS) {
+  for (const act of ACTIVATIONS) {
+    for (const setting of SETTINGS) {
+      const m = models.find((r) => r.dataset === dataset && r.act === act && r.setting === setting);
+      if (m === undefined) continue;
+      const f = floats[dataset]![act]!;
+      const cells = [
+        TITLE[dataset],
+        ACT_NAME[act],
+        pct(f),
+        setting.toUpperCase(),
+        `${pct(m.plain.accuracy)} (${m.plain.correct}/${m.plain.images})`,
+        `${(100 * (f - m.plain.accuracy)).toFixed(2)} points`,
+        `${m.twopc.equalToPlain}/${m.twopc.images}`,
+        `${mib(m.cost.ot.online)} + ${mib(m.cost.ot.offline)}`,
+        `${mib(m.cost.he.online)} + ${mib(m.cost.he.offline)}`,
+      ];
+      console.log(`| ${cells.join(' | ')} |`);
+    }
+  }
+}
+
+// The two-party runs against the forecast: online bytes and rounds must agree exactly; the
+// measured offline bytes are averaged over the run's inferences, which share one session's base OTs.
+const online = models.every((m) => m.twopc.measured.online === m.cost.ot.online && m.twopc.measured.rounds === m.cost.ot.rounds);
+const offline = [...new Set(models.map((m) => m.cost.ot.offline - m.twopc.measured.offline))];
+console.log(
+  `\n2PC (ot) measured against pq cost: online bytes and rounds ${online ? 'equal for every model' : 'DIFFER'}; ` +
+    `forecast offline − measured offline per inference: ${offline.join(', ')} B`,
+);
