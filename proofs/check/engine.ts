@@ -218,6 +218,34 @@ function viewOf<O>(proto: Proto<O>, v: View, out: O): string {
   return proto.ownShare ? `${viewKey(v)}|out:${proto.ownShare(out)}` : viewKey(v);
 }
 
+/** The message pattern and the randomness depth of the first run, which every later run must repeat. */
+interface Seen {
+  shape?: string;
+  depth?: number;
+}
+
+/**
+ * One run of case c with the odometer's randomness: its output checked against `expected`,
+ * its message pattern and randomness depth against the first run's (`seen`, set by it).
+ */
+async function runOne<O>(proto: Proto<O>, c: Case, od: Odometer, expected: string, rand: () => string, seen: Seen): Promise<{ r: Awaited<ReturnType<typeof runCases<O>>> } | { failure: string }> {
+  const draws = proto.draws;
+  let r;
+  try {
+    r = await runCases(proto, [c], od);
+  } catch (e) {
+    return { failure: correctness(draws, c, rand(), expected, `error: ${(e as Error).message}`) };
+  }
+  const got = proto.output(r.client, r.server, 0);
+  if (got !== expected) return { failure: correctness(draws, c, rand(), expected, got) };
+  const sh = pattern(r.views.client, r.views.server);
+  if (seen.shape === undefined) seen.shape = sh;
+  else if (sh !== seen.shape) return { failure: `STRUCTURE: the message pattern depends on the inputs\n  inputs: ${describe(draws, c)}\n  pattern: ${sh}\n  earlier: ${seen.shape}` };
+  if (seen.depth === undefined) seen.depth = od.depth;
+  else if (od.depth !== seen.depth) return { failure: `STRUCTURE: the amount of randomness depends on the inputs (${od.depth} vs ${seen.depth} bits)\n  inputs: ${describe(draws, c)}` };
+  return { r };
+}
+
 function correctness(draws: Draw[], c: Case, rand: string, expected: string, got: string): string {
   return `CORRECTNESS counterexample\n  inputs:     ${describe(draws, c)}\n  randomness: ${rand}\n  expected:   ${expected}\n  got:        ${got}`;
 }
@@ -229,8 +257,7 @@ export async function check<O>(proto: Proto<O>, mode: Mode): Promise<Outcome> {
   if (mode.kind === "exhaustive") {
     const od = new Odometer();
     let cases = 0;
-    let shape: string | undefined;
-    let depth: number | undefined;
+    const seen: Seen = {};
     let inBits = 0;
     const hc: Hist = new Map();
     const hs: Hist = new Map();
@@ -245,22 +272,12 @@ export async function check<O>(proto: Proto<O>, mode: Mode): Promise<Outcome> {
         // draws are the odometer's last digits; one run with zeros visits nothing further)
         continue;
       }
-      let r;
       const rand = () => `free correlation values in draw order: ${drawsText(od.trace.values.slice(nIn))}`;
-      try {
-        r = await runCases(proto, [c], od);
-      } catch (e) {
-        return { cases, failure: correctness(draws, c, rand(), expected, `error: ${(e as Error).message}`) };
-      }
+      const one = await runOne(proto, c, od, expected, rand, seen);
+      if ("failure" in one) return { cases, failure: one.failure };
+      const r = one.r;
       cases++;
       if (cases > MAX_EXHAUSTIVE) return { cases, failure: `checker: more than ${MAX_EXHAUSTIVE} exhaustive runs — choose smaller parameters` };
-      const got = proto.output(r.client, r.server, 0);
-      if (got !== expected) return { cases, failure: correctness(draws, c, rand(), expected, got) };
-      const sh = pattern(r.views.client, r.views.server);
-      if (shape === undefined) shape = sh;
-      else if (sh !== shape) return { cases, failure: `STRUCTURE: the message pattern depends on the inputs\n  inputs: ${describe(draws, c)}\n  pattern: ${sh}\n  earlier: ${shape}` };
-      if (depth === undefined) depth = od.depth;
-      else if (od.depth !== depth) return { cases, failure: `STRUCTURE: the amount of randomness depends on the inputs (${od.depth} vs ${depth} bits)\n  inputs: ${describe(draws, c)}` };
       if (proto.leaves) {
         const bad = provenance(r.views.client, proto.leaves) ?? provenance(r.views.server, proto.leaves);
         if (bad) return { cases, failure: `PROVENANCE: a frame is sent from ${bad}, not from a checked leaf (${proto.leaves.join(", ")})\n  inputs: ${describe(draws, c)}` };
@@ -282,7 +299,7 @@ export async function check<O>(proto: Proto<O>, mode: Mode): Promise<Outcome> {
         }
       }
     } while (od.next());
-    const out: Outcome = { cases, randomBits: (depth ?? inBits) - inBits };
+    const out: Outcome = { cases, randomBits: (seen.depth ?? inBits) - inBits };
     if (mode.privacy && !proto.simulate) {
       const f = compareHist(hc, "client", "server") ?? compareHist(hs, "server", "client");
       if (f) return { ...out, failure: f };
@@ -388,8 +405,7 @@ async function randomnessMode<O>(proto: Proto<O>, mode: { own: number; other: nu
   const draws = proto.draws;
   const prg = new Sampler((mode.seed ?? 5) * 4_242_421 + 17);
   let cases = 0;
-  let shape: string | undefined;
-  let depth: number | undefined;
+  const seen: Seen = {};
   const distinct = { client: new Set<string>(), server: new Set<string>() };
   for (const role of ["client", "server"] as const) {
     const other = role === "client" ? "server" : "client";
@@ -432,21 +448,11 @@ async function randomnessMode<O>(proto: Proto<O>, mode: { own: number; other: nu
         const od = new Odometer();
         do {
           od.reset();
-          let r;
           const rand = () => `free values in draw order: ${drawsText(od.trace.values)}`;
-          try {
-            r = await runCases(proto, [c], od);
-          } catch (e) {
-            return { cases, failure: correctness(draws, c, rand(), expected, `error: ${(e as Error).message}`) };
-          }
+          const one = await runOne(proto, c, od, expected, rand, seen);
+          if ("failure" in one) return { cases, failure: one.failure };
+          const r = one.r;
           cases++;
-          const got = proto.output(r.client, r.server, 0);
-          if (got !== expected) return { cases, failure: correctness(draws, c, rand(), expected, got) };
-          const sh = pattern(r.views.client, r.views.server);
-          if (shape === undefined) shape = sh;
-          else if (sh !== shape) return { cases, failure: `STRUCTURE: the message pattern depends on the inputs\n  inputs: ${describe(draws, c)}\n  pattern: ${sh}\n  earlier: ${shape}` };
-          if (depth === undefined) depth = od.depth;
-          else if (od.depth !== depth) return { cases, failure: `STRUCTURE: the amount of randomness depends on the inputs (${od.depth} vs ${depth} bits)\n  inputs: ${describe(draws, c)}` };
           const v = viewOf(proto, r.views[role], r[role]);
           distinct[role].add(v);
           bump(h, ownText(draws, role, c), ownText(draws, other, c), v);
@@ -456,7 +462,7 @@ async function randomnessMode<O>(proto: Proto<O>, mode: { own: number; other: nu
     const f = compareHist(h, role, other);
     if (f) return { cases, failure: f };
   }
-  return { cases, randomBits: depth ?? 0, views: { client: distinct.client.size, server: distinct.server.size } };
+  return { cases, randomBits: seen.depth ?? 0, views: { client: distinct.client.size, server: distinct.server.size } };
 }
 
 /** A failing batched case run alone: the first of 256 PRG randomness draws that fails it. */
