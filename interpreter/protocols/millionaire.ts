@@ -249,6 +249,7 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   const ot = otOf(p);
   const client = p.role === "client";
   // The plan (digits, leaf batches, tree nodes) is the forecast's too: compiler/cost/ot-sizes.ts.
+  // T: nodes with paired triples (their eq is needed), S: spine nodes with single triples.
   const { q, sd, leaves: plan, P: T, S } = digitPlan(n, g, m, low);
   const width = (d: number) => Math.min(DIGIT, m - DIGIT * d);
   // Batches by (digit width, message width): digit 0 (gt only), full digits, a short top digit.
@@ -343,10 +344,16 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     for (let i = 0; i < cnt; i++) {
       if (both[i]) {
         const t = nextPair++;
-        [ta[i], tb1[i], tb2[i], tc1[i], tc2[i]] = [a[t]!, b[t]! & 1, b[t]! >> 1, cc[t]! & 1, cc[t]! >> 1];
+        ta[i] = a[t]!;
+        tb1[i] = b[t]! & 1;
+        tb2[i] = b[t]! >> 1;
+        tc1[i] = cc[t]! & 1;
+        tc2[i] = cc[t]! >> 1;
       } else {
         const u = nextSingle++;
-        [ta[i], tb1[i], tc1[i]] = [single!.a[u]!, single!.b[u]!, single!.c[u]!];
+        ta[i] = single!.a[u]!;
+        tb1[i] = single!.b[u]!;
+        tc1[i] = single!.c[u]!;
       }
     }
     const open = new Uint8Array(2 * cnt + extra);

@@ -4,8 +4,8 @@
 // random networks and a model that calls every interactive primitive. In-process OT runs
 // continue one session, so a test file's first run also checks the `setup` row (base OTs)
 // and the later ones check that nothing else has one. ResNet-20 takes ~80 s in-process under
-// OT and runs with PQ_COST_ALL=1; ResNet-32 and MobileNetV2 with PQ_COST_ALL=big (measured
-// agreement: docs/COST.md).
+// OT and runs with PQ_COST_ALL=1; ResNet-32 and MobileNetV2 with PQ_COST_ALL=big (or the
+// files PQ_COST_FILES names, comma-separated; measured agreement: docs/COST.md).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -65,7 +65,8 @@ describe("ot forecast = measured under pq's OT provider, on the examples", () =>
   }, 300_000);
 
   it.skipIf(process.env.PQ_COST_ALL !== "big")("ResNet-32 and MobileNetV2 (pipeline pq, compiled for OT): every layer, party and primitive (very slow: PQ_COST_ALL=big)", async () => {
-    for (const f of ["examples/cifar/resnet32.pq", "examples/cifar/mobilenetv2.pq"]) console.log(exact(await example(f, "examples/cifar/input.json", "pq"), `${f} (pq)`));
+    const files = (process.env.PQ_COST_FILES ?? "examples/cifar/resnet32.pq,examples/cifar/mobilenetv2.pq").split(",");
+    for (const f of files) console.log(exact(await example(f, "examples/cifar/input.json", "pq"), `${f} (pq)`));
   }, 3_600_000);
 });
 
