@@ -1,6 +1,8 @@
 // The server of `pq serve`: many clients, each in its own session, within bounds.
-// - At most `maxSessions` sessions run at once, each in its own worker thread (its own heap,
-//   its own provider and OT state; two cores serve two clients). This thread owns the
+// - At most `maxSessions` sessions run at once, each in a worker thread of its own (its own
+//   provider and OT state; two cores serve two clients). A worker whose session ended well
+//   serves a later one (up to maxSessions kept, warm: modules, SEAL and JIT); one that failed
+//   or passed a deadline is terminated (session-worker.ts). This thread owns the
 //   sockets: it accepts, runs TLS, re-assembles frames and relays them to the session's
 //   worker (session-worker.ts), which runs serveSession (remote.ts).
 // - A connection is read only when it can be served soon: up to MAX_HANDSHAKES connections do
@@ -76,12 +78,21 @@ export class SessionServer {
   private readonly ready: { opened: Opened; t0: number }[] = [];
   private readonly sessions = new Set<Promise<void>>();
   private readonly workers: boolean;
+  /** Workers whose last session ended well, ready for the next (at most maxSessions). */
+  private readonly idle: Worker[] = [];
+  /** Each idle worker's exit listener (removed when the worker is taken). */
+  private readonly leaving = new Map<Worker, () => void>();
+  private sessionNumber = 0;
   /** Resolves when the server has stopped (drained, or `limit` sessions served) and every session ended. */
   readonly done: Promise<void>;
 
   private constructor(private readonly listener: Listener, private readonly program: Served, private readonly opts: ServerOptions) {
     this.workers = opts.workers ?? existsSync(fileURLToPath(WORKER_URL));
-    this.done = this.loop();
+    // One worker made before the first client, so its thread start and module loading are not the client's wait.
+    if (this.workers) this.keepWorker(this.takeWorker());
+    this.done = this.loop().finally(() => {
+      for (const w of this.idle.splice(0)) void w.terminate();
+    });
   }
 
   static async start(program: Served, opts: ServerOptions): Promise<SessionServer> {
@@ -215,13 +226,51 @@ export class SessionServer {
     }
   }
 
-  /** The session in a worker thread: frames relayed both ways, the worker pulling at most two ahead. */
-  private inWorker(t: TcpTransport, onHandshake: () => void, stopped: Promise<never>): Promise<MeterRow[]> {
+  /** A worker for the next session: an idle one (warm), or a new one. */
+  private takeWorker(): Worker {
     const init: WorkerInit = { served: this.program, timeoutMs: this.opts.timeoutMs };
-    const w = new Worker(WORKER_URL, { workerData: init });
+    const w = this.idle.pop();
+    if (w) {
+      w.off("exit", this.leaving.get(w)!);
+      this.leaving.delete(w);
+      return w;
+    }
+    return new Worker(WORKER_URL, { workerData: init });
+  }
+
+  /** Keep a worker that served its session well for the next one, while the server runs. */
+  private keepWorker(w: Worker): void {
+    if (this.finished || this.idle.length >= this.opts.maxSessions) {
+      void w.terminate();
+      return;
+    }
+    // An idle worker that dies is forgotten, never handed a session.
+    const forget = () => {
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
+    };
+    w.once("exit", forget);
+    this.idle.push(w);
+    this.leaving.set(w, forget);
+  }
+
+  /**
+   * The session in a worker thread: frames relayed both ways, the worker pulling at most two
+   * ahead; messages of other sessions (late ones of the worker's previous session) dropped.
+   * The worker goes back to the pool when the session ends well, and is terminated when it
+   * fails, passes a deadline or the server stops.
+   */
+  private inWorker(t: TcpTransport, onHandshake: () => void, stopped: Promise<never>): Promise<MeterRow[]> {
+    const w = this.takeWorker();
+    const session = ++this.sessionNumber;
     const post = (m: ToWorker, transfer: ArrayBuffer[] = []) => w.postMessage(m, transfer);
+    let onMessage: ((m: FromWorker) => void) | undefined;
+    let onError: ((e: Error) => void) | undefined;
+    let onExit: ((code: number) => void) | undefined;
+    let ok = false;
     const result = new Promise<MeterRow[]>((resolve, reject) => {
-      w.on("message", (m: FromWorker) => {
+      onMessage = (m: FromWorker) => {
+        if (m.session !== session) return;
         switch (m.kind) {
           case "frame":
             t.send(m.frame);
@@ -230,9 +279,9 @@ export class SessionServer {
             t.recv().then(
               (f) => {
                 const copy = f.slice(); // never transfer a view of a shared Buffer pool
-                post({ kind: "frame", frame: copy }, [copy.buffer]);
+                post({ session, kind: "frame", frame: copy }, [copy.buffer]);
               },
-              (e: unknown) => post(e instanceof PqError ? { kind: "failed", diagnostics: e.diagnostics } : { kind: "closed", reason: e instanceof TransportClosed ? e.message : String(e) }),
+              (e: unknown) => post(e instanceof PqError ? { session, kind: "failed", diagnostics: e.diagnostics } : { session, kind: "closed", reason: e instanceof TransportClosed ? e.message : String(e) }),
             );
             return;
           case "limit":
@@ -245,18 +294,27 @@ export class SessionServer {
             t.close();
             return;
           case "done":
+            ok = true;
             resolve(m.meter);
             return;
           case "error":
             reject(new PqError(m.diagnostics));
         }
-      });
-      w.once("error", (e) => reject(new PqError(diag("PQ5001", { where: "a session's worker", detail: e.message }))));
-      w.once("exit", (code) => reject(new PqError(diag("PQ5001", { where: "a session's worker", detail: `it exited with code ${code}` }))));
+      };
+      onError = (e) => reject(new PqError(diag("PQ5001", { where: "a session's worker", detail: e.message })));
+      onExit = (code) => reject(new PqError(diag("PQ5001", { where: "a session's worker", detail: `it exited with code ${code}` })));
+      w.on("message", onMessage);
+      w.once("error", onError);
+      w.once("exit", onExit);
     });
+    post({ session, kind: "start" });
     return Promise.race([result, stopped]).finally(() => {
       t.close();
-      void w.terminate();
+      w.off("message", onMessage!);
+      w.off("error", onError!);
+      w.off("exit", onExit!);
+      if (ok) this.keepWorker(w);
+      else void w.terminate();
     });
   }
 }

@@ -1,26 +1,32 @@
-// One server session in its own worker thread (server.ts starts it): its own heap, provider
-// and OT state. The socket stays with the main thread; frames cross as messages. The worker
-// pulls frames (at most two ahead of what the session has read), so a fast client cannot make
-// frames pile up here: they wait in the main thread's transport, which pauses the socket.
+// Server sessions in a worker thread of their own (server.ts keeps a pool of them): one
+// session at a time, each with its own provider and OT state, started by a `start` message;
+// a worker that served a session well serves the next (its modules loaded, SEAL's library
+// made, its JIT warm), one that failed or passed a deadline is terminated. Every message
+// carries its session's number, and a message of another session is dropped, so nothing of
+// one session reaches the next. The socket stays with the main thread; frames cross as
+// messages. The worker pulls frames (at most two ahead of what the session has read), so a
+// fast client cannot make frames pile up here: they wait in the main thread's transport,
+// which pauses the socket.
 import { parentPort, workerData } from "node:worker_threads";
 import { diag, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import { TransportClosed } from "./channel.js";
 import type { MeterRow } from "./meter.js";
 import { serveSession, type BoundedTransport, type Served } from "./remote.js";
+import { seal } from "../he/seal.js";
 
 export interface WorkerInit {
   served: Served;
   timeoutMs: number;
 }
 
-/** Main thread → worker. */
-export type ToWorker =
+/** Main thread → a session. */
+type ToSession =
   | { kind: "frame"; frame: Uint8Array }
   | { kind: "closed"; reason: string }
   | { kind: "failed"; diagnostics: Diagnostic[] };
 
-/** Worker → main thread. */
-export type FromWorker =
+/** A session → main thread. */
+type FromSession =
   | { kind: "frame"; frame: Uint8Array }
   | { kind: "pull" }
   | { kind: "limit"; bytes: number; after: number }
@@ -28,6 +34,14 @@ export type FromWorker =
   | { kind: "close" }
   | { kind: "done"; meter: MeterRow[] }
   | { kind: "error"; diagnostics: Diagnostic[] };
+
+/** Main thread → worker: start session `session`, or a message for it. */
+export type ToWorker = ({ kind: "start" } | ToSession) & { session: number };
+
+/** Worker → main thread, from session `session`. */
+export type FromWorker = FromSession & { session: number };
+
+type Post = (m: FromSession, transfer?: ArrayBuffer[]) => void;
 
 const AHEAD = 2;
 
@@ -37,11 +51,11 @@ class RelayTransport implements BoundedTransport {
   private pulls = 0;
   private failure: Error | undefined;
 
-  constructor(private readonly post: (m: FromWorker, transfer?: ArrayBuffer[]) => void) {
+  constructor(private readonly post: Post) {
     this.pullAhead();
   }
 
-  onMessage(m: ToWorker): void {
+  onMessage(m: ToSession): void {
     this.pulls--;
     if (m.kind !== "frame") {
       this.failure ??= m.kind === "closed" ? new TransportClosed(m.reason) : new PqError(m.diagnostics);
@@ -87,10 +101,22 @@ class RelayTransport implements BoundedTransport {
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
-const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-const t = new RelayTransport(post);
-port.on("message", (m: ToWorker) => t.onMessage(m));
-serveSession(t, init.served, { timeoutMs: init.timeoutMs, onHandshake: () => post({ kind: "handshake" }) }).then(
-  (r) => post({ kind: "done", meter: r.meter }),
-  (e: unknown) => post({ kind: "error", diagnostics: e instanceof PqError ? e.diagnostics : [diag("PQ5001", { where: "a session", detail: e instanceof Error ? e.message : String(e) })] }),
-);
+let current: { session: number; t: RelayTransport } | undefined;
+port.on("message", (m: ToWorker) => {
+  if (m.kind !== "start") {
+    if (m.session === current?.session) current.t.onMessage(m);
+    return; // a late message of a finished session
+  }
+  const session = m.session;
+  const post: Post = (msg, transfer = []) => port.postMessage({ ...msg, session }, transfer);
+  const t = new RelayTransport(post);
+  current = { session, t };
+  serveSession(t, init.served, { timeoutMs: init.timeoutMs, onHandshake: () => post({ kind: "handshake" }) }).then(
+    (r) => post({ kind: "done", meter: r.meter }),
+    (e: unknown) => post({ kind: "error", diagnostics: e instanceof PqError ? e.diagnostics : [diag("PQ5001", { where: "a session", detail: e instanceof Error ? e.message : String(e) })] }),
+  ).finally(() => {
+    if (current?.session === session) current = undefined;
+  });
+});
+// Load what the first session will need before it starts: SEAL's library under he.
+if (init.served.correlations === "he") void seal().catch(() => undefined);
