@@ -16,7 +16,7 @@
 // Wire per instance: 256 bits receiver → sender (iknpMsgBytes(n, 256)), N·k bits sender →
 // receiver: 288 bits for N = 16, k = 2, as SCI (the table trick of nchoose1.ts: 544).
 import { tccr } from "./aes.js";
-import type { ReceiverRows, SenderRows } from "./iknp.js";
+import { CHUNK, type ReceiverRows, type SenderRows } from "./iknp.js";
 import { KK_LAMBDA } from "../../compiler/cost/ot-sizes.js";
 import { bitsAt, checkLength, misuse, packBits, words } from "./wire.js";
 
@@ -122,7 +122,7 @@ function check(where: string, N: number, k: number): void {
 /** Column i of the code for choices v[c0 .. c0 + C): bit j = ⟨v_j, i mod 16⟩ (for IknpReceiver.extendColumns). */
 export function kkColumns(v: Uint8Array): (i: number, c0: number, C: number, out: Int32Array) => void {
   let cached = -1;
-  const cols = Array.from({ length: 16 }, () => new Int32Array(out0Words(v.length)));
+  const cols = Array.from({ length: 16 }, () => new Int32Array(Math.ceil(Math.min(v.length, CHUNK) / 32)));
   return (i, c0, C, out) => {
     if (cached !== c0) {
       for (const c of cols) c.fill(0);
@@ -136,11 +136,6 @@ export function kkColumns(v: Uint8Array): (i: number, c0: number, C: number, out
     }
     out.set(cols[i & 15]!.subarray(0, out.length));
   };
-}
-
-/** Words of one column chunk (at most 2^16 OTs per chunk, iknp.ts CHUNK). */
-function out0Words(n: number): number {
-  return Math.ceil(Math.min(n, 1 << 16) / 32);
 }
 
 /** The sender's masked messages: messages[i·N + u] < 2^k is instance i's message for value u. */
