@@ -7,12 +7,14 @@
 //     view in the OT-hybrid model.
 // The realization ignores `ideal`, the ideal provider ignores the callbacks: wire formats and
 // behaviour are those of the flavour files (cot.ts, vcot.ts, rot.ts, nchoose1.ts). A 1-of-N
-// batch is realized as nchoose1.ts chooses (KK13 for N = 8, 16, the table trick otherwise);
+// batch is realized by KK13 for N = 8, 16 (kk13.ts) and the table trick otherwise (nchoose1.ts);
 // its ideal description does not depend on that. No wire cost of its own.
 import { cotBytes, cotRecv, cotSend } from "./cot.js";
 import { vcotBytes, vcotRecv, vcotSend } from "./vcot.js";
 import { rotRecv, rotSend } from "./rot.js";
-import { nChoose1Receive, nChoose1Sender } from "./nchoose1.js";
+import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "./nchoose1.js";
+import { kkRecv, kkSend } from "./kk13.js";
+import { usesKk13 } from "../../compiler/cost/ot-sizes.js";
 import type { Vec } from "./vec.js";
 import type { ReceiveIn, SendIn } from "./round.js";
 
@@ -76,12 +78,18 @@ export function sendVcot(n: number, L: number, ell: number, delta: () => Vec): S
   };
 }
 
-/** F_(N choose 1)^k, receiver with choices v_j < N: m_{j, v_j} (KK13 or the table trick, nchoose1.ts). */
+/** F_(N choose 1)^k, receiver with choices v_j < N: m_{j, v_j} — KK13 for N = 8, 16 (kk13.ts), else the table trick (nchoose1.ts). */
 export function receiveOneOfN(v: Uint8Array, N: number, k: number, party: string): ReceiveIn<Uint32Array> {
-  return { ...nChoose1Receive(v, N, k, party), ideal: { kind: "1ofN", N, k, v } };
+  const reply = nChoose1Bytes(v.length, N, k).toReceiver;
+  const ideal = { kind: "1ofN", N, k, v } as const;
+  if (usesKk13(N)) return { choices: v, kk: true, reply, finish: (rows, msg) => kkRecv(rows, v, msg, N, k, party), ideal };
+  return { choices: nChoose1Choices(v, N), reply, finish: (rows, msg) => nChoose1Recv(rows, v, msg, N, k, party), ideal };
 }
 
 /** F_(N choose 1)^k, sender of messages.length / N instances (message v of instance i at i·N + v): no output. */
 export function sendOneOfN(messages: Uint32Array, N: number, k: number): SendIn<null> {
-  return { ...nChoose1Sender(messages.length / N, messages, N, k), ideal: { kind: "1ofN", N, k, messages } };
+  const n = messages.length / N;
+  const ideal = { kind: "1ofN", N, k, messages } as const;
+  if (usesKk13(N)) return { n, kk: true, respond: (rows) => ({ msg: kkSend(rows, messages, N, k), out: null }), ideal };
+  return { n: n * Math.log2(N), respond: (rows) => ({ msg: nChoose1Send(rows, messages, N, k), out: null }), ideal };
 }

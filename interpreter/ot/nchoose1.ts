@@ -1,7 +1,7 @@
-// 1-out-of-N OT, N = 2^m (1 ≤ m ≤ 8), k-bit messages (1 ≤ k ≤ 32), behind one choice:
-// `nChoose1Receive` / `nChoose1Sender` build a round's batches (round.ts) with KK13 (kk13.ts,
-// 256 columns per instance) for N = 8, 16 and the table trick below otherwise — whichever
-// sends fewer bits (ot-sizes.ts usesKk13; both hash with fixed-key-AES TCCR).
+// 1-out-of-N OT, N = 2^m (1 ≤ m ≤ 8), k-bit messages (1 ≤ k ≤ 32), by the table trick. A
+// round's 1-of-N batches (batches.ts receiveOneOfN / sendOneOfN) run KK13 (kk13.ts, 256
+// columns per instance) for N = 8, 16 and this otherwise — whichever sends fewer bits
+// (ot-sizes.ts usesKk13; both hash with fixed-key-AES TCCR).
 // The table trick: m random OTs per instance; the random message of the instance's j-th OT,
 // stretched to N·k bits by TCCR sub-blocks (GKWY20 §7.4, tweak = (OT index, block)), is a
 // table of N k-bit pads, and the pad of value v is pad_v = ⊕_j T_j^{v_j}[v] (v_j = bit j of
@@ -15,10 +15,8 @@
 // sender IknpSender.extend(n·m, msg1) → rows, `nChoose1Send(rows, messages, N, k)` → msg2;
 // receiver `nChoose1Recv(rows, v, msg2, N, k)` → its messages.
 import { hashRows } from "./aes.js";
-import { kkRecv, kkSend } from "./kk13.js";
-import type { ReceiveIn, SendIn } from "./round.js";
 import type { ReceiverRows, SenderRows } from "./iknp.js";
-import { iknpMsgBytes, nChoose1Bytes as sizes, usesKk13, type OtBytes } from "../../compiler/cost/ot-sizes.js";
+import { iknpMsgBytes, nChoose1Bytes as sizes, type OtBytes } from "../../compiler/cost/ot-sizes.js";
 import { bitsAt, checkLength, misuse, packBits, words } from "./wire.js";
 
 function logN(where: string, N: number, k: number): number {
@@ -114,35 +112,4 @@ export function nChoose1Recv(rows: ReceiverRows, v: Uint8Array, msg: Uint8Array,
     out[i] = (bitsAt(y, (i * N + c) * k, k) ^ pad) >>> 0;
   }
   return out;
-}
-
-/** 1-out-of-N OT as one value, so a kernel can take the construction as a parameter. */
-export interface OneOfN {
-  /** Extension OTs one instance consumes. */
-  otsPerInstance(N: number): number;
-  choices(v: Uint8Array, N: number): Uint8Array;
-  send(rows: SenderRows, messages: Uint32Array, N: number, k: number): Uint8Array;
-  recv(rows: ReceiverRows, v: Uint8Array, msg: Uint8Array, N: number, k: number, party?: string): Uint32Array;
-  bytes(n: number, N: number, k: number): OtBytes;
-}
-
-export const tableOneOfN: OneOfN = {
-  otsPerInstance: (N) => logN("otsPerInstance", N, 1),
-  choices: nChoose1Choices,
-  send: nChoose1Send,
-  recv: nChoose1Recv,
-  bytes: tableBytes,
-};
-
-/** The receiver's batch of v.length 1-of-N instances with k-bit messages, for a round (round.ts): its output is the messages chosen. */
-export function nChoose1Receive(v: Uint8Array, N: number, k: number, party = "ot"): ReceiveIn<Uint32Array> {
-  const reply = nChoose1Bytes(v.length, N, k).toReceiver;
-  if (usesKk13(N)) return { choices: v, kk: true, reply, finish: (rows, msg) => kkRecv(rows, v, msg, N, k, party) };
-  return { choices: nChoose1Choices(v, N), reply, finish: (rows, msg) => nChoose1Recv(rows, v, msg, N, k, party) };
-}
-
-/** The sender's side of that batch: messages[i·N + v] is instance i's message for value v. */
-export function nChoose1Sender(n: number, messages: Uint32Array, N: number, k: number): SendIn<null> {
-  if (usesKk13(N)) return { n, kk: true, respond: (rows) => ({ msg: kkSend(rows, messages, N, k), out: null }) };
-  return { n: n * logN("nChoose1Sender", N, k), respond: (rows) => ({ msg: nChoose1Send(rows, messages, N, k), out: null }) };
 }

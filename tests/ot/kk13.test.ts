@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { foldIsInjective, kkColumns, kkRecv, kkSend, whCodeword } from "../../interpreter/ot/kk13.js";
-import { nChoose1Bytes, nChoose1Receive, nChoose1Sender } from "../../interpreter/ot/nchoose1.js";
+import { nChoose1Bytes } from "../../interpreter/ot/nchoose1.js";
+import { receiveOneOfN, sendOneOfN } from "../../interpreter/ot/batches.js";
 import { KK_LAMBDA, usesKk13 } from "../../compiler/cost/ot-sizes.js";
 import { extensionPair } from "./helpers.js";
 
@@ -60,13 +61,13 @@ describe("KK13 1-out-of-N OT", () => {
     expect(foldIsInjective()).toBe(true);
   });
 
-  it("nChoose1Receive/Sender use KK13 exactly where it sends fewer bits, with the forecast's sizes", () => {
+  it("a round's 1-of-N batches use KK13 exactly where it sends fewer bits, with the forecast's sizes", () => {
     for (const N of [2, 4, 8, 16, 32, 256]) {
       const table = 128 * Math.log2(N);
       expect(usesKk13(N)).toBe(N <= 16 && KK_LAMBDA < table);
       const n = 37;
-      const r = nChoose1Receive(new Uint8Array(n), N, 3);
-      const s = nChoose1Sender(n, new Uint32Array(n * N), N, 3);
+      const r = receiveOneOfN(new Uint8Array(n), N, 3, "ot");
+      const s = sendOneOfN(new Uint32Array(n * N), N, 3);
       expect(Boolean(r.kk)).toBe(usesKk13(N));
       expect(Boolean(s.kk)).toBe(usesKk13(N));
       expect(r.reply).toBe(nChoose1Bytes(n, N, 3).toReceiver);

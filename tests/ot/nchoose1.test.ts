@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nChoose1Choices, nChoose1Recv, nChoose1Send, tableBytes, tableOneOfN } from "../../interpreter/ot/nchoose1.js";
+import { nChoose1Choices, nChoose1Recv, nChoose1Send, tableBytes } from "../../interpreter/ot/nchoose1.js";
 import { expectCode, extensionPair } from "./helpers.js";
 
 function runNChoose1(n: number, N: number, k: number): void {
@@ -44,16 +44,16 @@ describe("1-out-of-N OT (table trick over random OTs)", () => {
     expect([...wrong].filter((x) => x === 3).length).toBeLessThan(n / 2);
   });
 
-  it("the OneOfN value runs the same construction (N = 8, k = 5)", () => {
+  it("runs at N = 8, k = 5 too (where rounds use KK13)", () => {
     const n = 100;
     const N = 8;
     const { sender, receiver } = extensionPair();
     const v = Uint8Array.from(randomBytes(n), (x) => x % N);
     const messages = Uint32Array.from({ length: n * N }, (_, i) => i % 32);
-    const { msg, rows } = receiver.extend(tableOneOfN.choices(v, N));
-    expect(msg.length).toBe(tableOneOfN.bytes(n, N, 5).toSender);
-    const msg2 = tableOneOfN.send(sender.extend(n * tableOneOfN.otsPerInstance(N), msg), messages, N, 5);
-    expect([...tableOneOfN.recv(rows, v, msg2, N, 5)]).toEqual([...v].map((c, i) => messages[i * N + c]));
+    const { msg, rows } = receiver.extend(nChoose1Choices(v, N));
+    expect(msg.length).toBe(tableBytes(n, N, 5).toSender);
+    const msg2 = nChoose1Send(sender.extend(n * Math.log2(N), msg), messages, N, 5);
+    expect([...nChoose1Recv(rows, v, msg2, N, 5)]).toEqual([...v].map((c, i) => messages[i * N + c]));
   });
 
   it("a choice ≥ N or a truncated table message is rejected", () => {
