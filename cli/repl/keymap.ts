@@ -9,7 +9,10 @@
 //                              edits the match
 //   Ctrl-L                     clear the screen         Enter   run the line
 // A paste arrives as one chunk: each complete line in it is run, the rest stays on the prompt.
-// Tab, Ctrl-C and Ctrl-D belong to the app (completion, cancel, leave): App.tsx.
+// Keys typed faster than they are read also arrive as one chunk (Ink splits out escape
+// sequences, not control characters): "ab\x17" is "ab" then Ctrl-W, and so on, in order.
+// Tab, Ctrl-C and Ctrl-D belong to the app (completion, cancel, leave): App.tsx; inside a
+// chunk of other keys they do nothing.
 
 /** The keys Ink reports (its `Key` has these fields and more). */
 export interface KeyPress {
@@ -105,7 +108,34 @@ function searchKey(e: Editor, s: Search, input: string, key: KeyPress, history: 
 
 const isMotion = (k: KeyPress) => k.leftArrow || k.rightArrow || k.upArrow || k.downArrow || k.home || k.end;
 
+/** C0 control characters other than Tab, CR and LF, and DEL: keys, not text. */
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+const NO_KEY: KeyPress = { ctrl: false, meta: false, return: false, escape: false, backspace: false, delete: false, leftArrow: false, rightArrow: false, upArrow: false, downArrow: false, home: false, end: false };
+
+/** The key a control character is: Backspace (DEL, ^H), else Ctrl and its letter (^W is Ctrl-W). */
+function controlKey(c: string): [string, KeyPress] {
+  const code = c.charCodeAt(0);
+  if (code === 0x7f || code === 0x08) return ["", { ...NO_KEY, backspace: true }];
+  return [code >= 1 && code <= 26 ? String.fromCharCode(code + 96) : "", { ...NO_KEY, ctrl: true }];
+}
+
+/** A chunk of keys read together: each text run and each control key in turn. */
+function chunk(e: Editor, input: string, history: readonly string[]): Outcome {
+  const submit: string[] = [];
+  let clearScreen = false;
+  for (const piece of input.split(/([\x00-\x08\x0b\x0c\x0e-\x1f\x7f])/)) {
+    if (piece === "") continue;
+    const [i, k] = CONTROL.test(piece) ? controlKey(piece) : [piece, NO_KEY];
+    const o = keypress(e, i, k, history);
+    e = o.editor;
+    submit.push(...(o.submit ?? []));
+    clearScreen ||= o.clearScreen === true;
+  }
+  return { editor: e, ...(submit.length > 0 ? { submit } : {}), ...(clearScreen ? { clearScreen } : {}) };
+}
+
 export function keypress(e: Editor, input: string, key: KeyPress, history: readonly string[]): Outcome {
+  if (input.length > 1 && !key.ctrl && !key.meta && CONTROL.test(input)) return chunk(e, input, history);
   if (e.search) return searchKey(e, e.search, input, key, history);
   const { text, cursor } = e.line;
   if (key.return) return { editor: { ...withText(e, ""), hist: history.length, draft: "" }, submit: [text] };

@@ -64,4 +64,16 @@ describe("REPL line editing", () => {
     expect(display(keys(e, "z").editor, HISTORY).prefix).toBe("(reverse-i-search, no match)'rz': ");
     expect(display(keys(e, "z", "backspace").editor, HISTORY).line.text).toBe(":run in.json");
   });
+
+  it("reads a chunk of keys typed faster than they are read as those keys in order", () => {
+    // "seed 7x" then Ctrl-W arrive together (Ink splits escape sequences, not control characters).
+    expect(line(keys(at(""), "seed 7x\x17", "home", ":", "end", "78").editor)).toBe(":seed 78|");
+    // DEL and ^H are Backspace; ^A, ^E, ^U and ^K edit; ^L clears; a newline runs the line.
+    expect(line(keys(at(""), "abc\x7fd\x08e\x01>").editor)).toBe(">|abe");
+    expect(line(keys(at(""), "let y\x15z\x05!").editor)).toBe("z!|");
+    const c = keys(at(""), "ab\x0c:seed 3\rx");
+    expect([c.cleared, c.submitted, line(c.editor)]).toEqual([true, ["ab:seed 3"], "x|"]);
+    // In the reverse search too: the typed part narrows, Ctrl-G restores the line.
+    expect(line(keys(at("draft"), "C-r", "ru\x07").editor)).toBe("draft|");
+  });
 });
