@@ -30,50 +30,73 @@ function permute(src: Uint8Array, dst: Uint8Array): void {
 
 // Int32 views throughout: V8 keeps int32 loads and XORs in registers, where uint32 values
 // above 2^31 would be converted to doubles.
-const scratchA = new Int32Array(4 * BATCH);
-const scratchB = new Int32Array(4 * BATCH);
-const bytesA = new Uint8Array(scratchA.buffer);
-const bytesB = new Uint8Array(scratchB.buffer);
+let scratchP = new Int32Array(4 * BATCH);
+let scratchA = new Int32Array(4 * BATCH);
 
 /**
- * out[4j .. 4j+3] ← H(tweak_j, x_j ⊕ mask) for j < n, where x_j = x[4j .. 4j+3] and the tweak
- * block is (first + j as a 64-bit integer, `sub`, `domain`). `sub` numbers the blocks when one
- * OT needs more than 128 hashed bits; `domain` separates the two directions of a session.
+ * out[4(j·subs + s) .. +3] ← H(tweak_{j,s}, x_j ⊕ mask) for rows j < n and blocks s < subs,
+ * where x_j = x[4j .. 4j+3] and the tweak block is (first + j as a 64-bit integer, sub + s,
+ * `domain`). Block numbers s serve an OT that needs more than 128 hashed bits; `domain`
+ * separates the two directions of a session. π(x_j ⊕ mask) is computed once per row and
+ * shared by its blocks, so a row of `subs` blocks costs subs + 1 AES calls, not 2·subs.
  */
-export function tccr(x: Uint32Array, n: number, first: number, domain: number, out: Uint32Array, mask?: Uint32Array, sub = 0): void {
+export function tccr(x: Uint32Array, n: number, first: number, domain: number, out: Uint32Array, mask?: Uint32Array, sub = 0, subs = 1): void {
   const xi = new Int32Array(x.buffer, x.byteOffset, 4 * n);
-  const oi = new Int32Array(out.buffer, out.byteOffset, 4 * n);
+  const oi = new Int32Array(out.buffer, out.byteOffset, 4 * n * subs);
   const m0 = mask ? mask[0]! | 0 : 0;
   const m1 = mask ? mask[1]! | 0 : 0;
   const m2 = mask ? mask[2]! | 0 : 0;
   const m3 = mask ? mask[3]! | 0 : 0;
+  // Rows per chunk: as many as keep the chunk's blocks within BATCH (at least one row).
+  const rows = Math.max(1, Math.floor(BATCH / subs));
+  if (scratchA.length < 4 * rows * subs) scratchA = new Int32Array(4 * rows * subs);
+  if (scratchP.length < 4 * rows) scratchP = new Int32Array(4 * rows);
+  const p = scratchP;
   const a = scratchA;
-  const b = scratchB;
-  for (let j0 = 0; j0 < n; j0 += BATCH) {
-    const c = Math.min(BATCH, n - j0);
+  const pBytes = new Uint8Array(p.buffer);
+  const aBytes = new Uint8Array(a.buffer);
+  for (let j0 = 0; j0 < n; j0 += rows) {
+    const c = Math.min(rows, n - j0);
     const s0 = 4 * j0;
     for (let k = 0; k < 4 * c; k += 4) {
-      a[k] = xi[s0 + k]! ^ m0;
-      a[k + 1] = xi[s0 + k + 1]! ^ m1;
-      a[k + 2] = xi[s0 + k + 2]! ^ m2;
-      a[k + 3] = xi[s0 + k + 3]! ^ m3;
+      p[k] = xi[s0 + k]! ^ m0;
+      p[k + 1] = xi[s0 + k + 1]! ^ m1;
+      p[k + 2] = xi[s0 + k + 2]! ^ m2;
+      p[k + 3] = xi[s0 + k + 3]! ^ m3;
     }
-    permute(bytesA.subarray(0, 16 * c), bytesB); // b = π(x)
+    permute(pBytes.subarray(0, 16 * c), pBytes); // p = π(x)
     const base = first + j0;
     let hi = Math.floor(base / 4294967296);
     let lo = base - hi * 4294967296;
-    for (let k = 0; k < 4 * c; k += 4) {
-      a[k] = b[k]! ^ lo;
-      a[k + 1] = b[k + 1]! ^ hi;
-      a[k + 2] = b[k + 2]! ^ sub;
-      a[k + 3] = b[k + 3]! ^ domain;
+    for (let r = 0, k = 0; r < c; r++) {
+      const q = 4 * r;
+      for (let t = 0; t < subs; t++, k += 4) {
+        a[k] = p[q]! ^ lo;
+        a[k + 1] = p[q + 1]! ^ hi;
+        a[k + 2] = p[q + 2]! ^ (sub + t);
+        a[k + 3] = p[q + 3]! ^ domain;
+      }
       if (++lo === 4294967296) {
         lo = 0;
         hi++;
       }
     }
-    permute(bytesA.subarray(0, 16 * c), bytesA); // a = π(π(x) ⊕ i)
-    for (let k = 0; k < 4 * c; k++) oi[s0 + k] = a[k]! ^ b[k]!;
+    const blocks = c * subs;
+    permute(aBytes.subarray(0, 16 * blocks), aBytes); // a = π(π(x) ⊕ i)
+    const o0 = s0 * subs;
+    for (let r = 0, k = 0; r < c; r++) {
+      const q = 4 * r;
+      const p0 = p[q]!;
+      const p1 = p[q + 1]!;
+      const p2 = p[q + 2]!;
+      const p3 = p[q + 3]!;
+      for (let t = 0; t < subs; t++, k += 4) {
+        oi[o0 + k] = a[k]! ^ p0;
+        oi[o0 + k + 1] = a[k + 1]! ^ p1;
+        oi[o0 + k + 2] = a[k + 2]! ^ p2;
+        oi[o0 + k + 3] = a[k + 3]! ^ p3;
+      }
+    }
   }
 }
 

@@ -7,6 +7,8 @@
 // the channel rejects anything else (PQ5004).
 // A flight above OT_FRAME_BYTES is written as several frames in a row (otFrames: still one
 // round), copied from the batches' messages without building the whole flight.
+// A receiver batch's work that needs nothing from the peer (`ready`: the pads) is done while
+// the peer computes its corrections.
 // Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
 // batches; 1 round, or 2 when there are corrections.
 import type { ReceiverRows, SenderRows } from "./iknp.js";
@@ -23,6 +25,11 @@ export interface ReceiveIn<R> {
   kk?: boolean;
   /** Bytes the peer's sender answers this batch with (0 for random OT). */
   reply: number;
+  /**
+   * Work on this party's own rows that needs nothing from the peer (e.g. the pads), done while
+   * the peer computes its corrections; `finish` then uses it.
+   */
+  ready?(rows: ReceiverRows): void;
   finish(rows: ReceiverRows, reply: Uint8Array): R;
   /** The batch as an ideal functionality (batches.ts); not read here. */
   ideal?: IdealReceive;
@@ -79,6 +86,9 @@ export async function otRound<R, S>(
 ): Promise<{ received: R[]; sent: S[] }> {
   const mine = receive.map((b) => (b.kk ? ot.kkReceiver.extendColumns(b.choices, kkColumns(b.choices)) : ot.receiver.extend(b.choices)));
   if (mine.length > 0) sendFlight(link, mine.map((m) => m.msg));
+  // With nothing to answer, the pads are made while the peer answers; else after answering.
+  const ready = () => receive.forEach((b, i) => b.ready?.(mine[i]!.rows));
+  if (send.length === 0) ready();
   const sent: S[] = [];
   const answers: Uint8Array[] = [];
   const uBytes = (b: SendIn<S>) => iknpMsgBytes(b.n, b.kk ? KK_LAMBDA : KAPPA);
@@ -95,6 +105,7 @@ export async function otRound<R, S>(
   }
   const answerBytes = answers.reduce((a, m) => a + m.length, 0);
   if (answerBytes > 0) sendFlight(link, answers);
+  if (send.length > 0) ready();
   const replyBytes = receive.reduce((a, b) => a + b.reply, 0);
   const replies = replyBytes > 0 ? await recvFlight(link, replyBytes) : new Uint8Array(0);
   let o = 0;

@@ -30,33 +30,34 @@ const perBlock = (ell: number): number => (ell <= 32 ? 4 : 2);
 function pads(rows: Uint8Array, n: number, first: number, domain: number, L: number, ell: number, mask?: Uint8Array): Vec {
   const vpb = perBlock(ell);
   const subs = Math.ceil(L / vpb);
-  const x = words(rows);
-  const m = mask ? words(mask) : undefined;
-  const h = new Uint32Array(4 * n);
+  // Row j's blocks are words 4·subs·j …; value v of the row is word v (ℓ ≤ 32) or the word
+  // pair 2v, 2v + 1 of them.
+  const h = new Uint32Array(4 * subs * n);
+  tccr(words(rows), n, first, domain, h, mask ? words(mask) : undefined, 0, subs);
+  const W = 4 * subs;
+  if (ell <= 32) {
+    const out = new Float64Array(n * L);
+    const lo = 2 ** ell - 1;
+    for (let j = 0; j < n; j++) {
+      const o = j * L;
+      const w = j * W;
+      for (let v = 0; v < L; v++) out[o + v] = (h[w + v]! & lo) >>> 0;
+    }
+    return out;
+  }
   if (ell <= 52) {
     const out = new Float64Array(n * L);
-    const lo = ell <= 32 ? 2 ** ell - 1 : 0xffffffff;
-    const hi = ell <= 32 ? 0 : 2 ** (ell - 32) - 1;
-    for (let s = 0; s < subs; s++) {
-      tccr(x, n, first, domain, h, m, s);
-      const v0 = s * vpb;
-      const cnt = Math.min(vpb, L - v0);
-      for (let j = 0; j < n; j++) {
-        const o = j * L + v0;
-        if (ell <= 32) for (let v = 0; v < cnt; v++) out[o + v] = (h[4 * j + v]! & lo) >>> 0;
-        else for (let v = 0; v < cnt; v++) out[o + v] = h[4 * j + 2 * v]! + ((h[4 * j + 2 * v + 1]! & hi) >>> 0) * 4294967296;
-      }
+    const hi = 2 ** (ell - 32) - 1;
+    for (let j = 0; j < n; j++) {
+      const o = j * L;
+      const w = j * W;
+      for (let v = 0; v < L; v++) out[o + v] = h[w + 2 * v]! + ((h[w + 2 * v + 1]! & hi) >>> 0) * 4294967296;
     }
     return out;
   }
   const out = new BigUint64Array(n * L);
   const wide = new BigUint64Array(h.buffer);
-  for (let s = 0; s < subs; s++) {
-    tccr(x, n, first, domain, h, m, s);
-    const v0 = s * vpb;
-    const cnt = Math.min(vpb, L - v0);
-    for (let j = 0; j < n; j++) for (let v = 0; v < cnt; v++) out[j * L + v0 + v] = BigInt.asUintN(ell, wide[2 * j + v]!);
-  }
+  for (let j = 0; j < n; j++) for (let v = 0; v < L; v++) out[j * L + v] = BigInt.asUintN(ell, wide[j * 2 * subs + v]!);
   return out;
 }
 
@@ -82,7 +83,11 @@ function unpack(msg: Uint8Array, count: number, ell: number): Vec {
   return out;
 }
 
-/** The sender: Δ holds n·L values mod 2^ℓ (instance-major). Returns x and the corrections. */
+/**
+ * The sender: Δ holds n·L values (instance-major), taken mod 2^ℓ. For ℓ ≤ 52 they may be any
+ * integers of magnitude below 2^52 (the caller need not reduce them: one floor-reduction here
+ * does). Returns x and the corrections.
+ */
 export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): { x: Vec; msg: Uint8Array } {
   check("vcotSend", L, ell);
   const { n } = rows;
@@ -92,27 +97,37 @@ export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): 
   if (x instanceof Float64Array) {
     const D = delta as Float64Array;
     const R = r1 as Float64Array;
-    const d = new Float64Array(n * L);
+    // d = x + Δ − r1 mod 2^ℓ; |x + Δ − r1| < 2^53, and 1/2^ℓ is exact, so the floor is too.
     const top = 2 ** ell;
-    for (let i = 0; i < d.length; i++) {
+    const inv = 1 / top;
+    for (let i = 0; i < R.length; i++) {
       const v = x[i]! + D[i]! - R[i]!;
-      d[i] = v < 0 ? v + top : v >= top ? v - top : v;
+      R[i] = v - Math.floor(v * inv) * top;
     }
-    return { x, msg: pack(d, ell) };
+    return { x, msg: pack(R, ell) };
   }
   const D = delta as BigUint64Array;
   const R = r1 as BigUint64Array;
-  const d = new BigUint64Array(n * L);
-  for (let i = 0; i < d.length; i++) d[i] = BigInt.asUintN(ell, x[i]! + D[i]! - R[i]!);
-  return { x, msg: pack(d, ell) };
+  for (let i = 0; i < R.length; i++) R[i] = BigInt.asUintN(ell, x[i]! + D[i]! - R[i]!);
+  return { x, msg: pack(R, ell) };
 }
 
-/** The receiver: x_j + c_j·Δ_j for each instance, n·L values. */
-export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8Array, party = "ot"): Vec {
+/** The receiver's pads of its n rows (its output before the corrections): `vcotRecv` takes them ready-made. */
+export function vcotPads(rows: ReceiverRows, L: number, ell: number): Vec {
+  check("vcotPads", L, ell);
+  return pads(rows.t, rows.n, rows.first, rows.domain, L, ell);
+}
+
+/**
+ * The receiver: x_j + c_j·Δ_j for each instance, n·L values. `ready` is `vcotPads(rows, …)`
+ * when the caller computed it while waiting for the corrections (it is overwritten).
+ */
+export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8Array, party = "ot", ready?: Vec): Vec {
   check("vcotRecv", L, ell);
   const { n, choices } = rows;
   checkLength({ party, where: "vector correlated OT" }, msg, vcotBytes(n, L, ell).toReceiver, `the corrections for ${n} OTs of ${L}×${ell} bits`);
-  const y = pads(rows.t, n, rows.first, rows.domain, L, ell);
+  const y = ready ?? pads(rows.t, n, rows.first, rows.domain, L, ell);
+  checkVec("vcotRecv", y, n * L, ell);
   const d = unpack(msg, n * L, ell);
   if (y instanceof Float64Array) {
     const D = d as Float64Array;

@@ -168,15 +168,10 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
     const at = (blk: (typeof blocks)[number], t: number): { table: Int32Array; base: number; stride: number } =>
       (wRecv ? { table: blk.x, base: (t % Q) * P, stride: 1 } : { table: blk.w, base: Math.floor(t / P), stride: Q });
     if (ell <= 52 && mine instanceof Float64Array) {
-      // The other operand's entries, gathered once for all k (padding: 0), then reduced per k.
+      // The other operand's entries (below 2^N ≤ 2^52), gathered once for all k (padding: 0);
+      // vcotSend reduces them mod 2^(N−k) itself, so only the negative bit needs its own copy.
       const G = gathered ??= gather(at);
-      const out = new Float64Array(n * L);
-      const top = 2 ** ell;
-      for (let i = 0; i < out.length; i++) {
-        const r = G[i]! % top;
-        out[i] = neg && r !== 0 ? top - r : r;
-      }
-      return out;
+      return neg ? G.map((g) => -g) : G;
     }
     if (ell <= 52) {
       const out = new Float64Array(n * L);
@@ -216,17 +211,24 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
   const sign = receiving ? 1 : -1;
   if (acc instanceof Float64Array && parts.every((v) => v instanceof Float64Array)) {
     // Σ_k sign·2^k·vals_k per (instance, position) in one contiguous buffer, then one scatter
-    // into y: |2^k·val| < 2^N, so one correction per term keeps the sum in [0, 2^N).
+    // into y. Each term is below 2^N in magnitude, so the m-term sum is exact in a double
+    // when m·2^N ≤ 2^53 and is reduced once; else one correction per term keeps it in [0, 2^N).
     const top = 2 ** N;
     const T = new Float64Array(n * L);
+    const once = m * top <= 2 ** 53;
     parts.forEach((vals, k) => {
       const f = sign * 2 ** k;
       const V = vals as Float64Array;
-      for (let i = 0; i < T.length; i++) {
+      if (once) for (let i = 0; i < T.length; i++) T[i] += f * V[i]!;
+      else for (let i = 0; i < T.length; i++) {
         const a = T[i]! + f * V[i]!;
         T[i] = a >= top ? a - top : a < 0 ? a + top : a;
       }
     });
+    if (once) {
+      const inv = 1 / top;
+      for (let i = 0; i < T.length; i++) T[i] -= Math.floor(T[i]! * inv) * top;
+    }
     addInto(T, 0, 1);
   } else parts.forEach((vals, k) => addInto(vals, k, sign));
   let y = fromVec(acc, N, map.y);
