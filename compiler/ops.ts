@@ -763,12 +763,16 @@ const clamp: OpDescriptor = {
 };
 
 const truncOp = (op: "trunc" | "truncreduce"): OpDescriptor => ({
-  op, kind: "interactive", arity: [1, 1], attrs: { by: { kind: "int", required: true } },
+  op, kind: "interactive", arity: [1, 1],
+  // truncreduce's `exact = 1`: every value of x is a multiple of 2^s (Winograd's factor), so
+  // on shares it is local (trunc.ts); a value that is not is a run-time error (PQ4020).
+  attrs: op === "trunc" ? { by: { kind: "int", required: true } } : { by: { kind: "int", required: true }, exact: { kind: "int", default: 0, quietDefault: true } },
   result: op === "trunc" ? "operand" : "shifted", reads: "bits", lifted: [],
-  summary: op === "trunc" ? "exact ⌊x / 2^s⌋ in the same ring" : "exact ⌊x / 2^s⌋ in the ring of N − s bits",
+  summary: op === "trunc" ? "exact ⌊x / 2^s⌋ in the same ring" : "exact ⌊x / 2^s⌋ in the ring of N − s bits (local when x is declared a multiple of 2^s: exact = 1)",
   infer([x], a, fail) {
     const s = intAttr(a, "by");
     valid(s >= 1 && s < x!.type.bits, fail, op, `shift ${s} must be in 1..${x!.type.bits - 1}`);
+    if (op === "truncreduce") valid([0, 1].includes(intAttr(a, "exact")), fail, op, `exact must be 0 or 1, got ${intAttr(a, "exact")}`);
     const range = { lo: floorDiv2(x!.range.lo, s), hi: floorDiv2(x!.range.hi, s) };
     const bits = op === "trunc" ? x!.type.bits : x!.type.bits - s;
     return same(x!, range, { bits, scale: mulScale(x!.type.scale, { kind: "pow2", exp: s }) });

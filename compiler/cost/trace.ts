@@ -153,9 +153,10 @@ class Tracer {
     this.scope("msb", () => this.emit(share ? { kind: "compare", n, m: N - 1, share } : { kind: "compare", n, m: N - 1 }));
   }
 
-  /** trunc.ts truncReduce: carry of the low s bits, B2A into N − s bits. */
-  private truncReduce(n: number, N: number, s: number): void {
+  /** trunc.ts truncReduce: carry of the low s bits, B2A into N − s bits; nothing when `exact`. */
+  private truncReduce(n: number, N: number, s: number, exact = false): void {
     this.scope("truncreduce", () => {
+      if (exact) return;
       this.emit({ kind: "compare", n, m: s });
       this.emit({ kind: "b2a", n, bits: N - s });
     });
@@ -355,7 +356,7 @@ class Tracer {
         this.trunc(xn, xt!.bits, intAttr(node.attrs, "by"), xt!.nonneg);
         return;
       case "truncreduce":
-        this.truncReduce(xn, xt!.bits, intAttr(node.attrs, "by"));
+        this.truncReduce(xn, xt!.bits, intAttr(node.attrs, "by"), node.attrs.exact === 1);
         return;
       case "zext":
       case "sext":

@@ -18,7 +18,8 @@
 // winoconv is then Y' = K1²·Y exactly (W1 in proofs/passes/winograd.md: its effective kernel
 // is K1²·g placed in the tile's window, so its interval is K1² times the direct conv's and
 // its ring holds it), and the bias enters as K1²·b. F(2×2,3×3): K1² = 4, and truncreduce's
-// exact ⌊Y'/4⌋ is Y, at the conv's own scale. F(4×4,3×3) has G with denominators 4, 6 and
+// exact ⌊Y'/4⌋ is Y, at the conv's own scale; it is emitted with exact = 1 (Y' is a multiple
+// of 4), which makes it local on shares. F(4×4,3×3) has G with denominators 4, 6 and
 // 24: the factor is 576 = 2⁶·3². truncreduce removes 2⁶ exactly (the value is a multiple of
 // 576), and `divexact(by = 9)` removes 9: x = 9y exactly, so y ≡ x·9⁻¹ (mod 2^N), a local
 // multiplication on shares that the range analysis types as y's interval (ops.ts).
@@ -26,10 +27,11 @@
 // Choice by cost (a function here; compiler/cost is separate): per layer, direct vs
 // F(2,3) vs F(4,3) in bits of the interactive part, in one of two accountings:
 //   dealer: the bilinear-triple protocol sends (|W| + |x|)·N bits (linear.ts), so direct
-//           costs (9·C·O + C·H·W)·N0 and Winograd α²·(C·O + C·T)·N + the truncreduce;
+//           costs (9·C·O + C·H·W)·N0 and Winograd α²·(C·O + C·T)·N (the exact division
+//           by K is local);
 //           with |x| = C·H·W for direct and 4·C·H'W' for F(2,3) it rarely wins;
 //   iknp:   SiRNN's cross-term cost with the cheaper receiver (orientation.ts) in the
-//           winoconv's ring (a dry run types it), plus the truncreduce (docs/PROTOCOLS.md).
+//           winoconv's ring (a dry run types it) (docs/PROTOCOLS.md).
 import { paramData as foldedParam } from "./fuse-batchnorm.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import type { Graph, Node, ParamData } from "../ir.js";
@@ -38,7 +40,6 @@ import type { Program } from "../ir.js";
 import { divScale, mulScale, numel, scaleShift, signedWidthFor, type Scale, type TensorType } from "../types.js";
 import { toParamData } from "../params.js";
 import { GraphBuilder, prune } from "./builder.js";
-import { LAMBDA } from "../cost/wire.js";
 import { layerCost, productCost } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
 import { F2, F4, filterAt, outputFactor, type WinogradTile } from "./winograd-matrices.js";
@@ -220,7 +221,7 @@ export function emitWinoconv(b: GraphBuilder, g: Graph, n: Node, x: number, f: W
   // first node is then dead, and pruned).
   if (shift > 0 && b.type(conv).bits <= shift) conv = b.add("winoconv", ins, attrs, origin, { bits: shift + 1, signed: true, nonneg: false });
   let out = conv;
-  if (shift > 0) out = b.add("truncreduce", [conv], { by: shift }, origin);
+  if (shift > 0) out = b.add("truncreduce", [conv], { by: shift, exact: 1 }, origin);
   if (q > 1) out = b.add("divexact", [out], { by: q }, origin);
   return { out, conv };
 }
@@ -247,11 +248,6 @@ export interface LayerCosts {
   elements: { direct: number; f2?: number };
 }
 
-/** Dealer truncreduce by s, online, both parties: a comparison on s bits (≈ 6s) and a 1-bit B2A each (trunc.ts). */
-const dealerTruncReduce = (s: number) => 2 * (6 * s + 1);
-/** IKNP truncate-and-reduce by s on ℓ bits (docs/PROTOCOLS.md). */
-const iknpTruncReduce = (s: number, l: number) => LAMBDA * (s + 1) + l + 13 * s;
-
 export function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; elements: number } {
   const c = layerCost(g, n)!;
   const elements = c.elements.activations;
@@ -265,8 +261,9 @@ export function directCost(g: Graph, n: Node, acc: Accounting): { bits: number; 
  * Bits on the wire of a Winograd convolution with filters f (the x's lift into its ring is
  * the direct conv's too, so it is left out of both): its ring from a dry run of
  * emitWinoconv; the products by SiRNN's cost with the cheaper receiver (iknp, as
- * orientation.ts) or the bilinear triples' |U| + |V| ring elements (dealer); plus the
- * truncreduce of an exact factor K. Undefined, with the reason, when it does not type.
+ * orientation.ts) or the bilinear triples' |U| + |V| ring elements (dealer); the division by
+ * the exact factor K is local (truncreduce with exact = 1, divexact). Undefined, with the
+ * reason, when it does not type.
  */
 export function winogradCost(g: Graph, n: Node, xType: TensorType, xRange: Interval, f: WinoFilters, acc: Accounting): { bits: number; elements: number } | string {
   const b = new GraphBuilder(g);
@@ -282,11 +279,9 @@ export function winogradCost(g: Graph, n: Node, xType: TensorType, xRange: Inter
   const geo = winoGeometry(f.t, xType.shape, O, intAttr(n.attrs, "pad"));
   const a2 = f.t.alpha * f.t.alpha;
   const tiles = geo.th * geo.tw;
-  const divide = splitFactor(f.K).shift;
-  const outElems = numel(n.type.shape);
-  if (acc === "dealer") return { bits: a2 * (O * C + C * tiles) * N + (divide ? outElems * dealerTruncReduce(divide) : 0), elements: a2 * C * tiles };
+  if (acc === "dealer") return { bits: a2 * (O * C + C * tiles) * N, elements: a2 * C * tiles };
   const p = productCost(O, C, tiles, a2, f.bits, N, N);
-  return { bits: Math.min(p.weights, p.activations) + (divide ? outElems * iknpTruncReduce(divide, N) : 0), elements: p.elements.activations };
+  return { bits: Math.min(p.weights, p.activations), elements: p.elements.activations };
 }
 
 // ---------------------------------------------------------------- the pass

@@ -172,7 +172,7 @@ export function evalNode(g: Graph, node: Node, arg: (j: number) => Tensor, input
     case "trunc":
       return trunc(arg(0), intAttr(node.attrs, "by"));
     case "truncreduce":
-      return truncreduce(arg(0), intAttr(node.attrs, "by"));
+      return truncreduce(arg(0), intAttr(node.attrs, "by"), node.attrs.exact === 1);
     case "zext":
       return zext(arg(0), t);
     case "sext":

@@ -5,6 +5,7 @@
 // (u = 2^s(h0 + h1 + c − 2^(N−s)w) + (l0 + l1 − 2^s c), the last term in [0, 2^s)).
 // truncReduce: in Z_2^(N−s) the w term vanishes, so only c is needed — a comparison on
 // s bits (CrypTFlow2/SiRNN's truncate-and-reduce, Rathee et al. 2021, §4).
+// truncReduce of a declared multiple of 2^s (`exact`): local, c = [l0 ≠ 0] (exactShift).
 // trunc, MSB known (`nonneg`): w = msb(u0) ∨ msb(u1) (extend.ts), one AND; c and w are
 // converted by one B2A into N bits.
 // trunc, MSB unknown: truncReduce, then lift the (N−s)-bit result back to N bits (its
@@ -13,7 +14,7 @@
 // much as one on N bits — cheaper than computing c and the full-width w separately.
 // Signed readings go through u = v + 2^(N−1) (the client adds it); since 2^s divides
 // 2^(N−1), ⌊u / 2^s⌋ = ⌊v / 2^s⌋ + 2^(N−1−s), which the client subtracts at the end.
-// Cost (dealer), per element and party, online:
+// Cost (dealer), per element and party, online (truncReduce with `exact`: nothing):
 //   truncReduce: comparison on s bits (≈ 6s bits, 1 + ⌈log₂ s⌉ rounds) + B2A (1 bit, 1 round);
 //                offline ≈ 3s bits + (N − s) bits.
 //   trunc, known MSB: comparison on s bits + AND (2 bits, 1 round) + B2A of 2 bits (1 round).
@@ -36,10 +37,11 @@ function splitAt(u: readonly bigint[], s: number): { hi: bigint[]; lo: bigint[] 
   return { hi: u.map((v) => v >> S), lo: u.map((v) => v & mask) };
 }
 
-export function truncReduce(p: Party, x: Share, s: number, signed: boolean, nonneg: boolean): Promise<Share> {
+export function truncReduce(p: Party, x: Share, s: number, signed: boolean, nonneg: boolean, exact = false): Promise<Share> {
   return step(p, "truncreduce", async () => {
     const N = x.bits;
     checkShift("truncReduce", N, s);
+    if (exact) return exactShift(p, x, s);
     // A known-MSB value reads the same either way; the offset is only needed for negatives.
     const half = signed && !nonneg ? 1n << BigInt(N - 1) : 0n;
     const { hi, lo } = splitAt(unsignedShares(p, x, half), s);
@@ -50,6 +52,20 @@ export function truncReduce(p: Party, x: Share, s: number, signed: boolean, nonn
     for (let i = 0; i < hi.length; i++) setBig(out, i, BigInt.asIntN(N - s, hi[i]! + getRing(C, i) - back));
     return out;
   });
+}
+
+/**
+ * x / 2^s in Z_2^(N−s) when x is a multiple of 2^s: local. The low parts l0 + l1 ≡ 0 (mod 2^s)
+ * sum to 0 or 2^s, so the carry c is [l0 ≠ 0], which the client knows; the client takes
+ * h0 + c, the server h1 (proofs/trunc.md, exact division).
+ */
+function exactShift(p: Party, x: Share, s: number): Share {
+  const N = x.bits;
+  const { hi, lo } = splitAt(unsignedShares(p, x, 0n), s);
+  const out = zeroShare(N - s, x.shape);
+  const client = p.role === "client";
+  for (let i = 0; i < hi.length; i++) setBig(out, i, BigInt.asIntN(N - s, hi[i]! + (client && lo[i] !== 0n ? 1n : 0n)));
+  return out;
 }
 
 export function trunc(p: Party, x: Share, s: number, signed: boolean, nonneg: boolean): Promise<Share> {

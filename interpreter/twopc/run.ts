@@ -260,7 +260,7 @@ class Ctx {
       case "trunc":
         return trunc(p, this.share(x), intAttr(node.attrs, "by"), xt!.signed, xt!.nonneg);
       case "truncreduce":
-        return truncReduce(p, this.share(x), intAttr(node.attrs, "by"), xt!.signed, xt!.nonneg);
+        return truncReduce(p, this.share(x), intAttr(node.attrs, "by"), xt!.signed, xt!.nonneg, node.attrs.exact === 1);
       case "zext":
         return zext(p, this.share(x), xt!.nonneg, N);
       case "sext":

@@ -309,6 +309,9 @@ export const CATALOG: Entry[] = [
       }
       return out;
     }),
+  row("truncReduce/exact", "proofs/trunc.md", "truncReduce with exact = 1: x / 2^s for every sharing of a multiple of 2^s, nothing sent", "every sharing × all randomness", true,
+    { full: "N = 2..7, every s; i and u", quick: "N = 2..4, every s; i and u" },
+    (s) => pick(s, upTo(2, 7), upTo(2, 4)).flatMap((N) => upTo(1, N - 1).flatMap((sh) => [true, false].map((sg): [string, Proto<any>, Mode] => [`${sg ? "i" : "u"}${N} s${sh}`, P.truncProto(N, sh, sg, false, true, true), EX])))),
   row("requant/ring", "proofs/requant.md", "requant with ring = K: the saturated value in Z_2^K (K > width of T)", "every sharing × a parameter grid; randomness sampled, 1 PRG draw per case; provenance", false,
     { full: "N = 5: i/u × T ∈ {u3, i3, u2} × 5 (M, s) × K − width(T) ∈ {1, 2, 5}", quick: "N = 4, the same grid" },
     (s) => requantRingItems(pick(s, 5, 4))),

@@ -344,13 +344,15 @@ export function extendOffsetProto(N: number, signed: boolean, lo: bigint, hi: bi
   };
 }
 
-export function truncProto(N: number, s: number, signed: boolean, nonneg: boolean, reduce: boolean): Proto<Share> {
+/** `exact`: truncReduce of a declared multiple of 2^s (local); other values are outside its precondition. */
+export function truncProto(N: number, s: number, signed: boolean, nonneg: boolean, reduce: boolean, exact = false): Proto<Share> {
   return {
     draws: [sh("x", N)],
-    run: (p, [x]) => (reduce ? truncReduce : trunc)(p, share(N, x!), s, signed, nonneg),
+    run: (p, [x]) => (reduce ? truncReduce(p, share(N, x!), s, signed, nonneg, exact) : trunc(p, share(N, x!), s, signed, nonneg)),
     output: ringOut,
     spec: ([x]) => {
       if (nonneg && x! >= 1n << BigInt(N - 1)) return undefined;
+      if (exact && x! % (1n << BigInt(s)) !== 0n) return undefined;
       const v = S.floorShift(readAs(x!, N, signed), s);
       return ringSpec(reduce ? N - s : N, v);
     },

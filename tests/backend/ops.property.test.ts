@@ -170,4 +170,20 @@ describe("the independent evaluator's examples", () => {
     expect(d.span?.line).toBe(3);
     expect(d.message).toContain("4 is not a multiple of 3");
   });
+
+  it("truncreduce with exact = 1: x / 2^s of multiples in every backend; a non-multiple is PQ4020 at the op", async () => {
+    const src = "model m {\n  input x: client i8[4]\n  output truncreduce(x, by = 2, exact = 1)\n}\n";
+    const inputs = [{ name: "x", shape: [4], bits: 8, signed: true }];
+    for (const out of await runAll(src, {}, inputs, [[-128n, -4n, 0n, 124n]])) expect(out).toEqual([[-32n, -1n, 0n, 31n]]);
+    const r = compileFile(materializeOps({ source: src, params: {}, inputs: [] }));
+    let err: unknown;
+    try {
+      runPlain(r.program!.graph, new Map([["x", tensorFromBigints([4], 8, true, [4n, 6n, 0n, 0n])]]));
+    } catch (e) {
+      err = e;
+    }
+    const d = (err as PqError).diagnostics[0]!;
+    expect([d.code, d.span?.line]).toEqual(["PQ4020", 3]);
+    expect(d.message).toContain("6 is not a multiple of 2^2");
+  });
 });

@@ -146,6 +146,23 @@ describe("truncation is exact", () => {
     }), runs);
   });
 
+  it("truncReduce of multiples of 2^s (exact = 1) equals x / 2^s in N − s bits and sends nothing", async () => {
+    // The case's values with their low s bits cleared (multiples of 2^s), shares wrapping or not.
+    const exactCase = truncCase.map(([c, s]) => {
+      const top = typeLo(c.bits, c.signed);
+      const values = c.values.map((v) => {
+        const m = (v >> BigInt(s)) << BigInt(s);
+        return m < top ? m + (1n << BigInt(s)) : m;
+      });
+      return [{ ...c, values, nonneg: c.nonneg && values.every((v) => v >= 0n) }, s] as const;
+    });
+    await fc.assert(fc.asyncProperty(exactCase, async ([c, s]) => {
+      const { out, parties } = await run(c, (p, x) => truncReduce(p, x, s, c.signed, c.nonneg, true));
+      expect(out).toEqual(c.values.map((v) => BigInt.asUintN(c.bits - s, v >> BigInt(s))));
+      for (const i of [0, 1] as const) expect(totals(parties[i].meter.report(), "online").sent).toBe(0);
+    }), runs);
+  });
+
   it("rejects shifts outside 1..N−1", async () => {
     const c: Case = { bits: 8, signed: true, nonneg: false, values: [1n], masks: [undefined] };
     await expect(run(c, (p, x) => trunc(p, x, 8, true, false))).rejects.toThrow(/shift 8/);

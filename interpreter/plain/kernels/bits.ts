@@ -3,7 +3,7 @@
 // (N ≤ 52) their double paths only compare, add 2^N to a value in (−2^N, 2^N), or divide by a
 // power of two and floor, all exact below 2^53.
 import { getBig, isWide, magBits, numData, type Elem, type Tensor } from "../tensor.js";
-import { binary, buildBig, buildNum, sameShape, unary } from "./common.js";
+import { binary, buildBig, buildNum, ProgramFault, sameShape, unary } from "./common.js";
 import { clampBig } from "./arith.js";
 
 const U1: Elem = { bits: 1, signed: false };
@@ -93,9 +93,19 @@ export function trunc(x: Tensor, s: number): Tensor {
   return floorShift(x, s, x);
 }
 
-/** ⌊x / 2^s⌋ in the ring of N − s bits, same signedness. */
-export function truncreduce(x: Tensor, s: number): Tensor {
+/**
+ * ⌊x / 2^s⌋ in the ring of N − s bits, same signedness. `exact`: x is declared a multiple of
+ * 2^s (docs/LANGUAGE.md); a value that is not is a run-time error of the program.
+ */
+export function truncreduce(x: Tensor, s: number, exact = false): Tensor {
   if (!(s >= 0 && s < x.bits)) throw new Error(`truncreduce: shift ${s} must be in [0, ${x.bits})`);
+  if (exact) {
+    const m = 2 ** s;
+    const M = 1n << BigInt(s);
+    for (const v of x.data) {
+      if (typeof v === "bigint" ? v % M !== 0n : v % m !== 0) throw new ProgramFault(`${v} is not a multiple of 2^${s} (truncreduce with exact = 1)`);
+    }
+  }
   return floorShift(x, s, { bits: x.bits - s, signed: x.signed });
 }
 
