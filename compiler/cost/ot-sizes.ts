@@ -239,10 +239,12 @@ export function productPlan(map: ProductShape, N: number): ProductPlan {
 /**
  * The largest frame an OT flight is written in: a bigger flight (a large layer's vector-COT
  * corrections) goes as consecutive frames of at most this many payload bytes — the same
- * round (no receive in between), well under the transport's 1 GiB frame limit, and no
- * whole-flight buffer on the sending side.
+ * round (no receive in between), far under the transport's 1 GiB frame limit, no
+ * whole-flight buffer on the sending side, and small enough that the peer works on the
+ * first frames while the sender computes the next (round.ts). 1 MiB: a frame header is then
+ * 10 bytes per MiB.
  */
-export const OT_FRAME_BYTES = 1 << 26;
+export const OT_FRAME_BYTES = 1 << 20;
 
 /** The payload sizes of the frames a flight of `bytes` is written in (none for an empty flight). */
 export function otFrames(bytes: number, cap = OT_FRAME_BYTES): number[] {

@@ -6,13 +6,15 @@
 // lists from the same public sizes, so each knows every message's length in advance and
 // the channel rejects anything else (PQ5004).
 // A flight above OT_FRAME_BYTES is written as several frames in a row (otFrames: still one
-// round), copied from the batches' messages without building the whole flight.
+// round), each sent as soon as the batches' messages fill it (FlightWriter), and the
+// receiving side finishes each batch as soon as the frames holding its answer are in
+// (FlightReader): the two parties' work on one round overlaps.
 // A receiver batch's work that needs nothing from the peer (`ready`: the pads) is done while
 // the peer computes its corrections.
 // Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
 // batches; 1 round, or 2 when there are corrections.
 import type { ReceiverRows, SenderRows } from "./iknp.js";
-import { iknpMsgBytes, KAPPA, KK_LAMBDA, otFrames } from "../../compiler/cost/ot-sizes.js";
+import { iknpMsgBytes, KAPPA, KK_LAMBDA, OT_FRAME_BYTES, otFrames } from "../../compiler/cost/ot-sizes.js";
 import { kkColumns } from "./kk13.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
@@ -46,39 +48,83 @@ export interface SendIn<S> {
   ideal?: IdealSend;
 }
 
-/** One flight: the parts' bytes in order, as the frames otFrames gives. */
-export function sendFlight(link: OtLink, parts: readonly Uint8Array[], cap?: number): void {
-  let p = 0;
-  let off = 0;
-  for (const size of otFrames(parts.reduce((a, q) => a + q.length, 0), cap)) {
+/**
+ * A flight written as its parts come: every full frame of `cap` bytes goes out as soon as it
+ * is complete, the rest at `end` — the frames otFrames gives for the flight's total, so the
+ * peer can work on the first frames while the later parts are computed.
+ */
+export class FlightWriter {
+  private parts: Uint8Array[] = [];
+  private pending = 0;
+
+  constructor(private readonly link: OtLink, private readonly cap = OT_FRAME_BYTES) {}
+
+  push(part: Uint8Array): void {
+    if (part.length === 0) return;
+    this.parts.push(part);
+    this.pending += part.length;
+    while (this.pending >= this.cap) this.emit(this.cap);
+  }
+
+  end(): void {
+    if (this.pending > 0) this.emit(this.pending);
+  }
+
+  /** One frame of `size` bytes from the front of the pending parts. */
+  private emit(size: number): void {
     const frame = new Uint8Array(size);
     let o = 0;
     while (o < size) {
-      const part = parts[p]!;
-      const take = Math.min(size - o, part.length - off);
-      frame.set(part.subarray(off, off + take), o);
+      const part = this.parts[0]!;
+      const take = Math.min(size - o, part.length);
+      frame.set(part.subarray(0, take), o);
       o += take;
-      off += take;
-      if (off === part.length) {
-        p++;
-        off = 0;
-      }
+      if (take === part.length) this.parts.shift();
+      else this.parts[0] = part.subarray(take);
     }
-    link.send(frame);
+    this.pending -= size;
+    this.link.send(frame);
   }
 }
 
-/** The peer's flight of `bytes` bytes, frame by frame (each frame's size checked by the channel). */
-export async function recvFlight(link: OtLink, bytes: number, cap?: number): Promise<Uint8Array> {
-  const frames = otFrames(bytes, cap);
-  if (frames.length === 1) return link.recv(bytes);
-  const out = new Uint8Array(bytes);
-  let o = 0;
-  for (const size of frames) {
-    out.set(await link.recv(size), o);
-    o += size;
+/** One flight: the parts' bytes in order, as the frames otFrames gives. */
+export function sendFlight(link: OtLink, parts: readonly Uint8Array[], cap?: number): void {
+  const w = new FlightWriter(link, cap);
+  for (const p of parts) w.push(p);
+  w.end();
+}
+
+/**
+ * The peer's flight of `bytes` bytes, read frame by frame as far as a caller needs it
+ * (each frame's size checked by the channel): `upTo(n)` resolves once the first n bytes
+ * are in `bytes`.
+ */
+export class FlightReader {
+  private readonly frames: number[];
+  private buf: Uint8Array;
+  private next = 0;
+  private got = 0;
+
+  constructor(private readonly link: OtLink, total: number, cap?: number) {
+    this.frames = otFrames(total, cap);
+    // One frame is the flight itself (no copy); several are copied into one buffer.
+    this.buf = this.frames.length > 1 ? new Uint8Array(total) : new Uint8Array(0);
   }
-  return out;
+
+  async upTo(n: number): Promise<Uint8Array> {
+    while (this.got < n) {
+      const f = await this.link.recv(this.frames[this.next++]!);
+      if (this.frames.length === 1) this.buf = f;
+      else this.buf.set(f, this.got);
+      this.got += f.length;
+    }
+    return this.buf;
+  }
+}
+
+/** The peer's flight of `bytes` bytes, whole. */
+export async function recvFlight(link: OtLink, bytes: number, cap?: number): Promise<Uint8Array> {
+  return new FlightReader(link, bytes, cap).upTo(bytes);
 }
 
 export async function otRound<R, S>(
@@ -90,10 +136,12 @@ export async function otRound<R, S>(
   const ready = () => receive.forEach((b, i) => b.ready?.(mine[i]!.rows));
   if (send.length === 0) ready();
   const sent: S[] = [];
-  const answers: Uint8Array[] = [];
   const uBytes = (b: SendIn<S>) => iknpMsgBytes(b.n, b.kk ? KK_LAMBDA : KAPPA);
   if (send.length > 0) {
+    // The peer's u columns whole (then only sends follow: one run of sends, one round), the
+    // answers framed as they are computed.
     const us = await recvFlight(link, send.reduce((a, b) => a + uBytes(b), 0));
+    const answers = new FlightWriter(link);
     let o = 0;
     for (const b of send) {
       const len = uBytes(b);
@@ -102,17 +150,18 @@ export async function otRound<R, S>(
       answers.push(msg);
       sent.push(out);
     }
+    answers.end();
+    ready();
   }
-  const answerBytes = answers.reduce((a, m) => a + m.length, 0);
-  if (answerBytes > 0) sendFlight(link, answers);
-  if (send.length > 0) ready();
-  const replyBytes = receive.reduce((a, b) => a + b.reply, 0);
-  const replies = replyBytes > 0 ? await recvFlight(link, replyBytes) : new Uint8Array(0);
+  // Each batch finished as soon as its answer is in (only receives follow: no new round).
+  const replies = new FlightReader(link, receive.reduce((a, b) => a + b.reply, 0));
   let o = 0;
-  const received = receive.map((b, i) => {
-    const r = b.finish(mine[i]!.rows, replies.subarray(o, o + b.reply));
+  const received: R[] = [];
+  for (let i = 0; i < receive.length; i++) {
+    const b = receive[i]!;
+    const bytes = b.reply > 0 ? await replies.upTo(o + b.reply) : new Uint8Array(0);
+    received.push(b.finish(mine[i]!.rows, bytes.subarray(o, o + b.reply)));
     o += b.reply;
-    return r;
-  });
+  }
   return { received, sent };
 }

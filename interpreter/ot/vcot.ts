@@ -63,7 +63,7 @@ function pads(rows: Uint8Array, n: number, first: number, domain: number, L: num
 
 function pack(d: Vec, ell: number): Uint8Array {
   if (d instanceof Float64Array) {
-    if (ell <= 32) return packBits(Uint32Array.from(d), [ell]);
+    if (ell <= 32) return packBits(d, [ell]);
     const h = new Uint32Array(2 * d.length);
     for (let i = 0; i < d.length; i++) {
       h[2 * i] = d[i]! % 4294967296;
@@ -75,7 +75,7 @@ function pack(d: Vec, ell: number): Uint8Array {
 }
 
 function unpack(msg: Uint8Array, count: number, ell: number): Vec {
-  if (ell <= 32) return Float64Array.from(unpackBits(msg, count, [ell]));
+  if (ell <= 32) return unpackBits(msg, count, [ell], new Float64Array(count));
   const h = unpackBits(msg, 2 * count, [32, ell - 32]);
   if (ell > 52) return new BigUint64Array(h.buffer, 0, count);
   const out = new Float64Array(count);

@@ -33,10 +33,11 @@ export function words(bytes: Uint8Array): Uint32Array {
 
 /**
  * Pack values densely, LSB-first: value j takes widths[j mod widths.length] bits (1..32) and
- * must fit in them. The result has exactly ⌈total bits / 8⌉ bytes. Plain loops over locals:
- * the same packer as a class with fields ran 10× slower in V8.
+ * must fit in them (integers below 2^32, as words or as doubles). The result has exactly
+ * ⌈total bits / 8⌉ bytes. Plain loops over locals: the same packer as a class with fields
+ * ran 10× slower in V8.
  */
-export function packBits(values: Uint32Array, widths: readonly number[]): Uint8Array {
+export function packBits(values: Uint32Array | Float64Array, widths: readonly number[]): Uint8Array {
   const n = values.length;
   const p = widths.length;
   let total = 0;
@@ -61,11 +62,10 @@ export function packBits(values: Uint32Array, widths: readonly number[]): Uint8A
   return new Uint8Array(out.buffer, 0, Math.ceil(total / 8));
 }
 
-/** The inverse of `packBits`: `count` values with the same width pattern. */
-export function unpackBits(bytes: Uint8Array, count: number, widths: readonly number[]): Uint32Array {
+/** The inverse of `packBits`: `count` values with the same width pattern, into `out` (words by default, or doubles). */
+export function unpackBits<T extends Uint32Array | Float64Array = Uint32Array>(bytes: Uint8Array, count: number, widths: readonly number[], out: T = new Uint32Array(count) as T): T {
   const src = words(bytes);
   const p = widths.length;
-  const out = new Uint32Array(count);
   let k = 0;
   let used = 0;
   for (let j = 0, r = 0; j < count; j++) {
@@ -78,7 +78,7 @@ export function unpackBits(bytes: Uint8Array, count: number, widths: readonly nu
       used -= 32;
       if (used > 0) v |= src[k]! << (w - used);
     }
-    out[j] = w === 32 ? v : v & ((1 << w) - 1);
+    out[j] = (w === 32 ? v : v & ((1 << w) - 1)) >>> 0;
   }
   return out;
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { otFrames } from "../../compiler/cost/ot-sizes.js";
-import { recvFlight, sendFlight } from "../../interpreter/ot/round.js";
+import { FlightReader, FlightWriter, recvFlight, sendFlight } from "../../interpreter/ot/round.js";
 
 function link() {
   const frames: Uint8Array[] = [];
@@ -33,8 +33,25 @@ describe("OT flights in bounded frames", () => {
   });
 
   it("the default cap keeps every frame far under the transport's 1 GiB limit", () => {
-    expect(otFrames(3 * 2 ** 30)).toHaveLength(48);
-    expect(Math.max(...otFrames(3 * 2 ** 30))).toBe(2 ** 26);
+    expect(otFrames(3 * 2 ** 30)).toHaveLength(3072);
+    expect(Math.max(...otFrames(3 * 2 ** 30))).toBe(2 ** 20);
     expect(otFrames(0)).toEqual([]);
+  });
+
+  it("a writer sends each full frame as soon as its parts fill it; a reader hands out prefixes as frames arrive", async () => {
+    const l = link();
+    const w = new FlightWriter(l, 4);
+    w.push(Uint8Array.from([1, 2, 3]));
+    expect(l.frames).toHaveLength(0);
+    w.push(Uint8Array.from([4, 5, 6, 7, 8, 9, 10, 11, 12]));
+    expect(l.frames.map((f) => Array.from(f))).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+    w.push(Uint8Array.from([13]));
+    w.end();
+    expect(l.frames.map((f) => f.length)).toEqual(otFrames(13, 4));
+    const r = new FlightReader(l, 13, 4);
+    expect(Array.from((await r.upTo(3)).subarray(0, 3))).toEqual([1, 2, 3]);
+    expect(l.frames).toHaveLength(3);
+    expect(Array.from((await r.upTo(13)).subarray(8, 13))).toEqual([9, 10, 11, 12, 13]);
+    expect(l.frames).toHaveLength(0);
   });
 });
