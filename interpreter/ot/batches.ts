@@ -10,7 +10,7 @@
 // batch is realized by KK13 for N = 8, 16 (kk13.ts) and the table trick otherwise (nchoose1.ts);
 // its ideal description does not depend on that. No wire cost of its own.
 import { cotBytes, cotRecv, cotSend } from "./cot.js";
-import { vcotBytes, vcotPads, vcotRecv, vcotSend } from "./vcot.js";
+import { vcotBytes, vcotPads, vcotRecv, vcotSend, type VcotReady } from "./vcot.js";
 import { rotRecv, rotSend } from "./rot.js";
 import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "./nchoose1.js";
 import { kkRecv, kkSend } from "./kk13.js";
@@ -63,7 +63,7 @@ export function sendCot(delta: Vec, ell: number): SendIn<Vec> {
 
 /** F_VCOT^{L,ℓ}, receiver with choices c: x_j + c_j·Δ_j, L values per OT. */
 export function receiveVcot(choices: Uint8Array, L: number, ell: number, party: string): ReceiveIn<Vec> {
-  let pads: Vec | undefined;
+  let pads: VcotReady | undefined;
   return {
     choices,
     reply: vcotBytes(choices.length, L, ell).toReceiver,

@@ -23,25 +23,31 @@ function check(where: string, L: number, ell: number): void {
 /** Values per 128-bit hash block: four 32-bit words, or two 64-bit pairs above 32 bits. */
 const perBlock = (ell: number): number => (ell <= 32 ? 4 : 2);
 
-/**
- * The pads of n rows (q_j ⊕ mask): L values of ℓ bits per row, row-major, as a Vec.
- * Block s of row j is H((first + j, s), row_j ⊕ mask); its words are the values' bits.
- */
-function pads(rows: Uint8Array, n: number, first: number, domain: number, L: number, ell: number, mask?: Uint8Array): Vec {
-  const vpb = perBlock(ell);
-  const subs = Math.ceil(L / vpb);
-  // Row j's blocks are words 4·subs·j …; value v of the row is word v (ℓ ≤ 32) or the word
-  // pair 2v, 2v + 1 of them.
+/** The hashed words of n rows (q_j ⊕ mask): `subs` blocks per row, block s of row j being H((first + j, s), row_j ⊕ mask). */
+function hashed(rows: Uint8Array, n: number, first: number, domain: number, subs: number, mask?: Uint8Array): Uint32Array {
   const h = new Uint32Array(4 * subs * n);
   tccr(words(rows), n, first, domain, h, mask ? words(mask) : undefined, 0, subs);
+  return h;
+}
+
+const subsOf = (L: number, ell: number): number => Math.ceil(L / perBlock(ell));
+
+/**
+ * The pads of n rows from their hashed words: L values of ℓ bits per row, row-major, as a
+ * Vec. Row j's blocks are words 4·subs·j …; value v of the row is word v (ℓ ≤ 32) or the
+ * word pair 2v, 2v + 1 of them.
+ */
+function padsOf(h: Uint32Array, n: number, L: number, ell: number): Vec {
+  const subs = subsOf(L, ell);
   const W = 4 * subs;
   if (ell <= 32) {
     const out = new Float64Array(n * L);
-    const lo = 2 ** ell - 1;
+    const a = new Int32Array(h.buffer, h.byteOffset, h.length);
+    const mask = ell === 32 ? -1 : 2 ** ell - 1;
     for (let j = 0; j < n; j++) {
       const o = j * L;
       const w = j * W;
-      for (let v = 0; v < L; v++) out[o + v] = (h[w + v]! & lo) >>> 0;
+      for (let v = 0; v < L; v++) out[o + v] = (a[w + v]! & mask) >>> 0;
     }
     return out;
   }
@@ -56,7 +62,7 @@ function pads(rows: Uint8Array, n: number, first: number, domain: number, L: num
     return out;
   }
   const out = new BigUint64Array(n * L);
-  const wide = new BigUint64Array(h.buffer);
+  const wide = new BigUint64Array(h.buffer, h.byteOffset, h.length >>> 1);
   for (let j = 0; j < n; j++) for (let v = 0; v < L; v++) out[j * L + v] = BigInt.asUintN(ell, wide[j * 2 * subs + v]!);
   return out;
 }
@@ -85,15 +91,39 @@ function unpack(msg: Uint8Array, count: number, ell: number): Vec {
 
 /**
  * The sender: Δ holds n·L values (instance-major), taken mod 2^ℓ. For ℓ ≤ 52 they may be any
- * integers of magnitude below 2^52 (the caller need not reduce them: one floor-reduction here
- * does). Returns x and the corrections.
+ * integers of magnitude below 2^52 (the caller need not reduce them). Returns x and the
+ * corrections d = x + Δ − r1 mod 2^ℓ (r1 the pads under q ⊕ Δ_IKNP).
  */
 export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): { x: Vec; msg: Uint8Array } {
   check("vcotSend", L, ell);
   const { n } = rows;
   checkVec("vcotSend", delta, n * L, ell);
-  const x = pads(rows.q, n, rows.first, rows.domain, L, ell);
-  const r1 = pads(rows.q, n, rows.first, rows.domain, L, ell, rows.delta);
+  const subs = subsOf(L, ell);
+  const h0 = hashed(rows.q, n, rows.first, rows.domain, subs);
+  const h1 = hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta);
+  if (ell <= 32) {
+    // One pass over the hashed words: x (as doubles, the caller's) and d (as words, packed).
+    // |a + Δ − b| < 2^53 is exact, and `& mask` takes it mod 2^32, then mod 2^ℓ.
+    const D = delta as Float64Array;
+    const a0 = new Int32Array(h0.buffer);
+    const a1 = new Int32Array(h1.buffer);
+    const W = 4 * subs;
+    const mask = ell === 32 ? -1 : 2 ** ell - 1;
+    const x = new Float64Array(n * L);
+    const d = new Int32Array(n * L);
+    for (let j = 0; j < n; j++) {
+      const o = j * L;
+      const w = j * W;
+      for (let v = 0; v < L; v++) {
+        const a = a0[w + v]! & mask;
+        x[o + v] = a >>> 0;
+        d[o + v] = (a + D[o + v]! - (a1[w + v]! & mask)) & mask;
+      }
+    }
+    return { x, msg: packBits(d, [ell]) };
+  }
+  const x = padsOf(h0, n, L, ell);
+  const r1 = padsOf(h1, n, L, ell);
   if (x instanceof Float64Array) {
     const D = delta as Float64Array;
     const R = r1 as Float64Array;
@@ -112,22 +142,40 @@ export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): 
   return { x, msg: pack(R, ell) };
 }
 
-/** The receiver's pads of its n rows (its output before the corrections): `vcotRecv` takes them ready-made. */
-export function vcotPads(rows: ReceiverRows, L: number, ell: number): Vec {
-  check("vcotPads", L, ell);
-  return pads(rows.t, rows.n, rows.first, rows.domain, L, ell);
+/** The receiver's hashed rows, made before the corrections arrive; `vcotRecv` takes them ready-made. */
+export interface VcotReady {
+  readonly hashed: Uint32Array;
 }
 
-/**
- * The receiver: x_j + c_j·Δ_j for each instance, n·L values. `ready` is `vcotPads(rows, …)`
- * when the caller computed it while waiting for the corrections (it is overwritten).
- */
-export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8Array, party = "ot", ready?: Vec): Vec {
+export function vcotPads(rows: ReceiverRows, L: number, ell: number): VcotReady {
+  check("vcotPads", L, ell);
+  return { hashed: hashed(rows.t, rows.n, rows.first, rows.domain, subsOf(L, ell)) };
+}
+
+/** The receiver: x_j + c_j·Δ_j for each instance, n·L values; `ready` from `vcotPads` when the caller made it early. */
+export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8Array, party = "ot", ready?: VcotReady): Vec {
   check("vcotRecv", L, ell);
   const { n, choices } = rows;
   checkLength({ party, where: "vector correlated OT" }, msg, vcotBytes(n, L, ell).toReceiver, `the corrections for ${n} OTs of ${L}×${ell} bits`);
-  const y = ready ?? pads(rows.t, n, rows.first, rows.domain, L, ell);
-  checkVec("vcotRecv", y, n * L, ell);
+  const subs = subsOf(L, ell);
+  const h = ready?.hashed ?? hashed(rows.t, n, rows.first, rows.domain, subs);
+  if (h.length !== 4 * subs * n) misuse("vcotRecv", `${h.length} hashed words, expected ${4 * subs * n}`);
+  if (ell <= 32) {
+    // One pass: y = (pad + c·d) mod 2^ℓ from the hashed words and the unpacked corrections.
+    const a = new Int32Array(h.buffer, h.byteOffset, h.length);
+    const D = unpackBits(msg, n * L, [ell], new Int32Array(n * L));
+    const W = 4 * subs;
+    const mask = ell === 32 ? -1 : 2 ** ell - 1;
+    const y = new Float64Array(n * L);
+    for (let j = 0; j < n; j++) {
+      const o = j * L;
+      const w = j * W;
+      if (choices[j]) for (let v = 0; v < L; v++) y[o + v] = ((a[w + v]! + D[o + v]!) & mask) >>> 0;
+      else for (let v = 0; v < L; v++) y[o + v] = (a[w + v]! & mask) >>> 0;
+    }
+    return y;
+  }
+  const y = padsOf(h, n, L, ell);
   const d = unpack(msg, n * L, ell);
   if (y instanceof Float64Array) {
     const D = d as Float64Array;

@@ -33,11 +33,11 @@ export function words(bytes: Uint8Array): Uint32Array {
 
 /**
  * Pack values densely, LSB-first: value j takes widths[j mod widths.length] bits (1..32) and
- * must fit in them (integers below 2^32, as words or as doubles). The result has exactly
+ * must fit in them (as words, int32 words mod 2^32, or doubles below 2^32). The result has exactly
  * ⌈total bits / 8⌉ bytes. Plain loops over locals: the same packer as a class with fields
  * ran 10× slower in V8.
  */
-export function packBits(values: Uint32Array | Float64Array, widths: readonly number[]): Uint8Array {
+export function packBits(values: Uint32Array | Int32Array | Float64Array, widths: readonly number[]): Uint8Array {
   const n = values.length;
   const p = widths.length;
   let total = 0;
@@ -62,8 +62,8 @@ export function packBits(values: Uint32Array | Float64Array, widths: readonly nu
   return new Uint8Array(out.buffer, 0, Math.ceil(total / 8));
 }
 
-/** The inverse of `packBits`: `count` values with the same width pattern, into `out` (words by default, or doubles). */
-export function unpackBits<T extends Uint32Array | Float64Array = Uint32Array>(bytes: Uint8Array, count: number, widths: readonly number[], out: T = new Uint32Array(count) as T): T {
+/** The inverse of `packBits`: `count` values with the same width pattern, into `out` (words by default; int32 words hold 32-bit values mod 2^32). */
+export function unpackBits<T extends Uint32Array | Int32Array | Float64Array = Uint32Array>(bytes: Uint8Array, count: number, widths: readonly number[], out: T = new Uint32Array(count) as T): T {
   const src = words(bytes);
   const p = widths.length;
   let k = 0;
