@@ -23,9 +23,25 @@ function check(where: string, L: number, ell: number): void {
 /** Values per 128-bit hash block: four 32-bit words, or two 64-bit pairs above 32 bits. */
 const perBlock = (ell: number): number => (ell <= 32 ? 4 : 2);
 
-/** The hashed words of n rows (q_j ⊕ mask): `subs` blocks per row, block s of row j being H((first + j, s), row_j ⊕ mask). */
-function hashed(rows: Uint8Array, n: number, first: number, domain: number, subs: number, mask?: Uint8Array): Uint32Array {
-  const h = new Uint32Array(4 * subs * n);
+// Work buffers of one call (never returned, never kept by a caller), reused across calls up
+// to 2^24 words each so that a layer's batches do not allocate and collect tens of MiB apiece.
+const SCRATCH_WORDS = 1 << 24;
+const scratch: Int32Array[] = [];
+
+function work(slot: number, words32: number): Int32Array {
+  const have = scratch[slot];
+  if (have && have.length >= words32) return have.subarray(0, words32);
+  const fresh = new Int32Array(words32);
+  if (words32 <= SCRATCH_WORDS) scratch[slot] = fresh;
+  return fresh;
+}
+
+/**
+ * The hashed words of n rows (q_j ⊕ mask): `subs` blocks per row, block s of row j being
+ * H((first + j, s), row_j ⊕ mask); into `into` when given (4·subs·n words), else a new array.
+ */
+function hashed(rows: Uint8Array, n: number, first: number, domain: number, subs: number, mask?: Uint8Array, into?: Int32Array): Uint32Array {
+  const h = into ? new Uint32Array(into.buffer, into.byteOffset, 4 * subs * n) : new Uint32Array(4 * subs * n);
   tccr(words(rows), n, first, domain, h, mask ? words(mask) : undefined, 0, subs);
   return h;
 }
@@ -99,18 +115,18 @@ export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): 
   const { n } = rows;
   checkVec("vcotSend", delta, n * L, ell);
   const subs = subsOf(L, ell);
-  const h0 = hashed(rows.q, n, rows.first, rows.domain, subs);
-  const h1 = hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta);
   if (ell <= 32) {
     // One pass over the hashed words: x (as doubles, the caller's) and d (as words, packed).
     // |a + Δ − b| < 2^53 is exact, and `& mask` takes it mod 2^32, then mod 2^ℓ.
     const D = delta as Float64Array;
-    const a0 = new Int32Array(h0.buffer);
-    const a1 = new Int32Array(h1.buffer);
+    const a0 = work(0, 4 * subs * n);
+    const a1 = work(1, 4 * subs * n);
+    hashed(rows.q, n, rows.first, rows.domain, subs, undefined, a0);
+    hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta, a1);
     const W = 4 * subs;
     const mask = ell === 32 ? -1 : 2 ** ell - 1;
     const x = new Float64Array(n * L);
-    const d = new Int32Array(n * L);
+    const d = work(2, n * L);
     for (let j = 0; j < n; j++) {
       const o = j * L;
       const w = j * W;
@@ -122,8 +138,8 @@ export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): 
     }
     return { x, msg: packBits(d, [ell]) };
   }
-  const x = padsOf(h0, n, L, ell);
-  const r1 = padsOf(h1, n, L, ell);
+  const x = padsOf(hashed(rows.q, n, rows.first, rows.domain, subs), n, L, ell);
+  const r1 = padsOf(hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta), n, L, ell);
   if (x instanceof Float64Array) {
     const D = delta as Float64Array;
     const R = r1 as Float64Array;
@@ -163,7 +179,7 @@ export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8A
   if (ell <= 32) {
     // One pass: y = (pad + c·d) mod 2^ℓ from the hashed words and the unpacked corrections.
     const a = new Int32Array(h.buffer, h.byteOffset, h.length);
-    const D = unpackBits(msg, n * L, [ell], new Int32Array(n * L));
+    const D = unpackBits(msg, n * L, [ell], work(0, n * L));
     const W = 4 * subs;
     const mask = ell === 32 ? -1 : 2 ** ell - 1;
     const y = new Float64Array(n * L);
