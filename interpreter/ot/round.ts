@@ -95,9 +95,9 @@ export function sendFlight(link: OtLink, parts: readonly Uint8Array[], cap?: num
 }
 
 /**
- * The peer's flight of `bytes` bytes, read frame by frame as far as a caller needs it
- * (each frame's size checked by the channel): `upTo(n)` resolves once the first n bytes
- * are in `bytes`.
+ * The peer's flight of `total` bytes, read frame by frame as far as a caller needs it
+ * (each frame's size checked by the channel): `upTo(n)` resolves with the flight's buffer
+ * once its first n bytes are in.
  */
 export class FlightReader {
   private readonly frames: number[];
