@@ -49,24 +49,13 @@ function hashed(rows: Uint8Array, n: number, first: number, domain: number, subs
 const subsOf = (L: number, ell: number): number => Math.ceil(L / perBlock(ell));
 
 /**
- * The pads of n rows from their hashed words: L values of ℓ bits per row, row-major, as a
- * Vec. Row j's blocks are words 4·subs·j …; value v of the row is word v (ℓ ≤ 32) or the
- * word pair 2v, 2v + 1 of them.
+ * The pads of n rows from their hashed words, for ℓ > 32 (ℓ ≤ 32 is read straight off the
+ * words by vcotSend/vcotRecv): L values of ℓ bits per row, row-major, as a Vec. Row j's
+ * blocks are words 4·subs·j …; value v of the row is the word pair 2v, 2v + 1 of them.
  */
 function padsOf(h: Uint32Array, n: number, L: number, ell: number): Vec {
   const subs = subsOf(L, ell);
   const W = 4 * subs;
-  if (ell <= 32) {
-    const out = new Float64Array(n * L);
-    const a = new Int32Array(h.buffer, h.byteOffset, h.length);
-    const mask = ell === 32 ? -1 : 2 ** ell - 1;
-    for (let j = 0; j < n; j++) {
-      const o = j * L;
-      const w = j * W;
-      for (let v = 0; v < L; v++) out[o + v] = (a[w + v]! & mask) >>> 0;
-    }
-    return out;
-  }
   if (ell <= 52) {
     const out = new Float64Array(n * L);
     const hi = 2 ** (ell - 32) - 1;
@@ -83,9 +72,9 @@ function padsOf(h: Uint32Array, n: number, L: number, ell: number): Vec {
   return out;
 }
 
+/** The corrections of ℓ > 32 bits, packed (ℓ ≤ 32: vcotSend packs its words directly). */
 function pack(d: Vec, ell: number): Uint8Array {
   if (d instanceof Float64Array) {
-    if (ell <= 32) return packBits(d, [ell]);
     const h = new Uint32Array(2 * d.length);
     for (let i = 0; i < d.length; i++) {
       h[2 * i] = d[i]! % 4294967296;
@@ -96,8 +85,8 @@ function pack(d: Vec, ell: number): Uint8Array {
   return packBits(new Uint32Array(d.buffer, d.byteOffset, 2 * d.length), [32, ell - 32]);
 }
 
+/** The corrections of ℓ > 32 bits, unpacked (ℓ ≤ 32: vcotRecv unpacks into words directly). */
 function unpack(msg: Uint8Array, count: number, ell: number): Vec {
-  if (ell <= 32) return unpackBits(msg, count, [ell], new Float64Array(count));
   const h = unpackBits(msg, 2 * count, [32, ell - 32]);
   if (ell > 52) return new BigUint64Array(h.buffer, 0, count);
   const out = new Float64Array(count);
