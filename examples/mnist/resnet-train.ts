@@ -29,6 +29,7 @@ import {
   resnetPqSource,
   siteScales,
   trainableVars,
+  uniformWidths,
   type Activation,
   type BnResNet,
   type FoldedResNet,
@@ -111,8 +112,9 @@ export async function trainResNets(ex: ResNetExample, train: Sample[], test: Sam
     const ranges = await calibrate(probe, calibrationImages, [ex.percentiles.w8a8, ex.percentiles.w4a4]);
     for (const [setting, range] of [[W8A8, ranges[0]!], [W4A4, ranges[1]!]] as const) {
       const perSite = SITES.map((_, i) => [range[2 * i]!, range[2 * i + 1]!]);
-      const scales = siteScales(act, perSite, setting);
-      const fq = fakeQuant(act, scales, setting);
+      const widths = uniformWidths(setting.weightBits, setting.actBits);
+      const scales = siteScales(act, perSite, widths.acts);
+      const fq = fakeQuant(act, scales, widths);
       const mode: Mode = { ...evalMode(act), fq };
       const ptq = await accuracyOf((x) => forward(folded, x, mode).logits, testData);
       const qat: FoldedResNet = foldBatchNorm(model, act);
@@ -120,7 +122,7 @@ export async function trainResNets(ex: ResNetExample, train: Sample[], test: Sam
       const seconds = await runStage(ex, trainable(qat, () => mode), train, plan.qat, plan.seeds.qat[act][setting.id]);
       const acc = await accuracyOf((x) => forward(qat, x, mode).logits, testData);
       const stem = `${ex.id}_${act}_${setting.id}`;
-      const q = await quantizeResNet(qat, act, scales, setting);
+      const q = await quantizeResNet(qat, act, scales, widths, setting.id.toUpperCase());
       writeFileSync(join(ex.outDir, `${stem}.pq`), resnetPqSource(q, stem, ex.title));
       writeFileSync(join(ex.outDir, `${stem}.params.json`), resnetParamsJson(q));
       const line = `${stem}: float ${pct(floats[act]!)}, fake-quant ${pct(ptq)} before / ${pct(acc)} after fine-tuning (${seconds.toFixed(0)}s)`;
