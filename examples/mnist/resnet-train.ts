@@ -68,7 +68,8 @@ export interface ResNetExample {
 const CLIP_NORM = 5;
 const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
 
-function trainable(m: BnResNet | FoldedResNet, mode: (progress: number) => Mode): Trainable {
+/** What training.ts's `fit` trains: the model's variables under a mode (fake quantization included), gradients clipped. */
+export function trainable(m: BnResNet | FoldedResNet, mode: (progress: number) => Mode): Trainable {
   return {
     vars: trainableVars(m),
     loss: (x, y, progress) => tf.losses.softmaxCrossEntropy(y, forward(m, x, mode(progress)).logits) as tf.Scalar,

@@ -1,0 +1,34 @@
+// The shape of mixed/results.json: what pareto.ts records and pareto-plot.ts draws.
+import type { Widths } from '../mnist/resnet.js';
+
+/** Uniform settings (weight bits, activation bits) fine-tuned beside the mixed ones. */
+export const UNIFORM: [number, number][] = [
+  [8, 8],
+  [6, 6],
+  [4, 4],
+  [2, 6],
+];
+
+/** Budgets of the mixed configurations: bytes per inference of pq's OT forecast, online + offline. */
+export const BUDGETS = [16e6, 19e6, 22e6, 26e6];
+
+export interface ParetoPoint {
+  dataset: 'mnist' | 'fashion';
+  id: string;
+  kind: 'uniform' | 'mixed';
+  file: string;
+  widths: Widths;
+  budget?: number;
+  /** The solver's objective: the summed sensitivities of the chosen widths. */
+  sensitivity: number;
+  /** The solver's forecast (its cost table, priced with the weights before fine-tuning), bytes. */
+  solverForecast: number;
+  /** pq cost --correlations ot on the written program, bytes per inference. */
+  forecast: { online: number; offline: number; total: number };
+  /** pq eval on the whole test split (plaintext). */
+  plain: { images: number; correct: number; accuracy: number };
+  tfjsAccuracy: number;
+  finetuneSeconds: number;
+  /** pq eval --backend 2pc --correlations ot --limit 2: bytes per inference as measured. */
+  twopc?: { images: number; equalToPlain: number; online: number; offline: number };
+}
