@@ -15,14 +15,16 @@
 //   5. quantization-aware fine-tuning at the chosen widths (training.ts's loop), export as .pq +
 //      params with the widths as the types, and pq's own forecast and accuracy of the result.
 //
-// The cost model. A layer of the forecast is a `let` of the program: stem, each block's middle
-// (`b1_a`: its first conv, ReLU, requantization) and output (`b1`: its second conv, the shortcut
-// — a 1×1 projection of the block's input or the input itself —, the add, ReLU,
-// requantization), and the classifier (`output`). Each layer's bytes depend on the widths it
-// reads and writes and on the weights at those widths (range analysis sizes the accumulators
-// from the weights' values): LAYER_DEPS lists them. The forecast is the sum over layers, so the
-// solver's forecast of a configuration is the sum of its table entries, and it equals `pq cost`
-// on the written program when that program's weights are the ones the table was priced with
+// The cost model. The budget is in the forecast of the program as lowered (`pq cost --pipeline
+// none --correlations C`: BUDGET_PIPELINE says why not the default pipeline's, which it bounds).
+// A layer of the forecast is a `let` of the program: stem, each block's middle (`b1_a`: its
+// first conv, ReLU, requantization) and output (`b1`: its second conv, the shortcut — a 1×1
+// projection of the block's input or the input itself —, the add, ReLU, requantization), and the
+// classifier (`output`). Each layer's bytes depend on the widths it reads and writes and on the
+// weights at those widths (the range analysis sizes accumulators and intervals from the weights'
+// values): LAYER_DEPS lists them. The forecast is the sum over layers, so the solver's forecast
+// of a configuration is the sum of its table entries, and it equals `pq cost --pipeline none` on
+// the written program when that program's weights are the ones the table was priced with
 // (tests/examples/mixed.test.ts). Fine-tuning moves the weights, so the written program's
 // forecast is computed again and printed beside the solver's.
 
@@ -121,15 +123,23 @@ function cloneFolded(m: FoldedResNet): FoldedResNet {
 const wv = (name: string): string => `w:${name}`;
 const av = (site: number): string => `a:${site}`;
 
-/** The width variables each layer of the forecast depends on (the header: the cost model). */
+/**
+ * The width variables each layer's forecast depends on (the header: the cost model). A layer's
+ * bytes follow from the widths it reads and writes and from the intervals of its operands;
+ * the stem's output interval is narrower than its type (one input channel: its accumulator
+ * never reaches the top of u{A}), so it depends on the stem's weights, and block 1's output
+ * layer, which extends the stem's output for its 1×1 projection, depends on them too. Found by
+ * changing one width at a time; `costTable` checks it on every configuration it prices (a
+ * layer priced differently at the same widths of its variables is an error).
+ */
 export const LAYER_DEPS: Record<string, string[]> = {
   setup: [],
   x: [],
   stem: [wv('stem'), av(0)],
   ...Object.fromEntries(
-    BLOCK_SITES.flatMap((b) => [
+    BLOCK_SITES.flatMap((b, i) => [
       [`${b.name}_a`, [av(b.input), wv(b.convs[0]!), av(b.mid)]],
-      [b.name, [av(b.mid), av(b.input), ...b.convs.slice(1).map(wv), av(b.output)]],
+      [b.name, [...(i === 0 ? [wv('stem')] : []), av(b.input), av(b.mid), ...b.convs.slice(1).map(wv), av(b.output)]],
     ]),
   ),
   output: [av(SITES.length - 1), wv('fc')],
@@ -140,20 +150,21 @@ const keyOf = (w: Widths, layer: string): string => LAYER_DEPS[layer]!.map((v) =
 
 /**
  * Whole configurations that together show every layer at every combination of its variables:
- * k^5 configurations (k candidates), each variable a digit of the configuration's index, so that
+ * k^6 configurations (k candidates), each variable a digit of the configuration's index, so that
  * no layer reads the same digit twice (checked when the table is built).
  */
+const DIGITS = 6;
 const DIGIT: Record<string, number> = {
-  [av(0)]: 0, [av(1)]: 1, [wv('b1_conv2')]: 2, [wv('b1_sc')]: 3, [av(2)]: 4,
-  [av(3)]: 0, [wv('b2_conv2')]: 1, [wv('b2_sc')]: 2, [av(4)]: 3,
-  [av(5)]: 4, [wv('b3_conv2')]: 0, [av(6)]: 1,
-  [wv('b1_conv1')]: 2, [wv('b2_conv1')]: 1, [wv('b3_conv1')]: 0, [wv('stem')]: 1, [wv('fc')]: 2,
+  [wv('stem')]: 0, [av(0)]: 1, [av(1)]: 2, [wv('b1_conv2')]: 3, [wv('b1_sc')]: 4, [av(2)]: 5, [wv('b1_conv1')]: 0,
+  [av(3)]: 0, [wv('b2_conv2')]: 1, [wv('b2_sc')]: 2, [av(4)]: 3, [wv('b2_conv1')]: 1,
+  [av(5)]: 4, [wv('b3_conv2')]: 5, [av(6)]: 0, [wv('b3_conv1')]: 0,
+  [wv('fc')]: 1,
 };
 
 export function coveringConfigs(candidates: readonly number[]): Widths[] {
   const k = candidates.length;
   const out: Widths[] = [];
-  for (let i = 0; i < k ** 5; i++) {
+  for (let i = 0; i < k ** DIGITS; i++) {
     const digit = (v: string) => candidates[Math.floor(i / k ** DIGIT[v]!) % k]!;
     out.push({ weights: Object.fromEntries(WEIGHTED.map((n) => [n, digit(wv(n))])), acts: SITES.map((_, s) => digit(av(s))) });
   }
@@ -167,11 +178,22 @@ const layerName = (l: string): string => l.slice(l.lastIndexOf('/') + 1);
 export const totalBytes = (c: { online: { clientBytes: number; serverBytes: number }; offline: { bytes: number } }): number =>
   c.online.clientBytes + c.online.serverBytes + c.offline.bytes;
 
-/** pq cost's forecast of a .pq file (the pipeline `pq`, passes targeting `correlations`), or its diagnostics as a PqError. */
-export function forecastFile(file: string, correlations: Backend, text?: string): Forecast {
-  const r = compileFile(file, text !== undefined ? { text } : {});
+/**
+ * The pipeline the budget is priced with: the program as lowered (`pq cost --pipeline none`).
+ * Its layers' bytes are local (LAYER_DEPS); the default pipeline's are not: its passes choose by
+ * the forecast of the whole program (fuse-requant-relu prices each trial with the min over
+ * widening every headroom site or none; a pass is kept only if the whole forecast does not
+ * grow), so one layer's width can change another's bytes anywhere in the network. That guard
+ * also bounds the default pipeline's online bytes by those of the lowered program (with its OT
+ * receivers chosen), which is what makes the budget safe for `pq run`.
+ */
+export const BUDGET_PIPELINE = 'none';
+
+/** pq cost's forecast of a .pq file (passes targeting `correlations`), or its diagnostics as a PqError. */
+export function forecastFile(file: string, correlations: Backend, pipeline = BUDGET_PIPELINE): Forecast {
+  const r = compileFile(file);
   if (!r.program) throw new PqError(r.diagnostics);
-  return forecast(runPipeline(r.program, 'pq', { target: correlations }).program, correlations);
+  return forecast(runPipeline(r.program, pipeline, { target: correlations }).program, correlations);
 }
 
 /** What a reference model quantizes to at given widths (before fine-tuning): the written program's params and source. */
@@ -249,14 +271,18 @@ export function chain(t: CostTable, s: Sensitivities, candidates: readonly numbe
   const loss = (a: Assignment) =>
     Object.entries(a).reduce((sum, [v, bits]) => sum + (v.startsWith('w:') ? s.weights[v.slice(2)]![bits]! : s.acts[Number(v.slice(2))]![bits]!), 0);
   const cost = (a: Assignment, layers: string[]) => layers.reduce((sum, l) => sum + t[l]![LAYER_DEPS[l]!.map((v) => a[v]!).join(',')]!, 0);
+  // The state between stages is the width of the activation crossing; after the stem also its
+  // weights' width (block 1's output layer depends on it), as 100·activation + weights.
+  const afterStem = (a: Assignment) => 100 * a[av(0)]! + a[wv('stem')]!;
   const stages: Option<Assignment>[][] = [];
-  stages.push(assignments([wv('stem'), av(0)], candidates).map((a) => ({ from: 0, to: a[av(0)]!, cost: cost(a, ['setup', 'x', 'stem']), loss: loss(a), choice: a })));
-  for (const b of BLOCK_SITES) {
+  stages.push(assignments([wv('stem'), av(0)], candidates).map((a) => ({ from: 0, to: afterStem(a), cost: cost(a, ['setup', 'x', 'stem']), loss: loss(a), choice: a })));
+  for (const [i, b] of BLOCK_SITES.entries()) {
     const own = [av(b.mid), ...b.convs.map(wv), av(b.output)];
+    const reads = i === 0 ? [av(b.input), wv('stem')] : [av(b.input)];
     stages.push(
-      assignments([av(b.input), ...own], candidates).map((a) => {
+      assignments([...reads, ...own], candidates).map((a) => {
         const mine = Object.fromEntries(own.map((v) => [v, a[v]!]));
-        return { from: a[av(b.input)]!, to: a[av(b.output)]!, cost: cost(a, [`${b.name}_a`, b.name]), loss: loss(mine), choice: mine };
+        return { from: i === 0 ? afterStem(a) : a[av(b.input)]!, to: a[av(b.output)]!, cost: cost(a, [`${b.name}_a`, b.name]), loss: loss(mine), choice: mine };
       }),
     );
   }
@@ -286,8 +312,8 @@ export function loadData(dataset: Dataset): Data {
   return { train, test, calibration: toTensors(train.slice(0, CALIBRATION_IMAGES)) };
 }
 
-export async function prepare(file: string, dataset: Dataset, data: Data, correlations: Backend, candidates: readonly number[] = CANDIDATES): Promise<Prepared> {
-  const model = loadReference(file);
+/** The reference model with its activation scales calibrated per candidate width. */
+export async function prepare(model: FoldedResNet, dataset: Dataset, data: Data, correlations: Backend, candidates: readonly number[] = CANDIDATES): Promise<Prepared> {
   const probe = (x: tf.Tensor4D) => forward(model, x, evalMode).probes.map((p) => p[1]!);
   const ranges = await calibrate(probe, data.calibration.x, candidates.map((a) => PERCENTILE[a] ?? 99.99));
   const scales = new Map(candidates.map((a, i) => [a, siteScales('relu', ranges[i]!.map((r) => [r, r]), SITES.map(() => a))] as const));
@@ -344,11 +370,12 @@ const MB = (b: number): string => `${(b / 1e6).toFixed(2)} MB`;
 /** `pq quantize MODEL.pq --budget B`: prints the per-layer choice, the forecast and the accuracy. */
 export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number> {
   await tf.setBackend('wasm');
+  const model = loadReference(opts.model);
   const data = loadData(opts.dataset);
-  const p = await prepare(opts.model, opts.dataset, data, opts.correlations);
+  const p = await prepare(model, opts.dataset, data, opts.correlations);
   io.err(`pq: sensitivity of ${WEIGHTED.length} weight tensors and ${SITES.length} activations at ${p.candidates.join(', ')} bits (${CALIBRATION_IMAGES} training images)`);
   const s = await measureSensitivity(p, data);
-  io.err(`pq: pricing ${p.candidates.length ** 5} configurations with pq cost --correlations ${opts.correlations}`);
+  io.err(`pq: pricing ${p.candidates.length ** DIGITS} configurations with pq cost --pipeline ${BUDGET_PIPELINE} --correlations ${opts.correlations}`);
   let last = 0;
   const table = await costTable(p, (done, total) => {
     if (done === total || performance.now() - last > 10_000) {
@@ -365,6 +392,7 @@ export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number>
   const tuned = await finetune(p, data, choice.widths);
   await writeModel(p, tuned.model, choice.widths, opts.out, `mixed precision, budget ${MB(opts.budget)} (${opts.correlations})`);
   const written = forecastFile(opts.out, opts.correlations);
+  const run = forecastFile(opts.out, opts.correlations, 'pq');
   const acc = await pqAccuracy(opts.out, opts.dataset, data);
   const rows = [
     ...WEIGHTED.map((n) => [n, `i${choice.widths.weights[n]}`, '', s.weights[n]![choice.widths.weights[n]!]!.toFixed(4)]),
@@ -373,7 +401,10 @@ export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number>
   const { table: render } = await import('../../cli/table.js');
   io.out(render(['layer', 'weights', 'activation', 'sensitivity'], rows, ['total', '', '', choice.loss.toFixed(4)]));
   io.out('sensitivity: increase of the cross-entropy on the calibration images when only that tensor is quantized at that width.');
-  io.out(`forecast (${opts.correlations}, online + offline, both parties): ${MB(choice.cost)} by the solver's table, ${MB(totalBytes(written.totals))} by pq cost on ${opts.out} (budget ${MB(opts.budget)})`);
+  io.out(
+    `forecast (${opts.correlations}, online + offline, both parties): ${MB(choice.cost)} by the solver (budget ${MB(opts.budget)}), ` +
+      `${MB(totalBytes(written.totals))} by pq cost --pipeline none on ${opts.out} after fine-tuning, ${MB(totalBytes(run.totals))} by pq cost (the default pipeline, what pq run runs)`,
+  );
   io.out(`accuracy: ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.images}, pq eval, plaintext); fine-tuned tfjs model ${(100 * tuned.accuracy).toFixed(2)}% (${tuned.seconds.toFixed(0)} s)`);
   io.out(`wrote ${opts.out} and ${opts.out.replace(/\.pq$/, '.params.json')}`);
   return 0;

@@ -8,7 +8,7 @@
 //   npx tsx examples/resnet/pareto.ts [mnist] [fashion]     # writes mixed/*.pq, mixed/results.json
 //   npx tsx examples/resnet/pareto-plot.ts                  # mixed-precision.svg and the table
 //
-// The sensitivities and the cost table (the slow part: 1,024 forecasts of whole programs) are
+// The sensitivities and the cost table (4,096 forecasts of whole programs) are
 // kept in mixed/DATASET-analysis.json and reused when present.
 
 import { spawnSync } from 'node:child_process';
@@ -23,6 +23,7 @@ import {
   finetune,
   forecastFile,
   loadData,
+  loadReference,
   measureSensitivity,
   pqAccuracy,
   prepare,
@@ -70,7 +71,7 @@ function measure2pc(file: string, dataset: Dataset): ParetoPoint['twopc'] {
 async function run(dataset: Dataset): Promise<ParetoPoint[]> {
   const reference = join(HERE, `${dataset}_relu_w8a8.pq`);
   const data = loadData(dataset);
-  const p = await prepare(reference, dataset, data, CORRELATIONS);
+  const p = await prepare(loadReference(reference), dataset, data, CORRELATIONS);
   const cache = join(OUT, `${dataset}-analysis.json`);
   let analysis: Analysis;
   if (existsSync(cache)) {
@@ -78,6 +79,7 @@ async function run(dataset: Dataset): Promise<ParetoPoint[]> {
   } else {
     console.log(`${dataset}: sensitivities`);
     const sensitivities = await measureSensitivity(p, data);
+    console.log(JSON.stringify(sensitivities));
     console.log(`${dataset}: cost table`);
     const start = performance.now();
     const costs = await costTable(p, (done, total) => done % 64 === 0 && console.log(`  ${done}/${total} (${((performance.now() - start) / 1000).toFixed(0)} s)`));
@@ -100,15 +102,16 @@ async function run(dataset: Dataset): Promise<ParetoPoint[]> {
     const solverBefore = tableCost(analysis.costs, c.widths);
     const tuned = await finetune(p, data, c.widths);
     await writeModel(p, tuned.model, c.widths, file, c.kind === 'uniform' ? c.id.toUpperCase() : `mixed precision, budget ${c.budget! / 1e6} MB (${CORRELATIONS})`);
-    const f = forecastFile(file, CORRELATIONS);
+    const lowered = forecastFile(file, CORRELATIONS);
+    const f = forecastFile(file, CORRELATIONS, 'pq');
     const acc = await pqAccuracy(file, dataset, data);
     const point: ParetoPoint = {
       dataset, id: c.id, kind: c.kind, file: relative(ROOT, file), widths: c.widths, ...(c.budget !== undefined ? { budget: c.budget } : {}),
-      sensitivity: c.loss, solverForecast: solverBefore, forecast: { online: f.totals.online.clientBytes + f.totals.online.serverBytes, offline: f.totals.offline.bytes, total: totalBytes(f.totals) },
+      sensitivity: c.loss, solverForecast: solverBefore, loweredForecast: totalBytes(lowered.totals), forecast: { online: f.totals.online.clientBytes + f.totals.online.serverBytes, offline: f.totals.offline.bytes, total: totalBytes(f.totals) },
       plain: acc, tfjsAccuracy: tuned.accuracy, finetuneSeconds: tuned.seconds,
     };
     if (c.kind === 'mixed' && c.budget === BUDGETS[Math.floor(BUDGETS.length / 2)]) point.twopc = measure2pc(file, dataset);
-    console.log(`  pq eval ${(100 * acc.accuracy).toFixed(2)}%, pq cost ${point.forecast.total} B (solver ${solverBefore} B before fine-tuning)${point.twopc ? `, 2PC online ${point.twopc.online} B` : ''}`);
+    console.log(`  pq eval ${(100 * acc.accuracy).toFixed(2)}%, pq cost ${point.forecast.total} B (--pipeline none: ${point.loweredForecast} B; solver ${solverBefore} B before fine-tuning)${point.twopc ? `, 2PC online ${point.twopc.online} B` : ''}`);
     points.push(point);
     tf.dispose([...tuned.model.convs.values()].flatMap((v) => [v.w, v.b]).concat([tuned.model.fc.w, tuned.model.fc.b]));
   }
