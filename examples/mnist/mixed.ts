@@ -28,7 +28,8 @@
 // (tests/examples/mixed.test.ts). Fine-tuning moves the weights, so the written program's
 // forecast is computed again and printed beside the solver's.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -65,16 +66,20 @@ import { trainable } from './resnet-train.js';
 import { sensitivities, type Sensitivities } from './sensitivity.js';
 import { accuracyOf, calibrate, fit, toTensors, type DataTensors, type Phase } from './training.js';
 
-export const CANDIDATES = [2, 4, 6, 8] as const;
+/** The widths tried for every weight tensor and activation: pq's types take any width, these span the useful range. */
+export const CANDIDATES = [2, 3, 4, 5, 6, 8] as const;
 export type Dataset = 'mnist' | 'fashion';
 
 /** Calibration percentile per activation width: fewer levels, a tighter clip (train.ts uses 99.99 at 8 bits, 99.9 at 4). */
-const PERCENTILE: Record<number, number> = { 2: 99, 4: 99.9, 6: 99.99, 8: 99.99 };
+const PERCENTILE: Record<number, number> = { 2: 99, 3: 99.9, 4: 99.9, 5: 99.99, 6: 99.99, 8: 99.99 };
 
-/** Per dataset: fine-tuning as train.ts's ResNet plan (QAT stage), augmentation and calibration images. */
+/**
+ * Per dataset: fine-tuning (longer than train.ts's W4A4 stage: widths of 2 and 3 bits need it),
+ * augmentation as train.ts's, and the fine-tuning's shuffle seed.
+ */
 const PLAN: Record<Dataset, { title: string; every: number; phases: Phase[]; maxShift: number; seed: number }> = {
-  mnist: { title: 'MNIST', every: 2, phases: [{ epochs: 1, lr: 1e-4 }], maxShift: 2, seed: 41 },
-  fashion: { title: 'Fashion-MNIST', every: 8, phases: [{ epochs: 1, lr: 1e-4 }], maxShift: 0, seed: 51 },
+  mnist: { title: 'MNIST', every: 1, phases: [{ epochs: 1, lr: 3e-4 }, { epochs: 1, lr: 1e-4 }], maxShift: 2, seed: 41 },
+  fashion: { title: 'Fashion-MNIST', every: 4, phases: [{ epochs: 1, lr: 3e-4 }, { epochs: 1, lr: 1e-4 }], maxShift: 0, seed: 51 },
 };
 const CALIBRATION_IMAGES = 1000;
 
@@ -324,6 +329,50 @@ export function measureSensitivity(p: Prepared, data: Data): Promise<Sensitiviti
   return sensitivities(p.model, evalMode, data.calibration, p.candidates, (a) => p.scales.get(a)!);
 }
 
+/** What the solver reads: the sensitivities and the cost table, for one reference model, dataset, correlations and candidates. */
+export interface Analysis {
+  key: { model: string; dataset: Dataset; correlations: Backend; pipeline: string; candidates: number[] };
+  sensitivities: Sensitivities;
+  costs: CostTable;
+}
+
+/** SHA-256 of a .pq file and its params file: what an analysis was made for. */
+export function modelHash(file: string): string {
+  const h = createHash('sha256').update(readFileSync(file));
+  const params = /params\s+"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
+  if (params !== undefined) h.update(readFileSync(join(dirname(file), params)));
+  return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * The sensitivities and the cost table of `file`'s model, read from `cache` when it holds the
+ * same key (model hash, dataset, correlations, pipeline, candidates), else measured and written
+ * there: re-running with another budget then takes only the fine-tuning.
+ */
+export async function analyse(file: string, p: Prepared, data: Data, cache: string, log: (s: string) => void): Promise<Analysis> {
+  const key: Analysis['key'] = { model: modelHash(file), dataset: p.dataset, correlations: p.correlations, pipeline: BUDGET_PIPELINE, candidates: [...p.candidates] };
+  if (existsSync(cache)) {
+    const old = JSON.parse(readFileSync(cache, 'utf8')) as Analysis;
+    if (JSON.stringify(old.key) === JSON.stringify(key)) {
+      log(`pq: sensitivities and cost table from ${cache}`);
+      return old;
+    }
+  }
+  log(`pq: sensitivity of ${WEIGHTED.length} weight tensors and ${SITES.length} activations at ${p.candidates.join(', ')} bits (${CALIBRATION_IMAGES} training images)`);
+  const sensitivities = await measureSensitivity(p, data);
+  log(`pq: pricing ${p.candidates.length ** DIGITS} configurations with pq cost --pipeline ${BUDGET_PIPELINE} --correlations ${p.correlations}`);
+  let last = performance.now();
+  const costs = await costTable(p, (done, total) => {
+    if (done === total || performance.now() - last > 10_000) {
+      log(`pq: [${done}/${total}] configurations priced`);
+      last = performance.now();
+    }
+  });
+  const analysis = { key, sensitivities, costs };
+  writeFileSync(cache, `${JSON.stringify(analysis)}\n`);
+  return analysis;
+}
+
 /** Fine-tunes a copy of the reference at `w` (fake quantization, straight-through) and returns it with its tfjs test accuracy. */
 export async function finetune(p: Prepared, data: Data, w: Widths): Promise<{ model: FoldedResNet; accuracy: number; seconds: number }> {
   const plan = PLAN[p.dataset];
@@ -373,22 +422,13 @@ export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number>
   const model = loadReference(opts.model);
   const data = loadData(opts.dataset);
   const p = await prepare(model, opts.dataset, data, opts.correlations);
-  io.err(`pq: sensitivity of ${WEIGHTED.length} weight tensors and ${SITES.length} activations at ${p.candidates.join(', ')} bits (${CALIBRATION_IMAGES} training images)`);
-  const s = await measureSensitivity(p, data);
-  io.err(`pq: pricing ${p.candidates.length ** DIGITS} configurations with pq cost --pipeline ${BUDGET_PIPELINE} --correlations ${opts.correlations}`);
-  let last = 0;
-  const table = await costTable(p, (done, total) => {
-    if (done === total || performance.now() - last > 10_000) {
-      io.err(`pq: [${done}/${total}] configurations priced`);
-      last = performance.now();
-    }
-  });
+  const { sensitivities: s, costs: table } = await analyse(opts.model, p, data, opts.out.replace(/\.pq$/, '.analysis.json'), io.err);
   const choice = solve(table, s, p.candidates, opts.budget);
   if (!choice) {
     const cheapest = tableCost(table, { weights: Object.fromEntries(WEIGHTED.map((n) => [n, Math.min(...p.candidates)])), acts: SITES.map(() => Math.min(...p.candidates)) });
     throw new PqError(diag('PQ6012', { budget: MB(opts.budget), cheapest: MB(cheapest), correlations: opts.correlations }));
   }
-  io.err(`pq: fine-tuning at the chosen widths (${PLAN[opts.dataset].phases.map((ph) => `${ph.epochs} epoch at ${ph.lr}`).join(', ')})`);
+  io.err(`pq: fine-tuning at the chosen widths (${PLAN[opts.dataset].phases.map((ph) => `${ph.epochs} epoch at lr ${ph.lr}`).join(', ')})`);
   const tuned = await finetune(p, data, choice.widths);
   await writeModel(p, tuned.model, choice.widths, opts.out, `mixed precision, budget ${MB(opts.budget)} (${opts.correlations})`);
   const written = forecastFile(opts.out, opts.correlations);

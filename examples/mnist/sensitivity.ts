@@ -1,19 +1,24 @@
 // Sensitivity of the ResNet-8 (resnet.ts) to the bit width of each layer, for the
-// mixed-precision solver (mixed.ts): Ω(layer, b) = L(model with only that layer quantized at b
-// bits) − L(float model), the cross-entropy on calibration images, for the weights of every
-// weighted layer and for every activation site.
+// mixed-precision solver (mixed.ts): Ω(layer, b) = the mean KL divergence of the model's
+// predictions with only that layer quantized at b bits from the float model's, over
+// calibration images, for the weights of every weighted layer and for every activation site.
+// That is the measured increase of the distillation loss (which is 0 for the float model), the
+// sensitivity ZeroQ uses (Cai et al., CVPR 2020, §3.3).
 //
-// Why the measured loss increase and not Hutchinson's Hessian trace (HAWQ-V2, Dong et al.,
-// NeurIPS 2020: Ω = Tr(H)/n · ‖Q(w) − w‖²; EQO, Zeng et al. 2023, uses the same). The trace is a
-// second-order Taylor estimate of this very increase, made because evaluating every
-// (layer, width) on a large network is expensive; ResNet-8 has 17 tensors × 4 widths = 68
-// forward passes over 1,000 images, a few seconds each. Measuring it also covers the
-// activations in the same units (a Hessian with respect to activations needs per-input
-// traces), keeps the clipping of the calibrated activation ranges that a Taylor expansion
-// around the float weights misses, and needs no Hessian-vector products, which TensorFlow.js's
-// wasm backend cannot form by double back-propagation (it has no Conv2DBackpropFilter kernel;
-// tf-ops.ts). Both measure a layer alone and add the layers up (the solver's objective); the
-// measured value can be slightly negative where quantization happens to help.
+// Why a measured loss and not Hutchinson's Hessian trace (HAWQ-V2, Dong et al., NeurIPS 2020:
+// Ω = Tr(H)/n · ‖Q(w) − w‖²; EQO, Zeng et al., arXiv 2404.09404, uses the same). The trace is a
+// second-order Taylor estimate of such an increase, made because evaluating every (layer, width)
+// on a large network is expensive; ResNet-8 has 17 tensors × 6 widths = 102 forward passes over
+// 1,000 images, a few seconds each. Measuring it also covers the activations in the same units
+// (a Hessian with respect to activations needs per-input traces), keeps the clipping of the
+// calibrated activation ranges that a Taylor expansion around the float weights misses, and needs
+// no Hessian-vector products, which TensorFlow.js's wasm backend cannot form by double
+// back-propagation (it has no Conv2DBackpropFilter kernel; tf-ops.ts). Why KL and not the
+// increase of the cross-entropy with the labels: a first run used that, and at 4 to 8 bits it
+// was below its own noise (often negative: quantization happening to help on those images), so
+// the solver read 2-bit choices as nearly free; the divergence is never negative and grows with
+// every change of the predictions. Both this and HAWQ measure a layer alone and add the layers
+// up (the solver's objective), which misses how errors of several narrow layers compound.
 
 import * as tf from '@tensorflow/tfjs';
 import { CONVS, SITES, WEIGHTED, forward, type FoldedResNet, type Mode, type ResNetFakeQuant, type SiteScales } from './resnet.js';
@@ -21,30 +26,35 @@ import { activationFakeQuant, weightFakeQuant } from './tf-ops.js';
 import { EVAL_BATCH, type DataTensors } from './training.js';
 
 export interface Sensitivities {
-  /** The float model's cross-entropy on the calibration images. */
-  base: number;
-  /** Per weighted layer (WEIGHTED's names), per width: the loss increase. */
+  /** Per weighted layer (WEIGHTED's names), per width: Ω. */
   weights: Record<string, Record<number, number>>;
   /** Per activation site (SITES order), per width. */
   acts: Record<number, number>[];
 }
 
-/** Mean softmax cross-entropy of the model under `fq` (undefined: float) on `data`. */
-export async function meanLoss(m: FoldedResNet, mode: Mode, data: DataTensors, fq?: ResNetFakeQuant): Promise<number> {
-  const n = data.labels.length;
-  const onehot = tf.oneHot(tf.tensor1d(data.labels, 'int32'), 10);
-  let sum = 0;
-  for (let s = 0; s < n; s += EVAL_BATCH) {
-    const size = Math.min(EVAL_BATCH, n - s);
-    const loss = tf.tidy(() => {
-      const logits = forward(m, tf.slice(data.x, s, size), fq ? { ...mode, fq } : mode).logits;
-      return tf.sum(tf.losses.softmaxCrossEntropy(tf.slice(onehot, s, size), logits, undefined, undefined, tf.Reduction.NONE));
-    });
-    sum += (await loss.data())[0]!;
-    loss.dispose();
+/** The float model's log-probabilities on `data`, in batches (what every Ω compares with). */
+export function referenceLogProbs(m: FoldedResNet, mode: Mode, data: DataTensors): tf.Tensor2D[] {
+  const out: tf.Tensor2D[] = [];
+  for (let s = 0; s < data.labels.length; s += EVAL_BATCH) {
+    const size = Math.min(EVAL_BATCH, data.labels.length - s);
+    out.push(tf.tidy(() => tf.logSoftmax(forward(m, tf.slice(data.x, s, size), mode).logits)));
   }
-  onehot.dispose();
-  return sum / n;
+  return out;
+}
+
+/** Mean over the images of KL(reference ‖ the model under fq). */
+export async function divergence(m: FoldedResNet, mode: Mode, data: DataTensors, reference: tf.Tensor2D[], fq: ResNetFakeQuant): Promise<number> {
+  let sum = 0;
+  for (const [i, ref] of reference.entries()) {
+    const s = i * EVAL_BATCH;
+    const kl = tf.tidy(() => {
+      const logq = tf.logSoftmax(forward(m, tf.slice(data.x, s, ref.shape[0]), { ...mode, fq }).logits);
+      return tf.sum(tf.mul(tf.exp(ref), tf.sub(ref, logq)));
+    });
+    sum += (await kl.data())[0]!;
+    kl.dispose();
+  }
+  return sum / data.labels.length;
 }
 
 const identity = (t: tf.Tensor): tf.Tensor => t;
@@ -69,22 +79,23 @@ export async function sensitivities(
   candidates: readonly number[],
   scales: (bits: number) => SiteScales[],
 ): Promise<Sensitivities> {
-  const base = await meanLoss(m, mode, data);
+  const reference = referenceLogProbs(m, mode, data);
   const residual = new Set(CONVS.filter((c) => c.residual).map((c) => c.name));
   const weights: Sensitivities['weights'] = {};
   for (const name of WEIGHTED) {
     weights[name] = {};
     for (const b of candidates) {
       const fq = only(new Map([[name, weightFakeQuant(b, residual.has(name))]]), new Map());
-      weights[name][b] = (await meanLoss(m, mode, data, fq)) - base;
+      weights[name][b] = await divergence(m, mode, data, reference, fq);
     }
   }
   const acts: Sensitivities['acts'] = SITES.map(() => ({}));
   for (const [i, site] of acts.entries()) {
     for (const b of candidates) {
       const fq = only(new Map(), new Map([[i, activationFakeQuant(b, scales(b)[i]!.output)]]));
-      site[b] = (await meanLoss(m, mode, data, fq)) - base;
+      site[b] = await divergence(m, mode, data, reference, fq);
     }
   }
-  return { base, weights, acts };
+  tf.dispose(reference);
+  return { weights, acts };
 }

@@ -10,7 +10,7 @@ export const UNIFORM: [number, number][] = [
 ];
 
 /** Budgets of the mixed configurations: bytes per inference of pq cost --pipeline none --correlations ot, online + offline. */
-export const BUDGETS = [34e6, 40e6, 48e6, 60e6];
+export const BUDGETS = [36e6, 44e6, 54e6, 66e6];
 
 export interface ParetoPoint {
   dataset: 'mnist' | 'fashion';

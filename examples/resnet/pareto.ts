@@ -18,24 +18,20 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import {
-  CANDIDATES,
-  costTable,
+  analyse,
   finetune,
   forecastFile,
   loadData,
   loadReference,
-  measureSensitivity,
   pqAccuracy,
   prepare,
   solve,
   tableCost,
   totalBytes,
   writeModel,
-  type CostTable,
   type Dataset,
 } from '../mnist/mixed.js';
 import { uniformWidths, type Widths } from '../mnist/resnet.js';
-import type { Sensitivities } from '../mnist/sensitivity.js';
 import { BUDGETS, UNIFORM, type ParetoPoint } from './pareto-results.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -43,13 +39,6 @@ const ROOT = join(HERE, '..', '..');
 const OUT = join(HERE, 'mixed');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const CORRELATIONS = 'ot';
-
-interface Analysis {
-  candidates: number[];
-  correlations: string;
-  sensitivities: Sensitivities;
-  costs: CostTable;
-}
 
 /** Two test images under 2PC (OT): pq eval's measured bytes per inference, and whether they equal the plaintext predictions. */
 function measure2pc(file: string, dataset: Dataset): ParetoPoint['twopc'] {
@@ -72,26 +61,13 @@ async function run(dataset: Dataset): Promise<ParetoPoint[]> {
   const reference = join(HERE, `${dataset}_relu_w8a8.pq`);
   const data = loadData(dataset);
   const p = await prepare(loadReference(reference), dataset, data, CORRELATIONS);
-  const cache = join(OUT, `${dataset}-analysis.json`);
-  let analysis: Analysis;
-  if (existsSync(cache)) {
-    analysis = JSON.parse(readFileSync(cache, 'utf8')) as Analysis;
-  } else {
-    console.log(`${dataset}: sensitivities`);
-    const sensitivities = await measureSensitivity(p, data);
-    console.log(JSON.stringify(sensitivities));
-    console.log(`${dataset}: cost table`);
-    const start = performance.now();
-    const costs = await costTable(p, (done, total) => done % 64 === 0 && console.log(`  ${done}/${total} (${((performance.now() - start) / 1000).toFixed(0)} s)`));
-    analysis = { candidates: [...CANDIDATES], correlations: CORRELATIONS, sensitivities, costs };
-    writeFileSync(cache, `${JSON.stringify(analysis)}\n`);
-  }
+  const analysis = await analyse(reference, p, data, join(OUT, `${dataset}-analysis.json`), console.log);
   const configs: { id: string; kind: 'uniform' | 'mixed'; widths: Widths; budget?: number; loss: number }[] = [];
   const lossOf = (w: Widths) =>
     Object.entries(w.weights).reduce((s, [n, b]) => s + analysis.sensitivities.weights[n]![b]!, 0) + w.acts.reduce((s, b, i) => s + analysis.sensitivities.acts[i]![b]!, 0);
   for (const [w, a] of UNIFORM) configs.push({ id: `w${w}a${a}`, kind: 'uniform', widths: uniformWidths(w, a), loss: lossOf(uniformWidths(w, a)) });
   for (const budget of BUDGETS) {
-    const choice = solve(analysis.costs, analysis.sensitivities, analysis.candidates, budget);
+    const choice = solve(analysis.costs, analysis.sensitivities, analysis.key.candidates, budget);
     if (!choice) throw new Error(`${dataset}: nothing fits in ${budget} B`);
     configs.push({ id: `mixed_${budget / 1e6}mb`, kind: 'mixed', widths: choice.widths, budget, loss: choice.loss });
   }

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ACTIVATIONS, CORRELATIONS, DATASETS, SETTINGS, type ModelResult } from './results.js';
+import { esc, logTicks } from './svg.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MIB = 2 ** 20;
@@ -23,20 +24,6 @@ const total = (m: ModelResult, c: (typeof CORRELATIONS)[number]): number => m.co
 const W = 460;
 const H = 340;
 const M = { left: 58, right: 16, top: 34, bottom: 46 };
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
-/** Ticks 1, 1.5, 2, 3, 5, 7 × 10^k (MiB) inside [lo, hi]. */
-function logTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 1.5, 2, 3, 5, 7]) {
-      const v = m * 10 ** e;
-      if (v >= lo && v <= hi) ticks.push(v);
-    }
-  }
-  return ticks;
-}
-
 function marker(c: (typeof CORRELATIONS)[number], x: number, y: number, color: string, filled: boolean): string {
   const fill = filled ? color : 'white';
   return c === 'ot'
