@@ -37,12 +37,29 @@ interface Partial<C> {
   prev?: Partial<C>;
 }
 
-/** Keeps the partials no other beats in both bytes and sensitivity (ties: the first). */
-function frontier<C>(ps: Partial<C>[]): Partial<C>[] {
-  const sorted = ps.slice().sort((a, b) => a.cost - b.cost || a.loss - b.loss);
-  const out: Partial<C>[] = [];
-  for (const p of sorted) if (out.length === 0 || p.loss < out.at(-1)!.loss) out.push(p);
+/** Keeps what nothing else beats in both bytes and sensitivity, by rising bytes (ties: the first). */
+function frontier<T extends { cost: number; loss: number }>(xs: readonly T[]): T[] {
+  const sorted = xs.slice().sort((a, b) => a.cost - b.cost || a.loss - b.loss);
+  const out: T[] = [];
+  for (const x of sorted) if (out.length === 0 || x.loss < out.at(-1)!.loss) out.push(x);
   return out;
+}
+
+/**
+ * A stage's options that can be part of an optimum: of those with the same states read and
+ * left, only the Pareto-optimal ones (the rest are interchangeable with one of them for every
+ * stage after), and none above the budget on its own (costs are never negative).
+ */
+function dominant<C>(options: readonly Option<C>[], budget: number): Option<C>[] {
+  const groups = new Map<string, Option<C>[]>();
+  for (const o of options) {
+    if (o.cost > budget) continue;
+    const k = `${o.from} ${o.to}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(o);
+  }
+  return [...groups.values()].flatMap((g) => frontier(g));
 }
 
 function unwind<C>(p: Partial<C>): C[] {
@@ -59,7 +76,7 @@ export function paretoChain<C>(stages: readonly (readonly Option<C>[])[], start:
   let states = new Map<number, Partial<C>[]>([[start, [{ cost: 0, loss: 0 }]]]);
   for (const options of stages) {
     const next = new Map<number, Partial<C>[]>();
-    for (const o of options) {
+    for (const o of dominant(options, budget)) {
       for (const p of states.get(o.from) ?? []) {
         const cost = p.cost + o.cost;
         if (cost > budget) continue;
