@@ -42,7 +42,7 @@ import { compileFile } from '../../compiler/lower.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
 import { readParamsFile } from '../../compiler/params.js';
 import { diag, PqError } from '../../grammar/diagnostics.js';
-import { solveChain, type Option } from '../../import/quantize/budget.js';
+import { paretoChain, solveChain, type Option } from '../../import/quantize/budget.js';
 import { loadFashionMnist } from '../fashion/dataset.js';
 import { loadMnist, type Sample } from './dataset.js';
 import { INPUT_SHAPE } from './nets.js';
@@ -374,12 +374,12 @@ export async function analyse(file: string, p: Prepared, data: Data, cache: stri
 }
 
 /** Fine-tunes a copy of the reference at `w` (fake quantization, straight-through) and returns it with its tfjs test accuracy. */
-export async function finetune(p: Prepared, data: Data, w: Widths): Promise<{ model: FoldedResNet; accuracy: number; seconds: number }> {
+export async function finetune(p: Prepared, data: Data, w: Widths, log: (line: string) => void = console.log): Promise<{ model: FoldedResNet; accuracy: number; seconds: number }> {
   const plan = PLAN[p.dataset];
   const mode: Mode = { ...evalMode, fq: fakeQuant('relu', scalesFor(p, w), w) };
   const model = cloneFolded(p.model);
   const start = performance.now();
-  await fit(trainable(model, () => mode), data.train.filter((_, i) => i % plan.every === 0), plan.phases, plan.seed, plan.maxShift);
+  await fit(trainable(model, () => mode), data.train.filter((_, i) => i % plan.every === 0), plan.phases, plan.seed, plan.maxShift, log);
   const seconds = (performance.now() - start) / 1000;
   const test = toTensors(data.test);
   const accuracy = await accuracyOf((x) => forward(model, x, mode).logits, test);
@@ -425,25 +425,28 @@ export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number>
   const { sensitivities: s, costs: table } = await analyse(opts.model, p, data, opts.out.replace(/\.pq$/, '.analysis.json'), io.err);
   const choice = solve(table, s, p.candidates, opts.budget);
   if (!choice) {
-    const cheapest = tableCost(table, { weights: Object.fromEntries(WEIGHTED.map((n) => [n, Math.min(...p.candidates)])), acts: SITES.map(() => Math.min(...p.candidates)) });
+    const cheapest = paretoChain(chain(table, s, p.candidates), 0)[0]!.cost;
     throw new PqError(diag('PQ6012', { budget: MB(opts.budget), cheapest: MB(cheapest), correlations: opts.correlations }));
   }
   io.err(`pq: fine-tuning at the chosen widths (${PLAN[opts.dataset].phases.map((ph) => `${ph.epochs} epoch at lr ${ph.lr}`).join(', ')})`);
-  const tuned = await finetune(p, data, choice.widths);
+  const tuned = await finetune(p, data, choice.widths, io.err);
   await writeModel(p, tuned.model, choice.widths, opts.out, `mixed precision, budget ${MB(opts.budget)} (${opts.correlations})`);
   const written = forecastFile(opts.out, opts.correlations);
   const run = forecastFile(opts.out, opts.correlations, 'pq');
   const acc = await pqAccuracy(opts.out, opts.dataset, data);
+  // A divergence of zero can come out a rounding error below it.
+  const omega = (v: number): string => Math.max(0, v).toFixed(4);
   const rows = [
-    ...WEIGHTED.map((n) => [n, `i${choice.widths.weights[n]}`, '', s.weights[n]![choice.widths.weights[n]!]!.toFixed(4)]),
-    ...SITES.map((site, i) => [site, '', `u${choice.widths.acts[i]}`, s.acts[i]![choice.widths.acts[i]!]!.toFixed(4)]),
+    ...WEIGHTED.map((n) => [n, `i${choice.widths.weights[n]}`, '', omega(s.weights[n]![choice.widths.weights[n]!]!)]),
+    ...SITES.map((site, i) => [site, '', `u${choice.widths.acts[i]}`, omega(s.acts[i]![choice.widths.acts[i]!]!)]),
   ];
   const { table: render } = await import('../../cli/table.js');
-  io.out(render(['layer', 'weights', 'activation', 'sensitivity'], rows, ['total', '', '', choice.loss.toFixed(4)]));
-  io.out('sensitivity: increase of the cross-entropy on the calibration images when only that tensor is quantized at that width.');
+  io.out(render(['layer', 'weights', 'activation', 'sensitivity'], rows, ['total', '', '', omega(choice.loss)]));
+  io.out('sensitivity: KL divergence of the predictions from the float model\'s on the calibration images when only that tensor is quantized at that width (summed: the solver\'s objective).');
+  const bytes = (b: number): string => `${b.toLocaleString('en-US')} B`;
   io.out(
-    `forecast (${opts.correlations}, online + offline, both parties): ${MB(choice.cost)} by the solver (budget ${MB(opts.budget)}), ` +
-      `${MB(totalBytes(written.totals))} by pq cost --pipeline none on ${opts.out} after fine-tuning, ${MB(totalBytes(run.totals))} by pq cost (the default pipeline, what pq run runs)`,
+    `forecast (${opts.correlations}, online + offline, both parties, per inference): ${bytes(choice.cost)} by the solver (budget ${bytes(opts.budget)}); on ${opts.out} after fine-tuning ` +
+      `${bytes(totalBytes(written.totals))} by pq cost --pipeline none, ${bytes(totalBytes(run.totals))} by pq cost (the default pipeline, what pq run runs)`,
   );
   io.out(`accuracy: ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.images}, pq eval, plaintext); fine-tuned tfjs model ${(100 * tuned.accuracy).toFixed(2)}% (${tuned.seconds.toFixed(0)} s)`);
   io.out(`wrote ${opts.out} and ${opts.out.replace(/\.pq$/, '.params.json')}`);
