@@ -643,7 +643,7 @@ const quantizeCmd: Command = {
   usage: "MODEL.onnx --calibrate DIR [--weights W] [--activations A] [--percentile P] [-o OUT.pq] [--argmax]  |  MODEL.pq --budget BYTES [--correlations ot|he|dealer] [--dataset mnist|fashion] [-o OUT.pq]",
   summary: "quantize a model: a float ONNX model post-training with calibration, or a trained .pq ResNet-8 to mixed precision under a communication budget",
   description: "With --calibrate, the same path as `pq import MODEL --calibrate DIR`: per-channel symmetric weights, calibrated activation scales (docs/ONNX.md). " +
-    "With --budget, per-layer weight and activation widths (2, 3, 4, 5, 6 or 8 bits) of least summed sensitivity whose forecast (pq cost --pipeline none, which bounds what pq run runs) fits the budget, chosen exactly, then fine-tuned; it prints the choice, the forecast and pq eval's accuracy (docs/QUANTIZE.md). It needs TensorFlow.js and the examples' training code (a checkout after npm ci).",
+    "With --budget, per-layer weight and activation widths (2, 3, 4, 5, 6 or 8 bits) of least summed sensitivity whose forecast (pq cost --pipeline none: the program as lowered) fits the budget, chosen exactly, then fine-tuned; it prints the choice, the forecast and pq eval's accuracy (docs/QUANTIZE.md). It needs TensorFlow.js and the examples' training code (a checkout after npm ci).",
   options: { ...quantizeOptions, ...importOptions, ...mixedOptions },
   run: (pos, values, io) => importCommand("quantize", pos, values, io),
 };

@@ -189,8 +189,9 @@ export const totalBytes = (c: { online: { clientBytes: number; serverBytes: numb
  * the forecast of the whole program (fuse-requant-relu prices each trial with the min over
  * widening every headroom site or none; a pass is kept only if the whole forecast does not
  * grow), so one layer's width can change another's bytes anywhere in the network. That guard
- * also bounds the default pipeline's online bytes by those of the lowered program (with its OT
- * receivers chosen), which is what makes the budget safe for `pq run`.
+ * also bounds the default pipeline's online bytes by those of the lowered program with its OT
+ * receivers chosen; on the examples the default pipeline costs about half the lowered program
+ * (docs/QUANTIZE.md has both for every model).
  */
 export const BUDGET_PIPELINE = 'none';
 
