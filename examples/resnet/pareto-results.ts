@@ -6,6 +6,7 @@ export const UNIFORM: [number, number][] = [
   [8, 8],
   [6, 6],
   [4, 4],
+  [3, 3],
   [2, 6],
 ];
 

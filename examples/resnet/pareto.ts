@@ -5,7 +5,7 @@
 // pq cost, and for the mixed model of the middle budget, the bytes the two-party backend
 // measures on two test images:
 //
-//   npx tsx examples/resnet/pareto.ts [mnist] [fashion]     # writes mixed/*.pq, mixed/results.json
+//   npx tsx examples/resnet/pareto.ts [mnist] [fashion] [--only ID,…]   # writes mixed/*.pq, mixed/results.json
 //   npx tsx examples/resnet/pareto-plot.ts                  # mixed-precision.svg and the table
 //
 // The sensitivities and the cost table (4,096 forecasts of whole programs) are
@@ -73,6 +73,13 @@ async function run(dataset: Dataset): Promise<ParetoPoint[]> {
   }
   const points: ParetoPoint[] = [];
   for (const c of configs) {
+    if (only.size > 0 && !only.has(c.id)) {
+      const kept = previous.find((pt) => pt.dataset === dataset && pt.id === c.id);
+      if (kept) {
+        points.push(kept);
+        continue;
+      }
+    }
     const file = join(OUT, `${dataset}_${c.id}.pq`);
     console.log(`${relative(ROOT, file)}: weights ${JSON.stringify(c.widths.weights)}, activations ${c.widths.acts.join(' ')}`);
     const solverBefore = tableCost(analysis.costs, c.widths);
@@ -94,7 +101,11 @@ async function run(dataset: Dataset): Promise<ParetoPoint[]> {
   return points;
 }
 
-const wanted = process.argv.slice(2).filter((a): a is Dataset => a === 'mnist' || a === 'fashion');
+const args = process.argv.slice(2);
+const wanted = args.filter((a): a is Dataset => a === 'mnist' || a === 'fashion');
+/** `--only ID,ID`: fine-tune just these configurations, keep the others' results from results.json. */
+const onlyAt = args.indexOf('--only');
+const only = new Set(onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : []);
 const datasets: Dataset[] = wanted.length > 0 ? wanted : ['mnist', 'fashion'];
 mkdirSync(OUT, { recursive: true });
 await tf.setBackend('wasm');
