@@ -401,7 +401,8 @@ export async function pqAccuracy(file: string, dataset: Dataset, data: Data): Pr
   let json = '';
   const io: Io = { out: (s) => (json += s), err: () => {} };
   await evalCommand(program, { file, pipeline: 'pq', disabled: [], backend: 'plain', limit: Infinity, json: true, ...(set !== undefined ? { dataset: set } : {}) }, io);
-  return JSON.parse(json) as { correct: number; images: number; accuracy: number };
+  const out = JSON.parse(json) as { correct: number; images: number; accuracy: number };
+  return { correct: out.correct, images: out.images, accuracy: out.accuracy };
 }
 
 // ---------------------------------------------------------------------------------------
