@@ -10,7 +10,7 @@ import { BACKENDS } from "../compiler/cost/formulas.js";
 import { inputPaths, readInputs } from "../interpreter/inputs.js";
 import type { Tensor } from "../interpreter/plain/tensor.js";
 import { compileWithPipeline, isSeed, printDiagnostics, UsageError, type Io } from "./common.js";
-import type { Diagnostic } from "../grammar/diagnostics.js";
+import { diag, PqError, type Diagnostic } from "../grammar/diagnostics.js";
 import type { Program } from "../compiler/ir.js";
 import type { ProviderSpec } from "../interpreter/providers/provider.js";
 import { buildReport, outputLines, partyTable, plainRun, reportTable } from "./report.js";
@@ -66,22 +66,27 @@ const modelOption: OptionSpec = { type: "string", valueName: "NAME", help: "the 
 const pipelineOptions: Record<string, OptionSpec> = {
   pipeline: { type: "string", valueName: "NAME", help: "pass pipeline: pq (all exact optimisations), sirnn (the baseline), none, eqo (APPROXIMATE: quantized Winograd filters, docs/PASSES.md)", default: "pq" },
   disable: { type: "string", valueName: "PASS", help: "skip a pass of the pipeline (repeatable)", multiple: true },
-  budget: { type: "string", valueName: "BYTES", help: "eqo: extra forecast online bytes (both parties; suffix KiB, MiB or GiB allowed) to spend on wider quantized Winograd filters where they cut the error bound most (mixed precision)" },
+  budget: { type: "string", valueName: "BYTES", help: "eqo: extra forecast online bytes (both parties; suffix KB, MB, GB, KiB, MiB or GiB allowed) to spend on wider quantized Winograd filters where they cut the error bound most (mixed precision)" },
   verbose: { type: "boolean", help: "say what every pass of the pipeline did and why (by default one line counts the passes that did not apply)" },
 };
 
-const UNITS: Record<string, number> = { "": 1, B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+const UNITS: Record<string, number> = { "": 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+
+/** `--budget`: a number of bytes, optionally with a unit (KB, MB, GB are powers of 10; KiB, MiB, GiB of 2). */
+function budgetOption(cmd: string, values: Values): number | undefined {
+  const b = str(values, "budget");
+  if (b === undefined) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$/.exec(b);
+  if (!m) throw new UsageError(cmd, `--budget must be a number of bytes, optionally with KB, MB, GB, KiB, MiB or GiB (e.g. 20MB), got '${b}'`);
+  return Number(m[1]) * UNITS[m[2] ?? ""]!;
+}
 
 function pipelineArgs(values: Values, cmd = "pq"): { pipeline: string; disable: string[]; budget?: number; verbose: boolean } {
   const out: { pipeline: string; disable: string[]; budget?: number; verbose: boolean } = {
     pipeline: str(values, "pipeline") ?? "pq", disable: (values.disable as string[] | undefined) ?? [], verbose: values.verbose === true,
   };
-  const b = str(values, "budget");
-  if (b !== undefined) {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?\s*$/.exec(b);
-    if (!m) throw new UsageError(cmd, `--budget must be a number of bytes, optionally with KiB, MiB or GiB (e.g. 300MiB), got '${b}'`);
-    out.budget = Number(m[1]) * UNITS[m[2] ?? ""]!;
-  }
+  const budget = budgetOption(cmd, values);
+  if (budget !== undefined) out.budget = budget;
   return out;
 }
 
@@ -567,7 +572,10 @@ function numberOption(cmd: string, values: Values, name: string): number | undef
 /** `pq import` and `pq quantize`: one path (import/index.ts); quantize insists on --calibrate. */
 async function importCommand(cmd: "import" | "quantize", pos: string[], values: Values, io: Io): Promise<number> {
   if (pos.length !== 1) throw new UsageError(cmd, pos.length === 0 ? "expected MODEL.onnx" : `expected one MODEL.onnx, got ${pos.length} arguments`);
-  if (cmd === "quantize" && str(values, "calibrate") === undefined) throw new UsageError(cmd, "--calibrate DIR is required (the inputs to calibrate the activations on)");
+  if (cmd === "quantize" && str(values, "budget") !== undefined) return mixedCommand(pos[0]!, values, io);
+  if (cmd === "quantize" && str(values, "calibrate") === undefined) {
+    throw new UsageError(cmd, "--calibrate DIR is required for an ONNX model (the inputs to calibrate the activations on), --budget BYTES for mixed precision of a trained .pq ResNet-8");
+  }
   const file = pos[0]!;
   const out = str(values, "out") ?? file.replace(/(\.onnx)?$/i, ".pq");
   const opts = {
@@ -596,12 +604,47 @@ const importCmd: Command = {
   run: (pos, values, io) => importCommand("import", pos, values, io),
 };
 
+const mixedOptions: Record<string, OptionSpec> = {
+  budget: { type: "string", valueName: "BYTES", help: "mixed precision of a trained .pq ResNet-8: the most bytes per inference (pq cost --pipeline none, online + offline, both parties; KB, MB, GB, KiB, MiB or GiB) the chosen widths may cost" },
+  correlations: { type: "string", valueName: "KIND", help: "with --budget: the correlations whose forecast the budget is in: ot, he or dealer", default: "ot" },
+  dataset: { type: "string", valueName: "NAME", help: "with --budget: the data the model was trained on and is fine-tuned and evaluated on: mnist or fashion", default: "mnist" },
+};
+
+/**
+ * `pq quantize MODEL.pq --budget B`: sensitivity, the exact solver, fine-tuning (docs/QUANTIZE.md).
+ * It trains with TensorFlow.js, a development dependency, so the code lives with the examples'
+ * training code and is loaded only here; without it the command says so (PQ6013).
+ */
+async function mixedCommand(file: string, values: Values, io: Io): Promise<number> {
+  if (!file.endsWith(".pq")) throw new UsageError("quantize", `--budget takes a trained .pq model (a ResNet-8 of examples/resnet), got '${file}'`);
+  for (const k of ["calibrate", "weights", "activations", "percentile", "argmax", "model"]) {
+    if (values[k] !== undefined && values[k] !== quantizeOptions[k]?.default) throw new UsageError("quantize", `--${k} is for an ONNX model; --budget chooses the widths itself`);
+  }
+  const budget = budgetOption("quantize", values)!;
+  const correlations = choice("quantize", values, "correlations", ["ot", "he", "dealer"] as const, "ot");
+  const dataset = choice("quantize", values, "dataset", ["mnist", "fashion"] as const, "mnist");
+  const out = str(values, "out") ?? file.replace(/\.pq$/, "-mixed.pq");
+  if (!out.endsWith(".pq")) throw new UsageError("quantize", `-o must name a .pq file, got '${out}'`);
+  let mixed: typeof import("../examples/mnist/mixed.js");
+  try {
+    mixed = await import("../examples/mnist/mixed.js");
+  } catch (e) {
+    // The module-not-found error itself, or one wrapped around it (its `cause`).
+    let missing: unknown = e;
+    while (missing instanceof Error && (missing as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") missing = missing.cause;
+    if (!(missing instanceof Error)) throw e;
+    throw new PqError(diag("PQ6013", { reason: missing.message.split("\n")[0]! }));
+  }
+  return mixed.quantizeMixed({ model: file, dataset, budget, correlations, out }, io);
+}
+
 const quantizeCmd: Command = {
   name: "quantize",
-  usage: "MODEL.onnx --calibrate DIR [--weights W] [--activations A] [--percentile P] [-o OUT.pq] [--argmax]",
-  summary: "post-training quantization of a float ONNX model with calibration: a .pq program and its params",
-  description: "The same path as `pq import MODEL --calibrate DIR`: per-channel symmetric weights, calibrated activation scales (docs/ONNX.md).",
-  options: { ...quantizeOptions, ...importOptions },
+  usage: "MODEL.onnx --calibrate DIR [--weights W] [--activations A] [--percentile P] [-o OUT.pq] [--argmax]  |  MODEL.pq --budget BYTES [--correlations ot|he|dealer] [--dataset mnist|fashion] [-o OUT.pq]",
+  summary: "quantize a model: a float ONNX model post-training with calibration, or a trained .pq ResNet-8 to mixed precision under a communication budget",
+  description: "With --calibrate, the same path as `pq import MODEL --calibrate DIR`: per-channel symmetric weights, calibrated activation scales (docs/ONNX.md). " +
+    "With --budget, per-layer weight and activation widths (2, 3, 4, 5, 6 or 8 bits) of least summed sensitivity whose forecast (pq cost --pipeline none: the program as lowered) fits the budget, chosen exactly, then fine-tuned; it prints the choice, the forecast and pq eval's accuracy (docs/QUANTIZE.md). It needs TensorFlow.js and the examples' training code (a checkout after npm ci).",
+  options: { ...quantizeOptions, ...importOptions, ...mixedOptions },
   run: (pos, values, io) => importCommand("quantize", pos, values, io),
 };
 

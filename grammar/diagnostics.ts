@@ -112,6 +112,9 @@ export const CATALOGUE = {
   PQ6008: { message: "'{path}' is a {kind} model: {detail}" },
   PQ6009: { message: "calibration '{path}': {detail}", hint: "--calibrate DIR holds PNG images or JSON tensors of the model's input (docs/ONNX.md)" },
   PQ6010: { message: "'{path}': tensor '{name}' {detail}" },
+  PQ6011: { message: "'{path}' is not a ResNet-8 with ReLU as the examples' training code writes it: {detail}", hint: "mixed precision under a budget starts from a trained model of examples/resnet (e.g. examples/resnet/mnist_relu_w8a8.pq); examples/resnet/README.md" },
+  PQ6012: { message: "no configuration fits in the budget of {budget}: the cheapest forecast ({correlations}) is {cheapest}", hint: "raise --budget to at least the cheapest forecast" },
+  PQ6013: { message: "mixed precision under a budget needs pq's training code and TensorFlow.js, which are not installed ({reason})", hint: "run it from a checkout of pq after `npm ci` (TensorFlow.js is a development dependency; examples/resnet/README.md, \"Mixed precision\")" },
 
   PQ9001: { message: "{detail}", hint: "run `pq {command} --help`" },
   PQ9002: { message: "no {what} named '{name}'{suggestion}", hint: "known: {known}" },

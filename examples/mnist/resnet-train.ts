@@ -29,6 +29,7 @@ import {
   resnetPqSource,
   siteScales,
   trainableVars,
+  uniformWidths,
   type Activation,
   type BnResNet,
   type FoldedResNet,
@@ -67,7 +68,8 @@ export interface ResNetExample {
 const CLIP_NORM = 5;
 const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
 
-function trainable(m: BnResNet | FoldedResNet, mode: (progress: number) => Mode): Trainable {
+/** What training.ts's `fit` trains: the model's variables under a mode (fake quantization included), gradients clipped. */
+export function trainable(m: BnResNet | FoldedResNet, mode: (progress: number) => Mode): Trainable {
   return {
     vars: trainableVars(m),
     loss: (x, y, progress) => tf.losses.softmaxCrossEntropy(y, forward(m, x, mode(progress)).logits) as tf.Scalar,
@@ -111,8 +113,9 @@ export async function trainResNets(ex: ResNetExample, train: Sample[], test: Sam
     const ranges = await calibrate(probe, calibrationImages, [ex.percentiles.w8a8, ex.percentiles.w4a4]);
     for (const [setting, range] of [[W8A8, ranges[0]!], [W4A4, ranges[1]!]] as const) {
       const perSite = SITES.map((_, i) => [range[2 * i]!, range[2 * i + 1]!]);
-      const scales = siteScales(act, perSite, setting);
-      const fq = fakeQuant(act, scales, setting);
+      const widths = uniformWidths(setting.weightBits, setting.actBits);
+      const scales = siteScales(act, perSite, widths.acts);
+      const fq = fakeQuant(act, scales, widths);
       const mode: Mode = { ...evalMode(act), fq };
       const ptq = await accuracyOf((x) => forward(folded, x, mode).logits, testData);
       const qat: FoldedResNet = foldBatchNorm(model, act);
@@ -120,7 +123,7 @@ export async function trainResNets(ex: ResNetExample, train: Sample[], test: Sam
       const seconds = await runStage(ex, trainable(qat, () => mode), train, plan.qat, plan.seeds.qat[act][setting.id]);
       const acc = await accuracyOf((x) => forward(qat, x, mode).logits, testData);
       const stem = `${ex.id}_${act}_${setting.id}`;
-      const q = await quantizeResNet(qat, act, scales, setting);
+      const q = await quantizeResNet(qat, act, scales, widths, setting.id.toUpperCase());
       writeFileSync(join(ex.outDir, `${stem}.pq`), resnetPqSource(q, stem, ex.title));
       writeFileSync(join(ex.outDir, `${stem}.params.json`), resnetParamsJson(q));
       const line = `${stem}: float ${pct(floats[act]!)}, fake-quant ${pct(ptq)} before / ${pct(acc)} after fine-tuning (${seconds.toFixed(0)}s)`;

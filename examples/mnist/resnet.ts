@@ -28,7 +28,7 @@ import * as tf from '@tensorflow/tfjs';
 import { paramsJson as writeParams } from '../../import/plan.js';
 import { quantizeBias, quantizeWeights, symmetricScale } from '../../import/quantize/weights.js';
 import { INPUT_SHAPE } from './nets.js';
-import { INPUT_SCALE, type Setting } from './quantize.js';
+import { INPUT_SCALE } from './quantize.js';
 import { activationFakeQuant, conv2dValid, signedActivationFakeQuant, weightFakeQuant } from './tf-ops.js';
 import { prng } from './training.js';
 
@@ -84,6 +84,42 @@ const FC_IN = BLOCKS.at(-1)!.cout;
 
 /** Activation sites in forward order: the stem, then each block's middle and output. */
 export const SITES: string[] = [STEM.name, ...BLOCKS.flatMap((b) => [`${b.name}_a`, b.name])];
+
+/** The layers with weights, in forward order: the convolutions, then the classifier. */
+export const WEIGHTED: string[] = [...CONVS.map((c) => c.name), 'fc'];
+
+/**
+ * Bit widths per layer: of each weighted layer's weights (keyed by WEIGHTED's names) and of each
+ * activation site's values (SITES order). A uniform setting gives every layer the same two.
+ */
+export interface Widths {
+  weights: Record<string, number>;
+  acts: number[];
+}
+
+export const uniformWidths = (weightBits: number, actBits: number): Widths => ({
+  weights: Object.fromEntries(WEIGHTED.map((n) => [n, weightBits])),
+  acts: SITES.map(() => actBits),
+});
+
+/** Which activation sites a block's layers read and write, for the cost model (mixed.ts). */
+export interface BlockSites {
+  name: string;
+  /** Index into SITES of the block's input, its middle activation and its output. */
+  input: number;
+  mid: number;
+  output: number;
+  /** Its weighted layers: conv1, conv2 and the projection when it has one. */
+  convs: string[];
+}
+
+export const BLOCK_SITES: BlockSites[] = BLOCKS.map((b, i) => ({
+  name: b.name,
+  input: 2 * i,
+  mid: 2 * i + 1,
+  output: 2 * i + 2,
+  convs: Object.values(blockConvs(b)).map((c) => (c as ConvSpec).name),
+}));
 
 // ---------------------------------------------------------------------------------------
 // TensorFlow.js model (NHWC; conv w [k, k, in, out], fc w [in, out])
@@ -276,23 +312,23 @@ const nearestPow2 = (v: number): number => 2 ** Math.round(Math.log2(v));
  * Activation scales from calibrated ranges (`ranges[site] = [|pre| range, |activation| range]`):
  * the range over the largest code of the activation's type, rounded to a power of two.
  */
-export function siteScales(act: Activation, ranges: number[][], setting: Setting): SiteScales[] {
-  const unsignedMax = 2 ** setting.actBits - 1;
-  const signedMax = 2 ** (setting.actBits - 1) - 1;
-  return ranges.map(([pre, post]) =>
-    act === 'relu' ? { output: nearestPow2(post! / unsignedMax) } : { input: nearestPow2(pre! / signedMax), output: nearestPow2(post! / signedMax) },
-  );
+export function siteScales(act: Activation, ranges: number[][], actBits: number[]): SiteScales[] {
+  return ranges.map(([pre, post], i) => {
+    const unsignedMax = 2 ** actBits[i]! - 1;
+    const signedMax = 2 ** (actBits[i]! - 1) - 1;
+    return act === 'relu' ? { output: nearestPow2(post! / unsignedMax) } : { input: nearestPow2(pre! / signedMax), output: nearestPow2(post! / signedMax) };
+  });
 }
 
-export function fakeQuant(act: Activation, scales: SiteScales[], setting: Setting): ResNetFakeQuant {
+export function fakeQuant(act: Activation, scales: SiteScales[], widths: Widths): ResNetFakeQuant {
   const weights = new Map<string, (w: tf.Tensor) => tf.Tensor>();
-  for (const c of CONVS) weights.set(c.name, weightFakeQuant(setting.weightBits, c.residual));
-  weights.set('fc', weightFakeQuant(setting.weightBits));
-  const a = setting.actBits;
+  for (const c of CONVS) weights.set(c.name, weightFakeQuant(widths.weights[c.name]!, c.residual));
+  weights.set('fc', weightFakeQuant(widths.weights.fc!));
+  const a = widths.acts;
   return {
     weights,
-    inputs: scales.map((s) => signedActivationFakeQuant(a, s.input ?? 1)),
-    outputs: scales.map((s) => (act === 'relu' ? activationFakeQuant(a, s.output) : signedActivationFakeQuant(a, s.output))),
+    inputs: scales.map((s, i) => signedActivationFakeQuant(a[i]!, s.input ?? 1)),
+    outputs: scales.map((s, i) => (act === 'relu' ? activationFakeQuant(a[i]!, s.output) : signedActivationFakeQuant(a[i]!, s.output))),
   };
 }
 
@@ -304,7 +340,9 @@ interface QTensor {
 
 export interface QuantResNet {
   act: Activation;
-  setting: Setting;
+  widths: Widths;
+  /** Names the widths in the .pq header comment (W8A8, W4A4, "mixed precision …"). */
+  label: string;
   /** conv/fc weights and biases in pq layout ([out, in, kh, kw], [out, in]), keyed `NAME_w` / `NAME_b`. */
   tensors: Map<string, QTensor>;
   sites: SiteScales[];
@@ -316,21 +354,22 @@ function weightsAt(w: Float32Array, bits: number, scale: number): Int32Array {
   return Int32Array.from(w, (v) => Math.max(-qmax, Math.min(qmax, Math.round(v / scale))));
 }
 
-/** The folded model's float parameters in pq layout, quantized for `setting` at the given site scales. */
-export async function quantizeResNet(m: FoldedResNet, act: Activation, sites: SiteScales[], setting: Setting): Promise<QuantResNet> {
+/** The folded model's float parameters in pq layout, quantized at `widths` and the given site scales. */
+export async function quantizeResNet(m: FoldedResNet, act: Activation, sites: SiteScales[], widths: Widths, label: string): Promise<QuantResNet> {
   const tensors = new Map<string, QTensor>();
   const add = async (name: string, shape: number[], w: tf.Tensor, b: tf.Tensor, inScale: number, pow2: boolean) => {
+    const bits = widths.weights[name]!;
     const pqW = shape.length === 4 ? tf.transpose(w, [3, 2, 0, 1]) : tf.transpose(w);
     const floats = (await pqW.data()) as Float32Array;
     pqW.dispose();
-    const q = quantizeWeights(floats, shape[0]!, setting.weightBits, false);
+    const q = quantizeWeights(floats, shape[0]!, bits, false);
     let scale = q.scales[0]!;
     let data = q.data;
     if (pow2) {
       let max = 0;
       for (const v of floats) max = Math.max(max, Math.abs(v));
-      scale = 2 ** Math.ceil(Math.log2(symmetricScale(max, setting.weightBits)));
-      data = weightsAt(floats, setting.weightBits, scale);
+      scale = 2 ** Math.ceil(Math.log2(symmetricScale(max, bits)));
+      data = weightsAt(floats, bits, scale);
     }
     const accScale = inScale * scale;
     tensors.set(`${name}_w`, { shape, scale, data });
@@ -351,7 +390,7 @@ export async function quantizeResNet(m: FoldedResNet, act: Activation, sites: Si
     inScale = sites[site++]!.output;
   }
   await add('fc', [CLASSES, FC_IN], m.fc.w, m.fc.b, inScale / (FINAL_SIZE * FINAL_SIZE), false);
-  return { act, setting, tensors, sites };
+  return { act, widths, label, tensors, sites };
 }
 
 export function resnetParamsJson(q: QuantResNet): string {
@@ -361,33 +400,35 @@ export function resnetParamsJson(q: QuantResNet): string {
 const pow2Literal = (s: number): string => `2^${Math.log2(s)}`;
 
 /** The .pq source; `stem` names the params file, `title` the data in the header comment. */
-export function resnetPqSource(q: QuantResNet, stem: string, title: string): string {
-  const { act, setting } = q;
-  const a = setting.actBits;
-  const activation = (acc: string, s: SiteScales): string =>
-    act === 'relu'
+export function resnetPqSource(q: QuantResNet, stem: string, title: string, generator = 'examples/mnist/train.ts'): string {
+  const { act, widths } = q;
+  const activation = (acc: string, site: number): string => {
+    const s = q.sites[site]!;
+    const a = widths.acts[site]!;
+    return act === 'relu'
       ? `relu(${acc}) as u${a} scale ${pow2Literal(s.output)}`
       : `sqplus(${acc} as i${a} scale ${pow2Literal(s.input!)}) as i${a} scale ${pow2Literal(s.output)}`;
+  };
   const convCall = (spec: ConvSpec, x: string): string => {
     const attrs = [spec.stride !== 1 ? `stride = ${spec.stride}` : '', spec.pad !== 0 ? `pad = ${spec.pad}` : ''].filter((s) => s !== '');
     return `conv2d(${[x, `${spec.name}_w`, `${spec.name}_b`, ...attrs].join(', ')})`;
   };
-  const params = [...q.tensors].map(([name, t]) => `param ${name}: i${name.endsWith('_b') ? 32 : setting.weightBits}[${t.shape.join(', ')}]`);
+  const params = [...q.tensors].map(([name, t]) => `param ${name}: i${name.endsWith('_b') ? 32 : widths.weights[name.slice(0, -2)]!}[${t.shape.join(', ')}]`);
   const body: string[] = [];
   let site = 0;
-  body.push(`let ${STEM.name} = ${activation(convCall(STEM, 'x'), q.sites[site++]!)}`);
+  body.push(`let ${STEM.name} = ${activation(convCall(STEM, 'x'), site++)}`);
   let h = STEM.name;
   for (const b of BLOCKS) {
     const { conv1, conv2, sc } = blockConvs(b);
-    body.push(`let ${b.name}_a = ${activation(convCall(conv1, h), q.sites[site++]!)}`);
+    body.push(`let ${b.name}_a = ${activation(convCall(conv1, h), site++)}`);
     const shortcut = sc ? convCall(sc, h) : h;
-    body.push(`let ${b.name} = ${activation(`add(${convCall(conv2, `${b.name}_a`)}, ${shortcut})`, q.sites[site++]!)}`);
+    body.push(`let ${b.name} = ${activation(`add(${convCall(conv2, `${b.name}_a`)}, ${shortcut})`, site++)}`);
     h = b.name;
   }
   body.push(`output argmax(linear(gavgpool(${h}), fc_w, fc_b)) to client`);
   const activationName = act === 'relu' ? 'ReLU' : 'x² + x (sqplus)';
   return [
-    `// ${title} ResNet-8, ${activationName}, ${setting.id.toUpperCase()} — generated by examples/mnist/train.ts; see README.md`,
+    `// ${title} ResNet-8, ${activationName}, ${q.label} — generated by ${generator}; see README.md`,
     'model resnet8 {',
     `  input x: client u8[${INPUT_SHAPE.join(', ')}] scale ${INPUT_SCALE}`,
     `  params "${stem}.params.json"`,

@@ -97,7 +97,8 @@ function clippedStep(optimizer: tf.Optimizer, t: Trainable, f: () => tf.Scalar, 
   return value;
 }
 
-export async function fit(t: Trainable, samples: Sample[], schedule: Phase[], seed: number, maxShift: number): Promise<void> {
+/** Trains `t` over the phases; `log` gets one line per epoch (a command's stderr, or the console). */
+export async function fit(t: Trainable, samples: Sample[], schedule: Phase[], seed: number, maxShift: number, log: (line: string) => void = console.log): Promise<void> {
   const random = prng(seed);
   const n = samples.length;
   const total = schedule.reduce((a, p) => a + p.epochs, 0);
@@ -120,7 +121,7 @@ export async function fit(t: Trainable, samples: Sample[], schedule: Phase[], se
         tf.dispose([cost, batch.x, batch.y]);
       }
       const seconds = ((performance.now() - start) / 1000).toFixed(1);
-      console.log(`  epoch ${++epoch}/${total}  lr ${phase.lr}  loss ${(lossSum / n).toFixed(4)}  (${seconds}s)`);
+      log(`  epoch ${++epoch}/${total}  lr ${phase.lr}  loss ${(lossSum / n).toFixed(4)}  (${seconds}s)`);
     }
     optimizer.dispose();
   }
