@@ -68,22 +68,6 @@ export function unpackBits<T extends Uint32Array | Int32Array | Float64Array = U
   const p = widths.length;
   let k = 0;
   let used = 0;
-  if (p === 1) {
-    // One width (the common case: every OT flavour's corrections): no pattern to walk.
-    const w = widths[0]!;
-    const mask = w === 32 ? -1 : (1 << w) - 1;
-    for (let j = 0; j < count; j++) {
-      let v = src[k]! >>> used;
-      used += w;
-      if (used >= 32) {
-        k++;
-        used -= 32;
-        if (used > 0) v |= src[k]! << (w - used);
-      }
-      out[j] = (v & mask) >>> 0;
-    }
-    return out;
-  }
   for (let j = 0, r = 0; j < count; j++) {
     const w = widths[r]!;
     r = r + 1 === p ? 0 : r + 1;
