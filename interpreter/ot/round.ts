@@ -6,9 +6,11 @@
 // lists from the same public sizes, so each knows every message's length in advance and
 // the channel rejects anything else (PQ5004).
 // A flight above OT_FRAME_BYTES is written as several frames in a row (otFrames: still one
-// round), each sent as soon as the batches' messages fill it (FlightWriter), and the
-// receiving side finishes each batch as soon as the frames holding its answer are in
-// (FlightReader): the two parties' work on one round overlaps.
+// round), each sent as soon as the batches' messages fill it (FlightWriter) — the sender
+// yields to the event loop after a batch that completed a frame, since a socket writes only
+// between tasks — and the receiving side finishes each batch as soon as the frames holding
+// its answer are in (FlightReader): the two parties' work on one round overlaps. Work that
+// needs nothing from the round (`meanwhile`) runs while the peer answers.
 // A receiver batch's work that needs nothing from the peer (`ready`: the pads) is done while
 // the peer computes its corrections.
 // Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
@@ -56,6 +58,8 @@ export interface SendIn<S> {
 export class FlightWriter {
   private parts: Uint8Array[] = [];
   private pending = 0;
+  /** Frames sent so far. */
+  frames = 0;
 
   constructor(private readonly link: OtLink, private readonly cap = OT_FRAME_BYTES) {}
 
@@ -83,9 +87,13 @@ export class FlightWriter {
       else this.parts[0] = part.subarray(take);
     }
     this.pending -= size;
+    this.frames++;
     this.link.send(frame);
   }
 }
+
+/** Resolves after the event loop has run its pending I/O (a macrotask, not a microtask). */
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One flight: the parts' bytes in order, as the frames otFrames gives. */
 export function sendFlight(link: OtLink, parts: readonly Uint8Array[], cap?: number): void {
@@ -127,8 +135,13 @@ export async function recvFlight(link: OtLink, bytes: number, cap?: number): Pro
   return new FlightReader(link, bytes, cap).upTo(bytes);
 }
 
+/**
+ * One round. `meanwhile`: this party's own work that needs nothing from the round (e.g. a
+ * product with its own share), run once its messages are out and before it waits for the
+ * peer's answers — so it overlaps the peer's computing them.
+ */
 export async function otRound<R, S>(
-  link: OtLink, ot: OtPair, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[],
+  link: OtLink, ot: OtPair, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[], meanwhile?: () => void,
 ): Promise<{ received: R[]; sent: S[] }> {
   const mine = receive.map((b) => (b.kk ? ot.kkReceiver.extendColumns(b.choices, kkColumns(b.choices)) : ot.receiver.extend(b.choices)));
   if (mine.length > 0) sendFlight(link, mine.map((m) => m.msg));
@@ -147,12 +160,17 @@ export async function otRound<R, S>(
       const len = uBytes(b);
       const { msg, out } = b.respond((b.kk ? ot.kkSender : ot.sender).extend(b.n, us.subarray(o, o + len)));
       o += len;
+      const before = answers.frames;
       answers.push(msg);
       sent.push(out);
+      // Let the event loop write the frames just made (a socket writes only between tasks),
+      // so the peer finishes this batch while the next one is computed.
+      if (answers.frames > before) await yieldToIo();
     }
     answers.end();
     ready();
   }
+  meanwhile?.();
   // Each batch finished as soon as its answer is in (only receives follow: no new round).
   const replies = new FlightReader(link, receive.reduce((a, b) => a + b.reply, 0));
   let o = 0;

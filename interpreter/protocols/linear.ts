@@ -199,39 +199,59 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
     }
     return out;
   };
-  const { received, sent } = await otOf(p).round(
+  // Σ_k sign·2^k·vals_k per (instance, position), folded into one contiguous buffer as each
+  // batch completes (while the peer computes the next), then one scatter into y. Each term
+  // is below 2^N in magnitude, so the m-term sum is exact in a double when m·2^N ≤ 2^53 and
+  // is reduced once; else one correction per term keeps it in [0, 2^N). Wide rings add into
+  // y directly.
+  const sign = receiving ? 1 : -1;
+  const top = 2 ** N;
+  const T = wide ? undefined : new Float64Array(n * L);
+  const once = m * top <= 2 ** 53;
+  const fold = (k: number, vals: Vec): null => {
+    if (!T) {
+      addInto(vals, k, sign);
+      return null;
+    }
+    const f = sign * 2 ** k;
+    const V = vals as Float64Array;
+    if (once) for (let i = 0; i < T.length; i++) T[i] += f * V[i]!;
+    else for (let i = 0; i < T.length; i++) {
+      const a = T[i]! + f * V[i]!;
+      T[i] = a >= top ? a - top : a < 0 ? a + top : a;
+    }
+    return null;
+  };
+  // The server's own term f(W, x1) needs nothing from the client: computed while it answers.
+  let local: Share | undefined;
+  const { received, sent } = await otOf(p).round<Vec | null, Vec | null>(
     receiving ? ks.map((k) => {
       const choices = new Uint8Array(n);
       for (let j = 0; j < n; j++) choices[j] = bit(k, operandAt(inst[2 * j]!, inst[2 * j + 1]!));
-      return receiveVcot(choices, L, N - k, p.role);
+      const b = receiveVcot(choices, L, N - k, p.role);
+      return { ...b, finish: (rows, msg) => fold(k, b.finish(rows, msg)) };
     }) : [],
-    receiving ? [] : ks.map((k) => sendVcot(n, L, N - k, () => delta(k))),
+    receiving ? [] : ks.map((k) => {
+      const b = sendVcot(n, L, N - k, () => delta(k));
+      return {
+        ...b,
+        respond: (rows) => {
+          const r = b.respond(rows);
+          return { msg: r.msg, out: fold(k, r.out) };
+        },
+      };
+    }),
+    server && !clientOnly ? () => void (local = applyMap(map, w!, x, N)) : undefined,
   );
-  const parts = receiving ? received : sent;
-  const sign = receiving ? 1 : -1;
-  if (acc instanceof Float64Array && parts.every((v) => v instanceof Float64Array)) {
-    // Σ_k sign·2^k·vals_k per (instance, position) in one contiguous buffer, then one scatter
-    // into y. Each term is below 2^N in magnitude, so the m-term sum is exact in a double
-    // when m·2^N ≤ 2^53 and is reduced once; else one correction per term keeps it in [0, 2^N).
-    const top = 2 ** N;
-    const T = new Float64Array(n * L);
-    const once = m * top <= 2 ** 53;
-    parts.forEach((vals, k) => {
-      const f = sign * 2 ** k;
-      const V = vals as Float64Array;
-      if (once) for (let i = 0; i < T.length; i++) T[i] += f * V[i]!;
-      else for (let i = 0; i < T.length; i++) {
-        const a = T[i]! + f * V[i]!;
-        T[i] = a >= top ? a - top : a < 0 ? a + top : a;
-      }
-    });
+  // A provider that realizes the batches otherwise (the proofs' ideal OT) returns the values.
+  (receiving ? received : sent).forEach((v, k) => v && fold(k, v));
+  if (T) {
     if (once) {
       const inv = 1 / top;
       for (let i = 0; i < T.length; i++) T[i] -= Math.floor(T[i]! * inv) * top;
     }
     addInto(T, 0, 1);
-  } else parts.forEach((vals, k) => addInto(vals, k, sign));
-  let y = fromVec(acc, N, map.y);
-  if (server && !clientOnly) y = add(y, applyMap(map, w!, x, N));
-  return y;
+  }
+  const y = fromVec(acc, N, map.y);
+  return local ? add(y, local) : y;
 }

@@ -140,9 +140,9 @@ export class OtProvider implements Correlations {
     }
   }
 
-  /** One OT round with the peer (interpreter/ot/round.ts), online. */
-  round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[]): Promise<{ received: R[]; sent: S[] }> {
-    return otRound(this.io.ch, this.session, receive, send);
+  /** One OT round with the peer (interpreter/ot/round.ts), online; `meanwhile` as otRound's. */
+  round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[], meanwhile?: () => void): Promise<{ received: R[]; sent: S[] }> {
+    return otRound(this.io.ch, this.session, receive, send, meanwhile);
   }
 
   /** The same round, counted as offline traffic (making correlations) and timed. */

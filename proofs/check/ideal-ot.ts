@@ -181,7 +181,8 @@ export class IdealOtProvider extends OtProvider {
     this.who = io.role;
   }
 
-  override round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[]): Promise<{ received: R[]; sent: S[] }> {
+  override round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[], meanwhile?: () => void): Promise<{ received: R[]; sent: S[] }> {
+    meanwhile?.();
     return this.hub.round({ role: this.who, receive, send, log: this.log }) as Promise<{ received: R[]; sent: S[] }>;
   }
 

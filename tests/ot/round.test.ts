@@ -4,7 +4,13 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { otFrames } from "../../compiler/cost/ot-sizes.js";
-import { FlightReader, FlightWriter, recvFlight, sendFlight } from "../../interpreter/ot/round.js";
+import { FlightReader, FlightWriter, otRound, recvFlight, sendFlight } from "../../interpreter/ot/round.js";
+import { receiveVcot, sendVcot } from "../../interpreter/ot/batches.js";
+import { setupOt } from "../../interpreter/ot/session.js";
+import { vecGet } from "../../interpreter/ot/vec.js";
+import { Channel, memoryPair } from "../../interpreter/twopc/channel.js";
+import { Meter } from "../../interpreter/twopc/meter.js";
+import { randomBits } from "./helpers.js";
 
 function link() {
   const frames: Uint8Array[] = [];
@@ -53,5 +59,43 @@ describe("OT flights in bounded frames", () => {
     expect(l.frames).toHaveLength(3);
     expect(Array.from((await r.upTo(13)).subarray(8, 13))).toEqual([9, 10, 11, 12, 13]);
     expect(l.frames).toHaveLength(0);
+  });
+});
+
+describe("one round's two parties overlap", () => {
+  it("the receiver finishes a batch while the sender computes the next; `meanwhile` runs before the first answer is awaited", async () => {
+    const [a, b] = memoryPair();
+    const client = new Channel(a, new Meter(), "client");
+    const server = new Channel(b, new Meter(), "server");
+    const [cp, sp] = await Promise.all([setupOt(client, "client"), setupOt(server, "server")]);
+    // Three batches of 2048 OTs × 256 values × 16 bits: 1 MiB of corrections each, a frame or more.
+    const n = 2048, L = 256, ell = 16, batches = 3;
+    const events: string[] = [];
+    const choices = Array.from({ length: batches }, () => randomBits(n));
+    const deltas = Array.from({ length: batches }, (_, k) => Float64Array.from({ length: n * L }, (_, i) => (i * 7 + k) % 2 ** ell));
+    const receive = choices.map((c, k) => {
+      const r = receiveVcot(c, L, ell, "server");
+      return { ...r, finish: (rows: Parameters<typeof r.finish>[0], msg: Uint8Array) => (events.push(`finish ${k}`), r.finish(rows, msg)) };
+    });
+    const send = deltas.map((d, k) => {
+      const s = sendVcot(n, L, ell, () => d);
+      return { ...s, respond: (rows: Parameters<typeof s.respond>[0]) => (events.push(`respond ${k}`), s.respond(rows)) };
+    });
+    const [got, gave] = await Promise.all([
+      otRound(server, sp, receive, [], () => void events.push("meanwhile")),
+      otRound(client, cp, [], send),
+    ]);
+    expect(events.indexOf("meanwhile")).toBeLessThan(events.indexOf("finish 0"));
+    // Without the sender's yield every answer would be computed before the first is read.
+    expect(events.indexOf("finish 0")).toBeLessThan(events.indexOf(`respond ${batches - 1}`));
+    for (let k = 0; k < batches; k++) {
+      for (const j of [0, 1, n - 1]) {
+        for (const v of [0, L - 1]) {
+          const i = j * L + v;
+          const want = (vecGet(gave.sent[k]!, i) + BigInt(choices[k]![j]!) * BigInt(deltas[k]![i]!)) % (1n << BigInt(ell));
+          expect(vecGet(got.received[k]!, i)).toBe(want);
+        }
+      }
+    }
   });
 });
