@@ -26,6 +26,8 @@ const TAG = new TextEncoder().encode("pq/ot/base/chou-orlandi/v1");
 /** The transport base OT needs; pq's Channel satisfies it. */
 export interface OtLink {
   send(payload: Uint8Array): void;
+  /** One message made of the parts in order, without joining them first (the Channel's). */
+  sendParts?(parts: readonly Uint8Array[]): void;
   recv(expectedBytes?: number): Promise<Uint8Array>;
 }
 

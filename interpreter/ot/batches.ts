@@ -10,7 +10,7 @@
 // batch is realized by KK13 for N = 8, 16 (kk13.ts) and the table trick otherwise (nchoose1.ts);
 // its ideal description does not depend on that. No wire cost of its own.
 import { cotBytes, cotRecv, cotSend } from "./cot.js";
-import { vcotBytes, vcotPads, vcotRecv, vcotSend, type VcotReady } from "./vcot.js";
+import { vcotBytes, vcotPads, vcotRecv, vcotSend, type VcotAccumulate, type VcotReady } from "./vcot.js";
 import { rotRecv, rotSend } from "./rot.js";
 import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "./nchoose1.js";
 import { kkRecv, kkSend } from "./kk13.js";
@@ -61,8 +61,11 @@ export function sendCot(delta: Vec, ell: number): SendIn<Vec> {
   };
 }
 
-/** F_VCOT^{L,ℓ}, receiver with choices c: x_j + c_j·Δ_j, L values per OT. */
-export function receiveVcot(choices: Uint8Array, L: number, ell: number, party: string): ReceiveIn<Vec> {
+/**
+ * F_VCOT^{L,ℓ}, receiver with choices c: x_j + c_j·Δ_j, L values per OT — or, with `acc`
+ * (ℓ ≤ 32), those values added into acc.into, scaled (vcot.ts), and null.
+ */
+export function receiveVcot(choices: Uint8Array, L: number, ell: number, party: string, acc?: VcotAccumulate): ReceiveIn<Vec | null> {
   let pads: VcotReady | undefined;
   return {
     choices,
@@ -70,17 +73,20 @@ export function receiveVcot(choices: Uint8Array, L: number, ell: number, party: 
     ready: (rows) => {
       pads = vcotPads(rows, L, ell);
     },
-    finish: (rows, msg) => vcotRecv(rows, L, ell, msg, party, pads),
+    finish: (rows, msg) => vcotRecv(rows, L, ell, msg, party, pads, acc),
     ideal: { kind: "vcot", L, ell, choices },
   };
 }
 
-/** F_VCOT^{L,ℓ}, sender of n OTs; Δ (n·L values, instance-major) is computed when the batch is answered. */
-export function sendVcot(n: number, L: number, ell: number, delta: () => Vec): SendIn<Vec> {
+/**
+ * F_VCOT^{L,ℓ}, sender of n OTs; Δ (n·L values, instance-major) is computed when the batch is
+ * answered. Its x, or with `acc` (ℓ ≤ 32) null, x having been added into acc.into, scaled.
+ */
+export function sendVcot(n: number, L: number, ell: number, delta: () => Vec, acc?: VcotAccumulate): SendIn<Vec | null> {
   return {
     n,
     respond: (rows) => {
-      const { x, msg } = vcotSend(rows, L, ell, delta());
+      const { x, msg } = vcotSend(rows, L, ell, delta(), acc);
       return { msg, out: x };
     },
     ideal: { kind: "vcot", L, ell, n, delta },

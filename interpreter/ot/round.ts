@@ -74,21 +74,31 @@ export class FlightWriter {
     if (this.pending > 0) this.emit(this.pending);
   }
 
-  /** One frame of `size` bytes from the front of the pending parts. */
+  /** One frame of `size` bytes from the front of the pending parts (joined by the link when it can). */
   private emit(size: number): void {
-    const frame = new Uint8Array(size);
+    const pieces: Uint8Array[] = [];
     let o = 0;
     while (o < size) {
       const part = this.parts[0]!;
       const take = Math.min(size - o, part.length);
-      frame.set(part.subarray(0, take), o);
+      pieces.push(part.subarray(0, take));
       o += take;
       if (take === part.length) this.parts.shift();
       else this.parts[0] = part.subarray(take);
     }
     this.pending -= size;
     this.frames++;
-    this.link.send(frame);
+    if (this.link.sendParts) this.link.sendParts(pieces);
+    else if (pieces.length === 1) this.link.send(pieces[0]!);
+    else {
+      const frame = new Uint8Array(size);
+      o = 0;
+      for (const p of pieces) {
+        frame.set(p, o);
+        o += p.length;
+      }
+      this.link.send(frame);
+    }
   }
 }
 

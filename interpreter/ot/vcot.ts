@@ -95,15 +95,26 @@ function unpack(msg: Uint8Array, count: number, ell: number): Vec {
 }
 
 /**
+ * Where an output of ℓ ≤ 32 bits goes instead of a new vector: `into[i] += scale·out[i]`
+ * (doubles; the caller keeps the sums below 2^53, so they are exact).
+ */
+export interface VcotAccumulate {
+  readonly into: Float64Array;
+  readonly scale: number;
+}
+
+/**
  * The sender: Δ holds n·L values (instance-major), taken mod 2^ℓ. For ℓ ≤ 52 they may be any
  * integers of magnitude below 2^52 (the caller need not reduce them). Returns x and the
- * corrections d = x + Δ − r1 mod 2^ℓ (r1 the pads under q ⊕ Δ_IKNP).
+ * corrections d = x + Δ − r1 mod 2^ℓ (r1 the pads under q ⊕ Δ_IKNP); with `acc` (ℓ ≤ 32),
+ * x is added into acc.into, scaled, and not returned.
  */
-export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): { x: Vec; msg: Uint8Array } {
+export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec, acc?: VcotAccumulate): { x: Vec | null; msg: Uint8Array } {
   check("vcotSend", L, ell);
   const { n } = rows;
   checkVec("vcotSend", delta, n * L, ell);
   const subs = subsOf(L, ell);
+  if (acc && (ell > 32 || acc.into.length !== n * L)) misuse("vcotSend", `accumulating ${acc.into.length} values of ${ell} bits, expected ${n * L} of at most 32`);
   if (ell <= 32) {
     // One pass over the hashed words: x (as doubles, the caller's) and d (as words, packed).
     // |a + Δ − b| < 2^53 is exact, and `& mask` takes it mod 2^32, then mod 2^ℓ.
@@ -114,18 +125,24 @@ export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec): 
     hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta, a1);
     const W = 4 * subs;
     const mask = ell === 32 ? -1 : 2 ** ell - 1;
-    const x = new Float64Array(n * L);
     const d = work(2, n * L);
+    const x = acc ? acc.into : new Float64Array(n * L);
+    const f = acc ? acc.scale : 0;
     for (let j = 0; j < n; j++) {
       const o = j * L;
       const w = j * W;
-      for (let v = 0; v < L; v++) {
+      if (acc) for (let v = 0; v < L; v++) {
+        const a = a0[w + v]! & mask;
+        x[o + v] += f * (a >>> 0);
+        d[o + v] = (a + D[o + v]! - (a1[w + v]! & mask)) & mask;
+      }
+      else for (let v = 0; v < L; v++) {
         const a = a0[w + v]! & mask;
         x[o + v] = a >>> 0;
         d[o + v] = (a + D[o + v]! - (a1[w + v]! & mask)) & mask;
       }
     }
-    return { x, msg: packBits(d, [ell]) };
+    return { x: acc ? null : x, msg: packBits(d, [ell]) };
   }
   const x = padsOf(hashed(rows.q, n, rows.first, rows.domain, subs), n, L, ell);
   const r1 = padsOf(hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta), n, L, ell);
@@ -157,10 +174,14 @@ export function vcotPads(rows: ReceiverRows, L: number, ell: number): VcotReady 
   return { hashed: hashed(rows.t, rows.n, rows.first, rows.domain, subsOf(L, ell)) };
 }
 
-/** The receiver: x_j + c_j·Δ_j for each instance, n·L values; `ready` from `vcotPads` when the caller made it early. */
-export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8Array, party = "ot", ready?: VcotReady): Vec {
+/**
+ * The receiver: x_j + c_j·Δ_j for each instance, n·L values; `ready` from `vcotPads` when the
+ * caller made it early; with `acc` (ℓ ≤ 32) they are added into acc.into, scaled, and not returned.
+ */
+export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8Array, party = "ot", ready?: VcotReady, acc?: VcotAccumulate): Vec | null {
   check("vcotRecv", L, ell);
   const { n, choices } = rows;
+  if (acc && (ell > 32 || acc.into.length !== n * L)) misuse("vcotRecv", `accumulating ${acc.into.length} values of ${ell} bits, expected ${n * L} of at most 32`);
   checkLength({ party, where: "vector correlated OT" }, msg, vcotBytes(n, L, ell).toReceiver, `the corrections for ${n} OTs of ${L}×${ell} bits`);
   const subs = subsOf(L, ell);
   const h = ready?.hashed ?? hashed(rows.t, n, rows.first, rows.domain, subs);
@@ -171,6 +192,16 @@ export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8A
     const D = unpackBits(msg, n * L, [ell], work(0, n * L));
     const W = 4 * subs;
     const mask = ell === 32 ? -1 : 2 ** ell - 1;
+    if (acc) {
+      const { into, scale: f } = acc;
+      for (let j = 0; j < n; j++) {
+        const o = j * L;
+        const w = j * W;
+        if (choices[j]) for (let v = 0; v < L; v++) into[o + v] += f * (((a[w + v]! + D[o + v]!) & mask) >>> 0);
+        else for (let v = 0; v < L; v++) into[o + v] += f * ((a[w + v]! & mask) >>> 0);
+      }
+      return null;
+    }
     const y = new Float64Array(n * L);
     for (let j = 0; j < n; j++) {
       const o = j * L;

@@ -32,6 +32,7 @@ import { applyMap, matBlocks, type LinearMap } from "../twopc/linear-map.js";
 import { otOf, toVec, fromVec } from "../providers/ot.js";
 import { receiveVcot, sendVcot } from "../ot/batches.js";
 import type { Vec } from "../ot/vec.js";
+import type { VcotAccumulate } from "../ot/vcot.js";
 import { linearHe } from "./linear-he.js";
 
 type ServerLinear = (p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean) => Promise<Share>;
@@ -208,6 +209,8 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
   const top = 2 ** N;
   const T = wide ? undefined : new Float64Array(n * L);
   const once = m * top <= 2 ** 53;
+  // With N ≤ 32 the OTs add into T themselves (vcot.ts's VcotAccumulate: no vector per batch).
+  const accOf = (k: number): VcotAccumulate | undefined => (T && N <= 32 ? { into: T, scale: sign * 2 ** k } : undefined);
   const fold = (k: number, vals: Vec): null => {
     if (!T) {
       addInto(vals, k, sign);
@@ -228,16 +231,18 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
     receiving ? ks.map((k) => {
       const choices = new Uint8Array(n);
       for (let j = 0; j < n; j++) choices[j] = bit(k, operandAt(inst[2 * j]!, inst[2 * j + 1]!));
-      const b = receiveVcot(choices, L, N - k, p.role);
-      return { ...b, finish: (rows, msg) => fold(k, b.finish(rows, msg)) };
+      const acc = accOf(k);
+      const b = receiveVcot(choices, L, N - k, p.role, acc);
+      return acc ? b : { ...b, finish: (rows, msg) => fold(k, b.finish(rows, msg)!) };
     }) : [],
     receiving ? [] : ks.map((k) => {
-      const b = sendVcot(n, L, N - k, () => delta(k));
-      return {
+      const acc = accOf(k);
+      const b = sendVcot(n, L, N - k, () => delta(k), acc);
+      return acc ? b : {
         ...b,
         respond: (rows) => {
           const r = b.respond(rows);
-          return { msg: r.msg, out: fold(k, r.out) };
+          return { msg: r.msg, out: fold(k, r.out!) };
         },
       };
     }),

@@ -43,12 +43,23 @@ export class Channel {
   }
 
   send(payload: Uint8Array): void {
-    const frame = new Uint8Array(HEADER_BYTES + payload.length);
+    this.sendParts([payload]);
+  }
+
+  /** One message whose payload is the parts in order, copied once, into the frame. */
+  sendParts(parts: readonly Uint8Array[]): void {
+    let length = 0;
+    for (const p of parts) length += p.length;
+    const frame = new Uint8Array(HEADER_BYTES + length);
     const v = new DataView(frame.buffer);
     v.setUint16(0, MAGIC);
     v.setUint32(2, this.sendSeq++);
-    v.setUint32(6, payload.length);
-    frame.set(payload, HEADER_BYTES);
+    v.setUint32(6, length);
+    let o = HEADER_BYTES;
+    for (const p of parts) {
+      frame.set(p, o);
+      o += p.length;
+    }
     this.meter.onSend(frame.length);
     this.transport.send(frame);
   }

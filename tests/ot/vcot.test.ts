@@ -16,7 +16,7 @@ function run(n: number, L: number, ell: number, delta: Vec, early: boolean): { x
   const ready = early ? vcotPads(rows, L, ell) : undefined;
   const { x, msg } = vcotSend(sender.extend(n, u), L, ell, delta);
   expect({ toSender: u.length, toReceiver: msg.length }).toEqual(vcotBytes(n, L, ell));
-  return { x, y: vcotRecv(rows, L, ell, msg, "client", ready), c };
+  return { x: x!, y: vcotRecv(rows, L, ell, msg, "client", ready)!, c };
 }
 
 describe("vector correlated OT over Z_2^ℓ", () => {
@@ -49,6 +49,35 @@ describe("vector correlated OT over Z_2^ℓ", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("accumulating (ℓ ≤ 32): each side adds scale·(its output) into a running sum instead of returning it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 32 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: -20, max: 20 }), fc.integer(), (ell, L, n, e, seed) => {
+        const vals = fc.sample(fc.integer({ min: 0, max: 2 ** ell - 1 }), { numRuns: n * L, seed });
+        const scale = Math.sign(e || 1) * 2 ** Math.abs(e);
+        const start = Float64Array.from({ length: n * L }, (_, i) => (i % 7) - 3);
+        const { sender, receiver } = extensionPair();
+        const c = randomBits(n);
+        const { msg: u, rows } = receiver.extend(c);
+        const sendAcc = { into: start.slice(), scale };
+        const recvAcc = { into: start.slice(), scale };
+        const sent = vcotSend(sender.extend(n, u), L, ell, Float64Array.from(vals), sendAcc);
+        expect(sent.x).toBeNull();
+        expect(vcotRecv(rows, L, ell, sent.msg, "client", undefined, recvAcc)).toBeNull();
+        const mod = 2 ** ell;
+        for (let i = 0; i < n * L; i++) {
+          const x = (sendAcc.into[i]! - start[i]!) / scale + 0;
+          const y = (recvAcc.into[i]! - start[i]!) / scale + 0;
+          expect(Number.isInteger(x) && x >= 0 && x < mod).toBe(true);
+          expect(y).toBe((x + c[Math.floor(i / L)]! * vals[i]!) % mod);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    const { sender, receiver } = extensionPair();
+    const { msg: u } = receiver.extend(randomBits(4));
+    expectCode(() => vcotSend(sender.extend(4, u), 2, 33, new Float64Array(8), { into: new Float64Array(8), scale: 1 }), "PQ5001", "33 bits");
   });
 
   it("a correction message of the wrong size is rejected with PQ5007", () => {
