@@ -116,8 +116,9 @@ export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec, a
   const subs = subsOf(L, ell);
   if (acc && (ell > 32 || acc.into.length !== n * L)) misuse("vcotSend", `accumulating ${acc.into.length} values of ${ell} bits, expected ${n * L} of at most 32`);
   if (ell <= 32) {
-    // One pass over the hashed words: x (as doubles, the caller's) and d (as words, packed).
-    // |a + Δ − b| < 2^53 is exact, and `& mask` takes it mod 2^32, then mod 2^ℓ.
+    // One pass over the hashed words: x (as doubles, the caller's, or added into acc) and d,
+    // packed as it is made (packBits' layout, one width). |a + Δ − b| < 2^53 is exact, and
+    // `& mask` takes it mod 2^32, then mod 2^ℓ.
     const D = delta as Float64Array;
     const a0 = work(0, 4 * subs * n);
     const a1 = work(1, 4 * subs * n);
@@ -125,24 +126,33 @@ export function vcotSend(rows: SenderRows, L: number, ell: number, delta: Vec, a
     hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta, a1);
     const W = 4 * subs;
     const mask = ell === 32 ? -1 : 2 ** ell - 1;
-    const d = work(2, n * L);
     const x = acc ? acc.into : new Float64Array(n * L);
+    const adding = acc !== undefined;
     const f = acc ? acc.scale : 0;
+    const bytes = vcotBytes(n, L, ell).toReceiver;
+    const packed = new Int32Array(Math.ceil(bytes / 4) + 1);
+    let word = 0;
+    let used = 0;
+    let k = 0;
     for (let j = 0; j < n; j++) {
       const o = j * L;
       const w = j * W;
-      if (acc) for (let v = 0; v < L; v++) {
+      for (let v = 0; v < L; v++) {
         const a = a0[w + v]! & mask;
-        x[o + v] += f * (a >>> 0);
-        d[o + v] = (a + D[o + v]! - (a1[w + v]! & mask)) & mask;
-      }
-      else for (let v = 0; v < L; v++) {
-        const a = a0[w + v]! & mask;
-        x[o + v] = a >>> 0;
-        d[o + v] = (a + D[o + v]! - (a1[w + v]! & mask)) & mask;
+        if (adding) x[o + v] += f * (a >>> 0);
+        else x[o + v] = a >>> 0;
+        const d = (a + D[o + v]! - (a1[w + v]! & mask)) & mask;
+        word |= d << used;
+        used += ell;
+        if (used >= 32) {
+          packed[k++] = word;
+          used -= 32;
+          word = used > 0 ? d >>> (ell - used) : 0;
+        }
       }
     }
-    return { x: acc ? null : x, msg: packBits(d, [ell]) };
+    packed[k] = word;
+    return { x: acc ? null : x, msg: new Uint8Array(packed.buffer, 0, bytes) };
   }
   const x = padsOf(hashed(rows.q, n, rows.first, rows.domain, subs), n, L, ell);
   const r1 = padsOf(hashed(rows.q, n, rows.first, rows.domain, subs, rows.delta), n, L, ell);
@@ -187,29 +197,38 @@ export function vcotRecv(rows: ReceiverRows, L: number, ell: number, msg: Uint8A
   const h = ready?.hashed ?? hashed(rows.t, n, rows.first, rows.domain, subs);
   if (h.length !== 4 * subs * n) misuse("vcotRecv", `${h.length} hashed words, expected ${4 * subs * n}`);
   if (ell <= 32) {
-    // One pass: y = (pad + c·d) mod 2^ℓ from the hashed words and the unpacked corrections.
+    // One pass: y = (pad + c·d) mod 2^ℓ from the hashed words, the corrections unpacked in
+    // place (packBits' layout, one width) and only for the instances that chose 1.
     const a = new Int32Array(h.buffer, h.byteOffset, h.length);
-    const D = unpackBits(msg, n * L, [ell], work(0, n * L));
+    const src = words(msg);
     const W = 4 * subs;
     const mask = ell === 32 ? -1 : 2 ** ell - 1;
-    if (acc) {
-      const { into, scale: f } = acc;
-      for (let j = 0; j < n; j++) {
-        const o = j * L;
-        const w = j * W;
-        if (choices[j]) for (let v = 0; v < L; v++) into[o + v] += f * (((a[w + v]! + D[o + v]!) & mask) >>> 0);
-        else for (let v = 0; v < L; v++) into[o + v] += f * ((a[w + v]! & mask) >>> 0);
-      }
-      return null;
-    }
-    const y = new Float64Array(n * L);
+    const y = acc ? acc.into : new Float64Array(n * L);
+    const adding = acc !== undefined;
+    const f = acc ? acc.scale : 0;
     for (let j = 0; j < n; j++) {
       const o = j * L;
       const w = j * W;
-      if (choices[j]) for (let v = 0; v < L; v++) y[o + v] = ((a[w + v]! + D[o + v]!) & mask) >>> 0;
+      if (choices[j]) {
+        const bit = o * ell;
+        let used = bit % 32;
+        let k = (bit - used) / 32;
+        for (let v = 0; v < L; v++) {
+          let d = src[k]! >>> used;
+          used += ell;
+          if (used >= 32) {
+            k++;
+            used -= 32;
+            if (used > 0) d |= src[k]! << (ell - used);
+          }
+          const r = ((a[w + v]! + d) & mask) >>> 0;
+          if (adding) y[o + v] += f * r;
+          else y[o + v] = r;
+        }
+      } else if (adding) for (let v = 0; v < L; v++) y[o + v] += f * ((a[w + v]! & mask) >>> 0);
       else for (let v = 0; v < L; v++) y[o + v] = (a[w + v]! & mask) >>> 0;
     }
-    return y;
+    return adding ? null : y;
   }
   const y = padsOf(h, n, L, ell);
   const d = unpack(msg, n * L, ell);
