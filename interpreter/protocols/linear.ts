@@ -73,7 +73,8 @@ async function linearBeaver(p: Party, map: LinearMap, w: Share | undefined, x: S
 /** Bit k of each element's unsigned reading (for k < m, also bit k of its m-bit reading). */
 function bitPlanes(v: Vec): (k: number, i: number) => number {
   if (v instanceof BigUint64Array) return (k, i) => Number((v[i]! >> BigInt(k)) & 1n);
-  return (k, i) => Math.floor(v[i]! / 2 ** k) % 2;
+  // v[i] < 2^52 and v[i]/2^k is exact; `& 1` reads bit 0 of its integer part (mod 2^32).
+  return (k, i) => (v[i]! / 2 ** k) & 1;
 }
 
 async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {

@@ -43,7 +43,13 @@ export function toVec(s: Share): Vec {
   const N = s.bits;
   if (s.data instanceof BigInt64Array) return BigUint64Array.from(s.data, (v) => BigInt.asUintN(N, v));
   const top = 2 ** N;
-  return Float64Array.from(s.data as Float64Array, (v) => (v < 0 ? v + top : v));
+  const d = s.data as Float64Array;
+  const out = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    out[i] = v < 0 ? v + top : v;
+  }
+  return out;
 }
 
 /** Unsigned values mod 2^bits back to a share (signed canonical form). */
@@ -51,10 +57,15 @@ export function fromVec(v: Vec, bits: number, shape: number[]): Share {
   if (v instanceof BigUint64Array) return { shape, bits, signed: true, data: BigInt64Array.from(v, (x) => BigInt.asIntN(bits, x)) };
   const top = 2 ** bits;
   const half = 2 ** (bits - 1);
-  return { shape, bits, signed: true, data: Float64Array.from(v, (x) => (x >= half ? x - top : x)) };
+  const data = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    data[i] = x >= half ? x - top : x;
+  }
+  return { shape, bits, signed: true, data };
 }
 
-/** Element-wise a + s·b mod 2^bits of unsigned vectors (s = ±1, 2, …, small). */
+/** Element-wise a + s·b mod 2^bits of unsigned vectors (|s| ≤ 4). */
 export function combineVec(a: Vec, b: Vec, s: number, bits: number): Vec {
   if (a instanceof BigUint64Array) {
     const B = b as BigUint64Array;
@@ -63,11 +74,22 @@ export function combineVec(a: Vec, b: Vec, s: number, bits: number): Vec {
   }
   const B = b as Float64Array;
   const top = 2 ** bits;
+  const out = new Float64Array(a.length);
+  if (bits <= 50 && Math.abs(s) <= 4) {
+    // |a + s·b| < 5·2^50 < 2^53: exact, and so is the floor of its product with 1/2^bits.
+    const inv = 1 / top;
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i]! + s * B[i]!;
+      out[i] = v - Math.floor(v * inv) * top;
+    }
+    return out;
+  }
   // Stay below 2^53 (exact doubles) at every step, for rings up to 52 bits.
-  return Float64Array.from(a, (x, i) => {
-    const v = x + ((s * B[i]!) % top);
-    return v < 0 ? v + top : v >= top ? v - top : v;
-  });
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]! + ((s * B[i]!) % top);
+    out[i] = v < 0 ? v + top : v >= top ? v - top : v;
+  }
+  return out;
 }
 
 /**

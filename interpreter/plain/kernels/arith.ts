@@ -112,15 +112,25 @@ export function linmap(x: Tensor, m: readonly (readonly bigint[])[], axis: numbe
     return { xBase: a * K * inner + b, j };
   };
   if (exactInDoubles(magBits(x) + maxBitLength(m.flat()) + ceilLog2(K), x)) {
+    // The sums in output order (a, j, b), row by row: rows of a transform are mostly zeros
+    // and ±1, so each row is a list of its nonzero (coefficient, offset) pairs.
     const xd = numData(x);
-    const mn = m.map((row) => row.map(Number));
-    return buildNum(out, shape, (q) => {
-      const { xBase, j } = index(q);
-      const row = mn[j]!;
-      let acc = 0;
-      for (let k = 0; k < K; k++) acc += row[k]! * xd[xBase + k * inner]!;
-      return acc;
-    });
+    const A = x.shape.reduce((p, d) => p * d, 1) / (K * inner);
+    const raw = new Float64Array(A * J * inner);
+    const rows = m.map((row) => row.flatMap((c, k) => (c === 0n ? [] : [Number(c), k * inner])));
+    let q = 0;
+    for (let a = 0; a < A; a++) {
+      const base = a * K * inner;
+      for (let j = 0; j < J; j++) {
+        const row = rows[j]!;
+        for (let b = 0; b < inner; b++) {
+          let acc = 0;
+          for (let t = 0; t < row.length; t += 2) acc += row[t]! * xd[base + b + row[t + 1]!]!;
+          raw[q++] = acc;
+        }
+      }
+    }
+    return buildNum(out, shape, (i) => raw[i]!);
   }
   return buildBig(out, shape, (q) => {
     const { xBase, j } = index(q);
