@@ -19,13 +19,17 @@ const BATCH = 4096;
 
 let fixedKeyCipher: Cipher | undefined;
 
-/** π over whole blocks: dst ← AES_K(src), 16-byte blocks, src.length a multiple of 16. */
-function permute(src: Uint8Array, dst: Uint8Array): void {
+/** π over whole blocks, 16-byte blocks, src.length a multiple of 16: AES_K(src) as int32 words (node:crypto's fresh output, viewed when aligned). */
+function permute(src: Uint8Array): Int32Array {
   if (!fixedKeyCipher) {
     fixedKeyCipher = createCipheriv("aes-128-ecb", FIXED_KEY, null);
     fixedKeyCipher.setAutoPadding(false);
   }
-  dst.set(fixedKeyCipher.update(src));
+  const out = fixedKeyCipher.update(src);
+  if (out.byteOffset % 4 === 0) return new Int32Array(out.buffer, out.byteOffset, out.length >>> 2);
+  const copy = new Int32Array(out.length >>> 2);
+  new Uint8Array(copy.buffer).set(out);
+  return copy;
 }
 
 // Int32 views throughout: V8 keeps int32 loads and XORs in registers, where uint32 values
@@ -51,30 +55,34 @@ export function tccr(x: Uint32Array, n: number, first: number, domain: number, o
   const rows = Math.max(1, Math.floor(BATCH / subs));
   if (scratchA.length < 4 * rows * subs) scratchA = new Int32Array(4 * rows * subs);
   if (scratchP.length < 4 * rows) scratchP = new Int32Array(4 * rows);
-  const p = scratchP;
+  const x0 = scratchP;
   const a = scratchA;
-  const pBytes = new Uint8Array(p.buffer);
+  const pBytes = new Uint8Array(x0.buffer);
   const aBytes = new Uint8Array(a.buffer);
   for (let j0 = 0; j0 < n; j0 += rows) {
     const c = Math.min(rows, n - j0);
     const s0 = 4 * j0;
     for (let k = 0; k < 4 * c; k += 4) {
-      p[k] = xi[s0 + k]! ^ m0;
-      p[k + 1] = xi[s0 + k + 1]! ^ m1;
-      p[k + 2] = xi[s0 + k + 2]! ^ m2;
-      p[k + 3] = xi[s0 + k + 3]! ^ m3;
+      x0[k] = xi[s0 + k]! ^ m0;
+      x0[k + 1] = xi[s0 + k + 1]! ^ m1;
+      x0[k + 2] = xi[s0 + k + 2]! ^ m2;
+      x0[k + 3] = xi[s0 + k + 3]! ^ m3;
     }
-    permute(pBytes.subarray(0, 16 * c), pBytes); // p = π(x)
+    const p = permute(pBytes.subarray(0, 16 * c)); // π(x)
     const base = first + j0;
     let hi = Math.floor(base / 4294967296);
     let lo = base - hi * 4294967296;
     for (let r = 0, k = 0; r < c; r++) {
       const q = 4 * r;
+      const w0 = p[q]! ^ lo;
+      const w1 = p[q + 1]! ^ hi;
+      const w2 = p[q + 2]!;
+      const w3 = p[q + 3]! ^ domain;
       for (let t = 0; t < subs; t++, k += 4) {
-        a[k] = p[q]! ^ lo;
-        a[k + 1] = p[q + 1]! ^ hi;
-        a[k + 2] = p[q + 2]! ^ (sub + t);
-        a[k + 3] = p[q + 3]! ^ domain;
+        a[k] = w0;
+        a[k + 1] = w1;
+        a[k + 2] = w2 ^ (sub + t);
+        a[k + 3] = w3;
       }
       if (++lo === 4294967296) {
         lo = 0;
@@ -82,7 +90,7 @@ export function tccr(x: Uint32Array, n: number, first: number, domain: number, o
       }
     }
     const blocks = c * subs;
-    permute(aBytes.subarray(0, 16 * blocks), aBytes); // a = π(π(x) ⊕ i)
+    const e = permute(aBytes.subarray(0, 16 * blocks)); // π(π(x) ⊕ i)
     const o0 = s0 * subs;
     for (let r = 0, k = 0; r < c; r++) {
       const q = 4 * r;
@@ -91,10 +99,10 @@ export function tccr(x: Uint32Array, n: number, first: number, domain: number, o
       const p2 = p[q + 2]!;
       const p3 = p[q + 3]!;
       for (let t = 0; t < subs; t++, k += 4) {
-        oi[o0 + k] = a[k]! ^ p0;
-        oi[o0 + k + 1] = a[k + 1]! ^ p1;
-        oi[o0 + k + 2] = a[k + 2]! ^ p2;
-        oi[o0 + k + 3] = a[k + 3]! ^ p3;
+        oi[o0 + k] = e[k]! ^ p0;
+        oi[o0 + k + 1] = e[k + 1]! ^ p1;
+        oi[o0 + k + 2] = e[k + 2]! ^ p2;
+        oi[o0 + k + 3] = e[k + 3]! ^ p3;
       }
     }
   }
