@@ -146,15 +146,17 @@ export function kkSend(rows: SenderRows, messages: Uint32Array, N: number, k: nu
   if (messages.length !== n * N) misuse("kkSend", `${messages.length} messages, expected ${n * N}`);
   const F = fold(rows.q, n);
   const pad = new Uint32Array(4 * n);
+  // int32 reads: V8 keeps them in registers (uint32 words above 2^31 would be doubles).
+  const pw = new Int32Array(pad.buffer);
   const mk = k === 32 ? 0xffffffff : 2 ** k - 1;
-  const y = new Uint32Array(n * N);
+  for (let i = 0; i < messages.length; i++) {
+    if (messages[i]! > mk) misuse("kkSend", `message ${messages[i]} at ${i} does not fit in ${k} bits`);
+  }
+  const y = new Int32Array(n * N);
+  const mi = new Int32Array(messages.buffer, messages.byteOffset, messages.length);
   offsets(rows.delta, N).forEach((D, u) => {
     tccr(F, n, rows.first, rows.domain, pad, D);
-    for (let i = 0; i < n; i++) {
-      const m = messages[i * N + u]!;
-      if (m > mk) misuse("kkSend", `message ${m} at ${i * N + u} does not fit in ${k} bits`);
-      y[i * N + u] = (m ^ pad[4 * i]!) & mk;
-    }
+    for (let i = 0, o = u; i < n; i++, o += N) y[o] = (mi[o]! ^ pw[4 * i]!) & mk;
   });
   return packBits(y, [k]);
 }

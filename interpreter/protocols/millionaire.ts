@@ -280,10 +280,11 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     if (S > 0) single = singles.triples(received[leaves.length + (T > 0 ? 1 : 0)] as Uint32Array);
     leaves.forEach((b, j) => {
       const r = received[j] as Uint32Array;
-      b.at.forEach((t, i) => {
-        gt[t] = r[i]! & 1;
-        eq[t] = r[i]! >>> 1;
-      });
+      const at = b.at;
+      for (let i = 0; i < at.length; i++) {
+        gt[at[i]!] = r[i]! & 1;
+        eq[at[i]!] = r[i]! >>> 1;
+      }
     });
     if (T > 0) {
       got = received[leaves.length] as Uint8Array;
@@ -292,15 +293,22 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   } else {
     const send = leaves.map((b): SendIn<null> => {
       const N = 2 ** b.w;
-      const messages = new Uint32Array(b.at.length * N);
-      const rg = ot.randomBits(b.at.length);
-      const re = b.k === 2 ? ot.randomBits(b.at.length) : new Uint8Array(b.at.length);
-      b.at.forEach((t, i) => {
-        const s = dig[t]!;
+      const at = b.at;
+      const messages = new Uint32Array(at.length * N);
+      const rg = ot.randomBits(at.length);
+      const re = b.k === 2 ? ot.randomBits(at.length) : new Uint8Array(at.length);
+      // table[s·N + c] = [c > s] | [c = s]·2 (the eq bit only with 2-bit messages); each
+      // instance's messages are its digit's row masked with (g_S, e_S).
+      const table = new Uint32Array(N * N);
+      for (let s = 0; s < N; s++) for (let c = 0; c < N; c++) table[s * N + c] = (c > s ? 1 : 0) | (b.k === 2 && c === s ? 2 : 0);
+      for (let i = 0; i < at.length; i++) {
+        const t = at[i]!;
+        const row = dig[t]! * N;
         gt[t] = rg[i]!;
         eq[t] = re[i]!;
-        for (let c = 0; c < N; c++) messages[i * N + c] = ((c > s ? 1 : 0) ^ rg[i]!) | ((b.k === 2 ? (c === s ? 1 : 0) ^ re[i]! : 0) << 1);
-      });
+        const mask = rg[i]! | (re[i]! << 1);
+        for (let c = 0; c < N; c++) messages[i * N + c] = table[row + c]! ^ mask;
+      }
       return sendOneOfN(messages, N, b.k);
     });
     const { received, sent } = await ot.round<Uint8Array, { m0: Uint8Array; m1: Uint8Array } | null>(
