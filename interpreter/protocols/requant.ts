@@ -33,7 +33,7 @@ import { clampShare, requantPlan } from "../../compiler/requant-plan.js";
 import { signedWidthFor, typeRange } from "../../compiler/types.js";
 import { step, type Party } from "../twopc/party.js";
 import { constShare, getRing, inRing, mulScalar, setBig, zeroShare, type Share } from "../twopc/ring.js";
-import { bitLength } from "../plain/tensor.js";
+import { bitLength, numWrapper } from "../plain/tensor.js";
 import { clamp } from "./clamp.js";
 import { extend } from "./extend.js";
 import { msb } from "./msb.js";
@@ -83,9 +83,7 @@ export function requant(
 
     // 2. z = x·K + add (local).
     let z = mulScalar(xw, K);
-    if (add !== 0n && p.role === "client") {
-      for (let i = 0; i < z.data.length; i++) setBig(z, i, BigInt.asIntN(W, getRing(z, i) + add));
-    }
+    if (add !== 0n && p.role === "client") z = addConst(z, add);
 
     // 3. ⌊z / 2^s⌋ in Z_2^R.
     let y = s > 0 ? await truncReduce(p, z, s, true, zlo >= 0n) : z;
@@ -120,13 +118,28 @@ async function clampSides(p: Party, y: Share, lo: bigint | undefined, hi: bigint
     const k = sides.length;
     const D = zeroShare(R, [k * n]);
     const G = zeroShare(R, [k * n]);
-    sides.forEach((side, j) => {
-      for (let i = 0; i < n; i++) {
-        const v = getRing(y, i);
-        setBig(D, j * n + i, BigInt.asIntN(R, side.test(v)));
-        setBig(G, j * n + i, BigInt.asIntN(R, side.move(v)));
-      }
-    });
+    if (D.data instanceof Float64Array) {
+      // The same in doubles (R ≤ 52): y − t and t' − y for the side's constants, wrapped.
+      const consts = sides.map((side) => [Number(BigInt.asIntN(R, -side.test(0n))), Number(BigInt.asIntN(R, side.move(0n)))] as const);
+      const wrap = numWrapper({ bits: R, signed: true });
+      const yd = y.data as Float64Array;
+      const Dd = D.data;
+      const Gd = G.data as Float64Array;
+      consts.forEach(([t, m], j) => {
+        for (let i = 0; i < n; i++) {
+          Dd[j * n + i] = wrap(yd[i]! - t);
+          Gd[j * n + i] = wrap(m - yd[i]!);
+        }
+      });
+    } else {
+      sides.forEach((side, j) => {
+        for (let i = 0; i < n; i++) {
+          const v = getRing(y, i);
+          setBig(D, j * n + i, BigInt.asIntN(R, side.test(v)));
+          setBig(G, j * n + i, BigInt.asIntN(R, side.move(v)));
+        }
+      });
+    }
     // [y < lo] = msb(y − lo), [y > hi] = ¬msb(y − hi − 1): the client flips its XOR share.
     const binds = await msb(p, D, clampShare(R, lo, hi));
     sides.forEach((side, j) => {
@@ -134,6 +147,17 @@ async function clampSides(p: Party, y: Share, lo: bigint | undefined, hi: bigint
     });
     const moved = await select(p, binds, G, zeroShare(R, [1]));
     const out = zeroShare(R, y.shape);
+    if (out.data instanceof Float64Array) {
+      const wrap = numWrapper({ bits: R, signed: true });
+      const yd = y.data as Float64Array;
+      const md = moved.data as Float64Array;
+      for (let i = 0; i < n; i++) {
+        let v = yd[i]!;
+        for (let j = 0; j < k; j++) v += md[j * n + i]!;
+        out.data[i] = wrap(v);
+      }
+      return out;
+    }
     for (let i = 0; i < n; i++) {
       let v = getRing(y, i);
       for (let j = 0; j < k; j++) v += getRing(moved, j * n + i);
@@ -141,4 +165,18 @@ async function clampSides(p: Party, y: Share, lo: bigint | undefined, hi: bigint
     }
     return out;
   });
+}
+
+/** z + a (a public constant) mod 2^bits, element-wise: the client's share of z + a. */
+function addConst(z: Share, a: bigint): Share {
+  const out = zeroShare(z.bits, z.shape);
+  if (out.data instanceof Float64Array) {
+    const wrap = numWrapper({ bits: z.bits, signed: true });
+    const c = Number(BigInt.asIntN(z.bits, a));
+    const zd = z.data as Float64Array;
+    for (let i = 0; i < zd.length; i++) out.data[i] = wrap(zd[i]! + c);
+    return out;
+  }
+  for (let i = 0; i < out.data.length; i++) setBig(out, i, BigInt.asIntN(z.bits, getRing(z, i) + a));
+  return out;
 }

@@ -61,6 +61,32 @@ export function mulScalar(a: Share, c: bigint): Share {
     for (let i = 0; i < x.length; i++) out.data[i] = wrap(x[i]! * k);
     return out;
   }
+  if (out.data instanceof Float64Array && a.bits > 26) {
+    // Up to 52 bits, in 26-bit halves: with x = xh·2^26 + xl and c = ch·2^26 + cl (both
+    // reduced mod 2^N), x·c ≡ xl·cl + 2^26·(xh·cl + xl·ch) (mod 2^N), as 2^52 ≡ 0; every
+    // product is below 2^52, so each step is an exact double.
+    const N = a.bits;
+    const top = 2 ** N;
+    const H = 2 ** 26;
+    const cu = Number(BigInt.asUintN(N, c));
+    const ch = Math.floor(cu / H);
+    const cl = cu - ch * H;
+    const midTop = 2 ** (N - 26);
+    const half = top / 2;
+    const x = a.data as Float64Array;
+    const o = out.data;
+    for (let i = 0; i < x.length; i++) {
+      const xu = x[i]! < 0 ? x[i]! + top : x[i]!;
+      const xh = Math.floor(xu / H);
+      const xl = xu - xh * H;
+      let mid = xh * cl + xl * ch;
+      mid -= Math.floor(mid / midTop) * midTop;
+      let v = xl * cl + mid * H;
+      v -= Math.floor(v / top) * top;
+      o[i] = v >= half ? v - top : v + 0;
+    }
+    return out;
+  }
   for (let i = 0; i < out.data.length; i++) setBig(out, i, BigInt.asIntN(a.bits, getRing(a, i) * c));
   return out;
 }
