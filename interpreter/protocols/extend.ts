@@ -17,20 +17,24 @@ import type { Interval } from "../../compiler/ops.js";
 import { msbOffset } from "../../compiler/types.js";
 import { and } from "./and.js";
 import { b2a } from "./b2a.js";
-import { combine, copyShare, lift, unsignedShares } from "./lift.js";
+import { combine, combineDoubles, copyShare, lift, narrow, unsignedDoubles, unsignedShares } from "./lift.js";
 
 /**
  * XOR shares of the carry [u0 + u1 ≥ 2^N] of N-bit unsigned shares u_i whose sum is known to
  * be below 2^(N−1): msb(u0) ∨ msb(u1), with one AND.
  */
 export async function knownMsbCarry(p: Party, u: readonly bigint[], N: number): Promise<Uint8Array> {
-  const n = u.length;
-  const top = new Uint8Array(n);
-  for (let i = 0; i < n; i++) top[i] = Number(u[i]! >> BigInt(N - 1));
+  const top = new Uint8Array(u.length);
+  for (let i = 0; i < u.length; i++) top[i] = Number(u[i]! >> BigInt(N - 1));
+  return msbOr(p, top);
+}
+
+/** XOR shares of top0 ∨ top1 from this party's bits (one AND): the known-MSB carry. */
+async function msbOr(p: Party, top: Uint8Array): Promise<Uint8Array> {
   // The other party's bit enters as its own XOR share; our share of it is 0.
-  const none = new Uint8Array(n);
+  const none = new Uint8Array(top.length);
   const ab = p.role === "client" ? await and(p, top, none) : await and(p, none, top);
-  for (let i = 0; i < n; i++) ab[i]! ^= top[i]!;
+  for (let i = 0; i < top.length; i++) ab[i]! ^= top[i]!;
   return ab;
 }
 
@@ -48,6 +52,12 @@ export function extend(p: Party, x: Share, signed: boolean, nonneg: boolean, toB
     const N = x.bits;
     if (!Number.isInteger(toBits) || toBits < N || toBits > 64) throw new Error(`extend: cannot extend Z_2^${N} to Z_2^${toBits}`);
     if (toBits === N) return copyShare(x);
+    if (narrow(x, toBits)) {
+      const u = unsignedDoubles(p, x, offset);
+      const half = 2 ** (N - 1);
+      const W = await b2a(p, await msbOr(p, Uint8Array.from(u, (v) => (v >= half ? 1 : 0))), toBits - N, x.shape);
+      return combineDoubles(p, toBits, x.shape, u, N, W, offset);
+    }
     const u = unsignedShares(p, x, offset);
     const w = await knownMsbCarry(p, u, N);
     const W = await b2a(p, w, toBits - N, x.shape);

@@ -11,6 +11,7 @@
 // Proof: proofs/lift.md.
 import { step, type Party } from "../twopc/party.js";
 import { getRing, setBig, zeroShare, type Share } from "../twopc/ring.js";
+import { numWrapper } from "../plain/tensor.js";
 import { b2a } from "./b2a.js";
 import { millionaire } from "./millionaire.js";
 
@@ -20,6 +21,47 @@ export function unsignedShares(p: Party, x: Share, offset: bigint): bigint[] {
   const add = p.role === "client" ? offset : 0n;
   const out = new Array<bigint>(x.data.length);
   for (let i = 0; i < out.length; i++) out[i] = BigInt.asUintN(N, getRing(x, i) + add);
+  return out;
+}
+
+/**
+ * The same readings as doubles, for a share of N ≤ 52 bits whose result ring is at most 52
+ * bits too (`narrow`): the hot paths (extension, truncation) then make no BigInt per element.
+ */
+export function unsignedDoubles(p: Party, x: Share, offset: bigint): Float64Array {
+  const N = x.bits;
+  const top = 2 ** N;
+  const add = p.role === "client" ? Number(offset) : 0;
+  const d = x.data as Float64Array;
+  const out = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    // |d + add| < 2^51 + 2^52: exact, and so is the reduction.
+    const v = d[i]! + add;
+    out[i] = v - Math.floor(v / top) * top;
+  }
+  return out;
+}
+
+/** Whether a conversion from x to an n-bit ring can run on doubles (unsignedDoubles, combineDoubles). */
+export const narrow = (x: Share, n: number): boolean => x.data instanceof Float64Array && n <= 52;
+
+/** `carry` on doubles: the client's a0 against the server's 2^m − 1 − a1. */
+export function carryDoubles(p: Party, mine: Float64Array, m: number): Promise<Uint8Array> {
+  if (p.role === "client") return millionaire(p, mine, m);
+  const top = 2 ** m - 1;
+  return millionaire(p, mine.map((a) => top - a), m);
+}
+
+/** `combine` on doubles (n ≤ 52, W in a ring of at most n − k bits, so |2^k·W| < 2^(n−1)). */
+export function combineDoubles(p: Party, n: number, shape: number[], u: Float64Array, k: number, W: Share, offset: bigint): Share {
+  if (!(W.data instanceof Float64Array) || W.bits + k > n) throw new Error(`internal: combineDoubles with a ${W.bits}-bit carry shifted by ${k} into ${n} bits`);
+  const out = zeroShare(n, shape);
+  const sub = p.role === "client" ? Number(offset) : 0;
+  const scale = 2 ** k;
+  const wrap = numWrapper({ bits: n, signed: true });
+  const Wd = W.data;
+  const o = out.data as Float64Array;
+  for (let i = 0; i < u.length; i++) o[i] = wrap(u[i]! - Wd[i]! * scale - sub);
   return out;
 }
 
@@ -65,6 +107,11 @@ export function lift(p: Party, x: Share, signed: boolean, toBits: number): Promi
     // Same ring: every representative already is the value.
     if (toBits === N) return copyShare(x);
     const half = signed ? 1n << BigInt(N - 1) : 0n;
+    if (narrow(x, toBits)) {
+      const u = unsignedDoubles(p, x, half);
+      const W = await b2a(p, await carryDoubles(p, u, N), toBits - N, x.shape);
+      return combineDoubles(p, toBits, x.shape, u, N, W, half);
+    }
     const u = unsignedShares(p, x, half);
     const w = await carry(p, u, N);
     const W = await b2a(p, w, toBits - N, x.shape);

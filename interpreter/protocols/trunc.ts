@@ -24,7 +24,8 @@ import { step, type Party } from "../twopc/party.js";
 import { getRing, setBig, zeroShare, type Share } from "../twopc/ring.js";
 import { b2a } from "./b2a.js";
 import { knownMsbCarry } from "./extend.js";
-import { carry, lift, unsignedShares } from "./lift.js";
+import { carry, carryDoubles, lift, narrow, unsignedDoubles, unsignedShares } from "./lift.js";
+import { numWrapper } from "../plain/tensor.js";
 
 function checkShift(what: string, N: number, s: number): void {
   if (!Number.isInteger(s) || s < 1 || s >= N) throw new Error(`${what}: shift ${s} outside 1..${N - 1} for Z_2^${N}`);
@@ -44,6 +45,25 @@ export function truncReduce(p: Party, x: Share, s: number, signed: boolean, nonn
     if (exact) return exactShift(p, x, s);
     // A known-MSB value reads the same either way; the offset is only needed for negatives.
     const half = signed && !nonneg ? 1n << BigInt(N - 1) : 0n;
+    if (narrow(x, N)) {
+      // The same on doubles: hi = ⌊u/2^s⌋, lo = u − 2^s·hi (exact: u < 2^52).
+      const u = unsignedDoubles(p, x, half);
+      const S = 2 ** s;
+      const hiD = new Float64Array(u.length);
+      const loD = new Float64Array(u.length);
+      for (let i = 0; i < u.length; i++) {
+        hiD[i] = Math.floor(u[i]! / S);
+        loD[i] = u[i]! - hiD[i]! * S;
+      }
+      const C = await b2a(p, await carryDoubles(p, loD, s), N - s, x.shape);
+      const out = zeroShare(N - s, x.shape);
+      const wrap = numWrapper({ bits: N - s, signed: true });
+      const back = p.role === "client" ? Number(half) / S : 0;
+      const Cd = C.data as Float64Array;
+      const o = out.data as Float64Array;
+      for (let i = 0; i < u.length; i++) o[i] = wrap(hiD[i]! + Cd[i]! - back);
+      return out;
+    }
     const { hi, lo } = splitAt(unsignedShares(p, x, half), s);
     const c = await carry(p, lo, s);
     const C = await b2a(p, c, N - s, x.shape);
