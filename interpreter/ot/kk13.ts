@@ -12,10 +12,11 @@
 // and every w ≠ 0: each pad the receiver did not choose is TCCR(j, known ⊕ uniform) — the
 // case GKWY20's TCCR covers, with the N − 1 offsets pairwise differing by another uniform
 // L(C(w') ⊙ s) (proofs/ot.md, "KK13"). This replaces SCI's per-hash AES-256 re-keying, which
-// costs 1.4 µs per key in node (crypto spike), by 16 batched TCCR calls.
+// costs 1.4 µs per key in node (crypto spike), by TCCR under all 16 offsets in batched passes
+// (aes.ts tccrWord0: the sender keeps word 0 of each pad, enough for k ≤ 32).
 // Wire per instance: 256 bits receiver → sender (iknpMsgBytes(n, 256)), N·k bits sender →
 // receiver: 288 bits for N = 16, k = 2, as SCI (the table trick of nchoose1.ts: 544).
-import { tccr } from "./aes.js";
+import { tccr, tccrWord0 } from "./aes.js";
 import { CHUNK, type ReceiverRows, type SenderRows } from "./iknp.js";
 import { KK_LAMBDA } from "../../compiler/cost/ot-sizes.js";
 import { bitsAt, checkLength, misuse, packBits, words } from "./wire.js";
@@ -144,20 +145,15 @@ export function kkSend(rows: SenderRows, messages: Uint32Array, N: number, k: nu
   if (rows.delta.length !== KK_LAMBDA / 8) misuse("kkSend", `rows of a ${8 * rows.delta.length}-column extension`);
   const n = rows.n;
   if (messages.length !== n * N) misuse("kkSend", `${messages.length} messages, expected ${n * N}`);
-  const F = fold(rows.q, n);
-  const pad = new Uint32Array(4 * n);
-  // int32 reads: V8 keeps them in registers (uint32 words above 2^31 would be doubles).
-  const pw = new Int32Array(pad.buffer);
   const mk = k === 32 ? 0xffffffff : 2 ** k - 1;
   for (let i = 0; i < messages.length; i++) {
     if (messages[i]! > mk) misuse("kkSend", `message ${messages[i]} at ${i} does not fit in ${k} bits`);
   }
+  // The pad of instance i's value u is word 0 of H(i, L(q_i) ⊕ L(C(u) ⊙ s)), at i·N + u as the messages.
   const y = new Int32Array(n * N);
+  tccrWord0(fold(rows.q, n), n, rows.first, rows.domain, offsets(rows.delta, N), y);
   const mi = new Int32Array(messages.buffer, messages.byteOffset, messages.length);
-  offsets(rows.delta, N).forEach((D, u) => {
-    tccr(F, n, rows.first, rows.domain, pad, D);
-    for (let i = 0, o = u; i < n; i++, o += N) y[o] = (mi[o]! ^ pw[4 * i]!) & mk;
-  });
+  for (let o = 0; o < y.length; o++) y[o] = (mi[o]! ^ y[o]!) & mk;
   return packBits(y, [k]);
 }
 

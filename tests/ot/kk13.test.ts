@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { foldIsInjective, kkColumns, kkRecv, kkSend, whCodeword } from "../../interpreter/ot/kk13.js";
+import { tccr, tccrWord0 } from "../../interpreter/ot/aes.js";
 import { nChoose1Bytes } from "../../interpreter/ot/nchoose1.js";
 import { receiveOneOfN, sendOneOfN } from "../../interpreter/ot/batches.js";
 import { KK_LAMBDA, usesKk13 } from "../../compiler/cost/ot-sizes.js";
@@ -73,6 +74,20 @@ describe("KK13 1-out-of-N OT", () => {
       expect(r.reply).toBe(nChoose1Bytes(n, N, 3).toReceiver);
     }
     expect(nChoose1Bytes(1000, 16, 2)).toEqual({ toSender: 8 + 32 * 1000, toReceiver: 4000 });
+  });
+
+  it("the sender's many-mask hash (word 0 of each pad) equals tccr under each mask, across chunks and a 2^32 tweak carry", () => {
+    for (const [n, M, first] of [[5, 16, 7], [3000, 16, 2 ** 32 - 2], [700, 3, 0]] as const) {
+      const x = new Uint32Array(randomBytes(16 * n).buffer);
+      const masks = Array.from({ length: M }, () => new Uint32Array(randomBytes(16).buffer));
+      const got = new Int32Array(n * M);
+      tccrWord0(x, n, first, 5, masks, got);
+      const one = new Uint32Array(4 * n);
+      masks.forEach((m, u) => {
+        tccr(x, n, first, 5, one, m);
+        for (let j = 0; j < n; j++) expect(got[j * M + u]! >>> 0).toBe(one[4 * j]!);
+      });
+    }
   });
 
   it("refuses choices and messages out of range", () => {
