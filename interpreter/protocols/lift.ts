@@ -42,15 +42,8 @@ export function unsignedDoubles(p: Party, x: Share, offset: bigint): Float64Arra
   return out;
 }
 
-/** Whether a conversion from x to an n-bit ring can run on doubles (unsignedDoubles, combineDoubles). */
+/** Whether a conversion from x to an n-bit ring can run on doubles (unsignedDoubles, carry, combineDoubles). */
 export const narrow = (x: Share, n: number): boolean => x.data instanceof Float64Array && n <= 52;
-
-/** `carry` on doubles: the client's a0 against the server's 2^m − 1 − a1. */
-export function carryDoubles(p: Party, mine: Float64Array, m: number): Promise<Uint8Array> {
-  if (p.role === "client") return millionaire(p, mine, m);
-  const top = 2 ** m - 1;
-  return millionaire(p, mine.map((a) => top - a), m);
-}
 
 /** `combine` on doubles (n ≤ 52, W in a ring of at most n − k bits, so |2^k·W| < 2^(n−1)). */
 export function combineDoubles(p: Party, n: number, shape: number[], u: Float64Array, k: number, W: Share, offset: bigint): Share {
@@ -72,9 +65,14 @@ export function cmpInput(values: readonly bigint[], m: number): Float64Array | B
 
 /**
  * XOR shares of [a0 + a1 ≥ 2^m] for m-bit unsigned a_i held by each party (the carry out of
- * an m-bit addition): the client's a0 beats the server's 2^m − 1 − a1.
+ * an m-bit addition): the client's a0 beats the server's 2^m − 1 − a1. The readings as
+ * bigints, or as doubles (m ≤ 52, unsignedDoubles).
  */
-export function carry(p: Party, mine: readonly bigint[], m: number): Promise<Uint8Array> {
+export function carry(p: Party, mine: readonly bigint[] | Float64Array, m: number): Promise<Uint8Array> {
+  if (mine instanceof Float64Array) {
+    const top = 2 ** m - 1;
+    return millionaire(p, p.role === "client" ? mine : mine.map((a) => top - a), m);
+  }
   const top = (1n << BigInt(m)) - 1n;
   const v = p.role === "client" ? mine : mine.map((a) => top - a);
   return millionaire(p, cmpInput(v, m), m);
@@ -109,7 +107,7 @@ export function lift(p: Party, x: Share, signed: boolean, toBits: number): Promi
     const half = signed ? 1n << BigInt(N - 1) : 0n;
     if (narrow(x, toBits)) {
       const u = unsignedDoubles(p, x, half);
-      const W = await b2a(p, await carryDoubles(p, u, N), toBits - N, x.shape);
+      const W = await b2a(p, await carry(p, u, N), toBits - N, x.shape);
       return combineDoubles(p, toBits, x.shape, u, N, W, half);
     }
     const u = unsignedShares(p, x, half);

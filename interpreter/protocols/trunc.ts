@@ -24,7 +24,7 @@ import { step, type Party } from "../twopc/party.js";
 import { getRing, setBig, zeroShare, type Share } from "../twopc/ring.js";
 import { b2a } from "./b2a.js";
 import { knownMsbCarry } from "./extend.js";
-import { carry, carryDoubles, lift, narrow, unsignedDoubles, unsignedShares } from "./lift.js";
+import { carry, lift, narrow, unsignedDoubles, unsignedShares } from "./lift.js";
 import { numWrapper } from "../plain/tensor.js";
 
 function checkShift(what: string, N: number, s: number): void {
@@ -55,7 +55,7 @@ export function truncReduce(p: Party, x: Share, s: number, signed: boolean, nonn
         hiD[i] = Math.floor(u[i]! / S);
         loD[i] = u[i]! - hiD[i]! * S;
       }
-      const C = await b2a(p, await carryDoubles(p, loD, s), N - s, x.shape);
+      const C = await b2a(p, await carry(p, loD, s), N - s, x.shape);
       const out = zeroShare(N - s, x.shape);
       const wrap = numWrapper({ bits: N - s, signed: true });
       const back = p.role === "client" ? Number(half) / S : 0;
