@@ -1,35 +1,53 @@
-// AND of XOR-shared bits with bit triples (GMW with a dealer).
+// AND of XOR-shared bits with bit triples (GMW with a dealer), bit-sliced: 32 ANDs per word
+// operation (twopc/bits.ts).
 // Cost (dealer): online each party sends 2n bits (⌈2n/8⌉ bytes) in one message, 1 round;
 // offline the dealer sends n bits to the server. Proof: proofs/and.md.
 // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e)·[client], with d = x ⊕ a, e = y ⊕ b opened.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { packBits, unpackBits } from "../twopc/ring.js";
+import { bitsFromWire, bitsToWire, copyBits, packWords, unpackWords, wordsFor, zeroBits, type Bits } from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 
-const kernels: Kernels<(p: Party, x: Uint8Array, y: Uint8Array) => Promise<Uint8Array>> = {
+type And = (p: Party, x: Bits, y: Bits, n: number) => Promise<Bits>;
+
+const kernels: Kernels<And> = {
   generic: { consumes: ["andTriples"], proof: "proofs/and.md", run: andBeaver },
 };
 
-export function and(p: Party, x: Uint8Array, y: Uint8Array): Promise<Uint8Array> {
-  return step(p, "and", () => kernelOf(p, kernels).run(p, x, y));
+/** XOR shares of x ∧ y for n-bit XOR-shared vectors x, y (bit-sliced). */
+export function andBits(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
+  return step(p, "and", () => kernelOf(p, kernels).run(p, x, y, n));
 }
 
-async function andBeaver(p: Party, x: Uint8Array, y: Uint8Array): Promise<Uint8Array> {
-  const n = x.length;
-  if (n === 0) return new Uint8Array(0);
+/** The same with the bits one per byte. */
+export async function and(p: Party, x: Uint8Array, y: Uint8Array): Promise<Uint8Array> {
+  return unpackWords(await andBits(p, packWords(x), packWords(y), x.length), x.length);
+}
+
+async function andBeaver(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
+  if (n === 0) return zeroBits(0);
   const { a, b, c } = await p.corr.andTriples(n);
-  const both = new Uint8Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    both[i] = x[i]! ^ a[i]!;
-    both[n + i] = y[i]! ^ b[i]!;
+  const W = wordsFor(n);
+  const d = new Uint32Array(W);
+  const e = new Uint32Array(W);
+  for (let w = 0; w < W; w++) {
+    d[w] = x[w]! ^ a[w]!;
+    e[w] = y[w]! ^ b[w]!;
   }
-  const theirs = unpackBits(await exchange(p, packBits(both)), 2 * n);
-  const z = new Uint8Array(n);
-  const client = p.role === "client" ? 1 : 0;
-  for (let i = 0; i < n; i++) {
-    const d = both[i]! ^ theirs[i]!;
-    const e = both[n + i]! ^ theirs[n + i]!;
-    z[i] = c[i]! ^ (d & b[i]!) ^ (e & a[i]!) ^ (d & e & client);
+  // One message: d's n bits, then e's.
+  const both = zeroBits(2 * n);
+  copyBits(both, 0, d, 0, n);
+  copyBits(both, n, e, 0, n);
+  const theirs = bitsFromWire(await exchange(p, bitsToWire(both, 2 * n)), 2 * n);
+  const td = zeroBits(n);
+  const te = zeroBits(n);
+  copyBits(td, 0, theirs, 0, n);
+  copyBits(te, 0, theirs, n, n);
+  const one = p.role === "client" ? 0xffffffff : 0;
+  const z = new Uint32Array(W);
+  for (let w = 0; w < W; w++) {
+    const D = d[w]! ^ td[w]!;
+    const E = e[w]! ^ te[w]!;
+    z[w] = c[w]! ^ (D & b[w]!) ^ (E & a[w]!) ^ (D & E & one);
   }
   return z;
 }

@@ -42,8 +42,10 @@
 // included) from block 0 instead of computing them; the tree's shape, hence the rounds, is
 // unchanged. The caller guarantees the agreement.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { packBits, unpackBits } from "../twopc/ring.js";
-import { and } from "./and.js";
+import { andBits } from "./and.js";
+import {
+  bitsFromWire, bitsToWire, concatBits, copyBits, notBits, packWords, sliceBits, tileBits, unpackWords, wordsFor, xorBits, zeroBits, type Bits,
+} from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { bitTripleBatch, otOf } from "../providers/ot.js";
 import { receiveOneOfN, receiveRot, sendOneOfN, sendRot } from "../ot/batches.js";
@@ -53,27 +55,38 @@ import { DIGIT, digitPlan, treeLevels } from "../../compiler/cost/ot-sizes.js";
 
 export type { SharedLow };
 
-/** Bits of each value, LSB first: out[j·m + i] = bit i of values[j]. */
-export function toBitsLE(values: Float64Array | BigUint64Array, m: number): Uint8Array {
-  const out = new Uint8Array(values.length * m);
-  if (values instanceof Float64Array) {
-    for (let j = 0; j < values.length; j++) {
-      let v = values[j]!;
-      for (let i = 0; i < m; i++) {
-        out[j * m + i] = v % 2;
-        v = Math.floor(v / 2);
+/** The values' bits as bit-sliced planes: bit e of planes[i] is bit i of values[e] (m ≤ 64). */
+export function bitPlanesOf(values: Float64Array | BigUint64Array, m: number): Bits[] {
+  const n = values.length;
+  const planes = Array.from({ length: m }, () => zeroBits(n));
+  const word = new Uint32Array(32);
+  const high = new Uint32Array(32);
+  // 32 elements at a time: their low (and high) words, then each plane's word bit by bit.
+  for (let base = 0; base < n; base += 32) {
+    const cnt = Math.min(32, n - base);
+    for (let j = 0; j < cnt; j++) {
+      if (values instanceof Float64Array) {
+        // a double below 2^53: >>> 0 is its value mod 2^32, exactly
+        const v = values[base + j]!;
+        const lo = v >>> 0;
+        word[j] = lo;
+        if (m > 32) high[j] = (v - lo) / 4294967296;
+      } else {
+        const v = values[base + j]!;
+        word[j] = Number(v & 0xffffffffn);
+        if (m > 32) high[j] = Number(v >> 32n);
       }
     }
-  } else {
-    for (let j = 0; j < values.length; j++) {
-      let v = values[j]!;
-      for (let i = 0; i < m; i++) {
-        out[j * m + i] = Number(v & 1n);
-        v >>= 1n;
-      }
+    const w = base >>> 5;
+    for (let i = 0; i < m; i++) {
+      const src = i < 32 ? word : high;
+      const sh = i & 31;
+      let out = 0;
+      for (let j = 0; j < cnt; j++) out |= ((src[j]! >>> sh) & 1) << j;
+      planes[i]![w] = out;
     }
   }
-  return out;
+  return planes;
 }
 
 /** The comparison's shape: n elements in k blocks of g, m bits, `low` of them shared across blocks. */
@@ -105,133 +118,126 @@ export function millionaire(p: Party, mine: Float64Array | BigUint64Array, m: nu
   });
 }
 
-/**
- * One level's ANDs: z1 = x ∧ y1 for every computed node, z2 = x ∧ y2 where `both` (the
- * node's eq is needed). Node c's operands are at index c.
- */
-type NodeAnds = (x: Uint8Array, y1: Uint8Array, y2: Uint8Array, both: Uint8Array) => Promise<{ z1: Uint8Array; z2: Uint8Array }>;
+/** A node of a level, as its ANDs see it: `len` elements (g if shared across blocks, else n), and whether its eq is needed. */
+interface Segment {
+  len: number;
+  eq: boolean;
+}
 
 /**
- * The tree over `width` leaves per element (gt, eq: n·width, leaf i of element e at
- * e·width + i, block 0's shared leaves already copied into the other blocks), the first
- * `sc` leaves of each element shared across blocks. `needEq(q, root)`: whether node q of a
- * level needs its eq. Returns gt of the root per element.
+ * One level's ANDs, bit-sliced. The level's nodes are segments, one after another: x and y1
+ * hold every node's (cnt bits), x2 and y2 those of the nodes whose eq is needed (`extra`
+ * bits). z1 = x ∧ y1, z2 = x2 ∧ y2.
  */
-async function tree(n: number, g: number, width: number, sc: number, gt0: Uint8Array, eq0: Uint8Array,
-  needEq: (q: number, root: boolean) => boolean, ands: NodeAnds): Promise<Uint8Array> {
+type NodeAnds = (x: Bits, y1: Bits, cnt: number, x2: Bits, y2: Bits, extra: number, segs: readonly Segment[]) => Promise<{ z1: Bits; z2: Bits }>;
+
+/**
+ * The tree over `width` leaves per element, as planes (gt[i], eq[i]: leaf i of every element,
+ * n bits; block 0's shared leaves already copied into the other blocks), the first `sc`
+ * leaves shared across blocks. `needEq(q, root)`: whether node q of a level needs its eq.
+ * Returns the root's gt plane.
+ */
+async function tree(n: number, g: number, width: number, sc: number, gt0: Bits[], eq0: Bits[],
+  needEq: (q: number, root: boolean) => boolean, ands: NodeAnds): Promise<Bits> {
   let gt = gt0;
   let eq = eq0;
   // The levels' sizes are the forecast's too (compiler/cost/ot-sizes.ts).
   for (const { pairs, next, root, sp, cnt } of treeLevels(n, g, width, sc)) {
-    const x = new Uint8Array(cnt);
-    const y1 = new Uint8Array(cnt);
-    const y2 = new Uint8Array(cnt);
-    const both = new Uint8Array(cnt);
-    let c = 0;
-    for (let e = 0; e < n; e++) {
-      for (let q = e < g ? 0 : sp; q < pairs; q++, c++) {
-        const lo = e * width + 2 * q;
-        x[c] = eq[lo + 1]!;
-        y1[c] = gt[lo]!;
-        y2[c] = eq[lo]!;
-        both[c] = needEq(q, root) ? 1 : 0;
+    const segs: Segment[] = [];
+    for (let q = 0; q < pairs; q++) segs.push({ len: q < sp ? g : n, eq: needEq(q, root) });
+    const lens = segs.map((s) => s.len);
+    const withEq = segs.flatMap((s, q) => (s.eq ? [q] : []));
+    const lens2 = withEq.map((q) => segs[q]!.len);
+    if (lens.reduce((a, b) => a + b, 0) !== cnt) throw new Error("internal: the millionaire's tree level differs from its plan");
+    const extra = lens2.reduce((a, b) => a + b, 0);
+    // node q: x = eq_hi, y1 = gt_lo, y2 = eq_lo
+    const x = concatBits(segs.map((_, q) => eq[2 * q + 1]!), lens);
+    const y1 = concatBits(segs.map((_, q) => gt[2 * q]!), lens);
+    const x2 = concatBits(withEq.map((q) => eq[2 * q + 1]!), lens2);
+    const y2 = concatBits(withEq.map((q) => eq[2 * q]!), lens2);
+    const { z1, z2 } = await ands(x, y1, cnt, x2, y2, extra, segs);
+    const ngt: Bits[] = [];
+    const neq: Bits[] = [];
+    let o1 = 0;
+    let o2 = 0;
+    for (let q = 0; q < pairs; q++) {
+      const { len, eq: withE } = segs[q]!;
+      // gt = gt_hi ⊕ (eq_hi ∧ gt_lo); a shared node's blocks j ≥ 1 are block 0's
+      const hi = gt[2 * q + 1]!;
+      const ng = zeroBits(n);
+      copyBits(ng, 0, z1, o1, len);
+      for (let w = 0; w < ng.length; w++) ng[w]! ^= hi[w]!;
+      if (len < n) tileBits(ng, g, n);
+      o1 += len;
+      const ne = zeroBits(n);
+      if (withE) {
+        copyBits(ne, 0, z2, o2, len);
+        if (len < n) tileBits(ne, g, n);
+        o2 += len;
       }
+      ngt.push(ng);
+      neq.push(ne);
     }
-    const { z1, z2 } = await ands(x, y1, y2, both);
-    const ngt = new Uint8Array(n * next);
-    const neq = new Uint8Array(n * next);
-    c = 0;
-    for (let e = 0; e < n; e++) {
-      const from = e < g ? 0 : sp;
-      for (let q = 0; q < next; q++) {
-        const t = e * next + q;
-        if (q < from) {
-          // shared: block 0's node
-          ngt[t] = ngt[(e % g) * next + q]!;
-          neq[t] = neq[(e % g) * next + q]!;
-        } else if (q < pairs) {
-          ngt[t] = gt[e * width + 2 * q + 1]! ^ z1[c]!;
-          neq[t] = z2[c]!;
-          c++;
-        } else {
-          // odd one out: carried up unchanged
-          ngt[t] = gt[e * width + width - 1]!;
-          neq[t] = eq[e * width + width - 1]!;
-        }
-      }
+    if (next > pairs) {
+      // odd one out: carried up unchanged
+      ngt.push(gt[width - 1]!);
+      neq.push(eq[width - 1]!);
     }
     gt = ngt;
     eq = neq;
     width = next;
   }
-  return gt;
+  return gt[0]!;
 }
 
 /** The generic kernel: bit leaves, each gt by one AND, the tree's ANDs through and.ts. */
 async function compareBits(p: Party, mine: Float64Array | BigUint64Array, { n, g, m, low }: Shape): Promise<Uint8Array> {
-  const bits = toBitsLE(mine, m);
+  const planes = bitPlanesOf(mine, m);
   const client = p.role === "client";
   // XOR shares: u is (u, 0), ¬v is (0, ¬v); eq_i = 1 ⊕ u_i ⊕ v_i (local, all elements);
-  // gt_i by one AND, except the shared positions of blocks j ≥ 1 (copied).
-  const eq = new Uint8Array(n * m);
-  for (let t = 0; t < n * m; t++) eq[t] = client ? 1 ^ bits[t]! : bits[t]!;
-  const x = new Uint8Array(g * m + (n - g) * (m - low));
-  const y = new Uint8Array(x.length);
-  let c = 0;
-  for (let e = 0; e < n; e++) {
-    for (let i = e < g ? 0 : low; i < m; i++, c++) {
-      if (client) x[c] = bits[e * m + i]!;
-      else y[c] = 1 ^ bits[e * m + i]!;
-    }
-  }
-  const leaf = await and(p, x, y);
-  const gt = new Uint8Array(n * m);
-  c = 0;
-  for (let e = 0; e < n; e++) {
-    const from = e < g ? 0 : low;
-    for (let i = 0; i < from; i++) gt[e * m + i] = gt[(e % g) * m + i]!;
-    for (let i = from; i < m; i++, c++) gt[e * m + i] = leaf[c]!;
+  // gt_i by one AND, over block 0 only where bit i is shared (the other blocks copy it).
+  const eq = client ? planes.map((v) => notBits(v, n)) : planes;
+  const lens = planes.map((_, i) => (i < low ? g : n));
+  const total = lens.reduce((a, b) => a + b, 0);
+  const ours = concatBits(client ? planes : planes.map((v) => notBits(v, n)), lens);
+  const none = zeroBits(total);
+  const leaf = client ? await andBits(p, ours, none, total) : await andBits(p, none, ours, total);
+  const gt: Bits[] = [];
+  let off = 0;
+  for (let i = 0; i < m; i++) {
+    const v = zeroBits(n);
+    copyBits(v, 0, leaf, off, lens[i]!);
+    if (lens[i]! < n) tileBits(v, g, n);
+    off += lens[i]!;
+    gt.push(v);
   }
   // The ANDs of a level in one call: eq_hi·gt_lo for every node, then eq_hi·eq_lo where needed.
-  const ands: NodeAnds = async (x1, y1, y2, both) => {
-    const cnt = x1.length;
-    const extra = both.reduce((a, b) => a + b, 0);
-    const left = new Uint8Array(cnt + extra);
-    const right = new Uint8Array(cnt + extra);
-    left.set(x1);
-    right.set(y1);
-    for (let i = 0, j = cnt; i < cnt; i++) {
-      if (!both[i]) continue;
-      left[j] = x1[i]!;
-      right[j++] = y2[i]!;
-    }
-    const prod = await and(p, left, right);
-    const z2 = new Uint8Array(cnt);
-    for (let i = 0, j = cnt; i < cnt; i++) if (both[i]) z2[i] = prod[j++]!;
-    return { z1: prod.subarray(0, cnt), z2 };
+  const ands: NodeAnds = async (x, y1, cnt, x2, y2, extra) => {
+    const prod = await andBits(p, concatBits([x, x2], [cnt, extra]), concatBits([y1, y2], [cnt, extra]), cnt + extra);
+    return { z1: sliceBits(prod, 0, cnt), z2: sliceBits(prod, cnt, extra) };
   };
-  return tree(n, g, m, low, gt, eq, (_q, root) => !root, ands);
+  return unpackWords(await tree(n, g, m, low, gt, eq, (_q, root) => !root, ands), n);
 }
 
 /** Digit d of each value (4 bits from bit 4d), element-major: out[e·q + d]. */
 function digitsOf(values: Float64Array | BigUint64Array, q: number): Uint8Array {
   const n = values.length;
   const out = new Uint8Array(n * q);
-  if (values instanceof Float64Array) {
-    for (let e = 0; e < n; e++) {
-      let v = values[e]!;
-      for (let d = 0; d < q; d++) {
-        out[e * q + d] = v % 16;
-        v = Math.floor(v / 16);
-      }
-    }
-    return out;
-  }
-  // Two 32-bit halves per value, so the digits come from numbers (m ≤ 64: q ≤ 16).
+  // Two 32-bit halves per value, so the digits come from integers (m ≤ 64: q ≤ 16); a double
+  // is below 2^53, and >>> 0 is its value mod 2^32.
   for (let e = 0; e < n; e++) {
-    const v = values[e]!;
-    const halves = [Number(v & 0xffffffffn), Number(v >> 32n)];
-    for (let d = 0; d < q; d++) out[e * q + d] = (halves[d >> 3]! >>> (4 * (d & 7))) & 15;
+    let lo: number;
+    let hi: number;
+    if (values instanceof Float64Array) {
+      const v = values[e]!;
+      lo = v >>> 0;
+      hi = q > 8 ? (v - lo) / 4294967296 : 0;
+    } else {
+      const v = values[e]!;
+      lo = Number(v & 0xffffffffn);
+      hi = q > 8 ? Number(v >> 32n) : 0;
+    }
+    for (let d = 0; d < q; d++) out[e * q + d] = ((d < 8 ? lo : hi) >>> (4 * (d & 7))) & 15;
   }
   return out;
 }
@@ -266,8 +272,15 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
   // The spine nodes (whose eq no level reads) need one AND: single bit triples, two per 1-of-16 OT.
   const singles = bitTripleBatch(S, p.role, (k) => ot.randomBits(k));
   let single: { a: Uint8Array; b: Uint8Array; c: Uint8Array } | undefined;
-  const gt = new Uint8Array(n * q);
-  const eq = new Uint8Array(n * q);
+  // The leaves as planes: bit e of gt[d] is element e's digit d.
+  const gt = Array.from({ length: q }, () => zeroBits(n));
+  const eq = Array.from({ length: q }, () => zeroBits(n));
+  const setLeaf = (t: number, g1: number, e1: number) => {
+    const e = (t / q) | 0;
+    const d = t - e * q;
+    gt[d]![e >>> 5]! |= g1 << (e & 31);
+    eq[d]![e >>> 5]! |= e1 << (e & 31);
+  };
   let pads: { m0: Uint8Array; m1: Uint8Array } | undefined;
   let got: Uint8Array | undefined;
   if (client) {
@@ -281,10 +294,7 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     leaves.forEach((b, j) => {
       const r = received[j] as Uint32Array;
       const at = b.at;
-      for (let i = 0; i < at.length; i++) {
-        gt[at[i]!] = r[i]! & 1;
-        eq[at[i]!] = r[i]! >>> 1;
-      }
+      for (let i = 0; i < at.length; i++) setLeaf(at[i]!, r[i]! & 1, r[i]! >>> 1);
     });
     if (T > 0) {
       got = received[leaves.length] as Uint8Array;
@@ -304,8 +314,7 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
       for (let i = 0; i < at.length; i++) {
         const t = at[i]!;
         const row = dig[t]! * N;
-        gt[t] = rg[i]!;
-        eq[t] = re[i]!;
+        setLeaf(t, rg[i]!, re[i]!);
         const mask = rg[i]! | (re[i]! << 1);
         for (let c = 0; c < N; c++) messages[i * N + c] = table[row + c]! ^ mask;
       }
@@ -320,71 +329,83 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     }
   }
   // Block 0's shared digits into the other blocks.
-  for (let e = g; e < n; e++) {
+  if (n > g) {
     for (let d = 0; d < Math.min(sd, q); d++) {
-      gt[e * q + d] = gt[(e % g) * q + d]!;
-      eq[e * q + d] = eq[(e % g) * q + d]!;
+      tileBits(gt[d]!, g, n);
+      tileBits(eq[d]!, g, n);
     }
   }
-  if (q === 1) return gt;
+  if (q === 1) return unpackWords(gt[0]!, n);
   // Triple pairs, node t: (a_t, b_t bit j, c_t bit j) for j = 0, 1, with c = a·b ⊕ m0 ⊕ m_{a_Q}:
   // XORed over both parties, m0_P ⊕ m_{a_P} of the peer's OT leaves exactly a_P·b_Q.
-  const b = new Uint8Array(T);
-  const cc = new Uint8Array(T);
+  const b0 = new Uint8Array(T);
+  const b1 = new Uint8Array(T);
+  const c0 = new Uint8Array(T);
+  const c1 = new Uint8Array(T);
   if (T > 0) {
     const { m0, m1 } = pads!;
     for (let t = 0; t < T; t++) {
-      b[t] = m0[t]! ^ m1[t]!;
-      cc[t] = (a[t]! ? b[t]! : 0) ^ m0[t]! ^ got![t]!;
+      const bt = m0[t]! ^ m1[t]!;
+      const ct = (a[t]! ? bt : 0) ^ m0[t]! ^ got![t]!;
+      b0[t] = bt & 1;
+      b1[t] = bt >> 1;
+      c0[t] = ct & 1;
+      c1[t] = ct >> 1;
     }
   }
-  // Node i of a level takes the next triple pair when its eq is needed, else the next single triple.
+  // Bit-sliced: the pairs' a, b (both bits), c (both bits); the singles' a, b, c.
+  const pair = { a: packWords(a), b0: packWords(b0), b1: packWords(b1), c0: packWords(c0), c1: packWords(c1) };
+  const one1 = S > 0 ? { a: packWords(single!.a), b: packWords(single!.b), c: packWords(single!.c) } : undefined;
+  // A node's segment takes the next pairs when its eq is needed, else the next single triples.
   let nextPair = 0;
   let nextSingle = 0;
-  const ands: NodeAnds = async (x, y1, y2, both) => {
-    const cnt = x.length;
-    const extra = both.reduce((s, v) => s + v, 0);
-    const ta = new Uint8Array(cnt);
-    const tb1 = new Uint8Array(cnt);
-    const tb2 = new Uint8Array(cnt);
-    const tc1 = new Uint8Array(cnt);
-    const tc2 = new Uint8Array(cnt);
-    for (let i = 0; i < cnt; i++) {
-      if (both[i]) {
-        const t = nextPair++;
-        ta[i] = a[t]!;
-        tb1[i] = b[t]! & 1;
-        tb2[i] = b[t]! >> 1;
-        tc1[i] = cc[t]! & 1;
-        tc2[i] = cc[t]! >> 1;
+  const one = client ? 0xffffffff : 0;
+  const ands: NodeAnds = async (x, y1, cnt, _x2, y2, extra, segs) => {
+    const ta = zeroBits(cnt);
+    const tb1 = zeroBits(cnt);
+    const tc1 = zeroBits(cnt);
+    const tb2 = zeroBits(extra);
+    const tc2 = zeroBits(extra);
+    for (let i = 0, o = 0, o2 = 0; i < segs.length; o += segs[i]!.len, i++) {
+      const { len, eq: withEq } = segs[i]!;
+      if (withEq) {
+        copyBits(ta, o, pair.a, nextPair, len);
+        copyBits(tb1, o, pair.b0, nextPair, len);
+        copyBits(tc1, o, pair.c0, nextPair, len);
+        copyBits(tb2, o2, pair.b1, nextPair, len);
+        copyBits(tc2, o2, pair.c1, nextPair, len);
+        nextPair += len;
+        o2 += len;
       } else {
-        const u = nextSingle++;
-        ta[i] = single!.a[u]!;
-        tb1[i] = single!.b[u]!;
-        tc1[i] = single!.c[u]!;
+        copyBits(ta, o, one1!.a, nextSingle, len);
+        copyBits(tb1, o, one1!.b, nextSingle, len);
+        copyBits(tc1, o, one1!.c, nextSingle, len);
+        nextSingle += len;
       }
     }
-    const open = new Uint8Array(2 * cnt + extra);
-    for (let i = 0, j = 2 * cnt; i < cnt; i++) {
-      open[i] = x[i]! ^ ta[i]!;
-      open[cnt + i] = y1[i]! ^ tb1[i]!;
-      if (both[i]) open[j++] = y2[i]! ^ tb2[i]!;
+    // One message: x ⊕ a (cnt bits), y1 ⊕ b (cnt), y2 ⊕ b' (extra).
+    const d = xorBits(x, ta);
+    const e1 = xorBits(y1, tb1);
+    const e2 = xorBits(y2, tb2);
+    const size = 2 * cnt + extra;
+    const theirs = bitsFromWire(await exchange(p, bitsToWire(concatBits([d, e1, e2], [cnt, cnt, extra]), size)), size);
+    const D = xorBits(d, sliceBits(theirs, 0, cnt));
+    const E1 = xorBits(e1, sliceBits(theirs, cnt, cnt));
+    const E2 = xorBits(e2, sliceBits(theirs, 2 * cnt, extra));
+    const z1 = new Uint32Array(wordsFor(cnt));
+    for (let w = 0; w < z1.length; w++) z1[w] = tc1[w]! ^ (D[w]! & tb1[w]!) ^ (E1[w]! & ta[w]!) ^ (D[w]! & E1[w]! & one);
+    // The second AND of a paired node shares the first factor: d and a over those segments.
+    const D2 = zeroBits(extra);
+    const ta2 = zeroBits(extra);
+    for (let i = 0, o = 0, o2 = 0; i < segs.length; o += segs[i]!.len, i++) {
+      if (!segs[i]!.eq) continue;
+      copyBits(D2, o2, D, o, segs[i]!.len);
+      copyBits(ta2, o2, ta, o, segs[i]!.len);
+      o2 += segs[i]!.len;
     }
-    const theirs = unpackBits(await exchange(p, packBits(open)), open.length);
-    const z1 = new Uint8Array(cnt);
-    const z2 = new Uint8Array(cnt);
-    const one = client ? 1 : 0;
-    for (let i = 0, j = 2 * cnt; i < cnt; i++) {
-      const dd = open[i]! ^ theirs[i]!;
-      const e1 = open[cnt + i]! ^ theirs[cnt + i]!;
-      z1[i] = tc1[i]! ^ (dd & tb1[i]!) ^ (e1 & ta[i]!) ^ (dd & e1 & one);
-      if (both[i]) {
-        const e2 = open[j]! ^ theirs[j]!;
-        j++;
-        z2[i] = tc2[i]! ^ (dd & tb2[i]!) ^ (e2 & ta[i]!) ^ (dd & e2 & one);
-      }
-    }
+    const z2 = new Uint32Array(wordsFor(extra));
+    for (let w = 0; w < z2.length; w++) z2[w] = tc2[w]! ^ (D2[w]! & tb2[w]!) ^ (E2[w]! & ta2[w]!) ^ (D2[w]! & E2[w]! & one);
     return { z1, z2 };
   };
-  return tree(n, g, q, sd, gt, eq, (qq) => qq > 0, ands);
+  return unpackWords(await tree(n, g, q, sd, gt, eq, (qq) => qq > 0, ands), n);
 }

@@ -6,6 +6,7 @@ import type { Channel, Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
 import type { Share } from "../twopc/ring.js";
 import type { LinearMap } from "../twopc/linear-map.js";
+import type { Bits } from "../twopc/bits.js";
 
 export type ProviderKind = "dealer" | "enumerated" | "ot" | "he";
 
@@ -26,8 +27,8 @@ export interface Correlations {
    * `mine` is A at the server and B at the client.
    */
   bilinear(bits: number, map: LinearMap): Promise<{ mine: Share; c: Share }>;
-  /** XOR shares of AND triples (a, b, c = a ∧ b), one bit per byte. */
-  andTriples(n: number): Promise<{ a: Uint8Array; b: Uint8Array; c: Uint8Array }>;
+  /** XOR shares of n AND triples (a, b, c = a ∧ b), bit-sliced (twopc/bits.ts). */
+  andTriples(n: number): Promise<{ a: Bits; b: Bits; c: Bits }>;
   /** A random bit r shared twice: XOR shares and additive shares in Z_{2^bits} (for B2A). */
   bitPairs(bits: number, n: number): Promise<{ bool: Uint8Array; arith: Share }>;
   /** Milliseconds this party spent making correlations (offline work), when the provider measures it. */

@@ -15,6 +15,7 @@ import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
 import { add, constShare, mulElem, ringFromBytes, sub, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
+import { bitsFromStream, wordsFor, type Bits } from "../twopc/bits.js";
 import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
 
 /** Bytes of a deterministic stream named by (seed, request counter, purpose). */
@@ -94,13 +95,18 @@ export class Dealer implements Correlations {
     return { mine: A, c: c1 };
   }
 
+  /** n uniform bits, bit-sliced: the stream's bytes are the packed bits. */
+  private packedOf(purpose: string, n: number, counter: number): Bits {
+    return bitsFromStream(stream(this.seed, counter, purpose, Math.ceil(n / 8)), n);
+  }
+
   private makeAndTriples(n: number) {
     const k = this.counter++;
-    const b = (p: string) => this.bitsOf(p, n, k);
+    const b = (p: string) => this.packedOf(p, n, k);
     if (this.role === "client") return { a: b("a0"), b: b("b0"), c: b("c0") };
     const [a0, a1, b0, b1, c0] = [b("a0"), b("a1"), b("b0"), b("b1"), b("c0")];
-    const c1 = new Uint8Array(n);
-    for (let i = 0; i < n; i++) c1[i] = ((a0[i]! ^ a1[i]!) & (b0[i]! ^ b1[i]!)) ^ c0[i]!;
+    const c1 = new Uint32Array(wordsFor(n));
+    for (let w = 0; w < c1.length; w++) c1[w] = ((a0[w]! ^ a1[w]!) & (b0[w]! ^ b1[w]!)) ^ c0[w]!;
     this.meter.onDealer(Math.ceil(n / 8));
     return { a: a1, b: b1, c: c1 };
   }

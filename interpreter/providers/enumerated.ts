@@ -23,6 +23,7 @@ import type { Role } from "../twopc/channel.js";
 import { constShare, getRing, type Share } from "../twopc/ring.js";
 import { numelOf } from "../plain/tensor.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
+import { packWords } from "../twopc/bits.js";
 import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
 
 /** Where free randomness comes from: an unsigned value in [0, 2^bits). */
@@ -196,7 +197,7 @@ export class EnumCorrelations implements Correlations {
     }) as Uint8Array[];
     const [a, b, c] = got.map((v) => v.slice()) as [Uint8Array, Uint8Array, Uint8Array];
     this.log?.push(`A:${bitText(a)}|${bitText(b)}|${bitText(c)}`);
-    return { a, b, c };
+    return { a: packWords(a), b: packWords(b), c: packWords(c) };
   }
 
   async bitPairs(bits: number, n: number) {

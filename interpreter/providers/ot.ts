@@ -22,6 +22,7 @@ import { isWide } from "../plain/tensor.js";
 import type { Party } from "../twopc/party.js";
 import { mulElem, ringFromBytes, type Share } from "../twopc/ring.js";
 import type { LinearMap } from "../twopc/linear-map.js";
+import { packWords } from "../twopc/bits.js";
 import type { CorrelationKind, Correlations, Endpoint } from "./correlations.js";
 import { performance } from "node:perf_hooks";
 
@@ -196,7 +197,8 @@ export class OtProvider implements Correlations {
   async andTriples(n: number) {
     const t = bitTripleBatch(n, this.io.role, (k) => this.randomBits(k));
     const { received } = await this.offline("and-triples", t.receive ? [t.receive] : [], t.send ? [t.send] : []);
-    return t.triples(received[0]);
+    const { a, b, c } = t.triples(received[0]);
+    return { a: packWords(a), b: packWords(b), c: packWords(c) };
   }
 
   async bitPairs(bits: number, n: number) {

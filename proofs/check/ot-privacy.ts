@@ -22,6 +22,7 @@
 //                  every output of the other party: Sim_P(o_P) = "P's view conditioned on o_P".
 import type { Party } from "../../interpreter/twopc/party.js";
 import { getRing, zeroShare, type Share } from "../../interpreter/twopc/ring.js";
+import { unpackWords } from "../../interpreter/twopc/bits.js";
 import { select, selectMany } from "../../interpreter/protocols/select.js";
 import { serverLinear } from "../../interpreter/protocols/linear.js";
 import { applyMap, type LinearMap } from "../../interpreter/twopc/linear-map.js";
@@ -238,7 +239,10 @@ export function gilboaTriples(N: number, n: number): CorrelationSpec<{ a: Share;
 export function andTriplesOt(n: number): CorrelationSpec<{ a: Uint8Array; b: Uint8Array; c: Uint8Array }> {
   return {
     name: `andTriples n=${n}`,
-    run: (ot) => ot.andTriples(n),
+    run: async (ot) => {
+      const t = await ot.andTriples(n);
+      return { a: unpackWords(t.a, n), b: unpackWords(t.b, n), c: unpackWords(t.c, n) };
+    },
     text: (t) => `${bitsText(t.a)}/${bitsText(t.b)}/${bitsText(t.c)}`,
     correct: (c, s) => Array.from({ length: n }, (_, i) => (c.c[i]! ^ s.c[i]!) === ((c.a[i]! ^ s.a[i]!) & (c.b[i]! ^ s.b[i]!))).every(Boolean),
     support: 1n << BigInt(5 * n),

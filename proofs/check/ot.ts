@@ -20,6 +20,7 @@ import { serverLinear } from "../../interpreter/protocols/linear.js";
 import { millionaire } from "../../interpreter/protocols/millionaire.js";
 import { applyMap, type LinearMap } from "../../interpreter/twopc/linear-map.js";
 import { constShare, getRing, type Share } from "../../interpreter/twopc/ring.js";
+import { bitAt, type Bits } from "../../interpreter/twopc/bits.js";
 import { OtProvider } from "../../interpreter/providers/ot.js";
 import type { Outcome } from "./engine.js";
 
@@ -271,7 +272,8 @@ async function providerCorrelations(N: number, n: number): Promise<Outcome> {
   }
   const [ac, as] = await both((p) => ot(p).andTriples(n), (p) => ot(p).andTriples(n));
   for (let i = 0; i < n; i++) {
-    if ((ac.c[i]! ^ as.c[i]!) !== ((ac.a[i]! ^ as.a[i]!) & (ac.b[i]! ^ as.b[i]!))) return fail(2 * n + i + 1, "andTriples", `element ${i}`);
+    const bit = (v: Bits) => bitAt(v, i);
+    if ((bit(ac.c) ^ bit(as.c)) !== ((bit(ac.a) ^ bit(as.a)) & (bit(ac.b) ^ bit(as.b)))) return fail(2 * n + i + 1, "andTriples", `element ${i}`);
   }
   return { cases: 3 * n };
 }

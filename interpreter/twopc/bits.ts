@@ -1,0 +1,136 @@
+// Bit-sliced boolean vectors: n bits packed 32 lanes to a word, bit i in word i >>> 5 at
+// position i & 31 (LSB first). XOR and AND of XOR-shared bits are then one word operation per
+// 32 elements. Bits past n in the last word are always zero: every function here keeps them so,
+// and `fromWire` clears whatever a peer put there. The wire form of n bits is ⌈n/8⌉ bytes,
+// bit i in byte i >> 3 at position i & 7: the layout of ring.ts's packBits, so a vector's
+// bytes on the wire are the same whether it was packed from bits or kept packed.
+
+/** A packed vector of bits (its length is kept by the caller). */
+export type Bits = Uint32Array;
+
+export const wordsFor = (n: number): number => (n + 31) >>> 5;
+
+/** n zero bits. */
+export function zeroBits(n: number): Bits {
+  return new Uint32Array(wordsFor(n));
+}
+
+/** The low `k` bits set (k = 0..32). */
+const lowMask = (k: number): number => (k >= 32 ? 0xffffffff : (1 << k) - 1) >>> 0;
+
+/** Clear the bits past n in the last word (the invariant). */
+export function clearTail(v: Bits, n: number): Bits {
+  const r = n & 31;
+  if (r !== 0 && v.length > n >>> 5) v[n >>> 5]! &= lowMask(r);
+  return v;
+}
+
+/** Bits given one per byte (0/1; only bit 0 of each byte is read), packed. */
+export function packWords(b: Uint8Array): Bits {
+  const out = zeroBits(b.length);
+  for (let i = 0; i < b.length; i++) out[i >>> 5]! |= (b[i]! & 1) << (i & 31);
+  return out;
+}
+
+/** The first n bits, one per byte. */
+export function unpackWords(v: Bits, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (v[i >>> 5]! >>> (i & 31)) & 1;
+  return out;
+}
+
+/** Bit i of v. */
+export const bitAt = (v: Bits, i: number): number => (v[i >>> 5]! >>> (i & 31)) & 1;
+
+/**
+ * dst's bits [dOff, dOff + len) := src's bits [sOff, sOff + len). A word of dst at a time;
+ * dst's other bits are kept. src and dst may be the same vector if the ranges do not overlap.
+ */
+export function copyBits(dst: Bits, dOff: number, src: Bits, sOff: number, len: number): void {
+  if (((dOff | sOff) & 31) === 0) {
+    // aligned: whole words, then the partial last one
+    const whole = len >>> 5;
+    const d = dOff >>> 5;
+    const s = sOff >>> 5;
+    if (src === dst) dst.copyWithin(d, s, s + whole);
+    else dst.set(src.subarray(s, s + whole), d);
+    const r = len & 31;
+    if (r !== 0) {
+      const m = lowMask(r);
+      dst[d + whole] = (dst[d + whole]! & ~m) | (src[s + whole]! & m);
+    }
+    return;
+  }
+  let i = 0;
+  while (i < len) {
+    const d = dOff + i;
+    const s = sOff + i;
+    const db = d & 31;
+    const take = Math.min(32 - db, len - i);
+    const sw = s >>> 5;
+    const sb = s & 31;
+    let v = src[sw]! >>> sb;
+    if (sb + take > 32) v |= src[sw + 1]! << (32 - sb);
+    const m = lowMask(take);
+    dst[d >>> 5] = (dst[d >>> 5]! & ~(m << db)) | ((v & m) << db);
+    i += take;
+  }
+}
+
+/** src's bits [off, off + len) as a vector of their own. */
+export function sliceBits(src: Bits, off: number, len: number): Bits {
+  const out = zeroBits(len);
+  copyBits(out, 0, src, off, len);
+  return out;
+}
+
+/** The vectors' bits one after another: parts[i] contributes its first lens[i] bits. */
+export function concatBits(parts: readonly Bits[], lens: readonly number[]): Bits {
+  const total = lens.reduce((a, b) => a + b, 0);
+  const out = zeroBits(total);
+  let off = 0;
+  parts.forEach((v, i) => {
+    copyBits(out, off, v, 0, lens[i]!);
+    off += lens[i]!;
+  });
+  return out;
+}
+
+/** Blocks of g bits: bits [g, n) := bit (i mod g), i.e. block 0 repeated over n bits. */
+export function tileBits(v: Bits, g: number, n: number): void {
+  for (let at = g; at < n; at += g) copyBits(v, at, v, 0, Math.min(g, n - at));
+}
+
+/** a ⊕ b, word by word (same length). */
+export function xorBits(a: Bits, b: Bits): Bits {
+  const out = new Uint32Array(a.length);
+  for (let w = 0; w < a.length; w++) out[w] = a[w]! ^ b[w]!;
+  return out;
+}
+
+/** ¬a on n bits. */
+export function notBits(a: Bits, n: number): Bits {
+  const out = new Uint32Array(a.length);
+  for (let w = 0; w < a.length; w++) out[w] = ~a[w]!;
+  return clearTail(out, n);
+}
+
+/** The wire form of n bits: ⌈n/8⌉ bytes, packBits' layout. */
+export function bitsToWire(v: Bits, n: number): Uint8Array {
+  const out = new Uint8Array((n + 7) >>> 3);
+  for (let i = 0; i < out.length; i++) out[i] = v[i >>> 2]! >>> (8 * (i & 3));
+  return out;
+}
+
+/** n bits from their wire form; the bits past n (a peer may set them) are cleared. */
+export function bitsFromWire(bytes: Uint8Array, n: number): Bits {
+  if (bytes.length !== (n + 7) >>> 3) throw new Error(`expected ${(n + 7) >>> 3} bytes for ${n} bits, got ${bytes.length}`);
+  const out = zeroBits(n);
+  for (let i = 0; i < bytes.length; i++) out[i >>> 2]! |= bytes[i]! << (8 * (i & 3));
+  return clearTail(out, n);
+}
+
+/** n uniformly random bits from a byte stream of at least ⌈n/8⌉ bytes. */
+export function bitsFromStream(bytes: Uint8Array, n: number): Bits {
+  return bitsFromWire(bytes.subarray(0, (n + 7) >>> 3), n);
+}
