@@ -79,6 +79,9 @@ export function numWrapper(e: Elem): (v: number) => number {
   // `+ 0` turns −0 (from e.g. 0·(−3)) into 0 so stored values compare equal.
   return (v: number): number => {
     if (v >= lo && v <= hi) return v + 0;
+    // one period out (a sum or difference of two reduced values): no division
+    if (v > hi && v <= hi + m) return v - m;
+    if (v < lo && v >= lo - m) return v + m;
     let r = v % m;
     if (r < 0) r += m;
     if (r > hi) r -= m;

@@ -123,35 +123,51 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Write the k ≤ 32 low bits of v (an integer below 2^k) at bit `pos` of a zeroed buffer; the next position. */
+function putBits(out: Uint8Array, pos: number, v: number, k: number): number {
+  while (k > 0) {
+    const off = pos & 7;
+    const take = Math.min(8 - off, k);
+    out[pos >> 3]! |= (v & ((1 << take) - 1)) << off;
+    v >>>= take;
+    k -= take;
+    pos += take;
+  }
+  return pos;
+}
+
+/** The k ≤ 32 bits at bit `pos`, as an unsigned integer. */
+function getBits(bytes: Uint8Array, pos: number, k: number): number {
+  let v = 0;
+  for (let got = 0; got < k; ) {
+    const off = pos & 7;
+    const take = Math.min(8 - off, k - got);
+    v |= ((bytes[pos >> 3]! >> off) & ((1 << take) - 1)) << got;
+    got += take;
+    pos += take;
+  }
+  return v >>> 0;
+}
+
 /** Pack the low `bits` bits of every element, densely (n·bits bits, rounded up to bytes). */
 export function packRing(a: Share): Uint8Array {
   const n = a.data.length;
   const bits = a.bits;
   const out = new Uint8Array(Math.ceil((n * bits) / 8));
-  if (!isWide(bits) && bits <= 32) {
+  if (!isWide(bits)) {
+    // the unsigned reading u < 2^bits ≤ 2^52 in one or two 32-bit pieces (>>> 0 is u mod 2^32)
     const d = a.data as Float64Array;
-    let acc = 0;
-    let accBits = 0;
-    let o = 0;
+    const m = 2 ** bits;
+    let pos = 0;
     for (let i = 0; i < n; i++) {
-      let v = d[i]!;
-      if (v < 0) v += 2 ** bits;
-      // feed the value in chunks of at most 16 bits to keep acc below 2^32
-      let left = bits;
-      while (left > 0) {
-        const take = Math.min(16, left);
-        acc += (v % 2 ** take) * 2 ** accBits;
-        v = Math.floor(v / 2 ** take);
-        accBits += take;
-        left -= take;
-        while (accBits >= 8) {
-          out[o++] = acc & 0xff;
-          acc = Math.floor(acc / 256);
-          accBits -= 8;
-        }
+      const u = d[i]! < 0 ? d[i]! + m : d[i]!;
+      if (bits <= 32) pos = putBits(out, pos, u >>> 0, bits);
+      else {
+        const lo = u >>> 0;
+        pos = putBits(out, pos, lo, 32);
+        pos = putBits(out, pos, (u - lo) / 4294967296, bits - 32);
       }
     }
-    if (accBits > 0) out[o] = acc & 0xff;
     return out;
   }
   let acc = 0n;
@@ -174,21 +190,17 @@ export function unpackRing(bytes: Uint8Array, bits: number, shape: number[]): Sh
   const n = numelOf(shape);
   if (bytes.length !== Math.ceil((n * bits) / 8)) throw new Error(`expected ${Math.ceil((n * bits) / 8)} bytes for ${n} × ${bits} bits, got ${bytes.length}`);
   const out = zeroShare(bits, shape);
-  if (out.data instanceof Float64Array && bits <= 32) {
-    const wrap = numWrapper(out);
-    let bit = 0;
+  if (out.data instanceof Float64Array) {
+    const m = 2 ** bits;
+    const half = m / 2;
+    const o = out.data;
+    let pos = 0;
     for (let i = 0; i < n; i++) {
-      let v = 0;
-      let got = 0;
-      while (got < bits) {
-        const byte = bytes[bit >> 3]!;
-        const off = bit & 7;
-        const take = Math.min(8 - off, bits - got);
-        v += ((byte >> off) & ((1 << take) - 1)) * 2 ** got;
-        got += take;
-        bit += take;
-      }
-      out.data[i] = wrap(v);
+      let u: number;
+      if (bits <= 32) u = getBits(bytes, pos, bits);
+      else u = getBits(bytes, pos, 32) + getBits(bytes, pos + 32, bits - 32) * 4294967296;
+      pos += bits;
+      o[i] = u >= half ? u - m : u;
     }
     return out;
   }
@@ -227,12 +239,16 @@ export function ringFromBytes(bytes: Uint8Array, bits: number, shape: number[]):
   const out = zeroShare(bits, shape);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (out.data instanceof Float64Array) {
-    const wrap = numWrapper(out);
+    // the low `bits` of the element's 8 bytes, read as two 32-bit words, in signed form
+    const m = 2 ** bits;
+    const half = m / 2;
+    const loMask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
+    const hiMask = bits > 32 ? 2 ** (bits - 32) - 1 : 0;
+    const o = out.data;
     for (let i = 0; i < n; i++) {
-      // 26 + 26 random bits give an exact double below 2^52
-      const lo = view.getUint32(8 * i, true) & 0x3ffffff;
-      const hi = view.getUint32(8 * i + 4, true) & 0x3ffffff;
-      out.data[i] = wrap(bits <= 26 ? lo : hi * 2 ** 26 + lo);
+      const u = (view.getUint32(8 * i, true) & loMask) >>> 0;
+      const v = hiMask ? u + (view.getUint32(8 * i + 4, true) & hiMask) * 4294967296 : u;
+      o[i] = v >= half ? v - m : v;
     }
   } else {
     for (let i = 0; i < n; i++) out.data[i] = BigInt.asIntN(bits, view.getBigUint64(8 * i, true));
@@ -263,15 +279,16 @@ function limbs(a: Share, count: number): Tensor[] {
   const out: Tensor[] = [];
   for (let k = 0; k < count; k++) out.push(zeros(a.shape, 16, false));
   if (a.data instanceof Float64Array) {
-    // Narrow rings: the unsigned reading is an exact double below 2^52, so % and / by 2^16 are exact.
+    // Narrow rings: the unsigned reading is an exact double below 2^52, cut into 32-bit words.
+    // (>>> 0 is u mod 2^32; u < 2^52)
     const m = 2 ** a.bits;
     const d = a.data;
+    const o = out.map((t) => t.data as Float64Array);
     for (let i = 0; i < d.length; i++) {
-      let u = d[i]! < 0 ? d[i]! + m : d[i]!;
-      for (let k = 0; k < count; k++) {
-        (out[k]!.data as Float64Array)[i] = u % 65536;
-        u = Math.floor(u / 65536);
-      }
+      const u = d[i]! < 0 ? d[i]! + m : d[i]!;
+      const lo = u >>> 0;
+      const hi = (u - lo) / 4294967296;
+      for (let k = 0; k < count; k++) o[k]![i] = ((k < 2 ? lo : hi) >>> (16 * (k & 1))) & 0xffff;
     }
     return out;
   }
