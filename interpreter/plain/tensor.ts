@@ -76,13 +76,18 @@ export function numWrapper(e: Elem): (v: number) => number {
   const m = 2 ** e.bits;
   const lo = e.signed ? -(m / 2) : 0;
   const hi = lo + m - 1;
+  const narrow = e.bits <= 32;
+  const mask = e.bits >= 32 ? 0xffffffff : m - 1;
   // `+ 0` turns −0 (from e.g. 0·(−3)) into 0 so stored values compare equal.
   return (v: number): number => {
     if (v >= lo && v <= hi) return v + 0;
     // one period out (a sum or difference of two reduced values): no division
     if (v > hi && v <= hi + m) return v - m;
     if (v < lo && v >= lo - m) return v + m;
-    let r = v % m;
+    let r: number;
+    // up to 32 bits: >>> 0 is the integer v mod 2^32 (ECMAScript's ToUint32), and 2^N divides 2^32
+    if (narrow) r = ((v >>> 0) & mask) >>> 0;
+    else r = v % m;
     if (r < 0) r += m;
     if (r > hi) r -= m;
     return r + 0;

@@ -115,10 +115,15 @@ export function notBits(a: Bits, n: number): Bits {
   return clearTail(out, n);
 }
 
+/** Whether words are stored least significant byte first, so a word array's bytes are the wire form. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** The wire form of n bits: ⌈n/8⌉ bytes, packBits' layout. */
 export function bitsToWire(v: Bits, n: number): Uint8Array {
-  const out = new Uint8Array((n + 7) >>> 3);
-  for (let i = 0; i < out.length; i++) out[i] = v[i >>> 2]! >>> (8 * (i & 3));
+  const len = (n + 7) >>> 3;
+  if (LITTLE_ENDIAN) return new Uint8Array(v.buffer, v.byteOffset, len).slice();
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) out[i] = v[i >>> 2]! >>> (8 * (i & 3));
   return out;
 }
 
@@ -126,7 +131,8 @@ export function bitsToWire(v: Bits, n: number): Uint8Array {
 export function bitsFromWire(bytes: Uint8Array, n: number): Bits {
   if (bytes.length !== (n + 7) >>> 3) throw new Error(`expected ${(n + 7) >>> 3} bytes for ${n} bits, got ${bytes.length}`);
   const out = zeroBits(n);
-  for (let i = 0; i < bytes.length; i++) out[i >>> 2]! |= bytes[i]! << (8 * (i & 3));
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
+  else for (let i = 0; i < bytes.length; i++) out[i >>> 2]! |= bytes[i]! << (8 * (i & 3));
   return clearTail(out, n);
 }
 

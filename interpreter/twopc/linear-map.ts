@@ -38,16 +38,16 @@ export function applyMap(map: LinearMap, W: Share, X: Share, bits: number): Shar
   switch (map.op) {
     case "conv2d": {
       const a = { stride: map.stride, pad: map.pad, groups: map.groups };
-      return bilinearMod((w, x, o) => conv2d(x, w, undefined, a, o), W, X, bits);
+      return bilinearMod((w, x, o) => conv2d(x, w, undefined, a, o), W, X, bits, map.w.slice(1).reduce((u, v) => u * v, 1));
     }
     case "linear":
-      return bilinearMod((w, x, o) => linear(x, w, undefined, o), W, X, bits);
+      return bilinearMod((w, x, o) => linear(x, w, undefined, o), W, X, bits, map.w[1] ?? 1);
     case "scale": {
       const none = zeroShare(bits, [map.x[0] ?? 1]);
-      return bilinearMod((m, x, o) => batchnorm(x, m, none, o), W, X, bits);
+      return bilinearMod((m, x, o) => batchnorm(x, m, none, o), W, X, bits, 1);
     }
     case "winoconv":
-      return bilinearMod(winoProducts, W, X, bits);
+      return bilinearMod(winoProducts, W, X, bits, map.w[map.w.length - 1] ?? 1);
   }
 }
 

@@ -4,7 +4,7 @@
 // mod 2^N is a ring homomorphism, whatever representative each share uses. Narrow rings
 // live in Float64Array, wide ones (N > 52) in BigInt64Array — typed arrays throughout.
 import { convert } from "../plain/kernels/common.js";
-import { isWide, numWrapper, numelOf, zeros, type Tensor } from "../plain/tensor.js";
+import { DOUBLE_EXACT_LOG2, ceilLog2, isWide, numWrapper, numelOf, zeros, type Tensor } from "../plain/tensor.js";
 
 export type Share = Tensor;
 
@@ -38,16 +38,50 @@ function zip(a: Share, b: Share, num: NumOp, big: BigOp): Share {
   return out;
 }
 
-export const add = (a: Share, b: Share): Share => zip(a, b, (x, y) => x + y, (x, y) => x + y);
-export const sub = (a: Share, b: Share): Share => zip(a, b, (x, y) => x - y, (x, y) => x - y);
+/** a + sign·b: for narrow rings one loop, reducing by at most one period (shares are in signed canonical form). */
+function addSub(a: Share, b: Share, sign: 1 | -1): Share {
+  if (isWide(a.bits) || a.bits !== b.bits || a.data.length !== b.data.length) {
+    return sign === 1 ? zip(a, b, (x, y) => x + y, (x, y) => x + y) : zip(a, b, (x, y) => x - y, (x, y) => x - y);
+  }
+  const out = zeros(a.shape, a.bits, true);
+  const m = 2 ** a.bits;
+  const half = m / 2;
+  const wrap = numWrapper(out);
+  const x = a.data as Float64Array;
+  const y = b.data as Float64Array;
+  const o = out.data as Float64Array;
+  for (let i = 0; i < o.length; i++) {
+    let v = x[i]! + sign * y[i]!;
+    if (v >= half) v -= m;
+    else if (v < -half) v += m;
+    o[i] = v >= -half && v < half ? v + 0 : wrap(v);
+  }
+  return out;
+}
+
+export const add = (a: Share, b: Share): Share => addSub(a, b, 1);
+export const sub = (a: Share, b: Share): Share => addSub(a, b, -1);
 
 /**
- * Element-wise product in the ring. Doubles are exact while |x·y| ≤ 2^53 (N ≤ 26 in signed
- * form); up to N = 32 Math.imul gives the product mod 2^32 exactly, and 2^N divides 2^32.
+ * Element-wise product in the ring. Up to N = 32 Math.imul gives the product mod 2^32
+ * exactly (it reads its operands mod 2^32), and 2^N divides 2^32; wider rings by BigInt.
  */
 export function mulElem(a: Share, b: Share): Share {
-  if (a.bits <= 26) return zip(a, b, (x, y) => x * y, (x, y) => x * y);
-  if (a.bits <= 32) return zip(a, b, (x, y) => Math.imul(x, y), (x, y) => x * y);
+  if (a.bits <= 32 && a.bits === b.bits && a.data.length === b.data.length) {
+    // Math.imul: the product mod 2^32 of two int32s (signed canonical N ≤ 32 bits are), reduced to N bits
+    const out = zeros(a.shape, a.bits, true);
+    const m = 2 ** a.bits;
+    const half = m / 2;
+    const mask = a.bits === 32 ? 0xffffffff : m - 1;
+    const x = a.data as Float64Array;
+    const y = b.data as Float64Array;
+    const o = out.data as Float64Array;
+    for (let i = 0; i < o.length; i++) {
+      const u = (Math.imul(x[i]!, y[i]!) & mask) >>> 0;
+      o[i] = u >= half ? u - m : u;
+    }
+    return out;
+  }
   return zip(a, b, (x, y) => Number(BigInt.asIntN(a.bits, BigInt(x) * BigInt(y))), (x, y) => x * y);
 }
 
@@ -274,6 +308,25 @@ export function shareOfBits(b: Uint8Array, shape: number[]): Share {
 
 // ---------------------------------------------------------------- bilinear maps mod 2^N
 
+/** The least m with |v| < 2^m for every element (shares in signed canonical form); 64 for wide rings. */
+function magnitudeBits(a: Share): number {
+  if (isWide(a.bits)) return 64;
+  const d = a.data as Float64Array;
+  let max = 0;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]! < 0 ? -d[i]! : d[i]!;
+    if (v > max) max = v;
+  }
+  let m = 0;
+  while (2 ** m <= max) m++;
+  return m;
+}
+
+/** The same values typed as signed (m + 1)-bit integers (they fit). */
+function asSigned(a: Share, m: number): Tensor {
+  return { shape: a.shape, bits: m + 1, signed: true, data: a.data };
+}
+
 /** The unsigned N-bit reading of a share split into 16-bit limbs (least significant first), each a u16 tensor. */
 function limbs(a: Share, count: number): Tensor[] {
   const out: Tensor[] = [];
@@ -308,10 +361,15 @@ function limbs(a: Share, count: number): Tensor[] {
  * 16-bit limbs keeps every kernel call on its exact double path (16 + 16 + log₂ fan-in
  * ≤ 53 bits) and f(A, B) = Σ_{i+j < ⌈N/16⌉} 2^(16(i+j))·f(A_i, B_j) mod 2^N.
  */
-export function bilinearMod(f: (a: Tensor, b: Tensor, out: { bits: number; signed: boolean }) => Tensor, A: Share, B: Share, bits: number): Share {
+export function bilinearMod(f: (a: Tensor, b: Tensor, out: { bits: number; signed: boolean }) => Tensor, A: Share, B: Share, bits: number, fanIn: number): Share {
   const n = Math.ceil(bits / 16);
   const out = { bits, signed: true };
   if (n === 1) return f(A, B, out);
+  // Operands whose values are small enough (a server's weights, say) go in one call, typed by
+  // their actual magnitude, so the kernel's exact double path takes them.
+  const magA = magnitudeBits(A);
+  const magB = magnitudeBits(B);
+  if (magA + magB + ceilLog2(Math.max(1, fanIn)) <= DOUBLE_EXACT_LOG2) return f(asSigned(A, magA), asSigned(B, magB), out);
   const al = limbs(A, n);
   const bl = limbs(B, n);
   let acc: Share | undefined;

@@ -3,7 +3,8 @@
 // packing agrees with a BigInt reference.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mulScalar, packRing, unpackRing } from "../../interpreter/twopc/ring.js";
+import { add, mulElem, mulScalar, packRing, sub, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
+import { numWrapper } from "../../interpreter/plain/tensor.js";
 
 describe("mulScalar", () => {
   it("x·c mod 2^N for N ≤ 52 and any integer constant (the 26-bit-halves path above 26 bits)", () => {
@@ -49,6 +50,41 @@ describe("packRing / unpackRing", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("add, sub, mulElem and numWrapper", () => {
+  const share = (N: number, vals: bigint[]): Share =>
+    N > 52 ? { shape: [vals.length], bits: N, signed: true, data: BigInt64Array.from(vals) } : { shape: [vals.length], bits: N, signed: true, data: Float64Array.from(vals, Number) };
+  const read = (s: Share) => Array.from(s.data as ArrayLike<number | bigint>, (x) => BigInt(x));
+  it("agree with BigInt mod 2^N, in signed canonical form, at every width", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.array(fc.tuple(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })), { maxLength: 30, size: "max" }),
+        (N, raw) => {
+          const x = raw.map(([v]) => BigInt.asIntN(N, v));
+          const y = raw.map(([, v]) => BigInt.asIntN(N, v));
+          const [a, b] = [share(N, x), share(N, y)];
+          expect(read(add(a, b))).toEqual(x.map((v, i) => BigInt.asIntN(N, v + y[i]!)));
+          expect(read(sub(a, b))).toEqual(x.map((v, i) => BigInt.asIntN(N, v - y[i]!)));
+          expect(read(mulElem(a, b))).toEqual(x.map((v, i) => BigInt.asIntN(N, v * y[i]!)));
+          if (N <= 52) for (const f of [add, sub, mulElem]) f(a, b).data.forEach((v) => expect(Object.is(v, -0)).toBe(false));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("numWrapper reduces any integer double below 2^53 into the signed or unsigned range", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 52 }), fc.boolean(), fc.bigInt({ min: -(1n << 53n), max: 1n << 53n }), (N, signed, v) => {
+        const got = numWrapper({ bits: N, signed })(Number(v));
+        expect(Object.is(got, -0)).toBe(false);
+        expect(BigInt(got)).toBe(signed ? BigInt.asIntN(N, v) : BigInt.asUintN(N, v));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
