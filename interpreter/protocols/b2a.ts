@@ -27,6 +27,18 @@ async function b2aBitPair(p: Party, b: Uint8Array, bits: number, shape: number[]
   for (let i = 0; i < n; i++) mine[i] = b[i]! ^ bool[i]!;
   const theirs = unpackBits(await exchange(p, packBits(mine)), n);
   const out = zeroShare(bits, shape);
+  if (out.data instanceof Float64Array) {
+    // narrow ring: 1 − r for r in [−2^(N−1), 2^(N−1)) needs at most one period back
+    const r = arith.data as Float64Array;
+    const o = out.data;
+    const one = p.role === "client" ? 1 : 0;
+    const half = 2 ** (bits - 1);
+    for (let i = 0; i < n; i++) {
+      const v = (mine[i]! ^ theirs[i]!) === 0 ? r[i]! : one - r[i]!;
+      o[i] = v >= half ? v - 2 * half : v + 0;
+    }
+    return out;
+  }
   const one = p.role === "client" ? 1n : 0n;
   for (let i = 0; i < n; i++) {
     const r = getRing(arith, i);

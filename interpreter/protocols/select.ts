@@ -21,7 +21,7 @@
 // corrections), 2 rounds, nothing offline.
 // Proof: proofs/select.md.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { add, concatBytes, constShare, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
+import { add, concatBytes, getRing, inRing, mulElem, packBits, packRing, sub, unpackBits, unpackRing, zeroShare, type Share } from "../twopc/ring.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { fromVec, otOf, toVec } from "../providers/ot.js";
 import { receiveCot, sendCot } from "../ot/batches.js";
@@ -32,7 +32,11 @@ export type Choice = readonly [x: Share, y: Share];
 /** s (n elements, or one broadcast to n) in Z_2^bits with the given shape. */
 function expand(s: Share, bits: number, shape: number[], n: number): Share {
   if (s.data.length === n) return inRing(s, bits, shape);
-  return constShare(bits, shape, () => getRing(s, 0));
+  const out = zeroShare(bits, shape);
+  const v = BigInt.asIntN(bits, getRing(s, 0));
+  if (out.data instanceof Float64Array) out.data.fill(Number(v));
+  else out.data.fill(v);
+  return out;
 }
 
 /** Element-wise c ? ifOne : ifZero for a public bit vector c (or one bit for all). */

@@ -13,7 +13,7 @@ import { createCipheriv, createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
-import { add, constShare, mulElem, ringFromBytes, sub, type Share } from "../twopc/ring.js";
+import { add, mulElem, ringFromBytes, sub, zeroShare, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { bitsFromStream, wordsFor, type Bits } from "../twopc/bits.js";
 import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
@@ -117,7 +117,10 @@ export class Dealer implements Correlations {
     const s0 = this.rand("s0", bits, [n], k);
     if (this.role === "client") return { bool: r0, arith: s0 };
     const r1 = this.bitsOf("r1", n, k);
-    const s1 = sub(constShare(bits, [n], (i) => BigInt(r0[i]! ^ r1[i]!)), s0);
+    const r = zeroShare(bits, [n]);
+    if (r.data instanceof Float64Array) for (let i = 0; i < n; i++) r.data[i] = r0[i]! ^ r1[i]!;
+    else for (let i = 0; i < n; i++) r.data[i] = BigInt(r0[i]! ^ r1[i]!);
+    const s1 = sub(r, s0);
     this.meter.onDealer(ringBytes(bits, n));
     return { bool: r1, arith: s1 };
   }

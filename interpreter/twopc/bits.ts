@@ -118,22 +118,31 @@ export function notBits(a: Bits, n: number): Bits {
 /** Whether words are stored least significant byte first, so a word array's bytes are the wire form. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** The wire form of n bits: ⌈n/8⌉ bytes, packBits' layout. */
-export function bitsToWire(v: Bits, n: number): Uint8Array {
-  const len = (n + 7) >>> 3;
+/** The first `len` bytes of a word array, least significant byte of each word first. */
+export function wordsToBytes(v: Uint32Array, len: number): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(v.buffer, v.byteOffset, len).slice();
   const out = new Uint8Array(len);
   for (let i = 0; i < len; i++) out[i] = v[i >>> 2]! >>> (8 * (i & 3));
   return out;
 }
 
+/** Bytes as words (least significant byte first), with `extra` zero words after them. */
+export function bytesToWords(bytes: Uint8Array, extra = 0): Uint32Array {
+  const out = new Uint32Array(((bytes.length + 3) >>> 2) + extra);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
+  else for (let i = 0; i < bytes.length; i++) out[i >>> 2]! |= bytes[i]! << (8 * (i & 3));
+  return out;
+}
+
+/** The wire form of n bits: ⌈n/8⌉ bytes, packBits' layout. */
+export function bitsToWire(v: Bits, n: number): Uint8Array {
+  return wordsToBytes(v, (n + 7) >>> 3);
+}
+
 /** n bits from their wire form; the bits past n (a peer may set them) are cleared. */
 export function bitsFromWire(bytes: Uint8Array, n: number): Bits {
   if (bytes.length !== (n + 7) >>> 3) throw new Error(`expected ${(n + 7) >>> 3} bytes for ${n} bits, got ${bytes.length}`);
-  const out = zeroBits(n);
-  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
-  else for (let i = 0; i < bytes.length; i++) out[i >>> 2]! |= bytes[i]! << (8 * (i & 3));
-  return clearTail(out, n);
+  return clearTail(bytesToWords(bytes), n);
 }
 
 /** n uniformly random bits from a byte stream of at least ⌈n/8⌉ bytes. */

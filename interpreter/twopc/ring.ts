@@ -4,6 +4,7 @@
 // mod 2^N is a ring homomorphism, whatever representative each share uses. Narrow rings
 // live in Float64Array, wide ones (N > 52) in BigInt64Array — typed arrays throughout.
 import { convert } from "../plain/kernels/common.js";
+import { bytesToWords, wordsToBytes } from "./bits.js";
 import { DOUBLE_EXACT_LOG2, ceilLog2, isWide, numWrapper, numelOf, zeros, type Tensor } from "../plain/tensor.js";
 
 export type Share = Tensor;
@@ -157,53 +158,46 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Write the k ≤ 32 low bits of v (an integer below 2^k) at bit `pos` of a zeroed buffer; the next position. */
-function putBits(out: Uint8Array, pos: number, v: number, k: number): number {
-  while (k > 0) {
-    const off = pos & 7;
-    const take = Math.min(8 - off, k);
-    out[pos >> 3]! |= (v & ((1 << take) - 1)) << off;
-    v >>>= take;
-    k -= take;
-    pos += take;
-  }
-  return pos;
+/** OR the k ≤ 32 low bits of v (an integer below 2^k) into bit `pos` of a zeroed word array (one spare word at the end). */
+function putBits(w: Uint32Array, pos: number, v: number, k: number): void {
+  const i = pos >>> 5;
+  const s = pos & 31;
+  w[i]! |= v << s;
+  if (s + k > 32) w[i + 1]! |= v >>> (32 - s);
 }
 
-/** The k ≤ 32 bits at bit `pos`, as an unsigned integer. */
-function getBits(bytes: Uint8Array, pos: number, k: number): number {
-  let v = 0;
-  for (let got = 0; got < k; ) {
-    const off = pos & 7;
-    const take = Math.min(8 - off, k - got);
-    v |= ((bytes[pos >> 3]! >> off) & ((1 << take) - 1)) << got;
-    got += take;
-    pos += take;
-  }
-  return v >>> 0;
+/** The k ≤ 32 bits at bit `pos` of a word array (one spare word at the end), unsigned. */
+function getBits(w: Uint32Array, pos: number, k: number): number {
+  const i = pos >>> 5;
+  const s = pos & 31;
+  let v = w[i]! >>> s;
+  if (s + k > 32) v |= w[i + 1]! << (32 - s);
+  return k === 32 ? v >>> 0 : (v & ((1 << k) - 1)) >>> 0;
 }
 
 /** Pack the low `bits` bits of every element, densely (n·bits bits, rounded up to bytes). */
 export function packRing(a: Share): Uint8Array {
   const n = a.data.length;
   const bits = a.bits;
-  const out = new Uint8Array(Math.ceil((n * bits) / 8));
+  const len = Math.ceil((n * bits) / 8);
   if (!isWide(bits)) {
     // the unsigned reading u < 2^bits ≤ 2^52 in one or two 32-bit pieces (>>> 0 is u mod 2^32)
     const d = a.data as Float64Array;
     const m = 2 ** bits;
+    const w = new Uint32Array(((len + 3) >>> 2) + 1);
     let pos = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n; i++, pos += bits) {
       const u = d[i]! < 0 ? d[i]! + m : d[i]!;
-      if (bits <= 32) pos = putBits(out, pos, u >>> 0, bits);
+      if (bits <= 32) putBits(w, pos, u >>> 0, bits);
       else {
         const lo = u >>> 0;
-        pos = putBits(out, pos, lo, 32);
-        pos = putBits(out, pos, (u - lo) / 4294967296, bits - 32);
+        putBits(w, pos, lo, 32);
+        putBits(w, pos + 32, (u - lo) / 4294967296, bits - 32);
       }
     }
-    return out;
+    return wordsToBytes(w, len);
   }
+  const out = new Uint8Array(len);
   let acc = 0n;
   let accBits = 0;
   let o = 0;
@@ -228,11 +222,12 @@ export function unpackRing(bytes: Uint8Array, bits: number, shape: number[]): Sh
     const m = 2 ** bits;
     const half = m / 2;
     const o = out.data;
+    const w = bytesToWords(bytes, 1);
     let pos = 0;
     for (let i = 0; i < n; i++) {
       let u: number;
-      if (bits <= 32) u = getBits(bytes, pos, bits);
-      else u = getBits(bytes, pos, 32) + getBits(bytes, pos + 32, bits - 32) * 4294967296;
+      if (bits <= 32) u = getBits(w, pos, bits);
+      else u = getBits(w, pos, 32) + getBits(w, pos + 32, bits - 32) * 4294967296;
       pos += bits;
       o[i] = u >= half ? u - m : u;
     }
