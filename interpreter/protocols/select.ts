@@ -132,10 +132,32 @@ async function selectBeaver(p: Party, b: Uint8Array, pairs: readonly Choice[]): 
   return prep.map((q) => {
     const e = next(q.e);
     const f = next(q.f);
+    if (q.y.bits <= 32 && e.data instanceof Float64Array) return selectLocal(p.role === "client", open, q.y, q.d, e, f, q.a, q.beta, q.gamma);
     let rd = add(add(q.gamma, mulElem(e, q.beta)), mulElem(f, q.a));
     if (p.role === "client") rd = add(rd, mulElem(e, f));
     return add(q.y, pick(open, sub(q.d, rd), rd));
   });
+}
+
+/**
+ * The local step of selectBeaver for rings of at most 32 bits in one pass: rd = γ + e·β + f·α
+ * (+ e·f at the client), then y + (open ? d − rd : rd). Int32 arithmetic (Math.imul, | 0) is
+ * exact mod 2^32, 2^N divides 2^32, and the final shift pair reads the result in signed N-bit form.
+ */
+function selectLocal(client: boolean, open: Uint8Array, y: Share, d: Share, e: Share, f: Share, a: Share, beta: Share, gamma: Share): Share {
+  const out = zeroShare(y.bits, y.shape);
+  const sh = 32 - y.bits;
+  const [o, Y, D, E, F, A, B, G] = [out, y, d, e, f, a, beta, gamma].map((t) => t.data as Float64Array) as [Float64Array, ...Float64Array[]];
+  const one = open.length === 1;
+  for (let i = 0; i < o.length; i++) {
+    const ei = E[i]! | 0;
+    const fi = F[i]! | 0;
+    let rd = (G[i]! + Math.imul(ei, B[i]! | 0) + Math.imul(fi, A[i]! | 0)) | 0;
+    if (client) rd = (rd + Math.imul(ei, fi)) | 0;
+    const v = (Y[i]! + ((one ? open[0] : open[i]) ? D[i]! - rd : rd)) | 0;
+    o[i] = (v << sh) >> sh;
+  }
+  return out;
 }
 
 /** b ? x : y element-wise (b of x's length, or one bit for all). */
