@@ -5,7 +5,7 @@
 // (HE: the kernel polynomials of Cheetah's coefficient encoding) or derive the function
 // from it (the dealer: applyMap).
 import type { WinoGeometry } from "../../compiler/winoconv.js";
-import { batchnorm, conv2d, linear } from "../plain/kernels/layers.js";
+import { batchnorm, conv2d, conv2dMod32, linear } from "../plain/kernels/layers.js";
 import { winoProducts } from "../plain/kernels/winoconv.js";
 import { bilinearMod, zeroShare, type Share } from "./ring.js";
 import type { Elem } from "../plain/tensor.js";
@@ -38,7 +38,7 @@ export function applyMap(map: LinearMap, W: Share, X: Share, bits: number): Shar
   switch (map.op) {
     case "conv2d": {
       const a = { stride: map.stride, pad: map.pad, groups: map.groups };
-      return bilinearMod((w, x, o) => conv2d(x, w, undefined, a, o), W, X, bits, map.w.slice(1).reduce((u, v) => u * v, 1));
+      return bilinearMod((w, x, o) => conv2d(x, w, undefined, a, o), W, X, bits, map.w.slice(1).reduce((u, v) => u * v, 1), (w, x, o) => conv2dMod32(x, w, a, o));
     }
     case "linear":
       return bilinearMod((w, x, o) => linear(x, w, undefined, o), W, X, bits, map.w[1] ?? 1);

@@ -350,13 +350,17 @@ function limbs(a: Share, count: number): Tensor[] {
   return out;
 }
 
+/** A bilinear kernel (a, b) ↦ f(a, b) in the ring `out`. */
+export type Bilinear = (a: Tensor, b: Tensor, out: { bits: number; signed: boolean }) => Tensor;
+
 /**
- * f(A, B) mod 2^N for a bilinear f given as an exact plaintext kernel. Masked operands are
+ * f(A, B) mod 2^N for a bilinear f given as an exact plaintext kernel (and optionally as one
+ * exact mod 2^32, `mod32`, for rings up to 32 bits). Masked operands are
  * uniform over the whole ring, so their products overflow doubles; splitting both into
  * 16-bit limbs keeps every kernel call on its exact double path (16 + 16 + log₂ fan-in
  * ≤ 53 bits) and f(A, B) = Σ_{i+j < ⌈N/16⌉} 2^(16(i+j))·f(A_i, B_j) mod 2^N.
  */
-export function bilinearMod(f: (a: Tensor, b: Tensor, out: { bits: number; signed: boolean }) => Tensor, A: Share, B: Share, bits: number, fanIn: number): Share {
+export function bilinearMod(f: Bilinear, A: Share, B: Share, bits: number, fanIn: number, mod32?: Bilinear): Share {
   const n = Math.ceil(bits / 16);
   const out = { bits, signed: true };
   if (n === 1) return f(A, B, out);
@@ -365,6 +369,8 @@ export function bilinearMod(f: (a: Tensor, b: Tensor, out: { bits: number; signe
   const magA = magnitudeBits(A);
   const magB = magnitudeBits(B);
   if (magA + magB + ceilLog2(Math.max(1, fanIn)) <= DOUBLE_EXACT_LOG2) return f(asSigned(A, magA), asSigned(B, magB), out);
+  // Up to 32 bits, a kernel computing mod 2^32 in int32 arithmetic takes them in one call too.
+  if (mod32 && bits <= 32) return mod32(A, B, out);
   const al = limbs(A, n);
   const bl = limbs(B, n);
   let acc: Share | undefined;

@@ -1,6 +1,8 @@
 // Every LinearMap is the sum of its matrix blocks (matBlocks): evaluating the blocks gives
 // applyMap's result exactly, for random conv2d (stride, padding, groups), linear, per-channel
-// scaling and Winograd products. The OT-based products are written over the blocks.
+// scaling and Winograd products. The OT-based products are written over the blocks. At 2..40
+// bits with values up to 2^30 this takes applyMap's three ways (twopc/ring.ts bilinearMod):
+// one double call, the int32 conv2d (conv2dMod32) and 16-bit limbs.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { applyMap, matBlocks, type LinearMap } from "../../interpreter/twopc/linear-map.js";

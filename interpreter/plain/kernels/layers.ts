@@ -140,6 +140,68 @@ function convDoubles(x: Float64Array, w: Float64Array, b: Float64Array | undefin
   return out;
 }
 
+/**
+ * conv2d without bias modulo 2^out.bits, out.bits ≤ 32, for operands whose values are
+ * integers of magnitude below 2^31 (shares of rings up to 32 bits): int32 arithmetic
+ * (Math.imul, | 0) is exact mod 2^32 whatever the fan-in, and 2^N divides 2^32. One pass
+ * where the double path would need the operands cut into limbs (twopc/ring.ts bilinearMod).
+ * Layout as convDoubles (a zero-bordered input, one span per output channel, two lanes).
+ */
+export function conv2dMod32(x: Tensor, w: Tensor, a: ConvAttrs, out: Elem): Tensor {
+  if (out.bits > 32 || !out.signed || isWide(x.bits) || isWide(w.bits)) throw new Error(`conv2dMod32: needs narrow operands and a signed result of at most 32 bits, got ${out.signed ? "i" : "u"}${out.bits}`);
+  const { C, H, W, O, Cg, Og, kh, kw, OH, OW } = convGeometry(x, w, undefined, a);
+  const { stride: s, pad: p } = a;
+  const Hp = H + 2 * p;
+  const Wp = W + 2 * p;
+  const xd = numData(x);
+  const xp = new Int32Array(C * Hp * Wp);
+  for (let c = 0; c < C; c++)
+    for (let r = 0; r < H; r++) {
+      const src = (c * H + r) * W;
+      const dst = (c * Hp + r + p) * Wp + p;
+      for (let j = 0; j < W; j++) xp[dst + j] = xd[src + j]!;
+    }
+  const wi = Int32Array.from(numData(w));
+  const L = (OH - 1) * Wp + OW;
+  const K = Cg * kh * kw;
+  const plane = OH * OW;
+  const sh = 32 - out.bits;
+  const data = new Float64Array(O * plane);
+  const a0 = new Int32Array(L);
+  const a1 = new Int32Array(L);
+  for (let o0 = 0; o0 < O; ) {
+    // two output channels of one group per pass over x; a lone last one reuses lane 0's weights
+    const g = Math.floor(o0 / Og);
+    const two = o0 + 1 < (g + 1) * Og;
+    const wb0 = o0 * K;
+    const wb1 = two ? wb0 + K : wb0;
+    a0.fill(0);
+    a1.fill(0);
+    for (let c = 0; c < Cg; c++) {
+      const xc = (g * Cg + c) * Hp * Wp;
+      for (let u = 0; u < kh; u++) {
+        for (let v = 0; v < kw; v++) {
+          const kv = (c * kh + u) * kw + v;
+          const v0 = wi[wb0 + kv]!;
+          const v1 = wi[wb1 + kv]!;
+          for (let t = 0, q = xc + u * Wp + v; t < L; t++, q += s) {
+            const xv = xp[q]!;
+            a0[t] = (a0[t]! + Math.imul(v0, xv)) | 0;
+            a1[t] = (a1[t]! + Math.imul(v1, xv)) | 0;
+          }
+        }
+      }
+    }
+    for (let l = 0; l < (two ? 2 : 1); l++) {
+      const lane = l === 0 ? a0 : a1;
+      const base = (o0 + l) * plane;
+      for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) data[base + i * OW + j] = (lane[i * Wp + j]! << sh) >> sh;
+    }
+    o0 += two ? 2 : 1;
+  }
+  return { shape: [O, OH, OW], bits: out.bits, signed: out.signed, data };
+}
+
 function convBigints(x: bigint[], w: bigint[], b: bigint[] | undefined, geo: ConvGeometry, a: ConvAttrs): (q: number) => bigint {
   const { H, W, Cg, Og, kh, kw, OH, OW } = geo;
   const { stride: s, pad: p } = a;
