@@ -145,7 +145,7 @@ function convDoubles(x: Float64Array, w: Float64Array, b: Float64Array | undefin
  * integers of magnitude below 2^31 (shares of rings up to 32 bits): int32 arithmetic
  * (Math.imul, | 0) is exact mod 2^32 whatever the fan-in, and 2^N divides 2^32. One pass
  * where the double path would need the operands cut into limbs (twopc/ring.ts bilinearMod).
- * Layout as convDoubles (a zero-bordered input, one span per output channel, two lanes).
+ * Layout as convDoubles (a zero-bordered input, one span per output channel, four lanes).
  */
 export function conv2dMod32(x: Tensor, w: Tensor, a: ConvAttrs, out: Elem): Tensor {
   if (out.bits > 32 || !out.signed || isWide(x.bits) || isWide(w.bits)) throw new Error(`conv2dMod32: needs narrow operands and a signed result of at most 32 bits, got ${out.signed ? "i" : "u"}${out.bits}`);
@@ -167,37 +167,39 @@ export function conv2dMod32(x: Tensor, w: Tensor, a: ConvAttrs, out: Elem): Tens
   const plane = OH * OW;
   const sh = 32 - out.bits;
   const data = new Float64Array(O * plane);
-  const a0 = new Int32Array(L);
-  const a1 = new Int32Array(L);
+  const lanes = [new Int32Array(L), new Int32Array(L), new Int32Array(L), new Int32Array(L)] as const;
+  const [a0, a1, a2, a3] = lanes;
   for (let o0 = 0; o0 < O; ) {
-    // two output channels of one group per pass over x; a lone last one reuses lane 0's weights
+    // up to four output channels of one group per pass over x; an absent lane reuses lane 0's weights
     const g = Math.floor(o0 / Og);
-    const two = o0 + 1 < (g + 1) * Og;
+    const n = Math.min(4, (g + 1) * Og - o0);
     const wb0 = o0 * K;
-    const wb1 = two ? wb0 + K : wb0;
-    a0.fill(0);
-    a1.fill(0);
+    const wb1 = n > 1 ? wb0 + K : wb0;
+    const wb2 = n > 2 ? wb0 + 2 * K : wb0;
+    const wb3 = n > 3 ? wb0 + 3 * K : wb0;
+    for (const lane of lanes) lane.fill(0);
     for (let c = 0; c < Cg; c++) {
       const xc = (g * Cg + c) * Hp * Wp;
       for (let u = 0; u < kh; u++) {
         for (let v = 0; v < kw; v++) {
           const kv = (c * kh + u) * kw + v;
-          const v0 = wi[wb0 + kv]!;
-          const v1 = wi[wb1 + kv]!;
+          const v0 = wi[wb0 + kv]!, v1 = wi[wb1 + kv]!, v2 = wi[wb2 + kv]!, v3 = wi[wb3 + kv]!;
           for (let t = 0, q = xc + u * Wp + v; t < L; t++, q += s) {
             const xv = xp[q]!;
             a0[t] = (a0[t]! + Math.imul(v0, xv)) | 0;
             a1[t] = (a1[t]! + Math.imul(v1, xv)) | 0;
+            a2[t] = (a2[t]! + Math.imul(v2, xv)) | 0;
+            a3[t] = (a3[t]! + Math.imul(v3, xv)) | 0;
           }
         }
       }
     }
-    for (let l = 0; l < (two ? 2 : 1); l++) {
-      const lane = l === 0 ? a0 : a1;
+    for (let l = 0; l < n; l++) {
+      const lane = lanes[l]!;
       const base = (o0 + l) * plane;
       for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) data[base + i * OW + j] = (lane[i * Wp + j]! << sh) >> sh;
     }
-    o0 += two ? 2 : 1;
+    o0 += n;
   }
   return { shape: [O, OH, OW], bits: out.bits, signed: out.signed, data };
 }
