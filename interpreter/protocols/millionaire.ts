@@ -44,7 +44,7 @@
 import { exchange, step, type Party } from "../twopc/party.js";
 import { andBits } from "./and.js";
 import {
-  bitsFromWire, bitsToWire, concatBits, copyBits, notBits, packWords, sliceBits, tileBits, unpackWords, wordsFor, xorBits, zeroBits, type Bits,
+  bitsFromWire, bitsToWire, concatBits, copyBits, notBits, packWords, sliceBits, tileBits, transpose32, unpackWords, wordsFor, xorBits, zeroBits, type Bits,
 } from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { bitTripleBatch, otOf } from "../providers/ot.js";
@@ -59,9 +59,9 @@ export type { SharedLow };
 export function bitPlanesOf(values: Float64Array | BigUint64Array, m: number): Bits[] {
   const n = values.length;
   const planes = Array.from({ length: m }, () => zeroBits(n));
-  const word = new Uint32Array(32);
+  const low = new Uint32Array(32);
   const high = new Uint32Array(32);
-  // 32 elements at a time: their low (and high) words, then each plane's word bit by bit.
+  // 32 elements at a time: their low (and high) 32-bit words as a bit matrix, transposed.
   for (let base = 0; base < n; base += 32) {
     const cnt = Math.min(32, n - base);
     for (let j = 0; j < cnt; j++) {
@@ -69,22 +69,22 @@ export function bitPlanesOf(values: Float64Array | BigUint64Array, m: number): B
         // a double below 2^53: >>> 0 is its value mod 2^32, exactly
         const v = values[base + j]!;
         const lo = v >>> 0;
-        word[j] = lo;
+        low[j] = lo;
         if (m > 32) high[j] = (v - lo) / 4294967296;
       } else {
         const v = values[base + j]!;
-        word[j] = Number(v & 0xffffffffn);
+        low[j] = Number(v & 0xffffffffn);
         if (m > 32) high[j] = Number(v >> 32n);
       }
     }
-    const w = base >>> 5;
-    for (let i = 0; i < m; i++) {
-      const src = i < 32 ? word : high;
-      const sh = i & 31;
-      let out = 0;
-      for (let j = 0; j < cnt; j++) out |= ((src[j]! >>> sh) & 1) << j;
-      planes[i]![w] = out;
+    if (cnt < 32) {
+      low.fill(0, cnt);
+      high.fill(0, cnt);
     }
+    transpose32(low);
+    if (m > 32) transpose32(high);
+    const w = base >>> 5;
+    for (let i = 0; i < m; i++) planes[i]![w] = i < 32 ? low[i]! : high[i - 32]!;
   }
   return planes;
 }

@@ -101,6 +101,23 @@ export function tileBits(v: Bits, g: number, n: number): void {
   for (let at = g; at < n; at += g) copyBits(v, at, v, 0, Math.min(g, n - at));
 }
 
+/**
+ * Transpose a 32×32 bit matrix in place: afterwards bit e of a[i] is what bit i of a[e] was
+ * (rows are words, bits LSB first). Five rounds swapping the off-diagonal blocks of size
+ * 16, 8, 4, 2, 1 (the recursive block transposition; Warren, Hacker's Delight, §7-3).
+ */
+export function transpose32(a: Uint32Array): void {
+  let m = 0x0000ffff;
+  for (let j = 16; j !== 0; j >>>= 1, m = (m ^ (m << j)) >>> 0) {
+    // rows k with bit j of k clear, paired with k + j: k's high j-bit halves ↔ (k + j)'s low halves
+    for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
+      const t = ((a[k]! >>> j) ^ a[k + j]!) & m;
+      a[k]! ^= t << j;
+      a[k + j]! ^= t;
+    }
+  }
+}
+
 /** a ⊕ b, word by word (same length). */
 export function xorBits(a: Bits, b: Bits): Bits {
   const out = new Uint32Array(a.length);

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  bitsFromWire, bitsToWire, concatBits, copyBits, notBits, packWords, sliceBits, tileBits, unpackWords, wordsFor, xorBits,
+  bitsFromWire, bitsToWire, concatBits, copyBits, notBits, packWords, sliceBits, tileBits, transpose32, unpackWords, wordsFor, xorBits,
 } from "../../interpreter/twopc/bits.js";
 import { packBits } from "../../interpreter/twopc/ring.js";
 import { bitPlanesOf } from "../../interpreter/protocols/millionaire.js";
@@ -76,6 +76,17 @@ describe("bit-sliced vectors", () => {
         expect(unpackWords(T, n)).toEqual(Uint8Array.from({ length: n }, (_, i) => block0[i % g]!));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("transpose32: bit e of row i becomes bit i of row e", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 32, maxLength: 32 }), (rows) => {
+        const a = Uint32Array.from(rows);
+        transpose32(a);
+        for (let i = 0; i < 32; i++) for (let e = 0; e < 32; e++) expect((a[i]! >>> e) & 1).toBe((rows[e]! >>> i) & 1);
+      }),
+      { numRuns: 100 },
     );
   });
 
