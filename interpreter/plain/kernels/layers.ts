@@ -61,6 +61,29 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | undefined, a: ConvAttrs
   return buildBig(out, shape, convBigints(toBigints(x), toBigints(w), b && toBigints(b), geo, a));
 }
 
+/** The input in a zero-bordered [C, H+2p, W+2p] buffer of the given kind. */
+function padded<T extends Float64Array | Int32Array>(x: Float64Array, geo: ConvGeometry, p: number, buf: (n: number) => T): T {
+  const { C, H, W } = geo;
+  const Hp = H + 2 * p;
+  const Wp = W + 2 * p;
+  const xp = buf(C * Hp * Wp);
+  for (let c = 0; c < C; c++)
+    for (let r = 0; r < H; r++) xp.set(x.subarray((c * H + r) * W, (c * H + r + 1) * W), (c * Hp + r + p) * Wp + p);
+  return xp;
+}
+
+/**
+ * The output channels from o0 that one pass over the input takes: at most four (lanes), never
+ * crossing into the next group; their weights' offsets, an absent lane reusing lane 0's (its
+ * accumulator is never read).
+ */
+function laneBlock(o0: number, Og: number, K: number): { g: number; n: number; wb: [number, number, number, number] } {
+  const g = Math.floor(o0 / Og);
+  const n = Math.min(4, (g + 1) * Og - o0);
+  const wb0 = o0 * K;
+  return { g, n, wb: [wb0, n > 1 ? wb0 + K : wb0, n > 2 ? wb0 + 2 * K : wb0, n > 3 ? wb0 + 3 * K : wb0] };
+}
+
 /**
  * The double path. The input is copied once into a zero-bordered [C, H+2p, W+2p] buffer, so
  * padding needs no bounds tests. Output pixel (i, j) accumulates at t = i·Wp + j of a "span"
@@ -71,13 +94,11 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | undefined, a: ConvAttrs
  * the sums is exact under the bound.
  */
 function convDoubles(x: Float64Array, w: Float64Array, b: Float64Array | undefined, geo: ConvGeometry, a: ConvAttrs): Float64Array {
-  const { C, H, W, O, Cg, Og, kh, kw, OH, OW } = geo;
+  const { H, W, O, Cg, Og, kh, kw, OH, OW } = geo;
   const { stride: s, pad: p } = a;
   const Hp = H + 2 * p;
   const Wp = W + 2 * p;
-  const xp = new Float64Array(C * Hp * Wp);
-  for (let c = 0; c < C; c++)
-    for (let r = 0; r < H; r++) xp.set(x.subarray((c * H + r) * W, (c * H + r + 1) * W), (c * Hp + r + p) * Wp + p);
+  const xp = padded(x, geo, p, (n) => new Float64Array(n));
   const L = (OH - 1) * Wp + OW;
   const K = Cg * kh * kw;
   const plane = OH * OW;
@@ -88,14 +109,7 @@ function convDoubles(x: Float64Array, w: Float64Array, b: Float64Array | undefin
   const a3 = new Float64Array(L);
   const lanes = [a0, a1, a2, a3];
   for (let o0 = 0; o0 < O; ) {
-    // A block of up to four lanes never crosses into the next group; an absent lane reuses
-    // lane 0's weights and its accumulator is never read.
-    const g = Math.floor(o0 / Og);
-    const n = Math.min(4, (g + 1) * Og - o0);
-    const wb0 = o0 * K;
-    const wb1 = n > 1 ? wb0 + K : wb0;
-    const wb2 = n > 2 ? wb0 + 2 * K : wb0;
-    const wb3 = n > 3 ? wb0 + 3 * K : wb0;
+    const { g, n, wb: [wb0, wb1, wb2, wb3] } = laneBlock(o0, Og, K);
     for (let l = 0; l < 4; l++) lanes[l]!.fill(l < n && b ? b[o0 + l]! : 0);
     for (let c = 0; c < Cg; c++) {
       const xc = (g * Cg + c) * Hp * Wp;
@@ -149,18 +163,12 @@ function convDoubles(x: Float64Array, w: Float64Array, b: Float64Array | undefin
  */
 export function conv2dMod32(x: Tensor, w: Tensor, a: ConvAttrs, out: Elem): Tensor {
   if (out.bits > 32 || !out.signed || isWide(x.bits) || isWide(w.bits)) throw new Error(`conv2dMod32: needs narrow operands and a signed result of at most 32 bits, got ${out.signed ? "i" : "u"}${out.bits}`);
-  const { C, H, W, O, Cg, Og, kh, kw, OH, OW } = convGeometry(x, w, undefined, a);
+  const geo = convGeometry(x, w, undefined, a);
+  const { H, W, O, Cg, Og, kh, kw, OH, OW } = geo;
   const { stride: s, pad: p } = a;
   const Hp = H + 2 * p;
   const Wp = W + 2 * p;
-  const xd = numData(x);
-  const xp = new Int32Array(C * Hp * Wp);
-  for (let c = 0; c < C; c++)
-    for (let r = 0; r < H; r++) {
-      const src = (c * H + r) * W;
-      const dst = (c * Hp + r + p) * Wp + p;
-      for (let j = 0; j < W; j++) xp[dst + j] = xd[src + j]!;
-    }
+  const xp = padded(numData(x), geo, p, (n) => new Int32Array(n));
   const wi = Int32Array.from(numData(w));
   const L = (OH - 1) * Wp + OW;
   const K = Cg * kh * kw;
@@ -170,13 +178,7 @@ export function conv2dMod32(x: Tensor, w: Tensor, a: ConvAttrs, out: Elem): Tens
   const lanes = [new Int32Array(L), new Int32Array(L), new Int32Array(L), new Int32Array(L)] as const;
   const [a0, a1, a2, a3] = lanes;
   for (let o0 = 0; o0 < O; ) {
-    // up to four output channels of one group per pass over x; an absent lane reuses lane 0's weights
-    const g = Math.floor(o0 / Og);
-    const n = Math.min(4, (g + 1) * Og - o0);
-    const wb0 = o0 * K;
-    const wb1 = n > 1 ? wb0 + K : wb0;
-    const wb2 = n > 2 ? wb0 + 2 * K : wb0;
-    const wb3 = n > 3 ? wb0 + 3 * K : wb0;
+    const { g, n, wb: [wb0, wb1, wb2, wb3] } = laneBlock(o0, Og, K);
     for (const lane of lanes) lane.fill(0);
     for (let c = 0; c < Cg; c++) {
       const xc = (g * Cg + c) * Hp * Wp;
