@@ -44,7 +44,7 @@ import type { Program } from "../ir.js";
 import { mulScale, type TensorType } from "../types.js";
 import type { GraphBuilder } from "./builder.js";
 import { onlineBytes, type PassTarget } from "../cost/model.js";
-import { knownValues } from "./fuse-batchnorm.js";
+import { knownNumbers, knownValues } from "./fuse-batchnorm.js";
 import { layerCost, orientation } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
 import {
@@ -154,7 +154,7 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
   const wNode = g.nodes[n.inputs[1]!]!;
   const [O, C] = wNode.type.shape as [number, number];
   const B = bits ?? wNode.type.bits;
-  const w = Float64Array.from(knownValues(p, wNode.id)!, Number);
+  const w = knownNumbers(p, wNode.id) ?? Float64Array.from(knownValues(p, wNode.id)!, Number);
   const m = bn ? knownValues(p, bn.inputs[1]!)! : undefined;
   const bias = n.inputs[2] !== undefined ? knownValues(p, n.inputs[2])! : undefined;
   const a = bn ? knownValues(p, bn.inputs[2]!)! : undefined;
