@@ -148,7 +148,9 @@ export function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: 
   // The best k's values, computed again rather than kept for every k tried.
   if (bestErr === Infinity) return { q: new Int32Array(r.length), k: 0 };
   const s = 2 ** best;
-  return { q: Int32Array.from(r, (v) => Math.min(qmax, Math.max(qmin, Math.round(v / s)))), k: best };
+  const q = new Int32Array(r.length);
+  for (let i = 0; i < r.length; i++) q[i] = Math.min(qmax, Math.max(qmin, Math.round(r[i]! / s)));
+  return { q, k: best };
 }
 
 /**
@@ -222,10 +224,11 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
     const base = row * C;
     const kr = rowExp(row, coarsen);
     const s = 2 ** kr;
+    const kept = kr === kBest[row];
     let sum = 0;
-    for (let i = 0; i < C; i++) {
-      const v = kr === kBest[row] ? qBest[base + i]! : Math.min(qmax, Math.max(qmin, Math.round(real[base + i]! / s)));
-      sum += Math.abs(v * s - real[base + i]!);
+    for (let i = base; i < base + C; i++) {
+      const v = kept ? qBest[i]! : Math.min(qmax, Math.max(qmin, Math.round(real[i]! / s)));
+      sum += Math.abs(v * s - real[i]!);
     }
     return sum;
   };
