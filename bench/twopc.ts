@@ -4,7 +4,11 @@
 // (offline) share of it, online = total − offline, online / plaintext, online bytes and
 // rounds per party, offline bytes, peak RSS; and a check that the two-party output equals
 // the plaintext output. Targets: online ≤ 10× plaintext on ResNet-20; the ResNet-18
-// two-party run under 2 GB of peak RSS.
+// two-party run under 2 GB of peak RSS. Beside pq's ResNet-20 and LeNet figures, CrypTen's from
+// a table (bench/crypten.json, docs/PEERS.md; `--vs-crypten FILE` for another): online bytes,
+// CPU time (pq's: the process's CPU time over the two-party run, both parties and their
+// dealers in this one process) and their ratios. `--pipeline NAME` runs the program after a
+// pass pipeline (default: as lowered).
 //
 // Each network runs in a child process (this file with `--one NAME`): a process's peak RSS
 // can only grow, so one process per network is the only way each peak is that network's.
@@ -18,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import type { Graph } from "../compiler/ir.js";
 import type { Interval } from "../compiler/ops.js";
 import { compileFile } from "../compiler/lower.js";
+import { PIPELINES, runPipeline } from "../compiler/passes/pipeline.js";
 import { STDLIB_DIR } from "../compiler/modules.js";
 import { formatDiagnostic } from "../grammar/diagnostics.js";
 import { loadInput } from "../interpreter/inputs.js";
@@ -26,6 +31,7 @@ import { toBigints, type Tensor } from "../interpreter/plain/tensor.js";
 import { runBoth } from "../interpreter/twopc/local.js";
 import { totals } from "../interpreter/twopc/meter.js";
 import { runParty } from "../interpreter/twopc/run.js";
+import { comparisonRows, readPeerTable } from "./crypten.js";
 
 const ROOT = dirname(STDLIB_DIR);
 
@@ -49,6 +55,8 @@ interface Result {
   totalMs: number;
   offlineMs: number;
   onlineMs: number;
+  /** Process CPU time (user + system) over the two-party run: both parties and their dealers. */
+  cpuMs: number;
   /** Online bytes each party wrote on the channel, 10-byte frame headers included. */
   clientSent: number;
   serverSent: number;
@@ -75,14 +83,16 @@ const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
 const outputText = (ts: readonly Tensor[]): string => ts.map((t) => toBigints(t).join(",")).join(" ");
 
-function compileOrThrow(file: string): { graph: Graph; ranges: Interval[] } {
+/** The program as lowered (pipeline none), or after a pass pipeline for the dealer (as `pq run --backend 2pc --correlations dealer --pipeline NAME`). */
+function compileOrThrow(file: string, pipeline: string): { graph: Graph; ranges: Interval[] } {
   const r = compileFile(file);
   if (!r.program) throw new Error(`${file} does not compile:\n${r.diagnostics.map((d) => formatDiagnostic(d, r.sources)).join("\n")}`);
-  return { graph: r.program.graph, ranges: r.program.ranges };
+  const p = pipeline === "none" ? r.program : runPipeline(r.program, pipeline, { target: "dealer" }).program;
+  return { graph: p.graph, ranges: p.ranges };
 }
 
-async function measure(net: Net): Promise<Result> {
-  const { graph: g, ranges } = compileOrThrow(net.file);
+async function measure(net: Net, pipeline: string): Promise<Result> {
+  const { graph: g, ranges } = compileOrThrow(net.file, pipeline);
   const ins = g.nodes.filter((n) => n.op === "input");
   if (ins.length !== 1) throw new Error(`${net.name}: the benchmark expects one input, found ${ins.length}`);
   const name = ins[0]!.attrs.name as string;
@@ -106,6 +116,7 @@ async function measure(net: Net): Promise<Result> {
   let current = "";
   let done = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await runBoth(
     (p) => runParty(p, g, ranges, inputs, {
       onNode: (n) => {
@@ -119,6 +130,7 @@ async function measure(net: Net): Promise<Result> {
     { provider: { kind: "dealer", seed: "pq-bench-seed" }, timeoutMs: 3_600_000 },
   );
   const totalMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   if (tty) process.stderr.write("\r\x1b[K");
 
   const [client, server] = r.parties;
@@ -134,6 +146,7 @@ async function measure(net: Net): Promise<Result> {
     totalMs,
     offlineMs,
     onlineMs: totalMs - offlineMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     clientSent: cOn.sent,
     serverSent: sOn.sent,
     clientRounds: cOn.rounds,
@@ -157,14 +170,37 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** `[NETWORK …] [--pipeline NAME] [--vs-crypten FILE]`, and `--one NETWORK` for a child. */
+function parseArgs(argv: readonly string[]): { only: string[]; one?: string; pipeline: string; crypten: string } {
+  const out: { only: string[]; one?: string; pipeline: string; crypten: string } = { only: [], pipeline: "none", crypten: join(ROOT, "bench", "crypten.json") };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("-")) {
+      out.only.push(a);
+      continue;
+    }
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`${a} needs a value`);
+    if (a === "--one") out.one = v;
+    else if (a === "--pipeline") out.pipeline = v;
+    else if (a === "--vs-crypten") out.crypten = v;
+    else throw new Error(`unknown option ${a}; options: --pipeline NAME, --vs-crypten FILE`);
+  }
+  if (!(out.pipeline in PIPELINES)) throw new Error(`unknown pipeline ${out.pipeline}; one of ${Object.keys(PIPELINES).join(", ")}`);
+  for (const n of out.only) if (!NETS.some((x) => x.name === n)) throw new Error(`unknown network ${n}; one of ${NETS.map((x) => x.name).join(", ")}`);
+  return out;
+}
+
 async function main(): Promise<void> {
-  const one = process.argv.indexOf("--one");
-  if (one >= 0) {
-    const net = NETS.find((n) => n.name === process.argv[one + 1]);
-    if (!net) throw new Error(`unknown network ${process.argv[one + 1]}; one of ${NETS.map((n) => n.name).join(", ")}`);
-    process.stdout.write(`${JSON.stringify(await measure(net))}\n`);
+  const args = parseArgs(process.argv.slice(2));
+  if (args.one !== undefined) {
+    const net = NETS.find((n) => n.name === args.one);
+    if (!net) throw new Error(`unknown network ${args.one}; one of ${NETS.map((n) => n.name).join(", ")}`);
+    process.stdout.write(`${JSON.stringify(await measure(net, args.pipeline))}\n`);
     return;
   }
+  // Read before the runs: a bad table fails at once, not after minutes of two-party runs.
+  const crypten = readPeerTable(args.crypten);
 
   const cpu = cpus();
   const la = loadavg();
@@ -173,9 +209,10 @@ async function main(): Promise<void> {
   // Timings on a busy machine are not comparable: say how busy it was.
   console.log(`load average at start (1/5/15 min): ${la.map((x) => x.toFixed(2)).join(" / ")}`);
   console.log(`date: ${new Date().toISOString()}`);
+  if (args.pipeline !== "none") console.log(`pipeline: ${args.pipeline} (passes for dealer correlations, as pq run --backend 2pc --correlations dealer --pipeline ${args.pipeline})`);
   console.log();
 
-  const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+  const only = args.only;
   const self = fileURLToPath(import.meta.url);
   const results: Result[] = [];
   let failed = false;
@@ -184,7 +221,7 @@ async function main(): Promise<void> {
     console.log(`${net.name}: ${net.file.slice(ROOT.length + 1)} on ${net.input.slice(ROOT.length + 1)}`);
     let r: Result;
     try {
-      const out = execFileSync(process.execPath, [self, "--one", net.name], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+      const out = execFileSync(process.execPath, [self, "--one", net.name, "--pipeline", args.pipeline], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
       r = JSON.parse(out.toString().trim().split("\n").pop()!) as Result;
     } catch (e) {
       console.log(`  FAILED: ${(e as Error).message.split("\n")[0]}`);
@@ -195,7 +232,8 @@ async function main(): Promise<void> {
     if (!same) failed = true;
     console.log(`  plaintext output ${r.plainOutput}, two-party output ${r.twopcOutput}: ${same ? "equal" : "DIFFERENT"}`);
     console.log(`  plaintext ${r.plainMs.toFixed(1)} ms (median of 3 after a warm-up); two-party ${(r.totalMs / 1000).toFixed(2)} s = ` +
-      `${(r.offlineMs / 1000).toFixed(2)} s dealer (offline) + ${(r.onlineMs / 1000).toFixed(2)} s online; online / plaintext ${(r.onlineMs / r.plainMs).toFixed(1)}×`);
+      `${(r.offlineMs / 1000).toFixed(2)} s dealer (offline) + ${(r.onlineMs / 1000).toFixed(2)} s online; online / plaintext ${(r.onlineMs / r.plainMs).toFixed(1)}×; ` +
+      `CPU ${(r.cpuMs / 1000).toFixed(2)} s`);
     console.log(`  online: client sent ${mib(r.clientSent)}, server sent ${mib(r.serverSent)}, ${r.clientRounds}/${r.serverRounds} rounds (client/server), ${r.messages} messages; offline ${mib(r.offlineBytes)}`);
     console.log(`  peak RSS ${r.peakRssMiB.toFixed(0)} MiB (${r.rssBefore2pcMiB.toFixed(0)} MiB after compiling and the plaintext runs)`);
     results.push(r);
@@ -222,6 +260,20 @@ async function main(): Promise<void> {
   }
   const r18 = results.find((r) => r.name === "ResNet-18");
   if (r18) console.log(`target: ResNet-18 two-party run under 2 GB peak RSS: ${r18.peakRssMiB.toFixed(0)} MiB  ${r18.peakRssMiB < 2048 ? "ok" : "OVER TARGET"}`);
+
+  const vs = comparisonRows(crypten, results.map((r) => ({
+    network: r.name, onlineBytes: r.clientSent + r.serverSent, cpuMs: r.cpuMs, totalMs: r.totalMs, offlineMs: r.offlineMs, plainMs: r.plainMs,
+  })));
+  if (vs.rows.length > 0) {
+    if (r20 || r18) console.log();
+    console.log(`next to ${crypten.peer} (${crypten.setup}):`);
+    console.log(table(vs.head, vs.rows));
+    console.log(`${crypten.peer}'s figures are not measured by this bench: ${args.crypten.startsWith(ROOT) ? args.crypten.slice(ROOT.length + 1) : args.crypten}, from ${crypten.source}.`);
+    console.log(`online B: both parties' online bytes (MB = 10^6 B; pq's with its 10-byte frame headers); CPU s: pq's is this process's CPU time over the two-party run`);
+    console.log(`(both parties and both dealers, in one process), ${crypten.peer}'s both parties'; wall s: pq's two-party run (dealers included), ${crypten.peer}'s private inference;`);
+    console.log(`online/plain: pq's online seconds over its plaintext run; the last two columns: pq's figure over the peer's (a range where the peer's is one).`);
+    for (const [mode, what] of Object.entries(crypten.modes)) console.log(`${mode}: ${what}.`);
+  }
   process.exitCode = failed ? 1 : 0;
 }
 

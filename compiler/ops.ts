@@ -114,36 +114,64 @@ const floorDiv2 = (v: bigint, s: number) => v >> BigInt(s);
 const withZero = (r: Interval): Interval => ({ lo: minB(r.lo, 0n), hi: maxB(r.hi, 0n) });
 
 /**
- * Σ_k w_k·x_k over x_k ∈ [lo, hi] for the `count` weights starting at `start` (stride
- * `step`), plus `bias`. A positive weight takes its minimum at lo, a negative one at hi, so
- * the interval is (P·lo + N·hi, P·hi + N·lo) with P, N the sums of the positive and negative
- * weights: one pass, summed in doubles while exact (|P|, |N| < 2^53), else in BigInt.
+ * Σ_k w_k·x_k over x_k ∈ [lo, hi] for the weights of row `row`, plus `bias`. A positive weight
+ * takes its minimum at lo, a negative one at hi, so the interval is (P·lo + N·hi, P·hi + N·lo)
+ * with P, N the sums of the row's positive and negative weights (rowSums).
  */
-function dotRange(w: Known, start: number, count: number, step: number, x: Interval, bias: bigint): Interval {
-  let pos = 0n;
-  let neg = 0n;
-  const wd = w.f64;
-  if (wd) {
-    // Σw and Σ|w| avoid a data-dependent branch per weight: P = (Σw + Σ|w|)/2, N = (Σw − Σ|w|)/2.
-    let sum = 0;
-    let abs = 0;
-    for (let k = 0, i = start; k < count; k++, i += step) {
-      const v = wd[i]!;
-      sum += v;
-      abs += Math.abs(v);
-    }
-    if (abs < 2 ** 53) [pos, neg] = [BigInt((sum + abs) / 2), BigInt((sum - abs) / 2)];
-    else [pos, neg] = bigSums(w, start, count, step);
-  } else {
-    [pos, neg] = bigSums(w, start, count, step);
-  }
+function dotRange(sums: RowSums, row: number, x: Interval, bias: bigint): Interval {
+  const pos = sums.pos[row]!;
+  const neg = sums.neg[row]!;
   return { lo: pos * x.lo + neg * x.hi + bias, hi: pos * x.hi + neg * x.lo + bias };
 }
 
-function bigSums(w: Known, start: number, count: number, step: number): [bigint, bigint] {
+/** P and N of every row of a weight matrix: the sums of its positive and negative weights. */
+interface RowSums {
+  pos: bigint[];
+  neg: bigint[];
+}
+
+// Passes rebuild graphs many times and each rebuild re-types every node: the sums depend only
+// on the weights' data and the row length, so they are kept per data array (as winoconv.ts
+// keeps its kernel parts).
+const rowSumsCache = new WeakMap<Float64Array, Map<number, RowSums>>();
+
+/** The sums of the `rows` rows of `count` consecutive weights of w: in doubles while exact (Σ|w| < 2^53), else in BigInt. */
+function rowSums(w: Known, rows: number, count: number): RowSums {
+  const wd = w.f64;
+  const hit = wd ? rowSumsCache.get(wd)?.get(count) : undefined;
+  if (hit) return hit;
+  const sums: RowSums = { pos: new Array<bigint>(rows), neg: new Array<bigint>(rows) };
+  for (let r = 0; r < rows; r++) {
+    const start = r * count;
+    if (wd) {
+      // Σw and Σ|w| avoid a data-dependent branch per weight: P = (Σw + Σ|w|)/2, N = (Σw − Σ|w|)/2.
+      let sum = 0;
+      let abs = 0;
+      for (let i = start; i < start + count; i++) {
+        const v = wd[i]!;
+        sum += v;
+        abs += Math.abs(v);
+      }
+      if (abs < 2 ** 53) {
+        sums.pos[r] = BigInt((sum + abs) / 2);
+        sums.neg[r] = BigInt((sum - abs) / 2);
+        continue;
+      }
+    }
+    [sums.pos[r], sums.neg[r]] = bigSums(w, start, count);
+  }
+  if (wd) {
+    const m = rowSumsCache.get(wd) ?? new Map<number, RowSums>();
+    m.set(count, sums);
+    rowSumsCache.set(wd, m);
+  }
+  return sums;
+}
+
+function bigSums(w: Known, start: number, count: number): [bigint, bigint] {
   let pos = 0n;
   let neg = 0n;
-  for (let k = 0, i = start; k < count; k++, i += step) {
+  for (let i = start; i < start + count; i++) {
     const v = w.at(i);
     if (v > 0n) pos += v;
     else neg += v;
@@ -151,8 +179,13 @@ function bigSums(w: Known, start: number, count: number, step: number): [bigint,
   return [pos, neg];
 }
 
+// Per data array too: a rebuild re-types every parameter.
+const knownRangeCache = new WeakMap<Float64Array, Interval>();
+
 function knownRange(k: Known): Interval {
   if (k.f64) {
+    const hit = knownRangeCache.get(k.f64);
+    if (hit) return { ...hit };
     let lo = k.size > 0 ? k.f64[0]! : 0;
     let hi = lo;
     const d = k.f64;
@@ -161,7 +194,9 @@ function knownRange(k: Known): Interval {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    return { lo: BigInt(lo), hi: BigInt(hi) };
+    const r = { lo: BigInt(lo), hi: BigInt(hi) };
+    knownRangeCache.set(k.f64, r);
+    return { ...r };
   }
   let lo = k.size > 0 ? k.at(0) : 0n;
   let hi = lo;
@@ -298,10 +333,10 @@ const conv2d: OpDescriptor = {
     need(ho >= 1 && wo >= 1, fail, "conv2d", `a ${kh}×${kw} kernel does not fit a ${h}×${wd} input with pad ${pad}`);
     if (b) need(sameShape(b.type.shape, [o]), fail, "conv2d", `bias must be [${o}], got ${shapeStr(b.type.shape)}`);
     const xr = pad > 0 ? withZero(x!.range) : x!.range;
-    const per = ci * kh * kw;
+    const sums = rowSums(w!.known!, o, ci * kh * kw);
     let range: Interval | undefined;
     for (let oc = 0; oc < o; oc++) {
-      const r = dotRange(w!.known!, oc * per, per, 1, xr, b ? b.known!.at(oc) : 0n);
+      const r = dotRange(sums, oc, xr, b ? b.known!.at(oc) : 0n);
       range = range ? union(range, r) : r;
     }
     const scale = mulScale(x!.type.scale, w!.type.scale);
@@ -358,9 +393,10 @@ const linear: OpDescriptor = {
       `weights ${shapeStr(w!.type.shape)} do not match input ${shapeStr(x!.type.shape)} (expected [O, ${x!.type.shape[0]}])`);
     const [o, k] = w!.type.shape as [number, number];
     if (b) need(sameShape(b.type.shape, [o]), fail, "linear", `bias must be [${o}], got ${shapeStr(b.type.shape)}`);
+    const sums = rowSums(w!.known!, o, k);
     let range: Interval | undefined;
     for (let oc = 0; oc < o; oc++) {
-      const r = dotRange(w!.known!, oc * k, k, 1, x!.range, b ? b.known!.at(oc) : 0n);
+      const r = dotRange(sums, oc, x!.range, b ? b.known!.at(oc) : 0n);
       range = range ? union(range, r) : r;
     }
     const scale = mulScale(x!.type.scale, w!.type.scale);

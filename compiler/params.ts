@@ -68,6 +68,9 @@ export function readParamsFile(path: string, span?: Span): ParamsFile {
   return out;
 }
 
+const CHUNK_WORDS = 1 << 16;
+const ZEROS = Buffer.alloc(CHUNK_WORDS * 4);
+
 /**
  * Deterministic uniform values in [lo, hi] for a named tensor: an AES-256-CTR stream keyed
  * by SHA-256(seed, name), so a tensor does not change when others are added or reordered.
@@ -76,13 +79,19 @@ function randomTensor(seed: number, name: string, n: number, lo: bigint, hi: big
   const key = createHash("sha256").update(`pq-random/${seed}/${name}`).digest();
   const span = hi - lo + 1n;
   if (bits <= 32) {
-    const bytes = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(n * 4));
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n);
+    // The stream a chunk at a time (CTR: the same bytes as in one piece), so that a large
+    // tensor does not allocate its whole stream and the zeros it encrypts on top of its data.
+    const cipher = createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
     const data = new Float64Array(n);
     const l = Number(lo);
     // span = 2^bits: keep the low bits (unbiased); >>> 0 keeps bit 31 unsigned
     const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
-    for (let i = 0; i < n; i++) data[i] = l + ((words[i]! & mask) >>> 0);
+    for (let start = 0; start < n; start += CHUNK_WORDS) {
+      const m = Math.min(CHUNK_WORDS, n - start);
+      const bytes = cipher.update(ZEROS.subarray(0, m * 4));
+      const words = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, m) : new Uint32Array(Uint8Array.from(bytes).buffer);
+      for (let i = 0; i < m; i++) data[start + i] = l + ((words[i]! & mask) >>> 0);
+    }
     return { shape: [], bits, signed, data };
   }
   const stream = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(n * 8));

@@ -142,32 +142,100 @@ export interface KernelParts {
 // on the filters' data and the exponents, so they are kept per data array.
 const partsCache = new WeakMap<object, Map<string, KernelParts>>();
 
-export function kernelParts(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number): KernelParts {
-  const key = `${t.m}|${k.map((r) => r.join(",")).join(";")}`;
-  const byData = u.f64 ? partsCache.get(u.f64) : undefined;
-  const hit = byData?.get(key);
-  if (hit) return hit;
+const partsKey = (t: WinogradTile, k: readonly (readonly number[])[]): string => `${t.m}|${k.map((r) => r.join(",")).join(";")}`;
+
+function remember(data: Float64Array, key: string, parts: KernelParts): void {
+  const m = partsCache.get(data) ?? new Map<string, KernelParts>();
+  m.set(key, parts);
+  partsCache.set(data, m);
+}
+
+/** Per tile, the largest Σ|coef| any one entry of an effective kernel takes from its terms (factors 1). */
+const termSums = new Map<WinogradTile, number>();
+
+function termSumOf(t: WinogradTile): number {
+  let s = termSums.get(t);
+  if (s !== undefined) return s;
+  s = 0;
+  for (const list of spreadOf(t)) {
+    const sums = new Float64Array(t.alpha * t.alpha);
+    for (const { uv, coef } of list) for (let q = 0; q < uv.length; q++) sums[uv[q]!]! += Math.abs(coef[q]!);
+    for (const v of sums) s = Math.max(s, v);
+  }
+  termSums.set(t, s);
+  return s;
+}
+
+/**
+ * Remember the kernel parts of filters u that are K·g in the Winograd domain with k = 0: the
+ * exact filters of a 3×3 kernel g [O, C, 3, 3] (passes/winograd.ts, K = K1²), whose effective
+ * kernel is K·g placed in the window at (y₀, x₀) (W1 in proofs/passes/winograd.md). Its parts
+ * are then, at every pixel, the sums of K·g's positive and negative entries: O·C·9 steps
+ * instead of kernelParts' O·C·m²·(its terms). They are the doubles kernelParts would compute:
+ * every term and partial sum of an entry of E is an integer below maxAbs(u)·termSumOf(t) <
+ * 2^53 (checked; else nothing is remembered), so the entries are exactly K·g's, and pos and neg
+ * meet the nonzero ones in the same order (input channel, then window row and column).
+ */
+export function rememberExactKernel(t: WinogradTile, u: Float64Array, g: Float64Array, K: number, O: number, C: number): void {
+  let uMax = 0;
+  for (let i = 0; i < u.length; i++) uMax = Math.max(uMax, Math.abs(u[i]!));
+  if (uMax * termSumOf(t) >= 2 ** 53) return;
   const px = t.m * t.m;
   const parts: KernelParts = { pos: new Float64Array(O * px), neg: new Float64Array(O * px) };
   for (let o = 0; o < O; o++) {
-    for (let y0 = 0; y0 < t.m; y0++) {
-      for (let x0 = 0; x0 < t.m; x0++) {
-        let pos = 0;
-        let neg = 0;
-        for (const e of effectiveKernel(t, u, k, O, C, o, y0, x0)) {
-          if (e > 0) pos += e;
-          else neg += e;
+    let pos = 0;
+    let neg = 0;
+    for (let i = o * C * 9; i < (o + 1) * C * 9; i++) {
+      const v = K * g[i]!;
+      if (v > 0) pos += v;
+      else neg += v;
+    }
+    parts.pos.fill(pos, o * px, (o + 1) * px);
+    parts.neg.fill(neg, o * px, (o + 1) * px);
+  }
+  remember(u, partsKey(t, Array.from({ length: t.alpha * t.alpha }, () => new Array<number>(O).fill(0))), parts);
+}
+
+export function kernelParts(t: WinogradTile, u: Known, k: readonly (readonly number[])[], O: number, C: number): KernelParts {
+  const key = partsKey(t, k);
+  const byData = u.f64 ? partsCache.get(u.f64) : undefined;
+  const hit = byData?.get(key);
+  if (hit) return hit;
+  const a2 = t.alpha * t.alpha;
+  const px = t.m * t.m;
+  const data = u.f64 ?? Float64Array.from({ length: a2 * O * C }, (_, i) => u.num(i));
+  const parts: KernelParts = { pos: new Float64Array(O * px), neg: new Float64Array(O * px) };
+  // effectiveKernel's arithmetic, one input channel at a time: each entry of E takes the same
+  // terms in the same order (the spread's), and pos and neg add the entries in E's order, so
+  // the sums are the same doubles (the errors of winograd-quant.ts are not integers) without
+  // a C·α² array per output channel and pixel.
+  const e = new Float64Array(a2);
+  for (let o = 0; o < O; o++) {
+    for (let p = 0; p < px; p++) {
+      const list = spreadOf(t)[p]!;
+      const base = list.map(({ j }) => (j * O + o) * C);
+      const f = list.map(({ j }) => 2 ** k[j]![o]!);
+      let pos = 0;
+      let neg = 0;
+      for (let i = 0; i < C; i++) {
+        e.fill(0);
+        for (let s = 0; s < list.length; s++) {
+          const w = data[base[s]! + i]! * f[s]!;
+          if (w === 0) continue;
+          const { uv, coef } = list[s]!;
+          for (let q = 0; q < uv.length; q++) e[uv[q]!]! += w * coef[q]!;
         }
-        parts.pos[o * px + y0 * t.m + x0] = pos;
-        parts.neg[o * px + y0 * t.m + x0] = neg;
+        for (let q = 0; q < a2; q++) {
+          const v = e[q]!;
+          if (v > 0) pos += v;
+          else neg += v;
+        }
       }
+      parts.pos[o * px + p] = pos;
+      parts.neg[o * px + p] = neg;
     }
   }
-  if (u.f64) {
-    const m = byData ?? new Map<string, KernelParts>();
-    m.set(key, parts);
-    partsCache.set(u.f64, m);
-  }
+  if (u.f64) remember(u.f64, key, parts);
   return parts;
 }
 

@@ -40,6 +40,17 @@ export function knownValues(p: Program, id: number): bigint[] | undefined {
   return out;
 }
 
+/**
+ * The exact values of a known node as doubles when they all are (a param held as doubles is
+ * returned as it is: read it, never write it), else undefined.
+ */
+export function knownNumbers(p: Program, id: number): Float64Array | undefined {
+  const n = p.graph.nodes[id]!;
+  if (n.op !== "param") return undefined;
+  const d = p.graph.params.get(n.attrs.name as string);
+  return d && d.data instanceof Float64Array ? d.data : undefined;
+}
+
 /** Parameter data for exact integers: doubles while every value is exact (≤ 52 bits), else 64-bit words. */
 export function paramData(shape: number[], values: readonly bigint[]): ParamData {
   let lo = 0n;
@@ -62,10 +73,39 @@ function freshName(p: Program, base: string, taken: Set<string>): string {
 
 interface Fold {
   conv: Node;
-  w: bigint[];
   b: bigint[] | undefined;
   m: bigint[];
   a: bigint[];
+}
+
+/** w'[o, …] = w[o, …]·m[o] as parameter data (paramData's): in doubles when every factor and product is below 2^51, so exact and of at most 52 bits. */
+function foldedWeights(p: Program, wn: Node, m: readonly bigint[]): ParamData {
+  const O = wn.type.shape[0]!;
+  const wd = knownNumbers(p, wn.id);
+  let mMax = 0;
+  for (const v of m) mMax = Math.max(mMax, Math.abs(Number(v)));
+  let wMax = 0;
+  if (wd) for (let i = 0; i < wd.length; i++) wMax = Math.max(wMax, Math.abs(wd[i]!));
+  if (!wd || mMax >= 2 ** 51 || wMax * mMax >= 2 ** 51) {
+    const w = knownValues(p, wn.id)!;
+    const per = w.length / O;
+    return paramData(wn.type.shape, w.map((v, i) => v * m[Math.floor(i / per)]!));
+  }
+  const per = wd.length / O;
+  const data = new Float64Array(wd.length);
+  let lo = 0;
+  let hi = 0;
+  for (let o = 0; o < O; o++) {
+    const mo = Number(m[o]!);
+    for (let i = o * per; i < (o + 1) * per; i++) {
+      // + 0: a zero weight times a negative multiplier is −0 in doubles, 0 as an integer.
+      const v = wd[i]! * mo + 0;
+      data[i] = v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return { shape: [...wn.type.shape], bits: signedWidthFor(BigInt(lo), BigInt(hi)), signed: true, data };
 }
 
 export function fuseBatchnorms(p: Program): PassResult {
@@ -83,12 +123,13 @@ export function fuseBatchnorms(p: Program): PassResult {
     candidates++;
     if (userCount[conv.id] !== 1) { why.add(`${conv.origin.path} has other users`); continue; }
     if (g.nodes[conv.inputs[1]!]!.op !== "param") { why.add(`${conv.origin.path}'s weights are not a parameter`); continue; }
-    const w = knownValues(p, conv.inputs[1]!);
+    // (The weights are read when folded: a param with data is known.)
+    const w = p.graph.params.has(g.nodes[conv.inputs[1]!]!.attrs.name as string);
     const b = conv.inputs[2] === undefined ? undefined : knownValues(p, conv.inputs[2]);
     const m = knownValues(p, n.inputs[1]!);
     const a = knownValues(p, n.inputs[2]!);
     if (!w || !m || !a || (conv.inputs[2] !== undefined && !b)) { why.add(`${n.origin.path}'s operands are not known`); continue; }
-    folds.set(n.id, { conv, w, b, m, a });
+    folds.set(n.id, { conv, b, m, a });
   }
   if (folds.size === 0) {
     return unchanged(p, candidates === 0 ? "no batchnorm follows a conv2d or linear" : `no batchnorm follows a conv2d/linear with a single user and known parameters (${[...why].join("; ")})`);
@@ -100,11 +141,9 @@ export function fuseBatchnorms(p: Program): PassResult {
     const { conv } = f;
     const wn = g.nodes[conv.inputs[1]!]!;
     const O = wn.type.shape[0]!;
-    const per = f.w.length / O;
-    const w2 = f.w.map((v, i) => v * f.m[Math.floor(i / per)]!);
     const b2 = f.m.map((mo, o) => (f.b ? f.b[o]! : 0n) * mo + f.a[o]!);
     const wName = freshName(p, wn.attrs.name as string, taken);
-    const wData = paramData(wn.type.shape, w2);
+    const wData = foldedWeights(p, wn, f.m);
     const mType = g.nodes[n.inputs[1]!]!.type;
     const wType: TensorType = { bits: wData.bits, signed: true, shape: [...wn.type.shape], vis: "server", scale: mulScale(wn.type.scale, mType.scale), nonneg: false };
     const wId = r.b.param(wName, wData, wType, wn.origin);

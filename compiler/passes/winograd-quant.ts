@@ -44,7 +44,7 @@ import type { Program } from "../ir.js";
 import { mulScale, type TensorType } from "../types.js";
 import type { GraphBuilder } from "./builder.js";
 import { onlineBytes, type PassTarget } from "../cost/model.js";
-import { knownValues } from "./fuse-batchnorm.js";
+import { knownNumbers, knownValues } from "./fuse-batchnorm.js";
 import { layerCost, orientation } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
 import {
@@ -121,26 +121,36 @@ function coarsenCap(g: Graph, id: number, users: number[][], isOutput: Set<numbe
 }
 
 /** q·2^k ≈ r for one (position, output channel): the k ≥ 0 minimising the squared error over the input channels. */
-function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number } {
+export function quantizeRow(r: Float64Array, bits: number): { q: Int32Array; k: number } {
   const qmin = -(2 ** (bits - 1));
   const qmax = 2 ** (bits - 1) - 1;
   let maxAbs = 0;
   for (const v of r) maxAbs = Math.max(maxAbs, Math.abs(v));
-  let best = { q: new Int32Array(r.length), k: 0 };
+  let best = 0;
   let bestErr = Infinity;
-  for (let k = 0; k <= 52; k++) {
+  // Scales too fine for the row's largest |r| = M are skipped: with s' = 2^k' the finest scale
+  // that clips nothing, k' error is at most C·(s'/2)² (rounding), while a k whose range stops
+  // short of M, s·2^(bits−1) < M, errs by more than (M − s·2^(bits−1))² on that entry alone. Every
+  // k below `from` has that error above twice k''s bound, so none of them is the first minimum.
+  let from = 0;
+  const kClip = Math.ceil(Math.log2(maxAbs / qmax));
+  if (maxAbs > 0 && kClip > 0 && kClip <= 52) {
+    const bound = 2 * r.length * (2 ** kClip / 2) ** 2;
+    while (from < kClip && maxAbs - 2 ** from * -qmin > 0 && (maxAbs - 2 ** from * -qmin) ** 2 > bound) from++;
+  }
+  for (let k = from; k <= 52; k++) {
     const s = 2 ** k;
-    const q = new Int32Array(r.length);
     let err = 0;
-    for (let i = 0; i < r.length; i++) {
-      const v = Math.min(qmax, Math.max(qmin, Math.round(r[i]! / s)));
-      q[i] = v;
-      err += (v * s - r[i]!) ** 2;
-    }
-    if (err < bestErr) [best, bestErr] = [{ q, k }, err];
+    for (let i = 0; i < r.length; i++) err += (Math.min(qmax, Math.max(qmin, Math.round(r[i]! / s))) * s - r[i]!) ** 2;
+    if (err < bestErr) [best, bestErr] = [k, err];
     if (s * qmin < -2 * maxAbs && s * qmax > 2 * maxAbs) break; // every later k rounds more coarsely
   }
-  return best;
+  // The best k's values, computed again rather than kept for every k tried.
+  if (bestErr === Infinity) return { q: new Int32Array(r.length), k: 0 };
+  const s = 2 ** best;
+  const q = new Int32Array(r.length);
+  for (let i = 0; i < r.length; i++) q[i] = Math.min(qmax, Math.max(qmin, Math.round(r[i]! / s)));
+  return { q, k: best };
 }
 
 /**
@@ -154,7 +164,7 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
   const wNode = g.nodes[n.inputs[1]!]!;
   const [O, C] = wNode.type.shape as [number, number];
   const B = bits ?? wNode.type.bits;
-  const w = Float64Array.from(knownValues(p, wNode.id)!, Number);
+  const w = knownNumbers(p, wNode.id) ?? Float64Array.from(knownValues(p, wNode.id)!, Number);
   const m = bn ? knownValues(p, bn.inputs[1]!)! : undefined;
   const bias = n.inputs[2] !== undefined ? knownValues(p, n.inputs[2])! : undefined;
   const a = bn ? knownValues(p, bn.inputs[2]!)! : undefined;
@@ -183,34 +193,48 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
   const exact = bn ? m!.map((mo, o) => (bias ? bias[o]! : 0n) * mo + a![o]!) : bias;
   const qmin = -(2 ** (B - 1));
   const qmax = 2 ** (B - 1) - 1;
-  // Per coarsening, the filters (one array, so the winoconv's interval is computed once: winoconv.ts caches by it).
-  const memo = new Map<number, { u: Float64Array; delta: Float64Array; k: number[][] }>();
-  return (coarsen, tight) => {
+  const rowExp = (row: number, coarsen: number) => Math.max(kBest[row]!, coarsen);
+  // Per coarsening, the filters (one array, so the winoconv's interval is computed once:
+  // winoconv.ts caches by it). Made when asked for: choosing a coarsening needs only absAt.
+  const memo = new Map<number, { u: Float64Array; delta: Float64Array }>();
+  const filters = (coarsen: number): { u: Float64Array; delta: Float64Array } => {
     let hit = memo.get(coarsen);
     if (!hit) {
       const q = new Float64Array(a2 * O * C);
       // Δ = q·2^k − r, the quantization error of every filter entry.
       const delta = new Float64Array(a2 * O * C);
-      const k: number[][] = [];
-      for (let j = 0; j < a2; j++) {
-        const ks: number[] = [];
-        for (let o = 0; o < O; o++) {
-          const base = (j * O + o) * C;
-          const kr = Math.max(kBest[j * O + o]!, coarsen);
-          const s = 2 ** kr;
-          for (let i = 0; i < C; i++) {
-            const v = kr === kBest[j * O + o] ? qBest[base + i]! : Math.min(qmax, Math.max(qmin, Math.round(real[base + i]! / s)));
-            q[base + i] = v;
-            delta[base + i] = v * s - real[base + i]!;
-          }
-          ks.push(kr - coarsen);
+      for (let row = 0; row < a2 * O; row++) {
+        const base = row * C;
+        const kr = rowExp(row, coarsen);
+        const s = 2 ** kr;
+        for (let i = 0; i < C; i++) {
+          const v = kr === kBest[row] ? qBest[base + i]! : Math.min(qmax, Math.max(qmin, Math.round(real[base + i]! / s)));
+          q[base + i] = v;
+          delta[base + i] = v * s - real[base + i]!;
         }
-        k.push(ks);
       }
-      hit = { u: q, delta, k };
+      hit = { u: q, delta };
       memo.set(coarsen, hit);
     }
-    const { u, delta, k } = hit;
+    return hit;
+  };
+  // Σ_i |Δ| of row (j, o) at coarsening c (the loose bound's), as Δ's entries give it: a row
+  // whose best exponent is ≥ c keeps its best quantization, so only the others change with c.
+  const absAt = (row: number, coarsen: number): number => {
+    const base = row * C;
+    const kr = rowExp(row, coarsen);
+    const s = 2 ** kr;
+    const kept = kr === kBest[row];
+    let sum = 0;
+    for (let i = base; i < base + C; i++) {
+      const v = kept ? qBest[i]! : Math.min(qmax, Math.max(qmin, Math.round(real[i]! / s)));
+      sum += Math.abs(v * s - real[i]!);
+    }
+    return sum;
+  };
+  const bestAbs = Float64Array.from({ length: a2 * O }, (_, row) => absAt(row, 0));
+  return (coarsen, tight) => {
+    const k = Array.from({ length: a2 }, (_, j) => Array.from({ length: O }, (_, o) => rowExp(j * O + o, coarsen) - coarsen));
     // The error is y' − y = Σ_i Σ_(u,v) E·d[i,u,v] with E the effective kernel of the filters Δ
     // (compiler/winoconv.ts, factors 1) and d in [lo, hi] ∪ {0} (zero padding): its extremes
     // are Σ max(E·lo, E·hi) and Σ min(E·lo, E·hi), per output channel and tile pixel.
@@ -218,6 +242,7 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
     const hi = Math.max(0, Number(xRange.hi));
     let bound = 0;
     if (tight) {
+      const { delta } = filters(coarsen);
       const errors: Known = { shape: [a2, O, C], size: delta.length, num: (i: number) => delta[i]!, at: () => { throw new Error("internal: real-valued errors"); } };
       // lo ≤ 0 ≤ hi, so Σ max(E·lo, E·hi) = pos·hi + neg·lo and Σ min(E·lo, E·hi) = pos·lo + neg·hi.
       const { pos, neg } = kernelParts(t, errors, Array.from({ length: a2 }, () => new Array<number>(O).fill(0)), O, C);
@@ -229,7 +254,7 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
       const rowAbs = t.BT.map((row) => row.reduce((acc, v) => acc + Math.abs(v), 0));
       for (let o = 0; o < O; o++) {
         const sAbs = new Float64Array(a2);
-        for (let j = 0; j < a2; j++) for (let i = 0; i < C; i++) sAbs[j]! += Math.abs(delta[(j * O + o) * C + i]!);
+        for (let j = 0; j < a2; j++) sAbs[j] = kBest[j * O + o]! >= coarsen ? bestAbs[j * O + o]! : absAt(j * O + o, coarsen);
         for (let y0 = 0; y0 < t.m; y0++) {
           for (let x0 = 0; x0 < t.m; x0++) {
             let e = 0;
@@ -246,7 +271,7 @@ export function layerQuantizer(p: Program, n: Node, t: WinogradTile, bn: Node | 
     // Coarsened by 2^c: the factors 2^(k−c), the offset rounded to a multiple of 2^c (≤ 2^(c−1) more error).
     const offset = exact && coarsen > 0 ? exact.map((v) => (v + (1n << BigInt(coarsen - 1))) >> BigInt(coarsen)) : exact;
     const r: LayerQuant = {
-      t, u, k, bits: B, uScale: mulScale(uScale, { kind: "pow2", exp: coarsen }), K: 1, coarsen,
+      t, get u() { return filters(coarsen).u; }, k, bits: B, uScale: mulScale(uScale, { kind: "pow2", exp: coarsen }), K: 1, coarsen,
       bound: (bound + (exact && coarsen > 0 ? 2 ** (coarsen - 1) : 0)) * (1 + 1e-9),
   };
   if (offset) r.offset = offset;

@@ -43,7 +43,7 @@ import { GraphBuilder, prune } from "./builder.js";
 import { layerCost, productCost } from "./orientation.js";
 import type { Pass, PassResult } from "./pass.js";
 import { F2, F4, filterAt, outputFactor, type WinogradTile } from "./winograd-matrices.js";
-import { winoGeometry } from "../winoconv.js";
+import { rememberExactKernel, winoGeometry } from "../winoconv.js";
 
 export type Accounting = "dealer" | "iknp";
 
@@ -149,20 +149,36 @@ export function exactFilters(g: Graph, n: Node, t: WinogradTile): WinoFilters {
   let lo = 0n;
   let hi = 0n;
   if (wFast) {
-    // Doubles are exact here (|u| < 2^52, checked above): no BigInt per weight.
-    const uf = new Float64Array(a2 * O * C);
+    // Doubles are exact here (|u| < 2^52, checked above): no BigInt per weight. Gn g Gnᵀ one
+    // side at a time (Gn·g for a row a of Gn, then ·Gnᵀ for every column c): every partial
+    // sum is an integer below 2^51, so the values are filterAtNumber's, in fewer steps and
+    // with every array read and written in order.
+    const OC = O * C;
+    const uf = new Float64Array(a2 * OC);
+    const { alpha } = t;
+    const left = new Float64Array(OC * 3);
     let l = 0;
     let h = 0;
-    for (let j = 0; j < a2; j++) {
-      const fn = (t.K1 / t.D[Math.floor(j / t.alpha)]!) * (t.K1 / t.D[j % t.alpha]!);
-      for (let i = 0; i < O * C; i++) {
-        const v = fn * filterAtNumber(t, Math.floor(j / t.alpha), j % t.alpha, wFast, i * 9);
-        uf[j * O * C + i] = v;
-        if (v < l) l = v;
-        if (v > h) h = v;
+    for (let a = 0; a < alpha; a++) {
+      const [g0, g1, g2] = t.Gn[a]! as [number, number, number];
+      for (let i = 0, base = 0; i < OC; i++, base += 9) {
+        for (let v = 0; v < 3; v++) left[i * 3 + v] = 0 + g0 * wFast[base + v]! + g1 * wFast[base + 3 + v]! + g2 * wFast[base + 6 + v]!;
+      }
+      for (let c = 0; c < alpha; c++) {
+        const j = a * alpha + c;
+        const fn = (t.K1 / t.D[a]!) * (t.K1 / t.D[c]!);
+        const [h0, h1, h2] = t.Gn[c]! as [number, number, number];
+        for (let i = 0; i < OC; i++) {
+          const v = fn * (0 + left[i * 3]! * h0 + left[i * 3 + 1]! * h1 + left[i * 3 + 2]! * h2);
+          uf[j * OC + i] = v;
+          if (v < l) l = v;
+          if (v > h) h = v;
+        }
       }
     }
     [u, lo, hi] = [uf, BigInt(l), BigInt(h)];
+    // Typing the winoconv needs its effective kernel's parts: here K·w in the window.
+    rememberExactKernel(t, uf, wFast, K, O, C);
   } else {
     const ub = new Array<bigint>(a2 * O * C);
     for (let j = 0; j < a2; j++) {

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { verifyGraph } from "../../compiler/verify.js";
-import { winogradQuantize, type QuantLog, type WinogradQuantOptions } from "../../compiler/passes/winograd-quant.js";
+import { quantizeRow, winogradQuantize, type QuantLog, type WinogradQuantOptions } from "../../compiler/passes/winograd-quant.js";
 import { runPipeline } from "../../compiler/passes/pipeline.js";
 import { orientation } from "../../compiler/passes/orientation.js";
 import { onlineBytes } from "../../compiler/cost/model.js";
@@ -31,6 +31,44 @@ function maxError(a: bigint[], b: bigint[]): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(Number(a[i]! - b[i]!)));
   return m;
 }
+
+describe("quantizeRow: the first k ≥ 0 of least squared error", () => {
+  // The definition: every k from 0 until a scale rounds everything to 0 or ±1 coarsely (the
+  // pass's stop), the first minimum kept. quantizeRow skips the scales too fine for the row.
+  function reference(r: Float64Array, bits: number): { q: Int32Array; k: number } {
+    const qmin = -(2 ** (bits - 1));
+    const qmax = 2 ** (bits - 1) - 1;
+    const maxAbs = r.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    let best = { q: new Int32Array(r.length), k: 0 };
+    let bestErr = Infinity;
+    for (let k = 0; k <= 52; k++) {
+      const s = 2 ** k;
+      const q = Int32Array.from(r, (v) => Math.min(qmax, Math.max(qmin, Math.round(v / s))));
+      const err = q.reduce((e, v, i) => e + (v * s - r[i]!) ** 2, 0);
+      if (err < bestErr) [best, bestErr] = [{ q, k }, err];
+      if (s * qmin < -2 * maxAbs && s * qmax > 2 * maxAbs) break;
+    }
+    return best;
+  }
+  it("equals the search over every k, for rows of any magnitude, outliers and widths", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 12 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (bits, C, mag, outlier, seed) => {
+          let s = seed;
+          const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+          const r = Float64Array.from({ length: C }, () => (next() - 0.5) * 2 ** mag * (next() < 0.3 ? 1 / 3 : 1));
+          if (outlier) r[Math.floor(next() * C)]! *= 2 ** 10;
+          const got = quantizeRow(r, bits);
+          const want = reference(r, bits);
+          expect(got.k).toBe(want.k);
+          expect(Array.from(got.q)).toEqual(Array.from(want.q));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
 
 for (const fold of [false, true]) {
   describe(`winograd-quant bound on random 3×3 layers (fold: ${fold})`, () => {
