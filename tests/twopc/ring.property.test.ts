@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { add, mulElem, mulScalar, packRing, sub, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
 import { numWrapper } from "../../interpreter/plain/tensor.js";
+import { numFrom } from "../../interpreter/plain/kernels/common.js";
 
 describe("mulScalar", () => {
   it("x·c mod 2^N for N ≤ 52 and any integer constant (the 26-bit-halves path above 26 bits)", () => {
@@ -73,6 +74,21 @@ describe("add, sub, mulElem and numWrapper", () => {
           if (N <= 52) for (const f of [add, sub, mulElem]) f(a, b).data.forEach((v) => expect(Object.is(v, -0)).toBe(false));
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("numFrom reduces an array of integer doubles below 2^53 as numWrapper does, in place", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 52 }), fc.boolean(), fc.array(fc.bigInt({ min: -(1n << 53n), max: 1n << 53n }), { maxLength: 20, size: "max" }), (N, signed, vs) => {
+        const values = Float64Array.from(vs, Number);
+        const t = numFrom({ bits: N, signed }, [vs.length], values);
+        expect(t.data).toBe(values);
+        vs.forEach((v, i) => {
+          expect(Object.is(t.data[i], -0)).toBe(false);
+          expect(BigInt(t.data[i] as number)).toBe(signed ? BigInt.asIntN(N, v) : BigInt.asUintN(N, v));
+        });
+      }),
       { numRuns: 500 },
     );
   });

@@ -3,7 +3,7 @@
 // |intermediate| that makes it exact; `exactInDoubles` checks it is ≤ 2^53.
 import { typeRange } from "../../../compiler/types.js";
 import { bitLength, ceilLog2, getBig, magBits, numData, type Elem, type Tensor } from "../tensor.js";
-import { axisWindows, binary, buildBig, buildNum, exactInDoubles, maxBitLength, ProgramFault, splitAxis, unary } from "./common.js";
+import { axisWindows, binary, buildBig, buildNum, exactInDoubles, maxBitLength, numFrom, ProgramFault, splitAxis, unary } from "./common.js";
 import { sumWindows } from "./layers.js";
 
 /** max(x, 0); same type as x. */
@@ -130,7 +130,7 @@ export function linmap(x: Tensor, m: readonly (readonly bigint[])[], axis: numbe
         }
       }
     }
-    return buildNum(out, shape, (i) => raw[i]!);
+    return numFrom(out, shape, raw);
   }
   return buildBig(out, shape, (q) => {
     const { xBase, j } = index(q);

@@ -40,6 +40,33 @@ export function buildNum(out: Elem, shape: number[], f: (i: number) => number): 
   return { ...meta, data };
 }
 
+/**
+ * The exact integers in `values` (doubles of magnitude ≤ 2^53) reduced into `out`'s type.
+ * For a narrow type the array itself is reduced in place and becomes the tensor's data (pass
+ * a copy to keep it); up to 32 bits the reduction is inline (ToUint32 is v mod 2^32).
+ */
+export function numFrom(out: Elem, shape: number[], values: Float64Array): Tensor {
+  if (isWide(out.bits)) return buildNum(out, shape, (i) => values[i]!);
+  const m = 2 ** out.bits;
+  const lo = out.signed ? -(m / 2) : 0;
+  const hi = lo + m - 1;
+  if (out.bits <= 32) {
+    const mask = out.bits === 32 ? 0xffffffff : m - 1;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v >= lo && v <= hi) values[i] = v + 0;
+      else {
+        const r = ((v >>> 0) & mask) >>> 0;
+        values[i] = r > hi ? r - m : r;
+      }
+    }
+  } else {
+    const wrap = numWrapper(out);
+    for (let i = 0; i < values.length; i++) values[i] = wrap(values[i]!);
+  }
+  return { shape: [...shape], bits: out.bits, signed: out.signed, data: values };
+}
+
 /** Element i is the exact integer f(i). */
 export function buildBig(out: Elem, shape: number[], f: (i: number) => bigint): Tensor {
   const n = numelOf(shape);
@@ -60,7 +87,7 @@ export function convert(x: Tensor, out: Elem, shape: number[] = x.shape): Tensor
   if (numelOf(shape) !== x.data.length) throw new Error(`cannot view [${x.shape.join(", ")}] as [${shape.join(", ")}]`);
   if (x.bits === out.bits && x.signed === out.signed) return { shape: [...shape], bits: x.bits, signed: x.signed, data: x.data };
   const xd = x.data;
-  if (xd instanceof Float64Array) return buildNum(out, shape, (i) => xd[i]!);
+  if (xd instanceof Float64Array) return numFrom(out, shape, xd.slice());
   return buildBig(out, shape, (i) => getBig(x, i));
 }
 

@@ -1,6 +1,6 @@
 // Layers: conv2d, linear, batchnorm, pools, argmax (docs/LANGUAGE.md "Layers").
 import { ceilLog2, getBig, isWide, magBits, numData, toBigints, type Elem, type Tensor } from "../tensor.js";
-import { buildBig, buildNum, exactInDoubles, poolWindows, sameShape, type Windows } from "./common.js";
+import { buildBig, buildNum, exactInDoubles, numFrom, poolWindows, sameShape, type Windows } from "./common.js";
 
 export interface ConvAttrs {
   stride: number;
@@ -56,7 +56,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | undefined, a: ConvAttrs
   const shape = [geo.O, geo.OH, geo.OW];
   if (exactInDoubles(log2Bound, x, w, ...(b ? [b] : []))) {
     const acc = convDoubles(numData(x), numData(w), b && numData(b), geo, a);
-    return buildNum(out, shape, (i) => acc[i]!);
+    return numFrom(out, shape, acc);
   }
   return buildBig(out, shape, convBigints(toBigints(x), toBigints(w), b && toBigints(b), geo, a));
 }
