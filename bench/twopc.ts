@@ -109,8 +109,13 @@ async function measure(net: Net, pipeline: string): Promise<Result> {
   const rssBefore2pcMiB = peakRssMiB();
 
   // Two-party: runBoth + runParty rather than runTwoParty, to reach the parties' providers.
-  // One run, no warm-up: the JIT's warm-up is small next to a two-party run, and a second
-  // ResNet-18 run would double the benchmark's time.
+  // One warm-up run (JIT), as for plaintext, then the measured run: at about a second for
+  // ResNet-20 the JIT's warm-up is no longer small next to a two-party run.
+  await runBoth(
+    (p) => runParty(p, g, ranges, inputs),
+    (p) => runParty(p, g, ranges, undefined),
+    { provider: { kind: "dealer", seed: "pq-bench-warm-up" }, timeoutMs: 3_600_000 },
+  );
   const layers = new Set(g.nodes.map((n) => n.origin.path)).size;
   const tty = process.stderr.isTTY === true;
   let current = "";
