@@ -13,7 +13,7 @@ import { createCipheriv, createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
-import { add, mulElem, ringFromBytes, sub, zeroShare, type Share } from "../twopc/ring.js";
+import { add, mulElem, ringFromBytes, sub, zeroShare } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { bitsFromStream, wordsFor, type Bits } from "../twopc/bits.js";
 import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
@@ -62,20 +62,27 @@ export class Dealer implements Correlations {
 
   constructor(private readonly seed: string, private readonly role: Role, private readonly meter: Meter) {}
 
-  private rand(purpose: string, bits: number, shape: number[], counter: number): Share {
-    const n = shape.reduce((a, b) => a * b, 1);
-    return ringFromBytes(stream(this.seed, counter, purpose, 8 * n), bits, shape);
-  }
-
-  private bitsOf(purpose: string, n: number, counter: number): Uint8Array {
-    const s = stream(this.seed, counter, purpose, n);
-    for (let i = 0; i < n; i++) s[i]! &= 1;
-    return s;
+  /**
+   * One request's randomness: the named parts of one AES-CTR stream, in the order given (both
+   * parties ask for the same parts, so each reads the same bytes; one cipher per request).
+   */
+  private parts(counter: number, sizes: readonly (readonly [string, number])[]): (purpose: string) => Uint8Array {
+    const total = sizes.reduce((a, [, n]) => a + n, 0);
+    const bytes = stream(this.seed, counter, sizes.map(([p]) => p).join(","), total);
+    const at = new Map<string, Uint8Array>();
+    let o = 0;
+    for (const [p, n] of sizes) {
+      at.set(p, bytes.subarray(o, o + n));
+      o += n;
+    }
+    return (p) => at.get(p)!;
   }
 
   private makeTriples(bits: number, shape: number[]) {
     const k = this.counter++;
-    const r = (p: string) => this.rand(p, bits, shape, k);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const part = this.parts(k, ["a0", "a1", "b0", "b1", "c0"].map((p) => [p, 8 * n] as const));
+    const r = (p: string) => ringFromBytes(part(p), bits, shape);
     if (this.role === "client") return { a: r("a0"), b: r("b0"), c: r("c0") };
     const a = add(r("a0"), r("a1"));
     const b = add(r("b0"), r("b1"));
@@ -86,23 +93,22 @@ export class Dealer implements Correlations {
 
   private makeBilinear(bits: number, map: LinearMap) {
     const k = this.counter++;
-    const B = this.rand("B", bits, map.x, k);
-    if (this.role === "client") return { mine: B, c: this.rand("c0", bits, map.y, k) };
-    const A = this.rand("A", bits, map.w, k);
-    const C = applyMap(map, A, B, bits);
-    const c1 = sub(C, this.rand("c0", bits, map.y, k));
+    const size = (shape: number[]) => 8 * shape.reduce((a, b) => a * b, 1);
+    const part = this.parts(k, [["B", size(map.x)], ["A", size(map.w)], ["c0", size(map.y)]]);
+    const B = ringFromBytes(part("B"), bits, map.x);
+    const c0 = ringFromBytes(part("c0"), bits, map.y);
+    if (this.role === "client") return { mine: B, c: c0 };
+    const A = ringFromBytes(part("A"), bits, map.w);
+    const c1 = sub(applyMap(map, A, B, bits), c0);
     this.meter.onDealer(ringBytes(bits, c1.data.length));
     return { mine: A, c: c1 };
   }
 
-  /** n uniform bits, bit-sliced: the stream's bytes are the packed bits. */
-  private packedOf(purpose: string, n: number, counter: number): Bits {
-    return bitsFromStream(stream(this.seed, counter, purpose, Math.ceil(n / 8)), n);
-  }
-
   private makeAndTriples(n: number) {
     const k = this.counter++;
-    const b = (p: string) => this.packedOf(p, n, k);
+    // n uniform bits, bit-sliced: the stream's bytes are the packed bits.
+    const part = this.parts(k, ["a0", "a1", "b0", "b1", "c0"].map((p) => [p, Math.ceil(n / 8)] as const));
+    const b = (p: string): Bits => bitsFromStream(part(p), n);
     if (this.role === "client") return { a: b("a0"), b: b("b0"), c: b("c0") };
     const [a0, a1, b0, b1, c0] = [b("a0"), b("a1"), b("b0"), b("b1"), b("c0")];
     const c1 = new Uint32Array(wordsFor(n));
@@ -113,10 +119,17 @@ export class Dealer implements Correlations {
 
   private makeBitPairs(bits: number, n: number) {
     const k = this.counter++;
-    const r0 = this.bitsOf("r0", n, k);
-    const s0 = this.rand("s0", bits, [n], k);
+    const part = this.parts(k, [["r0", n], ["r1", n], ["s0", 8 * n]]);
+    const bitsOf = (p: string) => {
+      const src = part(p);
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = src[i]! & 1;
+      return out;
+    };
+    const r0 = bitsOf("r0");
+    const s0 = ringFromBytes(part("s0"), bits, [n]);
     if (this.role === "client") return { bool: r0, arith: s0 };
-    const r1 = this.bitsOf("r1", n, k);
+    const r1 = bitsOf("r1");
     const r = zeroShare(bits, [n]);
     if (r.data instanceof Float64Array) for (let i = 0; i < n; i++) r.data[i] = r0[i]! ^ r1[i]!;
     else for (let i = 0; i < n; i++) r.data[i] = BigInt(r0[i]! ^ r1[i]!);
