@@ -5,7 +5,7 @@
 // (HE: the kernel polynomials of Cheetah's coefficient encoding) or derive the function
 // from it (the dealer: applyMap).
 import type { WinoGeometry } from "../../compiler/winoconv.js";
-import { batchnorm, conv2d, conv2dMod32, linear } from "../plain/kernels/layers.js";
+import { batchnorm, conv2d, conv2dMod32, linear, scaleMod32 } from "../plain/kernels/layers.js";
 import { winoProducts } from "../plain/kernels/winoconv.js";
 import { bilinearMod, zeroShare, type Share } from "./ring.js";
 import type { Elem } from "../plain/tensor.js";
@@ -44,7 +44,7 @@ export function applyMap(map: LinearMap, W: Share, X: Share, bits: number): Shar
       return bilinearMod((w, x, o) => linear(x, w, undefined, o), W, X, bits, map.w[1] ?? 1);
     case "scale": {
       const none = zeroShare(bits, [map.x[0] ?? 1]);
-      return bilinearMod((m, x, o) => batchnorm(x, m, none, o), W, X, bits, 1);
+      return bilinearMod((m, x, o) => batchnorm(x, m, none, o), W, X, bits, 1, (m, x, o) => scaleMod32(x, m, o));
     }
     case "winoconv":
       return bilinearMod(winoProducts, W, X, bits, map.w[map.w.length - 1] ?? 1);

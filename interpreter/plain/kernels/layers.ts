@@ -257,6 +257,27 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | undefined, out: Elem): 
   });
 }
 
+/**
+ * y[c,…] = x[c,…]·m[c] modulo 2^out.bits, out.bits ≤ 32, for operands of magnitude below 2^31
+ * (shares of rings up to 32 bits): Math.imul is exact mod 2^32 (as conv2dMod32).
+ */
+export function scaleMod32(x: Tensor, m: Tensor, out: Elem): Tensor {
+  const C = x.shape[0];
+  if (out.bits > 32 || !out.signed || isWide(x.bits) || isWide(m.bits) || C === undefined || !sameShape(m.shape, [C])) {
+    throw new Error(`scaleMod32: needs narrow operands, m of shape [C] and a signed result of at most 32 bits, got ${out.signed ? "i" : "u"}${out.bits}`);
+  }
+  const xd = numData(x);
+  const md = numData(m);
+  const per = xd.length / C;
+  const sh = 32 - out.bits;
+  const data = new Float64Array(xd.length);
+  for (let c = 0; c < C; c++) {
+    const mc = md[c]! | 0;
+    for (let i = c * per; i < (c + 1) * per; i++) data[i] = (Math.imul(xd[i]! | 0, mc) << sh) >> sh;
+  }
+  return { shape: [...x.shape], bits: out.bits, signed: true, data };
+}
+
 /** y[c,…] = x[c,…]·m[c] + a[c]: two terms, so the bound is max(mag x + mag m, mag a) + 1. */
 export function batchnorm(x: Tensor, m: Tensor, a: Tensor, out: Elem): Tensor {
   const C = x.shape[0];
