@@ -41,6 +41,11 @@
 // generic kernel, ⌊low/4⌋ digits for the OT kernel): blocks j ≥ 1 copy them (leaves
 // included) from block 0 instead of computing them; the tree's shape, hence the rounds, is
 // unchanged. The caller guarantees the agreement.
+//
+// Layout: both kernels hold the leaves and the tree's nodes bit-sliced (twopc/bits.ts), one plane
+// of n bits per leaf or node (bit e is element e's), so a level's ANDs and its XORs are word
+// operations on 32 elements at a time; a level's batch takes node 0's elements, then node 1's,
+// … (a shared node: block 0's only), and a shared node's plane is block 0 tiled.
 import { exchange, step, type Party } from "../twopc/party.js";
 import { andBits } from "./and.js";
 import {
