@@ -9,7 +9,7 @@
 // implementation both parties simulate that dealer from one master seed, so each could
 // recompute the other's randomness. It is for tests and benchmarks of the online phase,
 // not secure against a real adversary. The `ot` and `he` providers remove the third party.
-import { createCipheriv, createHash } from "node:crypto";
+import { createCipheriv, createHash, type Cipher } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
@@ -18,10 +18,10 @@ import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { bitsFromStream, wordsFor, type Bits } from "../twopc/bits.js";
 import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
 
-/** Bytes of a deterministic stream named by (seed, request counter, purpose). */
-function stream(seed: string, counter: number, purpose: string, bytes: number): Uint8Array {
+/** A deterministic stream named by (seed, request counter, purpose): AES-128-CTR, read in order. */
+function streamCipher(seed: string, counter: number, purpose: string): Cipher {
   const d = createHash("sha256").update(`pq-dealer/${seed}/${counter}/${purpose}`).digest();
-  return createCipheriv("aes-128-ctr", d.subarray(0, 16), d.subarray(16, 32)).update(new Uint8Array(bytes));
+  return createCipheriv("aes-128-ctr", d.subarray(0, 16), d.subarray(16, 32));
 }
 
 function ringBytes(bits: number, n: number): number {
@@ -67,14 +67,9 @@ export class Dealer implements Correlations {
    * parties ask for the same parts, so each reads the same bytes; one cipher per request).
    */
   private parts(counter: number, sizes: readonly (readonly [string, number])[]): (purpose: string) => Uint8Array {
-    const total = sizes.reduce((a, [, n]) => a + n, 0);
-    const bytes = stream(this.seed, counter, sizes.map(([p]) => p).join(","), total);
+    const cipher = streamCipher(this.seed, counter, sizes.map(([p]) => p).join(","));
     const at = new Map<string, Uint8Array>();
-    let o = 0;
-    for (const [p, n] of sizes) {
-      at.set(p, bytes.subarray(o, o + n));
-      o += n;
-    }
+    for (const [p, n] of sizes) at.set(p, cipher.update(new Uint8Array(n)));
     return (p) => at.get(p)!;
   }
 
