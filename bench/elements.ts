@@ -19,7 +19,7 @@ import { HEADER_BYTES } from "../interpreter/twopc/channel.js";
 import { runBoth } from "../interpreter/twopc/local.js";
 import { totals, type Counters } from "../interpreter/twopc/meter.js";
 import { step, type Party } from "../interpreter/twopc/party.js";
-import { add, inRing, ringFromBytes, sub, zeroShare, type Share } from "../interpreter/twopc/ring.js";
+import { add, drawBytes, inRing, ringFromBytes, sub, zeroShare, type Share } from "../interpreter/twopc/ring.js";
 import { drelu } from "../interpreter/protocols/drelu.js";
 import { square } from "../interpreter/protocols/square.js";
 import { select } from "../interpreter/protocols/select.js";
@@ -121,7 +121,7 @@ function randomValues(l: number, nonneg: boolean, n = N): bigint[] {
 function share(values: bigint[], l: number): [Share, Share] {
   const n = values.length;
   const x = inRing(tensorFromBigints([n], l, true, values), l);
-  const r = ringFromBytes(randomBytes(8 * n), l, [n]);
+  const r = ringFromBytes(randomBytes(drawBytes(l) * n), l, [n]);
   return [sub(x, r), r];
 }
 

@@ -13,7 +13,7 @@ import { createCipheriv, createHash, type Cipher } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
-import { add, mulElem, ringFromBytes, sub, zeroShare } from "../twopc/ring.js";
+import { add, drawBytes, mulElem, ringFromBytes, sub, zeroShare } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { bitsFromStream, wordsFor, type Bits } from "../twopc/bits.js";
 import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
@@ -76,7 +76,7 @@ export class Dealer implements Correlations {
   private makeTriples(bits: number, shape: number[]) {
     const k = this.counter++;
     const n = shape.reduce((a, b) => a * b, 1);
-    const part = this.parts(k, ["a0", "a1", "b0", "b1", "c0"].map((p) => [p, 8 * n] as const));
+    const part = this.parts(k, ["a0", "a1", "b0", "b1", "c0"].map((p) => [p, drawBytes(bits) * n] as const));
     const r = (p: string) => ringFromBytes(part(p), bits, shape);
     if (this.role === "client") return { a: r("a0"), b: r("b0"), c: r("c0") };
     const a = add(r("a0"), r("a1"));
@@ -88,7 +88,7 @@ export class Dealer implements Correlations {
 
   private makeBilinear(bits: number, map: LinearMap) {
     const k = this.counter++;
-    const size = (shape: number[]) => 8 * shape.reduce((a, b) => a * b, 1);
+    const size = (shape: number[]) => drawBytes(bits) * shape.reduce((a, b) => a * b, 1);
     const part = this.parts(k, [["B", size(map.x)], ["A", size(map.w)], ["c0", size(map.y)]]);
     const B = ringFromBytes(part("B"), bits, map.x);
     const c0 = ringFromBytes(part("c0"), bits, map.y);
@@ -114,7 +114,7 @@ export class Dealer implements Correlations {
 
   private makeBitPairs(bits: number, n: number) {
     const k = this.counter++;
-    const part = this.parts(k, [["r0", n], ["r1", n], ["s0", 8 * n]]);
+    const part = this.parts(k, [["r0", n], ["r1", n], ["s0", drawBytes(bits) * n]]);
     const bitsOf = (p: string) => {
       const src = part(p);
       const out = new Uint8Array(n);

@@ -20,7 +20,7 @@ import { setupOt, type OtPair } from "../ot/session.js";
 import type { Vec } from "../ot/vec.js";
 import { isWide } from "../plain/tensor.js";
 import type { Party } from "../twopc/party.js";
-import { mulElem, ringFromBytes, type Share } from "../twopc/ring.js";
+import { drawBytes, mulElem, ringFromBytes, type Share } from "../twopc/ring.js";
 import type { LinearMap } from "../twopc/linear-map.js";
 import { packWords } from "../twopc/bits.js";
 import type { CorrelationKind, Correlations, Endpoint } from "./correlations.js";
@@ -36,7 +36,7 @@ export function randomBits(n: number): Uint8Array {
 /** n uniform elements of Z_2^bits from node:crypto, as a share-shaped tensor. */
 export function randomRing(bits: number, shape: number[]): Share {
   const n = shape.reduce((a, b) => a * b, 1);
-  return ringFromBytes(randomBytes(8 * n), bits, shape);
+  return ringFromBytes(randomBytes(drawBytes(bits) * n), bits, shape);
 }
 
 /** A share's elements read unsigned mod 2^bits, in the OT code's representation. */

@@ -262,24 +262,29 @@ export function unpackBits(bytes: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
-/** Uniform ring elements from a byte stream (8 bytes per element). */
+/** Bytes of a byte stream that ringFromBytes reads per element of Z_2^bits: 4 up to 32 bits, else 8. */
+export const drawBytes = (bits: number): number => (bits <= 32 ? 4 : 8);
+
+/** Uniform ring elements from a byte stream (drawBytes(bits) bytes per element). */
 export function ringFromBytes(bytes: Uint8Array, bits: number, shape: number[]): Share {
   const n = numelOf(shape);
+  const per = drawBytes(bits);
+  if (bytes.length < per * n) throw new Error(`ringFromBytes: ${bytes.length} bytes for ${n} elements of ${per}`);
   const out = zeroShare(bits, shape);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (out.data instanceof Float64Array) {
-    // the low `bits` of the element's 8 bytes, read as two 32-bit words, in signed form
+    // the low `bits` of the element's one or two little-endian 32-bit words, in signed form
+    const words = bytesToWords(bytes.subarray(0, per * n));
     const m = 2 ** bits;
     const half = m / 2;
     const loMask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
     const hiMask = bits > 32 ? 2 ** (bits - 32) - 1 : 0;
     const o = out.data;
     for (let i = 0; i < n; i++) {
-      const u = (view.getUint32(8 * i, true) & loMask) >>> 0;
-      const v = hiMask ? u + (view.getUint32(8 * i + 4, true) & hiMask) * 4294967296 : u;
-      o[i] = v >= half ? v - m : v;
+      const u = hiMask ? (words[2 * i]! >>> 0) + (words[2 * i + 1]! & hiMask) * 4294967296 : (words[i]! & loMask) >>> 0;
+      o[i] = u >= half ? u - m : u;
     }
   } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < n; i++) out.data[i] = BigInt.asIntN(bits, view.getBigUint64(8 * i, true));
   }
   return out;

@@ -3,7 +3,7 @@
 // packing agrees with a BigInt reference.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { add, mulElem, mulScalar, packRing, sub, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
+import { add, drawBytes, mulElem, mulScalar, packRing, ringFromBytes, sub, unpackRing, type Share } from "../../interpreter/twopc/ring.js";
 import { numWrapper } from "../../interpreter/plain/tensor.js";
 import { numFrom } from "../../interpreter/plain/kernels/common.js";
 
@@ -101,6 +101,24 @@ describe("add, sub, mulElem and numWrapper", () => {
         expect(BigInt(got)).toBe(signed ? BigInt.asIntN(N, v) : BigInt.asUintN(N, v));
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("ringFromBytes", () => {
+  it("element i is the low N bits of its drawBytes(N) little-endian bytes, in signed form", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 20 }), fc.uint8Array({ minLength: 160, maxLength: 160 }), (N, n, raw) => {
+        const per = drawBytes(N);
+        const t = ringFromBytes(raw.subarray(0, per * n), N, [n]);
+        for (let i = 0; i < n; i++) {
+          let v = 0n;
+          for (let j = per - 1; j >= 0; j--) v = (v << 8n) | BigInt(raw[per * i + j]!);
+          expect(BigInt(t.data[i]!)).toBe(BigInt.asIntN(N, v));
+        }
+        if (n > 0) expect(() => ringFromBytes(raw.subarray(0, per * n - 1), N, [n])).toThrow(/bytes/);
+      }),
+      { numRuns: 300 },
     );
   });
 });
