@@ -308,12 +308,18 @@ export function shareOfBits(b: Uint8Array, shape: number[]): Share {
 
 // ---------------------------------------------------------------- bilinear maps mod 2^N
 
-/** The least m with |v| < 2^m for every element (shares in signed canonical form); 64 for wide rings. */
-function magnitudeBits(a: Share): number {
+/**
+ * The least m with |v| < 2^m for every element (shares in signed canonical form); 64 for wide
+ * rings. With `limit`, once some |v| ≥ 2^limit the scan stops and the answer is only known to
+ * exceed limit (what the caller asks).
+ */
+function magnitudeBits(a: Share, limit = 64): number {
   if (isWide(a.bits)) return 64;
   const d = a.data as Float64Array;
+  // once an element reaches 2^limit the answer is at least limit + 1: stop there
+  const cap = 2 ** Math.min(limit, 64);
   let max = 0;
-  for (let i = 0; i < d.length; i++) {
+  for (let i = 0; i < d.length && max < cap; i++) {
     const v = d[i]! < 0 ? -d[i]! : d[i]!;
     if (v > max) max = v;
   }
@@ -371,9 +377,10 @@ export function bilinearMod(f: Bilinear, A: Share, B: Share, bits: number, fanIn
   if (n === 1) return f(A, B, out);
   // Operands whose values are small enough (a server's weights, say) go in one call, typed by
   // their actual magnitude, so the kernel's exact double path takes them.
-  const magA = magnitudeBits(A);
-  const magB = magnitudeBits(B);
-  if (magA + magB + ceilLog2(Math.max(1, fanIn)) <= DOUBLE_EXACT_LOG2) return f(asSigned(A, magA), asSigned(B, magB), out);
+  const room = DOUBLE_EXACT_LOG2 - ceilLog2(Math.max(1, fanIn));
+  const magA = magnitudeBits(A, room);
+  const magB = magA < room ? magnitudeBits(B, room - magA) : 64;
+  if (magA + magB <= room) return f(asSigned(A, magA), asSigned(B, magB), out);
   // Up to 32 bits, a kernel computing mod 2^32 in int32 arithmetic takes them in one call too.
   if (mod32 && bits <= 32) return mod32(A, B, out);
   const al = limbs(A, n);
