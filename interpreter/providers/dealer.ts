@@ -1,9 +1,10 @@
 // The `dealer` provider (provider.ts) implements `Correlations` as a trusted third party
 // would (CrypTen's TTP): every
-// correlation is derived from a master seed with AES-128-CTR, the client's part from a
-// stream the dealer shares with the client, the server's part from one it shares with the
-// server, and the one value that fixes the correlation (e.g. c1 = a·b − c0) is *sent* by
-// the dealer to the server — that is the offline communication the meter counts.
+// correlation is derived from a master seed with AES-128-CTR, one stream per request whose
+// named parts both parties read in the same order (a real dealer would share the client's
+// parts with the client only, and the server's with the server), and the one value that
+// fixes the correlation (e.g. c1 = a·b − c0) is *sent* by the dealer to the server — that is
+// the offline communication the meter counts.
 //
 // THREAT MODEL: dealer mode trusts a third party with every correlation, and in this
 // implementation both parties simulate that dealer from one master seed, so each could
