@@ -4,7 +4,7 @@
 // offline the dealer sends n bits to the server. Proof: proofs/and.md.
 // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e)·[client], with d = x ⊕ a, e = y ⊕ b opened.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { bitsFromWire, bitsToWire, copyBits, packWords, unpackWords, wordsFor, zeroBits, type Bits } from "../twopc/bits.js";
+import { bitsFromWire, bitsToWire, concatBits, packWords, sliceBits, unpackWords, wordsFor, zeroBits, type Bits } from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 
 type And = (p: Party, x: Bits, y: Bits, n: number) => Promise<Bits>;
@@ -34,14 +34,10 @@ async function andBeaver(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
     e[w] = y[w]! ^ b[w]!;
   }
   // One message: d's n bits, then e's.
-  const both = zeroBits(2 * n);
-  copyBits(both, 0, d, 0, n);
-  copyBits(both, n, e, 0, n);
+  const both = concatBits([d, e], [n, n]);
   const theirs = bitsFromWire(await exchange(p, bitsToWire(both, 2 * n)), 2 * n);
-  const td = zeroBits(n);
-  const te = zeroBits(n);
-  copyBits(td, 0, theirs, 0, n);
-  copyBits(te, 0, theirs, n, n);
+  const td = sliceBits(theirs, 0, n);
+  const te = sliceBits(theirs, n, n);
   const one = p.role === "client" ? 0xffffffff : 0;
   const z = new Uint32Array(W);
   for (let w = 0; w < W; w++) {
