@@ -1,8 +1,11 @@
 // The server party of an in-process two-party run on a thread of its own (threads.ts starts
-// it): the program with its parameters, the provider spec and one end of a MessageChannel
-// arrive as workerData; the meter's rows and HE milliseconds go back when the run ends, or
-// the diagnostics of its failure.
-import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+// it). A `run` message brings the program with its parameters, the provider spec and one end
+// of a MessageChannel; the thread reports `ready` once its provider is open (base OTs, keys,
+// a planned dealer's correlations), then the meter's rows and HE milliseconds when the run
+// ends, or the diagnostics of its failure. A thread whose run succeeded may take the next run
+// (threads.ts keeps it idle): its modules loaded and its JIT warm, as a server's pool keeps
+// its workers. Nothing of one run outlives it here but compiled code.
+import { parentPort, threadId, type MessagePort } from "node:worker_threads";
 import { diag, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Graph } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
@@ -12,7 +15,8 @@ import { makeEndpoint, withProvider } from "./party.js";
 import { PortTransport } from "./port.js";
 import { runParty } from "./run.js";
 
-export interface PartyThreadInit {
+export interface PartyThreadRun {
+  kind: "run";
   port: MessagePort;
   graph: Graph;
   ranges: readonly Interval[];
@@ -21,23 +25,31 @@ export interface PartyThreadInit {
 }
 
 export type FromPartyThread =
+  /** The provider is open; `thread`: this thread's id (a reused thread keeps it). */
+  | { kind: "ready"; thread: number }
   | { kind: "done"; meter: MeterRow[]; heMs: Map<string, number> }
   | { kind: "error"; diagnostics: Diagnostic[] };
 
-const init = workerData as PartyThreadInit;
-const t = new PortTransport(init.port);
-const e = makeEndpoint("server", t, init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {});
 const post = (m: FromPartyThread) => parentPort!.postMessage(m);
-try {
-  const p = await withProvider(e, init.spec);
+
+async function serve(init: PartyThreadRun): Promise<void> {
+  const t = new PortTransport(init.port);
+  const e = makeEndpoint("server", t, init.timeoutMs !== undefined ? { timeoutMs: init.timeoutMs } : {});
   try {
-    await runParty(p, init.graph, init.ranges, undefined);
-    post({ kind: "done", meter: p.meter.report(), heMs: p.meter.heMs() });
+    const p = await withProvider(e, init.spec);
+    try {
+      post({ kind: "ready", thread: threadId });
+      await runParty(p, init.graph, init.ranges, undefined);
+      post({ kind: "done", meter: p.meter.report(), heMs: p.meter.heMs() });
+    } finally {
+      p.corr.close?.();
+    }
+  } catch (err) {
+    post({ kind: "error", diagnostics: err instanceof PqError ? err.diagnostics : [diag("PQ5001", { where: `the server's thread (${e.ch.where})`, detail: err instanceof Error ? err.message : String(err) })] });
   } finally {
-    p.corr.close?.();
+    t.close();
   }
-} catch (err) {
-  post({ kind: "error", diagnostics: err instanceof PqError ? err.diagnostics : [diag("PQ5001", { where: `the server's thread (${e.ch.where})`, detail: err instanceof Error ? err.message : String(err) })] });
-} finally {
-  t.close();
 }
+
+// One run at a time: threads.ts sends the next only after this one reported.
+parentPort!.on("message", (m: PartyThreadRun) => void serve(m));

@@ -1,10 +1,12 @@
 // Both parties of an in-process run on two threads — two cores — as a deployment runs them
 // (`pq run --backend 2pc`): the client in the calling thread, the server in a worker thread
 // (party-thread.ts) with its own heap, over a MessageChannel (port.ts). Each party opens its
-// own provider: an OT or HE session is fresh per run (base OTs, keys), never continued.
+// own provider: an OT or HE session is fresh per run (base OTs, keys), never continued. The
+// server's thread outlives a successful run, idle, and takes this process's next run warm.
 // Run from the TypeScript sources (tests), the worker runs party-thread.ts through tsx (a
 // development dependency, present exactly then); from dist/, the compiled party-thread.js.
 import { existsSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
 import type { Graph, Node } from "../../compiler/ir.js";
@@ -15,7 +17,7 @@ import type { ProviderSpec } from "../providers/provider.js";
 import type { ChannelOptions } from "./channel.js";
 import type { MeterRow } from "./meter.js";
 import { makeEndpoint, withProvider, type Party } from "./party.js";
-import type { FromPartyThread, PartyThreadInit } from "./party-thread.js";
+import type { FromPartyThread, PartyThreadRun } from "./party-thread.js";
 import { PortTransport } from "./port.js";
 import { runParty } from "./run.js";
 
@@ -31,6 +33,37 @@ export interface ThreadedResult {
   outputs: Tensor[];
   client: Party;
   server: { meter: MeterRow[]; heMs: Map<string, number> };
+  /**
+   * Wall-clock ms until both parties' providers were open (base OTs, keys, a planned dealer's
+   * offline phase: they run at once, one on each thread), and from then to the outputs.
+   */
+  timing: { setupMs: number; runMs: number };
+  /** The server thread's id: the same as the last run's when that thread was reused. */
+  serverThread: number;
+}
+
+/** A server thread whose last run succeeded, waiting for the next (unreferenced: it keeps no process alive). */
+let idle: Worker | undefined;
+
+function takeWorker(): Worker {
+  const w = idle;
+  if (w) {
+    idle = undefined;
+    w.ref();
+    return w;
+  }
+  // (From the sources: a bootstrap that registers tsx's loader in the worker, then imports the .ts module.)
+  const entry = fromSources
+    ? new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))}; register(); await import(${JSON.stringify(WORKER.href)});`)}`)
+    : WORKER;
+  const fresh = new Worker(entry);
+  // An idle thread that fails or ends is simply not reused.
+  const drop = () => {
+    if (idle === fresh) idle = undefined;
+  };
+  fresh.on("error", drop);
+  fresh.on("exit", drop);
+  return fresh;
 }
 
 /** The client's role here, the server's in a worker thread; the first failure of either ends both, its diagnostic reported. */
@@ -38,30 +71,51 @@ export async function runThreaded(
   g: Graph, ranges: readonly Interval[], inputs: Map<string, Tensor>, spec: ProviderSpec, opts: ChannelOptions & { onNode?: (n: Node) => void } = {},
 ): Promise<ThreadedResult> {
   if (spec.kind === "enumerated" || ("resume" in spec && spec.resume)) throw new Error(`internal: a ${spec.kind} run with state cannot cross threads`);
+  const t0 = performance.now();
   const { port1, port2 } = new MessageChannel();
-  const init: PartyThreadInit = { port: port2, graph: g, ranges, spec, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) };
-  // (From the sources: a bootstrap that registers tsx's loader in the worker, then imports the .ts module.)
-  const entry = fromSources
-    ? new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))}; register(); await import(${JSON.stringify(WORKER.href)});`)}`)
-    : WORKER;
-  const worker = new Worker(entry, { workerData: init, transferList: [port2] });
+  const worker = takeWorker();
   const t = new PortTransport(port1);
+  let serverReady: (thread: number) => void = () => undefined;
+  const ready = new Promise<number>((r) => (serverReady = r));
   const server = new Promise<{ meter: MeterRow[]; heMs: Map<string, number> }>((resolve, reject) => {
-    worker.once("message", (m: FromPartyThread) => {
+    const off = () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+    };
+    const onMessage = (m: FromPartyThread) => {
+      if (m.kind === "ready") return serverReady(m.thread);
+      off();
       if (m.kind === "done") resolve({ meter: m.meter, heMs: m.heMs });
       else reject(new PqError(m.diagnostics));
-    });
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`the server's thread exited (${code}) before it reported`)));
+    };
+    const onError = (e: Error) => {
+      off();
+      reject(e);
+    };
+    const onExit = (code: number) => {
+      off();
+      reject(new Error(`the server's thread exited (${code}) before it reported`));
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
   });
+  const run: PartyThreadRun = { kind: "run", port: port2, graph: g, ranges, spec, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) };
+  worker.postMessage(run, [port2]);
   // The server's failure closes the client's side at once (its error is the one reported).
   server.catch(() => t.shut());
   const e = makeEndpoint("client", t, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
   let client: Party | undefined;
+  let ok = false;
   try {
     client = await withProvider(e, spec);
+    const serverThread = await Promise.race([ready, server.then(() => -1)]);
+    const t1 = performance.now();
     const outputs = (await runParty(client, g, ranges, inputs, opts.onNode ? { onNode: opts.onNode } : {}))!;
-    return { outputs, client, server: await server };
+    const s = await server;
+    ok = true;
+    return { outputs, client, server: s, timing: { setupMs: t1 - t0, runMs: performance.now() - t1 }, serverThread };
   } catch (err) {
     t.close();
     // A client that lost its peer reports why the peer stopped.
@@ -71,6 +125,9 @@ export async function runThreaded(
     throw cause instanceof PqError ? cause : new PqError(diag("PQ5001", { where: "the server's thread", detail: cause instanceof Error ? cause.message : String(cause) }));
   } finally {
     client?.corr.close?.();
-    await worker.terminate();
+    if (ok && idle === undefined) {
+      worker.unref();
+      idle = worker;
+    } else await worker.terminate();
   }
 }

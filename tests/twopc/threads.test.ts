@@ -3,7 +3,8 @@
 // private provider and the dealer, the outputs equal the plaintext backend's and every
 // per-layer, per-party figure equals the forecast of a fresh session (base OTs and keys
 // included), exactly; a failure in the server's thread reaches the caller as the server's
-// own coded diagnostic, not as "the peer closed the connection".
+// own coded diagnostic, not as "the peer closed the connection". A server thread whose run
+// succeeded takes the next run (warm); a failed one is not reused.
 import { describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/lower.js";
 import { runPipeline } from "../../compiler/passes/pipeline.js";
@@ -15,7 +16,7 @@ import { loadInput } from "../../interpreter/inputs.js";
 import { runPlain } from "../../interpreter/plain/run.js";
 import { toBigints } from "../../interpreter/plain/tensor.js";
 import { runTwoParty } from "../../interpreter/twopc/session.js";
-import { threadsAvailable } from "../../interpreter/twopc/threads.js";
+import { runThreaded, threadsAvailable } from "../../interpreter/twopc/threads.js";
 
 function load(file: string, target: "dealer" | "ot" | "he") {
   const program = runPipeline(compileFile(file).program!, "pq", { target }).program;
@@ -52,5 +53,17 @@ describe("two parties on two threads", () => {
     const code = (err as PqError).diagnostics[0]!.code;
     expect(code).not.toBe("PQ5002");
     expect(code).not.toBe("PQ5003");
+  }, 60_000);
+
+  it("a server thread that ran well takes the next run; one that failed does not", async () => {
+    const { program, inputs } = load("examples/mnist/mlp_w8a8.pq", "dealer");
+    const run = (spec: { kind: "dealer"; seed: string }, graph = program.graph) => runThreaded(graph, program.ranges, inputs, spec, { timeoutMs: 10_000 });
+    const a = await run({ kind: "dealer", seed: "a" });
+    const b = await run({ kind: "dealer", seed: "b" });
+    expect(b.serverThread).toBe(a.serverThread);
+    expect(toBigints(b.outputs[0]!)).toEqual(toBigints(a.outputs[0]!));
+    await expect(run({ kind: "dealer", seed: "c" }, { ...program.graph, params: new Map() })).rejects.toBeInstanceOf(PqError);
+    const d = await run({ kind: "dealer", seed: "d" });
+    expect(d.serverThread).not.toBe(a.serverThread);
   }, 60_000);
 });
