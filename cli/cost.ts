@@ -25,7 +25,7 @@ export interface CostOptions {
 }
 
 const BACKEND_NOTE: Record<Backend, string> = {
-  dealer: "dealer: the runtime's protocols to the byte (trusted dealer; offline = its corrections to the server)",
+  dealer: "dealer: the runtime's protocols to the byte (trusted dealer; offline = its corrections to the server, and the server's masked weights to the client)",
   ot: "ot: pq's OT provider to the byte (its OT kernels; offline = correlations made by OT with the peer, and the base OTs under setup)",
   he: "he: pq's HE provider to the byte (HE for the server-weight products where it moves fewer bytes, pq's OT provider for the rest; the client's public key under setup)",
   "ot-iknp": `ot-iknp: CrypTFlow2/SiRNN accounting with IKNP OT extension, λ = ${LAMBDA} (no offline phase)`,

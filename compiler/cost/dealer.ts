@@ -92,10 +92,14 @@ class DealerPricer {
       }
       case "linear": {
         // linear.ts: the bilinear triple's C share (|y|·ℓ bits offline); the client sends
-        // x0 − B (|x|·ℓ bits), the server W − A (|W|·ℓ bits), each then reads the other's.
+        // x0 − B (|x|·ℓ bits), the server W − A (|W|·ℓ bits; offline when W is the model's),
+        // each then reads the other's.
         const row = this.sink.row(call, ["linear"]);
         this.offline(row, bytesOf(u.y, u.bits));
-        this.exchange(row, bytesOf(u.x, u.bits), bytesOf(u.w, u.bits));
+        this.parties.send(row, "client", bytesOf(u.x, u.bits));
+        this.parties.recv("client");
+        this.parties.send(row, "server", bytesOf(u.w, u.bits), u.fixed ? "offline" : "online");
+        this.parties.recv("server");
         return;
       }
       case "reveal": {

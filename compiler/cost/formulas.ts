@@ -186,7 +186,7 @@ export const FORMULAS: readonly Formula[] = [
   {
     unit: "linear",
     block: "conv2d / linear / batchnorm with server-held weights W, shared activation x (m bits), output y in ℓ bits; sqplus's cross term x0·x1 as the element-wise map (W = x1, protocols/square.ts)",
-    dealer: { online: "client ⌈|x|·ℓ/8⌉ + 10, server ⌈|W|·ℓ/8⌉ + 10 bytes", offline: "⌈|y|·ℓ/8⌉ bytes", rounds: "1", source: "interpreter/protocols/linear.ts" },
+    dealer: { online: "client ⌈|x|·ℓ/8⌉ + 10 bytes (and the server ⌈|W|·ℓ/8⌉ + 10 for sqplus's cross term)", offline: "⌈|y|·ℓ/8⌉ bytes from the dealer; the server ⌈|W|·ℓ/8⌉ + 10 bytes to the client (W − A: the model's weights do not depend on the input)", rounds: "1", source: "interpreter/protocols/linear.ts" },
     iknp: { bits: "d1·d2·(m·λ + d3·(m·ℓ − m(m−1)/2)), d1·d2 = receiver elements (|x|, or H'W'·C·k² by im2col), d3 = outputs per element (O, Cout/groups, 1)", rounds: "1", source: "docs/PROTOCOLS.md, OT-based matrix product [code: SCI LinearOT cross_term_cost], activation as receiver" },
     silent: { bits: "d1·d2·(m + d3·(m·ℓ − m(m−1)/2))", rounds: "1", source: "as IKNP with λ → ≈ 1 (correlated OT row) [derived]" },
   },

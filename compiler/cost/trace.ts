@@ -34,9 +34,10 @@ export type Unit =
    * activation's own width `xBits` and the matrix-product view: `receivers` = elements of the
    * activation operand as OT receiver (im2col for convolutions), `d3` = products per receiver element;
    * for pq's OT kernel the map itself as serverLinear receives it (shapes, element types,
-   * orientation: what ot-sizes.ts productPlan reads).
+   * orientation: what ot-sizes.ts productPlan reads); `fixed` when W is the model's, not a
+   * share of the input (sqplus's cross term): the dealer's E = W − A is then offline.
    */
-  | { kind: "linear"; x: number; w: number; y: number; bits: number; xBits: number; receivers: number; d3: number; product: ProductShape }
+  | { kind: "linear"; x: number; w: number; y: number; bits: number; xBits: number; receivers: number; d3: number; product: ProductShape; fixed: boolean }
   /** reveal to the client (open.ts): the server sends its n shares of Z_2^bits. */
   | { kind: "reveal"; n: number; bits: number };
 
@@ -222,10 +223,10 @@ class Tracer {
     if (node.attrs.receiver === 1) {
       // The weights as OT receiver (orientation pass): W's elements are the d1×d2 operand,
       // the other dimension is the number of output positions per weight.
-      this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(wt.bits, N), receivers: wn, d3: receivers * d3 / wn, product });
+      this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(wt.bits, N), receivers: wn, d3: receivers * d3 / wn, product, fixed: true });
       return;
     }
-    this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(this.nativeBits(x), N), receivers, d3, product });
+    this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(this.nativeBits(x), N), receivers, d3, product, fixed: true });
   }
 
   /**
@@ -250,8 +251,8 @@ class Tracer {
       op: "winoconv", geometry: { th: g.th, tw: g.tw }, w: ut.shape, x: [a2, C, g.th, g.tw], y: [a2, O, g.th, g.tw],
       wElem: { bits: ut.bits, signed: ut.signed }, xElem: { bits: N, signed: false }, receiver: node.attrs.receiver === 1 ? 1 : 0,
     };
-    if (node.attrs.receiver === 1) this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: Math.min(ut.bits, N), receivers: wn, d3: tiles, product });
-    else this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: N, receivers: vn, d3: O, product });
+    if (node.attrs.receiver === 1) this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: Math.min(ut.bits, N), receivers: wn, d3: tiles, product, fixed: true });
+    else this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: N, receivers: vn, d3: O, product, fixed: true });
   }
 
   /**
@@ -294,7 +295,7 @@ class Tracer {
       case "sqplus": {
         // protocols/square.ts: the cross term x0·x1 as the server-weight product of the element-wise map.
         const product: ProductShape = { op: "scale", w: [xn], x: [xn, 1, 1], y: [xn, 1, 1], wElem: { bits: N, signed: false }, xElem: { bits: N, signed: false }, receiver: 0 };
-        this.scope("square", () => this.emit({ kind: "linear", x: xn, w: xn, y: xn, bits: N, xBits: N, receivers: xn, d3: 1, product }));
+        this.scope("square", () => this.emit({ kind: "linear", x: xn, w: xn, y: xn, bits: N, xBits: N, receivers: xn, d3: 1, product, fixed: false }));
         return;
       }
       case "avgpool":

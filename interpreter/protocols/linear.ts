@@ -3,12 +3,15 @@
 // known to the server in the clear, x shared (x0 at the client, x1 at the server), all in
 // Z_{2^N}. With a dealer's bilinear triple (A at the server,
 // B at the client, C = f(A, B) shared): the server sends E = W − A, the client sends
-// F = x0 − B, and f(W, x0) = f(E, x0) + f(A, F) + C, so
-//   client: y0 = f(E, x0) + C0,    server: y1 = f(A, F) + C1 + f(W, x1).
+// F = x0 − B, and f(W, x) = f(E, B) + C + f(W, F + x1), so
+//   client: y0 = f(E, B) + C0,    server: y1 = C1 + f(W, F + x1).
 // E and F are uniformly masked, so neither learns the other's operand (CrypTen's Beaver
-// matrix triples, specialised to a server-known operand). Proof: proofs/linear.md.
-// Cost (dealer): online the server sends |W|·N bits and the client |x|·N bits, in one
-// round each way; offline the dealer sends |y|·N bits to the server.
+// matrix triples, specialised to a server-known operand). When W is the model's (`fixed`:
+// not a share of the input), E and the client's f(E, B) do not depend on the input: they are
+// offline (E counted so, f(E, B) timed as the provider's offline work), and the online phase
+// is F and one product at the server, as in the plaintext. Proof: proofs/linear.md.
+// Cost (dealer): the client sends |x|·N bits online, the server |W|·N bits (offline when
+// `fixed`), both in the same round; the dealer sends |y|·N bits to the server, offline.
 // Under OT its own kernel (SiRNN's matrix product, Rathee et al. 2021, §5): the server adds
 // f(W, x1) locally; the cross term f(W, x0) comes from vector correlated OTs (ot/vcot.ts)
 // over the map's matrix blocks Y[o, p] = Σ_q W[o, q]·X̂[q, p] (linear-map.ts matBlocks). With
@@ -35,7 +38,7 @@ import type { Vec } from "../ot/vec.js";
 import type { VcotAccumulate } from "../ot/vcot.js";
 import { linearHe } from "./linear-he.js";
 
-type ServerLinear = (p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean) => Promise<Share>;
+type ServerLinear = (p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean, fixed: boolean) => Promise<Share>;
 
 const kernels: Kernels<ServerLinear> = {
   generic: { consumes: ["bilinear"], proof: "proofs/linear.md", run: linearBeaver },
@@ -48,26 +51,31 @@ const kernels: Kernels<ServerLinear> = {
 /**
  * `map` describes f and the shapes; `w` is the server's weight tensor in the ring
  * (undefined at the client); `x` this party's share of the input; `clientOnly` when x is the
- * client's plaintext (x1 = 0), which saves the server the f(W, x1) term.
+ * client's plaintext (x1 = 0), which saves the server the f(W, x1) term; `fixed` when W is
+ * the model's, known before the input (not, say, the server's share of it).
  */
-export function serverLinear(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly = false): Promise<Share> {
-  return step(p, "linear", () => kernelOf(p, kernels).run(p, map, w, x, clientOnly));
+export function serverLinear(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly = false, fixed = true): Promise<Share> {
+  return step(p, "linear", () => kernelOf(p, kernels).run(p, map, w, x, clientOnly, fixed));
 }
 
-async function linearBeaver(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {
+async function linearBeaver(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean, fixed: boolean): Promise<Share> {
   const bits = x.bits;
   const f = (W: Share, X: Share): Share => applyMap(map, W, X, bits);
   const { mine, c } = await p.corr.bilinear(bits, map);
+  // E = W − A: offline when W is the model's (it does not depend on the input).
+  const eBytes = Math.ceil((numelOf(map.w) * bits) / 8);
+  const phase = <T>(g: () => Promise<T>): Promise<T> => (fixed ? p.meter.offline(g) : g());
   if (p.role === "client") {
     p.ch.send(packRing(sub(x, mine)));
-    const E = unpackRing(await p.ch.recv(Math.ceil((map.w.reduce((a, b) => a * b, 1) * bits) / 8)), bits, map.w);
-    return add(f(E, x), c);
+    const E = await phase(async () => unpackRing(await p.ch.recv(eBytes), bits, map.w));
+    // The client's share of f(W, B) = f(E, B) + f(A, B): input-independent work when fixed.
+    const y0 = () => add(f(E, mine), c);
+    return fixed ? p.corr.offlineWork(y0) : y0();
   }
   if (!w) throw new Error("serverLinear: the server needs its weights");
-  p.ch.send(packRing(sub(w, mine)));
+  await phase(async () => p.ch.send(packRing(sub(w, mine))));
   const F = unpackRing(await p.ch.recv(Math.ceil((x.data.length * bits) / 8)), bits, x.shape);
-  const y = add(f(mine, F), c);
-  return clientOnly ? y : add(y, f(w, x));
+  return add(f(w, clientOnly ? F : add(F, x)), c);
 }
 
 /** Bit k of each element's unsigned reading (for k < m, also bit k of its m-bit reading). */

@@ -25,7 +25,7 @@ export function square(p: Party, x: Share): Promise<Share> {
   return step(p, "square", async () => {
     const n = x.data.length;
     const N = x.bits;
-    const cross = await serverLinear(p, elementwiseMap(n, N), p.role === "server" ? inRing(x, N, [n]) : undefined, inRing(x, N, [n, 1, 1]), true);
+    const cross = await serverLinear(p, elementwiseMap(n, N), p.role === "server" ? inRing(x, N, [n]) : undefined, inRing(x, N, [n, 1, 1]), true, false);
     return add(mulElem(x, x), mulScalar(inRing(cross, N, x.shape), 2n));
   });
 }

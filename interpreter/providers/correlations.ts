@@ -31,6 +31,12 @@ export interface Correlations {
   andTriples(n: number): Promise<{ a: Bits; b: Bits; c: Bits }>;
   /** A random bit r shared twice: XOR shares and additive shares in Z_{2^bits} (for B2A). */
   bitPairs(bits: number, n: number): Promise<{ bool: Uint8Array; arith: Share }>;
+  /**
+   * Run `f`, local work a protocol does on its correlations before the input exists (a
+   * product with the model's weights folded into a bilinear triple), timed as this provider's
+   * offline work where it measures that.
+   */
+  offlineWork<T>(f: () => T): T;
   /** Milliseconds this party spent making correlations (offline work), when the provider measures it. */
   readonly offlineMs: number;
   /**

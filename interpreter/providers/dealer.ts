@@ -36,13 +36,17 @@ export class Dealer implements Correlations {
   /** Milliseconds spent generating correlations: the offline work, interleaved in this simulation. */
   offlineMs = 0;
 
-  private async timed<T>(f: () => T): Promise<T> {
+  offlineWork<T>(f: () => T): T {
     const t = performance.now();
     try {
       return f();
     } finally {
       this.offlineMs += performance.now() - t;
     }
+  }
+
+  private async timed<T>(f: () => T): Promise<T> {
+    return this.offlineWork(f);
   }
 
   triples(bits: number, shape: number[]) {

@@ -142,6 +142,9 @@ export class EnumCorrelations implements Correlations {
   readonly kind = "enumerated" as const;
   readonly supplies = ALL_CORRELATIONS;
   readonly offlineMs = 0;
+  offlineWork<T>(f: () => T): T {
+    return f();
+  }
   private k = 0;
   constructor(private readonly role: Role, private readonly store: CorrelationStore, private readonly log: string[] | undefined) {}
 

@@ -71,6 +71,10 @@ export class HeProvider implements Correlations {
     return this.base.offlineMs;
   }
 
+  offlineWork<T>(f: () => T): T {
+    return this.base.offlineWork(f);
+  }
+
   static async open(io: Endpoint, resume?: OtPair, params: HeParams = HE_PARAMS): Promise<HeProvider> {
     const base = await OtProvider.open(io, resume);
     const t0 = performance.now();

@@ -136,6 +136,15 @@ export class OtProvider implements Correlations {
   readonly supplies: ReadonlySet<CorrelationKind> = new Set<CorrelationKind>(["triples", "andTriples", "bitPairs"]);
   offlineMs = 0;
 
+  offlineWork<T>(f: () => T): T {
+    const t = performance.now();
+    try {
+      return f();
+    } finally {
+      this.offlineMs += performance.now() - t;
+    }
+  }
+
   /** Protected for the proofs' ideal-OT provider (proofs/check/ideal-ot.ts), which replaces `round` and the randomness. */
   protected constructor(private readonly io: Endpoint, readonly session: OtPair) {}
 
