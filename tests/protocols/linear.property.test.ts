@@ -1,7 +1,8 @@
 // The server-weight product (serverLinear) reproduces the plaintext map under the provider
 // the suite runs with (PQ_PROVIDER): random conv2d (stride, padding, groups), linear,
 // per-channel scaling and Winograd products, either OT orientation, shared or client-only
-// activations, weights of any declared width and signedness, rings up to 64 bits.
+// activations, weights of any declared width and signedness, rings up to 64 bits; the model's
+// weights (fixed: the masked weights offline under bilinear triples) or not.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { randomBytes } from "node:crypto";
@@ -35,6 +36,7 @@ const caseArb = fc.record({
   xSigned: fc.boolean(),
   receiver: fc.constantFrom(0 as const, 1 as const),
   clientOnly: fc.boolean(),
+  fixed: fc.boolean(),
   seed: fc.integer(),
 });
 
@@ -64,9 +66,16 @@ describe("serverLinear reproduces the plaintext map", () => {
       // Shared: a uniform server share; client-only: the client holds x, the server zeros.
       const x1 = c.clientOnly ? zeroShare(N, map.x) : ringFromBytes(randomBytes(8 * nx), N, map.x);
       const x0 = sub(X, x1);
-      const r = await runBoth((p) => serverLinear(p, map, undefined, x0, c.clientOnly), (p) => serverLinear(p, map, W, x1, c.clientOnly));
+      const r = await runBoth((p) => serverLinear(p, map, undefined, x0, c.clientOnly, c.fixed), (p) => serverLinear(p, map, W, x1, c.clientOnly, c.fixed));
       const got = Array.from({ length: want.data.length }, (_, i) => BigInt.asIntN(N, getRing(r.client, i) + getRing(r.server, i)));
       expect(got).toEqual(Array.from({ length: want.data.length }, (_, i) => getRing(want, i)));
+      // The generic kernel (bilinear triples): the server's E = W − A is offline exactly when W is fixed.
+      if (r.parties[1].corr.supplies.has("bilinear") && r.parties[1].corr.kind !== "he") {
+        const rows = r.parties[1].meter.report().filter((m) => m.primitive === "linear");
+        const sent = (phase: string) => rows.filter((m) => m.phase === phase).reduce((a, m) => a + m.sent, 0);
+        const e = Math.ceil((nw * N) / 8) + 10;
+        expect([sent("online"), sent("offline")]).toEqual(c.fixed ? [0, e] : [e, 0]);
+      }
     }), { numRuns: 60 });
   });
 });
