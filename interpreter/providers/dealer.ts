@@ -14,7 +14,7 @@ import { createCipheriv, createHash, type Cipher } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
-import { add, drawBytes, mulElem, ringFromBytes, sub, zeroShare } from "../twopc/ring.js";
+import { add, drawBytes, mulElem, ringFromBytes, sub, unpackBits, zeroShare, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { bitsFromStream, wordsFor, type Bits } from "../twopc/bits.js";
 import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
@@ -119,21 +119,29 @@ export class Dealer implements Correlations {
 
   private makeBitPairs(bits: number, n: number) {
     const k = this.counter++;
-    const part = this.parts(k, [["r0", n], ["r1", n], ["s0", drawBytes(bits) * n]]);
-    const bitsOf = (p: string) => {
-      const src = part(p);
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) out[i] = src[i]! & 1;
-      return out;
-    };
-    const r0 = bitsOf("r0");
+    const packed = Math.ceil(n / 8);
+    const part = this.parts(k, [["r0", packed], ["r1", packed], ["s0", drawBytes(bits) * n]]);
+    const r0 = unpackBits(part("r0"), n);
     const s0 = ringFromBytes(part("s0"), bits, [n]);
     if (this.role === "client") return { bool: r0, arith: s0 };
-    const r1 = bitsOf("r1");
-    const r = zeroShare(bits, [n]);
-    if (r.data instanceof Float64Array) for (let i = 0; i < n; i++) r.data[i] = r0[i]! ^ r1[i]!;
-    else for (let i = 0; i < n; i++) r.data[i] = BigInt(r0[i]! ^ r1[i]!);
-    const s1 = sub(r, s0);
+    const r1 = unpackBits(part("r1"), n);
+    // s1 = (r0 ⊕ r1) − s0 in Z_2^bits, in signed form: s0 ∈ [−2^(bits−1), 2^(bits−1)), so one
+    // correction from above.
+    let s1: Share;
+    if (s0.data instanceof Float64Array) {
+      s1 = zeroShare(bits, [n]);
+      const o = s1.data as Float64Array;
+      const m = 2 ** bits;
+      const half = m / 2;
+      for (let i = 0; i < n; i++) {
+        const v = (r0[i]! ^ r1[i]!) - s0.data[i]!;
+        o[i] = v >= half ? v - m : v;
+      }
+    } else {
+      const r = zeroShare(bits, [n]);
+      for (let i = 0; i < n; i++) r.data[i] = BigInt(r0[i]! ^ r1[i]!);
+      s1 = sub(r, s0);
+    }
     this.meter.onDealer(ringBytes(bits, n));
     return { bool: r1, arith: s1 };
   }

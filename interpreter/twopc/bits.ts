@@ -133,7 +133,7 @@ export function notBits(a: Bits, n: number): Bits {
 }
 
 /** Whether words are stored least significant byte first, so a word array's bytes are the wire form. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The first `len` bytes of a word array, least significant byte of each word first. */
 export function wordsToBytes(v: Uint32Array, len: number): Uint8Array {

@@ -4,7 +4,7 @@
 // mod 2^N is a ring homomorphism, whatever representative each share uses. Narrow rings
 // live in Float64Array, wide ones (N > 52) in BigInt64Array — typed arrays throughout.
 import { convert } from "../plain/kernels/common.js";
-import { bytesToWords, wordsToBytes } from "./bits.js";
+import { bytesToWords, LITTLE_ENDIAN, wordsToBytes } from "./bits.js";
 import { DOUBLE_EXACT_LOG2, ceilLog2, isWide, numWrapper, numelOf, zeros, type Tensor } from "../plain/tensor.js";
 
 export type Share = Tensor;
@@ -273,7 +273,8 @@ export function ringFromBytes(bytes: Uint8Array, bits: number, shape: number[]):
   const out = zeroShare(bits, shape);
   if (out.data instanceof Float64Array) {
     // the low `bits` of the element's one or two little-endian 32-bit words, in signed form
-    const words = bytesToWords(bytes.subarray(0, per * n));
+    // Read in place when aligned (a cipher's output is), else from a copy.
+    const words = LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, (per * n) / 4) : bytesToWords(bytes.subarray(0, per * n));
     const m = 2 ** bits;
     const half = m / 2;
     const loMask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
