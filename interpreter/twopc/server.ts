@@ -22,7 +22,8 @@
 // sessions then run in this thread (same serveSession, same bounds, no second core).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { partyWorker } from "./party-worker.js";
 import { diag, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import { TransportClosed } from "./channel.js";
 import { totals, type MeterRow } from "./meter.js";
@@ -235,7 +236,7 @@ export class SessionServer {
       this.leaving.delete(w);
       return w;
     }
-    return new Worker(WORKER_URL, { workerData: init });
+    return partyWorker(WORKER_URL, { workerData: init });
   }
 
   /** Keep a worker that served its session well for the next one, while the server runs. */

@@ -8,7 +8,8 @@
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { MessageChannel, Worker } from "node:worker_threads";
+import { MessageChannel, type Worker } from "node:worker_threads";
+import { partyWorker } from "./party-worker.js";
 import type { Graph, Node } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
@@ -56,7 +57,7 @@ function takeWorker(): Worker {
   const entry = fromSources
     ? new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(import.meta.resolve("tsx/esm/api"))}; register(); await import(${JSON.stringify(WORKER.href)});`)}`)
     : WORKER;
-  const fresh = new Worker(entry);
+  const fresh = partyWorker(entry);
   // An idle thread that fails or ends is simply not reused.
   const drop = () => {
     if (idle === fresh) idle = undefined;
