@@ -5,6 +5,7 @@
 // ends, or the diagnostics of its failure. A thread whose run succeeded may take the next run
 // (threads.ts keeps it idle): its modules loaded and its JIT warm, as a server's pool keeps
 // its workers. Nothing of one run outlives it here but compiled code.
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { parentPort, threadId, type MessagePort } from "node:worker_threads";
 import { diag, PqError, type Diagnostic } from "../../grammar/diagnostics.js";
 import type { Graph } from "../../compiler/ir.js";
@@ -27,10 +28,27 @@ export interface PartyThreadRun {
 export type FromPartyThread =
   /** The provider is open; `thread`: this thread's id (a reused thread keeps it). */
   | { kind: "ready"; thread: number }
-  | { kind: "done"; meter: MeterRow[]; heMs: Map<string, number> }
+  /** `majorGcs`: full garbage collections in this thread during the run. */
+  | { kind: "done"; meter: MeterRow[]; heMs: Map<string, number>; majorGcs: number }
   | { kind: "error"; diagnostics: Diagnostic[] };
 
 const post = (m: FromPartyThread) => parentPort!.postMessage(m);
+
+/** Full collections in this thread from now until `stop` (GC entries arrive asynchronously: `stop` lets pending ones in). */
+function countMajorGcs(): { stop(): Promise<number> } {
+  let n = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) n++;
+  });
+  obs.observe({ entryTypes: ["gc"] });
+  return {
+    async stop() {
+      await new Promise((r) => setImmediate(r));
+      obs.disconnect();
+      return n;
+    },
+  };
+}
 
 async function serve(init: PartyThreadRun): Promise<void> {
   const t = new PortTransport(init.port);
@@ -39,8 +57,9 @@ async function serve(init: PartyThreadRun): Promise<void> {
     const p = await withProvider(e, init.spec);
     try {
       post({ kind: "ready", thread: threadId });
+      const gcs = countMajorGcs();
       await runParty(p, init.graph, init.ranges, undefined);
-      post({ kind: "done", meter: p.meter.report(), heMs: p.meter.heMs() });
+      post({ kind: "done", meter: p.meter.report(), heMs: p.meter.heMs(), majorGcs: await gcs.stop() });
     } finally {
       p.corr.close?.();
     }

@@ -33,7 +33,7 @@ export function threadsAvailable(): boolean {
 export interface ThreadedResult {
   outputs: Tensor[];
   client: Party;
-  server: { meter: MeterRow[]; heMs: Map<string, number> };
+  server: { meter: MeterRow[]; heMs: Map<string, number>; majorGcs: number };
   /**
    * Wall-clock ms until both parties' providers were open (base OTs, keys, a planned dealer's
    * offline phase: they run at once, one on each thread), and from then to the outputs.
@@ -78,7 +78,7 @@ export async function runThreaded(
   const t = new PortTransport(port1);
   let serverReady: (thread: number) => void = () => undefined;
   const ready = new Promise<number>((r) => (serverReady = r));
-  const server = new Promise<{ meter: MeterRow[]; heMs: Map<string, number> }>((resolve, reject) => {
+  const server = new Promise<ThreadedResult["server"]>((resolve, reject) => {
     const off = () => {
       worker.off("message", onMessage);
       worker.off("error", onError);
@@ -87,7 +87,7 @@ export async function runThreaded(
     const onMessage = (m: FromPartyThread) => {
       if (m.kind === "ready") return serverReady(m.thread);
       off();
-      if (m.kind === "done") resolve({ meter: m.meter, heMs: m.heMs });
+      if (m.kind === "done") resolve({ meter: m.meter, heMs: m.heMs, majorGcs: m.majorGcs });
       else reject(new PqError(m.diagnostics));
     };
     const onError = (e: Error) => {
