@@ -103,19 +103,24 @@ async function measure(net: Net, pipeline: string): Promise<Result> {
   const name = ins[0]!.attrs.name as string;
   const inputs = new Map([[name, loadInput(net.input, name, ins[0]!.type)]]);
 
-  // Plaintext: one warm-up run (JIT), then the median of 3.
+  // Plaintext: one warm-up run (JIT); its measurements are taken beside each two-party run below.
   let plainOutput = outputText(runPlain(g, inputs).outputs);
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    plainOutput = outputText(runPlain(g, inputs).outputs);
-    times.push(performance.now() - t0);
-  }
+  const plainTime = (): number => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      plainOutput = outputText(runPlain(g, inputs).outputs);
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  };
   const rssBefore2pcMiB = peakRssMiB();
 
   // Two-party: runBoth + runParty rather than runTwoParty, to reach the parties' providers.
-  // As for plaintext, a warm-up run (JIT), then the median of 3: the row is the measured run
-  // with the median online time, every figure of it from that run.
+  // A warm-up run (JIT), then 3 measured runs, each right after a plaintext measurement (the
+  // median of 3 plaintext runs), so that each ratio compares two figures taken moments apart
+  // on a machine whose speed drifts; the row is the pair with the median ratio, every figure
+  // of it from that pair.
   const layers = new Set(g.nodes.map((n) => n.origin.path)).size;
   const tty = process.stderr.isTTY === true;
   const twoParty = async (seed: string, label: string) => {
@@ -142,11 +147,15 @@ async function measure(net: Net, pipeline: string): Promise<Result> {
     return { r, totalMs, offlineMs, cpuMs: (cpu.user + cpu.system) / 1000 };
   };
   await twoParty("pq-bench-warm-up", "warm-up");
-  const measured = [];
-  for (let k = 1; k <= 3; k++) measured.push(await twoParty(`pq-bench-seed-${k}`, `${k}/3`));
+  const measured: ({ plainMs: number } & Awaited<ReturnType<typeof twoParty>>)[] = [];
+  for (let k = 1; k <= 3; k++) {
+    const plainMs = plainTime();
+    measured.push({ plainMs, ...(await twoParty(`pq-bench-seed-${k}`, `${k}/3`)) });
+  }
   if (tty) process.stderr.write("\r\x1b[K");
-  measured.sort((x, y) => x.totalMs - x.offlineMs - (y.totalMs - y.offlineMs));
-  const { r, totalMs, offlineMs, cpuMs } = measured[1]!;
+  const ratio = (m: (typeof measured)[number]): number => (m.totalMs - m.offlineMs) / m.plainMs;
+  measured.sort((x, y) => ratio(x) - ratio(y));
+  const { r, totalMs, offlineMs, cpuMs, plainMs } = measured[1]!;
 
   const [client, server] = r.parties;
 
@@ -168,7 +177,7 @@ async function measure(net: Net, pipeline: string): Promise<Result> {
   const sOn = totals(sRows, "online");
   return {
     name: net.name,
-    plainMs: median(times),
+    plainMs,
     totalMs,
     offlineMs,
     onlineMs: totalMs - offlineMs,
@@ -259,7 +268,7 @@ async function main(): Promise<void> {
     const same = r.plainOutput === r.twopcOutput;
     if (!same) failed = true;
     console.log(`  plaintext output ${r.plainOutput}, two-party output ${r.twopcOutput}: ${same ? "equal" : "DIFFERENT"}`);
-    console.log(`  plaintext ${r.plainMs.toFixed(1)} ms (median of 3 after a warm-up); two-party ${(r.totalMs / 1000).toFixed(2)} s (the median of 3 after a warm-up) = ` +
+    console.log(`  plaintext ${r.plainMs.toFixed(1)} ms (median of 3); two-party ${(r.totalMs / 1000).toFixed(2)} s (the pair with the median ratio of 3, after warm-ups) = ` +
       `${(r.offlineMs / 1000).toFixed(2)} s dealer (offline) + ${(r.onlineMs / 1000).toFixed(2)} s online; online / plaintext ${(r.onlineMs / r.plainMs).toFixed(1)}×; ` +
       `CPU ${(r.cpuMs / 1000).toFixed(2)} s`);
     console.log(`  on two threads (as pq run --backend 2pc, the server's thread warm): ${(r.threadsMs / 1000).toFixed(2)} s wall, dealers included; CPU ${(r.threadsCpuMs / 1000).toFixed(2)} s`);
@@ -279,7 +288,7 @@ async function main(): Promise<void> {
   ));
   console.log("2PC s: wall clock of the two-party run; offline s: time both dealers spent making correlations (interleaved, same thread);");
   console.log("online s = 2PC − offline; client→/server→: online bytes each party sent, 10-byte frame headers included; offline B: dealer → parties;");
-  console.log("peak RSS: the network's own process (compile + plaintext + 2PC in one thread). All figures of a row come from one run (the median of 3).");
+  console.log("peak RSS: the network's own process (compile + plaintext + 2PC in one thread). All figures of a row come from one run (of 3: the median ratio).");
 
   console.log();
   const r20 = results.find((r) => r.name === "ResNet-20");
