@@ -106,16 +106,18 @@ async function selectBeaver(p: Party, b: Uint8Array, pairs: readonly Choice[]): 
   const n = checkPairs(b, pairs);
   const m = b.length;
   const wide = Math.max(...pairs.map(([x]) => x.bits));
+  // Up to 32 bits every step is int32 arithmetic, exact mod 2^32 and so mod 2^N (2^N divides
+  // 2^32), fused into one pass before the opening and one after (selectLocal).
+  const int32 = wide <= 32;
   const { bool, arith } = await p.corr.bitPairs(wide, m);
   const c = new Uint8Array(m);
   for (let i = 0; i < m; i++) c[i] = b[i]! ^ bool[i]!;
-  const prep = [];
+  const prep: Prep[] = [];
   for (const [x, y0] of pairs) {
     const N = x.bits;
-    const y = expand(y0, N, x.shape, n);
-    const d = sub(x, y);
-    const { a, b: beta, c: gamma } = await p.corr.triples(N, x.shape);
-    prep.push({ y, d, a, beta, gamma, e: sub(expand(arith, N, x.shape, n), a), f: sub(d, beta) });
+    const y = int32 && y0.data.length === 1 ? y0 : expand(y0, N, x.shape, n);
+    const triple = await p.corr.triples(N, x.shape);
+    prep.push(int32 ? masked32(x, y, arith, triple) : masked(x, y, expand(arith, N, x.shape, n), triple));
   }
   const mine = concatBytes(packBits(c), ...prep.flatMap((q) => [packRing(q.e), packRing(q.f)]));
   const theirs = await exchange(p, mine);
@@ -123,38 +125,78 @@ async function selectBeaver(p: Party, b: Uint8Array, pairs: readonly Choice[]): 
   const open = unpackBits(theirs.subarray(0, cb), m);
   for (let i = 0; i < m; i++) open[i]! ^= c[i]!;
   let o = cb;
+  /** The peer's opening share of the next masked value. */
   const next = (like: Share): Share => {
     const len = Math.ceil((n * like.bits) / 8);
-    const s = add(like, unpackRing(theirs.subarray(o, o + len), like.bits, like.shape));
+    const s = unpackRing(theirs.subarray(o, o + len), like.bits, like.shape);
     o += len;
     return s;
   };
+  const client = p.role === "client";
   return prep.map((q) => {
-    const e = next(q.e);
-    const f = next(q.f);
-    if (q.y.bits <= 32 && e.data instanceof Float64Array) return selectLocal(p.role === "client", open, q.y, q.d, e, f, q.a, q.beta, q.gamma);
+    const eT = next(q.e);
+    const fT = next(q.f);
+    if (int32) return selectLocal(client, open, q, eT, fT);
+    const e = add(q.e, eT);
+    const f = add(q.f, fT);
     let rd = add(add(q.gamma, mulElem(e, q.beta)), mulElem(f, q.a));
-    if (p.role === "client") rd = add(rd, mulElem(e, f));
-    return add(q.y, pick(open, sub(q.d, rd), rd));
+    if (client) rd = add(rd, mulElem(e, f));
+    const d = sub(q.x, q.y);
+    return add(q.y, pick(open, sub(d, rd), rd));
   });
 }
 
+/** One pair's state between the opening's two halves: x, y (y of one element broadcasts, int32 path), the triple, this party's e and f. */
+interface Prep {
+  x: Share;
+  y: Share;
+  a: Share;
+  beta: Share;
+  gamma: Share;
+  e: Share;
+  f: Share;
+}
+
+/** e = r − a and f = (x − y) − β in Z_2^N. */
+function masked(x: Share, y: Share, r: Share, t: { a: Share; b: Share; c: Share }): Prep {
+  return { x, y, a: t.a, beta: t.b, gamma: t.c, e: sub(r, t.a), f: sub(sub(x, y), t.b) };
+}
+
+/** The same in one int32 pass (N ≤ 32): r, read in a ring of at most 32 bits, reduces to Z_2^N by the final shifts. */
+function masked32(x: Share, y: Share, r: Share, t: { a: Share; b: Share; c: Share }): Prep {
+  const N = x.bits;
+  const sh = 32 - N;
+  const e = zeroShare(N, x.shape);
+  const f = zeroShare(N, x.shape);
+  const [E, F, X, Y, R, A, B] = [e, f, x, y, r, t.a, t.b].map((s) => s.data as Float64Array) as [Float64Array, ...Float64Array[]];
+  const yOne = Y.length === 1 && X.length !== 1;
+  const rOne = R.length === 1 && X.length !== 1;
+  for (let i = 0; i < X.length; i++) {
+    E[i] = (((R[rOne ? 0 : i]! - A[i]!) | 0) << sh) >> sh;
+    F[i] = (((X[i]! - Y[yOne ? 0 : i]! - B[i]!) | 0) << sh) >> sh;
+  }
+  return { x, y, a: t.a, beta: t.b, gamma: t.c, e, f };
+}
+
 /**
- * The local step of selectBeaver for rings of at most 32 bits in one pass: rd = γ + e·β + f·α
- * (+ e·f at the client), then y + (open ? d − rd : rd). Int32 arithmetic (Math.imul, | 0) is
- * exact mod 2^32, 2^N divides 2^32, and the final shift pair reads the result in signed N-bit form.
+ * The local step of selectBeaver for rings of at most 32 bits in one pass: e and f opened
+ * (this party's plus the peer's), rd = γ + e·β + f·α (+ e·f at the client), then
+ * y + (open ? d − rd : rd) with d = x − y. Int32 arithmetic (Math.imul, | 0) is exact mod
+ * 2^32, 2^N divides 2^32, and the final shift pair reads the result in signed N-bit form.
  */
-function selectLocal(client: boolean, open: Uint8Array, y: Share, d: Share, e: Share, f: Share, a: Share, beta: Share, gamma: Share): Share {
-  const out = zeroShare(y.bits, y.shape);
-  const sh = 32 - y.bits;
-  const [o, Y, D, E, F, A, B, G] = [out, y, d, e, f, a, beta, gamma].map((t) => t.data as Float64Array) as [Float64Array, ...Float64Array[]];
+function selectLocal(client: boolean, open: Uint8Array, q: Prep, eT: Share, fT: Share): Share {
+  const out = zeroShare(q.x.bits, q.x.shape);
+  const sh = 32 - q.x.bits;
+  const [o, X, Y, E0, E1, F0, F1, A, B, G] = [out, q.x, q.y, q.e, eT, q.f, fT, q.a, q.beta, q.gamma].map((t) => t.data as Float64Array) as [Float64Array, ...Float64Array[]];
   const one = open.length === 1;
+  const yOne = Y.length === 1 && o.length !== 1;
   for (let i = 0; i < o.length; i++) {
-    const ei = E[i]! | 0;
-    const fi = F[i]! | 0;
+    const ei = (E0[i]! + E1[i]!) | 0;
+    const fi = (F0[i]! + F1[i]!) | 0;
     let rd = (G[i]! + Math.imul(ei, B[i]! | 0) + Math.imul(fi, A[i]! | 0)) | 0;
     if (client) rd = (rd + Math.imul(ei, fi)) | 0;
-    const v = (Y[i]! + ((one ? open[0] : open[i]) ? D[i]! - rd : rd)) | 0;
+    const y = Y[yOne ? 0 : i]!;
+    const v = (y + ((one ? open[0] : open[i]) ? X[i]! - y - rd : rd)) | 0;
     o[i] = (v << sh) >> sh;
   }
   return out;
