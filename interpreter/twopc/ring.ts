@@ -185,6 +185,23 @@ export function packRing(a: Share): Uint8Array {
     const d = a.data as Float64Array;
     const m = 2 ** bits;
     const w = new Uint32Array(((len + 3) >>> 2) + 1);
+    if (bits <= 32) {
+      // ToInt32 reads an integer mod 2^32, so `| 0` then the mask is its low `bits` bits.
+      const mask = bits === 32 ? -1 : (1 << bits) - 1;
+      let wi = 0;
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const v = (d[i]! | 0) & mask;
+        w[wi]! |= v << s;
+        if (s + bits > 32) w[wi + 1]! |= v >>> (32 - s);
+        s += bits;
+        if (s >= 32) {
+          s -= 32;
+          wi++;
+        }
+      }
+      return wordsToBytes(w, len);
+    }
     let pos = 0;
     for (let i = 0; i < n; i++, pos += bits) {
       const u = d[i]! < 0 ? d[i]! + m : d[i]!;
@@ -223,6 +240,23 @@ export function unpackRing(bytes: Uint8Array, bits: number, shape: number[]): Sh
     const half = m / 2;
     const o = out.data;
     const w = bytesToWords(bytes, 1);
+    if (bits <= 32) {
+      // The element's `bits` bits, then the shift pair reads them in signed form.
+      const sh = 32 - bits;
+      let wi = 0;
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        let v = w[wi]! >>> s;
+        if (s + bits > 32) v |= w[wi + 1]! << (32 - s);
+        o[i] = (v << sh) >> sh;
+        s += bits;
+        if (s >= 32) {
+          s -= 32;
+          wi++;
+        }
+      }
+      return out;
+    }
     let pos = 0;
     for (let i = 0; i < n; i++) {
       let u: number;
