@@ -25,6 +25,13 @@ function streamCipher(seed: string, counter: number, purpose: string): Cipher {
   return createCipheriv("aes-128-ctr", d.subarray(0, 16), d.subarray(16, 32));
 }
 
+/** `n` zero bytes to feed the keystream cipher (one buffer, grown as needed, never written). */
+let zeros = new Uint8Array(0);
+function zeroFeed(n: number): Uint8Array {
+  if (zeros.length < n) zeros = new Uint8Array(Math.max(n, 2 * zeros.length));
+  return zeros.subarray(0, n);
+}
+
 function ringBytes(bits: number, n: number): number {
   return Math.ceil((n * bits) / 8);
 }
@@ -73,8 +80,17 @@ export class Dealer implements Correlations {
    */
   private parts(counter: number, sizes: readonly (readonly [string, number])[]): (purpose: string) => Uint8Array {
     const cipher = streamCipher(this.seed, counter, sizes.map(([p]) => p).join(","));
+    // One keystream for the request; each part starts at a multiple of 4 bytes, so a part of
+    // words can be read in place.
+    const offsets: number[] = [];
+    let total = 0;
+    for (const [, n] of sizes) {
+      offsets.push(total);
+      total += (n + 3) & ~3;
+    }
+    const stream = cipher.update(zeroFeed(total));
     const at = new Map<string, Uint8Array>();
-    for (const [p, n] of sizes) at.set(p, cipher.update(new Uint8Array(n)));
+    sizes.forEach(([p, n], i) => at.set(p, stream.subarray(offsets[i], offsets[i]! + n)));
     return (p) => at.get(p)!;
   }
 
@@ -107,7 +123,7 @@ export class Dealer implements Correlations {
   private makeAndTriples(n: number) {
     const k = this.counter++;
     // n uniform bits, bit-sliced: the stream's bytes are the packed bits.
-    const part = this.parts(k, ["a0", "a1", "b0", "b1", "c0"].map((p) => [p, Math.ceil(n / 8)] as const));
+    const part = this.parts(k, ["a0", "a1", "b0", "b1", "c0"].map((p) => [p, 4 * wordsFor(n)] as const));
     const b = (p: string): Bits => bitsFromStream(part(p), n);
     if (this.role === "client") return { a: b("a0"), b: b("b0"), c: b("c0") };
     const [a0, a1, b0, b1, c0] = [b("a0"), b("a1"), b("b0"), b("b1"), b("c0")];

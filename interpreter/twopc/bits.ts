@@ -162,7 +162,13 @@ export function bitsFromWire(bytes: Uint8Array, n: number): Bits {
   return clearTail(bytesToWords(bytes), n);
 }
 
-/** n uniformly random bits from a byte stream of at least ⌈n/8⌉ bytes. */
+/**
+ * n uniformly random bits from a byte stream of at least ⌈n/8⌉ bytes. A stream of whole words
+ * (4·⌈n/32⌉ bytes), aligned, is read in place: its words become the vector (the caller's stream
+ * is its own to give).
+ */
 export function bitsFromStream(bytes: Uint8Array, n: number): Bits {
+  const words = wordsFor(n);
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 && bytes.length >= 4 * words) return clearTail(new Uint32Array(bytes.buffer, bytes.byteOffset, words), n);
   return bitsFromWire(bytes.subarray(0, (n + 7) >>> 3), n);
 }
