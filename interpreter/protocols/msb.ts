@@ -17,8 +17,9 @@ export function splitTop(x: Share): { top: Uint8Array; low: Float64Array | BigUi
   if (x.data instanceof Float64Array) {
     const low = new Float64Array(n);
     const half = 2 ** (N - 1);
+    const m = 2 ** N;
     for (let i = 0; i < n; i++) {
-      const u = x.data[i]! < 0 ? x.data[i]! + 2 ** N : x.data[i]!;
+      const u = x.data[i]! < 0 ? x.data[i]! + m : x.data[i]!;
       top[i] = u >= half ? 1 : 0;
       low[i] = u >= half ? u - half : u;
     }
@@ -40,7 +41,8 @@ export function msb(p: Party, x: Share, share?: SharedLow): Promise<Uint8Array> 
     const N = x.bits;
     // The server compares against 2^(N−1) − 1 − L(x1): the client's L(x0) is larger iff the sum carries.
     if (p.role === "server") {
-      if (low instanceof Float64Array) for (let i = 0; i < low.length; i++) low[i] = 2 ** (N - 1) - 1 - low[i]!;
+      const top = 2 ** (N - 1) - 1;
+      if (low instanceof Float64Array) for (let i = 0; i < low.length; i++) low[i] = top - low[i]!;
       else for (let i = 0; i < low.length; i++) low[i] = (1n << BigInt(N - 1)) - 1n - low[i]!;
     }
     // L(x1) agreeing on its low bits across blocks makes 2^(N−1) − 1 − L(x1) agree on them too.

@@ -330,14 +330,17 @@ export function ringFromBytes(bytes: Uint8Array, bits: number, shape: number[]):
 /** A `u1` value's share in Z_2 as XOR-share bits (0/1 per byte): Z_2 addition is XOR. */
 export function bitsOfShare(s: Share): Uint8Array {
   const out = new Uint8Array(s.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = getRing(s, i) === 0n ? 0 : 1;
+  const d = s.data;
+  if (d instanceof Float64Array) for (let i = 0; i < out.length; i++) out[i] = d[i] === 0 ? 0 : 1;
+  else for (let i = 0; i < out.length; i++) out[i] = getRing(s, i) === 0n ? 0 : 1;
   return out;
 }
 
 /** XOR-share bits as a share of a `u1` value (signed canonical form of Z_2: 0 and −1). */
 export function shareOfBits(b: Uint8Array, shape: number[]): Share {
   const out = zeroShare(1, shape);
-  for (let i = 0; i < b.length; i++) setBig(out, i, b[i] ? -1n : 0n);
+  const d = out.data as Float64Array;
+  for (let i = 0; i < b.length; i++) d[i] = b[i] ? -1 : 0;
   return out;
 }
 
