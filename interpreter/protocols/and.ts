@@ -27,18 +27,26 @@ async function andBeaver(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
   if (n === 0) return zeroBits(0);
   const { a, b, c } = await p.corr.andTriples(n);
   const W = wordsFor(n);
-  const d = new Uint32Array(W);
-  const e = new Uint32Array(W);
-  for (let w = 0; w < W; w++) {
-    d[w] = x[w]! ^ a[w]!;
-    e[w] = y[w]! ^ b[w]!;
-  }
-  // One message: d's n bits, then e's.
-  const both = concatBits([d, e], [n, n]);
-  const theirs = bitsFromWire(await exchange(p, bitsToWire(both, 2 * n)), 2 * n);
-  const td = sliceBits(theirs, 0, n);
-  const te = sliceBits(theirs, n, n);
-  const one = p.role === "client" ? 0xffffffff : 0;
+  // One message: d = x ⊕ a's n bits, then e = y ⊕ b's.
+  const d = xorOf(x, a, W);
+  const e = xorOf(y, b, W);
+  const theirs = bitsFromWire(await exchange(p, bitsToWire(concatBits([d, e], [n, n]), 2 * n)), 2 * n);
+  return combine(p.role === "client", c, a, b, d, e, sliceBits(theirs, 0, n), sliceBits(theirs, n, n), W);
+}
+
+// The loops live in small synchronous functions: the async protocol above is deoptimised and
+// reoptimised as its callers' shapes vary, and its loops with it.
+
+/** u ⊕ v over W words. */
+function xorOf(u: Bits, v: Bits, W: number): Bits {
+  const out = new Uint32Array(W);
+  for (let w = 0; w < W; w++) out[w] = u[w]! ^ v[w]!;
+  return out;
+}
+
+/** z = c ⊕ (D ∧ b) ⊕ (E ∧ a) ⊕ (D ∧ E)·[client], D = d ⊕ d', E = e ⊕ e' (the opened masks). */
+function combine(client: boolean, c: Bits, a: Bits, b: Bits, d: Bits, e: Bits, td: Bits, te: Bits, W: number): Bits {
+  const one = client ? -1 : 0;
   const z = new Uint32Array(W);
   for (let w = 0; w < W; w++) {
     const D = d[w]! ^ td[w]!;
