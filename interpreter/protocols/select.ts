@@ -168,7 +168,13 @@ function masked32(x: Share, y: Share, r: Share, t: { a: Share; b: Share; c: Shar
   const sh = 32 - N;
   const e = zeroShare(N, x.shape);
   const f = zeroShare(N, x.shape);
-  const [E, F, X, Y, R, A, B] = [e, f, x, y, r, t.a, t.b].map((s) => s.data as Float64Array) as [Float64Array, ...Float64Array[]];
+  const E = e.data as Float64Array;
+  const F = f.data as Float64Array;
+  const X = x.data as Float64Array;
+  const Y = y.data as Float64Array;
+  const R = r.data as Float64Array;
+  const A = t.a.data as Float64Array;
+  const B = t.b.data as Float64Array;
   const yOne = Y.length === 1 && X.length !== 1;
   const rOne = R.length === 1 && X.length !== 1;
   for (let i = 0; i < X.length; i++) {
@@ -187,7 +193,16 @@ function masked32(x: Share, y: Share, r: Share, t: { a: Share; b: Share; c: Shar
 function selectLocal(client: boolean, open: Uint8Array, q: Prep, eT: Share, fT: Share): Share {
   const out = zeroShare(q.x.bits, q.x.shape);
   const sh = 32 - q.x.bits;
-  const [o, X, Y, E0, E1, F0, F1, A, B, G] = [out, q.x, q.y, q.e, eT, q.f, fT, q.a, q.beta, q.gamma].map((t) => t.data as Float64Array) as [Float64Array, ...Float64Array[]];
+  const o = out.data as Float64Array;
+  const X = q.x.data as Float64Array;
+  const Y = q.y.data as Float64Array;
+  const E0 = q.e.data as Float64Array;
+  const E1 = eT.data as Float64Array;
+  const F0 = q.f.data as Float64Array;
+  const F1 = fT.data as Float64Array;
+  const A = q.a.data as Float64Array;
+  const B = q.beta.data as Float64Array;
+  const G = q.gamma.data as Float64Array;
   const one = open.length === 1;
   const yOne = Y.length === 1 && o.length !== 1;
   for (let i = 0; i < o.length; i++) {

@@ -126,9 +126,9 @@ export class Dealer implements Correlations {
     const part = this.parts(k, ["a0", "a1", "b0", "b1", "c0"].map((p) => [p, 4 * wordsFor(n)] as const));
     const b = (p: string): Bits => bitsFromStream(part(p), n);
     if (this.role === "client") return { a: b("a0"), b: b("b0"), c: b("c0") };
-    const [a0, a1, b0, b1, c0] = [b("a0"), b("a1"), b("b0"), b("b1"), b("c0")];
-    const c1 = new Uint32Array(wordsFor(n));
-    for (let w = 0; w < c1.length; w++) c1[w] = ((a0[w]! ^ a1[w]!) & (b0[w]! ^ b1[w]!)) ^ c0[w]!;
+    const a1 = b("a1");
+    const b1 = b("b1");
+    const c1 = andCorrection(b("a0"), a1, b("b0"), b1, b("c0"), wordsFor(n));
     this.meter.onDealer(Math.ceil(n / 8));
     return { a: a1, b: b1, c: c1 };
   }
@@ -141,24 +141,40 @@ export class Dealer implements Correlations {
     const s0 = ringFromBytes(part("s0"), bits, [n]);
     if (this.role === "client") return { bool: r0, arith: s0 };
     const r1 = unpackBits(part("r1"), n);
-    // s1 = (r0 ⊕ r1) − s0 in Z_2^bits, in signed form: s0 ∈ [−2^(bits−1), 2^(bits−1)), so one
-    // correction from above.
-    let s1: Share;
-    if (s0.data instanceof Float64Array) {
-      s1 = zeroShare(bits, [n]);
-      const o = s1.data as Float64Array;
-      const m = 2 ** bits;
-      const half = m / 2;
-      for (let i = 0; i < n; i++) {
-        const v = (r0[i]! ^ r1[i]!) - s0.data[i]!;
-        o[i] = v >= half ? v - m : v;
-      }
-    } else {
-      const r = zeroShare(bits, [n]);
-      for (let i = 0; i < n; i++) r.data[i] = BigInt(r0[i]! ^ r1[i]!);
-      s1 = sub(r, s0);
-    }
+    const s1 = bitPairCorrection(r0, r1, s0);
     this.meter.onDealer(ringBytes(bits, n));
     return { bool: r1, arith: s1 };
   }
+}
+
+// The server's side of a correlation in functions of its own: the methods above return early at
+// the client, and in one process both parties call them, so a server branch compiled from the
+// client's calls alone would be thrown away (deoptimised) at each server call.
+
+/** c1 = (a0 ⊕ a1) ∧ (b0 ⊕ b1) ⊕ c0 over W words. */
+function andCorrection(a0: Bits, a1: Bits, b0: Bits, b1: Bits, c0: Bits, W: number): Bits {
+  const c1 = new Uint32Array(W);
+  for (let w = 0; w < W; w++) c1[w] = ((a0[w]! ^ a1[w]!) & (b0[w]! ^ b1[w]!)) ^ c0[w]!;
+  return c1;
+}
+
+/** s1 = (r0 ⊕ r1) − s0 in s0's ring. */
+function bitPairCorrection(r0: Uint8Array, r1: Uint8Array, s0: Share): Share {
+  const n = r0.length;
+  if (s0.data instanceof Float64Array) {
+    // s0 in signed form, in [−2^(bits−1), 2^(bits−1)): one correction from above.
+    const s1 = zeroShare(s0.bits, [n]);
+    const o = s1.data as Float64Array;
+    const d = s0.data;
+    const m = 2 ** s0.bits;
+    const half = m / 2;
+    for (let i = 0; i < n; i++) {
+      const v = (r0[i]! ^ r1[i]!) - d[i]!;
+      o[i] = v >= half ? v - m : v;
+    }
+    return s1;
+  }
+  const r = zeroShare(s0.bits, [n]);
+  for (let i = 0; i < n; i++) r.data[i] = BigInt(r0[i]! ^ r1[i]!);
+  return sub(r, s0);
 }

@@ -321,11 +321,17 @@ class Ctx {
     const per = y.data.length / bs.data.length;
     if (per === 1) return add(y, bs);
     const expanded = zeroShare(y.bits, y.shape);
+    const e = expanded.data;
+    const b = bs.data;
+    if (e instanceof Float64Array && b instanceof Float64Array) {
+      for (let c = 0; c < b.length; c++) e.fill(b[c]!, c * per, (c + 1) * per);
+      return add(y, expanded);
+    }
     const vals = toBigints(bs);
-    for (let i = 0; i < expanded.data.length; i++) {
+    for (let i = 0; i < e.length; i++) {
       const v = vals[Math.floor(i / per)]!;
-      if (expanded.data instanceof Float64Array) expanded.data[i] = Number(v);
-      else expanded.data[i] = v;
+      if (e instanceof Float64Array) e[i] = Number(v);
+      else e[i] = v;
     }
     return add(y, expanded);
   }
