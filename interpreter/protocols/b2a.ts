@@ -27,23 +27,28 @@ async function b2aBitPair(p: Party, b: Uint8Array, bits: number, shape: number[]
   for (let i = 0; i < n; i++) mine[i] = b[i]! ^ bool[i]!;
   const theirs = unpackBits(await exchange(p, packBits(mine)), n);
   const out = zeroShare(bits, shape);
-  if (out.data instanceof Float64Array) {
-    // narrow ring: 1 − r for r in [−2^(N−1), 2^(N−1)) needs at most one period back
-    const r = arith.data as Float64Array;
-    const o = out.data;
-    const one = p.role === "client" ? 1 : 0;
-    const half = 2 ** (bits - 1);
-    for (let i = 0; i < n; i++) {
-      const v = (mine[i]! ^ theirs[i]!) === 0 ? r[i]! : one - r[i]!;
-      o[i] = v >= half ? v - 2 * half : v + 0;
-    }
-    return out;
-  }
+  if (out.data instanceof Float64Array) return narrow(out, arith, mine, theirs, p.role === "client" ? 1 : 0);
   const one = p.role === "client" ? 1n : 0n;
   for (let i = 0; i < n; i++) {
     const r = getRing(arith, i);
     const v = (mine[i]! ^ theirs[i]!) === 0 ? r : one - r;
     setBig(out, i, BigInt.asIntN(bits, v));
+  }
+  return out;
+}
+
+/**
+ * The local step on a narrow ring, in a synchronous function of its own (an async function's
+ * loops are reoptimised with it): r when c = 0, one − r when c = 1, where 1 − r for r in
+ * [−2^(N−1), 2^(N−1)) needs at most one period back.
+ */
+function narrow(out: Share, arith: Share, mine: Uint8Array, theirs: Uint8Array, one: number): Share {
+  const r = arith.data as Float64Array;
+  const o = out.data as Float64Array;
+  const half = 2 ** (out.bits - 1);
+  for (let i = 0; i < o.length; i++) {
+    const v = (mine[i]! ^ theirs[i]!) === 0 ? r[i]! : one - r[i]!;
+    o[i] = v >= half ? v - 2 * half : v + 0;
   }
   return out;
 }
