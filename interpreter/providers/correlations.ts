@@ -2,6 +2,7 @@
 // correlations it supplies, and the asynchronous calls the generic kernels make. A
 // provider holds its party's channel and meter (an `Endpoint`), so one that must talk to the
 // peer to make correlations fits the same interface as one that need not.
+import { performance } from "node:perf_hooks";
 import type { Channel, Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
 import type { Share } from "../twopc/ring.js";
@@ -53,4 +54,14 @@ export interface Endpoint {
   readonly role: Role;
   readonly ch: Channel;
   readonly meter: Meter;
+}
+
+/** Run `f` with its wall-clock time added to `clock.offlineMs`: a measuring provider's `offlineWork`. */
+export function timedOffline<T>(clock: { offlineMs: number }, f: () => T): T {
+  const t = performance.now();
+  try {
+    return f();
+  } finally {
+    clock.offlineMs += performance.now() - t;
+  }
 }

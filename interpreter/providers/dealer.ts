@@ -11,13 +11,12 @@
 // recompute the other's randomness. It is for tests and benchmarks of the online phase,
 // not secure against a real adversary. The `ot` and `he` providers remove the third party.
 import { createCipheriv, createHash, type Cipher } from "node:crypto";
-import { performance } from "node:perf_hooks";
 import type { Role } from "../twopc/channel.js";
 import type { Meter } from "../twopc/meter.js";
 import { add, drawBytes, mulElem, ringFromBytes, sub, unpackBits, zeroShare, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { bitsFromStream, wordsFor, type Bits } from "../twopc/bits.js";
-import { ALL_CORRELATIONS, type Correlations } from "./correlations.js";
+import { ALL_CORRELATIONS, timedOffline, type Correlations } from "./correlations.js";
 
 /** A deterministic stream named by (seed, request counter, purpose): AES-128-CTR, read in order. */
 function streamCipher(seed: string, counter: number, purpose: string): Cipher {
@@ -44,12 +43,7 @@ export class Dealer implements Correlations {
   offlineMs = 0;
 
   offlineWork<T>(f: () => T): T {
-    const t = performance.now();
-    try {
-      return f();
-    } finally {
-      this.offlineMs += performance.now() - t;
-    }
+    return timedOffline(this, f);
   }
 
   private async timed<T>(f: () => T): Promise<T> {

@@ -23,7 +23,7 @@ import type { Party } from "../twopc/party.js";
 import { drawBytes, mulElem, ringFromBytes, type Share } from "../twopc/ring.js";
 import type { LinearMap } from "../twopc/linear-map.js";
 import { packWords } from "../twopc/bits.js";
-import type { CorrelationKind, Correlations, Endpoint } from "./correlations.js";
+import { timedOffline, type CorrelationKind, type Correlations, type Endpoint } from "./correlations.js";
 import { performance } from "node:perf_hooks";
 
 /** n uniform bits from node:crypto, one per byte. */
@@ -137,12 +137,7 @@ export class OtProvider implements Correlations {
   offlineMs = 0;
 
   offlineWork<T>(f: () => T): T {
-    const t = performance.now();
-    try {
-      return f();
-    } finally {
-      this.offlineMs += performance.now() - t;
-    }
+    return timedOffline(this, f);
   }
 
   /** Protected for the proofs' ideal-OT provider (proofs/check/ideal-ot.ts), which replaces `round` and the randomness. */
