@@ -4,7 +4,7 @@
 // offline the dealer sends n bits to the server. Proof: proofs/and.md.
 // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e)·[client], with d = x ⊕ a, e = y ⊕ b opened.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { bitsFromWire, bitsToWire, concatBits, packWords, sliceBits, unpackWords, wordsFor, zeroBits, type Bits } from "../twopc/bits.js";
+import { bitsFromWire, bitsToWire, clearTail, concatBits, packWords, sliceBits, unpackWords, wordsFor, zeroBits, type Bits } from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 
 type And = (p: Party, x: Bits, y: Bits, n: number) => Promise<Bits>;
@@ -31,7 +31,8 @@ async function andBeaver(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
   const d = xorOf(x, a, W);
   const e = xorOf(y, b, W);
   const theirs = bitsFromWire(await exchange(p, bitsToWire(concatBits([d, e], [n, n]), 2 * n)), 2 * n);
-  return combine(p.role === "client", c, a, b, d, e, sliceBits(theirs, 0, n), sliceBits(theirs, n, n), W);
+  // The peer's d is the first n bits of its message: read in place (combine clears the tail).
+  return combine(p.role === "client", c, a, b, d, e, theirs.subarray(0, W), sliceBits(theirs, n, n), n);
 }
 
 // The loops live in small synchronous functions: the async protocol above is deoptimised and
@@ -44,14 +45,15 @@ function xorOf(u: Bits, v: Bits, W: number): Bits {
   return out;
 }
 
-/** z = c ⊕ (D ∧ b) ⊕ (E ∧ a) ⊕ (D ∧ E)·[client], D = d ⊕ d', E = e ⊕ e' (the opened masks). */
-function combine(client: boolean, c: Bits, a: Bits, b: Bits, d: Bits, e: Bits, td: Bits, te: Bits, W: number): Bits {
+/** z = c ⊕ (D ∧ b) ⊕ (E ∧ a) ⊕ (D ∧ E)·[client], D = d ⊕ d', E = e ⊕ e' (the opened masks), n bits. */
+function combine(client: boolean, c: Bits, a: Bits, b: Bits, d: Bits, e: Bits, td: Bits, te: Bits, n: number): Bits {
   const one = client ? -1 : 0;
+  const W = wordsFor(n);
   const z = new Uint32Array(W);
   for (let w = 0; w < W; w++) {
     const D = d[w]! ^ td[w]!;
     const E = e[w]! ^ te[w]!;
     z[w] = c[w]! ^ (D & b[w]!) ^ (E & a[w]!) ^ (D & E & one);
   }
-  return z;
+  return clearTail(z, n);
 }

@@ -135,9 +135,13 @@ export function notBits(a: Bits, n: number): Bits {
 /** Whether words are stored least significant byte first, so a word array's bytes are the wire form. */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** The first `len` bytes of a word array, least significant byte of each word first. */
+/**
+ * The first `len` bytes of a word array, least significant byte of each word first: on a
+ * little-endian machine a view of v's memory, no copy (the callers pass words that are theirs
+ * alone and send or copy the bytes at once: packRing, bitsToWire).
+ */
 export function wordsToBytes(v: Uint32Array, len: number): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(v.buffer, v.byteOffset, len).slice();
+  if (LITTLE_ENDIAN) return new Uint8Array(v.buffer, v.byteOffset, len);
   const out = new Uint8Array(len);
   for (let i = 0; i < len; i++) out[i] = v[i >>> 2]! >>> (8 * (i & 3));
   return out;
