@@ -286,7 +286,7 @@ async function main(): Promise<void> {
       mib(r.offlineBytes), `${r.peakRssMiB.toFixed(0)} MiB`, r.plainOutput === r.twopcOutput ? `${r.twopcOutput} = plain` : "MISMATCH",
     ]),
   ));
-  console.log("2PC s: wall clock of the two-party run; offline s: time both dealers spent making correlations (interleaved, same thread);");
+  console.log("2PC s: wall clock of the two-party run; offline s: time both dealers spent making correlations, with the client's input-independent products (interleaved, same thread);");
   console.log("online s = 2PC − offline; client→/server→: online bytes each party sent, 10-byte frame headers included; offline B: dealer → parties;");
   console.log("peak RSS: the network's own process (compile + plaintext + 2PC in one thread). All figures of a row come from one run (of 3: the median ratio).");
 
