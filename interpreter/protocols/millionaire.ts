@@ -63,7 +63,10 @@ export type { SharedLow };
 /** The values' bits as bit-sliced planes: bit e of planes[i] is bit i of values[e] (m ≤ 64). */
 export function bitPlanesOf(values: Float64Array | BigUint64Array, m: number): Bits[] {
   const n = values.length;
-  const planes = Array.from({ length: m }, () => zeroBits(n));
+  // One buffer for all m planes.
+  const W = wordsFor(n);
+  const all = new Uint32Array(m * W);
+  const planes = Array.from({ length: m }, (_, i) => all.subarray(i * W, (i + 1) * W));
   const low = new Uint32Array(32);
   const high = new Uint32Array(32);
   // 32 elements at a time: their low (and high) 32-bit words as a bit matrix, transposed.
@@ -165,16 +168,19 @@ async function tree(n: number, g: number, width: number, sc: number, gt0: Bits[]
     const neq: Bits[] = [];
     let o1 = 0;
     let o2 = 0;
+    // The level's new planes in one buffer: node q's gt, then its eq.
+    const W = wordsFor(n);
+    const level = new Uint32Array(2 * pairs * W);
     for (let q = 0; q < pairs; q++) {
       const { len, eq: withE } = segs[q]!;
       // gt = gt_hi ⊕ (eq_hi ∧ gt_lo); a shared node's blocks j ≥ 1 are block 0's
       const hi = gt[2 * q + 1]!;
-      const ng = zeroBits(n);
+      const ng = level.subarray(2 * q * W, (2 * q + 1) * W);
       copyBits(ng, 0, z1, o1, len);
       xorInPlace(ng, hi);
       if (len < n) tileBits(ng, g, n);
       o1 += len;
-      const ne = zeroBits(n);
+      const ne = level.subarray((2 * q + 1) * W, (2 * q + 2) * W);
       if (withE) {
         copyBits(ne, 0, z2, o2, len);
         if (len < n) tileBits(ne, g, n);
