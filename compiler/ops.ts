@@ -125,7 +125,7 @@ function dotRange(sums: RowSums, row: number, x: Interval, bias: bigint): Interv
 }
 
 /** P and N of every row of a weight matrix: the sums of its positive and negative weights. */
-interface RowSums {
+export interface RowSums {
   pos: bigint[];
   neg: bigint[];
 }
@@ -181,6 +181,16 @@ function bigSums(w: Known, start: number, count: number): [bigint, bigint] {
 
 // Per data array too: a rebuild re-types every parameter.
 const knownRangeCache = new WeakMap<Float64Array, Interval>();
+
+/**
+ * What a maker of a weight array computed on its way through the values (params.ts's random
+ * weights): their range, and the positive and negative sums of its rows of `count` (Σ|w| <
+ * 2^53), as knownRange and rowSums would find them — so those need not read the array again.
+ */
+export function primeKnown(d: Float64Array, range: Interval, rows?: { count: number; sums: RowSums }): void {
+  knownRangeCache.set(d, range);
+  if (rows) rowSumsCache.set(d, new Map([[rows.count, rows.sums]]));
+}
 
 function knownRange(k: Known): Interval {
   if (k.f64) {

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { createCipheriv, createHash } from "node:crypto";
 import type { Span } from "../grammar/ast.js";
 import { diag, fileReason, PqError } from "../grammar/diagnostics.js";
-import type { ParamData } from "./ir.js";
+import type { Interval, ParamData } from "./ir.js";
+import { primeKnown, type RowSums } from "./ops.js";
 import { numel, typeRange } from "./types.js";
 
 interface RawTensor {
@@ -68,6 +69,38 @@ export function readParamsFile(path: string, span?: Span): ParamsFile {
   return out;
 }
 
+/**
+ * One pass over fresh weights for what the type rules read of them (ops.ts primeKnown): the
+ * range, and the sums of the rows of the leading dimension (a convolution's or linear layer's
+ * output channels), in doubles while exact (Σ|w| < 2^53, rowSums's own rule).
+ */
+function summary(d: Float64Array, shape: readonly number[]): [Interval, { count: number; sums: RowSums } | undefined] {
+  const rows = shape.length > 1 ? shape[0]! : 1;
+  const count = rows > 0 ? d.length / rows : 0;
+  const pos: bigint[] = new Array(rows);
+  const neg: bigint[] = new Array(rows);
+  let lo = d.length > 0 ? d[0]! : 0;
+  let hi = lo;
+  let exact = true;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    let abs = 0;
+    for (let i = r * count; i < (r + 1) * count; i++) {
+      const v = d[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      sum += v;
+      abs += Math.abs(v);
+    }
+    if (abs >= 2 ** 53) exact = false;
+    else {
+      pos[r] = BigInt((sum + abs) / 2);
+      neg[r] = BigInt((sum - abs) / 2);
+    }
+  }
+  return [{ lo: BigInt(lo), hi: BigInt(hi) }, exact ? { count, sums: { pos, neg } } : undefined];
+}
+
 const CHUNK_WORDS = 1 << 16;
 const ZEROS = Buffer.alloc(CHUNK_WORDS * 4);
 
@@ -75,7 +108,8 @@ const ZEROS = Buffer.alloc(CHUNK_WORDS * 4);
  * Deterministic uniform values in [lo, hi] for a named tensor: an AES-256-CTR stream keyed
  * by SHA-256(seed, name), so a tensor does not change when others are added or reordered.
  */
-function randomTensor(seed: number, name: string, n: number, lo: bigint, hi: bigint, bits: number, signed: boolean): ParamData {
+function randomTensor(seed: number, name: string, shape: number[], lo: bigint, hi: bigint, bits: number, signed: boolean): ParamData {
+  const n = numel(shape);
   const key = createHash("sha256").update(`pq-random/${seed}/${name}`).digest();
   const span = hi - lo + 1n;
   if (bits <= 32) {
@@ -92,6 +126,7 @@ function randomTensor(seed: number, name: string, n: number, lo: bigint, hi: big
       const words = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, m) : new Uint32Array(Uint8Array.from(bytes).buffer);
       for (let i = 0; i < m; i++) data[start + i] = l + ((words[i]! & mask) >>> 0);
     }
+    primeKnown(data, ...summary(data, shape));
     return { shape: [], bits, signed, data };
   }
   const stream = createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(n * 8));
@@ -116,7 +151,7 @@ export function bindParam(file: ParamsFile, decl: ParamDecl): { data: ParamData;
   const raw = file.tensors.get(decl.key);
   if (raw === undefined) {
     if (file.randomSeed === undefined) throw new PqError(diag("PQ4003", { name: decl.key, path: file.path }, decl.span));
-    const data = randomTensor(file.randomSeed, decl.key, numel(decl.shape), lo, hi, decl.bits, decl.signed);
+    const data = randomTensor(file.randomSeed, decl.key, decl.shape, lo, hi, decl.bits, decl.signed);
     return { data: { ...data, shape: decl.shape } };
   }
   if (raw.shape.length !== decl.shape.length || raw.shape.some((d, i) => d !== decl.shape[i])) {
