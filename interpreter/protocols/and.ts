@@ -6,6 +6,7 @@
 import { exchange, step, type Party } from "../twopc/party.js";
 import { bitsFromWire, bitsToWire, clearTail, concatBits, packWords, sliceBits, unpackWords, wordsFor, zeroBits, type Bits } from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
+import { scratchOf } from "../twopc/scratch.js";
 
 type And = (p: Party, x: Bits, y: Bits, n: number) => Promise<Bits>;
 
@@ -27,21 +28,27 @@ async function andBeaver(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
   if (n === 0) return zeroBits(0);
   const { a, b, c } = await p.corr.andTriples(n);
   const W = wordsFor(n);
-  // One message: d = x ⊕ a's n bits, then e = y ⊕ b's.
-  const d = xorOf(x, a, W);
-  const e = xorOf(y, b, W);
-  const theirs = bitsFromWire(await exchange(p, bitsToWire(concatBits([d, e], [n, n]), 2 * n)), 2 * n);
-  // The peer's d is the first n bits of its message: read in place (combine clears the tail).
-  return combine(p.role === "client", c, a, b, d, e, theirs.subarray(0, W), sliceBits(theirs, n, n), n);
+  // The openings are temporaries: the party's scratch (the result z is a fresh vector).
+  const s = scratchOf(p);
+  const mark = s.mark();
+  try {
+    // One message: d = x ⊕ a's n bits, then e = y ⊕ b's.
+    const d = xorOf(x, a, s.take(W));
+    const e = xorOf(y, b, s.take(W));
+    const theirs = bitsFromWire(await exchange(p, bitsToWire(concatBits([d, e], [n, n], s.take(wordsFor(2 * n))), 2 * n)), 2 * n);
+    // The peer's d is the first n bits of its message: read in place (combine clears the tail).
+    return combine(p.role === "client", c, a, b, d, e, theirs.subarray(0, W), sliceBits(theirs, n, n, s.take(W)), n);
+  } finally {
+    s.release(mark);
+  }
 }
 
 // The loops live in small synchronous functions: the async protocol above is deoptimised and
 // reoptimised as its callers' shapes vary, and its loops with it.
 
-/** u ⊕ v over W words. */
-function xorOf(u: Bits, v: Bits, W: number): Bits {
-  const out = new Uint32Array(W);
-  for (let w = 0; w < W; w++) out[w] = u[w]! ^ v[w]!;
+/** out = u ⊕ v over out's words. */
+function xorOf(u: Bits, v: Bits, out: Bits): Bits {
+  for (let w = 0; w < out.length; w++) out[w] = u[w]! ^ v[w]!;
   return out;
 }
 

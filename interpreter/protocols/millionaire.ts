@@ -52,6 +52,7 @@ import {
   bitsFromWire, bitsToWire, concatBits, copyBits, notBits, packWords, sliceBits, tileBits, transpose32, unpackWords, wordsFor, xorBits, zeroBits, type Bits,
 } from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
+import { scratchOf, type Scratch } from "../twopc/scratch.js";
 import { bitTripleBatch, otOf } from "../providers/ot.js";
 import { receiveOneOfN, receiveRot, sendOneOfN, sendRot } from "../ot/batches.js";
 import type { ReceiveIn, SendIn } from "../ot/round.js";
@@ -146,7 +147,7 @@ type NodeAnds = (x: Bits, y1: Bits, cnt: number, x2: Bits, y2: Bits, extra: numb
  * Returns the root's gt plane.
  */
 async function tree(n: number, g: number, width: number, sc: number, gt0: Bits[], eq0: Bits[],
-  needEq: (q: number, root: boolean) => boolean, ands: NodeAnds): Promise<Bits> {
+  needEq: (q: number, root: boolean) => boolean, ands: NodeAnds, scratch: Scratch): Promise<Bits> {
   let gt = gt0;
   let eq = eq0;
   // The levels' sizes are the forecast's too (compiler/cost/ot-sizes.ts).
@@ -158,12 +159,20 @@ async function tree(n: number, g: number, width: number, sc: number, gt0: Bits[]
     const lens2 = withEq.map((q) => segs[q]!.len);
     if (lens.reduce((a, b) => a + b, 0) !== cnt) throw new Error("internal: the millionaire's tree level differs from its plan");
     const extra = lens2.reduce((a, b) => a + b, 0);
-    // node q: x = eq_hi, y1 = gt_lo, y2 = eq_lo
-    const x = concatBits(segs.map((_, q) => eq[2 * q + 1]!), lens);
-    const y1 = concatBits(segs.map((_, q) => gt[2 * q]!), lens);
-    const x2 = concatBits(withEq.map((q) => eq[2 * q + 1]!), lens2);
-    const y2 = concatBits(withEq.map((q) => eq[2 * q]!), lens2);
-    const { z1, z2 } = await ands(x, y1, cnt, x2, y2, extra, segs);
+    // node q: x = eq_hi, y1 = gt_lo, y2 = eq_lo (the level's operands: scratch, released once
+    // its ANDs are done; z1 and z2 are fresh)
+    const mark = scratch.mark();
+    let z1: Bits;
+    let z2: Bits;
+    try {
+      const x = concatBits(segs.map((_, q) => eq[2 * q + 1]!), lens, scratch.take(wordsFor(cnt)));
+      const y1 = concatBits(segs.map((_, q) => gt[2 * q]!), lens, scratch.take(wordsFor(cnt)));
+      const x2 = concatBits(withEq.map((q) => eq[2 * q + 1]!), lens2, scratch.take(wordsFor(extra)));
+      const y2 = concatBits(withEq.map((q) => eq[2 * q]!), lens2, scratch.take(wordsFor(extra)));
+      ({ z1, z2 } = await ands(x, y1, cnt, x2, y2, extra, segs));
+    } finally {
+      scratch.release(mark);
+    }
     const ngt: Bits[] = [];
     const neq: Bits[] = [];
     let o1 = 0;
@@ -228,11 +237,18 @@ async function compareBits(p: Party, mine: Float64Array | BigUint64Array, { n, g
     gt.push(v);
   }
   // The ANDs of a level in one call: eq_hi·gt_lo for every node, then eq_hi·eq_lo where needed.
+  const scratch = scratchOf(p);
   const ands: NodeAnds = async (x, y1, cnt, x2, y2, extra) => {
-    const prod = await andBits(p, concatBits([x, x2], [cnt, extra]), concatBits([y1, y2], [cnt, extra]), cnt + extra);
-    return { z1: sliceBits(prod, 0, cnt), z2: sliceBits(prod, cnt, extra) };
+    const mark = scratch.mark();
+    try {
+      const W = wordsFor(cnt + extra);
+      const prod = await andBits(p, concatBits([x, x2], [cnt, extra], scratch.take(W)), concatBits([y1, y2], [cnt, extra], scratch.take(W)), cnt + extra);
+      return { z1: sliceBits(prod, 0, cnt), z2: sliceBits(prod, cnt, extra) };
+    } finally {
+      scratch.release(mark);
+    }
   };
-  return unpackWords(await tree(n, g, m, low, gt, eq, (_q, root) => !root, ands), n);
+  return unpackWords(await tree(n, g, m, low, gt, eq, (_q, root) => !root, ands, scratch), n);
 }
 
 /** Digit d of each value (4 bits from bit 4d), element-major: out[e·q + d]. */
@@ -423,5 +439,5 @@ async function compareDigits(p: Party, mine: Float64Array | BigUint64Array, { n,
     for (let w = 0; w < z2.length; w++) z2[w] = tc2[w]! ^ (D2[w]! & tb2[w]!) ^ (E2[w]! & ta2[w]!) ^ (D2[w]! & E2[w]! & one);
     return { z1, z2 };
   };
-  return unpackWords(await tree(n, g, q, sd, gt, eq, (qq) => qq > 0, ands), n);
+  return unpackWords(await tree(n, g, q, sd, gt, eq, (qq) => qq > 0, ands, scratchOf(p)), n);
 }

@@ -77,17 +77,16 @@ export function copyBits(dst: Bits, dOff: number, src: Bits, sOff: number, len: 
   }
 }
 
-/** src's bits [off, off + len) as a vector of their own. */
-export function sliceBits(src: Bits, off: number, len: number): Bits {
-  const out = zeroBits(len);
+/** src's bits [off, off + len) as a vector of their own (in `out`, zeroed words, when given: scratch.ts). */
+export function sliceBits(src: Bits, off: number, len: number, out: Bits = zeroBits(len)): Bits {
   copyBits(out, 0, src, off, len);
   return out;
 }
 
-/** The vectors' bits one after another: parts[i] contributes its first lens[i] bits. */
-export function concatBits(parts: readonly Bits[], lens: readonly number[]): Bits {
+/** The vectors' bits one after another: parts[i] contributes its first lens[i] bits (in `out`, zeroed, when given). */
+export function concatBits(parts: readonly Bits[], lens: readonly number[], out?: Bits): Bits {
   const total = lens.reduce((a, b) => a + b, 0);
-  const out = zeroBits(total);
+  out ??= zeroBits(total);
   let off = 0;
   parts.forEach((v, i) => {
     copyBits(out, off, v, 0, lens[i]!);
