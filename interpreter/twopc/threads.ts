@@ -35,8 +35,8 @@ export interface ThreadedResult {
   client: Party;
   server: { meter: MeterRow[]; heMs: Map<string, number>; majorGcs: number };
   /**
-   * Wall-clock ms until both parties' providers were open (base OTs, keys, a planned dealer's
-   * offline phase: they run at once, one on each thread), and from then to the outputs.
+   * Wall-clock ms until both parties' providers were open (base OTs, keys: they run at once,
+   * one on each thread), and from then to the outputs.
    */
   timing: { setupMs: number; runMs: number };
   /** The server thread's id: the same as the last run's when that thread was reused. */
