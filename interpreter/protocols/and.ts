@@ -4,7 +4,7 @@
 // offline the dealer sends n bits to the server. Proof: proofs/and.md.
 // z = c ⊕ (d ∧ b) ⊕ (e ∧ a) ⊕ (d ∧ e)·[client], with d = x ⊕ a, e = y ⊕ b opened.
 import { exchange, step, type Party } from "../twopc/party.js";
-import { bitsFromWire, bitsToWire, clearTail, concatBits, packWords, sliceBits, unpackWords, wordsFor, zeroBits, type Bits } from "../twopc/bits.js";
+import { bitsFromWire, bitsToWire, clearTail, concatBits, packWords, sliceBits, unpackWords, wordsFor, xorBits, zeroBits, type Bits } from "../twopc/bits.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { scratchOf } from "../twopc/scratch.js";
 
@@ -33,8 +33,8 @@ async function andBeaver(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
   const mark = s.mark();
   try {
     // One message: d = x ⊕ a's n bits, then e = y ⊕ b's.
-    const d = xorOf(x, a, s.take(W));
-    const e = xorOf(y, b, s.take(W));
+    const d = xorBits(x, a, s.take(W));
+    const e = xorBits(y, b, s.take(W));
     const theirs = bitsFromWire(await exchange(p, bitsToWire(concatBits([d, e], [n, n], s.take(wordsFor(2 * n))), 2 * n)), 2 * n);
     // The peer's d is the first n bits of its message: read in place (combine clears the tail).
     return combine(p.role === "client", c, a, b, d, e, theirs.subarray(0, W), sliceBits(theirs, n, n, s.take(W)), n);
@@ -43,14 +43,8 @@ async function andBeaver(p: Party, x: Bits, y: Bits, n: number): Promise<Bits> {
   }
 }
 
-// The loops live in small synchronous functions: the async protocol above is deoptimised and
-// reoptimised as its callers' shapes vary, and its loops with it.
-
-/** out = u ⊕ v over out's words. */
-function xorOf(u: Bits, v: Bits, out: Bits): Bits {
-  for (let w = 0; w < out.length; w++) out[w] = u[w]! ^ v[w]!;
-  return out;
-}
+// The loops live in small synchronous functions (here and bits.ts's xorBits): the async
+// protocol above is deoptimised and reoptimised as its callers' shapes vary, and its loops with it.
 
 /** z = c ⊕ (D ∧ b) ⊕ (E ∧ a) ⊕ (D ∧ E)·[client], D = d ⊕ d', E = e ⊕ e' (the opened masks), n bits. */
 function combine(client: boolean, c: Bits, a: Bits, b: Bits, d: Bits, e: Bits, td: Bits, te: Bits, n: number): Bits {

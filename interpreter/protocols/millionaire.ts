@@ -186,7 +186,7 @@ async function tree(n: number, g: number, width: number, sc: number, gt0: Bits[]
       const hi = gt[2 * q + 1]!;
       const ng = level.subarray(2 * q * W, (2 * q + 1) * W);
       copyBits(ng, 0, z1, o1, len);
-      xorInPlace(ng, hi);
+      xorBits(ng, hi, ng);
       if (len < n) tileBits(ng, g, n);
       o1 += len;
       const ne = level.subarray((2 * q + 1) * W, (2 * q + 2) * W);
@@ -208,11 +208,6 @@ async function tree(n: number, g: number, width: number, sc: number, gt0: Bits[]
     width = next;
   }
   return gt[0]!;
-}
-
-/** v ⊕= u, word by word (a synchronous function: the async tree around it is reoptimised as its callers vary). */
-function xorInPlace(v: Bits, u: Bits): void {
-  for (let w = 0; w < v.length; w++) v[w]! ^= u[w]!;
 }
 
 /** The generic kernel: bit leaves, each gt by one AND, the tree's ANDs through and.ts. */

@@ -117,10 +117,9 @@ export function transpose32(a: Uint32Array): void {
   }
 }
 
-/** a ⊕ b, word by word (same length). */
-export function xorBits(a: Bits, b: Bits): Bits {
-  const out = new Uint32Array(a.length);
-  for (let w = 0; w < a.length; w++) out[w] = a[w]! ^ b[w]!;
+/** a ⊕ b, word by word, over out's words (a fresh vector of a's length, a scratch vector, or a itself). */
+export function xorBits(a: Bits, b: Bits, out: Bits = new Uint32Array(a.length)): Bits {
+  for (let w = 0; w < out.length; w++) out[w] = a[w]! ^ b[w]!;
   return out;
 }
 

@@ -1,8 +1,8 @@
 // The server party of an in-process two-party run on a thread of its own (threads.ts starts
 // it). A `run` message brings the program with its parameters, the provider spec and one end
-// of a MessageChannel; the thread reports `ready` once its provider is open (base OTs, keys,
-// a planned dealer's correlations), then the meter's rows and HE milliseconds when the run
-// ends, or the diagnostics of its failure. A thread whose run succeeded may take the next run
+// of a MessageChannel; the thread reports `ready` once its provider is open (base OTs, keys),
+// then the meter's rows, HE milliseconds and its full collections when the run ends, or the
+// diagnostics of its failure. A thread whose run succeeded may take the next run
 // (threads.ts keeps it idle): its modules loaded and its JIT warm, as a server's pool keeps
 // its workers. Nothing of one run outlives it here but compiled code.
 import { constants, PerformanceObserver } from "node:perf_hooks";

@@ -6,7 +6,6 @@
 // Run from the TypeScript sources (tests), the worker runs party-thread.ts through tsx (a
 // development dependency, present exactly then); from dist/, the compiled party-thread.js.
 import { existsSync } from "node:fs";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, type Worker } from "node:worker_threads";
 import { partyWorker } from "./party-worker.js";
@@ -34,11 +33,6 @@ export interface ThreadedResult {
   outputs: Tensor[];
   client: Party;
   server: { meter: MeterRow[]; heMs: Map<string, number>; majorGcs: number };
-  /**
-   * Wall-clock ms until both parties' providers were open (base OTs, keys: they run at once,
-   * one on each thread), and from then to the outputs.
-   */
-  timing: { setupMs: number; runMs: number };
   /** The server thread's id: the same as the last run's when that thread was reused. */
   serverThread: number;
 }
@@ -72,7 +66,6 @@ export async function runThreaded(
   g: Graph, ranges: readonly Interval[], inputs: Map<string, Tensor>, spec: ProviderSpec, opts: ChannelOptions & { onNode?: (n: Node) => void } = {},
 ): Promise<ThreadedResult> {
   if (spec.kind === "enumerated" || ("resume" in spec && spec.resume)) throw new Error(`internal: a ${spec.kind} run with state cannot cross threads`);
-  const t0 = performance.now();
   const { port1, port2 } = new MessageChannel();
   const worker = takeWorker();
   const t = new PortTransport(port1);
@@ -112,11 +105,10 @@ export async function runThreaded(
   try {
     client = await withProvider(e, spec);
     const serverThread = await Promise.race([ready, server.then(() => -1)]);
-    const t1 = performance.now();
     const outputs = (await runParty(client, g, ranges, inputs, opts.onNode ? { onNode: opts.onNode } : {}))!;
     const s = await server;
     ok = true;
-    return { outputs, client, server: s, timing: { setupMs: t1 - t0, runMs: performance.now() - t1 }, serverThread };
+    return { outputs, client, server: s, serverThread };
   } catch (err) {
     t.close();
     // A client that lost its peer reports why the peer stopped.
