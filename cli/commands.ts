@@ -64,7 +64,7 @@ function choice<T extends string>(cmd: string, values: Values, name: string, all
 
 const modelOption: OptionSpec = { type: "string", valueName: "NAME", help: "the model to use when the file declares several" };
 const pipelineOptions: Record<string, OptionSpec> = {
-  pipeline: { type: "string", valueName: "NAME", help: "pass pipeline: pq (all exact optimisations), sirnn (the baseline), none, eqo (APPROXIMATE: quantized Winograd filters, docs/PASSES.md)", default: "pq" },
+  pipeline: { type: "string", valueName: "NAME", help: "pass pipeline: pq (all exact optimisations), sirnn (the baseline), none, reweight (pq with EQO's bit re-weighting: the client learns the positions of outlier weights), eqo (APPROXIMATE: quantized Winograd filters, docs/PASSES.md)", default: "pq" },
   disable: { type: "string", valueName: "PASS", help: "skip a pass of the pipeline (repeatable)", multiple: true },
   budget: { type: "string", valueName: "BYTES", help: "eqo: extra forecast online bytes (both parties; suffix KB, MB, GB, KiB, MiB or GiB allowed) to spend on wider quantized Winograd filters where they cut the error bound most (mixed precision)" },
   verbose: { type: "boolean", help: "say what every pass of the pipeline did and why (by default one line counts the passes that did not apply)" },

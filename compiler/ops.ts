@@ -42,6 +42,53 @@ export interface AttrSpec {
  */
 const receiverAttr: AttrSpec = { kind: "int", default: 0, quietDefault: true };
 
+/**
+ * EQO's bit re-weighting, as two public facts about a layer's weights w (signed, m bits):
+ * `split = l` (0 ≤ l < m, default 0) and `support` (increasing flat indices into w; absent:
+ * every index). They say w = w_lo + 2^l·w_hi where w_lo is a dense i_l tensor and w_hi is zero
+ * outside the support: every weight outside the support fits i_l (is zero when l = 0: a pruned
+ * layer). Inside it, w_hi = ⌊(w + 2^(l−1))/2^l⌋ (w itself when l = 0) and w_lo = w − 2^l·w_hi
+ * (protocols/linear.ts `splitPlanes`). Values are unchanged; the OT product with the weights
+ * as receiver makes l-bit OTs for every weight and (m − l + 1)-bit ones (m when l = 0) for the
+ * support's entries only, so the client learns the support's positions (they are part of the
+ * program). Every other kernel computes with w as it is. The `reweight` pass writes both.
+ */
+const supportAttr: AttrSpec = { kind: "ints" };
+const splitAttr: AttrSpec = { kind: "int", default: 0, quietDefault: true };
+
+/** A layer's bit re-weighting (ops.ts `split`, `support`), as LinearMap and ProductShape carry it. */
+export function reweighting(node: Node): { split?: number; support?: readonly number[] } {
+  const support = node.attrs.support as number[] | undefined;
+  const split = typeof node.attrs.split === "number" && node.attrs.split > 0 ? node.attrs.split : undefined;
+  return { ...(split !== undefined ? { split } : {}), ...(support ? { support } : {}) };
+}
+
+/** `split` and `support` as above: every weight outside the support fits i_split (PQ2029). */
+function checkSupport(a: Attrs, w: Operand, op: string, fail: Fail): void {
+  const s = a.support;
+  const l = a.split === undefined ? 0 : intAttr(a, "split");
+  if (s === undefined && l === 0) return;
+  const n = numel(w.type.shape);
+  valid(Number.isInteger(l) && l >= 0 && l < w.type.bits, fail, op, `split must be in 0..${w.type.bits - 1} (below the weights' ${w.type.bits} bits)`);
+  valid(l === 0 || w.type.signed, fail, op, "split needs signed weights");
+  if (s !== undefined && !(Array.isArray(s) && s.every((v, i) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < n && (i === 0 || (v as number) > (s[i - 1] as number))))) {
+    fail("PQ2029", { op, detail: `support must list increasing indices in 0..${n - 1} of the weights` });
+  }
+  const k = w.known;
+  if (!k || s === undefined) return;
+  const inSupport = new Uint8Array(n);
+  for (const i of s as number[]) inSupport[i] = 1;
+  // i_l's range; [0, 0] when l = 0.
+  const lo = l === 0 ? 0 : -(2 ** (l - 1));
+  const hi = l === 0 ? 0 : 2 ** (l - 1) - 1;
+  for (let i = 0; i < n; i++) {
+    const v = k.num(i);
+    if (!inSupport[i] && (v < lo || v > hi)) {
+      fail("PQ2029", { op, detail: `weight ${i} is ${k.at(i)}, outside the support and ${l === 0 ? "not zero" : `outside i${l} (split = ${l})`}` });
+    }
+  }
+}
+
 /** The result of a type rule. `bits`/`signed` absent: an accumulator (*acc*) whose width comes from the range. */
 export interface Inferred {
   shape: number[];
@@ -324,13 +371,14 @@ export function requantValue(x: bigint, mult: number, shift: number): bigint {
 const conv2d: OpDescriptor = {
   op: "conv2d", kind: "layer", arity: [2, 3], known: [1, 2],
   result: "acc", reads: "value", lifted: [0, 2],
-  attrs: { stride: { kind: "int", default: 1 }, pad: { kind: "int", default: 0 }, groups: { kind: "int", default: 1 }, receiver: receiverAttr },
+  attrs: { stride: { kind: "int", default: 1 }, pad: { kind: "int", default: 0 }, groups: { kind: "int", default: 1 }, receiver: receiverAttr, split: splitAttr, support: supportAttr },
   summary: "2-D convolution with server weights (and bias)",
   infer([x, w, b], a, fail) {
     const stride = intAttr(a, "stride");
     const pad = intAttr(a, "pad");
     const groups = intAttr(a, "groups");
     checkReceiver(a, "conv2d", fail);
+    checkSupport(a, w!, "conv2d", fail);
     need(x!.type.shape.length === 3, fail, "conv2d", `input must be [C, H, W], got ${shapeStr(x!.type.shape)}`);
     need(w!.type.shape.length === 4, fail, "conv2d", `weights must be [O, C/groups, kh, kw], got ${shapeStr(w!.type.shape)}`);
     const [c, h, wd] = x!.type.shape as [number, number, number];
@@ -366,10 +414,11 @@ const conv2d: OpDescriptor = {
 const winoconv: OpDescriptor = {
   op: "winoconv", kind: "layer", arity: [2, 3], known: [1, 2],
   result: "acc", reads: "value", lifted: [0, 2],
-  attrs: { tile: { kind: "int", required: true }, pad: { kind: "int", default: 0 }, k: { kind: "matrix", required: true }, receiver: receiverAttr },
+  attrs: { tile: { kind: "int", required: true }, pad: { kind: "int", default: 0 }, k: { kind: "matrix", required: true }, receiver: receiverAttr, split: splitAttr, support: supportAttr },
   summary: "convolution by Winograd-domain filters F(m×m,3×3): local transforms, one server-weight product per tile position",
   infer([x, u, off], a, fail) {
     checkReceiver(a, "winoconv", fail);
+    checkSupport(a, u!, "winoconv", fail);
     const t = tileOf(intAttr(a, "tile"));
     if (!t) return fail("PQ2006", { name: "tile", op: "winoconv", expected: "2 (F(2×2,3×3)) or 4 (F(4×4,3×3))" });
     const pad = intAttr(a, "pad");
@@ -393,11 +442,12 @@ const winoconv: OpDescriptor = {
 };
 
 const linear: OpDescriptor = {
-  op: "linear", kind: "layer", arity: [2, 3], known: [1, 2], attrs: { receiver: receiverAttr },
+  op: "linear", kind: "layer", arity: [2, 3], known: [1, 2], attrs: { receiver: receiverAttr, split: splitAttr, support: supportAttr },
   result: "acc", reads: "value", lifted: [0, 2],
   summary: "fully connected layer with server weights (and bias)",
   infer([x, w, b], a, fail) {
     checkReceiver(a, "linear", fail);
+    checkSupport(a, w!, "linear", fail);
     need(x!.type.shape.length === 1, fail, "linear", `input must be 1-D [K], got ${shapeStr(x!.type.shape)}; flatten it first`);
     need(w!.type.shape.length === 2 && w!.type.shape[1] === x!.type.shape[0], fail, "linear",
       `weights ${shapeStr(w!.type.shape)} do not match input ${shapeStr(x!.type.shape)} (expected [O, ${x!.type.shape[0]}])`);

@@ -13,6 +13,7 @@
 // split between the parties by who sends them when the protocol fixes it (the linear
 // layer: OT receiver = the activation's owner, sender = the server), evenly otherwise.
 import type { Unit } from "./trace.js";
+import { productPlan, productPlanes } from "./ot-sizes.js";
 import { HEADER_BYTES, LAMBDA } from "./wire.js";
 
 /**
@@ -128,8 +129,14 @@ export function otCost(u: Unit, backend: "ot-iknp" | "ot-silent"): OtCost {
       // one cross term, the activation as OT receiver (the default; its owner, the client,
       // holds x0 — x1·W is the server's local term) with its own width m = xBits, output ℓ =
       // the layer's ring. Convolutions via im2col: receivers = H'W'·C·k², d3 = Cout/groups.
-      const c = crossTerm(u.receivers, u.d3, u.xBits, u.bits, otOverhead(backend));
-      return { clientBits: c.receiver, serverBits: c.sender, clientRounds: 1, serverRounds: 1 };
+      // A re-weighted W with the weights as receiver (ops.ts `split`, `support`): one cross term
+      // per plane, over its receiver elements (every weight, or the support's) with its width.
+      const planes = u.product ? productPlanes(u.product) : [];
+      const terms = planes.length <= 1 && planes[0]?.map === u.product
+        ? [crossTerm(u.receivers, u.d3, u.xBits, u.bits, otOverhead(backend))]
+        : planes.map(({ map }) => crossTerm(productPlan(map, u.bits).n, u.d3, Math.min(map.wElem.bits, u.bits), u.bits, otOverhead(backend)));
+      const sum = (f: (c: { receiver: number; sender: number }) => number) => terms.reduce((a, c) => a + f(c), 0);
+      return { clientBits: sum((c) => c.receiver), serverBits: sum((c) => c.sender), clientRounds: terms.length, serverRounds: terms.length };
     }
     case "reveal":
       // The server sends its shares: n·ℓ bits, 1 round (the same in every backend).

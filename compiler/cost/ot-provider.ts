@@ -18,7 +18,7 @@
 // HE kernel takes (he-sizes.ts heProduct: where it moves fewer bytes, or all it can carry) as the upload, the
 // trimmed replies and the wrap's 1-of-W OT round (protocols/linear-he.ts).
 import { bytesOf } from "./dealer.js";
-import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
+import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, productPlanes, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
 import { Parties, type Phase, type Who } from "./parties.js";
 import { heBytes, heFlights, heProduct, type HeModuli } from "./he-sizes.js";
 
@@ -133,9 +133,12 @@ class OtPricer {
           this.round(row, [nChoose1Bytes(plan.outputs, plan.wrapN, u.bits)], []);
           return;
         }
-        const p = productPlan(u.product, u.bits);
-        const batches = Array.from({ length: p.m }, (_, k) => vcotBytes(p.n, p.L, u.bits - k));
-        this.round(this.sink.row(call, ["linear"]), p.receiver === "client" ? batches : [], p.receiver === "server" ? batches : []);
+        // One OT round per plane of a re-weighted product (protocols/linear.ts linearOt).
+        for (const plane of productPlanes(u.product)) {
+          const p = productPlan(plane.map, u.bits);
+          const batches = Array.from({ length: p.m }, (_, k) => vcotBytes(p.n, p.L, u.bits - k));
+          this.round(this.sink.row(call, ["linear"]), p.receiver === "client" ? batches : [], p.receiver === "server" ? batches : []);
+        }
         return;
       }
       case "reveal": {

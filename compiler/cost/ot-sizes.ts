@@ -167,6 +167,13 @@ export type ProductShape = (
   wElem: { bits: number; signed: boolean };
   xElem: { bits: number; signed: boolean };
   receiver: 0 | 1;
+  /**
+   * EQO's bit re-weighting (ops.ts `split`, `support`): W = W_lo + 2^split·W_hi, W_lo dense of
+   * `split` bits (none when 0), W_hi zero outside the support (absent: everywhere). With the
+   * weights as receiver the product runs one plan per plane (productPlans).
+   */
+  split?: number;
+  support?: readonly number[];
 };
 
 export interface ProductPlan {
@@ -229,11 +236,37 @@ export function productPlan(map: ProductShape, N: number): ProductPlan {
   const e = wRecv ? map.wElem : map.xElem;
   return {
     receiver: wRecv ? "server" : "client",
-    n: wRecv ? blocks * O * Q : xEntries,
+    // Every weight index occurs in exactly one block position, so a support of k entries is k instances.
+    n: wRecv ? (map.support ? map.support.length : blocks * O * Q) : xEntries,
     L: wRecv ? P : O,
     m: e.bits < N ? e.bits : N,
     negTop: e.bits < N && e.signed,
   };
+}
+
+/** The signed width of the high plane ⌊(w + 2^(l−1))/2^l⌋ of m-bit signed weights (m itself when l = 0). */
+export function highPlaneBits(m: number, l: number): number {
+  if (l === 0) return m;
+  const hi = (w: number) => Math.floor((w + 2 ** (l - 1)) / 2 ** l);
+  let b = 1;
+  while (hi(-(2 ** (m - 1))) < -(2 ** (b - 1)) || hi(2 ** (m - 1) - 1) > 2 ** (b - 1) - 1) b++;
+  return b;
+}
+
+/**
+ * The planes a product runs (protocols/linear.ts): with the weights as receiver and a split
+ * W = W_lo + 2^l·W_hi (l > 0), the dense l-bit plane then the sparse high plane (each its own
+ * OT round, the high plane's results shifted by l); otherwise the one product of productPlan,
+ * over the support when there is one.
+ */
+export function productPlanes(map: ProductShape): { map: ProductShape; shift: number }[] {
+  const l = map.split ?? 0;
+  if (map.receiver !== 1 || (l === 0 && !map.support)) return [{ map, shift: 0 }];
+  const { split: _s, support, ...dense } = map;
+  // l = 0 (a pruned layer): the high plane is W itself, read as W's type.
+  const hi: ProductShape = { ...dense, wElem: l === 0 ? map.wElem : { bits: highPlaneBits(map.wElem.bits, l), signed: true }, ...(support ? { support } : {}) };
+  if (l === 0) return [{ map: hi, shift: 0 }];
+  return [{ map: { ...dense, wElem: { bits: l, signed: true } }, shift: 0 }, { map: hi, shift: l }];
 }
 
 /**

@@ -8,7 +8,7 @@
 // backends (dealer.ts, ot.ts) then price the same units. Communication never depends on the
 // data, only on types, shapes, attributes and the range analysis, so this is exact.
 import { assertNever, type Graph, type Interval, type Node, type Program } from "../ir.js";
-import { bigAttr, elemAttr, intAttr, liftedOperands } from "../ops.js";
+import { bigAttr, elemAttr, intAttr, liftedOperands, reweighting } from "../ops.js";
 import { msbOffset, numel, publicRange, signedWidthFor, typeRange, type TensorType } from "../types.js";
 import { clampShare, requantPlan, type SharedLow } from "../requant-plan.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
@@ -206,6 +206,7 @@ class Tracer {
       wElem: { bits: wt.bits, signed: wt.signed },
       xElem: xt.vis === "client" && xt.bits <= N ? { bits: xt.bits, signed: xt.signed } : { bits: N, signed: false },
       receiver: node.attrs.receiver === 1 ? 1 : 0,
+      ...reweighting(node),
     };
     // The matrix-product view for the OT formulas (docs/PROTOCOLS.md, SiRNN cross_term_cost).
     let receivers = xn;
@@ -221,8 +222,9 @@ class Tracer {
       d3 = cout / groups;
     }
     if (node.attrs.receiver === 1) {
-      // The weights as OT receiver (orientation pass): W's elements are the d1×d2 operand,
-      // the other dimension is the number of output positions per weight.
+      // The weights as OT receiver (orientation pass): W's elements are the d1×d2 operand, the
+      // other dimension is the number of output positions per weight (a re-weighted W: per plane,
+      // formulas.ts through productPlanes).
       this.emit({ kind: "linear", x: xn, w: wn, y: yn, bits: N, xBits: Math.min(wt.bits, N), receivers: wn, d3: receivers * d3 / wn, product, fixed: true });
       return;
     }
@@ -250,6 +252,7 @@ class Tracer {
     const product: ProductShape = {
       op: "winoconv", geometry: { th: g.th, tw: g.tw }, w: ut.shape, x: [a2, C, g.th, g.tw], y: [a2, O, g.th, g.tw],
       wElem: { bits: ut.bits, signed: ut.signed }, xElem: { bits: N, signed: false }, receiver: node.attrs.receiver === 1 ? 1 : 0,
+      ...reweighting(node),
     };
     if (node.attrs.receiver === 1) this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: Math.min(ut.bits, N), receivers: wn, d3: tiles, product, fixed: true });
     else this.emit({ kind: "linear", x: vn, w: wn, y: yn, bits: N, xBits: N, receivers: vn, d3: O, product, fixed: true });
@@ -440,3 +443,4 @@ class Tracer {
 export function trace(program: Program): Call[] {
   return new Tracer(program.graph, program.ranges).run();
 }
+

@@ -16,7 +16,8 @@
 import { copyDeclared, rebuild } from "./builder.js";
 import type { Graph, Node } from "../ir.js";
 import { LAMBDA } from "../cost/wire.js";
-import { intAttr } from "../ops.js";
+import { intAttr, reweighting } from "../ops.js";
+import { highPlaneBits } from "../cost/ot-sizes.js";
 import { tileOf, winoGeometry } from "../winoconv.js";
 import type { Program } from "../ir.js";
 import type { Pass } from "./pass.js";
@@ -28,6 +29,12 @@ export function sirnnCost(d1: number, d2: number, d3: number, m: number, l: numb
 }
 
 export type Receiver = "weights" | "activations";
+
+/** A layer's bit re-weighting as the cost function needs it: the low plane's width and the support's size (absent: every weight). */
+export interface Reweighting {
+  split: number;
+  support?: number;
+}
 
 /** The two orientations of one layer: cost in bits and receiver elements (d1·d2). */
 export interface OrientationCost {
@@ -41,12 +48,17 @@ export interface OrientationCost {
  * A matrix product W·X (W: rows×inner, X: inner×cols) repeated `times` times (conv groups,
  * Winograd tile positions), W's shares mW bits, X's mX bits, ℓ-bit output.
  */
-export function productCost(rows: number, inner: number, cols: number, times: number, mW: number, mX: number, l: number): OrientationCost {
+export function productCost(rows: number, inner: number, cols: number, times: number, mW: number, mX: number, l: number, planes?: Reweighting): OrientationCost {
+  const dense = times * rows * inner;
+  // Re-weighted (ops.ts `split`, `support`): the dense low plane and the high plane over the support.
+  const wElements = planes ? (planes.split > 0 ? dense : 0) + (planes.support ?? dense) : dense;
   return {
-    weights: times * sirnnCost(rows, inner, cols, mW, l),
+    weights: planes
+      ? (planes.split > 0 ? sirnnCost(dense, 1, cols, planes.split, l) : 0) + sirnnCost(planes.support ?? dense, 1, cols, planes.split > 0 ? highPlaneBits(mW, planes.split) : mW, l)
+      : sirnnCost(dense, 1, cols, mW, l),
     // Xᵀ·Wᵀ: the activations as the d1×d2 operand.
     activations: times * sirnnCost(cols, inner, rows, mX, l),
-    elements: { weights: times * rows * inner, activations: times * cols * inner },
+    elements: { weights: wElements, activations: times * cols * inner },
   };
 }
 
@@ -70,15 +82,17 @@ export function layerCost(g: Graph, n: Node): OrientationCost | undefined {
   const x = g.nodes[n.inputs[0]!]!;
   const w = g.nodes[n.inputs[1]!]!;
   const l = n.type.bits;
+  const r = reweighting(n);
+  const support = r.split !== undefined || r.support ? { split: r.split ?? 0, ...(r.support ? { support: r.support.length } : {}) } : undefined;
   if (n.op === "linear") {
     const [o, k] = w.type.shape as [number, number];
-    return productCost(o, k, 1, 1, w.type.bits, x.type.bits, l);
+    return productCost(o, k, 1, 1, w.type.bits, x.type.bits, l, support);
   }
   if (n.op === "winoconv") {
     // One product per tile position, all in the result's ring (cost/trace.ts `winoconv`).
     const [a2, o, c] = w.type.shape as [number, number, number];
     const g = winoGeometry(tileOf(intAttr(n.attrs, "tile"))!, x.type.shape, o, intAttr(n.attrs, "pad"));
-    return productCost(o, c, g.th * g.tw, a2, w.type.bits, l, l);
+    return productCost(o, c, g.th * g.tw, a2, w.type.bits, l, l, support);
   }
   if (n.op === "batchnorm") {
     const c = x.type.shape[0] ?? 1;
@@ -88,7 +102,7 @@ export function layerCost(g: Graph, n: Node): OrientationCost | undefined {
   const [o, ci, kh, kw] = w.type.shape as [number, number, number, number];
   const groups = intAttr(n.attrs, "groups");
   const [, ho, wo] = n.type.shape as [number, number, number];
-  return productCost(o / groups, ci * kh * kw, ho * wo, groups, w.type.bits, x.type.bits, l);
+  return productCost(o / groups, ci * kh * kw, ho * wo, groups, w.type.bits, x.type.bits, l, support);
 }
 
 /** The cheaper receiver of every OT-based linear layer (ties keep the activations). */

@@ -13,6 +13,7 @@ import { fuseRequantRelu } from "./fuse-requant-relu.js";
 import { headroom } from "./headroom.js";
 import { orientation } from "./orientation.js";
 import { placement } from "./placement.js";
+import { reweight } from "./reweight.js";
 import { winograd, winogradPass } from "./winograd.js";
 import { winogradQuantPass } from "./winograd-quant.js";
 
@@ -44,6 +45,7 @@ export const PASSES: Record<string, Pass> = {
   placement,
   elimination,
   orientation,
+  reweight,
 };
 
 /** Pipelines by name: ordered pass names. */
@@ -58,6 +60,9 @@ export const PIPELINES: Record<string, string[]> = {
   // to extend; a spare bit where it makes an extension known-MSB; receivers again for the
   // final widths (the dealer backend ignores them).
   pq: ["fuse-batchnorm", "winograd", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"],
+  // pq with EQO's bit re-weighting after Winograd (each layer's split priced by the whole
+  // forecast). Not the default: the client learns the positions of the high planes' entries.
+  reweight: ["fuse-batchnorm", "winograd", "reweight", "orientation", "fuse-requant-relu", "placement", "elimination", "headroom", "orientation"],
   // APPROXIMATE: pq with the exact Winograd rewrite replaced by EQO's quantized one (the
   // filters of 3×3 convolutions quantized in the Winograd domain, batch norms folded first;
   // winograd-quant.ts states each layer's error bound). Not the same model: compare with care.

@@ -16,7 +16,7 @@
 // f(W, x1) locally; the cross term f(W, x0) comes from vector correlated OTs (ot/vcot.ts)
 // over the map's matrix blocks Y[o, p] = Σ_q W[o, q]·X̂[q, p] (linear-map.ts matBlocks). With
 // the weights as receiver (map.receiver = 1) the server chooses with each of the m bits of
-// each W[o, q] (m = W's width; the top bit of a signed W counts −2^(m−1)) and the client's
+// each W[o, q] (of the map's public support only, when it has one: W is zero elsewhere) (m = W's width; the top bit of a signed W counts −2^(m−1)) and the client's
 // correlation is the row X̂0[q, ·] times ±1, mod 2^(N−k) for bit k; with the activations as
 // receiver the client chooses with the bits of X̂0[q, p] (m = N for a share, x's width for the
 // client's own input) and the server's correlation is the column W[·, q]. Padding positions
@@ -27,9 +27,9 @@
 // Under he its own kernel (linear-he.ts, Cheetah's coefficient encoding, exact by a wrap bit;
 // Cost (he) and proof there), falling back to the OT kernel for a map the parameters cannot carry.
 import { step, type Party } from "../twopc/party.js";
-import { add, packRing, sub, unpackRing, type Share } from "../twopc/ring.js";
+import { add, mulScalar, packRing, sub, unpackRing, type Share } from "../twopc/ring.js";
 import { numelOf } from "../plain/tensor.js";
-import { productPlan } from "../../compiler/cost/ot-sizes.js";
+import { productPlan, productPlanes } from "../../compiler/cost/ot-sizes.js";
 import { kernelOf, type Kernels } from "../providers/kernels.js";
 import { applyMap, matBlocks, type LinearMap } from "../twopc/linear-map.js";
 import { otOf, toVec, fromVec } from "../providers/ot.js";
@@ -78,6 +78,14 @@ async function linearBeaver(p: Party, map: LinearMap, w: Share | undefined, x: S
   return add(f(w, clientOnly ? F : add(F, x)), c);
 }
 
+/** 1 at the weight entries of the map's public support, or undefined for a dense W. */
+function supportMask(map: LinearMap): Uint8Array | undefined {
+  if (!map.support) return undefined;
+  const m = new Uint8Array(numelOf(map.w));
+  for (const i of map.support) m[i] = 1;
+  return m;
+}
+
 /** Bit k of each element's unsigned reading (for k < m, also bit k of its m-bit reading). */
 function bitPlanes(v: Vec): (k: number, i: number) => number {
   if (v instanceof BigUint64Array) return (k, i) => Number((v[i]! >> BigInt(k)) & 1n);
@@ -85,7 +93,60 @@ function bitPlanes(v: Vec): (k: number, i: number) => number {
   return (k, i) => (v[i]! / 2 ** k) & 1;
 }
 
+/**
+ * The planes of a re-weighted W (ops.ts `split`): W_hi = ⌊(W + 2^(l−1))/2^l⌋ and
+ * W_lo = W − 2^l·W_hi, elementwise on the signed reading (l = 0: W_hi = W, W_lo = 0). A weight
+ * that fits i_l has W_hi = 0, so W_hi is zero outside the support the compiler checked.
+ */
+export function splitPlanes(w: Share, l: number): { lo: Share; hi: Share } {
+  const lo = { ...w, data: w.data.slice() } as Share;
+  const hi = { ...w, data: w.data.slice() } as Share;
+  if (w.data instanceof BigInt64Array) {
+    const L = BigInt(l);
+    const half = l === 0 ? 0n : 1n << (L - 1n);
+    const H = hi.data as BigInt64Array;
+    const Lo = lo.data as BigInt64Array;
+    for (let i = 0; i < H.length; i++) {
+      const v = w.data[i]!;
+      const h = l === 0 ? v : (v + half) >> L;
+      H[i] = h;
+      Lo[i] = v - (h << L);
+    }
+  } else {
+    const P = 2 ** l;
+    const half = l === 0 ? 0 : P / 2;
+    const H = hi.data as Float64Array;
+    const Lo = lo.data as Float64Array;
+    for (let i = 0; i < H.length; i++) {
+      const v = (w.data as Float64Array)[i]!;
+      const h = l === 0 ? v : Math.floor((v + half) / P);
+      H[i] = h;
+      Lo[i] = v - h * P;
+    }
+  }
+  return { lo, hi };
+}
+
+/**
+ * The OT product, one product per plane of a re-weighted W (ot-sizes.ts productPlanes: with the
+ * weights as receiver, the dense l-bit plane W_lo then the high plane W_hi over the support,
+ * shifted by l); each plane's own term f(W_plane, x1) at the server sums to f(W, x1).
+ */
 async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {
+  const planes = productPlanes(map);
+  if (planes.length === 1 && planes[0]!.map === map) return linearOtPlane(p, map, w, x, clientOnly);
+  const parts = w && splitPlanes(w, map.split ?? 0);
+  let y: Share | undefined;
+  for (const { map: m, shift } of planes) {
+    const W = parts && (shift === 0 && planes.length > 1 ? parts.lo : parts.hi);
+    const part = await linearOtPlane(p, m as LinearMap, W, x, clientOnly);
+    const shifted = shift === 0 ? part : mulScalar(part, 1n << BigInt(shift));
+    y = y ? add(y, shifted) : shifted;
+  }
+  return y!;
+}
+
+async function linearOtPlane(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean): Promise<Share> {
   const N = x.bits;
   const server = p.role === "server";
   if (server && !w) throw new Error("serverLinear: the server needs its weights");
@@ -100,7 +161,12 @@ async function linearOt(p: Party, map: LinearMap, w: Share | undefined, x: Share
   // (b, q, p) off the padding with vectors over o.
   const inst: number[] = [];
   if (wRecv) {
-    for (let b = 0; b < blocks.length; b++) for (let t = 0; t < O * Q; t++) inst.push(b, t);
+    // A public support (map.support): only its entries, the rest of W being zero.
+    const kept = supportMask(map);
+    for (let b = 0; b < blocks.length; b++) {
+      const wt = blocks[b]!.w;
+      for (let t = 0; t < O * Q; t++) if (!kept || kept[wt[t]!]) inst.push(b, t);
+    }
   } else {
     blocks.forEach((blk, b) => {
       for (let t = 0; t < Q * P; t++) if (blk.x[t]! >= 0) inst.push(b, t);

@@ -31,6 +31,14 @@ export type LinearMap = LinearOp & {
   xElem: Elem;
   /** The OT receiver (SiRNN's orientation, chosen by the orientation pass): 0 the activations, 1 the weights. */
   receiver: 0 | 1;
+  /**
+   * EQO's bit re-weighting (ops.ts `split` and `support`): W = W_lo + 2^split·W_hi with W_lo a
+   * dense i_split tensor and W_hi zero outside the support. The OT product with the weights as
+   * receiver runs one product per plane (ot-sizes.ts productPlanes); every other kernel
+   * computes with W as it is.
+   */
+  split?: number;
+  support?: readonly number[];
 };
 
 /** f(W, X) for the described map, exact in Z_2^bits. */

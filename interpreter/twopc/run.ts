@@ -7,7 +7,7 @@
 import type { Graph, Node } from "../../compiler/ir.js";
 import { assertNever } from "../../compiler/ir.js";
 import type { Interval } from "../../compiler/ops.js";
-import { elemAttr, intAttr, liftedOperands, matrixAttr, mulcConstants } from "../../compiler/ops.js";
+import { elemAttr, intAttr, liftedOperands, matrixAttr, mulcConstants, reweighting } from "../../compiler/ops.js";
 import { oddInverse, publicRange, scaleShift } from "../../compiler/types.js";
 import { evalNode } from "../plain/run.js";
 import { avgpool, gavgpool } from "../plain/kernels/layers.js";
@@ -299,7 +299,7 @@ class Ctx {
   private describe(node: Node, op: LinearOp, X: Share, xElem: Elem, y: number[]): LinearMap {
     const wt = this.type(node.inputs[1]!);
     const receiver = node.attrs.receiver === 1 ? 1 : 0;
-    return { ...op, w: wt.shape, x: X.shape, y, wElem: { bits: wt.bits, signed: wt.signed }, xElem, receiver };
+    return { ...op, w: wt.shape, x: X.shape, y, wElem: { bits: wt.bits, signed: wt.signed }, xElem, receiver, ...reweighting(node) };
   }
 
   /**
@@ -336,3 +336,4 @@ class Ctx {
     return add(y, expanded);
   }
 }
+

@@ -2,7 +2,9 @@
 // the suite runs with (PQ_PROVIDER): random conv2d (stride, padding, groups), linear,
 // per-channel scaling and Winograd products, either OT orientation, shared or client-only
 // activations, weights of any declared width and signedness, rings up to 64 bits; the model's
-// weights (fixed: the masked weights offline under bilinear triples) or not.
+// weights (fixed: the masked weights offline under bilinear triples) or not; dense weights, or
+// re-weighted ones (ops.ts `split`, `support`: a dense low plane and a sparse high plane, or a
+// pruned layer's support alone), as the `reweight` pass writes them.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { randomBytes } from "node:crypto";
@@ -37,6 +39,9 @@ const caseArb = fc.record({
   receiver: fc.constantFrom(0 as const, 1 as const),
   clientOnly: fc.boolean(),
   fixed: fc.boolean(),
+  /** Re-weighting: the low plane's width (at most the weights' width − 1; 0 for unsigned
+   * weights) and the percent of the other entries added to the support; undefined: dense. */
+  reweight: fc.option(fc.record({ split: fc.integer({ min: 0, max: 7 }), extra: fc.integer({ min: 0, max: 100 }) }), { nil: undefined }),
   seed: fc.integer(),
 });
 
@@ -56,10 +61,17 @@ describe("serverLinear reproduces the plaintext map", () => {
       const { N } = c;
       const wElem = { bits: Math.min(c.wBits, N), signed: c.wSigned };
       const xElem = c.clientOnly ? { bits: Math.min(c.xBits, N), signed: c.xSigned } : { bits: N, signed: false };
-      const map: LinearMap = { ...c.op, wElem, xElem, receiver: c.receiver };
-      const nw = map.w.reduce((a, b) => a * b, 1);
+      const nw = c.op.w.reduce((a, b) => a * b, 1);
+      // Re-weighted: the weights that do not fit i_split in the support, and some others; half
+      // of the entries outside it are made to fit (zero when split = 0: a pruned layer).
+      const split = c.reweight && wElem.signed ? Math.min(c.reweight.split, wElem.bits - 1) : 0;
+      const half = split === 0 ? 0n : 1n << BigInt(split - 1);
+      const coin = values(nw, 7, false, c.seed ^ 0x68e31da4).map(Number);
+      const wv = values(nw, wElem.bits, wElem.signed, c.seed).map((v, i) => (c.reweight && coin[i]! % 2 === 0 ? (split === 0 ? 0n : BigInt.asIntN(split, v)) : v));
+      const support = c.reweight && wv.flatMap((v, i) => ((split === 0 ? v !== 0n : v < -half || v >= half) || coin[i]! < 1.28 * c.reweight!.extra ? [i] : []));
+      const map: LinearMap = { ...c.op, wElem, xElem, receiver: c.receiver, ...(support ? { split, support } : {}) };
       const nx = map.x.reduce((a, b) => a * b, 1);
-      const W = constShare(N, map.w, (i) => values(nw, wElem.bits, wElem.signed, c.seed)[i]!);
+      const W = constShare(N, map.w, (i) => wv[i]!);
       const xv = values(nx, c.clientOnly ? xElem.bits : Math.min(N, 20), c.clientOnly ? xElem.signed : true, c.seed ^ 0x2545f491);
       const X = constShare(N, map.x, (i) => xv[i]!);
       const want = applyMap(map, W, X, N);
