@@ -172,6 +172,17 @@ function parseProgram(bytes: Uint8Array): { graph: Graph; ranges: Interval[] } {
       invalid(`${at} (${n.op}) has an invalid or too large shape (at most ${MAX_ELEMENTS} elements)`);
     }
     if (n.attrs === null || typeof n.attrs !== "object" || typeof n.origin?.path !== "string") invalid(`${at} (${n.op}) has no attributes or origin`);
+    // Bit re-weighting (ops.ts `split`, `support`) shapes the OT product's instances: checked here.
+    const { split, support } = n.attrs as { split?: unknown; support?: unknown };
+    if (split !== undefined || support !== undefined) {
+      const w = (nodes as Node[])[n.inputs[1] ?? -1]?.type;
+      const size = w?.shape?.reduce((a, d) => a * d, 1) ?? 0;
+      if (!["conv2d", "linear", "winoconv"].includes(n.op) || !w) invalid(`${at} (${n.op}) has a split or support but no weights`);
+      if (split !== undefined && !isInt(split, 0, w.bits - 1)) invalid(`${at} (${n.op}) has a split outside 0..${w.bits - 1}`);
+      if (support !== undefined && !(Array.isArray(support) && support.every((v, k) => isInt(v, k === 0 ? 0 : (support[k - 1] as number) + 1, size - 1)))) {
+        invalid(`${at} (${n.op}) has a support that is not increasing indices of its ${size} weights`);
+      }
+    }
   });
   const outputs: unknown = wire.graph.outputs;
   if (!Array.isArray(outputs) || outputs.length === 0 || !outputs.every((o: { node?: unknown; to?: unknown }) => isInt(o?.node, 0, nodes.length - 1) && (o.to === "client" || o.to === "server"))) {

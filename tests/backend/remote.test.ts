@@ -193,6 +193,22 @@ describe("serve / connect: a malformed program from the server is a coded diagno
     ["an unknown op", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "launch", inputs: [], attrs: {}, type: { bits: 8, signed: false, shape: [1], vis: "client" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
     ["a huge shape", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "input", inputs: [], attrs: { name: "x" }, type: { bits: 8, signed: false, shape: [1 << 20, 1 << 20], vis: "client" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
     ["an operand that is not earlier", JSON.stringify({ graph: { name: "m", nodes: [{ id: 0, op: "relu", inputs: [3], attrs: {}, type: { bits: 8, signed: false, shape: [1], vis: "shared" }, origin: { path: "m" } }], outputs: [{ node: 0, to: "client" }] }, ranges: [["0", "1"]] })],
+    // Bit re-weighting's public support shapes the OT product: out of range, unordered, or a split the weights cannot have.
+    ...([[{ support: [0, 4] }, "support"], [{ support: [1, 0] }, "support"], [{ split: 8 }, "split"], [{ support: "all" }, "support"]] as const).map(([attrs, what]): [string, string] => [
+      `a linear layer with a bad ${what} (${JSON.stringify(attrs)})`,
+      JSON.stringify({
+        graph: {
+          name: "m",
+          nodes: [
+            { id: 0, op: "input", inputs: [], attrs: { name: "x" }, type: { bits: 8, signed: false, shape: [2], vis: "client" }, origin: { path: "m" } },
+            { id: 1, op: "param", inputs: [], attrs: { name: "w" }, type: { bits: 8, signed: true, shape: [2, 2], vis: "server" }, origin: { path: "m" } },
+            { id: 2, op: "linear", inputs: [0, 1], attrs: { receiver: 1, ...attrs }, type: { bits: 18, signed: true, shape: [2], vis: "shared" }, origin: { path: "m" } },
+          ],
+          outputs: [{ node: 2, to: "client" }],
+        },
+        ranges: [["0", "255"], ["-128", "127"], ["-65536", "65535"]],
+      }),
+    ]),
   ];
   for (const [what, body] of programs) {
     it(what, async () => {
