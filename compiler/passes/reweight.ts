@@ -20,6 +20,7 @@ import { knownValues } from "./fuse-batchnorm.js";
 import { copyDeclared, rebuild } from "./builder.js";
 import { isServerLinear, orientation } from "./orientation.js";
 import { onlineBytes } from "../cost/model.js";
+import { highPlaneBits } from "../cost/ot-sizes.js";
 import type { Pass, PassContext } from "./pass.js";
 
 /** The positions of w that do not fit i_l (l = 0: the non-zero ones): the high plane's support. */
@@ -77,7 +78,10 @@ export const reweight: Pass = {
         if (cost < (choice?.cost ?? bestCost)) choice = { program: q, cost, l, nnz: support.length };
       }
       if (!choice) continue;
-      lines.push(`${layer.origin.path} (${layer.op}): i${m} → i${choice.l} dense + high plane on ${choice.nnz} of ${w.length} weights (${bestCost} → ${choice.cost} B)`);
+      const what = choice.l === 0
+        ? `only its ${choice.nnz} non-zero weights of ${w.length} (i${m})`
+        : `i${m} → i${choice.l} dense + i${highPlaneBits(m, choice.l)} on ${choice.nnz} of ${w.length} weights`;
+      lines.push(`${layer.origin.path} (${layer.op}): ${what} (${bestCost} → ${choice.cost} B)`);
       best = choice.program;
       bestCost = choice.cost;
     }

@@ -238,6 +238,34 @@ async function linearAll(N: number, wBits: number, wSigned: boolean): Promise<Ou
   return { cases };
 }
 
+/**
+ * linearOt on re-weighted weights (ops.ts `split`, `support`; proofs/linear.md "Re-weighted
+ * weights"): a one-column W holding every value of i_m, split at every l < m with the support
+ * its outliers (l = 0: its non-zero values), the weights receiving, every sharing of x.
+ */
+async function linearReweighted(N: number, m: number): Promise<Outcome> {
+  const wv = typeValues(m, true);
+  const O = wv.length;
+  const W = constShare(N, [O, 1], (i) => wv[i]!);
+  let cases = 0;
+  for (let l = 0; l < m; l++) {
+    const half = l === 0 ? 0n : 1n << BigInt(l - 1);
+    const support = wv.flatMap((v, i) => ((l === 0 ? v !== 0n : v < -half || v >= half) ? [i] : []));
+    const map: LinearMap = { op: "linear", w: [O, 1], x: [1], y: [O], wElem: { bits: m, signed: true }, xElem: { bits: N, signed: false }, receiver: 1, split: l, support };
+    for (let a = 0n; a < 1n << BigInt(N); a++) {
+      for (let b = 0n; b < 1n << BigInt(N); b++) {
+        const [yc, ys] = await both((p) => serverLinear(p, map, undefined, ring(N, [a])), (p) => serverLinear(p, map, W, ring(N, [b])));
+        const want = applyMap(map, W, ring(N, [a + b]), N);
+        for (let o = 0; o < O; o++) {
+          cases++;
+          if (mod(getRing(yc, o) + getRing(ys, o), N) !== mod(getRing(want, o), N)) return fail(cases, `re-weighted linear N=${N} W: i${m} split=${l}`, `W=${wv[o]} x=(${a},${b})`);
+        }
+      }
+    }
+  }
+  return { cases };
+}
+
 /** linearOt on a padded convolution (padding skipped by the activation receiver, zero Δ for the weight receiver), sampled values. */
 async function linearConv(N: number): Promise<Outcome> {
   let cases = 0;
@@ -285,6 +313,7 @@ export async function otKernels(full: boolean): Promise<Outcome> {
   for (const N of full ? [1, 2, 3, 4, 5, 6, 7, 8, 16, 31, 32, 33, 52, 53, 63, 64] : [1, 8, 53, 64]) steps.push(() => b2aAll(N));
   for (const [N, wb, ws] of (full ? [[2, 2, true], [2, 2, false], [3, 2, true], [3, 3, false], [3, 4, true]] : [[2, 2, true]]) as [number, number, boolean][]) steps.push(() => linearAll(N, wb, ws));
   for (const N of full ? [5, 32, 53, 64] : [5]) steps.push(() => linearConv(N));
+  for (const [N, m] of (full ? [[3, 3], [4, 4]] : [[3, 3]]) as [number, number][]) steps.push(() => linearReweighted(N, m));
   for (const N of full ? [1, 2, 3, 8, 31, 32, 33, 52, 53, 64] : [3, 64]) steps.push(() => providerCorrelations(N, full ? 512 : 64));
   let cases = 0;
   for (const s of steps) {
