@@ -78,15 +78,19 @@ function uniformModT(n: number, t: number): Float64Array {
 
 /** Flooding noise: N integers uniform in [−2^f, 2^f] from node:crypto. */
 function floodNoise(n: number, f: number): bigint[] {
-  const bytes = Math.ceil((f + 1) / 8) + 8;
-  const buf = randomBytes(n * bytes);
+  // Each coefficient reduces `words` 64-bit words, with 64·words − f − 1 ≥ 64 spare bits: the
+  // bias of the reduction is below 2^−64 per coefficient (proofs/he-linear.md §4).
+  const words = Math.ceil((f + 1 + 64) / 64);
+  const buf = randomBytes(n * words * 8);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const span = (1n << BigInt(f + 1)) + 1n;
+  const off = 1n << BigInt(f);
   const out = new Array<bigint>(n);
-  for (let i = 0; i < n; i++) {
-    let v = 0n;
-    for (let k = 0; k < bytes; k++) v = (v << 8n) | BigInt(buf[i * bytes + k]!);
-    // (bytes·8 − f − 1 ≥ 64 spare bits: the bias of the reduction is below 2^−64 per coefficient, proofs/he-linear.md §4.)
-    out[i] = (v % span) - (1n << BigInt(f));
+  for (let i = 0, at = 0; i < n; i++) {
+    let v = view.getBigUint64(at);
+    at += 8;
+    for (let k = 1; k < words; k++, at += 8) v = (v << 64n) | view.getBigUint64(at);
+    out[i] = (v % span) - off;
   }
   return out;
 }
