@@ -170,7 +170,7 @@ export type ProductShape = (
   /**
    * EQO's bit re-weighting (ops.ts `split`, `support`): W = W_lo + 2^split·W_hi, W_lo dense of
    * `split` bits (none when 0), W_hi zero outside the support (absent: everywhere). With the
-   * weights as receiver the product runs one plan per plane (productPlans).
+   * weights as receiver the product runs one plan per plane (productPlanes).
    */
   split?: number;
   support?: readonly number[];

@@ -16,7 +16,8 @@
 // f(W, x1) locally; the cross term f(W, x0) comes from vector correlated OTs (ot/vcot.ts)
 // over the map's matrix blocks Y[o, p] = Σ_q W[o, q]·X̂[q, p] (linear-map.ts matBlocks). With
 // the weights as receiver (map.receiver = 1) the server chooses with each of the m bits of
-// each W[o, q] (of the map's public support only, when it has one: W is zero elsewhere) (m = W's width; the top bit of a signed W counts −2^(m−1)) and the client's
+// each W[o, q] (m = W's width; the top bit of a signed W counts −2^(m−1); a re-weighted W,
+// ops.ts `split`/`support`, runs one such product per plane, `linearOt`) and the client's
 // correlation is the row X̂0[q, ·] times ±1, mod 2^(N−k) for bit k; with the activations as
 // receiver the client chooses with the bits of X̂0[q, p] (m = N for a share, x's width for the
 // client's own input) and the server's correlation is the column W[·, q]. Padding positions
