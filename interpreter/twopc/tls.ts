@@ -24,8 +24,19 @@ function der(tag: number, ...content: Uint8Array[]): Buffer {
   return Buffer.concat([Buffer.from([tag, ...len]), body]);
 }
 const seq = (...xs: Uint8Array[]) => der(0x30, ...xs);
-/** A positive INTEGER from big-endian bytes (a leading 0 keeps the sign bit clear). */
-const integer = (b: Uint8Array) => der(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.of(0), b]) : b);
+/**
+ * A non-negative INTEGER from big-endian bytes, in DER's minimal form (X.690 §8.3.2): leading
+ * zero bytes dropped, one put back where the sign bit would be set. (A serial number drawn
+ * with a leading zero byte and a clear next bit was once written unstripped: 1 certificate in
+ * 512 that OpenSSL refuses, "illegal padding".)
+ */
+export function derInteger(b: Uint8Array): Buffer {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const v = b.subarray(i);
+  return der(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.of(0), v]) : v);
+}
+const integer = derInteger;
 const ECDSA_SHA256 = seq(Buffer.from("06082a8648ce3d040302", "hex")); // 1.2.840.10045.4.3.2, no parameters
 const name = (cn: string) => seq(der(0x31, seq(Buffer.from("0603550403", "hex"), der(0x0c, Buffer.from(cn, "utf8"))))); // CN (2.5.4.3)
 /** UTCTime (years before 2050, RFC 5280 §4.1.2.5.1). */
@@ -40,13 +51,20 @@ export interface Identity {
   key: string;
 }
 
+/** A random 16-byte serial number, positive and non-zero (RFC 5280 §4.1.2.2). */
+function serial(): Buffer {
+  const b = randomBytes(16);
+  b[0] = (b[0]! & 0x7f) | 0x01;
+  return b;
+}
+
 /** A new key pair and its self-signed certificate, valid from yesterday for `days`. */
 export function selfSigned(commonName = "pq", days = 3650): Identity {
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const now = Date.now();
   const tbs = seq(
     der(0xa0, integer(Buffer.of(2))), // v3
-    integer(randomBytes(16)),
+    integer(serial()),
     ECDSA_SHA256,
     name(commonName),
     seq(utcTime(new Date(now - 86_400_000)), utcTime(new Date(now + days * 86_400_000))),

@@ -7,7 +7,8 @@ import tls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { PqError } from "../../grammar/diagnostics.js";
 import { connect, HANDSHAKE_FRAME_BYTES, listen } from "../../interpreter/twopc/tcp.js";
-import { keyFingerprint, parsePin, selfSigned } from "../../interpreter/twopc/tls.js";
+import fc from "fast-check";
+import { derInteger, keyFingerprint, parsePin, selfSigned } from "../../interpreter/twopc/tls.js";
 
 const code = (e: unknown) => (e instanceof PqError ? e.diagnostics[0]!.code : String(e));
 const settle = <T>(p: Promise<T>) => p.then(() => "ok", (e: unknown) => code(e));
@@ -23,6 +24,27 @@ describe("identities and pins", () => {
     expect(parsePin(`sha256:${fp.toUpperCase()}`)).toBe(fp);
     expect(parsePin(fp.match(/../g)!.join(":"))).toBe(fp);
     expect(parsePin("sha256:1234")).toBeUndefined();
+  });
+});
+
+describe("DER integers (the certificate's serial number and version)", () => {
+  it("are minimal and read back as the same non-negative value, leading zero bytes and a set top bit included", () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 20 }), fc.nat(3), (raw, zeros) => {
+      const b = Uint8Array.from([...new Array<number>(zeros).fill(0), ...raw]);
+      const d = derInteger(b);
+      expect(d[0]).toBe(0x02);
+      const body = d.subarray(2, 2 + d[1]!);
+      expect(d.length).toBe(2 + body.length);
+      // X.690 §8.3.2: the first nine bits are not all 0s (nor all 1s), and the value is non-negative.
+      if (body.length > 1) expect(body[0] === 0 && body[1]! < 0x80).toBe(false);
+      expect(body[0]! & 0x80).toBe(0);
+      const value = (x: Uint8Array) => x.reduce((a, v) => (a << 8n) | BigInt(v), 0n);
+      expect(value(body)).toBe(value(b));
+    }), { numRuns: 2000 });
+  });
+
+  it("every one of 300 fresh certificates parses (a serial number with a leading zero byte once made 1 in 512 unreadable)", () => {
+    for (let i = 0; i < 300; i++) expect(() => new X509Certificate(selfSigned(`pq-${i}`).cert)).not.toThrow();
   });
 });
 
