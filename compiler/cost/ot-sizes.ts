@@ -66,11 +66,11 @@ export function nChoose1Bytes(n: number, N: number, k: number): OtBytes {
 }
 
 /**
- * Set-up flights of each party (session.ts): its A, then its κ B's (Chou–Orlandi base OT, 32
- * bytes per point), then the IKNP message of the 256 random OTs that seed the peer's KK13
+ * Set-up flights of each party (session.ts): its A, then its κ B's (Chou–Orlandi base OT over
+ * P-256, 33 bytes per compressed point), then the IKNP message of the 256 random OTs that seed the peer's KK13
  * receiver (the KK13 base OTs come from the extension itself).
  */
-export const SETUP_FLIGHTS: readonly number[] = [32, 32 * KAPPA, iknpMsgBytes(KK_LAMBDA)];
+export const SETUP_FLIGHTS: readonly number[] = [33, 33 * KAPPA, iknpMsgBytes(KK_LAMBDA)];
 
 export const SETUP_BYTES_PER_PARTY = SETUP_FLIGHTS.reduce((a, b) => a + b, 0);
 

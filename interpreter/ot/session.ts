@@ -3,9 +3,9 @@
 // base OTs of each direction's KK13 extension (kk13.ts), made as random OTs by the IKNP
 // extension of the opposite direction (a KK13 receiver is the sender of its base OTs).
 // Base OT is Chou–Orlandi (base.ts); the extension is IKNP (iknp.ts).
-// Wire (SETUP_FLIGHTS): each party sends 32 bytes (its A as base-OT sender), then 32·128
+// Wire (SETUP_FLIGHTS): each party sends 33 bytes (its A as base-OT sender), then 33·128
 // bytes (its B's as base-OT receiver), then one IKNP message of 256 random OTs
-// (iknpMsgBytes(256) = 4104 bytes): 8232 bytes per party, 3 messages per party, two rounds
+// (iknpMsgBytes(256) = 4104 bytes): 8361 bytes per party, 3 messages per party, two rounds
 // (the flights of both parties overlap). Randomness: every scalar, the base-OT choices s and
 // the KK13 sender's choices come from node:crypto here.
 // Directions: domain 1 is the extension in which the client is the OT receiver (it was the

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ristretto255 } from "@noble/curves/ed25519.js";
 import { PqError } from "../../grammar/diagnostics.js";
 import { baseOtRecv, baseOtSend, baseReceiverRespond, baseSenderFinish, baseSenderStart } from "../../interpreter/ot/base.js";
 import { Channel, memoryPair } from "../../interpreter/twopc/channel.js";
 import { Meter } from "../../interpreter/twopc/meter.js";
 import { expectCode, randomBits } from "./helpers.js";
 
-describe("base OT (Chou–Orlandi over ristretto255)", () => {
-  it("over a Channel: the receiver gets m_c, the other message differs, and 32 + 32·n bytes cross", async () => {
+describe("base OT (Chou–Orlandi over P-256)", () => {
+  it("over a Channel: the receiver gets m_c, the other message differs, and 33 + 33·n bytes cross", async () => {
     const [a, b] = memoryPair();
     const sendCh = new Channel(a, new Meter(), "client");
     const recvCh = new Channel(b, new Meter(), "server");
@@ -21,8 +20,8 @@ describe("base OT (Chou–Orlandi over ristretto255)", () => {
       expect(Buffer.compare(pairs.m0[i]!, pairs.m1[i]!)).not.toBe(0);
     }
     expect(new Set(keys.map((k) => Buffer.from(k).toString("hex"))).size).toBe(n);
-    expect(sendCh.meter.report().reduce((t, r) => t + r.sent, 0)).toBe(32 + 10);
-    expect(recvCh.meter.report().reduce((t, r) => t + r.sent, 0)).toBe(32 * n + 10);
+    expect(sendCh.meter.report().reduce((t, r) => t + r.sent, 0)).toBe(33 + 10);
+    expect(recvCh.meter.report().reduce((t, r) => t + r.sent, 0)).toBe(33 * n + 10);
   });
 
   it("different domains give different keys for the same transcript", () => {
@@ -35,23 +34,27 @@ describe("base OT (Chou–Orlandi over ristretto255)", () => {
     expect(Buffer.compare(one.m0[0]!, two.m0[0]!)).not.toBe(0);
   });
 
-  const identity = ristretto255.Point.ZERO.toBytes();
-  const notAPoint = new Uint8Array(32).fill(0xff); // non-canonical field element: no ristretto encoding
+  // Not points: a bad prefix (0x04 is uncompressed, 0x00 would be the identity), x ≥ p, and an
+  // x whose x³ − 3x + b is not a square mod p (x = 1 is one: OpenSSL refuses it).
+  const badPrefix = Uint8Array.from([0x00, ...new Array<number>(32).fill(1)]);
+  const xTooBig = Uint8Array.from([0x02, ...new Array<number>(32).fill(0xff)]);
+  const offCurve = Uint8Array.from([0x02, ...new Array<number>(31).fill(0), 1]);
 
-  it("the receiver rejects a sender key of the wrong length, off the group, or the identity (PQ5007)", () => {
+  it("the receiver rejects a sender key of the wrong length or that is not a compressed P-256 point (PQ5007)", () => {
     const c = randomBits(3);
-    expectCode(() => baseReceiverRespond(new Uint8Array(31), c, { party: "client" }), "PQ5007", "client", "31 bytes");
-    expectCode(() => baseReceiverRespond(notAPoint, c), "PQ5007", "not a ristretto255 point");
-    expectCode(() => baseReceiverRespond(identity, c), "PQ5007", "identity");
+    expectCode(() => baseReceiverRespond(new Uint8Array(32), c, { party: "client" }), "PQ5007", "client", "32 bytes");
+    expectCode(() => baseReceiverRespond(badPrefix, c), "PQ5007", "not a compressed P-256 point");
+    expectCode(() => baseReceiverRespond(xTooBig, c), "PQ5007", "not a P-256 point");
+    expectCode(() => baseReceiverRespond(offCurve, c), "PQ5007", "not a P-256 point");
   });
 
-  it("the sender rejects receiver keys of the wrong length, off the group, the identity, or equal to A (PQ5007)", () => {
+  it("the sender rejects receiver keys of the wrong length, not on the curve, or equal to A (PQ5007)", () => {
     const start = baseSenderStart();
     const good = baseReceiverRespond(start.msg, randomBits(3)).msg;
-    expectCode(() => baseSenderFinish(start.state, good.subarray(0, 95), 3), "PQ5007", "95 bytes");
-    for (const [bad, words] of [[notAPoint, "key 1 is not a ristretto255 point"], [identity, "key 1 is the identity"], [start.msg, "key 1 equals"]] as const) {
+    expectCode(() => baseSenderFinish(start.state, good.subarray(0, 98), 3), "PQ5007", "98 bytes");
+    for (const [bad, words] of [[badPrefix, "key 1 is not a compressed P-256 point"], [offCurve, "key 1 is not a P-256 point"], [start.msg, "key 1 equals"]] as const) {
       const msg = Uint8Array.from(good);
-      msg.set(bad, 32);
+      msg.set(bad, 33);
       expectCode(() => baseSenderFinish(start.state, msg, 3), "PQ5007", words);
     }
   });
@@ -60,7 +63,7 @@ describe("base OT (Chou–Orlandi over ristretto255)", () => {
     const [a, b] = memoryPair();
     const evil = new Channel(a, new Meter(), "client");
     const honest = new Channel(b, new Meter(), "server");
-    evil.send(identity);
+    evil.send(offCurve);
     const e = await baseOtRecv(honest, randomBits(2), { party: "server" }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(PqError);
     expect((e as PqError).diagnostics[0]!.code).toBe("PQ5007");
