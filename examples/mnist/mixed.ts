@@ -332,7 +332,12 @@ export function measureSensitivity(p: Prepared, data: Data): Promise<Sensitiviti
 
 /** What the solver reads: the sensitivities and the cost table, for one reference model, dataset, correlations and candidates. */
 export interface Analysis {
-  key: { model: string; dataset: Dataset; correlations: Backend; pipeline: string; candidates: number[] };
+  /**
+   * What the analysis was made for. `forecast` is pq cost of the model itself (the budget's
+   * pipeline): any change of pq's cost model since (a protocol's or the set-up's bytes) changes
+   * it, so a cost table priced by an older pq is measured again, never reused.
+   */
+  key: { model: string; dataset: Dataset; correlations: Backend; pipeline: string; candidates: number[]; forecast: number };
   sensitivities: Sensitivities;
   costs: CostTable;
 }
@@ -347,20 +352,31 @@ export function modelHash(file: string): string {
 
 /**
  * The sensitivities and the cost table of `file`'s model, read from `cache` when it holds the
- * same key (model hash, dataset, correlations, pipeline, candidates), else measured and written
+ * same key (model hash, dataset, correlations, pipeline, candidates, the model's own forecast), else measured and written
  * there: re-running with another budget then takes only the fine-tuning.
  */
 export async function analyse(file: string, p: Prepared, data: Data, cache: string, log: (s: string) => void): Promise<Analysis> {
-  const key: Analysis['key'] = { model: modelHash(file), dataset: p.dataset, correlations: p.correlations, pipeline: BUDGET_PIPELINE, candidates: [...p.candidates] };
+  const key: Analysis['key'] = {
+    model: modelHash(file), dataset: p.dataset, correlations: p.correlations, pipeline: BUDGET_PIPELINE, candidates: [...p.candidates],
+    forecast: totalBytes(forecastFile(file, p.correlations).totals),
+  };
+  // The sensitivities do not depend on the cost model: kept when only `forecast` differs.
+  const { forecast: _f, ...measured } = key;
+  let kept: Sensitivities | undefined;
   if (existsSync(cache)) {
     const old = JSON.parse(readFileSync(cache, 'utf8')) as Analysis;
     if (JSON.stringify(old.key) === JSON.stringify(key)) {
       log(`pq: sensitivities and cost table from ${cache}`);
       return old;
     }
+    const { forecast: _g, ...before } = old.key;
+    if (JSON.stringify(before) === JSON.stringify(measured)) {
+      log(`pq: sensitivities from ${cache}; its cost table was priced by another cost model (the model's forecast ${old.key.forecast ?? 'not recorded'}, now ${key.forecast} B): priced again`);
+      kept = old.sensitivities;
+    }
   }
-  log(`pq: sensitivity of ${WEIGHTED.length} weight tensors and ${SITES.length} activations at ${p.candidates.join(', ')} bits (${CALIBRATION_IMAGES} training images)`);
-  const sensitivities = await measureSensitivity(p, data);
+  if (!kept) log(`pq: sensitivity of ${WEIGHTED.length} weight tensors and ${SITES.length} activations at ${p.candidates.join(', ')} bits (${CALIBRATION_IMAGES} training images)`);
+  const sensitivities = kept ?? (await measureSensitivity(p, data));
   log(`pq: pricing ${p.candidates.length ** DIGITS} configurations with pq cost --pipeline ${BUDGET_PIPELINE} --correlations ${p.correlations}`);
   let last = performance.now();
   const costs = await costTable(p, (done, total) => {
