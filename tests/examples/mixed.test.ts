@@ -4,14 +4,14 @@
 // equals `pq cost` on the program written at those widths; the written .pq carries the chosen
 // widths as its types; the sensitivity code on a small untrained ResNet-8; and the command's
 // mistakes are coded diagnostics without a stack trace. Training is not run here (pareto.ts).
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/lower.js";
-import { costTable, forecastFile, loadReference, solve, tableCost, totalBytes, writeModel, type CostTable, type Prepared } from "../../examples/mnist/mixed.js";
+import { analyse, BUDGET_PIPELINE, costTable, forecastFile, loadReference, modelHash, solve, tableCost, totalBytes, writeModel, type CostTable, type Prepared } from "../../examples/mnist/mixed.js";
 import { createResNet, foldBatchNorm, forward, SITES, WEIGHTED, type Mode, type Widths } from "../../examples/mnist/resnet.js";
 import { divergence, referenceLogProbs, sensitivities, type Sensitivities } from "../../examples/mnist/sensitivity.js";
 import { prng } from "../../examples/mnist/training.js";
@@ -80,6 +80,24 @@ describe("mixed precision: the cost model against pq cost", () => {
     expect(g.nodes.filter((n) => n.op === "requant").map((n) => n.type.bits)).toEqual(choice.widths.acts);
     expect(solve(table, randomSensitivities(random), CANDIDATES, all4 - 1)).toBeUndefined();
   }, 60_000);
+
+  it("the analysis cache: a cost table of another cost model (its key without the model's forecast, or another one) is priced again, the sensitivities kept", async () => {
+    const cache = join(dir, "cached.analysis.json");
+    const sensitivities = randomSensitivities(prng(3)) as unknown as Sensitivities;
+    const stale = { key: { model: modelHash(REFERENCE), dataset: "mnist", correlations: "ot", pipeline: BUDGET_PIPELINE, candidates: CANDIDATES }, sensitivities, costs: { ...table, setup: { "": 1 } } };
+    writeFileSync(cache, JSON.stringify(stale));
+    const logs: string[] = [];
+    const noData = undefined as never; // the sensitivities are not measured again
+    const a = await analyse(REFERENCE, p, noData, cache, (s) => logs.push(s));
+    expect(a.sensitivities).toEqual(sensitivities);
+    expect(a.costs).toEqual(table);
+    expect(a.key.forecast).toBe(totalBytes(forecastFile(REFERENCE, "ot").totals));
+    expect(logs.join("\n")).toContain("priced again");
+    // Now current: read back as it is.
+    const b = await analyse(REFERENCE, p, noData, cache, (s) => logs.push(s));
+    expect(b.costs).toEqual(table);
+    expect(logs[logs.length - 1]).toContain("sensitivities and cost table from");
+  }, 120_000);
 });
 
 describe("mixed precision: sensitivity", () => {
