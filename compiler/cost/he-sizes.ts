@@ -5,7 +5,7 @@
 // 2022, §3), and the per-product choice between HE and the OT kernel. Everything here is a
 // function of public data (shapes, types, the ring, the parameters), so both parties — and
 // `pq cost` — compute the same numbers. Proof of the bounds: proofs/he-linear.md.
-import { nChoose1Bytes, productBlocks, productPlan, vcotBytes, type ProductShape } from "./ot-sizes.js";
+import { nChoose1Bytes, productBlocks, productPlan, productPlanes, vcotBytes, type ProductShape } from "./ot-sizes.js";
 
 /** The encryption parameters of pq's HE provider (what the handshake sends and checks). */
 export interface HeParams {
@@ -316,11 +316,14 @@ export function heFlights(plan: HeTiling, N: number, params: HeParams): { up: nu
  */
 export function heCheaper(plan: HeTiling, map: ProductShape, N: number, params: HeParams): boolean {
   const he = heTotal(plan, N, params);
-  const ot = productPlan(map, N);
+  // The OT kernel's bytes: per plane of a re-weighted W (productPlanes), as it would run.
   let viaOt = 0;
-  for (let k = 0; k < ot.m; k++) {
-    const b = vcotBytes(ot.n, ot.L, N - k);
-    viaOt += b.toSender + b.toReceiver;
+  for (const plane of productPlanes(map)) {
+    const ot = productPlan(plane.map, N);
+    for (let k = 0; k < ot.m; k++) {
+      const b = vcotBytes(ot.n, ot.L, N - k);
+      viaOt += b.toSender + b.toReceiver;
+    }
   }
   return he < viaOt;
 }

@@ -10,8 +10,10 @@
 // every weight and (m − l + 1)-bit ones for the entries of S (protocols/linear.ts; one OT round
 // per plane), about |w|·l + |S|·(m − l + 1) choice bits against |w|·m. The pass prices every
 // l of every layer with the whole program's forecast (the pipeline guard's: orientation
-// applied) and keeps the cheapest, layer by layer. Under the dealer or HE the products do not
-// depend on the weights' width, so nothing applies there.
+// applied) and keeps the cheapest, layer by layer. Under the dealer the products do not
+// depend on the weights' width, so nothing applies there; under he only the products the OT
+// kernel runs (where HE is not cheaper: he-sizes.ts heCheaper, which prices the OT side per
+// plane) can gain.
 //
 // Disclosure: S is part of the program, so the client learns which weights are outliers (not
 // their values). That is why the pass is not in the default pipeline (`--pipeline reweight`).
@@ -61,9 +63,7 @@ export const reweight: Pass = {
   run(p, ctx = { target: "ot" }) {
     const layers = candidates(p);
     if (layers.length === 0) return { program: p, note: "no server-weight layer with signed parameter weights of 2 bits or more", applied: false };
-    if (ctx.target === "dealer" || ctx.target === "he") {
-      return { program: p, note: `the ${ctx.target} products do not depend on the weights' width: nothing to gain`, applied: false };
-    }
+    if (ctx.target === "dealer") return { program: p, note: "the dealer's products do not depend on the weights' width: nothing to gain", applied: false };
     let best = p;
     let bestCost = priced(p, ctx);
     const lines: string[] = [];
