@@ -43,7 +43,8 @@ export function compileOrReport(io: Io, file: string, model?: string, protocols 
  * What the pipeline did, for stderr. By default at most one line: the count of passes that
  * did not apply (nothing to do, or reverted by the cost guard) and that `--verbose` says why;
  * nothing when every enabled pass applied. Verbose: every pass with its whole note. An
- * approximate pass changes the model's values: it is said every time it applies.
+ * approximate pass changes the model's values, and `reweight` makes the program disclose the
+ * positions of outlier weights: each is said every time it applies.
  */
 export function pipelineNotes(pipeline: string, log: readonly PipelineLog[], verbose: boolean): string[] {
   const lines: string[] = [];
@@ -60,7 +61,9 @@ export function pipelineNotes(pipeline: string, log: readonly PipelineLog[], ver
   if (skipped > 0) {
     lines.push(`pq: pipeline ${pipeline}: ${applied} of ${log.length} passes applied, ${skipped} did not apply${disabled > 0 ? `, ${disabled} disabled` : ""} (--verbose says why)`);
   }
-  for (const l of log) if (l.applied && l.note.startsWith("APPROXIMATE")) lines.push(`pq: pass ${l.pass}: ${l.note.split("\n")[0]}`);
+  // Said every time they apply: a pass that changes the model's values, or one that makes the
+  // program disclose something of the weights to the client (reweight).
+  for (const l of log) if (l.applied && /^(APPROXIMATE|DISCLOSES)/.test(l.note)) lines.push(`pq: pass ${l.pass}: ${l.note.split("\n")[0]}`);
   return lines;
 }
 

@@ -88,7 +88,7 @@ export const reweight: Pass = {
     if (lines.length === 0) return { program: p, note: `re-weighting none of ${layers.length} layer${layers.length === 1 ? "" : "s"} lowers the forecast (${ctx.target})`, applied: false };
     return {
       program: best,
-      note: `re-weighted ${lines.length} of ${layers.length} layers; the client learns the positions of their high planes' entries\n  ${lines.join("\n  ")}`,
+      note: `DISCLOSES to the client the positions (not the values) of the weights in the high planes of ${lines.length} re-weighted layers of ${layers.length}\n  ${lines.join("\n  ")}`,
       applied: true,
     };
   },

@@ -48,6 +48,12 @@ describe("the pipeline's notes", () => {
     expect(pipelineNotes("x", log.slice(0, 2), false)).toEqual(["pq: pass a: APPROXIMATE: error ≤ 1"]);
     expect(pipelineNotes("x", log, true)).toEqual(["pq: pass a applied: APPROXIMATE: error ≤ 1", "      per layer", "pq: pass b disabled", "pq: pass c did not apply: nothing to do"]);
   });
+
+  it("always say that a program discloses something of the weights (reweight), on pq run, cost and serve alike", async () => {
+    expect(pipelineNotes("x", [{ pass: "r", applied: true, note: "DISCLOSES to the client …\nlayer 1" }], false)).toEqual(["pq: pass r: DISCLOSES to the client …"]);
+    const r = await pq("cost", "examples/resnet/mnist_relu_w8a8.pq", "--pipeline", "reweight", "--correlations", "ot");
+    expect(r.err).toMatch(/pq: pass reweight: DISCLOSES to the client the positions \(not the values\) of the weights in the high planes of \d+ re-weighted layers/);
+  }, 60_000);
 });
 
 describe("progress", () => {
