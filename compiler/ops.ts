@@ -63,6 +63,11 @@ export function reweighting(node: Node): { split?: number; support?: readonly nu
   return { ...(split !== undefined ? { split } : {}), ...(support ? { support } : {}) };
 }
 
+/** A support's shape: increasing integer indices into n weights (also what `pq connect` checks of a received program). */
+export function isSupport(s: unknown, n: number): s is number[] {
+  return Array.isArray(s) && s.every((v, i) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < n && (i === 0 || (v as number) > (s[i - 1] as number)));
+}
+
 /** `split` and `support` as above: every weight outside the support fits i_split (PQ2029). */
 function checkSupport(a: Attrs, w: Operand, op: string, fail: Fail): void {
   const s = a.support;
@@ -71,7 +76,7 @@ function checkSupport(a: Attrs, w: Operand, op: string, fail: Fail): void {
   const n = numel(w.type.shape);
   valid(Number.isInteger(l) && l >= 0 && l < w.type.bits, fail, op, `split must be in 0..${w.type.bits - 1} (below the weights' ${w.type.bits} bits)`);
   valid(l === 0 || w.type.signed, fail, op, "split needs signed weights");
-  if (s !== undefined && !(Array.isArray(s) && s.every((v, i) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < n && (i === 0 || (v as number) > (s[i - 1] as number))))) {
+  if (s !== undefined && !isSupport(s, n)) {
     fail("PQ2029", { op, detail: `support must list increasing indices in 0..${n - 1} of the weights` });
   }
   const k = w.known;

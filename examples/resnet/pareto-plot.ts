@@ -106,34 +106,23 @@ for (const d of DATASETS) {
 // costs (≥ 2 meets the target; a uniform point far more accurate than the mixed one still counts,
 // so a ratio above 1 can hide a loss of accuracy: the difference is printed).
 const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
-console.log('');
-for (const d of DATASETS) {
-  const ps = points.filter((q) => q.dataset === d);
-  for (const m of ps.filter((q) => q.kind === 'mixed')) {
-    const rivals = ps.filter((q) => q.kind === 'uniform' && q.plain.accuracy >= m.plain.accuracy - 0.005);
-    const best = rivals.sort((a, b) => bytes(a) - bytes(b))[0];
-    console.log(
-      `${TITLE[d]} ${label(m)}: ${pct(m.plain.accuracy)} at ${mb(bytes(m))} MB; ` +
-        (best
-          ? `cheapest uniform at most 0.5 points below: ${best.id.toUpperCase()} ${pct(best.plain.accuracy)} (${signed(100 * (best.plain.accuracy - m.plain.accuracy))} points) at ${mb(bytes(best))} MB, ${(bytes(best) / bytes(m)).toFixed(2)}× the bytes`
-          : 'no uniform configuration within 0.5 points'),
-    );
+function compare(prefix: string, cost: (p: ParetoPoint) => number): void {
+  console.log('');
+  for (const d of DATASETS) {
+    const ps = points.filter((q) => q.dataset === d);
+    for (const m of ps.filter((q) => q.kind === 'mixed')) {
+      const rivals = ps.filter((q) => q.kind === 'uniform' && q.plain.accuracy >= m.plain.accuracy - 0.005);
+      const best = rivals.sort((a, b) => cost(a) - cost(b))[0];
+      console.log(
+        `${prefix}${TITLE[d]} ${label(m)}: ${pct(m.plain.accuracy)} at ${mb(cost(m))} MB; ` +
+          (best
+            ? `cheapest uniform at most 0.5 points below: ${best.id.toUpperCase()} ${pct(best.plain.accuracy)} (${signed(100 * (best.plain.accuracy - m.plain.accuracy))} points) at ${mb(cost(best))} MB, ${(cost(best) / cost(m)).toFixed(2)}× the bytes`
+            : 'no uniform configuration within 0.5 points'),
+      );
+    }
   }
 }
-
+compare('', bytes);
 // The same comparison with every model re-weighted (both sides: the saving is not the mixed
 // configurations' alone).
-console.log('');
-for (const d of DATASETS) {
-  const ps = points.filter((q) => q.dataset === d);
-  for (const m of ps.filter((q) => q.kind === 'mixed')) {
-    const rivals = ps.filter((q) => q.kind === 'uniform' && q.plain.accuracy >= m.plain.accuracy - 0.005);
-    const best = rivals.sort((a, b) => rwBytes(a) - rwBytes(b))[0];
-    console.log(
-      `re-weighted, ${TITLE[d]} ${label(m)}: ${pct(m.plain.accuracy)} at ${mb(rwBytes(m))} MB; ` +
-        (best
-          ? `cheapest uniform at most 0.5 points below: ${best.id.toUpperCase()} ${pct(best.plain.accuracy)} at ${mb(rwBytes(best))} MB, ${(rwBytes(best) / rwBytes(m)).toFixed(2)}× the bytes`
-          : 'no uniform configuration within 0.5 points'),
-    );
-  }
-}
+compare('re-weighted, ', rwBytes);

@@ -22,7 +22,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Graph, Node, Program } from "../../compiler/ir.js";
 import { isOp } from "../../compiler/ir.js";
-import type { Interval } from "../../compiler/ops.js";
+import { isSupport, type Interval } from "../../compiler/ops.js";
 import { publicRange, typeRange } from "../../compiler/types.js";
 import { largestMessages } from "../../compiler/cost/model.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
@@ -179,7 +179,7 @@ function parseProgram(bytes: Uint8Array): { graph: Graph; ranges: Interval[] } {
       const size = w?.shape?.reduce((a, d) => a * d, 1) ?? 0;
       if (!["conv2d", "linear", "winoconv"].includes(n.op) || !w) invalid(`${at} (${n.op}) has a split or support but no weights`);
       if (split !== undefined && !isInt(split, 0, w.bits - 1)) invalid(`${at} (${n.op}) has a split outside 0..${w.bits - 1}`);
-      if (support !== undefined && !(Array.isArray(support) && support.every((v, k) => isInt(v, k === 0 ? 0 : (support[k - 1] as number) + 1, size - 1)))) {
+      if (support !== undefined && !isSupport(support, size)) {
         invalid(`${at} (${n.op}) has a support that is not increasing indices of its ${size} weights`);
       }
     }
