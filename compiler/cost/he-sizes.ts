@@ -5,7 +5,7 @@
 // 2022, §3), and the per-product choice between HE and the OT kernel. Everything here is a
 // function of public data (shapes, types, the ring, the parameters), so both parties — and
 // `pq cost` — compute the same numbers. Proof of the bounds: proofs/he-linear.md.
-import { nChoose1Bytes, productBlocks, productPlan, productPlanes, vcotBytes, type ProductShape } from "./ot-sizes.js";
+import { nChoose1Bytes, POOL_PER_COT, productBlocks, productPlan, productPlanes, vcotBytes, type OtBytes, type ProductShape } from "./ot-sizes.js";
 
 /** The encryption parameters of pq's HE provider (what the handshake sends and checks). */
 export interface HeParams {
@@ -304,7 +304,7 @@ export function heConvTiling(d: ConvDims, wElem: Elem, xElem: Elem, N: number, h
 }
 
 /** Payload bytes of the HE kernel for a tiling: the uploads, the replies, the wrap OT (frame headers aside). */
-export function heFlights(plan: HeTiling, N: number, params: HeParams): { up: number; reply: number; wrap: { toSender: number; toReceiver: number } } {
+export function heFlights(plan: HeTiling, N: number, params: HeParams): { up: number; reply: number; wrap: OtBytes } {
   const sizes = heBytes(params);
   return { up: plan.inCts * sizes.up, reply: plan.outCts * sizes.reply(0) + 8 * plan.outputs, wrap: nChoose1Bytes(plan.outputs, plan.wrapN, N) };
 }
@@ -316,13 +316,14 @@ export function heFlights(plan: HeTiling, N: number, params: HeParams): { up: nu
  */
 export function heCheaper(plan: HeTiling, map: ProductShape, N: number, params: HeParams): boolean {
   const he = heTotal(plan, N, params);
-  // The OT kernel's bytes: per plane of a re-weighted W (productPlanes), as it would run.
+  // The OT kernel's bytes: per plane of a re-weighted W (productPlanes), as it would run, and the
+  // pooled COTs' share of the session's refills (POOL_PER_COT each), as the HE path's wrap OTs.
   let viaOt = 0;
   for (const plane of productPlanes(map)) {
     const ot = productPlan(plane.map, N);
     for (let k = 0; k < ot.m; k++) {
       const b = vcotBytes(ot.n, ot.L, N - k);
-      viaOt += b.toSender + b.toReceiver;
+      viaOt += b.toSender + b.toReceiver + POOL_PER_COT * b.ots;
     }
   }
   return he < viaOt;
@@ -331,7 +332,7 @@ export function heCheaper(plan: HeTiling, map: ProductShape, N: number, params: 
 /** Payload bytes of a tiling's HE flights, all told. */
 function heTotal(plan: HeTiling, N: number, params: HeParams): number {
   const f = heFlights(plan, N, params);
-  return f.up + f.reply + f.wrap.toSender + f.wrap.toReceiver;
+  return f.up + f.reply + f.wrap.toSender + f.wrap.toReceiver + POOL_PER_COT * f.wrap.ots;
 }
 
 /**

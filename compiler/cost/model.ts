@@ -119,6 +119,17 @@ export function largestMessages(program: Program, backend: "dealer" | "ot" | "he
   return parties.largest;
 }
 
+/**
+ * Each layer's pooled COTs under pq's `ot` or `he` provider, by the party that receives them:
+ * what the session's silent-OT refills (layer `setup`, primitive `silent-ot`) are made for.
+ * Their bytes depend on a direction's total alone (ot-sizes.ts poolBytes), not layer by layer.
+ */
+export function poolNeeds(program: Program, backend: "ot" | "he"): Map<string, Record<Who, number>> {
+  const needs = new Map<string, Record<Who, number>>();
+  priceOtProvider(trace(program), true, new Parties(), backend === "he" ? { moduli: HE_MODULI, products: "cheaper" } : undefined, needs);
+  return needs;
+}
+
 /** Forecast online bytes of both parties: what the passes that choose by cost compare. */
 export function onlineBytes(program: Program, backend: Backend): number {
   const t = forecast(program, backend).totals.online;

@@ -18,7 +18,7 @@
 // HE kernel takes (he-sizes.ts heProduct: where it moves fewer bytes, or all it can carry) as the upload, the
 // trimmed replies and the wrap's 1-of-W OT round (protocols/linear-he.ts).
 import { bytesOf } from "./dealer.js";
-import { digitPlan, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, productPlanes, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes } from "./ot-sizes.js";
+import { digitPlan, EMPTY_POOL, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, productPlanes, refillBytes, refillPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes, type PoolState, type RefillStep } from "./ot-sizes.js";
 import { Parties, type Phase, type Who } from "./parties.js";
 import { heBytes, heFlights, heProduct, type HeModuli } from "./he-sizes.js";
 
@@ -33,7 +33,46 @@ import type { Call } from "./trace.js";
 const sum = (bs: readonly OtBytes[], k: keyof OtBytes): number => bs.reduce((a, b) => a + b[k], 0);
 
 class OtPricer {
-  constructor(private readonly sink: RowSink, private readonly parties: Parties, private readonly he?: HeChoice) {}
+  /** Each direction's COT pool, by its receiver (a run's pools start empty: providers/ot.ts). */
+  private readonly pools: Record<Who, PoolState> = { client: EMPTY_POOL, server: EMPTY_POOL };
+
+  constructor(private readonly sink: RowSink, private readonly parties: Parties, private readonly he?: HeChoice, private readonly needs?: Map<string, Record<Who, number>>) {}
+
+  /** A flight, written as the frames otFrames gives (one message each, the same round). */
+  private flight(row: CostRow, who: Who, bytes: number, phase: Phase): void {
+    for (const f of otFrames(bytes)) this.parties.send(row, who, f, phase);
+  }
+
+  /**
+   * ot/session.ts `refill` before a round in which the client receives `need.client` OTs and the
+   * server `need.server`, where a pool is short (offline, the layer `setup`, primitive `silent-ot`):
+   * each party sends its IKNP message (as receiver, if its plan has one), reads the peer's (if
+   * any) and sends its iterations (as sender, if any), then reads the peer's iterations (if any).
+   */
+  private refill(need: Record<Who, number>): void {
+    const plans: Partial<Record<Who, RefillStep[]>> = {};
+    for (const who of ["client", "server"] as const) {
+      if (need[who] <= this.pools[who].available) continue;
+      const plan = refillPlan(this.pools[who], need[who]);
+      plans[who] = plan.steps;
+      this.pools[who] = plan.after;
+    }
+    if (plans.client || plans.server) {
+      const r = this.sink.row({ nodeId: -1, op: "silent-ot", layer: "setup", path: ["silent-ot"] }, []);
+      for (const who of ["client", "server"] as const) {
+        const peer = who === "client" ? "server" : "client";
+        const mine = plans[who];
+        const theirs = plans[peer];
+        if (mine) this.flight(r, who, refillBytes(mine).toSender, "offline");
+        if (theirs) {
+          if (refillBytes(theirs).toSender > 0) this.parties.recv(who);
+          this.flight(r, who, refillBytes(theirs).toReceiver, "offline");
+        }
+        if (mine && refillBytes(mine).toReceiver > 0) this.parties.recv(who);
+      }
+    }
+    for (const who of ["client", "server"] as const) this.pools[who] = { ...this.pools[who], available: this.pools[who].available - need[who] };
+  }
 
   /**
    * ot/round.ts `otRound` for one party: its receiver batches' u columns in one message, then
@@ -41,10 +80,7 @@ class OtPricer {
    * (none for random OT), then reads the replies to its own batches (if any).
    */
   private partyRound(row: CostRow, who: Who, receives: readonly OtBytes[], sends: readonly OtBytes[], phase: Phase): void {
-    // A flight is written as the frames otFrames gives (one message each, the same round).
-    const flight = (bytes: number) => {
-      for (const f of otFrames(bytes)) this.parties.send(row, who, f, phase);
-    };
+    const flight = (bytes: number) => this.flight(row, who, bytes, phase);
     if (receives.length > 0) flight(sum(receives, "toSender"));
     if (sends.length > 0) this.parties.recv(who);
     flight(sum(sends, "toReceiver"));
@@ -53,6 +89,14 @@ class OtPricer {
 
   /** One OT round: the batches each party receives in (the peer is their sender). */
   private round(row: CostRow, client: readonly OtBytes[], server: readonly OtBytes[], phase: Phase = "online"): void {
+    const need = { client: sum(client, "ots"), server: sum(server, "ots") };
+    if (this.needs) {
+      const n = this.needs.get(row.layer) ?? { client: 0, server: 0 };
+      n.client += need.client;
+      n.server += need.server;
+      this.needs.set(row.layer, n);
+    }
+    this.refill(need);
     this.partyRound(row, "client", client, server, phase);
     this.partyRound(row, "server", server, client, phase);
   }
@@ -158,11 +202,12 @@ class OtPricer {
 /**
  * Price a trace with pq's OT provider into rows; `setup`: the session's base OTs first (a fresh
  * session); `parties`: the simulated meters; `he`: the HE provider's moduli (its keys are made
- * per run, continued OT session or not).
+ * per run, continued OT session or not); `needs`, if given, gets each layer's pooled COTs by
+ * the party that receives them.
  */
-export function priceOtProvider(calls: readonly Call[], setup = true, parties = new Parties(), he?: HeChoice): CostRow[] {
+export function priceOtProvider(calls: readonly Call[], setup = true, parties = new Parties(), he?: HeChoice, needs?: Map<string, Record<Who, number>>): CostRow[] {
   const sink = new RowSink();
-  const p = new OtPricer(sink, parties, he);
+  const p = new OtPricer(sink, parties, he, needs);
   if (setup) p.setup();
   if (he) p.keys(he.moduli);
   for (const c of calls) p.price(c);

@@ -11,26 +11,125 @@ export const KAPPA = LAMBDA;
 /** Bytes of an IKNP batch header: its first OT index mod 2^32 and its size (iknp.ts). */
 const IKNP_HEADER = 8;
 
-/** Columns of the KK13 extension (ot/kk13.ts): a code of length 256 and distance 128. */
-export const KK_LAMBDA = 256;
-
-/** Bytes of the receiver's message for a batch of n OTs (λ/8 bytes per 8 OTs, plus the header); λ = κ, or KK_LAMBDA for KK13. */
-export function iknpMsgBytes(n: number, lambda: number = KAPPA): number {
-  return IKNP_HEADER + (lambda / 8) * 8 * Math.ceil(n / 8);
+/** Bytes of an IKNP receiver's message for a batch of n OTs (κ/8 bytes per 8 OTs, plus the header): only Ferret's bootstrap reserve is made so. */
+export function iknpMsgBytes(n: number): number {
+  return IKNP_HEADER + (KAPPA / 8) * 8 * Math.ceil(n / 8);
 }
+
+/** Bytes of a silent-OT batch of n, receiver → sender (ot/silent.ts): the header and one derandomizing bit per OT. */
+export function silentMsgBytes(n: number): number {
+  return IKNP_HEADER + Math.ceil(n / 8);
+}
+
+/** A primal-LPN parameter set of Ferret's iteration (ot/ferret.ts): n = t·2^h outputs, k secret COTs, t noise positions. */
+export interface LpnParams {
+  readonly n: number;
+  readonly k: number;
+  readonly t: number;
+  readonly h: number;
+}
+
+/** Bytes of one Ferret iteration's message, sender → receiver: header, seed, two masked sums per GGM level, one per tree. */
+export function ferretMsgBytes(p: LpnParams): number {
+  return 8 + 16 + 32 * p.t * p.h + 16 * p.t;
+}
+
+/** Ferret's bootstrap parameters (emp-ot N_REG_PRIMAL_RD1): 75,520 COTs from a reserve of 8,911 + 590·7. */
+export const FERRET_BOOT: LpnParams = { n: 75520, k: 8911, t: 590, h: 7 };
+/** Ferret's main parameters (emp-ot N_REG_PRIMAL_RD2): 607,232 COTs from a reserve of 69,454 + 593·10. */
+export const FERRET_MAIN: LpnParams = { n: 607232, k: 69454, t: 593, h: 10 };
+/** COTs an iteration with p consumes (and sets aside from its output for the next). */
+export const reserveOf = (p: LpnParams): number => p.k + p.t * p.h;
+
+/** A direction's COT pool (ot/silent.ts), as far as its sizes go: no Ferret reserve yet (0), Ferret's bootstrap level (1) or main level (2), the COTs ready to use, and (level 0) those IKNP made for the pool in this run. */
+export interface PoolState {
+  readonly level: 0 | 1 | 2;
+  readonly available: number;
+  readonly made: number;
+}
+
+/** An empty pool: how every run starts. */
+export const EMPTY_POOL: PoolState = { level: 0, available: 0, made: 0 };
+
+/** COTs a run may take from IKNP straight into the pool before it bootstraps Ferret, and the least IKNP refill (so at most IKNP_CAP / IKNP_CHUNK of them). */
+export const IKNP_CAP = 4096;
+export const IKNP_CHUNK = 512;
 
 /**
- * Does 1-out-of-N OT run as KK13 (256 columns per instance) rather than from log2 N IKNP
- * OTs (128 columns each)? Where it sends fewer bits: N = 8 and 16 (KK13's code covers values
- * below 16; at N = 4 both take 256 and the table trick hashes less).
+ * One step of a refill: IKNP random OTs straight into the pool (`iknp-pool`, n of them), IKNP for
+ * Ferret's first reserve (`iknp`), or a Ferret iteration keeping `keep` of its outputs as the next reserve.
  */
-export function usesKk13(N: number): boolean {
-  return N === 8 || N === 16;
+export type RefillStep =
+  | { readonly run: "iknp-pool"; readonly n: number }
+  | { readonly run: "iknp" }
+  | { readonly run: "ferret"; readonly params: LpnParams; readonly keep: number };
+
+/**
+ * How a direction's pool gets `need` COTs ready (both parties and the forecast compute it from
+ * the same public sizes). A run that takes few COTs gets them from IKNP (128 bits each, but no
+ * fixed cost): up to IKNP_CAP in all, in refills of at least IKNP_CHUNK. Beyond that, IKNP makes
+ * Ferret's bootstrap reserve, one bootstrap-size iteration follows, and any more COTs move the
+ * pool to the main size for the run (a second bootstrap-size iteration whose outputs become the
+ * main reserve), whose iterations then serve every refill.
+ * `after`: the pool once refilled (before the need is taken from it).
+ */
+export function refillPlan(state: PoolState, need: number): { steps: RefillStep[]; after: PoolState } {
+  let { level, available, made } = state;
+  const steps: RefillStep[] = [];
+  if (available >= need) return { steps, after: state };
+  if (level === 0) {
+    const n = Math.max(need - available, IKNP_CHUNK);
+    if (made + n <= IKNP_CAP) {
+      steps.push({ run: "iknp-pool", n });
+      return { steps, after: { level, available: available + n, made: made + n } };
+    }
+    steps.push({ run: "iknp" }, { run: "ferret", params: FERRET_BOOT, keep: reserveOf(FERRET_BOOT) });
+    available += FERRET_BOOT.n - reserveOf(FERRET_BOOT);
+    level = 1;
+  }
+  if (available < need && level === 1) {
+    steps.push({ run: "ferret", params: FERRET_BOOT, keep: reserveOf(FERRET_MAIN) });
+    available += FERRET_BOOT.n - reserveOf(FERRET_MAIN);
+    level = 2;
+  }
+  while (available < need) {
+    steps.push({ run: "ferret", params: FERRET_MAIN, keep: reserveOf(FERRET_MAIN) });
+    available += FERRET_MAIN.n - reserveOf(FERRET_MAIN);
+  }
+  return { steps, after: { level, available, made } };
 }
 
-/** One OT batch's two flights. */
+/** Bytes of one iteration's message in a refill flight, with the frame header that at most one message of a flight adds (each is under OT_FRAME_BYTES). */
+const framed = (p: LpnParams): number => ferretMsgBytes(p) + 10;
+
+/**
+ * A separable bound of a direction's refills in one run, frame headers included: at most
+ * POOL_FIXED + POOL_PER_COT·N bytes for a total need of N COTs (IKNP's refills before the
+ * bootstrap, at most IKNP_CAP / IKNP_CHUNK messages of at most 8 + 16·n + 112 bytes each for n
+ * COTs; the bootstrap's IKNP message and two bootstrap-size iterations; one main-size iteration
+ * for rounding; and a main iteration's bytes per COT it makes). What a per-layer cost model
+ * charges for the pool (examples/mnist/mixed.ts).
+ */
+export const POOL_FIXED = 16 * IKNP_CAP + (IKNP_CAP / IKNP_CHUNK) * (120 + 10) + iknpMsgBytes(reserveOf(FERRET_BOOT)) + 10 + 2 * framed(FERRET_BOOT) + framed(FERRET_MAIN);
+export const POOL_PER_COT = framed(FERRET_MAIN) / (FERRET_MAIN.n - reserveOf(FERRET_MAIN));
+
+/** The flights of a refill: the receiver's IKNP message (a refill from IKNP, or Ferret's bootstrap), and the sender's iteration messages in one flight. */
+export function refillBytes(steps: readonly RefillStep[]): { toSender: number; toReceiver: number } {
+  let toSender = 0;
+  let toReceiver = 0;
+  for (const s of steps) {
+    if (s.run === "iknp-pool") toSender += iknpMsgBytes(s.n);
+    else if (s.run === "iknp") toSender += iknpMsgBytes(reserveOf(FERRET_BOOT));
+    else toReceiver += ferretMsgBytes(s.params);
+  }
+  return { toSender, toReceiver };
+}
+
+/** One OT batch's two flights, and the pooled COTs it takes. */
 export interface OtBytes {
-  /** Receiver → sender (the IKNP message). */
+  /** COTs the batch takes from its direction's pool (silent.ts). */
+  ots: number;
+  /** Receiver → sender (the derandomizing bits). */
   toSender: number;
   /** Sender → receiver (0 for random OT). */
   toReceiver: number;
@@ -38,39 +137,38 @@ export interface OtBytes {
 
 /** Correlated OT over Z_2^ℓ (cot.ts): ℓ bits of correction per OT. */
 export function cotBytes(n: number, ell: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * ell) / 8) };
+  return { ots: n, toSender: silentMsgBytes(n), toReceiver: Math.ceil((n * ell) / 8) };
 }
 
 /** Random OT (rot.ts): nothing from the sender. */
 export function rotBytes(n: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: 0 };
+  return { ots: n, toSender: silentMsgBytes(n), toReceiver: 0 };
 }
 
 /** Chosen-message OT with b-bit messages (rot.ts): both messages masked, 2b bits per OT. */
 export function chosenOtBytes(n: number, b: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((2 * n * b) / 8) };
+  return { ots: n, toSender: silentMsgBytes(n), toReceiver: Math.ceil((2 * n * b) / 8) };
 }
 
 /** Vector correlated OT (vcot.ts): L values of ℓ bits per OT. */
 export function vcotBytes(n: number, L: number, ell: number): OtBytes {
-  return { toSender: iknpMsgBytes(n), toReceiver: Math.ceil((n * L * ell) / 8) };
+  return { ots: n, toSender: silentMsgBytes(n), toReceiver: Math.ceil((n * L * ell) / 8) };
 }
 
 /**
- * 1-out-of-2^w OT with k-bit messages (nchoose1.ts): one KK13 instance (256 columns) for
- * N = 8, 16, else w IKNP OTs per instance; then N·k masked bits per instance.
+ * 1-out-of-2^w OT with k-bit messages (nchoose1.ts, the table trick): w pooled OTs per
+ * instance, then N·k masked bits per instance.
  */
 export function nChoose1Bytes(n: number, N: number, k: number): OtBytes {
-  const toSender = usesKk13(N) ? iknpMsgBytes(n, KK_LAMBDA) : iknpMsgBytes(n * Math.log2(N));
-  return { toSender, toReceiver: Math.ceil((n * N * k) / 8) };
+  const ots = n * Math.log2(N);
+  return { ots, toSender: silentMsgBytes(ots), toReceiver: Math.ceil((n * N * k) / 8) };
 }
 
 /**
  * Set-up flights of each party (session.ts): its A, then its κ B's (Chou–Orlandi base OT over
- * P-256, 33 bytes per compressed point), then the IKNP message of the 256 random OTs that seed the peer's KK13
- * receiver (the KK13 base OTs come from the extension itself).
+ * P-256, 33 bytes per compressed point). The pools' first refills come later, when a round needs them.
  */
-export const SETUP_FLIGHTS: readonly number[] = [33, 33 * KAPPA, iknpMsgBytes(KK_LAMBDA)];
+export const SETUP_FLIGHTS: readonly number[] = [33, 33 * KAPPA];
 
 export const SETUP_BYTES_PER_PARTY = SETUP_FLIGHTS.reduce((a, b) => a + b, 0);
 

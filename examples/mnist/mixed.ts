@@ -36,7 +36,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { evalCommand } from '../../cli/eval.js';
 import type { Io } from '../../cli/common.js';
-import { forecast, type Forecast } from '../../compiler/cost/model.js';
+import { forecast, poolNeeds, type Forecast } from '../../compiler/cost/model.js';
+import { POOL_FIXED, POOL_PER_COT } from '../../compiler/cost/ot-sizes.js';
 import type { Backend } from '../../compiler/cost/formulas.js';
 import { compileFile } from '../../compiler/lower.js';
 import { runPipeline } from '../../compiler/passes/pipeline.js';
@@ -228,12 +229,14 @@ export async function costTable(p: Prepared, progress: (done: number, total: num
   for (const [i, w] of configs.entries()) {
     const file = join(dir, 'config.pq');
     await writeModel(p, p.model, w, file, 'cost table');
-    for (const l of forecastFile(file, p.correlations).layers) {
+    const f = forecastFile(file, p.correlations);
+    const pool = poolCharge(f, file, p.correlations);
+    for (const l of f.layers) {
       const name = layerName(l.layer);
       const entries = table[name];
       if (!entries) throw new Error(`cost table: the forecast has a layer '${l.layer}' the cost model does not know`);
       const key = keyOf(w, name);
-      const bytes = totalBytes(l);
+      const bytes = totalBytes(l) + (pool.get(l.layer) ?? 0);
       if (entries[key] !== undefined && entries[key] !== bytes) {
         throw new Error(`cost table: layer ${name} costs ${entries[key]} and ${bytes} bytes at the same widths ${key}: it depends on more than ${LAYER_DEPS[name]!.join(', ')}`);
       }
@@ -246,6 +249,27 @@ export async function costTable(p: Prepared, progress: (done: number, total: num
     if (Object.keys(table[l]!).length !== k ** deps.length) throw new Error(`cost table: layer ${l} covered at ${Object.keys(table[l]!).length} of ${k ** deps.length} width combinations`);
   }
   return table;
+}
+
+/**
+ * Under pq's `ot` and `he` providers, the session's silent-OT refills (layer `setup`, primitive
+ * `silent-ot`) depend on each direction's total of pooled COTs, not layer by layer. The table
+ * charges them by their separable bound instead (ot-sizes.ts POOL_FIXED, POOL_PER_COT): each
+ * layer POOL_PER_COT per COT it takes, the set-up POOL_FIXED per direction in place of the
+ * refills' bytes. So a configuration's table cost is never below its forecast, and at most one
+ * main-size iteration and a bootstrap-size one per direction (about 0.7 MB) above it: a
+ * configuration the solver finds within the budget is within it.
+ * Returns what to add to each layer's forecast bytes.
+ */
+function poolCharge(f: Forecast, file: string, correlations: Backend): Map<string, number> {
+  const out = new Map<string, number>();
+  if (correlations !== 'ot' && correlations !== 'he') return out;
+  const refills = f.rows.filter((r) => r.primitive === 'silent-ot').reduce((a, r) => a + totalBytes(r), 0);
+  out.set('setup', 2 * POOL_FIXED - refills);
+  const r = compileFile(file);
+  if (!r.program) throw new PqError(r.diagnostics);
+  for (const [layer, n] of poolNeeds(runPipeline(r.program, BUDGET_PIPELINE, { target: correlations }).program, correlations)) out.set(layer, (out.get(layer) ?? 0) + POOL_PER_COT * (n.client + n.server));
+  return out;
 }
 
 /** The solver's forecast of a configuration: the sum of its layers' table entries. */

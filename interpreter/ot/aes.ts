@@ -108,59 +108,6 @@ export function tccr(x: Uint32Array, n: number, first: number, domain: number, o
   }
 }
 
-/**
- * Word 0 of tccr's hash of each row under each of M masks: out[j·M + u] ← word 0 of
- * H(tweak_j, x_j ⊕ masks[u]) with the tweak of block 0 (sub 0), as int32 — the same values as
- * `tccr(x, n, first, domain, ·, masks[u])`, for a sender that needs only the low bits of M
- * pads per OT (KK13). All masks of a chunk of rows go through π in one call.
- */
-export function tccrWord0(x: Uint32Array, n: number, first: number, domain: number, masks: readonly Uint32Array[], out: Int32Array): void {
-  const M = masks.length;
-  const xi = new Int32Array(x.buffer, x.byteOffset, 4 * n);
-  const mi = new Int32Array(4 * M);
-  masks.forEach((m, u) => mi.set(new Int32Array(m.buffer, m.byteOffset, 4), 4 * u));
-  const rows = Math.max(1, Math.floor(BATCH / M));
-  if (scratchA.length < 4 * rows * M) scratchA = new Int32Array(4 * rows * M);
-  const a = scratchA;
-  const aBytes = new Uint8Array(a.buffer);
-  for (let j0 = 0; j0 < n; j0 += rows) {
-    const c = Math.min(rows, n - j0);
-    for (let r = 0, k = 0; r < c; r++) {
-      const q = 4 * (j0 + r);
-      const x0 = xi[q]!;
-      const x1 = xi[q + 1]!;
-      const x2 = xi[q + 2]!;
-      const x3 = xi[q + 3]!;
-      for (let u = 0; u < 4 * M; u += 4, k += 4) {
-        a[k] = x0 ^ mi[u]!;
-        a[k + 1] = x1 ^ mi[u + 1]!;
-        a[k + 2] = x2 ^ mi[u + 2]!;
-        a[k + 3] = x3 ^ mi[u + 3]!;
-      }
-    }
-    const blocks = c * M;
-    const p = permute(aBytes.subarray(0, 16 * blocks)); // π(x ⊕ mask)
-    const base = first + j0;
-    let hi = Math.floor(base / 4294967296);
-    let lo = base - hi * 4294967296;
-    for (let r = 0, k = 0; r < c; r++) {
-      for (let u = 0; u < M; u++, k += 4) {
-        a[k] = p[k]! ^ lo;
-        a[k + 1] = p[k + 1]! ^ hi;
-        a[k + 2] = p[k + 2]!;
-        a[k + 3] = p[k + 3]! ^ domain;
-      }
-      if (++lo === 4294967296) {
-        lo = 0;
-        hi++;
-      }
-    }
-    const e = permute(aBytes.subarray(0, 16 * blocks)); // π(π(x ⊕ mask) ⊕ i)
-    const o0 = j0 * M;
-    for (let t = 0; t < blocks; t++) out[o0 + t] = e[4 * t]! ^ p[4 * t]!;
-  }
-}
-
 /** A pseudorandom stream: AES-128-CTR under a 16-byte seed, continuing across calls. */
 export class Prg {
   private readonly cipher: Cipher;

@@ -1,20 +1,17 @@
 // The OT batches the kernels and the `ot` provider hand to `otRound` (round.ts), one
 // constructor per flavour. Each builds, from the functionality's inputs given once, both
-//   - the callbacks that realize the batch on IKNP rows (`finish` / `respond`, what otRound runs), and
+//   - the callbacks that realize the batch on pooled COT rows (`finish` / `respond`, what otRound runs), and
 //   - `ideal`: the same batch as the ideal functionality of proofs/ot.md §1 (F_ROT^b, F_COT^ℓ,
 //     F_VCOT^{L,ℓ}, F_(N choose 1)^k) with its inputs — what the proofs' ideal-OT provider
 //     (proofs/check/ideal-ot.ts) evaluates instead of the engine, to enumerate each party's
 //     view in the OT-hybrid model.
 // The realization ignores `ideal`, the ideal provider ignores the callbacks: wire formats and
-// behaviour are those of the flavour files (cot.ts, vcot.ts, rot.ts, nchoose1.ts). A 1-of-N
-// batch is realized by KK13 for N = 8, 16 (kk13.ts) and the table trick otherwise (nchoose1.ts);
-// its ideal description does not depend on that. No wire cost of its own.
+// behaviour are those of the flavour files (cot.ts, vcot.ts, rot.ts, nchoose1.ts; a 1-of-N
+// batch by the table trick). No wire cost of its own.
 import { cotBytes, cotRecv, cotSend } from "./cot.js";
 import { vcotBytes, vcotPads, vcotRecv, vcotSend, type VcotAccumulate, type VcotReady } from "./vcot.js";
 import { rotRecv, rotSend } from "./rot.js";
 import { nChoose1Bytes, nChoose1Choices, nChoose1Recv, nChoose1Send } from "./nchoose1.js";
-import { kkRecv, kkSend } from "./kk13.js";
-import { usesKk13 } from "../../compiler/cost/ot-sizes.js";
 import type { Vec } from "./vec.js";
 import type { ReceiveIn, SendIn } from "./round.js";
 
@@ -93,11 +90,10 @@ export function sendVcot(n: number, L: number, ell: number, delta: () => Vec, ac
   };
 }
 
-/** F_(N choose 1)^k, receiver with choices v_j < N: m_{j, v_j} — KK13 for N = 8, 16 (kk13.ts), else the table trick (nchoose1.ts). */
+/** F_(N choose 1)^k, receiver with choices v_j < N: m_{j, v_j}, by the table trick (nchoose1.ts). */
 export function receiveOneOfN(v: Uint8Array, N: number, k: number, party: string): ReceiveIn<Uint32Array> {
   const reply = nChoose1Bytes(v.length, N, k).toReceiver;
   const ideal = { kind: "1ofN", N, k, v } as const;
-  if (usesKk13(N)) return { choices: v, kk: true, reply, finish: (rows, msg) => kkRecv(rows, v, msg, N, k, party), ideal };
   return { choices: nChoose1Choices(v, N), reply, finish: (rows, msg) => nChoose1Recv(rows, v, msg, N, k, party), ideal };
 }
 
@@ -105,6 +101,5 @@ export function receiveOneOfN(v: Uint8Array, N: number, k: number, party: string
 export function sendOneOfN(messages: Uint32Array, N: number, k: number): SendIn<null> {
   const n = messages.length / N;
   const ideal = { kind: "1ofN", N, k, messages } as const;
-  if (usesKk13(N)) return { n, kk: true, respond: (rows) => ({ msg: kkSend(rows, messages, N, k), out: null }), ideal };
   return { n: n * Math.log2(N), respond: (rows) => ({ msg: nChoose1Send(rows, messages, N, k), out: null }), ideal };
 }

@@ -2,9 +2,9 @@
 // gets a uniform x_j, the receiver with choice c_j gets x_j + c_j·Δ_j mod 2^ℓ (the COT_ℓ of
 // Asharov–Lindell–Schneider–Zohner, CCS 2013, §5.4, as CrypTFlow2 uses it; hash = GKWY20
 // TCCR with the OT's session index as tweak, aes.ts).
-// Wire per OT: 128 bits receiver → sender (the IKNP u columns, iknp.ts) and ℓ bits sender →
-// receiver (the corrections d_j, densely packed): `cotBytes(n, ℓ)`.
-// Flow: receiver `IknpReceiver.extend(c)` → msg1; sender `IknpSender.extend(n, msg1)` → rows,
+// Wire per OT: 1 bit receiver → sender (the pooled COT's derandomizing bit, silent.ts) and ℓ
+// bits sender → receiver (the corrections d_j, densely packed): `cotBytes(n, ℓ)`.
+// Flow: receiver `SilentReceiver.extend(c)` → msg1; sender `SilentSender.extend(n, msg1)` → rows,
 // `cotSend(rows, Δ, ℓ)` → { x, msg2 }; receiver `cotRecv(rows, msg2, ℓ)` → y.
 // Sender: x_j = H(j, q_j) mod 2^ℓ, d_j = x_j + Δ_j − H(j, q_j ⊕ s) mod 2^ℓ.
 // Receiver: y_j = H(j, t_j) + c_j·d_j mod 2^ℓ (t_j = q_j ⊕ c_j·s, so y_j = x_j + c_j·Δ_j).

@@ -6,16 +6,15 @@
 // replayed, reordered or mis-sized batch is rejected instead of silently decorrelating).
 // Nothing sender → receiver.
 // Result: the receiver holds t_j, the sender q_j = t_j ⊕ c_j·Δ with Δ = s its base-OT choices.
-// The same extension with λ = 256 columns and a codeword per OT instead of a repeated choice
-// bit is KK13's (Kolesnikov–Kumaresan, CRYPTO 2013, §4): `extendColumns` takes the code's
-// columns, and q_j = t_j ⊕ C(v_j) ⊙ s; ot/kk13.ts is its only user.
+// pq runs it only to make each direction's first Ferret reserve (silent.ts); the rows are raw
+// COTs there, never hashed by a flavour.
 // The flavours (cot.ts, rot.ts, nchoose1.ts) hash these rows with the batch's tweaks; a
 // batch's rows must go to exactly one flavour call on each side (a second call would hash
 // the same rows under the same tweaks, and its outputs would not be independent of the first).
 // Work is chunked in 2^16 OTs (PRG columns of 8 KiB, a 1 MiB row block: cache-sized, per the
 // spike); every base seed's AES-CTR stream continues across chunks and calls.
 import { Prg } from "./aes.js";
-import { KAPPA, KK_LAMBDA, iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
+import { KAPPA, iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
 import { transposeBits } from "./transpose.js";
 import { checkLength, malformed, misuse, type OtLabel } from "./wire.js";
 
@@ -52,7 +51,7 @@ export interface IknpOptions {
 }
 
 function checkSeeds(where: string, seeds: readonly Uint8Array[]): Prg[] {
-  if (seeds.length !== KAPPA && seeds.length !== KK_LAMBDA) misuse(where, `${seeds.length} base-OT seeds, expected ${KAPPA} (or ${KK_LAMBDA} for KK13)`);
+  if (seeds.length !== KAPPA) misuse(where, `${seeds.length} base-OT seeds, expected ${KAPPA}`);
   return seeds.map((k) => {
     if (k.length !== 16) misuse(where, `a ${k.length}-byte base-OT seed, expected 16`);
     return new Prg(k);
@@ -97,7 +96,7 @@ export class IknpReceiver {
   private readonly g1: Prg[];
   private next = 0;
   readonly domain: number;
-  /** Columns: κ (IKNP) or KK_LAMBDA (KK13), one per base-OT seed pair. */
+  /** Columns: κ, one per base-OT seed pair. */
   readonly lambda: number;
 
   constructor(k0: readonly Uint8Array[], k1: readonly Uint8Array[], opts: Pick<IknpOptions, "domain"> = {}) {
@@ -110,7 +109,6 @@ export class IknpReceiver {
 
   /** Extend by choices.length OTs (one choice bit, 0 or 1, per byte): every column carries the choice (κ columns). */
   extend(choices: Uint8Array): { msg: Uint8Array; rows: ReceiverRows } {
-    if (this.lambda !== KAPPA) misuse("IknpReceiver.extend", `a ${this.lambda}-column extension takes codewords (extendColumns)`);
     const r = new Int32Array(Math.ceil(Math.min(choices.length, CHUNK) / 32));
     return this.extendColumns(choices, (i, c0, C, out) => {
       if (i === 0) {
@@ -134,7 +132,7 @@ export class IknpReceiver {
     const n = choices.length;
     const first = this.next;
     this.next += n;
-    const msg = new Uint8Array(iknpMsgBytes(n, this.lambda));
+    const msg = new Uint8Array(iknpMsgBytes(n));
     const head = new DataView(msg.buffer);
     head.setUint32(0, first >>> 0, true);
     head.setUint32(4, n, true);
@@ -168,7 +166,7 @@ export class IknpSender {
   readonly delta: Uint8Array;
   private readonly party: string;
 
-  /** Columns: κ (IKNP) or KK_LAMBDA (KK13). */
+  /** Columns: κ. */
   readonly lambda: number;
 
   constructor(s: Uint8Array, keys: readonly Uint8Array[], opts: IknpOptions = {}) {
@@ -188,7 +186,7 @@ export class IknpSender {
   /** Extend by n OTs with the receiver's message for this batch. */
   extend(n: number, msg: Uint8Array): SenderRows {
     const label: OtLabel = { party: this.party, where: "OT extension" };
-    checkLength(label, msg, iknpMsgBytes(n, this.lambda), `the u matrix for ${n} OTs`);
+    checkLength(label, msg, iknpMsgBytes(n), `the u matrix for ${n} OTs`);
     const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
     const claimed = head.getUint32(0, true);
     if (claimed !== this.next >>> 0) malformed(label, `the batch starts at OT #${claimed} (mod 2^32), this party is at OT #${this.next} (a replayed or reordered batch)`);

@@ -1,22 +1,21 @@
-// 1-out-of-N OT, N = 2^m (1 ≤ m ≤ 8), k-bit messages (1 ≤ k ≤ 32), by the table trick. A
-// round's 1-of-N batches (batches.ts receiveOneOfN / sendOneOfN) run KK13 (kk13.ts, 256
-// columns per instance) for N = 8, 16 and this otherwise — whichever sends fewer bits
-// (ot-sizes.ts usesKk13; both hash with fixed-key-AES TCCR).
+// 1-out-of-N OT, N = 2^m (1 ≤ m ≤ 8), k-bit messages (1 ≤ k ≤ 32), by the table trick (every
+// 1-of-N batch of a round, batches.ts receiveOneOfN / sendOneOfN). The m random OTs of an
+// instance are pooled silent COTs (silent.ts), as Cheetah builds its 1-of-2^m OTs (Huang et al.,
+// USENIX Security 2022, §2.3) — hashed with fixed-key-AES TCCR.
 // The table trick: m random OTs per instance; the random message of the instance's j-th OT,
 // stretched to N·k bits by TCCR sub-blocks (GKWY20 §7.4, tweak = (OT index, block)), is a
 // table of N k-bit pads, and the pad of value v is pad_v = ⊕_j T_j^{v_j}[v] (v_j = bit j of
 // v). The receiver knows T_j^{c_j} only, so it learns pad_c; for v ≠ c some T_j^{1−c_j} is
 // unknown and slot v of it is used by pad_v alone, so the other pads are uniform and
 // independent. The sender sends m_v ⊕ pad_v for every v.
-// Wire per instance: m·128 bits receiver → sender (the IKNP u columns of its m OTs), or 256
-// under KK13, and N·k bits sender → receiver: 288 bits for N = 16, k = 2 (the table trick
-// alone: 544). `nChoose1Bytes`.
-// Flow of the table trick: receiver `nChoose1Choices(v, N)` → IknpReceiver.extend → msg1;
-// sender IknpSender.extend(n·m, msg1) → rows, `nChoose1Send(rows, messages, N, k)` → msg2;
+// Wire per instance: m bits receiver → sender (the derandomizing bits of its m pooled OTs) and
+// N·k bits sender → receiver: 36 bits for N = 16, k = 2. `nChoose1Bytes`.
+// Flow: receiver `nChoose1Choices(v, N)` → SilentReceiver.extend → msg1;
+// sender SilentSender.extend(n·m, msg1) → rows, `nChoose1Send(rows, messages, N, k)` → msg2;
 // receiver `nChoose1Recv(rows, v, msg2, N, k)` → its messages.
 import { hashRows } from "./aes.js";
 import type { ReceiverRows, SenderRows } from "./iknp.js";
-import { iknpMsgBytes, nChoose1Bytes as sizes, type OtBytes } from "../../compiler/cost/ot-sizes.js";
+import { nChoose1Bytes as sizes, type OtBytes } from "../../compiler/cost/ot-sizes.js";
 import { bitsAt, checkLength, misuse, packBits, words } from "./wire.js";
 
 function logN(where: string, N: number, k: number): number {
@@ -29,12 +28,6 @@ function logN(where: string, N: number, k: number): number {
 export function nChoose1Bytes(n: number, N: number, k: number): OtBytes {
   logN("nChoose1Bytes", N, k);
   return sizes(n, N, k);
-}
-
-/** The table trick's sizes whatever N (nChoose1Bytes gives KK13's where it runs): m IKNP OTs per instance. */
-export function tableBytes(n: number, N: number, k: number): OtBytes {
-  const m = logN("tableBytes", N, k);
-  return { toSender: iknpMsgBytes(n * m), toReceiver: Math.ceil((n * N * k) / 8) };
 }
 
 /** The receiver's choice bits for the extension: bit j of v_i is OT i·m + j. */

@@ -1,8 +1,9 @@
-// Random OT and chosen-message OT with b-bit messages, 1 ≤ b ≤ 128, on IKNP rows
-// (IKNP 2003 §3 with the TCCR hash of Guo–Katz–Wang–Yu, S&P 2020, §7.4; the random-OT
-// shortcut, no sender message, is Asharov–Lindell–Schneider–Zohner, CCS 2013, §5.3).
+// Random OT and chosen-message OT with b-bit messages, 1 ≤ b ≤ 128, on rows with IKNP's
+// relation q = t ⊕ c·Δ (pooled silent COTs, silent.ts; IKNP 2003 §3 with the TCCR hash of
+// Guo–Katz–Wang–Yu, S&P 2020, §7.4; the random-OT shortcut, no sender message, is
+// Asharov–Lindell–Schneider–Zohner, CCS 2013, §5.3).
 // Random OT: the sender gets m0_j = H(j, q_j), m1_j = H(j, q_j ⊕ s), the receiver
-// m_{c_j} = H(j, t_j), all truncated to b bits. Wire: 128 bits per OT receiver → sender only.
+// m_{c_j} = H(j, t_j), all truncated to b bits. Wire: 1 bit per OT receiver → sender only.
 // Chosen OT: the sender also sends m0_j ⊕ H(j, q_j) and m1_j ⊕ H(j, q_j ⊕ s) (2b bits per OT,
 // densely packed). Messages are packed per OT in ⌈b/8⌉ bytes, LSB-first, the unused high bits
 // of the last byte zero; `smallMessages` reads b ≤ 32 as words.

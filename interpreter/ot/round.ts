@@ -1,7 +1,7 @@
 // One OT round trip in both directions at once, for the kernels and the OT provider: each
-// party extends the batches it receives in (its IKNP receiver) and answers the batches the
-// peer receives in (its IKNP sender). Flights: the receivers' u columns of all batches in one
-// message each way, then the senders' corrections of all batches in one message each way
+// party extends the batches it receives in (its silent-OT receiver, silent.ts) and answers the
+// batches the peer receives in (its sender); the provider has refilled the pools first.
+// Flights: the receivers' derandomizing bits of all batches in one message each way, then the senders' corrections of all batches in one message each way
 // (skipped on both sides when no batch has any: random OT). Both parties build their batch
 // lists from the same public sizes, so each knows every message's length in advance and
 // the channel rejects anything else (PQ5004).
@@ -13,20 +13,17 @@
 // needs nothing from the round (`meanwhile`) runs while the peer answers.
 // A receiver batch's work that needs nothing from the peer (`ready`: the pads) is done while
 // the peer computes its corrections.
-// Wire: Σ iknpMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
+// Wire: Σ silentMsgBytes(n) for this party's receiver batches + Σ corrections of its sender
 // batches; 1 round, or 2 when there are corrections.
 import type { ReceiverRows, SenderRows } from "./iknp.js";
-import { iknpMsgBytes, KAPPA, KK_LAMBDA, OT_FRAME_BYTES, otFrames } from "../../compiler/cost/ot-sizes.js";
-import { kkColumns } from "./kk13.js";
+import { OT_FRAME_BYTES, otFrames, silentMsgBytes } from "../../compiler/cost/ot-sizes.js";
 import type { OtLink } from "./base.js";
 import type { OtPair } from "./session.js";
 import type { IdealReceive, IdealSend } from "./batches.js";
 
 export interface ReceiveIn<R> {
-  /** One choice bit per OT (0 or 1, one per byte); under `kk`, one value below 16 per OT. */
+  /** One choice bit per OT (0 or 1, one per byte). */
   choices: Uint8Array;
-  /** Extend on the KK13 extension (256 columns, kk13.ts) instead of IKNP. */
-  kk?: boolean;
   /** Bytes the peer's sender answers this batch with (0 for random OT). */
   reply: number;
   /**
@@ -42,8 +39,6 @@ export interface ReceiveIn<R> {
 export interface SendIn<S> {
   /** The number of OTs in the peer's matching receiver batch. */
   n: number;
-  /** The peer's batch runs on the KK13 extension. */
-  kk?: boolean;
   /** The corrections to send (empty for random OT) and this party's output. */
   respond(rows: SenderRows): { msg: Uint8Array; out: S };
   /** The batch as an ideal functionality (batches.ts); not read here. */
@@ -153,13 +148,13 @@ export async function recvFlight(link: OtLink, bytes: number, cap?: number): Pro
 export async function otRound<R, S>(
   link: OtLink, ot: OtPair, receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[], meanwhile?: () => void,
 ): Promise<{ received: R[]; sent: S[] }> {
-  const mine = receive.map((b) => (b.kk ? ot.kkReceiver.extendColumns(b.choices, kkColumns(b.choices)) : ot.receiver.extend(b.choices)));
+  const mine = receive.map((b) => ot.receiver.extend(b.choices));
   if (mine.length > 0) sendFlight(link, mine.map((m) => m.msg));
   // With nothing to answer, the pads are made while the peer answers; else after answering.
   const ready = () => receive.forEach((b, i) => b.ready?.(mine[i]!.rows));
   if (send.length === 0) ready();
   const sent: S[] = [];
-  const uBytes = (b: SendIn<S>) => iknpMsgBytes(b.n, b.kk ? KK_LAMBDA : KAPPA);
+  const uBytes = (b: SendIn<S>) => silentMsgBytes(b.n);
   if (send.length > 0) {
     // The peer's u columns whole (then only sends follow: one run of sends, one round), the
     // answers framed as they are computed.
@@ -168,7 +163,7 @@ export async function otRound<R, S>(
     let o = 0;
     for (const b of send) {
       const len = uBytes(b);
-      const { msg, out } = b.respond((b.kk ? ot.kkSender : ot.sender).extend(b.n, us.subarray(o, o + len)));
+      const { msg, out } = b.respond(ot.sender.extend(b.n, us.subarray(o, o + len)));
       o += len;
       const before = answers.frames;
       answers.push(msg);

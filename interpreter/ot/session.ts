@@ -1,38 +1,33 @@
-// Session setup: base OT in both directions at once, so each party holds an IknpSender
-// (it will be the OT sender) and an IknpReceiver (it will be the OT receiver); then the 256
-// base OTs of each direction's KK13 extension (kk13.ts), made as random OTs by the IKNP
-// extension of the opposite direction (a KK13 receiver is the sender of its base OTs).
-// Base OT is Chou–Orlandi (base.ts); the extension is IKNP (iknp.ts).
-// Wire (SETUP_FLIGHTS): each party sends 33 bytes (its A as base-OT sender), then 33·128
-// bytes (its B's as base-OT receiver), then one IKNP message of 256 random OTs
-// (iknpMsgBytes(256) = 4104 bytes): 8361 bytes per party, 3 messages per party, two rounds
-// (the flights of both parties overlap). Randomness: every scalar, the base-OT choices s and
-// the KK13 sender's choices come from node:crypto here.
+// Session setup and pool refills. Setup: base OT in both directions at once, so each party holds
+// an IKNP sender (it will be the OT sender) and an IKNP receiver (it will be the OT receiver);
+// each wrapped as the silent extension of its direction (silent.ts), whose COT pool Ferret
+// iterations fill on demand (`refill`). Base OT is Chou–Orlandi (base.ts); IKNP (iknp.ts) makes
+// only each direction's first Ferret reserve.
+// Wire (SETUP_FLIGHTS): each party sends 33 bytes (its A as base-OT sender), then 33·128 bytes
+// (its B's as base-OT receiver): 4257 bytes per party, 2 messages per party, two rounds (the
+// flights of both parties overlap). Randomness: every scalar and the base-OT choices s come from
+// node:crypto here.
+// A refill (ot-sizes.ts refillPlan, refillBytes), per direction that needs one: the receiver's
+// IKNP message (random OTs for the pool while the run has taken few, or Ferret's bootstrap
+// reserve), then the sender's iteration messages in one flight (if any). Both directions overlap: a party sends what it can, then reads.
 // Directions: domain 1 is the extension in which the client is the OT receiver (it was the
-// base-OT sender), domain 2 the one in which the server is; 3 and 4 are the KK13 extensions
-// in which the client, resp. the server, is the 1-of-N receiver. The TCCR tweaks and base-OT
-// keys of the directions are separated by these domains.
+// base-OT sender), domain 2 the one in which the server is. The TCCR tweaks and base-OT keys of
+// the directions are separated by these domains (and Ferret's masks by domains 17, 18).
 import { randomBytes } from "node:crypto";
 import { baseReceiverRespond, baseSenderFinish, baseSenderStart, type OtLink } from "./base.js";
 import { IknpReceiver, IknpSender, KAPPA } from "./iknp.js";
-import { rotRecv, rotSend } from "./rot.js";
-import { iknpMsgBytes, KK_LAMBDA, SETUP_BYTES_PER_PARTY } from "../../compiler/cost/ot-sizes.js";
+import { SilentReceiver, SilentSender } from "./silent.js";
+import { recvFlight, sendFlight } from "./round.js";
+import { refillBytes, SETUP_BYTES_PER_PARTY } from "../../compiler/cost/ot-sizes.js";
 
 export interface OtPair {
   /** Extends OTs in which this party is the sender. */
-  readonly sender: IknpSender;
+  readonly sender: SilentSender;
   /** Extends OTs in which this party is the receiver. */
-  readonly receiver: IknpReceiver;
-  /** KK13 (256 columns): 1-of-N OTs in which this party is the sender. */
-  readonly kkSender: IknpSender;
-  /** KK13 (256 columns): 1-of-N OTs in which this party is the receiver. */
-  readonly kkReceiver: IknpReceiver;
+  readonly receiver: SilentReceiver;
 }
 
 export { SETUP_BYTES_PER_PARTY };
-
-/** 16-byte keys from the packed 16-byte messages of random OT. */
-const keys = (packed: Uint8Array): Uint8Array[] => Array.from({ length: packed.length / 16 }, (_, i) => packed.slice(16 * i, 16 * i + 16));
 
 export async function setupOt(link: OtLink, role: "client" | "server"): Promise<OtPair> {
   const mine = role === "client" ? 1 : 2; // the direction in which this party is the OT receiver
@@ -43,18 +38,30 @@ export async function setupOt(link: OtLink, role: "client" | "server"): Promise<
   const answer = baseReceiverRespond(await link.recv(), s, { domain: theirs, party: role });
   link.send(answer.msg);
   const pairs = baseSenderFinish(start.state, await link.recv(), KAPPA, { domain: mine, party: role });
-  const sender = new IknpSender(s, answer.keys, { domain: theirs, party: role });
-  const receiver = new IknpReceiver(pairs.m0, pairs.m1, { domain: mine });
-  // KK13's base OTs: as receiver here (random choices s'), this party gets the seeds of its
-  // KK13 sender; as sender, the seed pairs of its KK13 receiver.
-  const s2 = Uint8Array.from(randomBytes(KK_LAMBDA), (b) => b & 1);
-  const mineRot = receiver.extend(s2);
-  link.send(mineRot.msg);
-  const theirRot = rotSend(sender.extend(KK_LAMBDA, await link.recv(iknpMsgBytes(KK_LAMBDA))), 128);
   return {
-    sender,
-    receiver,
-    kkSender: new IknpSender(s2, keys(rotRecv(mineRot.rows, 128)), { domain: theirs + 2, party: role }),
-    kkReceiver: new IknpReceiver(keys(theirRot.m0), keys(theirRot.m1), { domain: mine + 2 }),
+    sender: new SilentSender(new IknpSender(s, answer.keys, { domain: theirs, party: role }), theirs, role),
+    receiver: new SilentReceiver(new IknpReceiver(pairs.m0, pairs.m1, { domain: mine }), mine, role),
   };
+}
+
+/** Does a round that takes `receive` OTs as receiver and `send` as sender need a refill first? */
+export function needsRefill(ot: OtPair, receive: number, send: number): boolean {
+  return receive > ot.receiver.state().available || send > ot.sender.state().available;
+}
+
+/** Refill both directions' pools so this party can receive `receive` OTs and send `send` (the peer calls it with the two swapped). */
+export async function refill(link: OtLink, ot: OtPair, receive: number, send: number): Promise<void> {
+  const mine = receive > ot.receiver.state().available ? ot.receiver.startRefill(receive) : undefined;
+  if (mine?.msg) sendFlight(link, [mine.msg]);
+  const steps = ot.sender.plan(send);
+  if (steps.length > 0) {
+    const sizes = refillBytes(steps);
+    const iknp = sizes.toSender > 0 ? await recvFlight(link, sizes.toSender) : undefined;
+    const flight = ot.sender.refill(steps, iknp);
+    if (flight.length > 0) sendFlight(link, [flight]);
+  }
+  if (mine) {
+    const bytes = refillBytes(mine.steps).toReceiver;
+    ot.receiver.finishRefill(bytes > 0 ? await recvFlight(link, bytes) : new Uint8Array(0));
+  }
 }

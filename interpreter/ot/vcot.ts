@@ -2,10 +2,10 @@
 // (one choice bit for all of them); the sender gets a uniform vector x_j, the receiver with
 // choice c_j gets x_j + c_j·Δ_j mod 2^ℓ, element-wise. This is the OT that SiRNN's matrix
 // products use (Rathee et al., S&P 2021, §5: one OT per receiver bit, a whole row of the
-// other operand as its message), on IKNP rows with the pads expanded by the TCCR hash
+// other operand as its message), on pooled COT rows with the pads expanded by the TCCR hash
 // (Guo–Katz–Wang–Yu, S&P 2020, §7.4): pad block s of OT j is H((j, s), row_j), so one OT
 // yields as many pseudorandom bits as its message needs.
-// Wire per instance: 128 bits receiver → sender (IKNP) and L·ℓ bits sender → receiver
+// Wire per instance: 1 bit receiver → sender (silent.ts) and L·ℓ bits sender → receiver
 // (densely packed): `vcotBytes(n, L, ℓ)`. L = 1 is the COT of cot.ts with more hashing.
 import { tccr } from "./aes.js";
 import type { ReceiverRows, SenderRows } from "./iknp.js";

@@ -21,18 +21,18 @@
 // messages, P's choice a_P, gives P's sender pads (m0, m1) and b_P = m0 ⊕ m1 (two bits, one per
 // triple), and the peer's received m_{a_Q} = m0 ⊕ a_Q·b_P — the cross term a_Q·b_P at once for
 // both triples. These random OTs travel in the leaves' OT round, so the tree costs one
-// Beaver opening per level. Measured with this engine (bench/elements.ts) this beats the
-// alternatives: a 1-of-4 or 1-of-16 OT per triple costs 2 or 4 IKNP columns (128 bits each)
-// per 1 or 2 triples, where a random OT per direction gives 2 triples for 2 columns; a direct
-// AND by two correlated OTs costs the same columns and a second flight per level.
+// Beaver opening per level. Chosen when OTs were IKNP's (bench/elements.ts measured it against a
+// 1-of-4 or 1-of-16 OT per triple, and a direct AND by two correlated OTs with a second flight
+// per level); with pooled silent COTs (1 bit per OT on the wire) it still sends the fewest bits.
 // Proof: proofs/millionaire-ot.md.
-// Cost (ot), per element, q digits, both parties together: 128·m bits (the client's IKNP
-// columns, one per compared bit) + 2^w₀ + Σ_{d ≥ 1} 2·2^{w_d} bits (the server's masked
-// tables) + per tree node 256 bits (one random OT each way) + 4 bits (d and e opened by
-// each party) + 2 more where the node's eq is needed (not on the low spine); nothing
-// offline. Rounds per party 1 + ⌈log₂ q⌉: the client's columns, the server's corrections
-// (with its first level's openings right behind them, no wait between), then one per level.
-// E.g. m = 7 (DReLU on 8 bits): 896 + 16 + 16 + 260 = 1188 bits, 2 rounds.
+// Cost (ot), per element, q digits, both parties together: m bits (the client's derandomizing
+// bits, one per compared bit) + 2^w₀ + Σ_{d ≥ 1} 2·2^{w_d} bits (the server's masked
+// tables) + per tree node 2 bits (one random OT each way) + 4 bits (d and e opened by
+// each party) + 2 more where the node's eq is needed (not on the low spine); the pooled COTs
+// (m + 2 per node) come from the session's refills (offline). Rounds per party 1 + ⌈log₂ q⌉:
+// the client's bits, the server's corrections (with its first level's openings right behind
+// them, no wait between), then one per level.
+// E.g. m = 7 (DReLU on 8 bits): 7 + 16 + 16 + 6 = 45 bits, 2 rounds (and 9 pooled COTs).
 //
 // Shared low bits (`share`, compiler/requant-plan.ts SharedLow): the n inputs are k blocks,
 // and element j·(n/k) + i (j ≥ 1) agrees with element i, on both sides, on the low `low`

@@ -4,19 +4,21 @@
 // Threat model: semi-honest parties (proofs/ot.md).
 //
 // Opening it runs the base OTs in both directions (interpreter/ot/session.ts), metered as
-// offline traffic of the primitive `base-ot` in the layer `setup`. It supplies, as offline
-// traffic made on demand with the peer:
-//   andTriples(n)    two triples per 1-of-16 OT with 2-bit messages (KK13, the client receives):
-//                    (256 + 32)/2 = 144 bits per triple, as SCI; 1 round trip.
-//   bitPairs(N, n)   one ℓ-bit correlated OT per pair (xorToArith of random bits): 128 + N bits.
+// offline traffic of the primitive `base-ot` in the layer `setup`. Every round first refills a
+// direction's silent-OT pool if it is short (Ferret, ot/ferret.ts: about 3 bits per COT at the
+// main size), metered as offline traffic of the primitive `silent-ot` in the layer `setup`. It
+// supplies, as offline traffic made on demand with the peer (pooled COTs' bits not counted):
+//   andTriples(n)    two triples per 1-of-16 OT with 2-bit messages (table trick, the client
+//                    receives): (4 + 32)/2 = 18 bits per triple; 1 round trip.
+//   bitPairs(N, n)   one ℓ-bit correlated OT per pair (xorToArith of random bits): 1 + N bits.
 //   triples(N, n)    Gilboa products of the cross terms, N correlated OTs each way per
-//                    element with Δ = a·2^k: 2N(128 + N) bits per triple, 2 rounds.
+//                    element with Δ = a·2^k: 2N(1 + N) bits per triple, 2 rounds.
 // It supplies no bilinear triples: products with server weights run the OT-native kernel of
 // protocols/linear.ts. Its own kernels (b2a, select, linear) call `otOf(p)`.
 import { randomBytes } from "node:crypto";
 import { receiveCot, receiveOneOfN, sendCot, sendOneOfN } from "../ot/batches.js";
 import { otRound, type ReceiveIn, type SendIn } from "../ot/round.js";
-import { setupOt, type OtPair } from "../ot/session.js";
+import { needsRefill, refill, setupOt, type OtPair } from "../ot/session.js";
 import type { Vec } from "../ot/vec.js";
 import { isWide } from "../plain/tensor.js";
 import type { Party } from "../twopc/party.js";
@@ -155,7 +157,12 @@ export class OtProvider implements Correlations {
 
   /** Base OTs with the peer, or the continuation of an earlier session between the same parties. */
   static async open(io: Endpoint, resume?: OtPair): Promise<OtProvider> {
-    if (resume) return new OtProvider(io, resume);
+    if (resume) {
+      // A new run on the same base OTs: its COT pools start empty (the forecast's assumption), counters going on.
+      resume.sender.reset();
+      resume.receiver.reset();
+      return new OtProvider(io, resume);
+    }
     io.meter.setLayer("setup");
     const before = io.ch.where;
     io.ch.where = "setup (base OT)";
@@ -167,9 +174,30 @@ export class OtProvider implements Correlations {
     }
   }
 
-  /** One OT round with the peer (interpreter/ot/round.ts), online; `meanwhile` as otRound's. */
-  round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[], meanwhile?: () => void): Promise<{ received: R[]; sent: S[] }> {
+  /**
+   * One OT round with the peer (interpreter/ot/round.ts), online; `meanwhile` as otRound's. First,
+   * if a direction's pool holds fewer COTs than the round takes, the refill (the session's
+   * offline work: layer `setup`, primitive `silent-ot`).
+   */
+  async round<R, S>(receive: readonly ReceiveIn<R>[], send: readonly SendIn<S>[], meanwhile?: () => void): Promise<{ received: R[]; sent: S[] }> {
+    await this.reserve(receive.reduce((a, b) => a + b.choices.length, 0), send.reduce((a, b) => a + b.n, 0));
     return otRound(this.io.ch, this.session, receive, send, meanwhile);
+  }
+
+  /**
+   * Make the pools hold at least `receive` COTs in which this party receives and `send` in which
+   * it sends (the peer calls it with the two swapped): a refill if one is short, as the session's
+   * offline work (layer `setup`, primitive `silent-ot`). Rounds call it; a caller may call it
+   * ahead of a part whose rounds it counts.
+   */
+  async reserve(receive: number, send: number): Promise<void> {
+    if (!needsRefill(this.session, receive, send)) return;
+    const t = performance.now();
+    try {
+      await this.io.meter.session("silent-ot", () => refill(this.io.ch, this.session, receive, send));
+    } finally {
+      this.offlineMs += performance.now() - t;
+    }
   }
 
   /** The same round, counted as offline traffic (making correlations) and timed. */

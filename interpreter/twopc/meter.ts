@@ -47,6 +47,27 @@ export class Meter {
     }
   }
 
+  /**
+   * Run `f` as the session's work, whatever layer and primitive are current: its traffic counted
+   * offline in the layer `setup` under the primitive `name` alone (the OT provider's pool refills).
+   */
+  async session<T>(name: string, f: () => Promise<T>): Promise<T> {
+    const layer = this.layer;
+    const stack = this.stack.splice(0);
+    const phase = this.phase;
+    this.layer = "setup";
+    this.stack.push(name);
+    this.phase = "offline";
+    try {
+      return await f();
+    } finally {
+      this.layer = layer;
+      this.stack.length = 0;
+      this.stack.push(...stack);
+      this.phase = phase;
+    }
+  }
+
   /** Run `f` (a provider making correlations with its peer) with its traffic counted offline. */
   async offline<T>(f: () => Promise<T>): Promise<T> {
     const before = this.phase;

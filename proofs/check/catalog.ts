@@ -224,7 +224,7 @@ export const CATALOG: Entry[] = [
   {
     id: "millionaire-ot/inputs",
     doc: "proofs/millionaire-ot.md",
-    statement: "millionaire, OT kernel (digits by 1-of-16 OT (KK13), paired and single triples): [u > v] for every (u, v); with shared low bits, every (u, v) × every pair of high parts",
+    statement: "millionaire, OT kernel (digits by 1-of-16 OT (table trick), paired and single triples): [u > v] for every (u, v); with shared low bits, every (u, v) × every pair of high parts",
     params: (s) => pick(s, "m = 1..8; shared (m, low) = (4, 4), (5, 3), (5, 4), (6, 4), (8, 8)", "m = 1..5; shared (5, 4)"),
     how: "every input, under the real ot provider (IKNP in memory): the OT randomness sampled, one run per parameter",
     exhaustive: false,

@@ -10,7 +10,6 @@
 //   inputs are every sharing at the widths stated (packed as the elements of one vector);
 // - `millionaireOtInputs`: the OT-native comparison (proofs/millionaire-ot.md) on every input
 //   pair at small widths, with and without shared low digits, sampled in the randomness too.
-import { foldIsInjective } from "../../interpreter/ot/kk13.js";
 import { randomBytes } from "node:crypto";
 import { runBoth } from "../../interpreter/twopc/local.js";
 import type { Party } from "../../interpreter/twopc/party.js";
@@ -51,8 +50,6 @@ function typeValues(bits: number, signed: boolean): bigint[] {
  *  B  (b_C + 2x) + (b_S − 2(x + b_S·b_C)) ≡ b_C ⊕ b_S: every bit pair, every x ∈ Z_2^N (xorToArith);
  *  A  c_C ⊕ c_S = (a_C ⊕ a_S)·(b_C ⊕ b_S) for c_C = c_S ⊕ (a_S ⊕ a_C)(b_S ⊕ b_C), the server's
  *     1-of-16 message at the client's choice (andTriples, each half of a pair): all 32 assignments;
- *  F  KK13's fold (kk13.ts foldIsInjective): G's columns on each nonzero codeword's support are
- *     independent — all 15 nonzero values;
  *  M  Gilboa: a_C·b_C + a_S·b_S + Σ_k (y_C,k − x_C,k) + Σ_k (y_S,k − x_S,k) ≡ (a_C + a_S)(b_C + b_S)
  *     with y_P,k = x_Q,k + bit_k(b_P)·a_Q·2^k: every a_C, a_S, b_C, b_S ∈ Z_2^N and x ≡ 0, then
  *     (the pads enter linearly, once with each sign) every single pad set to every value (N ≤ 3).
@@ -142,9 +139,6 @@ export function otIdentities(maxN: number): Outcome {
     cases++;
     if ((cC ^ cS) !== ((aC ^ aS) & (bC ^ bS))) return fail(cases, "A: AND triple from a 1-of-16 OT message", `a=(${aC},${aS}) b=(${bC},${bS}) c_S=${cS}`);
   }
-  // F: KK13's fold is injective on the support of every nonzero codeword block (kk13.ts).
-  cases += 15;
-  if (!foldIsInjective()) return fail(cases, "F: KK13 fold", "some nonzero codeword's support columns of G are dependent");
   return { cases };
 }
 

@@ -22,8 +22,8 @@ describe("pq run --correlations he", () => {
       layers: { layer: string; ops: string[]; heMs?: { client: number; server: number } }[]; totals: { heMs?: { client: number; server: number } };
     };
     expect(r.correlations).toBe("he");
-    // each party's HE milliseconds per layer: keys under setup, the HE products in c2
-    expect(r.layers[0]!.ops).toEqual(["base-ot", "he-keys"]);
+    // each party's HE milliseconds per layer: keys under setup (beside the base OTs and the silent-OT pools' refills), the HE products in c2
+    expect(r.layers[0]!.ops).toEqual(["base-ot", "he-keys", "silent-ot"]);
     expect(r.layers[0]!.heMs!.client).toBeGreaterThan(0);
     expect(r.layers.find((l) => l.layer === "lenet/c2")!.heMs!.server).toBeGreaterThan(0);
     expect(r.totals.heMs!.client).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 // Mixed precision under a communication budget (examples/mnist/mixed.ts, `pq quantize --budget`):
-// the cost model is exact — per layer, its bytes in pq's forecast depend only on the widths
-// LAYER_DEPS names, so the solver's forecast of a configuration (the sum of its table entries)
-// equals `pq cost` on the program written at those widths; the written .pq carries the chosen
+// per layer, its bytes in pq's forecast depend only on the widths LAYER_DEPS names, and the
+// session's silent-OT refills, which depend on the whole run's COTs, are charged by their
+// separable bound; so the solver's forecast of a configuration (the sum of its table entries) is
+// `pq cost` on the program written at those widths, or above it by less than the bound's slack; the written .pq carries the chosen
 // widths as its types; the sensitivity code on a small untrained ResNet-8; and the command's
 // mistakes are coded diagnostics without a stack trace. Training is not run here (pareto.ts).
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/lower.js";
+import { FERRET_BOOT, FERRET_MAIN, ferretMsgBytes, POOL_PER_COT, reserveOf } from "../../compiler/cost/ot-sizes.js";
 import { analyse, BUDGET_PIPELINE, costTable, forecastFile, loadReference, modelHash, solve, tableCost, totalBytes, writeModel, type CostTable, type Prepared } from "../../examples/mnist/mixed.js";
 import { createResNet, foldBatchNorm, forward, SITES, WEIGHTED, type Mode, type Widths } from "../../examples/mnist/resnet.js";
 import { divergence, referenceLogProbs, sensitivities, type Sensitivities } from "../../examples/mnist/sensitivity.js";
@@ -20,6 +22,14 @@ import { pq } from "../cli/harness.js";
 const ROOT = join(import.meta.dirname, "..", "..");
 const REFERENCE = join(ROOT, "examples", "resnet", "mnist_relu_w8a8.pq");
 const CANDIDATES = [4, 8];
+/** What the table's pool bound may charge above the refills' bytes, per direction: a bootstrap-size and a main-size iteration, and the bootstrap's COTs at the main size's rate. */
+const SLACK = ferretMsgBytes(FERRET_BOOT) + ferretMsgBytes(FERRET_MAIN) + 20 + POOL_PER_COT * (FERRET_BOOT.n - reserveOf(FERRET_MAIN));
+
+/** The table's cost is the forecast's, or above it by less than the slack of both directions. */
+function near(forecastBytes: number, table: number): void {
+  expect(table).toBeGreaterThanOrEqual(forecastBytes);
+  expect(table - forecastBytes).toBeLessThanOrEqual(2 * SLACK);
+}
 
 beforeAll(async () => {
   await tf.setBackend("wasm");
@@ -52,17 +62,17 @@ describe("mixed precision: the cost model against pq cost", () => {
     table = await costTable(p);
   }, 120_000);
 
-  it("the solver's forecast of random configurations equals pq cost on the programs written at them", async () => {
+  it("the solver's forecast of random configurations is pq cost on the programs written at them, up to the pool bound's slack", async () => {
     const random = prng(7);
     for (let i = 0; i < 3; i++) {
       const w = randomWidths(random);
       const file = join(dir, `random${i}.pq`);
       await writeModel(p, p.model, w, file, "test");
-      expect(totalBytes(forecastFile(file, "ot").totals)).toBe(tableCost(table, w));
+      near(totalBytes(forecastFile(file, "ot").totals), tableCost(table, w));
     }
   }, 60_000);
 
-  it("the solver's choice within a budget is written with its widths as the types, and pq cost of it is the solver's forecast", async () => {
+  it("the solver's choice within a budget is written with its widths as the types, and pq cost of it is within the budget", async () => {
     const random = prng(11);
     const all4 = tableCost(table, { weights: Object.fromEntries(WEIGHTED.map((n) => [n, 4])), acts: SITES.map(() => 4) });
     const all8 = tableCost(table, { weights: Object.fromEntries(WEIGHTED.map((n) => [n, 8])), acts: SITES.map(() => 8) });
@@ -71,7 +81,7 @@ describe("mixed precision: the cost model against pq cost", () => {
     expect(choice.cost).toBeLessThanOrEqual(budget);
     const file = join(dir, "chosen.pq");
     await writeModel(p, p.model, choice.widths, file, "mixed precision, test");
-    expect(totalBytes(forecastFile(file, "ot").totals)).toBe(choice.cost);
+    near(totalBytes(forecastFile(file, "ot").totals), choice.cost);
     const r = compileFile(file, { protocols: false });
     expect(r.diagnostics).toEqual([]);
     const g = r.program!.graph;

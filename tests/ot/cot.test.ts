@@ -17,7 +17,7 @@ function runCot(n: number, ell: number, seed: number): { x: Vec; y: Vec } {
   const { msg: msg1, rows } = receiver.extend(c);
   const { x, msg: msg2 } = cotSend(sender.extend(n, msg1), delta, ell);
   const y = cotRecv(rows, msg2, ell);
-  expect({ toSender: msg1.length, toReceiver: msg2.length }).toEqual(cotBytes(n, ell));
+  expect({ ots: n, toSender: msg1.length, toReceiver: msg2.length }).toEqual(cotBytes(n, ell));
   const mod = 1n << BigInt(ell);
   for (let j = 0; j < n; j++) {
     const want = (vecGet(x, j) + BigInt(c[j]!) * vecGet(delta, j)) % mod;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CHUNK, iknpMsgBytes } from "../../interpreter/ot/iknp.js";
-import { expectCode, extensionPair, randomBits } from "./helpers.js";
+import { expectCode, iknpPair as extensionPair, randomBits } from "./helpers.js";
 
 /** q_j ⊕ t_j = c_j·Δ for every OT of the batch. */
 function checkCorrelation(n: number): void {

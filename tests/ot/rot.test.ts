@@ -22,7 +22,7 @@ describe("random OT", () => {
         const { sender, receiver } = extensionPair();
         const c = randomBits(n);
         const { msg, rows } = receiver.extend(c);
-        expect({ toSender: msg.length, toReceiver: 0 }).toEqual(rotBytes(n));
+        expect({ ots: n, toSender: msg.length, toReceiver: 0 }).toEqual(rotBytes(n));
         const { m0, m1 } = rotSend(sender.extend(n, msg), b);
         const got = rotRecv(rows, b);
         const B = Math.ceil(b / 8);
@@ -58,7 +58,7 @@ describe("chosen-message OT", () => {
         const m1 = randomMessages(n, b);
         const { msg, rows } = receiver.extend(c);
         const msg2 = chosenOtSend(sender.extend(n, msg), m0, m1, b);
-        expect({ toSender: msg.length, toReceiver: msg2.length }).toEqual(chosenOtBytes(n, b));
+        expect({ ots: n, toSender: msg.length, toReceiver: msg2.length }).toEqual(chosenOtBytes(n, b));
         const got = chosenOtRecv(rows, msg2, b);
         expect(Buffer.from(got)).toEqual(Buffer.from(Uint8Array.from({ length: got.length }, (_, i) => (c[Math.floor(i / Math.ceil(b / 8))] ? m1 : m0)[i]!)));
       }),

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { otFrames } from "../../compiler/cost/ot-sizes.js";
 import { FlightReader, FlightWriter, otRound, recvFlight, sendFlight } from "../../interpreter/ot/round.js";
 import { receiveVcot, sendVcot } from "../../interpreter/ot/batches.js";
-import { setupOt } from "../../interpreter/ot/session.js";
+import { refill, setupOt } from "../../interpreter/ot/session.js";
 import { vecGet } from "../../interpreter/ot/vec.js";
 import { Channel, memoryPair } from "../../interpreter/twopc/channel.js";
 import { Meter } from "../../interpreter/twopc/meter.js";
@@ -70,6 +70,7 @@ describe("one round's two parties overlap", () => {
     const [cp, sp] = await Promise.all([setupOt(client, "client"), setupOt(server, "server")]);
     // Three batches of 2048 OTs × 256 values × 16 bits: 1 MiB of corrections each, a frame or more.
     const n = 2048, L = 256, ell = 16, batches = 3;
+    await Promise.all([refill(server, sp, n * batches, 0), refill(client, cp, 0, n * batches)]);
     const events: string[] = [];
     const choices = Array.from({ length: batches }, () => randomBits(n));
     const deltas = Array.from({ length: batches }, (_, k) => Float64Array.from({ length: n * L }, (_, i) => (i * 7 + k) % 2 ** ell));

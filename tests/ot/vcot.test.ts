@@ -15,7 +15,7 @@ function run(n: number, L: number, ell: number, delta: Vec, early: boolean): { x
   const { msg: u, rows } = receiver.extend(c);
   const ready = early ? vcotPads(rows, L, ell) : undefined;
   const { x, msg } = vcotSend(sender.extend(n, u), L, ell, delta);
-  expect({ toSender: u.length, toReceiver: msg.length }).toEqual(vcotBytes(n, L, ell));
+  expect({ ots: n, toSender: u.length, toReceiver: msg.length }).toEqual(vcotBytes(n, L, ell));
   return { x: x!, y: vcotRecv(rows, L, ell, msg, "client", ready)!, c };
 }
 

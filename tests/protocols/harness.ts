@@ -4,6 +4,9 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { add, ringFromBytes, sub, inRing, type Share } from "../../interpreter/twopc/ring.js";
 import { tensorFromBigints, toBigints, type Tensor } from "../../interpreter/plain/tensor.js";
+import { OtProvider } from "../../interpreter/providers/ot.js";
+import type { Correlations } from "../../interpreter/providers/correlations.js";
+import type { Party } from "../../interpreter/twopc/party.js";
 
 export function split(t: Tensor): [Share, Share] {
   const x = inRing(t, t.bits);
@@ -31,4 +34,12 @@ export function tensorArb(opts: { minBits?: number; maxBits?: number; maxLen?: n
       const edge = fc.constantFrom(lo, hi, 0n, lo + 1n > hi ? lo : lo + 1n, hi - 1n < lo ? hi : hi - 1n);
       return fc.array(fc.oneof(fc.bigInt({ min: lo, max: hi }), edge), { minLength: n, maxLength: n }).map((vals) => tensorFromBigints([n], bits, signed, vals));
     });
+}
+
+/**
+ * Under the ot and he providers, fill this party's silent-OT pools (both parties call it) so no
+ * refill falls inside the protocol that follows: its rounds are then the protocol's alone.
+ */
+export async function poolsFilled(p: Party, cots = 100_000): Promise<void> {
+  for (let c: Correlations | undefined = p.corr; c; c = c.base) if (c instanceof OtProvider) return c.reserve(cots, cots);
 }

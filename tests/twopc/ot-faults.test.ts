@@ -10,7 +10,7 @@ import { makeEndpoint, withProvider, type Party } from "../../interpreter/twopc/
 import { ringFromBytes, type Share } from "../../interpreter/twopc/ring.js";
 import { connect, listen, makeTcpEndpoint, TcpTransport } from "../../interpreter/twopc/tcp.js";
 import { select } from "../../interpreter/protocols/select.js";
-import { iknpMsgBytes } from "../../interpreter/ot/iknp.js";
+import { IKNP_CHUNK, iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
 
 // Above the base OTs' time on a loaded machine (the peer computes for ≈0.5 s between messages).
 const TIMEOUT_MS = 2_000;
@@ -53,7 +53,9 @@ function expectCode(e: PqError, code: Code, ...mentions: string[]): void {
   for (const m of mentions) expect(e.message).toContain(m);
 }
 
-const N = 40; // select on 40 elements: each party's first OT message is one IKNP batch of 40
+const N = 40; // select on 40 elements: each party's first OT message is the IKNP refill of its pool (ot/session.ts refill)
+/** OTs in that refill: the round's 40, raised to the least IKNP refill. */
+const POOL = Math.max(N, IKNP_CHUNK);
 
 for (const [kind, make] of Object.entries(transports)) {
   describe(`OT faults over the ${kind} transport`, () => {
@@ -85,8 +87,8 @@ for (const [kind, make] of Object.entries(transports)) {
         const [pc, ps] = await otPair(pair);
         pc.ch.where = "m/relu (select)";
         const pending = failure(select(pc, new Uint8Array(N), share(16, N, 1), share(16, N, 2)));
-        ps.ch.send(new Uint8Array(iknpMsgBytes(N) - 16));
-        expectCode(await pending, "PQ5004", "client", "m/relu (select)", `expected ${iknpMsgBytes(N)} bytes`);
+        ps.ch.send(new Uint8Array(iknpMsgBytes(POOL) - 16));
+        expectCode(await pending, "PQ5004", "client", "m/relu (select)", `expected ${iknpMsgBytes(POOL)} bytes`);
       } finally {
         pair[0].close();
         pair[1].close();
@@ -99,10 +101,10 @@ for (const [kind, make] of Object.entries(transports)) {
         const [pc, ps] = await otPair(pair);
         pc.ch.where = "m/relu (select)";
         const pending = failure(select(pc, new Uint8Array(N), share(16, N, 1), share(16, N, 2)));
-        // The batch header: first OT index 12345 and size 40 — the client expects index 0.
-        const forged = new Uint8Array(iknpMsgBytes(N));
+        // The batch header: first OT index 12345 — the client expects index 0.
+        const forged = new Uint8Array(iknpMsgBytes(POOL));
         new DataView(forged.buffer).setUint32(0, 12345, true);
-        new DataView(forged.buffer).setUint32(4, N, true);
+        new DataView(forged.buffer).setUint32(4, POOL, true);
         ps.ch.send(forged);
         expectCode(await pending, "PQ5007", "client");
       } finally {
