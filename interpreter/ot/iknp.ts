@@ -16,7 +16,7 @@
 import { Prg } from "./aes.js";
 import { KAPPA, iknpMsgBytes } from "../../compiler/cost/ot-sizes.js";
 import { transposeBits } from "./transpose.js";
-import { checkLength, malformed, misuse, type OtLabel } from "./wire.js";
+import { checkBatch, misuse, writeBatchHeader, type OtLabel } from "./wire.js";
 
 // The sizes (κ, the batch header, `iknpMsgBytes`) are the forecast's too: compiler/cost/ot-sizes.ts.
 export { KAPPA, iknpMsgBytes };
@@ -133,9 +133,7 @@ export class IknpReceiver {
     const first = this.next;
     this.next += n;
     const msg = new Uint8Array(iknpMsgBytes(n));
-    const head = new DataView(msg.buffer);
-    head.setUint32(0, first >>> 0, true);
-    head.setUint32(4, n, true);
+    writeBatchHeader(msg, first, n);
     const r = new Int32Array(Math.ceil(Math.min(n, CHUNK) / 32));
     const t = extendRows(n, this.lambda, ({ c0, C, W, B, base }, T, u) => {
       const uBytes = new Uint8Array(u.buffer, 0, B);
@@ -186,12 +184,7 @@ export class IknpSender {
   /** Extend by n OTs with the receiver's message for this batch. */
   extend(n: number, msg: Uint8Array): SenderRows {
     const label: OtLabel = { party: this.party, where: "OT extension" };
-    checkLength(label, msg, iknpMsgBytes(n), `the u matrix for ${n} OTs`);
-    const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
-    const claimed = head.getUint32(0, true);
-    if (claimed !== this.next >>> 0) malformed(label, `the batch starts at OT #${claimed} (mod 2^32), this party is at OT #${this.next} (a replayed or reordered batch)`);
-    const count = head.getUint32(4, true);
-    if (count !== n) malformed(label, `the batch holds ${count} OTs, this party expected ${n}`);
+    checkBatch(label, msg, iknpMsgBytes(n), `the u matrix for ${n} OTs`, this.next, n);
     const first = this.next;
     this.next += n;
     const q = extendRows(n, this.lambda, ({ W, B, base }, Q, u) => {

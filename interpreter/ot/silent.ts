@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import type { IknpReceiver, IknpSender, ReceiverRows, SenderRows } from "./iknp.js";
 import { ferretRecv, ferretSend, type FerretContext } from "./ferret.js";
 import { FERRET_BOOT, ferretMsgBytes, refillBytes, refillPlan, reserveOf, silentMsgBytes, type LpnParams, type PoolState, type RefillStep } from "../../compiler/cost/ot-sizes.js";
-import { checkLength, malformed, misuse, type OtLabel } from "./wire.js";
+import { checkBatch, checkLength, misuse, writeBatchHeader, type OtLabel } from "./wire.js";
 
 export { silentMsgBytes };
 
@@ -61,12 +61,6 @@ function append(old: Uint8Array, from: number, fresh: Uint8Array, per: number): 
   out.set(rest);
   out.set(fresh, rest.length);
   return out;
-}
-
-function writeHeader(msg: Uint8Array, first: number, n: number): void {
-  const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
-  head.setUint32(0, first >>> 0, true);
-  head.setUint32(4, n, true);
 }
 
 /** The COT receiver of a direction: choice bits and rows t_j. */
@@ -148,7 +142,7 @@ export class SilentReceiver {
     const first = this.next;
     this.next += n;
     const msg = new Uint8Array(silentMsgBytes(n));
-    writeHeader(msg, first, n);
+    writeBatchHeader(msg, first, n);
     const f = this.pool.from;
     for (let j = 0; j < n; j++) {
       const c = choices[j]!;
@@ -217,11 +211,7 @@ export class SilentSender {
   /** A batch of n OTs with the receiver's message for it. */
   extend(n: number, msg: Uint8Array): SenderRows {
     const label: OtLabel = { party: this.party, where: "OT extension" };
-    checkLength(label, msg, silentMsgBytes(n), `the choice corrections for ${n} OTs`);
-    const head = new DataView(msg.buffer, msg.byteOffset, HEADER);
-    const claimed = head.getUint32(0, true);
-    if (claimed !== this.next >>> 0) malformed(label, `the batch starts at OT #${claimed} (mod 2^32), this party is at OT #${this.next} (a replayed or reordered batch)`);
-    if (head.getUint32(4, true) !== n) malformed(label, `the batch holds ${head.getUint32(4, true)} OTs, this party expected ${n}`);
+    checkBatch(label, msg, silentMsgBytes(n), `the choice corrections for ${n} OTs`, this.next, n);
     const have = this.state().available;
     if (have < n) misuse("SilentSender.extend", `${n} OTs asked of a pool of ${have} (a refill was skipped)`);
     const first = this.next;

@@ -23,6 +23,26 @@ export function checkLength(label: OtLabel, msg: Uint8Array, expected: number, w
   if (msg.length !== expected) malformed(label, `${what} has ${msg.length} bytes, expected ${expected}`);
 }
 
+/** Write a batch header (both extensions' messages start with one): the batch's first OT index mod 2^32 and its size. */
+export function writeBatchHeader(msg: Uint8Array, first: number, n: number): void {
+  const head = new DataView(msg.buffer, msg.byteOffset, 8);
+  head.setUint32(0, first >>> 0, true);
+  head.setUint32(4, n, true);
+}
+
+/**
+ * A receiver's batch message as its sender checks it: `expected` bytes (`what` names them),
+ * starting at OT `next`, holding n OTs — else PQ5007 (a replayed, reordered or mis-sized batch).
+ */
+export function checkBatch(label: OtLabel, msg: Uint8Array, expected: number, what: string, next: number, n: number): void {
+  checkLength(label, msg, expected, what);
+  const head = new DataView(msg.buffer, msg.byteOffset, 8);
+  const claimed = head.getUint32(0, true);
+  if (claimed !== next >>> 0) malformed(label, `the batch starts at OT #${claimed} (mod 2^32), this party is at OT #${next} (a replayed or reordered batch)`);
+  const count = head.getUint32(4, true);
+  if (count !== n) malformed(label, `the batch holds ${count} OTs, this party expected ${n}`);
+}
+
 /** The bytes as little-endian words (a view when aligned, a zero-padded copy otherwise). */
 export function words(bytes: Uint8Array): Uint32Array {
   if (bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
