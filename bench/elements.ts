@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   process.exitCode = failed ? 1 : 0;
 }
 
-// ---- `--correlations ot`: pq's OT kernels next to SCI's measured figures ----
+// ---- `--correlations ot`: pq's OT kernels next to SCI's and OpenCheetah's measured figures ----
 
 const N_OT = 2 ** 16;
 const OT_WIDTHS = [8, 16, 32];
@@ -231,6 +231,23 @@ interface OtCase {
   /** SCI's measurement of the same block at ℓ (docs/PEERS.md; see its table for the exact variant). */
   sci: (l: number) => Sci | undefined;
 }
+
+/**
+ * OpenCheetah's measurement of the same block (docs/PEERS.md, "OpenCheetah": bits per element and
+ * rounds, n = 2^16; its Ferret set-up and COT generation, ≈0.45 bits per COT, not included).
+ */
+const CHEETAH: Record<string, Record<number, { bits: number; rounds: number }>> = {
+  "millionaire [u > v]": { 8: { bits: 76, rounds: 4 }, 16: { bits: 160, rounds: 6 }, 32: { bits: 332, rounds: 8 } },
+  DReLU: { 8: { bits: 76, rounds: 4 }, 16: { bits: 160, rounds: 6 }, 32: { bits: 332, rounds: 8 } },
+  "ReLU (signed)": { 8: { bits: 94, rounds: 6 }, 16: { bits: 194, rounds: 8 }, 32: { bits: 398, rounds: 10 } },
+  B2A: { 8: { bits: 9, rounds: 1 }, 16: { bits: 17, rounds: 1 }, 32: { bits: 33, rounds: 1 } },
+  select: { 8: { bits: 18, rounds: 2 }, 16: { bits: 34, rounds: 2 }, 32: { bits: 66, rounds: 2 } },
+  "AND (1 bit)": { 1: { bits: 26, rounds: 2 } },
+  "extend ℓ→2ℓ, MSB unknown": { 8: { bits: 85, rounds: 5 }, 16: { bits: 177, rounds: 7 }, 32: { bits: 365, rounds: 9 } },
+  "extend ℓ→2ℓ, MSB known": { 8: { bits: 15, rounds: 3 }, 16: { bits: 23, rounds: 3 }, 32: { bits: 39, rounds: 3 } },
+  "truncReduce s=ℓ/2": { 8: { bits: 29, rounds: 3 }, 16: { bits: 85, rounds: 5 }, 32: { bits: 177, rounds: 7 } },
+  "trunc s=ℓ/2 (logical)": { 8: { bits: 85, rounds: 5 }, 16: { bits: 169, rounds: 7 }, 32: { bits: 349, rounds: 9 } },
+};
 
 /** Random XOR shares of n bits: [the bits, client's, server's]. */
 function randomBitShares(n: number): [Uint8Array, Uint8Array, Uint8Array] {
@@ -350,7 +367,7 @@ const OT_CASES: OtCase[] = [
 
 async function otMain(): Promise<void> {
   const cpu = cpus();
-  console.log("pq per-element costs of the building blocks under OT correlations (IKNP, in process) next to SCI's measurements");
+  console.log("pq per-element costs of the building blocks under OT correlations (silent OT, in process) next to SCI's and OpenCheetah's measurements");
   console.log(`machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}`);
   console.log(`load average (1/5/15 min): ${loadavg().map((x) => x.toFixed(2)).join(" / ")}; n = ${N_OT} elements per run`);
   // Base OTs once, before any measured run: the runs continue that session (local.ts).
@@ -367,20 +384,26 @@ async function otMain(): Promise<void> {
       const [pc, ps] = parties.map((p) => totals(p.meter.report()));
       const off = parties.reduce((a, p) => a + totals(p.meter.report(), "offline").sent, 0);
       const sci = c.sci(l);
+      const ch = CHEETAH[c.name]?.[l];
       const total = perElem(pc!.sent + ps!.sent, N_OT);
+      const online = perElem(pc!.sent + ps!.sent - off, N_OT);
       rows.push([
         c.name, String(l), bits(total), bits(perElem(off, N_OT)), `${pc!.rounds}/${ps!.rounds}`, secs.toFixed(2),
         sci ? String(sci.bits) : "", sci ? String(sci.rounds) : "", sci ? sci.time : "", sci ? (total / sci.bits).toFixed(2) : "",
+        ch ? String(ch.bits) : "", ch ? String(ch.rounds) : "", ch ? (online / ch.bits).toFixed(2) : "",
         ok ? "ok" : "WRONG",
       ]);
     }
   }
-  console.log(table(["block", "ℓ", "pq bits", "of which offline", "pq rounds c/s", "pq s", "SCI bits", "SCI rounds", "SCI s", "pq/SCI", "check"], rows));
+  console.log(table(["block", "ℓ", "pq bits", "of which offline", "pq rounds c/s", "pq s", "SCI bits", "SCI rounds", "SCI s", "pq/SCI", "Cheetah bits", "Cheetah rounds", "pq online/Cheetah", "check"], rows));
   console.log("pq bits: all bytes both parties sent (online + offline, 10-byte frame headers and 8-byte OT batch headers included) × 8 / n; " +
     "rounds c/s: each party's rounds as pq's meter counts them (a run of sends not interrupted by a receive); pq s: wall clock of both parties " +
     "in one process on one thread (SCI: two processes). SCI bits/rounds/s: SCI's own measurements, docs/PEERS.md (n = 2^16, " +
     "all bytes both parties sent; time = median of the slower party, a range where docs/PEERS.md gives one across widths), not pq's. " +
-    "Extension rows are ℓ → 2ℓ; truncReduce ℓ → ℓ/2; trunc is the exact logical shift by ℓ/2 in Z_2^ℓ.");
+    "Extension rows are ℓ → 2ℓ; truncReduce ℓ → ℓ/2; trunc is the exact logical shift by ℓ/2 in Z_2^ℓ. " +
+    "Offline: the run's silent-OT pool refills (each run starts with empty pools: IKNP, Ferret's bootstrap and iterations) and generic correlations. " +
+    "Cheetah bits/rounds: OpenCheetah's own measurements, docs/PEERS.md, without its Ferret set-up and COT generation (≈0.45 bits per COT); " +
+    "pq online/Cheetah compares pq's bits without its offline ones.");
   process.exitCode = failed ? 1 : 0;
 }
 
