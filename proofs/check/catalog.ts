@@ -335,7 +335,7 @@ export const CATALOG: Entry[] = [
     run: async (s) => otIdentities(s === "full" ? 8 : 4), cost: () => 2,
   },
   {
-    id: "ot/kernels", doc: "proofs/ot.md", statement: "the real OT code (base OT, IKNP, TCCR, COT, vector COT) under the ot provider: selectOt, b2a (xorToArith), linearOt (both orientations, client-only, padding, re-weighted weights) and the provider's triples, bit pairs and AND triples are correct",
+    id: "ot/kernels", doc: "proofs/ot.md", statement: "the real OT code (base OT, IKNP, the silent-OT pool and Ferret where a run takes enough COTs, TCCR, COT, vector COT) under the ot provider: selectOt, b2a (xorToArith), linearOt (both orientations, client-only, padding, re-weighted weights) and the provider's triples, bit pairs and AND triples are correct",
     params: (s) => (s === "full" ? "select N = 1..3 every sharing (+ scalar condition, two rings); b2a N = 1..8, 16, 31..33, 52, 53, 63, 64; linear 1-column W of every value, every sharing of x, N = 2, 3; padded grouped conv N = 5, 32, 53, 64; re-weighted 1-column W of every i3 value at N = 3 and i4 at N = 4, every split, every sharing; correlations N ≤ 64, 512 each" : "select N = 1, 2; b2a N = 1, 8, 53, 64; linear N = 2 (i2); conv N = 5; re-weighted i3 at N = 3; correlations N = 3, 64, 64 each"),
     how: "every input sharing at the widths stated (as vector elements); the OT randomness (node:crypto) is fresh per run, not enumerated", exhaustive: false,
     run: async (s) => otKernels(s === "full"), cost: () => 6,
