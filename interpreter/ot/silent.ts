@@ -53,13 +53,17 @@ function stateOf(p: Pool): PoolState {
   return { level: p.level, available: p.rows.length / 16 - p.from, made: p.made };
 }
 
-/** The pool's unused rows followed by `fresh` (rows of 16 bytes; `per` bytes per OT for the choice bits). */
-function append(old: Uint8Array, from: number, fresh: Uint8Array, per: number): Uint8Array {
+/** The pool's unused part followed by the fresh parts, in one copy (`per` bytes per OT: 16 for rows, 1 for choice bits). */
+function append(old: Uint8Array, from: number, fresh: readonly Uint8Array[], per: number): Uint8Array {
   const rest = old.subarray(per * from);
-  if (rest.length === 0) return fresh;
-  const out = new Uint8Array(rest.length + fresh.length);
+  if (rest.length === 0 && fresh.length === 1) return fresh[0]!;
+  const out = new Uint8Array(rest.length + fresh.reduce((a, f) => a + f.length, 0));
   out.set(rest);
-  out.set(fresh, rest.length);
+  let o = rest.length;
+  for (const f of fresh) {
+    out.set(f, o);
+    o += f.length;
+  }
   return out;
 }
 
@@ -97,8 +101,8 @@ export class SilentReceiver {
     if (first?.run === "iknp-pool") {
       const c = Uint8Array.from(randomBytes(first.n), (b) => b & 1);
       const { msg, rows } = this.iknp.extend(c);
-      this.choices = append(this.choices, this.pool.from, c, 1);
-      this.pool.rows = append(this.pool.rows, this.pool.from, rows.t, 16);
+      this.choices = append(this.choices, this.pool.from, [c], 1);
+      this.pool.rows = append(this.pool.rows, this.pool.from, [rows.t], 16);
       this.pool.from = 0;
       this.pool.made += first.n;
       return { steps, msg };
@@ -120,6 +124,8 @@ export class SilentReceiver {
     const label: OtLabel = { party: this.party, where: "silent OT refill" };
     checkLength(label, flight, refillBytes(steps).toReceiver, `the refill's iteration messages`);
     let o = 0;
+    const c: Uint8Array[] = [];
+    const t: Uint8Array[] = [];
     for (const s of steps) {
       if (s.run !== "ferret") continue;
       const len = ferretMsgBytes(s.params);
@@ -127,11 +133,14 @@ export class SilentReceiver {
       o += len;
       this.reserveChoices = out.c.slice(0, s.keep);
       this.pool.reserve = out.t.slice(0, 16 * s.keep);
-      this.choices = append(this.choices, this.pool.from, out.c.subarray(s.keep), 1);
-      this.pool.rows = append(this.pool.rows, this.pool.from, out.t.subarray(16 * s.keep), 16);
-      this.pool.from = 0;
+      c.push(out.c.subarray(s.keep));
+      t.push(out.t.subarray(16 * s.keep));
       if (s.params !== FERRET_BOOT || s.keep !== reserveOf(FERRET_BOOT)) this.pool.level = 2;
     }
+    if (t.length === 0) return;
+    this.choices = append(this.choices, this.pool.from, c, 1);
+    this.pool.rows = append(this.pool.rows, this.pool.from, t, 16);
+    this.pool.from = 0;
   }
 
   /** A batch of choices.length OTs (one choice bit, 0 or 1, per byte) from the pool. */
@@ -184,6 +193,7 @@ export class SilentSender {
   refill(steps: readonly RefillStep[], iknpMsg?: Uint8Array): Uint8Array {
     const flight = new Uint8Array(refillBytes(steps).toReceiver);
     let o = 0;
+    const fresh: Uint8Array[] = [];
     for (const s of steps) {
       if (s.run === "iknp-pool" || s.run === "iknp") {
         if (!iknpMsg) misuse("SilentSender.refill", "an IKNP step without the receiver's IKNP message");
@@ -191,8 +201,7 @@ export class SilentSender {
           this.pool.reserve = this.iknp.extend(reserveOf(FERRET_BOOT), iknpMsg).q;
           this.pool.level = 1;
         } else {
-          this.pool.rows = append(this.pool.rows, this.pool.from, this.iknp.extend(s.n, iknpMsg).q, 16);
-          this.pool.from = 0;
+          fresh.push(this.iknp.extend(s.n, iknpMsg).q);
           this.pool.made += s.n;
         }
         continue;
@@ -201,9 +210,12 @@ export class SilentSender {
       flight.set(out.msg, o);
       o += out.msg.length;
       this.pool.reserve = out.q.slice(0, 16 * s.keep);
-      this.pool.rows = append(this.pool.rows, this.pool.from, out.q.subarray(16 * s.keep), 16);
-      this.pool.from = 0;
+      fresh.push(out.q.subarray(16 * s.keep));
       if (s.params !== FERRET_BOOT || s.keep !== reserveOf(FERRET_BOOT)) this.pool.level = 2;
+    }
+    if (fresh.length > 0) {
+      this.pool.rows = append(this.pool.rows, this.pool.from, fresh, 16);
+      this.pool.from = 0;
     }
     return flight;
   }
