@@ -18,7 +18,7 @@
 // HE kernel takes (he-sizes.ts heProduct: where it moves fewer bytes, or all it can carry) as the upload, the
 // trimmed replies and the wrap's 1-of-W OT round (protocols/linear-he.ts).
 import { bytesOf } from "./dealer.js";
-import { digitPlan, EMPTY_POOL, eqNodes, nChoose1Bytes, cotBytes, otFrames, productPlan, productPlanes, refillBytes, refillPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes, type PoolState, type RefillStep } from "./ot-sizes.js";
+import { digitPlan, EMPTY_POOL, eqNodes, ferretMsgBytes, nChoose1Bytes, cotBytes, otFrames, productPlan, productPlanes, refillBytes, refillPlan, rotBytes, SETUP_FLIGHTS, vcotBytes, type OtBytes, type PoolState, type RefillStep } from "./ot-sizes.js";
 import { Parties, type Phase, type Who } from "./parties.js";
 import { heBytes, heFlights, heProduct, type HeModuli } from "./he-sizes.js";
 
@@ -47,7 +47,7 @@ class OtPricer {
    * ot/session.ts `refill` before a round in which the client receives `need.client` OTs and the
    * server `need.server`, where a pool is short (offline, the layer `setup`, primitive `silent-ot`):
    * each party sends its IKNP message (as receiver, if its plan has one), reads the peer's (if
-   * any) and sends its iterations (as sender, if any), then reads the peer's iterations (if any).
+   * any) and sends its iterations (as sender, one message each), then reads the peer's (if any).
    */
   private refill(need: Record<Who, number>): void {
     const plans: Partial<Record<Who, RefillStep[]>> = {};
@@ -66,7 +66,7 @@ class OtPricer {
         if (mine) this.flight(r, who, refillBytes(mine).toSender, "offline");
         if (theirs) {
           if (refillBytes(theirs).toSender > 0) this.parties.recv(who);
-          this.flight(r, who, refillBytes(theirs).toReceiver, "offline");
+          for (const s of theirs) if (s.run === "ferret") this.parties.send(r, who, ferretMsgBytes(s.params), "offline");
         }
         if (mine && refillBytes(mine).toReceiver > 0) this.parties.recv(who);
       }

@@ -98,7 +98,7 @@ export class FlightWriter {
 }
 
 /** Resolves after the event loop has run its pending I/O (a macrotask, not a microtask). */
-const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One flight: the parts' bytes in order, as the frames otFrames gives. */
 export function sendFlight(link: OtLink, parts: readonly Uint8Array[], cap?: number): void {

@@ -9,7 +9,7 @@
 // node:crypto here.
 // A refill (ot-sizes.ts refillPlan, refillBytes), per direction that needs one: the receiver's
 // IKNP message (random OTs for the pool while the run has taken few, or Ferret's bootstrap
-// reserve), then the sender's iteration messages in one flight (if any). Both directions overlap: a party sends what it can, then reads.
+// reserve), then the sender's iteration messages, one message each (if any). Both directions overlap: a party sends what it can, then reads.
 // Directions: domain 1 is the extension in which the client is the OT receiver (it was the
 // base-OT sender), domain 2 the one in which the server is. The TCCR tweaks and base-OT keys of
 // the directions are separated by these domains (and Ferret's masks by domains 17, 18).
@@ -17,8 +17,8 @@ import { randomBytes } from "node:crypto";
 import { baseReceiverRespond, baseSenderFinish, baseSenderStart, type OtLink } from "./base.js";
 import { IknpReceiver, IknpSender, KAPPA } from "./iknp.js";
 import { SilentReceiver, SilentSender } from "./silent.js";
-import { recvFlight, sendFlight } from "./round.js";
-import { refillBytes, SETUP_BYTES_PER_PARTY } from "../../compiler/cost/ot-sizes.js";
+import { recvFlight, sendFlight, yieldToIo } from "./round.js";
+import { ferretMsgBytes, refillBytes, SETUP_BYTES_PER_PARTY } from "../../compiler/cost/ot-sizes.js";
 
 export interface OtPair {
   /** Extends OTs in which this party is the sender. */
@@ -49,19 +49,27 @@ export function needsRefill(ot: OtPair, receive: number, send: number): boolean 
   return receive > ot.receiver.state().available || send > ot.sender.state().available;
 }
 
-/** Refill both directions' pools so this party can receive `receive` OTs and send `send` (the peer calls it with the two swapped). */
+/**
+ * Refill both directions' pools so this party can receive `receive` OTs and send `send` (the peer
+ * calls it with the two swapped). Each Ferret iteration goes as its own message as soon as it is
+ * made, and the receiver works on it while the sender makes the next.
+ */
 export async function refill(link: OtLink, ot: OtPair, receive: number, send: number): Promise<void> {
   const mine = receive > ot.receiver.state().available ? ot.receiver.startRefill(receive) : undefined;
   if (mine?.msg) sendFlight(link, [mine.msg]);
   const steps = ot.sender.plan(send);
   if (steps.length > 0) {
     const sizes = refillBytes(steps);
-    const iknp = sizes.toSender > 0 ? await recvFlight(link, sizes.toSender) : undefined;
-    const flight = ot.sender.refill(steps, iknp);
-    if (flight.length > 0) sendFlight(link, [flight]);
+    ot.sender.beginRefill(steps, sizes.toSender > 0 ? await recvFlight(link, sizes.toSender) : undefined);
+    for (const s of steps) {
+      if (s.run !== "ferret") continue;
+      link.send(ot.sender.iterate(s));
+      await yieldToIo();
+    }
+    ot.sender.endRefill();
   }
   if (mine) {
-    const bytes = refillBytes(mine.steps).toReceiver;
-    ot.receiver.finishRefill(bytes > 0 ? await recvFlight(link, bytes) : new Uint8Array(0));
+    for (const s of mine.steps) if (s.run === "ferret") ot.receiver.absorb(s, await link.recv(ferretMsgBytes(s.params)));
+    ot.receiver.endRefill();
   }
 }

@@ -17,6 +17,9 @@ import { ferretRecv, ferretSend, type FerretContext } from "./ferret.js";
 import { FERRET_BOOT, ferretMsgBytes, refillBytes, refillPlan, reserveOf, silentMsgBytes, type LpnParams, type PoolState, type RefillStep } from "../../compiler/cost/ot-sizes.js";
 import { checkBatch, checkLength, misuse, writeBatchHeader, type OtLabel } from "./wire.js";
 
+/** A refill's Ferret iteration. */
+type FerretStep = Extract<RefillStep, { run: "ferret" }>;
+
 export { silentMsgBytes };
 
 const HEADER = silentMsgBytes(0);
@@ -75,6 +78,8 @@ export class SilentReceiver {
   private next = 0;
   private readonly iterations = new Iterations();
   private pending: RefillStep[] | undefined;
+  private freshC: Uint8Array[] = [];
+  private freshT: Uint8Array[] = [];
 
   constructor(private readonly iknp: IknpReceiver, readonly domain: number, private readonly party = "ot") {}
 
@@ -87,6 +92,8 @@ export class SilentReceiver {
     this.pool = emptyPool();
     this.choices = new Uint8Array(0);
     this.reserveChoices = new Uint8Array(0);
+    this.freshC = [];
+    this.freshT = [];
   }
 
   /**
@@ -116,31 +123,41 @@ export class SilentReceiver {
     return { steps, msg };
   }
 
-  /** Finish the refill with the sender's flight (its iterations' messages in order; empty when it has none). */
+  /** One Ferret iteration of the started refill, with the sender's message for it (the plan's iterations in order). */
+  absorb(step: FerretStep, msg: Uint8Array): void {
+    if (!this.pending) misuse("SilentReceiver.absorb", "no refill was started");
+    const out = ferretRecv(step.params, this.reserveChoices, this.pool.reserve, msg, this.iterations.next(step.params, this.domain, this.party));
+    this.reserveChoices = out.c.slice(0, step.keep);
+    this.pool.reserve = out.t.slice(0, 16 * step.keep);
+    this.freshC.push(out.c.subarray(step.keep));
+    this.freshT.push(out.t.subarray(16 * step.keep));
+    if (step.params !== FERRET_BOOT || step.keep !== reserveOf(FERRET_BOOT)) this.pool.level = 2;
+  }
+
+  /** End the refill: the iterations' outputs join the pool. */
+  endRefill(): void {
+    this.pending = undefined;
+    if (this.freshT.length === 0) return;
+    this.choices = append(this.choices, this.pool.from, this.freshC, 1);
+    this.pool.rows = append(this.pool.rows, this.pool.from, this.freshT, 16);
+    this.pool.from = 0;
+    this.freshC = [];
+    this.freshT = [];
+  }
+
+  /** Finish the refill with all of the sender's iteration messages at once, in order (empty when it has none). */
   finishRefill(flight: Uint8Array): void {
     const steps = this.pending;
     if (!steps) misuse("SilentReceiver.finishRefill", "no refill was started");
-    this.pending = undefined;
-    const label: OtLabel = { party: this.party, where: "silent OT refill" };
-    checkLength(label, flight, refillBytes(steps).toReceiver, `the refill's iteration messages`);
+    checkLength({ party: this.party, where: "silent OT refill" }, flight, refillBytes(steps).toReceiver, `the refill's iteration messages`);
     let o = 0;
-    const c: Uint8Array[] = [];
-    const t: Uint8Array[] = [];
     for (const s of steps) {
       if (s.run !== "ferret") continue;
       const len = ferretMsgBytes(s.params);
-      const out = ferretRecv(s.params, this.reserveChoices, this.pool.reserve, flight.subarray(o, o + len), this.iterations.next(s.params, this.domain, this.party));
+      this.absorb(s, flight.subarray(o, o + len));
       o += len;
-      this.reserveChoices = out.c.slice(0, s.keep);
-      this.pool.reserve = out.t.slice(0, 16 * s.keep);
-      c.push(out.c.subarray(s.keep));
-      t.push(out.t.subarray(16 * s.keep));
-      if (s.params !== FERRET_BOOT || s.keep !== reserveOf(FERRET_BOOT)) this.pool.level = 2;
     }
-    if (t.length === 0) return;
-    this.choices = append(this.choices, this.pool.from, c, 1);
-    this.pool.rows = append(this.pool.rows, this.pool.from, t, 16);
-    this.pool.from = 0;
+    this.endRefill();
   }
 
   /** A batch of choices.length OTs (one choice bit, 0 or 1, per byte) from the pool. */
@@ -169,6 +186,7 @@ export class SilentSender {
   private pool = emptyPool();
   private next = 0;
   private readonly iterations = new Iterations();
+  private fresh: Uint8Array[] = [];
   readonly delta: Uint8Array;
 
   constructor(private readonly iknp: IknpSender, readonly domain: number, private readonly party = "ot") {
@@ -182,6 +200,7 @@ export class SilentSender {
   /** Drop the pool and its reserve (a new run); the counters go on. */
   reset(): void {
     this.pool = emptyPool();
+    this.fresh = [];
   }
 
   /** The refill for `need` COTs: its plan (the receiver computes the same). */
@@ -189,34 +208,50 @@ export class SilentSender {
     return refillPlan(this.state(), need).steps;
   }
 
-  /** Run a refill's steps; `iknpMsg` is the receiver's IKNP message when the plan starts with IKNP. The flight to send (empty without iterations). */
+  /** Begin a refill: its IKNP step, if the plan has one, with the receiver's IKNP message. */
+  beginRefill(steps: readonly RefillStep[], iknpMsg?: Uint8Array): void {
+    for (const s of steps) {
+      if (s.run === "ferret") continue;
+      if (!iknpMsg) misuse("SilentSender.beginRefill", "an IKNP step without the receiver's IKNP message");
+      if (s.run === "iknp") {
+        this.pool.reserve = this.iknp.extend(reserveOf(FERRET_BOOT), iknpMsg).q;
+        this.pool.level = 1;
+      } else {
+        this.fresh.push(this.iknp.extend(s.n, iknpMsg).q);
+        this.pool.made += s.n;
+      }
+    }
+  }
+
+  /** One Ferret iteration of the refill (the plan's iterations in order): the message to send. */
+  iterate(step: FerretStep): Uint8Array {
+    const out = ferretSend(step.params, this.pool.reserve, this.delta, this.iterations.next(step.params, this.domain, this.party));
+    this.pool.reserve = out.q.slice(0, 16 * step.keep);
+    this.fresh.push(out.q.subarray(16 * step.keep));
+    if (step.params !== FERRET_BOOT || step.keep !== reserveOf(FERRET_BOOT)) this.pool.level = 2;
+    return out.msg;
+  }
+
+  /** End the refill: the new rows join the pool. */
+  endRefill(): void {
+    if (this.fresh.length === 0) return;
+    this.pool.rows = append(this.pool.rows, this.pool.from, this.fresh, 16);
+    this.pool.from = 0;
+    this.fresh = [];
+  }
+
+  /** A whole refill at once: its iteration messages, concatenated (empty without iterations). */
   refill(steps: readonly RefillStep[], iknpMsg?: Uint8Array): Uint8Array {
+    this.beginRefill(steps, iknpMsg);
     const flight = new Uint8Array(refillBytes(steps).toReceiver);
     let o = 0;
-    const fresh: Uint8Array[] = [];
     for (const s of steps) {
-      if (s.run === "iknp-pool" || s.run === "iknp") {
-        if (!iknpMsg) misuse("SilentSender.refill", "an IKNP step without the receiver's IKNP message");
-        if (s.run === "iknp") {
-          this.pool.reserve = this.iknp.extend(reserveOf(FERRET_BOOT), iknpMsg).q;
-          this.pool.level = 1;
-        } else {
-          fresh.push(this.iknp.extend(s.n, iknpMsg).q);
-          this.pool.made += s.n;
-        }
-        continue;
-      }
-      const out = ferretSend(s.params, this.pool.reserve, this.delta, this.iterations.next(s.params, this.domain, this.party));
-      flight.set(out.msg, o);
-      o += out.msg.length;
-      this.pool.reserve = out.q.slice(0, 16 * s.keep);
-      fresh.push(out.q.subarray(16 * s.keep));
-      if (s.params !== FERRET_BOOT || s.keep !== reserveOf(FERRET_BOOT)) this.pool.level = 2;
+      if (s.run !== "ferret") continue;
+      const msg = this.iterate(s);
+      flight.set(msg, o);
+      o += msg.length;
     }
-    if (fresh.length > 0) {
-      this.pool.rows = append(this.pool.rows, this.pool.from, fresh, 16);
-      this.pool.from = 0;
-    }
+    this.endRefill();
     return flight;
   }
 

@@ -5,7 +5,7 @@ import { refill, SETUP_BYTES_PER_PARTY, setupOt } from "../../interpreter/ot/ses
 import { vecGet } from "../../interpreter/ot/vec.js";
 import { Channel, HEADER_BYTES, memoryPair } from "../../interpreter/twopc/channel.js";
 import { Meter, totals } from "../../interpreter/twopc/meter.js";
-import { EMPTY_POOL, FERRET_BOOT, iknpMsgBytes, refillBytes, refillPlan, reserveOf } from "../../compiler/cost/ot-sizes.js";
+import { EMPTY_POOL, FERRET_BOOT, ferretMsgBytes, iknpMsgBytes, refillBytes, refillPlan, reserveOf } from "../../compiler/cost/ot-sizes.js";
 import { randomBits } from "./helpers.js";
 
 describe("setupOt", () => {
@@ -32,7 +32,9 @@ describe("setupOt", () => {
     for (const [ch, mine, theirs] of [[client, plan.client, plan.server], [server, plan.server, plan.client]] as const) {
       const t = totals(ch.meter.report());
       const frames = (bytes: number) => bytes + Math.ceil(bytes / (1 << 20)) * HEADER_BYTES;
-      expect(t.sent - SETUP_BYTES_PER_PARTY - 2 * HEADER_BYTES).toBe(frames(refillBytes(mine).toSender) + frames(refillBytes(theirs).toReceiver));
+      // Its IKNP message (one flight), then its iterations for the peer, one message each.
+      const iterations = theirs.reduce((a, s) => a + (s.run === "ferret" ? ferretMsgBytes(s.params) + HEADER_BYTES : 0), 0);
+      expect(t.sent - SETUP_BYTES_PER_PARTY - 2 * HEADER_BYTES).toBe(frames(refillBytes(mine).toSender) + iterations);
     }
     expect(plan.client).toEqual([{ run: "iknp-pool", n: 1000 }]);
     expect(refillBytes(plan.server).toSender).toBe(iknpMsgBytes(reserveOf(FERRET_BOOT)));
