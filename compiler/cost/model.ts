@@ -70,6 +70,11 @@ export interface ForecastOptions {
   setup?: boolean;
   /** Under `he`: which products the HE kernel takes — `cheaper` (the provider's default) or `all` it can carry (its tests). */
   heProducts?: "cheaper" | "all";
+  /**
+   * Under `ot` and `he`, if given: filled with each layer's pooled COTs by the party that receives
+   * them — what the session's silent-OT refills (layer `setup`, primitive `silent-ot`) are made for.
+   */
+  needs?: Map<string, Record<Who, number>>;
 }
 
 function price(program: Program, backend: Backend, opts: ForecastOptions): CostRow[] {
@@ -78,9 +83,9 @@ function price(program: Program, backend: Backend, opts: ForecastOptions): CostR
     case "dealer":
       return priceDealer(calls);
     case "ot":
-      return priceOtProvider(calls, opts.setup ?? true);
+      return priceOtProvider(calls, opts.setup ?? true, new Parties(), undefined, opts.needs);
     case "he":
-      return priceOtProvider(calls, opts.setup ?? true, new Parties(), { moduli: HE_MODULI, products: opts.heProducts ?? "cheaper" });
+      return priceOtProvider(calls, opts.setup ?? true, new Parties(), { moduli: HE_MODULI, products: opts.heProducts ?? "cheaper" }, opts.needs);
     case "ot-iknp":
     case "ot-silent":
       return priceOt(calls, backend);
@@ -117,17 +122,6 @@ export function largestMessages(program: Program, backend: "dealer" | "ot" | "he
   if (backend === "dealer") priceDealer(calls, parties);
   else priceOtProvider(calls, true, parties, backend === "he" ? { moduli: HE_MODULI, products: "cheaper" } : undefined);
   return parties.largest;
-}
-
-/**
- * Each layer's pooled COTs under pq's `ot` or `he` provider, by the party that receives them:
- * what the session's silent-OT refills (layer `setup`, primitive `silent-ot`) are made for.
- * Their bytes depend on a direction's total alone (ot-sizes.ts poolBytes), not layer by layer.
- */
-export function poolNeeds(program: Program, backend: "ot" | "he"): Map<string, Record<Who, number>> {
-  const needs = new Map<string, Record<Who, number>>();
-  priceOtProvider(trace(program), true, new Parties(), backend === "he" ? { moduli: HE_MODULI, products: "cheaper" } : undefined, needs);
-  return needs;
 }
 
 /** Forecast online bytes of both parties: what the passes that choose by cost compare. */

@@ -65,10 +65,10 @@ class OtPricer {
         const theirs = plans[peer];
         if (mine) this.flight(r, who, refillBytes(mine).toSender, "offline");
         if (theirs) {
-          if (refillBytes(theirs).toSender > 0) this.parties.recv(who);
+          if (theirs.some((s) => s.run !== "ferret")) this.parties.recv(who);
           for (const s of theirs) if (s.run === "ferret") this.parties.send(r, who, ferretMsgBytes(s.params), "offline");
         }
-        if (mine && refillBytes(mine).toReceiver > 0) this.parties.recv(who);
+        if (mine?.some((s) => s.run === "ferret")) this.parties.recv(who);
       }
     }
     for (const who of ["client", "server"] as const) this.pools[who] = { ...this.pools[who], available: this.pools[who].available - need[who] };

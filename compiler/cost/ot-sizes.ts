@@ -11,7 +11,7 @@ export const KAPPA = LAMBDA;
 /** Bytes of an IKNP batch header: its first OT index mod 2^32 and its size (iknp.ts). */
 const IKNP_HEADER = 8;
 
-/** Bytes of an IKNP receiver's message for a batch of n OTs (κ/8 bytes per 8 OTs, plus the header): only Ferret's bootstrap reserve is made so. */
+/** Bytes of an IKNP receiver's message for a batch of n OTs (κ/8 bytes per 8 OTs, plus the header): a run's first pooled COTs and Ferret's bootstrap reserve are made so. */
 export function iknpMsgBytes(n: number): number {
   return IKNP_HEADER + (KAPPA / 8) * 8 * Math.ceil(n / 8);
 }
@@ -99,7 +99,7 @@ export function refillPlan(state: PoolState, need: number): { steps: RefillStep[
   return { steps, after: { level, available, made } };
 }
 
-/** Bytes of one iteration's message in a refill flight, with the frame header that at most one message of a flight adds (each is under OT_FRAME_BYTES). */
+/** Bytes of one iteration's message in a refill, with its frame header (each iteration is one message). */
 const framed = (p: LpnParams): number => ferretMsgBytes(p) + 10;
 
 /**
@@ -113,7 +113,7 @@ const framed = (p: LpnParams): number => ferretMsgBytes(p) + 10;
 export const POOL_FIXED = 16 * IKNP_CAP + (IKNP_CAP / IKNP_CHUNK) * (120 + 10) + iknpMsgBytes(reserveOf(FERRET_BOOT)) + 10 + 2 * framed(FERRET_BOOT) + framed(FERRET_MAIN);
 export const POOL_PER_COT = framed(FERRET_MAIN) / (FERRET_MAIN.n - reserveOf(FERRET_MAIN));
 
-/** The flights of a refill: the receiver's IKNP message (a refill from IKNP, or Ferret's bootstrap), and the sender's iteration messages in one flight. */
+/** The bytes of a refill each way: the receiver's IKNP message (a refill from IKNP, or Ferret's bootstrap) and the sender's iteration messages (one message each). */
 export function refillBytes(steps: readonly RefillStep[]): { toSender: number; toReceiver: number } {
   let toSender = 0;
   let toReceiver = 0;

@@ -36,7 +36,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { evalCommand } from '../../cli/eval.js';
 import type { Io } from '../../cli/common.js';
-import { forecast, poolNeeds, type Forecast } from '../../compiler/cost/model.js';
+import { forecast, type Forecast } from '../../compiler/cost/model.js';
 import { POOL_FIXED, POOL_PER_COT } from '../../compiler/cost/ot-sizes.js';
 import type { Backend } from '../../compiler/cost/formulas.js';
 import { compileFile } from '../../compiler/lower.js';
@@ -196,11 +196,11 @@ export const totalBytes = (c: { online: { clientBytes: number; serverBytes: numb
  */
 export const BUDGET_PIPELINE = 'none';
 
-/** pq cost's forecast of a .pq file (passes targeting `correlations`), or its diagnostics as a PqError. */
-export function forecastFile(file: string, correlations: Backend, pipeline = BUDGET_PIPELINE): Forecast {
+/** pq cost's forecast of a .pq file (passes targeting `correlations`), or its diagnostics as a PqError; `needs` as forecast's. */
+export function forecastFile(file: string, correlations: Backend, pipeline = BUDGET_PIPELINE, needs?: Map<string, Record<'client' | 'server', number>>): Forecast {
   const r = compileFile(file);
   if (!r.program) throw new PqError(r.diagnostics);
-  return forecast(runPipeline(r.program, pipeline, { target: correlations }).program, correlations);
+  return forecast(runPipeline(r.program, pipeline, { target: correlations }).program, correlations, { needs });
 }
 
 /** What a reference model quantizes to at given widths (before fine-tuning): the written program's params and source. */
@@ -229,8 +229,9 @@ export async function costTable(p: Prepared, progress: (done: number, total: num
   for (const [i, w] of configs.entries()) {
     const file = join(dir, 'config.pq');
     await writeModel(p, p.model, w, file, 'cost table');
-    const f = forecastFile(file, p.correlations);
-    const pool = poolCharge(f, file, p.correlations);
+    const needs = new Map<string, Record<'client' | 'server', number>>();
+    const f = forecastFile(file, p.correlations, BUDGET_PIPELINE, needs);
+    const pool = poolCharge(f, needs, p.correlations);
     for (const l of f.layers) {
       const name = layerName(l.layer);
       const entries = table[name];
@@ -259,16 +260,15 @@ export async function costTable(p: Prepared, progress: (done: number, total: num
  * refills' bytes. So a configuration's table cost is never below its forecast, and at most one
  * main-size iteration and a bootstrap-size one per direction (about 0.7 MB) above it: a
  * configuration the solver finds within the budget is within it.
- * Returns what to add to each layer's forecast bytes.
+ * `needs`: each layer's pooled COTs from the same pricing (forecast's `needs`). Returns what to
+ * add to each layer's forecast bytes.
  */
-function poolCharge(f: Forecast, file: string, correlations: Backend): Map<string, number> {
+function poolCharge(f: Forecast, needs: ReadonlyMap<string, Record<'client' | 'server', number>>, correlations: Backend): Map<string, number> {
   const out = new Map<string, number>();
   if (correlations !== 'ot' && correlations !== 'he') return out;
   const refills = f.rows.filter((r) => r.primitive === 'silent-ot').reduce((a, r) => a + totalBytes(r), 0);
   out.set('setup', 2 * POOL_FIXED - refills);
-  const r = compileFile(file);
-  if (!r.program) throw new PqError(r.diagnostics);
-  for (const [layer, n] of poolNeeds(runPipeline(r.program, BUDGET_PIPELINE, { target: correlations }).program, correlations)) out.set(layer, (out.get(layer) ?? 0) + POOL_PER_COT * (n.client + n.server));
+  for (const [layer, n] of needs) out.set(layer, (out.get(layer) ?? 0) + POOL_PER_COT * (n.client + n.server));
   return out;
 }
 

@@ -9,7 +9,8 @@
 // node:crypto here.
 // A refill (ot-sizes.ts refillPlan, refillBytes), per direction that needs one: the receiver's
 // IKNP message (random OTs for the pool while the run has taken few, or Ferret's bootstrap
-// reserve), then the sender's iteration messages, one message each (if any). Both directions overlap: a party sends what it can, then reads.
+// reserve), then the sender's iteration messages, one message each (if any). Both directions
+// overlap: a party sends what it can, then reads.
 // Directions: domain 1 is the extension in which the client is the OT receiver (it was the
 // base-OT sender), domain 2 the one in which the server is. The TCCR tweaks and base-OT keys of
 // the directions are separated by these domains (and Ferret's masks by domains 17, 18).

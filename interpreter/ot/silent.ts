@@ -92,14 +92,15 @@ export class SilentReceiver {
     this.pool = emptyPool();
     this.choices = new Uint8Array(0);
     this.reserveChoices = new Uint8Array(0);
+    this.pending = undefined;
     this.freshC = [];
     this.freshT = [];
   }
 
   /**
    * Start a refill for `need` COTs: the plan, and the IKNP message to send if it has an IKNP
-   * step (random OTs for the pool, or Ferret's bootstrap reserve). `finishRefill` follows when
-   * the plan has Ferret iterations.
+   * step (random OTs for the pool, or Ferret's bootstrap reserve). Then `absorb` for each of the
+   * plan's Ferret iterations and `endRefill` (or `finishRefill` with all their messages at once).
    */
   startRefill(need: number): { steps: RefillStep[]; msg?: Uint8Array } {
     const { steps } = refillPlan(this.state(), need);
