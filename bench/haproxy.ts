@@ -5,7 +5,7 @@
 // server drains). The configuration is deploy/haproxy.cfg, the one docs/DEPLOY.md shows, with
 // loopback addresses: the tests run the documented file.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { ROOT } from "./serve-process.js";
@@ -48,25 +48,66 @@ export interface Haproxy {
 }
 
 /** HAProxy in the foreground with a generated configuration in `dir`; resolves once its frontend accepts connections. */
-export async function startHaproxy(dir: string, backends: readonly Backend[]): Promise<Haproxy> {
-  const port = await freePort();
+export async function startHaproxy(dir: string, backends: readonly Backend[], ports: () => Promise<number> = freePort): Promise<Haproxy> {
+  // A free port may be taken (by another test's ephemeral socket) before HAProxy binds it: that
+  // failure, and only that one, is retried on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(dir, backends, await ports());
+    } catch (e) {
+      if (!(e instanceof PortTaken) || attempt >= 5) throw e;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+/**
+ * Whether process `pid` has a TCP socket listening on `port` (Linux's /proc). Asking the port
+ * itself would not do: a connection would reach a pq server as a session, and a port bound by
+ * some other process would look like HAProxy's.
+ */
+function listensOn(pid: number, port: number): boolean {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? ""; } catch { return ""; }
+    }));
+  } catch {
+    return false; // exited
+  }
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text: string;
+    try { text = readFileSync(table, "utf8"); } catch { continue; }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address rem_address st ... inode: state 0A is LISTEN.
+      if (f.length > 9 && f[1]!.endsWith(`:${hex}`) && f[3] === "0A" && inodes.has(f[9]!)) return true;
+    }
+  }
+  return false;
+}
+
+async function startOnce(dir: string, backends: readonly Backend[], port: number): Promise<Haproxy> {
   const cfg = join(dir, "haproxy.cfg");
   writeFileSync(cfg, haproxyConfig(port, backends));
   const proc = spawn("haproxy", ["-db", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
   // Listening is all we wait for: servers start UP, and the first checks run within `inter`.
   for (let i = 0; ; i++) {
-    if (proc.exitCode !== null) throw new Error(`haproxy exited with ${proc.exitCode}: ${err}`);
-    // Bound when we cannot bind it: a test connection would reach a pq server as a session.
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.createServer();
-      s.once("error", () => resolve(true));
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
-    });
-    if (up) break;
-    if (i > 100) throw new Error(`haproxy did not listen on ${port}: ${err}`);
+    if (proc.exitCode !== null) {
+      await exited; // stderr is all in once its pipe closes
+      const msg = `haproxy exited with ${proc.exitCode}: ${err}`;
+      throw /Address already in use/.test(err) ? new PortTaken(msg) : new Error(msg);
+    }
+    if (listensOn(proc.pid!, port)) break;
+    if (i > 100) {
+      proc.kill("SIGTERM");
+      throw new Error(`haproxy did not listen on ${port}: ${err}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
