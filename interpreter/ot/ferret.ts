@@ -29,14 +29,13 @@
 // Wire: `ferretMsgBytes(p)` = 8 + 16 + 32·t·h + 16·t bytes sender → receiver (header, PRG seed,
 // two masked sums per level, one masked leaf sum per tree): 199,256 bytes for 607,232 COTs.
 import { createCipheriv, randomBytes, type Cipher } from "node:crypto";
-import { Prg, tccr } from "./aes.js";
+import { tccr } from "./aes.js";
+import { lpnEncode } from "./lpn.js";
 import { ferretMsgBytes, type LpnParams } from "../../compiler/cost/ot-sizes.js";
 import { checkLength, malformed, misuse, words, type OtLabel } from "./wire.js";
 
 export { ferretMsgBytes, type LpnParams };
 
-/** Non-zeros per row of the LPN code. */
-export const LPN_D = 10;
 /** Bytes before the masked sums: header (iteration, n) and the LPN matrix's seed. */
 const HEAD = 8;
 const SEED = 16;
@@ -95,36 +94,6 @@ function expand(level: Int32Array, t: number): { next: Int32Array; sums: Int32Ar
     sums[q + 4] = b0; sums[q + 5] = b1; sums[q + 6] = b2; sums[q + 7] = b3;
   }
   return { next, sums };
-}
-
-/** Rows of the LPN code drawn per PRG call: 4096 rows, 160 KiB of indices. */
-const ROWS = 4096;
-
-/**
- * The LPN code applied: for each of the n 16-byte rows of `out`, out_j ^= ⊕_{i∈S_j} base_i, and
- * with `bits` (the receiver's choices) bits_j ^= ⊕ choices_i. S_j: d indices below k, drawn from
- * the iteration's public seed (AES-CTR words u, index ⌊u·k / 2^32⌋, exact in doubles for k < 2^21).
- */
-function encode(seed: Uint8Array, k: number, out: Int32Array, base: Int32Array, n: number, bits?: Uint8Array, choices?: Uint8Array): void {
-  const prg = new Prg(seed);
-  const scale = k / 4294967296;
-  for (let j0 = 0; j0 < n; j0 += ROWS) {
-    const c = Math.min(ROWS, n - j0);
-    const raw = prg.next(4 * LPN_D * c);
-    for (let r = 0, p = 0; r < c; r++) {
-      const o = 4 * (j0 + r);
-      let w0 = out[o]!, w1 = out[o + 1]!, w2 = out[o + 2]!, w3 = out[o + 3]!;
-      let b = bits ? bits[j0 + r]! : 0;
-      for (let d = 0; d < LPN_D; d++, p++) {
-        const i = Math.floor((raw[p]! >>> 0) * scale);
-        const x = 4 * i;
-        w0 ^= base[x]!; w1 ^= base[x + 1]!; w2 ^= base[x + 2]!; w3 ^= base[x + 3]!;
-        if (choices) b ^= choices[i]!;
-      }
-      out[o] = w0; out[o + 1] = w1; out[o + 2] = w2; out[o + 3] = w3;
-      if (bits) bits[j0 + r] = b;
-    }
-  }
 }
 
 /** The iteration's place in its direction: its number (the header), the first TCCR tweak of its level COTs, and the hash domain. */
@@ -189,7 +158,7 @@ export function ferretSend(p: LpnParams, reserve: Uint8Array, delta: Uint8Array,
     masks[o] = a0; masks[o + 1] = a1; masks[o + 2] = a2; masks[o + 3] = a3;
   }
   const base = int32(reserve.subarray(16 * t * h));
-  encode(seed, k, level, base, n);
+  lpnEncode(seed, k, level, base, n);
   return { msg, q: new Uint8Array(level.buffer, level.byteOffset, 16 * n) };
 }
 
@@ -248,6 +217,6 @@ export function ferretRecv(p: LpnParams, choices: Uint8Array, reserve: Uint8Arra
     level[4 * a] = a0; level[4 * a + 1] = a1; level[4 * a + 2] = a2; level[4 * a + 3] = a3;
     e[a] = 1;
   }
-  encode(seed, k, level, int32(reserve.subarray(16 * t * h)), n, e, choices.subarray(t * h));
+  lpnEncode(seed, k, level, int32(reserve.subarray(16 * t * h)), n, e, choices.subarray(t * h));
   return { c: e, t: new Uint8Array(level.buffer, level.byteOffset, 16 * n) };
 }
