@@ -62,13 +62,16 @@ export function tccr(x: Uint32Array, n: number, first: number, domain: number, o
   for (let j0 = 0; j0 < n; j0 += rows) {
     const c = Math.min(rows, n - j0);
     const s0 = 4 * j0;
-    for (let k = 0; k < 4 * c; k += 4) {
-      x0[k] = xi[s0 + k]! ^ m0;
-      x0[k + 1] = xi[s0 + k + 1]! ^ m1;
-      x0[k + 2] = xi[s0 + k + 2]! ^ m2;
-      x0[k + 3] = xi[s0 + k + 3]! ^ m3;
+    if (mask) {
+      for (let k = 0; k < 4 * c; k += 4) {
+        x0[k] = xi[s0 + k]! ^ m0;
+        x0[k + 1] = xi[s0 + k + 1]! ^ m1;
+        x0[k + 2] = xi[s0 + k + 2]! ^ m2;
+        x0[k + 3] = xi[s0 + k + 3]! ^ m3;
+      }
     }
-    const p = permute(pBytes.subarray(0, 16 * c)); // π(x)
+    // π(x), read straight from the rows when there is no mask.
+    const p = permute(mask ? pBytes.subarray(0, 16 * c) : new Uint8Array(xi.buffer, xi.byteOffset + 4 * s0, 16 * c));
     const base = first + j0;
     let hi = Math.floor(base / 4294967296);
     let lo = base - hi * 4294967296;
