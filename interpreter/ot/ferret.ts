@@ -31,6 +31,7 @@
 import { createCipheriv, randomBytes, type Cipher } from "node:crypto";
 import { tccr } from "./aes.js";
 import { lpnEncode } from "./lpn.js";
+import { simd } from "./simd.js";
 import { ferretMsgBytes, type LpnParams } from "../../compiler/cost/ot-sizes.js";
 import { checkLength, malformed, misuse, words, type OtLabel } from "./wire.js";
 
@@ -47,8 +48,8 @@ const GGM_KEYS = [
 ];
 let ggmCiphers: Cipher[] | undefined;
 
-/** π_b over whole 16-byte blocks, as int32 words. */
-function pi(b: number, src: Uint8Array): Int32Array {
+/** π_b over whole 16-byte blocks (node:crypto's fresh output). */
+function piBytes(b: number, src: Uint8Array): Uint8Array {
   if (!ggmCiphers) {
     ggmCiphers = GGM_KEYS.map((k) => {
       const c = createCipheriv("aes-128-ecb", k, null);
@@ -56,7 +57,12 @@ function pi(b: number, src: Uint8Array): Int32Array {
       return c;
     });
   }
-  const out = ggmCiphers[b]!.update(src);
+  return ggmCiphers[b]!.update(src);
+}
+
+/** π_b over whole 16-byte blocks, as int32 words. */
+function pi(b: number, src: Uint8Array): Int32Array {
+  const out = piBytes(b, src);
   if (out.byteOffset % 4 === 0) return new Int32Array(out.buffer, out.byteOffset, out.length >>> 2);
   const copy = new Int32Array(out.length >>> 2);
   new Uint8Array(copy.buffer).set(out);
@@ -96,6 +102,57 @@ function expand(level: Int32Array, t: number): { next: Int32Array; sums: Int32Ar
   return { next, sums };
 }
 
+/** A GGM expansion of t trees, level by level (what both sides of an iteration walk). */
+export interface GgmLevels {
+  /** The next level (a view the receiver may change before the next call) and each tree's two sums (expand's). */
+  expand(): { next: Int32Array; sums: Int32Array };
+  /** The last level made, as an array of its own. */
+  leaves(): Int32Array;
+}
+
+/**
+ * The levels below `roots` (t of them) down to t·2^h leaves. With simd.ts's kernel the levels
+ * stay in its heap, and only the AES outputs are copied in; otherwise `expand` above.
+ */
+export function ggmLevels(roots: Int32Array, t: number, h: number, useSimd = true): GgmLevels {
+  const w = useSimd ? simd() : null;
+  if (!w) {
+    let level = roots;
+    return {
+      expand: () => {
+        const r = expand(level, t);
+        level = r.next;
+        return r;
+      },
+      leaves: () => level,
+    };
+  }
+  const n = t * 2 ** h;
+  // Layout: two levels of up to n nodes (16 B each), the two permutations of up to n/2, the sums.
+  const E0 = 32 * n;
+  const E1 = 40 * n;
+  const SUMS = 48 * n;
+  const heap = w.heap(SUMS + 32 * t);
+  const u8 = new Uint8Array(heap);
+  u8.set(new Uint8Array(roots.buffer, roots.byteOffset, 16 * t), 0);
+  let cur = 0;
+  let nxt = 16 * n;
+  let nodes = t;
+  return {
+    expand: () => {
+      const src = u8.subarray(cur, cur + 16 * nodes);
+      u8.set(piBytes(0, src), E0);
+      u8.set(piBytes(1, src), E1);
+      w.ggm(cur, E0, E1, nxt, SUMS, t, nodes / t);
+      const out = { next: new Int32Array(heap, nxt, 8 * nodes), sums: new Int32Array(heap, SUMS, 8 * t) };
+      [cur, nxt] = [nxt, cur];
+      nodes *= 2;
+      return out;
+    },
+    leaves: () => new Int32Array(heap.slice(cur, cur + 16 * nodes)),
+  };
+}
+
 /** The iteration's place in its direction: its number (the header), the first TCCR tweak of its level COTs, and the hash domain. */
 export interface FerretContext {
   readonly iteration: number;
@@ -133,9 +190,9 @@ export function ferretSend(p: LpnParams, reserve: Uint8Array, delta: Uint8Array,
   const h1 = new Uint32Array(4 * t * h);
   tccr(levelRows, t * h, ctx.first, ctx.domain, h0);
   tccr(levelRows, t * h, ctx.first, ctx.domain, h1, words(delta));
-  let level = int32(randomBytes(16 * t));
+  const tree = ggmLevels(int32(randomBytes(16 * t)), t, h);
   for (let l = 0; l < h; l++) {
-    const { next, sums } = expand(level, t);
+    const { sums } = tree.expand();
     for (let i = 0; i < t; i++) {
       const c = 4 * (i * h + l);
       const m = 8 * (i * h + l);
@@ -144,8 +201,8 @@ export function ferretSend(p: LpnParams, reserve: Uint8Array, delta: Uint8Array,
         masks[m + 4 + w] = sums[8 * i + 4 + w]! ^ h1[c + w]!;
       }
     }
-    level = next;
   }
+  const level = tree.leaves();
   // Per tree: Δ ⊕ the XOR of its leaves.
   const d = words(delta);
   const per = 1 << h;
@@ -181,9 +238,9 @@ export function ferretRecv(p: LpnParams, choices: Uint8Array, reserve: Uint8Arra
   tccr(words(reserve.subarray(0, 16 * t * h)), t * h, ctx.first, ctx.domain, hc);
   // path[i]: the index of tree i's punctured node at the current level.
   const path = new Int32Array(t);
-  let level: Int32Array = new Int32Array(4 * t); // the roots: unknown, zero
+  const tree = ggmLevels(new Int32Array(4 * t), t, h); // the roots: unknown, zero
   for (let l = 0; l < h; l++) {
-    const { next, sums } = expand(level, t);
+    const { next, sums } = tree.expand();
     const per = 2 << l;
     for (let i = 0; i < t; i++) {
       const cbit = choices[i * h + l]!;
@@ -202,8 +259,8 @@ export function ferretRecv(p: LpnParams, choices: Uint8Array, reserve: Uint8Arra
       }
       path[i] = 2 * path[i]! + 1 - cbit;
     }
-    level = next;
   }
+  const level = tree.leaves();
   // The punctured leaf: Δ ⊕ v_α = (Δ ⊕ ⊕ leaves) ⊕ ⊕ (the known leaves).
   const per = 1 << h;
   const e = new Uint8Array(n);

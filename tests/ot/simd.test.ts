@@ -1,10 +1,13 @@
-// The LPN code of Ferret's iteration (interpreter/ot/lpn.ts): the WebAssembly SIMD version
-// computes exactly the bits of the TypeScript one, for the sender (rows) and the receiver (rows
-// and choice bits), at sizes that end mid-block, and the index stays below k.
+// Silent OT's WebAssembly SIMD kernels (interpreter/ot/simd.ts) against their TypeScript
+// versions: Ferret's LPN code (lpn.ts) for the sender (rows) and the receiver (rows and choice
+// bits), at sizes that end mid-block, with every index below k; and the GGM levels (ferret.ts
+// ggmLevels), with the receiver's edits between levels.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { encodeJs, lpnEncode, simd } from "../../interpreter/ot/lpn.js";
+import { encodeJs, lpnEncode } from "../../interpreter/ot/lpn.js";
+import { simd } from "../../interpreter/ot/simd.js";
+import { ggmLevels } from "../../interpreter/ot/ferret.js";
 
 const words = (n: number) => new Int32Array(new Uint8Array(randomBytes(4 * n)).buffer);
 const bitsOf = (n: number) => Uint8Array.from(randomBytes(n), (b) => b & 1);
@@ -48,5 +51,34 @@ describe("LPN code", () => {
     const b = out.slice();
     lpnEncode(seed, k, b, base, n);
     expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer))).toBe(0);
+  });
+
+  it("GGM levels: the WebAssembly kernel makes the TypeScript levels, sums and leaves, the receiver's edits between levels included", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), (t, h, edit) => {
+        const roots = words(4 * t);
+        const a = ggmLevels(roots.slice(), t, h, false);
+        const b = ggmLevels(roots.slice(), t, h, true);
+        for (let l = 0; l < h; l++) {
+          const x = a.expand();
+          const y = b.expand();
+          expect(Buffer.compare(Buffer.from(x.sums.buffer, x.sums.byteOffset, x.sums.byteLength), Buffer.from(y.sums.buffer, y.sums.byteOffset, y.sums.byteLength))).toBe(0);
+          expect(Buffer.compare(Buffer.from(x.next.buffer, x.next.byteOffset, x.next.byteLength), Buffer.from(y.next.buffer, y.next.byteOffset, y.next.byteLength))).toBe(0);
+          if (edit) {
+            // As ferretRecv does: a node zeroed, another overwritten, in both.
+            const node = (7 * l + 3) % (x.next.length / 4);
+            for (const v of [x.next, y.next]) {
+              v.fill(0, 4 * node, 4 * node + 4);
+              v[(4 * node + 5) % v.length] = 0x12345678;
+            }
+          }
+        }
+        const la = a.leaves();
+        const lb = b.leaves();
+        expect(la.length).toBe(4 * t * 2 ** h);
+        expect(Buffer.compare(Buffer.from(la.buffer, la.byteOffset, la.byteLength), Buffer.from(lb.buffer, lb.byteOffset, lb.byteLength))).toBe(0);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
