@@ -1,7 +1,7 @@
 // The WebAssembly SIMD kernels of silent OT: Ferret's LPN code (lpn.ts) and one GGM level of
 // all trees (ferret.ts), the two loops a refill spends its time in. Each has a TypeScript
 // version beside its caller, the reference and the fallback where this Node cannot compile
-// WebAssembly SIMD; tests/ot/lpn.test.ts and tests/ot/silent.test.ts hold them equal. No
+// WebAssembly SIMD; tests/ot/simd.test.ts holds them equal. No
 // toolchain here makes WebAssembly, so the module is assembled below from its opcodes
 // (WebAssembly core specification 2.0, §5, the binary format; SIMD instructions behind the 0xFD
 // prefix). The kernels read and write one linear memory (`heap`), at byte addresses their
