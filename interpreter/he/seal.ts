@@ -189,23 +189,23 @@ export function readPlain(he: HeContext, pt: PlainText): Float64Array {
 // from byte 113 (not 8-aligned), c0 over the L primes, then c1.
 
 /**
- * Overwrite `ct` (a size-2 ciphertext at the top data level, coefficient form) with
- * (c0 = e, c1 = 0): its phase is e, so adding it adds e to the noise (noise flooding).
- * `e` holds N signed integers given as bigints.
+ * Add (e, 0) to `ct` in place (a size-2 ciphertext at the top data level, coefficient form):
+ * e joins the noise of c0 (noise flooding), as adding a ciphertext of phase e would, without
+ * making one. `e` holds N signed integers given as bigints.
  */
-export function loadNoise(he: HeContext, ct: CipherText, e: readonly bigint[]): void {
+export function addToNoise(he: HeContext, ct: CipherText, e: readonly bigint[]): void {
   const N = he.params.degree;
   const b = ct.saveArray(he.lib.ComprModeType.none).slice();
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const L = Number(view.getBigUint64(65, true));
-  if (L !== he.q.length || b.length !== CT_PREFIX + 16 * L * N) throw new Error(`internal: a flooding ciphertext of ${L} primes and ${b.length} bytes`);
-  b.fill(0, CT_PREFIX);
+  if (L !== he.q.length || b.length !== CT_PREFIX + 16 * L * N) throw new Error(`internal: a ciphertext to flood of ${L} primes and ${b.length} bytes`);
   for (let j = 0; j < L; j++) {
     const qj = he.q[j]!;
     for (let i = 0; i < N; i++) {
-      let r = e[i]! % qj;
+      const at = CT_PREFIX + 8 * (j * N + i);
+      let r = (view.getBigUint64(at, true) + e[i]!) % qj;
       if (r < 0n) r += qj;
-      view.setBigUint64(CT_PREFIX + 8 * (j * N + i), r, true);
+      view.setBigUint64(at, r, true);
     }
   }
   ct.loadArray(he.ctx, b);

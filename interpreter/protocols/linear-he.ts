@@ -34,7 +34,9 @@ import { add, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { receiveOneOfN, sendOneOfN } from "../ot/batches.js";
 import { hePlan, layoutOf, type HeLayout, type HePlan, type Slots } from "../he/pack.js";
-import { Arena, guard, loadNoise, PlainBuilder, readPlain, ReplyReader, writeReply, type CipherText } from "../he/seal.js";
+import { Arena, addToNoise, guard, PlainBuilder, readPlain, ReplyReader, writeReply, type CipherText, type HeContext } from "../he/seal.js";
+import type { Encryptor } from "node-seal/implementation/encryptor.js";
+import type { Evaluator } from "node-seal/implementation/evaluator.js";
 import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
 import { numelOf } from "../plain/tensor.js";
 import { randomBytes } from "node:crypto";
@@ -74,6 +76,17 @@ function uniformModT(n: number, t: number): Float64Array {
     }
   }
   return out;
+}
+
+/**
+ * Re-randomise and flood `acc` (size 2, top level, coefficient form) in place: add a fresh
+ * public-key encryption of zero made in `zero`, with the flooding noise (uniform in ±2^f) in
+ * its c0 (proofs/he-linear.md §4).
+ */
+export function rerandomise(he: HeContext, encryptor: Encryptor, ev: Evaluator, acc: CipherText, zero: CipherText, f: number): void {
+  encryptor.encryptZero(zero);
+  addToNoise(he, zero, floodNoise(he.params.degree, f));
+  ev.add(acc, zero, acc);
 }
 
 /** Flooding noise: N integers uniform in [−2^f, 2^f] from node:crypto. */
@@ -192,7 +205,6 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLa
     const acc = arena.add(lib.CipherText());
     const tmp = arena.add(lib.CipherText());
     const zero = arena.add(lib.CipherText());
-    const noise = arena.add(lib.CipherText());
     const low = arena.add(lib.CipherText());
     let j = 0;
     for (let r = 0; r < plan.outCts; r++) {
@@ -222,11 +234,7 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLa
       }
       builder.load(mask, R);
       ev.addPlain(acc, mask, acc);
-      prov.encryptor.encryptZero(zero);
-      ev.add(acc, zero, acc);
-      prov.encryptor.encryptZero(noise);
-      loadNoise(he, noise, floodNoise(deg, plan.flood));
-      ev.add(acc, noise, acc);
+      rerandomise(he, prov.encryptor, ev, acc, zero, plan.flood);
       ev.cipherModSwitchTo(acc, last, low);
       writeReply(he, low, s.coef, reply, at);
       at += sizes.reply(s.coef.length);
