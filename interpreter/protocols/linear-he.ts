@@ -34,7 +34,7 @@ import { add, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { receiveOneOfN, sendOneOfN } from "../ot/batches.js";
 import { hePlan, layoutOf, type HeLayout, type HePlan, type Slots } from "../he/pack.js";
-import { Arena, addToNoise, guard, PlainBuilder, readPlain, ReplyReader, writeReply, type CipherText, type HeContext } from "../he/seal.js";
+import { Arena, addToNoise, guard, PlainBuilder, readPlain, writeReply, type CipherText, type HeContext } from "../he/seal.js";
 import type { Encryptor } from "node-seal/implementation/encryptor.js";
 import type { Evaluator } from "node-seal/implementation/evaluator.js";
 import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
@@ -131,7 +131,7 @@ export async function linearHe(p: Party, map: LinearMap, w: Share | undefined, x
 
 async function clientSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLayout, outs: readonly Slots[], map: LinearMap, x: Share, arena: Arena): Promise<Float64Array> {
   const { he } = prov;
-  const { lib, ctx } = he;
+  const { lib } = he;
   const deg = he.params.degree;
   const sizes = heBytes(he.params);
   const u0 = readings(x, map, he.t);
@@ -156,9 +156,7 @@ async function clientSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLa
   guard(lib, p.role, "decrypting the server's reply", () => {
     const ct = arena.add(lib.CipherText());
     const pt = arena.add(lib.PlainText());
-    prov.encryptor.encryptZero(ct);
-    prov.evaluator.cipherModSwitchTo(ct, arena.add(ctx.lastParmsId), ct);
-    const reader = new ReplyReader(he, ct);
+    const reader = prov.replyReader();
     let j = 0;
     let at = 0;
     for (const s of outs) {

@@ -23,7 +23,7 @@ import { OtProvider } from "./ot.js";
 import type { OtPair } from "../ot/session.js";
 import type { LinearMap } from "../twopc/linear-map.js";
 import type { Share } from "../twopc/ring.js";
-import { Arena, guard, heContext, HE_PARAMS, type HeContext, type HeParams } from "../he/seal.js";
+import { Arena, guard, heContext, HE_PARAMS, ReplyReader, type HeContext, type HeParams } from "../he/seal.js";
 import { heBytes } from "../../compiler/cost/he-sizes.js";
 import type { Encryptor } from "node-seal/implementation/encryptor.js";
 import type { Decryptor } from "node-seal/implementation/decryptor.js";
@@ -131,6 +131,24 @@ export class HeProvider implements Correlations {
       throw e;
     } finally {
       io.ch.where = before;
+    }
+  }
+
+  private reader: ReplyReader | undefined;
+
+  /** The client's reader of replies (its template, a lowest-level ciphertext, made once a session). */
+  replyReader(): ReplyReader {
+    if (this.reader) return this.reader;
+    const { lib, ctx } = this.he;
+    const arena = new Arena();
+    try {
+      const ct = arena.add(lib.CipherText());
+      this.encryptor.encryptZero(ct);
+      this.evaluator.cipherModSwitchTo(ct, arena.add(ctx.lastParmsId), ct);
+      this.reader = new ReplyReader(this.he, ct);
+      return this.reader;
+    } finally {
+      arena.close();
     }
   }
 
