@@ -35,7 +35,6 @@ import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { receiveOneOfN, sendOneOfN } from "../ot/batches.js";
 import { hePlan, layoutOf, type HeLayout, type HePlan, type Slots } from "../he/pack.js";
 import { Arena, addToNoise, guard, PlainBuilder, readPlain, writeReply, type CipherText, type HeContext } from "../he/seal.js";
-import type { Encryptor } from "node-seal/implementation/encryptor.js";
 import type { Evaluator } from "node-seal/implementation/evaluator.js";
 import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
 import { numelOf } from "../plain/tensor.js";
@@ -79,12 +78,11 @@ function uniformModT(n: number, t: number): Float64Array {
 }
 
 /**
- * Re-randomise and flood `acc` (size 2, top level, coefficient form) in place: add a fresh
- * public-key encryption of zero made in `zero`, with the flooding noise (uniform in ±2^f) in
- * its c0 (proofs/he-linear.md §4).
+ * Re-randomise and flood `acc` (size 2, top level, coefficient form) in place: add `zero`, a
+ * fresh public-key encryption of zero used for nothing else, with the flooding noise (uniform in
+ * ±2^f) put into its c0 (proofs/he-linear.md §4).
  */
-export function rerandomise(he: HeContext, encryptor: Encryptor, ev: Evaluator, acc: CipherText, zero: CipherText, f: number): void {
-  encryptor.encryptZero(zero);
+export function rerandomise(he: HeContext, ev: Evaluator, acc: CipherText, zero: CipherText, f: number): void {
   addToNoise(he, zero, floodNoise(he.params.degree, f));
   ev.add(acc, zero, acc);
 }
@@ -202,7 +200,6 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLa
     const mask = arena.add(lib.PlainText());
     const acc = arena.add(lib.CipherText());
     const tmp = arena.add(lib.CipherText());
-    const zero = arena.add(lib.CipherText());
     const low = arena.add(lib.CipherText());
     let j = 0;
     for (let r = 0; r < plan.outCts; r++) {
@@ -232,7 +229,12 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLa
       }
       builder.load(mask, R);
       ev.addPlain(acc, mask, acc);
-      rerandomise(he, prov.encryptor, ev, acc, zero, plan.flood);
+      const zero = prov.takeZero();
+      try {
+        rerandomise(he, ev, acc, zero, plan.flood);
+      } finally {
+        zero.delete();
+      }
       ev.cipherModSwitchTo(acc, last, low);
       writeReply(he, low, s.coef, reply, at);
       at += sizes.reply(s.coef.length);

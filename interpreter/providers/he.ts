@@ -28,6 +28,7 @@ import { heBytes } from "../../compiler/cost/he-sizes.js";
 import type { Encryptor } from "node-seal/implementation/encryptor.js";
 import type { Decryptor } from "node-seal/implementation/decryptor.js";
 import type { Evaluator } from "node-seal/implementation/evaluator.js";
+import type { CipherText } from "node-seal/implementation/cipher-text.js";
 
 /**
  * Both parties exchange the SHA-256 of the public key (as made by the client, as received by
@@ -43,6 +44,9 @@ async function confirmKey(io: Endpoint, pk: Uint8Array): Promise<void> {
 
 export type HeProducts = "cheaper" | "all";
 
+/** How many re-randomisers the server keeps ready (about 0.4 MB of SEAL's memory each). */
+const SPARES = 8;
+
 export class HeProvider implements Correlations {
   readonly kind = "he" as const;
   readonly supplies: ReadonlySet<CorrelationKind>;
@@ -53,6 +57,16 @@ export class HeProvider implements Correlations {
    */
   products: HeProducts = "cheaper";
   private readonly arena = new Arena();
+  /**
+   * The server's spare re-randomisers: fresh public-key encryptions of zero, made one per turn
+   * of the event loop while this party waits for its peer (`fill`), so that a reply does not
+   * wait for its own (about 8 ms each at N = 8192). Each is used once and deleted.
+   */
+  private readonly spares: CipherText[] = [];
+  private filling = false;
+  private closed = false;
+  /** Where the spares' HE time is counted (the server's meter, the layer current when each is made). */
+  private addHe: ((ms: number) => void) | undefined;
 
   private constructor(
     readonly base: OtProvider,
@@ -124,6 +138,8 @@ export class HeProvider implements Correlations {
         await confirmKey(io, bytes);
         const p = new HeProvider(base, he, io.role, encryptor, evaluator, undefined);
         p.arena.add({ delete: () => arena.close() });
+        p.addHe = (ms) => io.meter.addHe(ms);
+        p.fill();
         return p;
       }));
     } catch (e) {
@@ -152,8 +168,56 @@ export class HeProvider implements Correlations {
     }
   }
 
-  /** Deletes this party's SEAL objects (keys, encryptor, evaluator): the end of the session. */
+  /** How many spare re-randomisers are ready now (the server's). */
+  get spareCount(): number {
+    return this.spares.length;
+  }
+
+  /** Keep up to SPARES spare re-randomisers ready (the server's), made one per event-loop turn. */
+  private fill(): void {
+    if (this.filling || this.closed || this.role !== "server") return;
+    this.filling = true;
+    const step = (): void => {
+      if (this.closed || this.spares.length >= SPARES) {
+        this.filling = false;
+        return;
+      }
+      const t = performance.now();
+      const ct = this.he.lib.CipherText();
+      try {
+        this.encryptor.encryptZero(ct);
+      } catch {
+        // Left to the reply that needs one, which reports a SEAL failure as PQ5014.
+        ct.delete();
+        this.filling = false;
+        return;
+      }
+      this.spares.push(ct);
+      this.addHe?.(performance.now() - t);
+      setImmediate(step);
+    };
+    setImmediate(step);
+  }
+
+  /** A fresh public-key encryption of zero for one reply (the server's): a spare one if ready. The caller deletes it. */
+  takeZero(): CipherText {
+    const ct = this.spares.shift();
+    this.fill();
+    if (ct) return ct;
+    const fresh = this.he.lib.CipherText();
+    try {
+      this.encryptor.encryptZero(fresh);
+    } catch (e) {
+      fresh.delete();
+      throw e;
+    }
+    return fresh;
+  }
+
+  /** Deletes this party's SEAL objects (keys, encryptor, evaluator, spare re-randomisers): the end of the session. */
   close(): void {
+    this.closed = true;
+    for (const ct of this.spares.splice(0)) ct.delete();
     this.arena.close();
   }
 

@@ -250,7 +250,11 @@ export async function serveSession(t: BoundedTransport, s: Served, opts: RemoteO
     await handshake(e.ch, fingerprint(new TextDecoder().decode(frame)));
     opts.onHandshake?.();
     const p = await withProvider(e, specOf(correlations));
-    await runParty(p, s.program.graph, s.program.ranges, undefined, opts);
+    try {
+      await runParty(p, s.program.graph, s.program.ranges, undefined, opts);
+    } finally {
+      p.corr.close?.(); // the provider's SEAL objects (he): a served worker runs many sessions
+    }
     return { meter: p.meter.report(), graph: s.program.graph, correlations: correlations.kind, model: s.hash, heMs: p.meter.heMs() };
   } finally {
     e.ch.close();
@@ -308,6 +312,8 @@ export async function connectAndRun(
       // Well-formed programs of this pq run; anything else failing inside is the program's fault.
       if (err instanceof PqError) throw err;
       invalid(`${e.ch.where}: ${(err as Error).message}`);
+    } finally {
+      party.corr.close?.();
     }
     return { outputs: outputs!, meter: party.meter.report(), graph, correlations: correlations.kind, model, heMs: party.meter.heMs() };
   } finally {

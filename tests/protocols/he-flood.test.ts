@@ -26,7 +26,8 @@ describe("re-randomisation floods the noise", () => {
       const before = dec.invariantNoiseBudget(ct);
       for (const f of [40, 60]) {
         const c = ct.clone();
-        rerandomise(he, enc, ev, c, zero, f);
+        enc.encryptZero(zero);
+        rerandomise(he, ev, c, zero, f);
         const after = dec.invariantNoiseBudget(c);
         expect(before - after).toBeGreaterThanOrEqual(f - 24);
         dec.decrypt(c, out);
@@ -36,5 +37,36 @@ describe("re-randomisation floods the noise", () => {
     } finally {
       for (const o of [kg, sk, pk, enc, dec, ev, pt, ct, zero, out]) o.delete();
     }
+  });
+});
+
+describe("the server's spare re-randomisers", () => {
+  it("are made while it waits, each a fresh encryption of zero used once, and deleted at close", async () => {
+    const { memoryPair } = await import("../../interpreter/twopc/channel.js");
+    const { makeEndpoint } = await import("../../interpreter/twopc/party.js");
+    const { HeProvider } = await import("../../interpreter/providers/he.js");
+    const [a, b] = memoryPair();
+    const [client, server] = await Promise.all([HeProvider.open(makeEndpoint("client", a, { timeoutMs: 5000 })), HeProvider.open(makeEndpoint("server", b, { timeoutMs: 5000 }))]);
+    try {
+      // Idle turns of the event loop: the server fills its spares.
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      expect(server.spareCount).toBe(8);
+      expect(client.spareCount).toBe(0);
+      const he = server.he;
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        const z = server.takeZero();
+        const bytes = Buffer.from(z.saveArray(he.lib.ComprModeType.none));
+        z.delete();
+        seen.add(bytes.toString("base64"));
+      }
+      expect(seen.size).toBe(12); // 8 spares, then 4 made on demand: all different
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      expect(server.spareCount).toBe(8);
+    } finally {
+      client.close();
+      server.close();
+    }
+    expect(server.spareCount).toBe(0);
   });
 });
