@@ -44,8 +44,11 @@ async function confirmKey(io: Endpoint, pk: Uint8Array): Promise<void> {
 
 export type HeProducts = "cheaper" | "all";
 
-/** How many re-randomisers the server keeps ready (about 0.4 MB of SEAL's memory each). */
-const SPARES = 8;
+/**
+ * How many re-randomisers the server keeps ready once HE products run (about 0.4 MB of SEAL's
+ * memory each); those left at the session's end were made for nothing, so few.
+ */
+const SPARES = 4;
 
 export class HeProvider implements Correlations {
   readonly kind = "he" as const;
@@ -59,8 +62,9 @@ export class HeProvider implements Correlations {
   private readonly arena = new Arena();
   /**
    * The server's spare re-randomisers: fresh public-key encryptions of zero, made one per turn
-   * of the event loop while this party waits for its peer (`fill`), so that a reply does not
-   * wait for its own (about 8 ms each at N = 8192). Each is used once and deleted.
+   * of the event loop while this party waits for its peer (`fill`, from the session's first HE
+   * reply on, so a run without HE products makes none), so that a reply does not wait for its
+   * own (about 8 ms each at N = 8192). Each is used once and deleted.
    */
   private readonly spares: CipherText[] = [];
   private filling = false;
@@ -139,7 +143,6 @@ export class HeProvider implements Correlations {
         const p = new HeProvider(base, he, io.role, encryptor, evaluator, undefined);
         p.arena.add({ delete: () => arena.close() });
         p.addHe = (ms) => io.meter.addHe(ms);
-        p.fill();
         return p;
       }));
     } catch (e) {
