@@ -69,6 +69,8 @@ export class HeProvider implements Correlations {
   private readonly spares: CipherText[] = [];
   private filling = false;
   private closed = false;
+  /** The client's reply reader, made at its first reply. */
+  private reader: ReplyReader | undefined;
   /** Where the spares' HE time is counted (the server's meter, the layer current when each is made). */
   private addHe: ((ms: number) => void) | undefined;
 
@@ -153,8 +155,6 @@ export class HeProvider implements Correlations {
     }
   }
 
-  private reader: ReplyReader | undefined;
-
   /** The client's reader of replies (its template, a lowest-level ciphertext, made once a session). */
   replyReader(): ReplyReader {
     if (this.reader) return this.reader;
@@ -186,12 +186,11 @@ export class HeProvider implements Correlations {
         return;
       }
       const t = performance.now();
-      const ct = this.he.lib.CipherText();
+      let ct: CipherText;
       try {
-        this.encryptor.encryptZero(ct);
+        ct = this.freshZero();
       } catch {
         // Left to the reply that needs one, which reports a SEAL failure as PQ5014.
-        ct.delete();
         this.filling = false;
         return;
       }
@@ -206,15 +205,19 @@ export class HeProvider implements Correlations {
   takeZero(): CipherText {
     const ct = this.spares.shift();
     this.fill();
-    if (ct) return ct;
-    const fresh = this.he.lib.CipherText();
+    return ct ?? this.freshZero();
+  }
+
+  /** A new public-key encryption of zero (deleted again if SEAL fails). */
+  private freshZero(): CipherText {
+    const ct = this.he.lib.CipherText();
     try {
-      this.encryptor.encryptZero(fresh);
+      this.encryptor.encryptZero(ct);
     } catch (e) {
-      fresh.delete();
+      ct.delete();
       throw e;
     }
-    return fresh;
+    return ct;
   }
 
   /** Deletes this party's SEAL objects (keys, encryptor, evaluator, spare re-randomisers): the end of the session. */

@@ -5,6 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { heContext, HE_PARAMS, PlainBuilder, readPlain } from "../../interpreter/he/seal.js";
 import { rerandomise } from "../../interpreter/protocols/linear-he.js";
+import { memoryPair } from "../../interpreter/twopc/channel.js";
+import { makeEndpoint } from "../../interpreter/twopc/party.js";
+import { HeProvider } from "../../interpreter/providers/he.js";
 
 describe("re-randomisation floods the noise", () => {
   it("the noise budget falls by at least f − 24 bits, the message stays", async () => {
@@ -42,9 +45,6 @@ describe("re-randomisation floods the noise", () => {
 
 describe("the server's spare re-randomisers", () => {
   it("are made while it waits once replies need them, each a fresh encryption of zero used once, and deleted at close", async () => {
-    const { memoryPair } = await import("../../interpreter/twopc/channel.js");
-    const { makeEndpoint } = await import("../../interpreter/twopc/party.js");
-    const { HeProvider } = await import("../../interpreter/providers/he.js");
     const [a, b] = memoryPair();
     const [client, server] = await Promise.all([HeProvider.open(makeEndpoint("client", a, { timeoutMs: 5000 })), HeProvider.open(makeEndpoint("server", b, { timeoutMs: 5000 }))]);
     try {
