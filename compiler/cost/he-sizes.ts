@@ -193,8 +193,10 @@ function boundOf(Q: number, wElem: Elem, xElem: Elem, N: number, he: HeModuli): 
 function boundsOf(bound: number, l1: number, he: HeModuli): HeBounds | string {
   const deg = he.params.degree;
   const t = he.t;
-  // Noise of an output coefficient before flooding: Σ over the terms of ŵ·(e + ε), |e + ε| ≤ 19.5.
-  const noise = l1 * (FRESH_NOISE + 0.5);
+  // Noise of an output coefficient before flooding that the weights can reach: Σ over the terms
+  // of ŵ·(e + ε), |e + ε| ≤ 19.5, and the mask's encoding ⌊q/t⌋·m', off q·m'/t by less than t
+  // (m' = z0 − Z mod t is tied to Z given the client's z0).
+  const noise = l1 * (FRESH_NOISE + 0.5) + t;
   const flood = SIGMA + Math.ceil(Math.log2(deg)) + Math.ceil(Math.log2(noise + 1));
   const qTop = he.q.reduce((a, b) => a * Number(b), 1);
   const qLast = Number(he.q[0]!);

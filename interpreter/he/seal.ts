@@ -19,6 +19,7 @@ import type { CipherText } from "node-seal/implementation/cipher-text.js";
 import type { PlainText } from "node-seal/implementation/plain-text.js";
 import type { Context } from "node-seal/implementation/context.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
+import { randomBytes } from "node:crypto";
 import { CT_PREFIX, HE_MODULI, HE_PARAMS, type HeParams } from "../../compiler/cost/he-sizes.js";
 
 export type { CipherText, PlainText, Context, SEALLibrary };
@@ -188,27 +189,113 @@ export function readPlain(he: HeContext, pt: PlainText): Float64Array {
 // L (u64), scale (f64), correction (u64), a DynArray header (16) and count (u64): the data
 // from byte 113 (not 8-aligned), c0 over the L primes, then c1.
 
+/** Random words a flood of N coefficients takes (`maskFloodWords`): four 30-bit limbs each. */
+export const FLOOD_WORDS_PER_COEFF = 4;
+const LIMB = 2 ** 30;
+
 /**
- * Add (e, 0) to `ct` in place (a size-2 ciphertext at the top data level, coefficient form):
- * e joins the noise of c0 (noise flooding), as adding a ciphertext of phase e would, without
- * making one. `e` holds N signed integers given as bigints.
+ * Add the plaintext `mask` (N integers in [0, t)) and the flooding noise F to `ct` in place (a
+ * size-2 ciphertext at the top data level, coefficient form): c0 gains Δ·mask + F with
+ * Δ = ⌊q/t⌋ (BFV's encoding without SEAL's rounding correction, which moves the noise by less
+ * than t) and F uniform in [−2^f, 2^f − 1] per coefficient from node:crypto — as adding an
+ * encryption of the mask with noise F would, without making one (proofs/he-linear.md §2, §4).
  */
-export function addToNoise(he: HeContext, ct: CipherText, e: readonly bigint[]): void {
+export function addMaskAndFlood(he: HeContext, ct: CipherText, mask: Float64Array, f: number): void {
   const N = he.params.degree;
   const b = ct.saveArray(he.lib.ComprModeType.none).slice();
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const L = Number(view.getBigUint64(65, true));
   if (L !== he.q.length || b.length !== CT_PREFIX + 16 * L * N) throw new Error(`internal: a ciphertext to flood of ${L} primes and ${b.length} bytes`);
-  for (let j = 0; j < L; j++) {
-    const qj = he.q[j]!;
+  const r = randomBytes(4 * FLOOD_WORDS_PER_COEFF * N);
+  maskFloodWords(view, CT_PREFIX, N, he.q, he.t, mask, f, new Uint32Array(r.buffer, r.byteOffset, r.length >>> 2));
+  ct.loadArray(he.ctx, b);
+}
+
+/** The 30-bit limbs (hi, lo) of a residue below 2^60. */
+const limbs = (v: bigint): [number, number] => [Number(v >> 30n), Number(v & BigInt(LIMB - 1))];
+
+/**
+ * The arithmetic of addMaskAndFlood, in doubles (every intermediate below 2^53), for primes
+ * q_j = 2^60 − c_j with c_j < 2^18 (SEAL's 60-bit primes for N = 8192 are; checked) and
+ * t < 2^45: the L·N residues at `view[at …]` (little-endian u64, prime-major) become
+ * (c0 + Δ_j·m_i + F_i) mod q_j, with Δ_j = ⌊Π q / t⌋ mod q_j, m_i = mask[i] < t, and
+ * F_i = U_i − 2^f where U_i = Σ_k u_k·2^(30k) takes the low bits of `rand`'s words
+ * 4i … 4i + 3, f + 1 bits in all (f + 1 ≤ 120), so U_i is uniform in [0, 2^(f+1)).
+ * Congruences used: 2^60 ≡ c_j, and a product split so no partial exceeds 2^53.
+ */
+export function maskFloodWords(view: DataView, at: number, N: number, q: readonly bigint[], t: number, mask: Float64Array, f: number, rand: Uint32Array): void {
+  if (!Number.isInteger(f) || f < 0 || f + 1 > 4 * 30) throw new Error(`internal: a flood of 2^${f}`);
+  if (rand.length < FLOOD_WORDS_PER_COEFF * N || mask.length < N) throw new Error("internal: too few random words or mask values for the flood");
+  if (!(Number.isSafeInteger(t) && t > 1 && t < 2 ** 45)) throw new Error(`internal: a plaintext modulus ${t}`);
+  // Each limb's width: 30 bits until f + 1 are used.
+  const masks = [0, 1, 2, 3].map((k) => 2 ** Math.max(0, Math.min(30, f + 1 - 30 * k)) - 1);
+  const Q = q.reduce((a, b) => a * b, 1n);
+  const delta = Q / BigInt(t);
+  for (let j = 0; j < q.length; j++) {
+    const qj = q[j]!;
+    const c = Number((1n << 60n) - qj);
+    if (!(c > 0 && c < 2 ** 18)) throw new Error(`internal: the prime ${qj} is not 2^60 − c with c < 2^18`);
+    const [qHi, qLo] = limbs(qj);
+    // −2^f mod q_j, added as q_j − (2^f mod q_j) ∈ (0, q_j].
+    const [nHi, nLo] = limbs(qj - ((1n << BigInt(f)) % qj));
+    const [d1, d0] = limbs(delta % qj);
     for (let i = 0; i < N; i++) {
-      const at = CT_PREFIX + 8 * (j * N + i);
-      let r = (view.getBigUint64(at, true) + e[i]!) % qj;
-      if (r < 0n) r += qj;
-      view.setBigUint64(at, r, true);
+      let lo = nLo;
+      let hi = nHi;
+      // U = a1·2^90 + a0·2^60 + u1·2^30 + u0 ≡ u1·2^30 + u0 + a0·c + a1·c·2^30, and with
+      // a1·c = p1·2^30 + p0: a1·c·2^30 = p1·2^60 + p0·2^30 ≡ p1·c + p0·2^30.
+      const w = FLOOD_WORDS_PER_COEFF * i;
+      const a0c = (rand[w + 2]! & masks[2]!) * c;
+      const a1c = (rand[w + 3]! & masks[3]!) * c;
+      const p1 = Math.floor(a1c / LIMB);
+      lo += (rand[w]! & masks[0]!) + a0c + p1 * c;
+      hi += (rand[w + 1]! & masks[1]!) + (a1c - p1 * LIMB);
+      // Δ·m with Δ = d1·2^30 + d0 and m = m2·2^30 + m1·2^15 + m0 (15-bit limbs):
+      // d0·m0 + d0·m1·2^15 + (d0·m2 + d1·m0)·2^30 + d1·m1·2^45 + d1·m2·2^60.
+      const m = mask[i]!;
+      const m2 = Math.floor(m / LIMB);
+      const m1 = Math.floor((m - m2 * LIMB) / 32768);
+      const m0 = m - m2 * LIMB - m1 * 32768;
+      lo += d0 * m0;
+      const x = d0 * m1; // x·2^15 = ⌊x/2^15⌋·2^30 + (x mod 2^15)·2^15
+      const xh = Math.floor(x / 32768);
+      hi += xh + d0 * m2 + d1 * m0;
+      lo += (x - xh * 32768) * 32768;
+      const y = d1 * m1; // y·2^45 = ⌊y/2^15⌋·2^60 + (y mod 2^15)·2^45 ≡ ⌊y/2^15⌋·c + (y mod 2^15)·2^15·2^30
+      const yh = Math.floor(y / 32768);
+      lo += yh * c;
+      hi += (y - yh * 32768) * 32768;
+      const z = d1 * m2; // z·2^60 ≡ z·c = ⌊z/2^30⌋·c·2^30 + (z mod 2^30)·c
+      const zh = Math.floor(z / LIMB);
+      hi += zh * c;
+      lo += (z - zh * LIMB) * c;
+      // The coefficient c0 (< q_j).
+      const o = at + 8 * (j * N + i);
+      const w0 = view.getUint32(o, true);
+      lo += w0 % LIMB;
+      hi += Math.floor(w0 / LIMB) + view.getUint32(o + 4, true) * 4;
+      // (hi, lo) → limbs below 2^30 each, folding 2^60 ≡ c, then below q_j.
+      for (;;) {
+        const carry = Math.floor(lo / LIMB);
+        lo -= carry * LIMB;
+        hi += carry;
+        const top = Math.floor(hi / LIMB);
+        if (top === 0) break;
+        hi -= top * LIMB;
+        lo += top * c;
+      }
+      if (hi > qHi || (hi === qHi && lo >= qLo)) {
+        hi -= qHi;
+        lo -= qLo;
+        if (lo < 0) {
+          lo += LIMB;
+          hi -= 1;
+        }
+      }
+      view.setUint32(o, lo + (hi % 4) * LIMB, true);
+      view.setUint32(o + 4, Math.floor(hi / 4), true);
     }
   }
-  ct.loadArray(he.ctx, b);
 }
 
 /**

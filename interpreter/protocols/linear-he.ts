@@ -34,7 +34,7 @@ import { add, type Share } from "../twopc/ring.js";
 import { applyMap, type LinearMap } from "../twopc/linear-map.js";
 import { receiveOneOfN, sendOneOfN } from "../ot/batches.js";
 import { hePlan, layoutOf, type HeLayout, type HePlan, type Slots } from "../he/pack.js";
-import { Arena, addToNoise, guard, PlainBuilder, readPlain, writeReply, type CipherText, type HeContext } from "../he/seal.js";
+import { Arena, addMaskAndFlood, guard, PlainBuilder, readPlain, writeReply, type CipherText, type HeContext } from "../he/seal.js";
 import type { Evaluator } from "node-seal/implementation/evaluator.js";
 import { heBytes, heCheaper, heFlights } from "../../compiler/cost/he-sizes.js";
 import { numelOf } from "../plain/tensor.js";
@@ -78,32 +78,14 @@ function uniformModT(n: number, t: number): Float64Array {
 }
 
 /**
- * Re-randomise and flood `acc` (size 2, top level, coefficient form) in place: add `zero`, a
- * fresh public-key encryption of zero used for nothing else, with the flooding noise (uniform in
- * ±2^f) put into its c0 (proofs/he-linear.md §4).
+ * Mask, re-randomise and flood `acc` (size 2, top level, coefficient form) in place: add
+ * `zero`, a fresh public-key encryption of zero used for nothing else, with the plaintext
+ * `mask` (N values in [0, t)) and the flooding noise (uniform in [−2^f, 2^f − 1]) put into its
+ * c0 (proofs/he-linear.md §2 step 2, §4).
  */
-export function rerandomise(he: HeContext, ev: Evaluator, acc: CipherText, zero: CipherText, f: number): void {
-  addToNoise(he, zero, floodNoise(he.params.degree, f));
+export function rerandomise(he: HeContext, ev: Evaluator, acc: CipherText, zero: CipherText, mask: Float64Array, f: number): void {
+  addMaskAndFlood(he, zero, mask, f);
   ev.add(acc, zero, acc);
-}
-
-/** Flooding noise: N integers uniform in [−2^f, 2^f] from node:crypto. */
-function floodNoise(n: number, f: number): bigint[] {
-  // Each coefficient reduces `words` 64-bit words, with 64·words − f − 1 ≥ 64 spare bits: the
-  // bias of the reduction is below 2^−64 per coefficient (proofs/he-linear.md §4).
-  const words = Math.ceil((f + 1 + 64) / 64);
-  const buf = randomBytes(n * words * 8);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const span = (1n << BigInt(f + 1)) + 1n;
-  const off = 1n << BigInt(f);
-  const out = new Array<bigint>(n);
-  for (let i = 0, at = 0; i < n; i++) {
-    let v = view.getBigUint64(at);
-    at += 8;
-    for (let k = 1; k < words; k++, at += 8) v = (v << 64n) | view.getBigUint64(at);
-    out[i] = (v % span) - off;
-  }
-  return out;
 }
 
 export async function linearHe(p: Party, map: LinearMap, w: Share | undefined, x: Share, clientOnly: boolean, fallback: ServerLinear): Promise<Share> {
@@ -197,7 +179,6 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLa
     const builder = new PlainBuilder(he);
     const coeffs = new Float64Array(deg);
     const kernel = arena.add(lib.PlainText());
-    const mask = arena.add(lib.PlainText());
     const acc = arena.add(lib.CipherText());
     const tmp = arena.add(lib.CipherText());
     const low = arena.add(lib.CipherText());
@@ -227,11 +208,9 @@ async function serverSide(p: Party, prov: HeProvider, plan: HePlan, layout: HeLa
         z1[j++] = R[c]! === 0 ? 0 : t - R[c]!;
         R[c] = (R[c]! + plan.bound) % t;
       }
-      builder.load(mask, R);
-      ev.addPlain(acc, mask, acc);
       const zero = prov.takeZero();
       try {
-        rerandomise(he, ev, acc, zero, plan.flood);
+        rerandomise(he, ev, acc, zero, R, plan.flood);
       } finally {
         zero.delete();
       }
