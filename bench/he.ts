@@ -11,6 +11,8 @@
 //             this machine (../shared/research/peers.md: 20.0 MiB, 0.97 s) and the issue's
 //             targets (LeNet: under half of that, ≤ 0.97 s; ResNet-20: < 70 MB, < 60 s).
 // Defaults: LeNet W8A8 on digit-3 (end to end) and ResNet-20 (forecast only unless named).
+// The npm script starts this process with cli/main.ts's HEAP_FLAG, as `pq connect` runs (the
+// client's party on this main thread); without it the run says so.
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -30,6 +32,7 @@ import { connectAndRun } from "../interpreter/twopc/remote.js";
 import { formatBytes } from "../cli/report.js";
 import { table } from "../cli/table.js";
 import { ROOT, startServe, writeKeys } from "./serve-process.js";
+import { HEAP_FLAG } from "../cli/main.js";
 
 const { values } = parseArgs({
   options: {
@@ -116,6 +119,7 @@ async function endToEnd(file: string, inputFile: string): Promise<Measured> {
   }
 }
 
+if (!process.execArgv.includes(HEAP_FLAG)) console.warn(`note: this client runs without ${HEAP_FLAG}, which \`pq connect\` has (cli/main.ts): start it with \`npm run bench:he\``);
 const models = values.model ?? ["examples/mnist/lenet_w8a8.pq", "examples/cifar/resnet20.pq"];
 const inputsOf = values.input ?? ["examples/mnist/digits/digit-3.png", "examples/cifar/input.json"];
 const out: object[] = [];

@@ -1,5 +1,5 @@
 // The `pq` command in this process, its stdout and stderr captured.
-import { main } from "../../cli/main.js";
+import { main } from "../../cli/cli.js";
 
 export async function pq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { main } from "../../cli/cli.js";
 import { PQ_VERSION } from "../../cli/result.js";
 import { pq } from "./harness.js";
 import { parseResult, validateResult } from "./schema.js";

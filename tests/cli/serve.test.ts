@@ -19,7 +19,7 @@ async function serveFileOnce(file: string, ...flags: string[]) {
   const lines: string[] = [];
   let heard: (m: RegExpExecArray) => void = () => undefined;
   const listening = new Promise<RegExpExecArray>((r) => (heard = r));
-  const { main } = await import("../../cli/main.js");
+  const { main } = await import("../../cli/cli.js");
   const done = main(["serve", file, "--port", "0", "--once", "--handshake-timeout", "5000", ...flags], {
     out: (s) => {
       lines.push(s);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../cli/commands.js";
-import { commandHelp } from "../../cli/main.js";
+import { commandHelp } from "../../cli/cli.js";
 import { helpText } from "../../cli/repl/commands.js";
 import { protocolsText } from "../../cli/repl/protocols.js";
 import { formulasText } from "../../compiler/cost/formulas.js";
