@@ -11,7 +11,8 @@
 // `--correlations he`, 29 mark-compacts in six sessions against 4 with the flag, and a warm
 // session after its set-up 1.05–1.15 s against 1.22–1.32 s; ResNet-20 17.8 / 21.5 s against
 // 22.1 / 24.2 s (2026-12-07, alternating runs, docs/COST.md). The child costs one more Node
-// start (about 0.1 s here). Signals reach the child; the exit status is the child's.
+// start (about 0.1 s here). Signals reach the child; the exit status is the child's. Under a
+// debugger (`--inspect`) the command runs in this process.
 import { spawn } from "node:child_process";
 
 /** The flag, and its value in MB (the old generation starts there instead of growing from a few MB). */
@@ -28,17 +29,19 @@ export function runsParty(argv: readonly string[]): boolean {
 const invokedDirectly = process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.js|pq)$/.test(process.argv[1]);
 if (invokedDirectly) {
   const argv = process.argv.slice(2);
-  if (runsParty(argv) && !process.execArgv.some((a) => a.startsWith("--initial-old-space-size"))) {
-    const child = spawn(process.execPath, [...process.execArgv, HEAP_FLAG, process.argv[1]!, ...argv], { stdio: "inherit" });
-    const forward = (s: NodeJS.Signals) => () => child.kill(s);
+  // Not under a debugger (`node --inspect …`): the child would fight it for the port, so the command runs here.
+  const child = runsParty(argv) && !process.execArgv.some((a) => a.startsWith("--initial-old-space-size") || a.startsWith("--inspect"));
+  if (child) {
+    const proc = spawn(process.execPath, [...process.execArgv, HEAP_FLAG, process.argv[1]!, ...argv], { stdio: "inherit" });
+    const forward = (s: NodeJS.Signals) => () => proc.kill(s);
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
     const handlers = signals.map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
-    child.on("error", (e) => {
+    proc.on("error", (e) => {
       process.stderr.write(`pq: could not start node (${e.message})\n`);
       process.exitCode = 1;
     });
-    child.on("exit", (code, signal) => {
+    proc.on("exit", (code, signal) => {
       for (const [s, h] of handlers) process.off(s, h);
       if (signal) process.kill(process.pid, signal);
       else process.exitCode = code ?? 1;
