@@ -2,13 +2,17 @@
 // commands printed (their --json reports) to results.json, for plot.ts:
 //
 //   pq eval FILE.pq [--dataset D] --json                            accuracy on the whole test split (plaintext)
-//   pq eval FILE.pq [--dataset D] --backend 2pc --limit N --json    N images under 2PC (OT), each prediction
-//                                                                    checked against the plaintext backend
+//   pq eval FILE.pq [--dataset D] --backend 2pc --correlations ot|he --limit N --json
+//                                                                    N images under 2PC (OT, and HE+OT), each
+//                                                                    prediction checked against the plaintext backend
 //   pq cost FILE.pq --correlations ot|he --json                     communication per inference (forecast)
 //
 // Run from the repository root after `npm run build` (it runs dist/cli/main.js):
 //
-//   npx tsx examples/resnet/measure.ts [--limit N] [mnist] [fashion]
+//   npx tsx examples/resnet/measure.ts [--limit N] [--keep-plaintext] [mnist] [fashion]
+//
+// --keep-plaintext keeps the recorded plaintext accuracies (the plaintext backend's, which the
+// two-party code and the cost model do not change) and measures everything else again.
 //
 // MNIST is pq eval's default dataset; the Fashion-MNIST test split is written as NDJSON by
 // ../fashion/dataset-file.ts (Debian's dataset-fashion-mnist must be installed: PQ4034 says how).
@@ -18,7 +22,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ACTIVATIONS, CORRELATIONS, DATASETS, SETTINGS, type ModelResult } from './results.js';
+import { ACTIVATIONS, CORRELATIONS, DATASETS, SETTINGS, type ModelResult, type TwoParty } from './results.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -30,6 +34,24 @@ function pq(args: string[]): Record<string, unknown> {
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
+/** `pq eval … --backend 2pc --correlations c --limit N --json`, as results.json records it. */
+function twoParty<C extends 'ot' | 'he'>(pqFile: string, data: string[], c: C, limit: number): TwoParty<C> {
+  const two = pq(['eval', pqFile, ...data, '--backend', '2pc', '--correlations', c, '--limit', String(limit), '--json']) as {
+    images: number;
+    correct: number;
+    equalToPlain: number;
+    perInference: { online: { clientSent: number; serverSent: number }; offline: number; rounds: { client: number; server: number } };
+  };
+  const p = two.perInference;
+  return {
+    correlations: c,
+    images: two.images,
+    correct: two.correct,
+    equalToPlain: two.equalToPlain,
+    measured: { online: p.online.clientSent + p.online.serverSent, offline: p.offline, rounds: Math.max(p.rounds.client, p.rounds.server) },
+  };
+}
+
 interface CostTotals {
   online: { clientBytes: number; serverBytes: number; rounds: number };
   offline: { bytes: number };
@@ -38,9 +60,11 @@ interface CostTotals {
 function main(): void {
   const args = process.argv.slice(2);
   let limit = 4;
+  let keepPlain = false;
   const wanted = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--limit') limit = Number(args[++i]);
+    else if (args[i] === '--keep-plaintext') keepPlain = true;
     else wanted.add(args[i]!);
   }
   if (!existsSync(CLI)) {
@@ -66,39 +90,29 @@ function main(): void {
       for (const setting of SETTINGS) {
         const pqFile = join(HERE, `${dataset}_${act}_${setting}.pq`);
         console.log(relative(ROOT, pqFile));
-        const plain = pq(['eval', pqFile, ...data, '--json']) as { images: number; correct: number; accuracy: number };
-        const two = pq(['eval', pqFile, ...data, '--backend', '2pc', '--correlations', 'ot', '--limit', String(limit), '--json']) as {
-          images: number;
-          correct: number;
-          equalToPlain: number;
-          perInference: { online: { clientSent: number; serverSent: number }; offline: number; rounds: { client: number; server: number } };
-        };
+        const before = previous.find((m) => m.dataset === dataset && m.act === act && m.setting === setting);
+        if (keepPlain && !before) throw new Error(`${relative(ROOT, pqFile)} has no recorded accuracy to keep: run without --keep-plaintext`);
+        const plain = keepPlain ? before!.plain : (pq(['eval', pqFile, ...data, '--json']) as ModelResult['plain']);
         const cost = Object.fromEntries(
           CORRELATIONS.map((c) => {
             const t = (pq(['cost', pqFile, '--correlations', c, '--json']) as { forecast: { totals: CostTotals } }).forecast.totals;
             return [c, { online: t.online.clientBytes + t.online.serverBytes, offline: t.offline.bytes, rounds: t.online.rounds }];
           }),
         ) as ModelResult['cost'];
-        const p = two.perInference;
         results.push({
           dataset,
           act,
           setting,
           file: relative(ROOT, pqFile),
           plain: { images: plain.images, correct: plain.correct, accuracy: plain.accuracy },
-          twopc: {
-            correlations: 'ot',
-            images: two.images,
-            correct: two.correct,
-            equalToPlain: two.equalToPlain,
-            measured: { online: p.online.clientSent + p.online.serverSent, offline: p.offline, rounds: Math.max(p.rounds.client, p.rounds.server) },
-          },
+          twopc: twoParty(pqFile, data, 'ot', limit),
+          twopcHe: twoParty(pqFile, data, 'he', limit),
           cost,
         });
         const last = results.at(-1)!;
         console.log(
           `  accuracy ${(100 * last.plain.accuracy).toFixed(2)}% (${last.plain.correct}/${last.plain.images}); ` +
-            `2PC ${last.twopc.equalToPlain}/${last.twopc.images} equal to plaintext; ` +
+            `2PC ${last.twopc.equalToPlain}/${last.twopc.images} (ot), ${last.twopcHe.equalToPlain}/${last.twopcHe.images} (he) equal to plaintext; ` +
             `ot ${last.cost.ot.online} + ${last.cost.ot.offline} B, he ${last.cost.he.online} + ${last.cost.he.offline} B`,
         );
       }

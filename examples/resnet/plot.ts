@@ -79,7 +79,7 @@ writeFileSync(join(HERE, 'accuracy-vs-communication.svg'), svg);
 
 const pct = (a: number): string => `${(100 * a).toFixed(2)}%`;
 const mib = (b: number): string => (b / MIB).toFixed(2);
-console.log('| data | activation | float | weights/activations | `pq eval` (plaintext) | drop from float | 2PC = plaintext | ot online + offline (MiB) | he online + offline (MiB) |');
+console.log('| data | activation | float | weights/activations | `pq eval` (plaintext) | drop from float | 2PC = plaintext (ot, he) | ot online + offline (MiB) | he online + offline (MiB) |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const dataset of DATASETS) {
   for (const act of ACTIVATIONS) {
@@ -94,7 +94,7 @@ for (const dataset of DATASETS) {
         setting.toUpperCase(),
         `${pct(m.plain.accuracy)} (${m.plain.correct}/${m.plain.images})`,
         `${(100 * (f - m.plain.accuracy)).toFixed(2)} points`,
-        `${m.twopc.equalToPlain}/${m.twopc.images}`,
+        `${m.twopc.equalToPlain}/${m.twopc.images}, ${m.twopcHe.equalToPlain}/${m.twopcHe.images}`,
         `${mib(m.cost.ot.online)} + ${mib(m.cost.ot.offline)}`,
         `${mib(m.cost.he.online)} + ${mib(m.cost.he.offline)}`,
       ];
@@ -110,4 +110,10 @@ const offline = [...new Set(models.map((m) => m.cost.ot.offline - m.twopc.measur
 console.log(
   `\n2PC (ot) measured against pq cost: online bytes and rounds ${online ? 'equal for every model' : 'DIFFER'}; ` +
     `forecast offline − measured offline per inference: ${offline.join(', ')} B`,
+);
+const heOnline = models.every((m) => m.twopcHe.measured.online === m.cost.he.online && m.twopcHe.measured.rounds === m.cost.he.rounds);
+const heOffline = [...new Set(models.map((m) => m.cost.he.offline - m.twopcHe.measured.offline))];
+console.log(
+  `2PC (he) measured against pq cost: online bytes and rounds ${heOnline ? 'equal for every model' : 'DIFFER'}; ` +
+    `forecast offline − measured offline per inference: ${heOffline.join(', ')} B`,
 );

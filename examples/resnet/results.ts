@@ -12,12 +12,23 @@ export interface Traffic {
   rounds: number;
 }
 
+/** `pq eval --backend 2pc --correlations C --limit N`: its images, how many it got right and equal to plaintext, its meter per inference. */
+export interface TwoParty<C extends (typeof CORRELATIONS)[number]> {
+  correlations: C;
+  images: number;
+  correct: number;
+  equalToPlain: number;
+  measured: Traffic;
+}
+
 export interface ModelResult {
   dataset: (typeof DATASETS)[number];
   act: (typeof ACTIVATIONS)[number];
   setting: (typeof SETTINGS)[number];
   file: string;
   plain: { images: number; correct: number; accuracy: number };
-  twopc: { correlations: 'ot'; images: number; correct: number; equalToPlain: number; measured: Traffic };
+  twopc: TwoParty<'ot'>;
+  /** The same images under `--correlations he`. */
+  twopcHe: TwoParty<'he'>;
   cost: Record<(typeof CORRELATIONS)[number], Traffic>;
 }
