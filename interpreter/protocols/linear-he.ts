@@ -8,7 +8,7 @@
 //      message);
 //   2. the server multiplies by its weight polynomials (NTT form), adds the plaintext
 //      R + B·[useful] with R uniform in Z_t^N, re-randomises with a public-key encryption of
-//      zero, floods the noise (uniform in ±2^flood, 2^flood ≥ 2^40·N·noise), switches to the
+//      zero, floods the noise (uniform in ±2^flood, 2^flood ≥ 2^40·N·(noise + t)), switches to the
 //      lowest level and replies (one message); its share is z1 = −R mod t;
 //   3. the client decrypts z0 = Z + B + R mod t, so z0 + z1 = Z + B + t·w with w ∈ {0, 1};
 //   4. w = [⌊z0/2^s⌋ + ⌊z1/2^s⌋ ≥ θ] exactly, because Z + B ≤ 2B is far from t (he/pack.ts
