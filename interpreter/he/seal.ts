@@ -19,7 +19,7 @@ import type { CipherText } from "node-seal/implementation/cipher-text.js";
 import type { PlainText } from "node-seal/implementation/plain-text.js";
 import type { Context } from "node-seal/implementation/context.js";
 import { diag, PqError } from "../../grammar/diagnostics.js";
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import { CT_PREFIX, HE_MODULI, HE_PARAMS, type HeParams } from "../../compiler/cost/he-sizes.js";
 
 export type { CipherText, PlainText, Context, SEALLibrary };
@@ -206,8 +206,7 @@ export function addMaskAndFlood(he: HeContext, ct: CipherText, mask: Float64Arra
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const L = Number(view.getBigUint64(65, true));
   if (L !== he.q.length || b.length !== CT_PREFIX + 16 * L * N) throw new Error(`internal: a ciphertext to flood of ${L} primes and ${b.length} bytes`);
-  const r = randomBytes(4 * FLOOD_WORDS_PER_COEFF * N);
-  maskFloodWords(view, CT_PREFIX, N, he.q, he.t, mask, f, new Uint32Array(r.buffer, r.byteOffset, r.length >>> 2));
+  maskFloodWords(view, CT_PREFIX, N, he.q, he.t, mask, f, randomFillSync(new Uint32Array(FLOOD_WORDS_PER_COEFF * N)));
   ct.loadArray(he.ctx, b);
 }
 
