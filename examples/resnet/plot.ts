@@ -105,15 +105,12 @@ for (const dataset of DATASETS) {
 
 // The two-party runs against the forecast: online bytes and rounds must agree exactly; the
 // measured offline bytes are averaged over the run's inferences, which share one session's base OTs.
-const online = models.every((m) => m.twopc.measured.online === m.cost.ot.online && m.twopc.measured.rounds === m.cost.ot.rounds);
-const offline = [...new Set(models.map((m) => m.cost.ot.offline - m.twopc.measured.offline))];
-console.log(
-  `\n2PC (ot) measured against pq cost: online bytes and rounds ${online ? 'equal for every model' : 'DIFFER'}; ` +
-    `forecast offline − measured offline per inference: ${offline.join(', ')} B`,
-);
-const heOnline = models.every((m) => m.twopcHe.measured.online === m.cost.he.online && m.twopcHe.measured.rounds === m.cost.he.rounds);
-const heOffline = [...new Set(models.map((m) => m.cost.he.offline - m.twopcHe.measured.offline))];
-console.log(
-  `2PC (he) measured against pq cost: online bytes and rounds ${heOnline ? 'equal for every model' : 'DIFFER'}; ` +
-    `forecast offline − measured offline per inference: ${heOffline.join(', ')} B`,
-);
+console.log('');
+for (const [c, run] of [['ot', (m: ModelResult) => m.twopc], ['he', (m: ModelResult) => m.twopcHe]] as const) {
+  const online = models.every((m) => run(m).measured.online === m.cost[c].online && run(m).measured.rounds === m.cost[c].rounds);
+  const offline = [...new Set(models.map((m) => m.cost[c].offline - run(m).measured.offline))];
+  console.log(
+    `2PC (${c}) measured against pq cost: online bytes and rounds ${online ? 'equal for every model' : 'DIFFER'}; ` +
+      `forecast offline − measured offline per inference: ${offline.join(', ')} B`,
+  );
+}
