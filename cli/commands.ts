@@ -605,7 +605,7 @@ const importCmd: Command = {
 };
 
 const mixedOptions: Record<string, OptionSpec> = {
-  budget: { type: "string", valueName: "BYTES", help: "mixed precision of a trained .pq ResNet-8: the most bytes per inference (pq cost --pipeline none, online + offline, both parties; KB, MB, GB, KiB, MiB or GiB) the chosen widths may cost" },
+  budget: { type: "string", valueName: "BYTES", help: "mixed precision of a trained .pq ResNet-8: the most bytes per inference (pq cost with every pass but orientation disabled, online + offline, both parties; KB, MB, GB, KiB, MiB or GiB) the chosen widths may cost" },
   correlations: { type: "string", valueName: "KIND", help: "with --budget: the correlations whose forecast the budget is in: ot, he or dealer", default: "ot" },
   dataset: { type: "string", valueName: "NAME", help: "with --budget: the data the model was trained on and is fine-tuned and evaluated on: mnist or fashion", default: "mnist" },
 };
@@ -643,7 +643,7 @@ const quantizeCmd: Command = {
   usage: "MODEL.onnx --calibrate DIR [--weights W] [--activations A] [--percentile P] [-o OUT.pq] [--argmax]  |  MODEL.pq --budget BYTES [--correlations ot|he|dealer] [--dataset mnist|fashion] [-o OUT.pq]",
   summary: "quantize a model: a float ONNX model post-training with calibration, or a trained .pq ResNet-8 to mixed precision under a communication budget",
   description: "With --calibrate, the same path as `pq import MODEL --calibrate DIR`: per-channel symmetric weights, calibrated activation scales (docs/ONNX.md). " +
-    "With --budget, per-layer weight and activation widths (2, 3, 4, 5, 6 or 8 bits) of least summed sensitivity whose forecast (pq cost --pipeline none: the program as lowered) fits the budget, chosen exactly, then fine-tuned; it prints the choice, the forecast and pq eval's accuracy (docs/QUANTIZE.md). It needs TensorFlow.js and the examples' training code (a checkout after npm ci).",
+    "With --budget, per-layer weight and activation widths (2, 3, 4, 5, 6 or 8 bits) of least summed sensitivity whose forecast (pq cost of the program as lowered with its OT receivers chosen: every pass but orientation disabled) fits the budget, chosen exactly, then fine-tuned; it prints the choice, the forecast and pq eval's accuracy (docs/QUANTIZE.md). It needs TensorFlow.js and the examples' training code (a checkout after npm ci).",
   options: { ...quantizeOptions, ...importOptions, ...mixedOptions },
   run: (pos, values, io) => importCommand("quantize", pos, values, io),
 };

@@ -15,15 +15,16 @@
 //   5. quantization-aware fine-tuning at the chosen widths (training.ts's loop), export as .pq +
 //      params with the widths as the types, and pq's own forecast and accuracy of the result.
 //
-// The cost model. The budget is in the forecast of the program as lowered (`pq cost --pipeline
-// none --correlations C`: BUDGET_PIPELINE says why not the default pipeline's, which it bounds).
+// The cost model. The budget is in the forecast of the program as lowered with its OT receivers
+// chosen (`pq cost` with every pass but `orientation` disabled, BUDGET: it says why not the
+// default pipeline's, which it bounds).
 // A layer of the forecast is a `let` of the program: stem, each block's middle (`b1_a`: its
 // first conv, ReLU, requantization) and output (`b1`: its second conv, the shortcut — a 1×1
 // projection of the block's input or the input itself —, the add, ReLU, requantization), and the
 // classifier (`output`). Each layer's bytes depend on the widths it reads and writes and on the
 // weights at those widths (the range analysis sizes accumulators and intervals from the weights'
 // values): LAYER_DEPS lists them. The forecast is the sum over layers, so the solver's forecast
-// of a configuration is the sum of its table entries, and it equals `pq cost --pipeline none` on
+// of a configuration is the sum of its table entries, and it equals that forecast on
 // the written program when that program's weights are the ones the table was priced with
 // (tests/examples/mixed.test.ts). Fine-tuning moves the weights, so the written program's
 // forecast is computed again and printed beside the solver's.
@@ -40,10 +41,11 @@ import { forecast, type Forecast } from '../../compiler/cost/model.js';
 import { POOL_FIXED, POOL_PER_COT } from '../../compiler/cost/ot-sizes.js';
 import type { Backend } from '../../compiler/cost/formulas.js';
 import { compileFile } from '../../compiler/lower.js';
-import { runPipeline } from '../../compiler/passes/pipeline.js';
+import { PIPELINES, runPipeline } from '../../compiler/passes/pipeline.js';
 import { readParamsFile } from '../../compiler/params.js';
 import { diag, PqError } from '../../grammar/diagnostics.js';
 import { paretoChain, solveChain, type Option } from '../../import/quantize/budget.js';
+import type { WeightClip } from '../../import/quantize/weights.js';
 import { loadFashionMnist } from '../fashion/dataset.js';
 import { loadMnist, type Sample } from './dataset.js';
 import { INPUT_SHAPE } from './nets.js';
@@ -70,6 +72,13 @@ import { accuracyOf, calibrate, fit, toTensors, type DataTensors, type Phase } f
 /** The widths tried for every weight tensor and activation: pq's types take any width, these span the useful range. */
 export const CANDIDATES = [2, 3, 4, 5, 6, 8] as const;
 export type Dataset = 'mnist' | 'fashion';
+
+/**
+ * Weight scales (weightScale): the least squared error, for every configuration, uniform or
+ * mixed. With max|w| on the top code, 2-bit weights are ternary with threshold max|w|/2 and
+ * almost all become 0 (W2A6 fine-tuned to 22% on MNIST that way, docs/QUANTIZE.md).
+ */
+export const WEIGHT_CLIP: WeightClip = 'mse';
 
 /** Calibration percentile per activation width: fewer levels, a tighter clip (train.ts uses 99.99 at 8 bits, 99.9 at 4). */
 const PERCENTILE: Record<number, number> = { 2: 99, 3: 99.9, 4: 99.9, 5: 99.99, 6: 99.99, 8: 99.99 };
@@ -184,23 +193,35 @@ const layerName = (l: string): string => l.slice(l.lastIndexOf('/') + 1);
 export const totalBytes = (c: { online: { clientBytes: number; serverBytes: number }; offline: { bytes: number } }): number =>
   c.online.clientBytes + c.online.serverBytes + c.offline.bytes;
 
+/** How a forecast is priced: a pipeline and the passes it skips (`pq cost --pipeline P --disable …`). */
+export interface Pricing {
+  pipeline: string;
+  disable: readonly string[];
+}
+
 /**
- * The pipeline the budget is priced with: the program as lowered (`pq cost --pipeline none`).
- * Its layers' bytes are local (LAYER_DEPS); the default pipeline's are not: its passes choose by
- * the forecast of the whole program (fuse-requant-relu prices each trial with the min over
- * widening every headroom site or none; a pass is kept only if the whole forecast does not
- * grow), so one layer's width can change another's bytes anywhere in the network. That guard
- * also bounds the default pipeline's online bytes by those of the lowered program with its OT
- * receivers chosen; on the examples the default pipeline costs about half the lowered program
- * (docs/QUANTIZE.md has both for every model).
+ * What the budget is priced with: the program as lowered with each layer's OT receiver chosen
+ * (the default pipeline with every pass but `orientation` disabled). Its layers' bytes are local
+ * (LAYER_DEPS); the default pipeline's are not: its other passes choose by the forecast of the
+ * whole program (fuse-requant-relu prices each trial with the min over widening every headroom
+ * site or none; a pass is kept only if the whole forecast does not grow), so one layer's width
+ * can change another's bytes anywhere in the network. That guard also bounds the default
+ * pipeline's online bytes by this program's. Without `orientation` (the program as lowered,
+ * `--pipeline none`, which earlier runs priced) every product takes the activation as the OT
+ * receiver, so activation bits look dear and weight bits cheap, the opposite of what runs: the
+ * default pipeline makes the weights the receiver in most layers (docs/QUANTIZE.md).
  */
-export const BUDGET_PIPELINE = 'none';
+export const BUDGET: Pricing = { pipeline: 'pq', disable: [...new Set(PIPELINES.pq!.filter((pass) => pass !== 'orientation'))] };
+/** The default pipeline: what pq run runs. */
+export const RUN: Pricing = { pipeline: 'pq', disable: [] };
+/** The pq cost options of a pricing. */
+export const pricingArgs = (p: Pricing): string => [`--pipeline ${p.pipeline}`, ...p.disable.map((d) => `--disable ${d}`)].join(' ');
 
 /** pq cost's forecast of a .pq file (passes targeting `correlations`), or its diagnostics as a PqError; `needs` as forecast's. */
-export function forecastFile(file: string, correlations: Backend, pipeline = BUDGET_PIPELINE, needs?: Map<string, Record<'client' | 'server', number>>): Forecast {
+export function forecastFile(file: string, correlations: Backend, pricing: Pricing = BUDGET, needs?: Map<string, Record<'client' | 'server', number>>): Forecast {
   const r = compileFile(file);
   if (!r.program) throw new PqError(r.diagnostics);
-  return forecast(runPipeline(r.program, pipeline, { target: correlations }).program, correlations, { needs });
+  return forecast(runPipeline(r.program, pricing.pipeline, { target: correlations, disable: [...pricing.disable] }).program, correlations, { needs });
 }
 
 /** What a reference model quantizes to at given widths (before fine-tuning): the written program's params and source. */
@@ -215,8 +236,9 @@ export interface Prepared {
 
 const scalesFor = (p: Prepared, w: Widths): SiteScales[] => w.acts.map((a, i) => p.scales.get(a)![i]!);
 
-export async function writeModel(p: Prepared, model: FoldedResNet, w: Widths, file: string, label: string): Promise<void> {
-  const q = await quantizeResNet(model, 'relu', scalesFor(p, w), w, label);
+/** Writes `model` quantized at `w` as FILE.pq and FILE.params.json; `memo` as quantizeResNet's (the same model every call). */
+export async function writeModel(p: Prepared, model: FoldedResNet, w: Widths, file: string, label: string, memo?: Parameters<typeof quantizeResNet>[6]): Promise<void> {
+  const q = await quantizeResNet(model, 'relu', scalesFor(p, w), w, label, WEIGHT_CLIP, memo);
   const stem = basename(file).replace(/\.pq$/, '');
   writeFileSync(join(dirname(file), `${stem}.params.json`), resnetParamsJson(q));
   writeFileSync(file, resnetPqSource(q, stem, PLAN[p.dataset].title, 'pq quantize --budget (examples/mnist/mixed.ts)'));
@@ -226,11 +248,12 @@ export async function costTable(p: Prepared, progress: (done: number, total: num
   const table: CostTable = Object.fromEntries(Object.keys(LAYER_DEPS).map((l) => [l, {}]));
   const dir = mkdtempSync(join(tmpdir(), 'pq-mixed-'));
   const configs = coveringConfigs(p.candidates);
+  const memo = new Map();
   for (const [i, w] of configs.entries()) {
     const file = join(dir, 'config.pq');
-    await writeModel(p, p.model, w, file, 'cost table');
+    await writeModel(p, p.model, w, file, 'cost table', memo);
     const needs = new Map<string, Record<'client' | 'server', number>>();
-    const f = forecastFile(file, p.correlations, BUDGET_PIPELINE, needs);
+    const f = forecastFile(file, p.correlations, BUDGET, needs);
     const pool = poolCharge(f, needs, p.correlations);
     for (const l of f.layers) {
       const name = layerName(l.layer);
@@ -351,7 +374,7 @@ export async function prepare(model: FoldedResNet, dataset: Dataset, data: Data,
 }
 
 export function measureSensitivity(p: Prepared, data: Data): Promise<Sensitivities> {
-  return sensitivities(p.model, evalMode, data.calibration, p.candidates, (a) => p.scales.get(a)!);
+  return sensitivities(p.model, evalMode, data.calibration, p.candidates, (a) => p.scales.get(a)!, WEIGHT_CLIP);
 }
 
 /** What the solver reads: the sensitivities and the cost table, for one reference model, dataset, correlations and candidates. */
@@ -361,7 +384,7 @@ export interface Analysis {
    * pipeline): any change of pq's cost model since (a protocol's or the set-up's bytes) changes
    * it, so a cost table priced by an older pq is measured again, never reused.
    */
-  key: { model: string; dataset: Dataset; correlations: Backend; pipeline: string; candidates: number[]; forecast: number };
+  key: { model: string; dataset: Dataset; correlations: Backend; pipeline: string; candidates: number[]; weightClip: WeightClip; forecast: number };
   sensitivities: Sensitivities;
   costs: CostTable;
 }
@@ -381,7 +404,7 @@ export function modelHash(file: string): string {
  */
 export async function analyse(file: string, p: Prepared, data: Data, cache: string, log: (s: string) => void): Promise<Analysis> {
   const key: Analysis['key'] = {
-    model: modelHash(file), dataset: p.dataset, correlations: p.correlations, pipeline: BUDGET_PIPELINE, candidates: [...p.candidates],
+    model: modelHash(file), dataset: p.dataset, correlations: p.correlations, pipeline: pricingArgs(BUDGET), candidates: [...p.candidates], weightClip: WEIGHT_CLIP,
     forecast: totalBytes(forecastFile(file, p.correlations).totals),
   };
   // The sensitivities do not depend on the cost model: kept when only `forecast` differs.
@@ -401,7 +424,7 @@ export async function analyse(file: string, p: Prepared, data: Data, cache: stri
   }
   if (!kept) log(`pq: sensitivity of ${WEIGHTED.length} weight tensors and ${SITES.length} activations at ${p.candidates.join(', ')} bits (${CALIBRATION_IMAGES} training images)`);
   const sensitivities = kept ?? (await measureSensitivity(p, data));
-  log(`pq: pricing ${p.candidates.length ** DIGITS} configurations with pq cost --pipeline ${BUDGET_PIPELINE} --correlations ${p.correlations}`);
+  log(`pq: pricing ${p.candidates.length ** DIGITS} configurations with pq cost ${pricingArgs(BUDGET)} --correlations ${p.correlations}`);
   let last = performance.now();
   const costs = await costTable(p, (done, total) => {
     if (done === total || performance.now() - last > 10_000) {
@@ -417,7 +440,7 @@ export async function analyse(file: string, p: Prepared, data: Data, cache: stri
 /** Fine-tunes a copy of the reference at `w` (fake quantization, straight-through) and returns it with its tfjs test accuracy. */
 export async function finetune(p: Prepared, data: Data, w: Widths, log: (line: string) => void = console.log): Promise<{ model: FoldedResNet; accuracy: number; seconds: number }> {
   const plan = PLAN[p.dataset];
-  const mode: Mode = { ...evalMode, fq: fakeQuant('relu', scalesFor(p, w), w) };
+  const mode: Mode = { ...evalMode, fq: fakeQuant('relu', scalesFor(p, w), w, WEIGHT_CLIP) };
   const model = cloneFolded(p.model);
   const start = performance.now();
   await fit(trainable(model, () => mode), data.train.filter((_, i) => i % plan.every === 0), plan.phases, plan.seed, plan.maxShift, log);
@@ -474,7 +497,7 @@ export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number>
   const tuned = await finetune(p, data, choice.widths, io.err);
   await writeModel(p, tuned.model, choice.widths, opts.out, `mixed precision, budget ${MB(opts.budget)} (${opts.correlations})`);
   const written = forecastFile(opts.out, opts.correlations);
-  const run = forecastFile(opts.out, opts.correlations, 'pq');
+  const run = forecastFile(opts.out, opts.correlations, RUN);
   const acc = await pqAccuracy(opts.out, opts.dataset, data);
   // A divergence of zero can come out a rounding error below it.
   const omega = (v: number): string => Math.max(0, v).toFixed(4);
@@ -488,7 +511,7 @@ export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number>
   const bytes = (b: number): string => `${b.toLocaleString('en-US')} B`;
   io.out(
     `forecast (${opts.correlations}, online + offline, both parties, per inference): ${bytes(choice.cost)} by the solver (budget ${bytes(opts.budget)}); on ${opts.out} after fine-tuning ` +
-      `${bytes(totalBytes(written.totals))} by pq cost --pipeline none, ${bytes(totalBytes(run.totals))} by pq cost (the default pipeline, what pq run runs)`,
+      `${bytes(totalBytes(written.totals))} by pq cost ${pricingArgs(BUDGET)}, ${bytes(totalBytes(run.totals))} by pq cost (the default pipeline, what pq run runs)`,
   );
   io.out(`accuracy: ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.images}, pq eval, plaintext); fine-tuned tfjs model ${(100 * tuned.accuracy).toFixed(2)}% (${tuned.seconds.toFixed(0)} s)`);
   io.out(`wrote ${opts.out} and ${opts.out.replace(/\.pq$/, '.params.json')}`);

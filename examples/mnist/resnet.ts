@@ -26,7 +26,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { paramsJson as writeParams } from '../../import/plan.js';
-import { quantizeBias, quantizeWeights, symmetricScale } from '../../import/quantize/weights.js';
+import { quantizeBias, weightScale, weightsAt, type WeightClip } from '../../import/quantize/weights.js';
 import { INPUT_SHAPE } from './nets.js';
 import { INPUT_SCALE } from './quantize.js';
 import { activationFakeQuant, conv2dValid, signedActivationFakeQuant, weightFakeQuant } from './tf-ops.js';
@@ -320,10 +320,10 @@ export function siteScales(act: Activation, ranges: number[][], actBits: number[
   });
 }
 
-export function fakeQuant(act: Activation, scales: SiteScales[], widths: Widths): ResNetFakeQuant {
+export function fakeQuant(act: Activation, scales: SiteScales[], widths: Widths, clip: WeightClip = 'max'): ResNetFakeQuant {
   const weights = new Map<string, (w: tf.Tensor) => tf.Tensor>();
-  for (const c of CONVS) weights.set(c.name, weightFakeQuant(widths.weights[c.name]!, c.residual));
-  weights.set('fc', weightFakeQuant(widths.weights.fc!));
+  for (const c of CONVS) weights.set(c.name, weightFakeQuant(widths.weights[c.name]!, c.residual, clip));
+  weights.set('fc', weightFakeQuant(widths.weights.fc!, false, clip));
   const a = widths.acts;
   return {
     weights,
@@ -348,32 +348,30 @@ export interface QuantResNet {
   sites: SiteScales[];
 }
 
-/** Symmetric per-tensor weights at `scale` (power-of-two scales may leave the top code unused). */
-function weightsAt(w: Float32Array, bits: number, scale: number): Int32Array {
-  const qmax = 2 ** (bits - 1) - 1;
-  return Int32Array.from(w, (v) => Math.max(-qmax, Math.min(qmax, Math.round(v / scale))));
-}
-
-/** The folded model's float parameters in pq layout, quantized at `widths` and the given site scales. */
-export async function quantizeResNet(m: FoldedResNet, act: Activation, sites: SiteScales[], widths: Widths, label: string): Promise<QuantResNet> {
+/** The folded model's float parameters in pq layout, quantized at `widths` and the given site scales, weight scales by `clip` (as fakeQuant's). */
+/**
+ * The folded model's float parameters in pq layout, quantized at `widths` and the given site
+ * scales, weight scales by `clip` (as fakeQuant's). `memo` keeps each layer's weights per width
+ * across calls on the same model (a cost table quantizes it at thousands of configurations).
+ */
+export async function quantizeResNet(m: FoldedResNet, act: Activation, sites: SiteScales[], widths: Widths, label: string, clip: WeightClip = 'max', memo?: Map<string, { scale: number; data: Int32Array; bias: Float32Array }>): Promise<QuantResNet> {
   const tensors = new Map<string, QTensor>();
   const add = async (name: string, shape: number[], w: tf.Tensor, b: tf.Tensor, inScale: number, pow2: boolean) => {
     const bits = widths.weights[name]!;
-    const pqW = shape.length === 4 ? tf.transpose(w, [3, 2, 0, 1]) : tf.transpose(w);
-    const floats = (await pqW.data()) as Float32Array;
-    pqW.dispose();
-    const q = quantizeWeights(floats, shape[0]!, bits, false);
-    let scale = q.scales[0]!;
-    let data = q.data;
-    if (pow2) {
-      let max = 0;
-      for (const v of floats) max = Math.max(max, Math.abs(v));
-      scale = 2 ** Math.ceil(Math.log2(symmetricScale(max, bits)));
-      data = weightsAt(floats, bits, scale);
+    const key = `${name}:${bits}`;
+    let q = memo?.get(key);
+    if (!q) {
+      const pqW = shape.length === 4 ? tf.transpose(w, [3, 2, 0, 1]) : tf.transpose(w);
+      const floats = (await pqW.data()) as Float32Array;
+      pqW.dispose();
+      const scale = weightScale(floats, bits, pow2, clip);
+      q = { scale, data: weightsAt(floats, bits, scale), bias: (await b.data()) as Float32Array };
+      memo?.set(key, q);
     }
+    const { scale, data } = q;
     const accScale = inScale * scale;
     tensors.set(`${name}_w`, { shape, scale, data });
-    tensors.set(`${name}_b`, { shape: [shape[0]!], scale: accScale, data: quantizeBias((await b.data()) as Float32Array, [accScale], name) });
+    tensors.set(`${name}_b`, { shape: [shape[0]!], scale: accScale, data: quantizeBias(q.bias, [accScale], name) });
   };
   const addConv = (spec: ConvSpec, inScale: number) => {
     const v = m.convs.get(spec.name)!;

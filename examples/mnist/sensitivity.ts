@@ -21,6 +21,7 @@
 // up (the solver's objective), which misses how errors of several narrow layers compound.
 
 import * as tf from '@tensorflow/tfjs';
+import type { WeightClip } from '../../import/quantize/weights.js';
 import { CONVS, SITES, WEIGHTED, forward, type FoldedResNet, type Mode, type ResNetFakeQuant, type SiteScales } from './resnet.js';
 import { activationFakeQuant, weightFakeQuant } from './tf-ops.js';
 import { EVAL_BATCH, type DataTensors } from './training.js';
@@ -78,6 +79,7 @@ export async function sensitivities(
   data: DataTensors,
   candidates: readonly number[],
   scales: (bits: number) => SiteScales[],
+  clip: WeightClip = 'max',
 ): Promise<Sensitivities> {
   const reference = referenceLogProbs(m, mode, data);
   const residual = new Set(CONVS.filter((c) => c.residual).map((c) => c.name));
@@ -85,7 +87,7 @@ export async function sensitivities(
   for (const name of WEIGHTED) {
     weights[name] = {};
     for (const b of candidates) {
-      const fq = only(new Map([[name, weightFakeQuant(b, residual.has(name))]]), new Map());
+      const fq = only(new Map([[name, weightFakeQuant(b, residual.has(name), clip)]]), new Map());
       weights[name][b] = await divergence(m, mode, data, reference, fq);
     }
   }

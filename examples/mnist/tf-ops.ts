@@ -2,6 +2,7 @@
 // provide on the backend we train with (see README.md, "Training").
 
 import * as tf from '@tensorflow/tfjs';
+import { weightScale, type WeightClip } from '../../import/quantize/weights.js';
 
 /**
  * Stride-1 'valid' 2-D convolution, x [B, H, W, Ci] * w [k, k, Ci, Co].
@@ -48,12 +49,18 @@ export const conv2dValid = tf.customGrad((...args) => {
  * Fake quantization of a weight tensor to `bits`-bit symmetric integers with
  * the per-tensor scale pq uses (max|w| / (2^(bits-1) - 1)); with `pow2`, that
  * scale rounded up to a power of two (what a residual add needs, resnet.ts).
+ * With `clip = 'mse'`, the scale of least squared error instead (weightScale,
+ * the same function the export uses), the codes clamped to ±(2^(bits-1) - 1).
  * The gradient is passed straight through (STE): the scale is treated as a constant.
  */
-export function weightFakeQuant(bits: number, pow2 = false): (w: tf.Tensor) => tf.Tensor {
+export function weightFakeQuant(bits: number, pow2 = false, clip: WeightClip = 'max'): (w: tf.Tensor) => tf.Tensor {
   const qmax = 2 ** (bits - 1) - 1;
   return tf.customGrad((...args) => {
     const w = args[0] as tf.Tensor;
+    if (clip === 'mse') {
+      const s = weightScale(w.dataSync(), bits, pow2, clip);
+      return { value: tf.mul(tf.clipByValue(tf.round(tf.div(w, s)), -qmax, qmax), s), gradFunc: (dy: tf.Tensor) => dy };
+    }
     const real = tf.div(tf.max(tf.abs(w)), qmax);
     const scale = pow2 ? tf.pow(2, tf.ceil(tf.div(tf.log(real), Math.LN2))) : real;
     return { value: tf.mul(tf.round(tf.div(w, scale)), scale), gradFunc: (dy: tf.Tensor) => dy };

@@ -73,7 +73,7 @@ function legend(y: number): string {
     `<circle cx="${M.left + 6}" cy="${y}" r="5" fill="white" stroke="${COLOR.uniform}" stroke-width="1.6"/>`,
     `<text x="${M.left + 16}" y="${y + 4}">uniform widths (WxAy: x-bit weights, y-bit activations), fine-tuned</text>`,
     `<rect x="${M.left + 440}" y="${y - 4.5}" width="9" height="9" fill="${COLOR.mixed}" transform="rotate(45 ${M.left + 444.5} ${y})"/>`,
-    `<text x="${M.left + 454}" y="${y + 4}">mixed, the solver's widths under a budget of pq cost --pipeline none, fine-tuned</text>`,
+    `<text x="${M.left + 454}" y="${y + 4}">mixed, the solver's widths under a budget (pq cost, OT receivers chosen), fine-tuned</text>`,
     `<rect x="${M.left + 3}" y="${y + 15}" width="6" height="6" fill="white" stroke="#555" stroke-width="1.2"/>`,
     `<text x="${M.left + 16}" y="${y + 22}">the same model with --pipeline reweight (EQO's bit re-weighting: the same values; today's pq cost, ot)</text>`,
   ].join('\n');
@@ -92,13 +92,13 @@ const mb = (b: number): string => (b / 1e6).toFixed(2);
 const widths = (p: ParetoPoint): string =>
   p.kind === 'uniform' ? '' : `${WEIGHTED.map((n) => p.widths.weights[n]).join(' ')} / ${p.widths.acts.join(' ')}`;
 console.log(`Weights in the order ${WEIGHTED.join(', ')}; activations in the order ${SITES.join(', ')}.\n`);
-console.log('| data | configuration | weights / activations | budget (MB) | solver (MB) | pq cost --pipeline none (MB) | pq cost when run (MB) | `pq eval` | 2PC measured online + offline (MB) |');
+console.log('| data | configuration | weights / activations | budget (MB) | solver (MB) | budget\'s pricing (MB) | pq cost when run (MB) | `pq eval` | 2PC measured online + offline (MB) |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const d of DATASETS) {
   for (const p of points.filter((q) => q.dataset === d)) {
-    const two = p.twopc ? `${mb(p.twopc.online)} + ${mb(p.twopc.offline)} (forecast ${mb(p.forecast.online)} + ${mb(p.forecast.offline)}; ${p.twopc.equalToPlain}/${p.twopc.images} = plaintext)` : '';
+    const two = p.twopc ? `${mb(p.twopc.online)} + ${mb(p.twopc.offline)}${p.twopc.online === p.forecast.online && p.twopc.offline === p.forecast.offline ? ' (= forecast' : ` (forecast ${mb(p.forecast.online)} + ${mb(p.forecast.offline)}`}; ${p.twopc.equalToPlain}/${p.twopc.images} = plaintext)` : '';
     console.log(
-      `| ${TITLE[d]} | ${label(p)} | ${widths(p)} | ${p.budget !== undefined ? mb(p.budget) : ''} | ${mb(p.solverForecast)} | ${mb(p.loweredForecast)} | ${mb(p.forecast.total)} | ${pct(p.plain.accuracy)} (${p.plain.correct}/${p.plain.images}) | ${two} |`,
+      `| ${TITLE[d]} | ${label(p)} | ${widths(p)} | ${p.budget !== undefined ? mb(p.budget) : ''} | ${mb(p.solverForecast)} | ${mb(p.budgetForecast)} | ${mb(p.forecast.total)} | ${pct(p.plain.accuracy)} (${p.plain.correct}/${p.plain.images}) | ${two} |`,
     );
   }
 }
@@ -129,3 +129,17 @@ compare('', bytes);
 // The same comparison with every model re-weighted (both sides: the saving is not the mixed
 // configurations' alone).
 compare('re-weighted, ', rwBytes);
+
+// What no configuration can beat: every width at its least candidate (W2A2) is this network's
+// cheapest configuration, so a mixed point costs at least as much, and 2× less than a uniform
+// point U needs U to cost at least twice that. Per uniform point, the most any mixed point
+// could save against it.
+console.log('');
+for (const d of DATASETS) {
+  const ps = points.filter((q) => q.dataset === d);
+  const floor = ps.find((q) => q.id === 'w2a2');
+  if (!floor) continue;
+  const bound = ps.filter((q) => q.kind === 'uniform' && q !== floor).sort((a, b) => bytes(a) - bytes(b));
+  console.log(`${TITLE[d]}: the cheapest configuration, W2A2 (${pct(floor.plain.accuracy)}), costs ${mb(bytes(floor))} MB (re-weighted ${mb(rwBytes(floor))}); the most a mixed point can save against ` +
+    bound.map((u) => `${u.id.toUpperCase()} (${pct(u.plain.accuracy)}, ${mb(bytes(u))} MB): ${(bytes(u) / bytes(floor)).toFixed(2)}× (re-weighted ${(rwBytes(u) / rwBytes(floor)).toFixed(2)}×)`).join('; '));
+}

@@ -2,13 +2,12 @@
 // trained ReLU ResNet-8 (`DATASET_relu_w8a8.pq`, the reference) fine-tuned at uniform widths and
 // at the widths the exact solver chooses under several budgets of pq's OT forecast; every model
 // written to mixed/, its accuracy by pq eval (the whole test split, plaintext), its forecast by
-// pq cost, and for the mixed model of the middle budget, the bytes the two-party backend
-// measures on two test images:
+// pq cost, and the bytes the two-party backend measures on the first test image:
 //
 //   npx tsx examples/resnet/pareto.ts [mnist] [fashion] [--only ID,…]   # writes mixed/*.pq, mixed/results.json
 //   npx tsx examples/resnet/pareto-plot.ts                  # mixed-precision.svg and the table
 //
-// The sensitivities and the cost table (4,096 forecasts of whole programs) are
+// The sensitivities and the cost table (46,656 forecasts of whole programs) are
 // kept in mixed/DATASET-analysis.json and reused when present.
 
 import { spawnSync } from 'node:child_process';
@@ -25,6 +24,7 @@ import {
   loadReference,
   pqAccuracy,
   prepare,
+  RUN,
   solve,
   tableCost,
   totalBytes,
@@ -40,9 +40,9 @@ const OUT = join(HERE, 'mixed');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const CORRELATIONS = 'ot';
 
-/** Two test images under 2PC (OT): pq eval's measured bytes per inference, and whether they equal the plaintext predictions. */
+/** The first test image under 2PC (OT): pq eval's measured bytes, and whether the prediction equals the plaintext one. */
 function measure2pc(file: string, dataset: Dataset): ParetoPoint['twopc'] {
-  const args = ['eval', file, '--backend', '2pc', '--correlations', 'ot', '--limit', '2', '--json'];
+  const args = ['eval', file, '--backend', '2pc', '--correlations', 'ot', '--limit', '1', '--json'];
   if (dataset === 'fashion') {
     const ndjson = join(tmpdir(), 'pq-fashion-test.ndjson');
     if (!existsSync(ndjson)) {
@@ -85,16 +85,16 @@ async function run(dataset: Dataset): Promise<ParetoPoint[]> {
     const solverBefore = tableCost(analysis.costs, c.widths);
     const tuned = await finetune(p, data, c.widths);
     await writeModel(p, tuned.model, c.widths, file, c.kind === 'uniform' ? c.id.toUpperCase() : `mixed precision, budget ${c.budget! / 1e6} MB (${CORRELATIONS})`);
-    const lowered = forecastFile(file, CORRELATIONS);
-    const f = forecastFile(file, CORRELATIONS, 'pq');
+    const budgeted = forecastFile(file, CORRELATIONS);
+    const f = forecastFile(file, CORRELATIONS, RUN);
     const acc = await pqAccuracy(file, dataset, data);
     const point: ParetoPoint = {
       dataset, id: c.id, kind: c.kind, file: relative(ROOT, file), widths: c.widths, ...(c.budget !== undefined ? { budget: c.budget } : {}),
-      sensitivity: c.loss, solverForecast: solverBefore, loweredForecast: totalBytes(lowered.totals), forecast: { online: f.totals.online.clientBytes + f.totals.online.serverBytes, offline: f.totals.offline.bytes, total: totalBytes(f.totals) },
+      sensitivity: c.loss, solverForecast: solverBefore, budgetForecast: totalBytes(budgeted.totals), forecast: { online: f.totals.online.clientBytes + f.totals.online.serverBytes, offline: f.totals.offline.bytes, total: totalBytes(f.totals) },
       plain: acc, tfjsAccuracy: tuned.accuracy, finetuneSeconds: tuned.seconds,
     };
-    if (c.kind === 'mixed' && c.budget === BUDGETS[Math.floor(BUDGETS.length / 2)]) point.twopc = measure2pc(file, dataset);
-    console.log(`  pq eval ${(100 * acc.accuracy).toFixed(2)}%, pq cost ${point.forecast.total} B (--pipeline none: ${point.loweredForecast} B; solver ${solverBefore} B before fine-tuning)${point.twopc ? `, 2PC online ${point.twopc.online} B` : ''}`);
+    point.twopc = measure2pc(file, dataset);
+    console.log(`  pq eval ${(100 * acc.accuracy).toFixed(2)}%, pq cost ${point.forecast.total} B (budget's pricing: ${point.budgetForecast} B; solver ${solverBefore} B before fine-tuning), 2PC online ${point.twopc!.online} B + offline ${point.twopc!.offline} B`);
     points.push(point);
     tf.dispose([...tuned.model.convs.values()].flatMap((v) => [v.w, v.b]).concat([tuned.model.fc.w, tuned.model.fc.b]));
   }
@@ -110,8 +110,11 @@ const datasets: Dataset[] = wanted.length > 0 ? wanted : ['mnist', 'fashion'];
 mkdirSync(OUT, { recursive: true });
 await tf.setBackend('wasm');
 const file = join(OUT, 'results.json');
-const previous: ParetoPoint[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { points: ParetoPoint[] }).points : [];
-const points = previous.filter((pt) => !datasets.includes(pt.dataset));
-for (const d of datasets) points.push(...(await run(d)));
+const recorded = (): ParetoPoint[] => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { points: ParetoPoint[] }).points : []);
+const previous = recorded();
+const fresh: ParetoPoint[] = [];
+for (const d of datasets) fresh.push(...(await run(d)));
+// Read again: a run for the other dataset may have written its points meanwhile.
+const points = [...recorded().filter((pt) => !datasets.includes(pt.dataset)), ...fresh];
 writeFileSync(file, `${JSON.stringify({ format: 'pq-mixed-results/1', correlations: CORRELATIONS, points }, null, 2)}\n`);
 console.log(`wrote ${relative(ROOT, file)}`);

@@ -11,6 +11,54 @@ export function symmetricScale(maxAbs: number, bits: number): number {
 }
 
 /**
+ * How a weight tensor's symmetric scale is chosen: `max` maps its largest magnitude to the top
+ * code (nothing is clipped; at 2 bits every weight below max/2 becomes 0); `mse` takes the
+ * scale of least squared error ‖w − s·clamp(round(w/s))‖², clipping the outliers, as
+ * low-bit quantizers do (e.g. Banner et al., NeurIPS 2019, §3; Choukroun et al., ICCVW 2019).
+ */
+export type WeightClip = 'max' | 'mse';
+
+/** Candidate clipping ratios of max|w| searched by `mse` (1 first, so ties keep max). */
+const CLIP_STEPS = 100;
+
+/**
+ * The symmetric b-bit scale of `w` under `clip`; with `pow2` a power of two (max: the one at or
+ * above max|w| / (2^(b−1) − 1); mse: the best of the eight at or below it).
+ */
+export function weightScale(w: ArrayLike<number>, bits: number, pow2: boolean, clip: WeightClip): number {
+  // Magnitudes in ascending order: the result does not depend on the layout of w (training
+  // and export hold the same weights in different orders), and the sums add small terms first.
+  const a = Float64Array.from({ length: w.length }, (_, i) => Math.abs(w[i]!)).sort();
+  const max = a.length > 0 ? a[a.length - 1]! : 0;
+  const top = symmetricScale(max, bits);
+  const first = pow2 ? 2 ** Math.ceil(Math.log2(top)) : top;
+  if (clip === 'max' || max === 0) return first;
+  const qmax = 2 ** (bits - 1) - 1;
+  const error = (s: number) => {
+    let e = 0;
+    for (const v of a) {
+      const d = v - s * Math.min(qmax, Math.round(v / s));
+      e += d * d;
+    }
+    return e;
+  };
+  const candidates = pow2 ? Array.from({ length: 8 }, (_, k) => first / 2 ** k) : Array.from({ length: CLIP_STEPS }, (_, k) => top * (1 - k / CLIP_STEPS));
+  let best = first;
+  let least = Infinity;
+  for (const s of candidates) {
+    const e = error(s);
+    if (e < least) [best, least] = [s, e];
+  }
+  return best;
+}
+
+/** Symmetric b-bit codes of `w` at `scale`, clamped to ±(2^(b−1) − 1). */
+export function weightsAt(w: ArrayLike<number>, bits: number, scale: number): Int32Array {
+  const qmax = 2 ** (bits - 1) - 1;
+  return Int32Array.from({ length: w.length }, (_, i) => Math.max(-qmax, Math.min(qmax, Math.round(w[i]! / scale))));
+}
+
+/**
  * Symmetric b-bit quantization q = round(w / s) of weights laid out with the output channel
  * first (conv [O, C, kh, kw], linear [O, K]): one scale for the tensor, or one per channel.
  */

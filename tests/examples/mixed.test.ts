@@ -13,10 +13,12 @@ import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileFile } from "../../compiler/lower.js";
 import { FERRET_BOOT, FERRET_MAIN, ferretMsgBytes, POOL_PER_COT, reserveOf } from "../../compiler/cost/ot-sizes.js";
-import { analyse, BUDGET_PIPELINE, costTable, forecastFile, loadReference, modelHash, solve, tableCost, totalBytes, writeModel, type CostTable, type Prepared } from "../../examples/mnist/mixed.js";
+import { analyse, BUDGET, costTable, pricingArgs, WEIGHT_CLIP, forecastFile, loadReference, modelHash, solve, tableCost, totalBytes, writeModel, type CostTable, type Prepared } from "../../examples/mnist/mixed.js";
 import { createResNet, foldBatchNorm, forward, SITES, WEIGHTED, type Mode, type Widths } from "../../examples/mnist/resnet.js";
 import { divergence, referenceLogProbs, sensitivities, type Sensitivities } from "../../examples/mnist/sensitivity.js";
 import { prng } from "../../examples/mnist/training.js";
+import { weightFakeQuant } from "../../examples/mnist/tf-ops.js";
+import { weightScale, weightsAt } from "../../import/quantize/weights.js";
 import { pq } from "../cli/harness.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -94,7 +96,7 @@ describe("mixed precision: the cost model against pq cost", () => {
   it("the analysis cache: a cost table of another cost model (its key without the model's forecast, or another one) is priced again, the sensitivities kept", async () => {
     const cache = join(dir, "cached.analysis.json");
     const sensitivities = randomSensitivities(prng(3)) as unknown as Sensitivities;
-    const stale = { key: { model: modelHash(REFERENCE), dataset: "mnist", correlations: "ot", pipeline: BUDGET_PIPELINE, candidates: CANDIDATES }, sensitivities, costs: { ...table, setup: { "": 1 } } };
+    const stale = { key: { model: modelHash(REFERENCE), dataset: "mnist", correlations: "ot", pipeline: pricingArgs(BUDGET), candidates: CANDIDATES, weightClip: WEIGHT_CLIP }, sensitivities, costs: { ...table, setup: { "": 1 } } };
     writeFileSync(cache, JSON.stringify(stale));
     const logs: string[] = [];
     const noData = undefined as never; // the sensitivities are not measured again
@@ -108,6 +110,25 @@ describe("mixed precision: the cost model against pq cost", () => {
     expect(b.costs).toEqual(table);
     expect(logs[logs.length - 1]).toContain("sensitivities and cost table from");
   }, 120_000);
+});
+
+describe("mixed precision: weight scales of least squared error", () => {
+  it("the fine-tuning's fake quantization (weightFakeQuant, mse) takes the export's scale and codes, whatever the layout", () => {
+    const random = prng(13);
+    for (const [bits, pow2] of [[2, false], [3, true], [4, false], [8, true]] as const) {
+      const values = Float32Array.from({ length: 3 * 3 * 4 * 5 }, () => (random() - 0.5) * (random() < 0.02 ? 4 : 0.5));
+      const w = tf.tensor4d(values, [3, 3, 4, 5]);
+      const fake = weightFakeQuant(bits, pow2, "mse")(w).dataSync();
+      // The export reads the same weights in pq's layout [out, in, kh, kw].
+      const pqLayout = tf.transpose(w, [3, 2, 0, 1]).dataSync();
+      const s = weightScale(pqLayout, bits, pow2, "mse");
+      expect(weightScale(values, bits, pow2, "mse")).toBe(s);
+      const codes = weightsAt(values, bits, s);
+      expect(Array.from(fake, (v) => Math.round(v / s) | 0)).toEqual(Array.from(codes));
+      if (bits <= 4) expect(s).toBeLessThan(weightScale(values, bits, pow2, "max")); // clipped: the outliers are rare
+      w.dispose();
+    }
+  });
 });
 
 describe("mixed precision: sensitivity", () => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { importOnnx } from "../../import/index.js";
-import { quantizeWeights } from "../../import/quantize/weights.js";
+import { quantizeWeights, symmetricScale, weightScale, weightsAt } from "../../import/quantize/weights.js";
 import { pq } from "../cli/harness.js";
 import { digitImages, DIGITS } from "./reference.js";
 
@@ -28,6 +28,44 @@ describe("weights", () => {
         });
       }),
     );
+  });
+});
+
+describe("weight scales: max and least squared error", () => {
+  const sse = (w: number[], bits: number, s: number) => {
+    const q = weightsAt(w, bits, s);
+    return w.reduce((e, v, i) => e + (v - q[i]! * s) ** 2, 0);
+  };
+  const tensor = fc.array(fc.float({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 40 });
+
+  it("max: the top code at max|w| (rounded up to a power of two with pow2); mse: never a larger squared error, a power of two at or below max's with pow2", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 8 }), fc.boolean(), tensor, (bits, pow2, w) => {
+        const max = Math.max(...w.map(Math.abs));
+        const top = symmetricScale(max, bits);
+        const first = pow2 ? 2 ** Math.ceil(Math.log2(top)) : top;
+        expect(weightScale(w, bits, pow2, "max")).toBe(first);
+        const s = weightScale(w, bits, pow2, "mse");
+        expect(s).toBeLessThanOrEqual(first);
+        expect(sse(w, bits, s)).toBeLessThanOrEqual(sse(w, bits, first) * (1 + 1e-12) + 1e-30); // up to the order of the sums
+        if (pow2 && max > 0) expect(Number.isInteger(Math.log2(s))).toBe(true);
+        for (const q of weightsAt(w, bits, s)) expect(Math.abs(q)).toBeLessThanOrEqual(2 ** (bits - 1) - 1);
+      }),
+    );
+  });
+
+  it("at 2 bits, Gaussian-like weights with one outlier: max makes almost every weight 0, mse clips the outlier and keeps them", () => {
+    let x = 1;
+    const w = Array.from({ length: 4000 }, () => {
+      x = (x * 16807) % 2147483647;
+      return (x / 2147483647 - 0.5) * 0.2;
+    });
+    w.push(1);
+    const zeros = (s: number) => weightsAt(w, 2, s).filter((q) => q === 0).length;
+    expect(zeros(weightScale(w, 2, false, "max"))).toBe(4000);
+    const s = weightScale(w, 2, false, "mse");
+    expect(zeros(s)).toBeLessThan(3000);
+    expect(sse(w, 2, s)).toBeLessThan(0.5 * sse(w, 2, weightScale(w, 2, false, "max")));
   });
 });
 
