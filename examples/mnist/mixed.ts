@@ -510,7 +510,7 @@ export async function quantizeMixed(opts: MixedOptions, io: Io): Promise<number>
   io.out('sensitivity: KL divergence of the predictions from the float model\'s on the calibration images when only that tensor is quantized at that width (summed: the solver\'s objective).');
   const bytes = (b: number): string => `${b.toLocaleString('en-US')} B`;
   io.out(
-    `forecast (${opts.correlations}, online + offline, both parties, per inference): ${bytes(choice.cost)} by the solver (budget ${bytes(opts.budget)}); on ${opts.out} after fine-tuning ` +
+    `forecast (${opts.correlations}, online + offline, both parties, per inference): ${bytes(Math.ceil(choice.cost))} by the solver (budget ${bytes(opts.budget)}); on ${opts.out} after fine-tuning ` +
       `${bytes(totalBytes(written.totals))} by pq cost ${pricingArgs(BUDGET)}, ${bytes(totalBytes(run.totals))} by pq cost (the default pipeline, what pq run runs)`,
   );
   io.out(`accuracy: ${(100 * acc.accuracy).toFixed(2)}% (${acc.correct}/${acc.images}, pq eval, plaintext); fine-tuned tfjs model ${(100 * tuned.accuracy).toFixed(2)}% (${tuned.seconds.toFixed(0)} s)`);

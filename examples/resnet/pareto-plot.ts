@@ -125,6 +125,12 @@ function compare(prefix: string, cost: (p: ParetoPoint) => number): void {
     }
   }
 }
+// Bit re-weighting changes no value: each model's forecast under both pipelines.
+console.log('\n| data | configuration | `pq eval` | `pq cost` (MB) | `pq cost --pipeline reweight` (MB) | ratio |');
+console.log('|---|---|---|---|---|---|');
+for (const d of DATASETS) {
+  for (const p of points.filter((q) => q.dataset === d)) console.log(`| ${TITLE[d]} | ${label(p)} | ${pct(p.plain.accuracy)} | ${mb(bytes(p))} | ${mb(rwBytes(p))} | ${(rwBytes(p) / bytes(p)).toFixed(2)} |`);
+}
 compare('', bytes);
 // The same comparison with every model re-weighted (both sides: the saving is not the mixed
 // configurations' alone).
