@@ -348,11 +348,10 @@ export interface QuantResNet {
   sites: SiteScales[];
 }
 
-/** The folded model's float parameters in pq layout, quantized at `widths` and the given site scales, weight scales by `clip` (as fakeQuant's). */
 /**
  * The folded model's float parameters in pq layout, quantized at `widths` and the given site
  * scales, weight scales by `clip` (as fakeQuant's). `memo` keeps each layer's weights per width
- * across calls on the same model (a cost table quantizes it at thousands of configurations).
+ * across calls with the same model and clip (a cost table quantizes it at thousands of configurations).
  */
 export async function quantizeResNet(m: FoldedResNet, act: Activation, sites: SiteScales[], widths: Widths, label: string, clip: WeightClip = 'max', memo?: Map<string, { scale: number; data: Int32Array; bias: Float32Array }>): Promise<QuantResNet> {
   const tensors = new Map<string, QTensor>();
