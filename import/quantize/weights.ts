@@ -34,11 +34,32 @@ export function weightScale(w: ArrayLike<number>, bits: number, pow2: boolean, c
   const first = pow2 ? 2 ** Math.ceil(Math.log2(top)) : top;
   if (clip === 'max' || max === 0) return first;
   const qmax = 2 ** (bits - 1) - 1;
+  // Prefix sums of a and a²: the weights with one code k form a run of the sorted magnitudes,
+  // whose squared error Σ(a − s·k)² = Σa² − 2sk·Σa + s²k²·count takes O(1); a run's end is
+  // found by bisection on the codes themselves, so every weight gets the code weightsAt gives it.
+  // O(qmax·log n) per candidate instead of O(n): the fine-tuning calls this at every step.
+  const n = a.length;
+  const s1 = new Float64Array(n + 1);
+  const s2 = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    s1[i + 1] = s1[i]! + a[i]!;
+    s2[i + 1] = s2[i]! + a[i]! * a[i]!;
+  }
   const error = (s: number) => {
+    const code = (i: number) => Math.min(qmax, Math.round(a[i]! / s));
     let e = 0;
-    for (const v of a) {
-      const d = v - s * Math.min(qmax, Math.round(v / s));
-      e += d * d;
+    let lo = 0;
+    for (let k = 0; lo < n; k++) {
+      // The first index whose code exceeds k (codes are non-decreasing along a).
+      let hi = lo;
+      let top = n;
+      while (hi < top) {
+        const mid = (hi + top) >>> 1;
+        if (code(mid) > k) top = mid;
+        else hi = mid + 1;
+      }
+      e += s2[hi]! - s2[lo]! - 2 * s * k * (s1[hi]! - s1[lo]!) + s * s * k * k * (hi - lo);
+      lo = hi;
     }
     return e;
   };

@@ -54,6 +54,28 @@ describe("weight scales: max and least squared error", () => {
     );
   });
 
+  it("mse's choice is the least squared error among its candidates, summed weight by weight (the prefix sums only make it fast)", () => {
+    const direct = (w: number[], bits: number, s: number) => {
+      const qmax = 2 ** (bits - 1) - 1;
+      return w.reduce((e, v) => e + (Math.abs(v) - s * Math.min(qmax, Math.round(Math.abs(v) / s))) ** 2, 0);
+    };
+    const spread = fc.array(fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true })), { minLength: 1, maxLength: 300 })
+      .map((pairs) => pairs.map(([u, v]) => u * Math.abs(v) ** 3)); // heavy-tailed, as weights are
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 8 }), fc.boolean(), spread, (bits, pow2, w) => {
+        if (Math.max(...w.map(Math.abs)) < 1e-9) return; // all (nearly) zero: no candidate to compare
+        const top = symmetricScale(Math.max(...w.map(Math.abs)), bits);
+        const first = pow2 ? 2 ** Math.ceil(Math.log2(top)) : top;
+        const candidates = pow2 ? Array.from({ length: 8 }, (_, k) => first / 2 ** k) : Array.from({ length: 100 }, (_, k) => top * (1 - k / 100));
+        const least = Math.min(...candidates.map((c) => direct(w, bits, c)));
+        const s = weightScale(w, bits, pow2, "mse");
+        expect(candidates).toContain(s);
+        expect(direct(w, bits, s)).toBeLessThanOrEqual(least * (1 + 1e-9) + 1e-300);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("at 2 bits, Gaussian-like weights with one outlier: max makes almost every weight 0, mse clips the outlier and keeps them", () => {
     let x = 1;
     const w = Array.from({ length: 4000 }, () => {
